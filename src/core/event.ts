@@ -1,0 +1,16 @@
+/** The event model: events are immutable JSON-shaped values. */
+
+/** Any value JSON can say. Integers within ±2^53 stay integers in Lua; other numbers are floats. */
+export type EventValue =
+  | null
+  | boolean
+  | number
+  | string
+  | readonly EventValue[]
+  | { readonly [key: string]: EventValue };
+
+/** An event on an energy stream. Most events are objects; any JSON value is allowed. */
+export type SanctumEvent = EventValue;
+
+/** The port an event goes to when a spell calls `emit(event)` without naming one. */
+export const DEFAULT_PORT = 'out';

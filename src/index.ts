@@ -1,0 +1,10 @@
+/** Sanctum's public API: summon spells and compose them with RxJS. */
+export { summon, summonSource, ERROR_POLICIES, DEFAULT_INSTRUCTION_BUDGET, DEFAULT_MEMORY_LIMIT, stderrLogger } from './spellcraft/spell.js';
+export type { Spell, SummonOptions, CastOptions, ErrorPolicy, RoutedOutput, SpellStats } from './spellcraft/spell.js';
+export type { SpellCaster, SpellLogEntry, SpellLogger, EmitSink } from './spellcraft/caster.js';
+export { SpellError, deadLetterToJSON } from './spellcraft/errors.js';
+export type { DeadLetter, SpellHook, SpellErrorFields } from './spellcraft/errors.js';
+export { SanctumError, ERROR_CODES } from './core/errors.js';
+export type { ErrorCode } from './core/errors.js';
+export { DEFAULT_PORT } from './core/event.js';
+export type { EventValue, SanctumEvent } from './core/event.js';

@@ -1,0 +1,28 @@
+(module
+  (import "env" "memory" (memory 0))
+  (import "env" "realloc" (func $realloc (param i32 i32) (result i32)))
+  (import "env" "free" (func $free (param i32)))
+  ;; ud points at { used: u32, max: u32 }; an allocation that would take used past max fails (returns 0)
+  (func (export "alloc") (param $ud i32) (param $ptr i32) (param $osize i32) (param $nsize i32) (result i32)
+    (local $old i64) (local $newUsed i64) (local $p i32)
+    (if (local.get $ptr)
+      (then (local.set $old (i64.extend_i32_u (local.get $osize)))))
+    (if (i32.eqz (local.get $nsize))
+      (then
+        (if (local.get $ptr)
+          (then
+            (call $free (local.get $ptr))
+            (i32.store (local.get $ud)
+              (i32.wrap_i64 (i64.sub (i64.extend_i32_u (i32.load (local.get $ud))) (local.get $old))))))
+        (return (i32.const 0))))
+    (local.set $newUsed
+      (i64.add (i64.sub (i64.extend_i32_u (i32.load (local.get $ud))) (local.get $old))
+               (i64.extend_i32_u (local.get $nsize))))
+    (if (i32.and (i64.gt_u (i64.extend_i32_u (local.get $nsize)) (local.get $old))
+                 (i64.gt_u (local.get $newUsed) (i64.extend_i32_u (i32.load offset=4 (local.get $ud)))))
+      (then (return (i32.const 0))))
+    (local.set $p (call $realloc (local.get $ptr) (local.get $nsize)))
+    (if (local.get $p)
+      (then (i32.store (local.get $ud) (i32.wrap_i64 (local.get $newUsed)))))
+    (local.get $p))
+)

@@ -1,0 +1,426 @@
+/**
+ * A caster is one live copy of a spell: its own Lua state, loaded and initialised. It casts
+ * synchronously and reports failures as values, never by throwing.
+ */
+import type { EventValue } from '../core/event.js';
+import { DEFAULT_PORT } from '../core/event.js';
+import { SpellError, splitLuaMessage, type SpellHook } from './errors.js';
+import type { ErrorCode } from '../core/errors.js';
+import { ConversionError, LUA_OK, LUA_ERRMEM, SLOT, big, type LuaState, type LuaVM } from './lua-vm.js';
+
+/** What a caster needs to know about the spell it runs. */
+export interface SpellDefinition {
+  readonly name: string;
+  /** The spell file as shown in messages. */
+  readonly file: string;
+  readonly source: string;
+  /** Modules the spell may `require`: name, chunk name, source. */
+  readonly modules: readonly SpellModule[];
+  readonly runes: Readonly<Record<string, EventValue>>;
+  readonly instructionBudget: number;
+  readonly memoryLimit: number;
+  readonly logger: SpellLogger;
+}
+
+export interface SpellModule {
+  readonly name: string;
+  readonly file: string;
+  readonly source: string;
+}
+
+/** A line a spell logged with `print` or `log.*`. */
+export interface SpellLogEntry {
+  readonly spell: string;
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly message: string;
+  readonly fields?: EventValue;
+  readonly file?: string;
+  readonly line?: number;
+}
+export type SpellLogger = (entry: SpellLogEntry) => void;
+
+/** Says whether a named port is wired; emitting to an unwired port fails the cast. */
+export type PortFilter = (port: string) => boolean;
+
+/** Receives each event a cast emits, with the name of its port. */
+export type EmitSink = (event: EventValue, port: string) => void;
+
+const NO_RESULT = 0;
+
+export class SpellCaster {
+  private readonly state: LuaState;
+  private readonly vm: LuaVM;
+  private readonly L: number;
+  private readonly base: number;
+  private readonly portNames: string[] = [DEFAULT_PORT];
+  private readonly sources: Map<string, { file: string; lines?: string[]; source: string }>;
+  /** Reused output buffers (per caster, so re-entrant casts of other casters cannot clash). */
+  private outEvents: EventValue[] = [];
+  private outPorts: string[] = [];
+  private delivering = false;
+  private initError: SpellError | undefined;
+
+  /** Opens a Lua state and loads the spell. Throws SpellError when the spell does not load. */
+  constructor(
+    vm: LuaVM,
+    readonly def: SpellDefinition,
+  ) {
+    this.vm = vm;
+    this.state = vm.openState();
+    this.L = this.state.L;
+    this.base = vm.x.lua_gettop(this.L);
+    this.sources = new Map([[`@${def.file}`, { file: def.file, source: def.source }]]);
+    for (const m of def.modules) this.sources.set(`@${m.file}`, { file: m.file, source: m.source });
+    try {
+      this.load();
+    } catch (e) {
+      this.state.close();
+      throw e;
+    }
+  }
+
+  get closed(): boolean {
+    return this.state.isClosed;
+  }
+
+  /** Bytes of Lua heap this caster's state holds. */
+  memoryUsed(): number {
+    return this.vm.memoryUsed(this.state.ud);
+  }
+
+  close(): void {
+    this.state.close();
+  }
+
+  private load(): void {
+    const { vm, L, def } = this;
+    const x = vm.x;
+    x.lua_pushvalue(L, SLOT.setBudget);
+    x.lua_pushinteger(L, BigInt(Math.max(1, Math.floor(def.instructionBudget))));
+    this.call(1, 0);
+    x.lua_pushvalue(L, SLOT.load);
+    vm.pushString(L, def.source);
+    vm.pushString(L, `@${def.file}`);
+    x.lua_createtable(L, def.modules.length * 3, 0);
+    let i = 1;
+    for (const m of def.modules) {
+      for (const s of [m.name, `@${m.file}`, m.source]) {
+        vm.pushString(L, s);
+        x.lua_rawseti(L, -2, BigInt(i++));
+      }
+    }
+    vm.setMemoryCap(this.state.ud, def.memoryLimit);
+    const status = this.call(3, 2);
+    vm.setMemoryCap(this.state.ud, 0);
+    if (status !== LUA_OK) throw this.vmFailure('summon', status);
+    const top = this.base;
+    if (x.lua_type(L, top + 1) === 0) {
+      x.lua_settop(L, this.base);
+      return;
+    }
+    const kind = vm.readString(L, top + 1);
+    const message = vm.readString(L, top + 2);
+    x.lua_settop(L, this.base);
+    if (kind === 'runtime') throw this.lastError('summon', undefined);
+    const parts = splitLuaMessage(message);
+    const code: ErrorCode = kind === 'syntax' ? 'SPELL_SYNTAX' : 'SPELL_INVALID';
+    const line = kind === 'syntax' ? parts.line : undefined;
+    throw new SpellError({
+      code,
+      spell: def.name,
+      file: def.file,
+      line,
+      luaMessage: kind === 'syntax' ? parts.text : message,
+      sourceLine: this.sourceLine(`@${def.file}`, line),
+      hook: 'summon',
+    });
+  }
+
+  /** pcall with the memory cap on; returns Lua's status. */
+  private call(nargs: number, nresults: number): number {
+    return this.vm.x.lua_pcallk(this.L, nargs, nresults, 0, 0, 0);
+  }
+
+  /**
+   * Runs `init(runes)`. A failure is returned, and remembered: every later cast then fails with
+   * SPELL_INIT_FAILED rather than running a half-initialised spell.
+   */
+  init(): SpellError | undefined {
+    const { vm, L } = this;
+    const x = vm.x;
+    x.lua_pushvalue(L, SLOT.init);
+    try {
+      vm.push(L, this.def.runes, SLOT.arrayMt);
+    } catch (e) {
+      x.lua_settop(L, this.base);
+      this.initError = this.conversionError('init', e, undefined, 'SPELL_BAD_INPUT', 'the runes');
+      return this.initError;
+    }
+    const err = this.run('init', 1, undefined, undefined);
+    if (err) this.initError = err;
+    return err;
+  }
+
+  /**
+   * Casts one event. On success the emitted events are handed to `sink` in order and undefined is
+   * returned; on failure nothing is handed on (a cast is all-or-nothing) and the error is returned.
+   */
+  cast(event: EventValue, sink: EmitSink, acceptPort?: PortFilter): SpellError | undefined {
+    if (this.initError) return this.initFailed(event);
+    const { vm, L } = this;
+    const x = vm.x;
+    x.lua_pushvalue(L, SLOT.cast);
+    try {
+      vm.push(L, event, SLOT.arrayMt);
+    } catch (e) {
+      x.lua_settop(L, this.base);
+      return this.conversionError('cast', e, event, 'SPELL_BAD_INPUT', 'the event');
+    }
+    return this.run('cast', 1, event, sink, acceptPort);
+  }
+
+  /** Runs `finish(emit)`, handing what it emits to `sink`. */
+  finish(sink: EmitSink, acceptPort?: PortFilter): SpellError | undefined {
+    if (this.initError) return undefined;
+    this.vm.x.lua_pushvalue(this.L, SLOT.finish);
+    return this.run('finish', 0, undefined, sink, acceptPort);
+  }
+
+  /** Calls the host function already pushed with its args, then collects and delivers outputs. */
+  private run(hook: SpellHook, nargs: number, event: EventValue | undefined, sink: EmitSink | undefined, acceptPort?: PortFilter): SpellError | undefined {
+    const { vm, L, base } = this;
+    const x = vm.x;
+    const ud = this.state.ud;
+    vm.setMemoryCap(ud, this.def.memoryLimit);
+    const status = this.call(nargs, 4);
+    vm.setMemoryCap(ud, 0);
+    if (status !== LUA_OK) {
+      x.lua_settop(L, base);
+      return this.vmFailure(hook, status, event);
+    }
+    const n = x.lua_tonumberx(L, base + 1, 0);
+    if (n < 0) {
+      x.lua_settop(L, base);
+      this.drainLogs();
+      return this.lastError(hook, event);
+    }
+    const nLogs = x.lua_type(L, base + 4) === 3 ? x.lua_tonumberx(L, base + 4, 0) : NO_RESULT;
+    let err: SpellError | undefined;
+    if (n > 0 && sink) err = this.collect(n, hook, event, acceptPort);
+    x.lua_settop(L, base);
+    if (nLogs > 0) this.drainLogs();
+    if (err || n === 0 || !sink) return err;
+    this.deliver(n, sink);
+    return undefined;
+  }
+
+  /** Reads n outputs from the buffers at base+2 (events) and base+3 (port ids). */
+  private collect(n: number, hook: SpellHook, event: EventValue | undefined, acceptPort: PortFilter | undefined): SpellError | undefined {
+    const { vm, L, base } = this;
+    const x = vm.x;
+    if (this.delivering) {
+      // A cast re-entered from a downstream subscriber: don't overwrite the buffers being delivered.
+      this.outEvents = [];
+      this.outPorts = [];
+    }
+    const events = this.outEvents;
+    const ports = this.outPorts;
+    const evIdx = base + 2;
+    const portIdx = base + 3;
+    for (let i = 1; i <= n; i++) {
+      const bi = big(i);
+      x.lua_rawgeti(L, evIdx, bi);
+      try {
+        events[i - 1] = vm.read(L, base + 5, SLOT.arrayMt);
+      } catch (e) {
+        x.lua_settop(L, base);
+        return this.conversionError(hook, e, event, 'SPELL_BAD_OUTPUT', `emitted event #${i}`);
+      }
+      x.lua_settop(L, base + 4);
+      x.lua_rawgeti(L, portIdx, bi);
+      const pid = x.lua_tonumberx(L, base + 5, 0);
+      x.lua_settop(L, base + 4);
+      const port = this.portNames[pid] ?? this.lookupPort(pid);
+      if (acceptPort !== undefined && port !== DEFAULT_PORT && !acceptPort(port)) {
+        x.lua_settop(L, base);
+        return new SpellError({
+          code: 'SPELL_PORT_UNWIRED',
+          spell: this.def.name,
+          file: this.def.file,
+          luaMessage: `emitted to port '${port}', which is not wired to anything (wire it, or emit to the default port)`,
+          hook,
+          event,
+        });
+      }
+      ports[i - 1] = port;
+    }
+    return undefined;
+  }
+
+  private deliver(n: number, sink: EmitSink): void {
+    const events = this.outEvents;
+    const ports = this.outPorts;
+    const wasDelivering = this.delivering;
+    this.delivering = true;
+    try {
+      for (let i = 0; i < n; i++) {
+        const ev = events[i]!;
+        events[i] = null;
+        sink(ev, ports[i]!);
+      }
+    } finally {
+      this.delivering = wasDelivering;
+    }
+  }
+
+  private lookupPort(pid: number): string {
+    const { vm, L, base } = this;
+    const x = vm.x;
+    const top = x.lua_gettop(L);
+    x.lua_pushvalue(L, SLOT.portName);
+    x.lua_pushinteger(L, BigInt(pid));
+    let name = `#${pid}`;
+    if (x.lua_pcallk(L, 1, 1, 0, 0, 0) === LUA_OK) name = vm.readString(L, -1);
+    x.lua_settop(L, Math.max(top, base));
+    this.portNames[pid] = name;
+    return name;
+  }
+
+  private initFailed(event: EventValue): SpellError {
+    const cause = this.initError!;
+    return new SpellError(
+      { ...fieldsOf(cause), code: 'SPELL_INIT_FAILED', hook: 'cast', event, luaMessage: `init failed, so the spell cannot cast: ${cause.luaMessage}` },
+      { cause },
+    );
+  }
+
+  private conversionError(hook: SpellHook, e: unknown, event: EventValue | undefined, code: ErrorCode, what: string): SpellError {
+    if (!(e instanceof ConversionError)) throw e;
+    const where = e.where();
+    return new SpellError({
+      code,
+      spell: this.def.name,
+      file: this.def.file,
+      luaMessage: `${what}${where ? ` (at ${where})` : ''}: ${e.message}`,
+      hook,
+      event,
+    });
+  }
+
+  /** The dispatcher itself failed: out of memory before the spell ran, or a bug. */
+  private vmFailure(hook: SpellHook, status: number, event?: EventValue): SpellError {
+    const memory = status === LUA_ERRMEM;
+    return new SpellError({
+      code: memory ? 'SPELL_MEMORY_EXCEEDED' : 'LUA_VM_FAILED',
+      spell: this.def.name,
+      file: this.def.file,
+      luaMessage: memory ? `not enough memory (the cap is ${formatBytes(this.def.memoryLimit)})` : `the Lua dispatcher failed with status ${status}`,
+      hook,
+      event,
+    });
+  }
+
+  /** Builds the SpellError for the failure the prelude recorded. */
+  private lastError(hook: SpellHook, event: EventValue | undefined): SpellError {
+    const { vm, L, base } = this;
+    const x = vm.x;
+    x.lua_pushvalue(L, SLOT.lastError);
+    let info: Record<string, EventValue> = {};
+    if (x.lua_pcallk(L, 0, 1, 0, 0, 0) === LUA_OK) {
+      try {
+        info = vm.read(L, base + 1, SLOT.arrayMt) as Record<string, EventValue>;
+      } catch {
+        info = { message: 'the error value could not be read', kind: 'runtime' };
+      }
+    }
+    x.lua_settop(L, base);
+    const kind = String(info['kind'] ?? 'runtime');
+    const rawMessage = String(info['message'] ?? 'unknown error');
+    const parts = splitLuaMessage(rawMessage);
+    const chunk = typeof info['source'] === 'string' ? info['source'] : undefined;
+    const src = chunk !== undefined ? this.sources.get(chunk) : undefined;
+    const line = typeof info['line'] === 'number' && info['line'] > 0 ? info['line'] : parts.line;
+    const code: ErrorCode =
+      kind === 'budget' ? 'SPELL_BUDGET_EXCEEDED'
+      : kind === 'memory' ? 'SPELL_MEMORY_EXCEEDED'
+      : kind === 'stack' ? 'SPELL_STACK_OVERFLOW'
+      : kind === 'bad_output' ? 'SPELL_BAD_OUTPUT'
+      : 'SPELL_RUNTIME';
+    let luaMessage = parts.chunk !== undefined ? parts.text : rawMessage;
+    if (code === 'SPELL_MEMORY_EXCEEDED') luaMessage = `not enough memory (the cap is ${formatBytes(this.def.memoryLimit)})`;
+    return new SpellError({
+      code,
+      spell: this.def.name,
+      file: src?.file ?? this.def.file,
+      line,
+      luaMessage,
+      sourceLine: this.sourceLine(chunk ?? `@${this.def.file}`, line),
+      traceback: cleanTraceback(info['traceback']),
+      hook,
+      event,
+      data: info['data'],
+    });
+  }
+
+  private sourceLine(chunk: string, line: number | undefined): string | undefined {
+    if (line === undefined) return undefined;
+    const src = this.sources.get(chunk);
+    if (!src) return undefined;
+    src.lines ??= src.source.split(/\r?\n/);
+    return src.lines[line - 1]?.trim();
+  }
+
+  private drainLogs(): void {
+    const { vm, L, base } = this;
+    const x = vm.x;
+    x.lua_pushvalue(L, SLOT.drainLogs);
+    if (x.lua_pcallk(L, 0, 1, 0, 0, 0) !== LUA_OK) {
+      x.lua_settop(L, base);
+      return;
+    }
+    let entries: EventValue = [];
+    try {
+      entries = vm.read(L, base + 1, SLOT.arrayMt);
+    } catch (e) {
+      entries = [{ level: 'warn', message: `a log entry could not be read: ${(e as Error).message}` }];
+    }
+    x.lua_settop(L, base);
+    if (!Array.isArray(entries)) return;
+    for (const raw of entries) {
+      const e = raw as Record<string, EventValue>;
+      const chunk = typeof e['source'] === 'string' ? e['source'] : undefined;
+      this.def.logger({
+        spell: this.def.name,
+        level: (e['level'] as SpellLogEntry['level']) ?? 'info',
+        message: String(e['message'] ?? ''),
+        fields: e['fields'],
+        file: chunk ? (this.sources.get(chunk)?.file ?? chunk.replace(/^@/, '')) : undefined,
+        line: typeof e['line'] === 'number' ? e['line'] : undefined,
+      });
+    }
+  }
+}
+
+function fieldsOf(e: SpellError) {
+  return {
+    code: e.code, spell: e.spell, file: e.file, line: e.line, luaMessage: e.luaMessage, sourceLine: e.sourceLine,
+    traceback: e.traceback, hook: e.hook, event: e.event, data: e.data,
+  };
+}
+
+/** Keeps the frames of the spell's own code: drops Sanctum's dispatcher and the message line. */
+function cleanTraceback(tb: EventValue | undefined): string | undefined {
+  if (typeof tb !== 'string') return undefined;
+  const lines = tb.split('\n');
+  const start = lines.findIndex((l) => l.startsWith('stack traceback:'));
+  const frames = lines.slice(start + 1).filter((l) => !/^\s*(sanctum:|\[C\]: in \?|\[C\]: in function 'xpcall'|\(\.\.\.tail calls\.\.\.\))/.test(l) && !/in function <sanctum:/.test(l));
+  const named = frames.map((l) => l.replace(/in upvalue 'spell_(cast|init|finish)'/, "in function 'spell.$1'"));
+  return named.length ? `stack traceback:\n${named.join('\n')}` : undefined;
+}
+
+export function formatBytes(n: number): string {
+  if (!(n > 0) || !Number.isFinite(n)) return 'unlimited';
+  if (n % (1 << 20) === 0) return `${n / (1 << 20)} MiB`;
+  if (n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}

@@ -1,0 +1,335 @@
+-- Sanctum prelude: runs once in every new Lua state, before the spell is loaded.
+-- It builds the sandbox a spell lives in, the `emit` buffer, the instruction budget and the
+-- host functions that the JS bridge calls. Everything the host needs from the standard library
+-- is captured as a local here, before the dangerous parts of _G are removed.
+local null = ...
+
+local type, error, pairs, ipairs, next, select, tostring, tonumber, rawget, rawset, rawequal, rawlen =
+  type, error, pairs, ipairs, next, select, tostring, tonumber, rawget, rawset, rawequal, rawlen
+local pcall, xpcall, setmetatable, getmetatable, load = pcall, xpcall, setmetatable, getmetatable, load
+local sethook, getinfo, traceback = debug.sethook, debug.getinfo, debug.traceback
+local co_create, co_wrap = coroutine.create, coroutine.wrap
+local format, concat, unpack = string.format, table.concat, table.unpack
+
+-- Strip what a spell must never reach from the real globals too (defence in depth: the spell's
+-- environment is a separate table, but strings share one metatable whose __index is `string`).
+string.dump = nil
+getmetatable("").__metatable = "string"
+local safe_os = { time = os.time, clock = os.clock, date = os.date, difftime = os.difftime }
+io, os, debug, package, require, dofile, loadfile, collectgarbage = nil, nil, nil, nil, nil, nil, nil, nil
+
+---------------------------------------------------------------------------------------------------
+-- Instruction budget: one count hook every PERIOD instructions on every thread the spell runs,
+-- adding to one counter per call. A budget error cannot be swallowed by the spell's own pcall.
+local PERIOD = 1000
+local limit = 10000 -- in periods; set by host.set_budget
+local used = 0
+local budget_message = "instruction budget exceeded"
+local function on_count()
+  used = used + 1
+  if used > limit then
+    error(budget_message, 2)
+  end
+end
+local function exhausted() return used > limit end
+
+local function rethrow_if_exhausted(ok, ...)
+  if used > limit then error(budget_message, 0) end
+  return ok, ...
+end
+local function sandbox_pcall(f, ...)
+  return rethrow_if_exhausted(pcall(f, ...))
+end
+local function sandbox_xpcall(f, msgh, ...)
+  return rethrow_if_exhausted(xpcall(f, msgh, ...))
+end
+
+local function hooked(co)
+  sethook(co, on_count, "", PERIOD)
+  return co
+end
+local function sandbox_co_create(f) return hooked(co_create(f)) end
+local function sandbox_co_wrap(f)
+  local co = hooked(co_create(f))
+  return function(...)
+    local res = { coroutine.resume(co, ...) }
+    if not res[1] then error(res[2], 0) end
+    return unpack(res, 2, #res)
+  end
+end
+sethook(on_count, "", PERIOD)
+
+---------------------------------------------------------------------------------------------------
+-- Arrays: tables that came from JSON arrays carry this metatable, so an emptied array stays an
+-- array on the way out. `sanctum.array(t)` marks a table built in Lua.
+local array_mt = { __name = "sanctum.array" }
+local function array(t)
+  t = t or {}
+  if type(t) ~= "table" then error("sanctum.array expects a table, got " .. type(t), 2) end
+  return setmetatable(t, array_mt)
+end
+local function is_array(t) return getmetatable(t) == array_mt end
+
+local function sandbox_setmetatable(t, mt)
+  if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
+    error("__gc metamethods are not allowed in spells", 2)
+  end
+  return setmetatable(t, mt)
+end
+
+---------------------------------------------------------------------------------------------------
+-- Logs: print and log.* append to a buffer the host drains after each call.
+local logs, n_logs = {}, 0
+local function add_log(level, message, fields)
+  local info = getinfo(3, "Sl")
+  n_logs = n_logs + 1
+  logs[n_logs] = { level = level, message = message, fields = fields,
+                   source = info and info.source, line = info and info.currentline }
+end
+local function print(...)
+  local parts = {}
+  for i = 1, select("#", ...) do parts[i] = tostring((select(i, ...))) end
+  add_log("info", concat(parts, "\t"))
+end
+local function logger(level)
+  return function(message, fields)
+    if fields ~= nil and type(fields) ~= "table" then
+      error("log." .. level .. ": fields must be a table, got " .. type(fields), 2)
+    end
+    add_log(level, tostring(message), fields)
+  end
+end
+local log = { debug = logger("debug"), info = logger("info"), warn = logger("warn"), error = logger("error") }
+
+---------------------------------------------------------------------------------------------------
+-- emit: events go into a buffer the host reads after the call returns. Port 0 is the default.
+local out_ev, out_port, n_out = {}, {}, 0
+local port_ids, port_names, n_ports = { out = 0 }, {}, 0
+local gen = 0
+local seen = setmetatable({}, { __mode = "k" })
+
+local function deepcopy(v, depth)
+  if type(v) ~= "table" then return v end
+  if depth > 200 then error("event nested deeper than 200 levels (a cycle?)", 0) end
+  local c = {}
+  for k, x in next, v do c[k] = deepcopy(x, depth + 1) end
+  return setmetatable(c, getmetatable(v) == array_mt and array_mt or nil)
+end
+
+local function emit(ev, port)
+  if ev == nil then error("emit: the event is nil", 2) end
+  local pid = 0
+  if port ~= nil then
+    pid = port_ids[port]
+    if pid == nil then
+      if type(port) ~= "string" then error("emit: the port must be a string, got " .. type(port), 2) end
+      n_ports = n_ports + 1
+      pid = n_ports
+      port_ids[port] = pid
+      port_names[pid] = port
+    end
+  end
+  -- Emitting the same table twice in one call emits two events: copy it so that later changes
+  -- to the table do not rewrite the event emitted earlier.
+  if n_out > 0 and type(ev) == "table" then
+    if n_out == 1 and type(out_ev[1]) == "table" then seen[out_ev[1]] = gen end
+    if seen[ev] == gen then ev = deepcopy(ev, 0) else seen[ev] = gen end
+  end
+  n_out = n_out + 1
+  out_ev[n_out] = ev
+  out_port[n_out] = pid
+end
+
+---------------------------------------------------------------------------------------------------
+-- The sandbox: what a spell may use.
+local env = {
+  assert = assert, error = error, ipairs = ipairs, next = next, pairs = pairs, select = select,
+  tonumber = tonumber, tostring = tostring, type = type, rawequal = rawequal, rawget = rawget,
+  rawlen = rawlen, rawset = rawset, getmetatable = getmetatable, setmetatable = sandbox_setmetatable,
+  pcall = sandbox_pcall, xpcall = sandbox_xpcall, print = print, _VERSION = _VERSION,
+  math = math, string = string, table = table, utf8 = utf8, os = safe_os,
+  coroutine = { create = sandbox_co_create, wrap = sandbox_co_wrap, resume = coroutine.resume,
+                yield = coroutine.yield, status = coroutine.status, isyieldable = coroutine.isyieldable,
+                running = coroutine.running, close = coroutine.close },
+  log = log,
+  sanctum = { null = null, array = array, is_array = is_array, version = "0.1" },
+}
+env._G = env
+
+local spell_sources = {} -- chunk names of the spell and its modules: where error lines point
+local modules, loaded = {}, {}
+
+local function sandbox_load(chunk, name, mode, chunk_env)
+  if mode ~= nil and mode ~= "t" then return nil, "spells may load text chunks only (mode 't')" end
+  return load(chunk, name, "t", chunk_env or env)
+end
+env.load = sandbox_load
+
+local function sandbox_require(name)
+  if type(name) ~= "string" then error("require expects a module name, got " .. type(name), 2) end
+  local v = loaded[name]
+  if v ~= nil then return v end
+  if name == "sanctum" then return env.sanctum end
+  local m = modules[name]
+  if m == nil then
+    error(format("module '%s' not found: a spell may require Lua files next to it ('%s.lua')",
+      name, (name:gsub("%.", "/"))), 2)
+  end
+  local f, err = load(m.source, m.chunkname, "t", env)
+  if not f then error(err, 0) end
+  spell_sources[m.chunkname] = true
+  v = f(name)
+  if v == nil then v = true end
+  loaded[name] = v
+  return v
+end
+env.require = sandbox_require
+
+---------------------------------------------------------------------------------------------------
+-- Calls from the host. Each returns a count >= 0 on success, -1 on failure (see last_error).
+local spell, spell_cast, spell_init, spell_finish
+local err_value, err_source, err_line, err_traceback, err_kind
+
+local function handler(e)
+  err_value = e
+  err_traceback = traceback(type(e) == "string" and e or nil, 2)
+  for level = 2, 80 do
+    local ar = getinfo(level, "Sl")
+    if not ar then break end
+    if spell_sources[ar.source] then
+      err_source, err_line = ar.source, ar.currentline
+      break
+    end
+  end
+  return e
+end
+
+local function begin()
+  used, gen, n_out = 0, gen + 1, 0
+  err_value, err_source, err_line, err_traceback, err_kind = nil, nil, nil, nil, nil
+  if #out_ev > 4096 then out_ev, out_port = {}, {} end
+end
+
+local function finish_call(ok, e)
+  if ok then return n_out, out_ev, out_port, n_logs end
+  err_value = e
+  if used > limit then err_kind = "budget" end
+  return -1
+end
+
+local function do_cast(ev)
+  local r = spell_cast(ev, emit)
+  if n_out == 0 and r ~= nil then
+    if type(r) ~= "table" then
+      err_kind = "bad_output"
+      error(format("cast returned a %s; return a table to emit it, or call emit(value)", type(r)), 0)
+    end
+    emit(r)
+  end
+end
+
+local host = {}
+
+function host.cast(ev)
+  begin()
+  return finish_call(xpcall(do_cast, handler, ev))
+end
+
+local function do_batch(events, count, counts)
+  for i = 1, count do
+    used, gen = 0, gen + 1
+    local before = n_out
+    local ok = xpcall(do_cast, handler, events[i])
+    if ok then
+      counts[i] = n_out - before
+    else
+      return i
+    end
+  end
+  return 0
+end
+
+-- Casts events[1..count] in one call; counts[i] = outputs of event i. Stops at the first failure
+-- and returns its index (the host re-casts what follows); 0 when all succeeded.
+function host.cast_batch(events, count, counts)
+  begin()
+  local failed = do_batch(events, count, counts)
+  if failed > 0 and used > limit then err_kind = "budget" end
+  return failed, n_out, out_ev, out_port, n_logs
+end
+
+function host.init(runes)
+  begin()
+  if not spell_init then return 0 end
+  return finish_call(xpcall(spell_init, handler, runes))
+end
+
+function host.finish()
+  begin()
+  if not spell_finish then return 0 end
+  return finish_call(xpcall(spell_finish, handler, emit))
+end
+
+function host.last_error()
+  local v = err_value
+  local message, data
+  if type(v) == "string" then message = v
+  elseif type(v) == "table" then
+    message = rawget(v, "message")
+    message = message ~= nil and tostring(message) or "error object (see data)"
+    data = v
+  else message = tostring(v) end
+  local kind = err_kind
+  if kind == nil then
+    if used > limit then kind = "budget"
+    elseif v == "not enough memory" then kind = "memory"
+    elseif type(v) == "string" and (v:find("stack overflow", 1, true)) then kind = "stack"
+    else kind = "runtime" end
+  end
+  return { message = message, data = data, kind = kind, source = err_source, line = err_line,
+           traceback = err_traceback }
+end
+
+function host.drain_logs()
+  local out = logs
+  logs, n_logs = {}, 0
+  return out
+end
+
+function host.port_name(id) return port_names[id] end
+
+function host.set_budget(instructions)
+  limit = instructions // PERIOD
+  if limit < 1 then limit = 1 end
+  budget_message = format("instruction budget exceeded (%d instructions)", instructions)
+end
+
+-- Loads the spell's source into the sandbox. Returns nil on success, or (kind, message).
+function host.load(source, chunkname, module_list)
+  for i = 1, #module_list, 3 do
+    modules[module_list[i]] = { chunkname = module_list[i + 1], source = module_list[i + 2] }
+  end
+  local f, err = load(source, chunkname, "t", env)
+  if not f then return "syntax", err end
+  spell_sources[chunkname] = true
+  begin()
+  local ok, result = xpcall(f, handler)
+  if not ok then return "runtime", result end
+  if type(result) ~= "table" then
+    return "invalid", format("the spell must return a table of hooks (return spell), but returned %s", type(result))
+  end
+  if type(result.cast) ~= "function" then
+    return "invalid", "the spell's table has no `cast` function: define function spell.cast(event, emit)"
+  end
+  for _, hook in ipairs({ "init", "finish" }) do
+    if result[hook] ~= nil and type(result[hook]) ~= "function" then
+      return "invalid", format("spell.%s must be a function, got %s", hook, type(result[hook]))
+    end
+  end
+  spell, spell_cast, spell_init, spell_finish = result, result.cast, result.init, result.finish
+  return nil
+end
+
+-- Slots the host keeps on the stack, in this order.
+return host.cast, host.cast_batch, host.init, host.finish, host.last_error, host.drain_logs,
+  host.port_name, host.set_budget, host.load, array_mt

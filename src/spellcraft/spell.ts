@@ -1,0 +1,291 @@
+/** summon(): load and compile a Lua spell from a file; the spell is an RxJS operator. */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Observable, Subject, type Observer, type OperatorFunction } from 'rxjs';
+import type { EventValue } from '../core/event.js';
+import { DEFAULT_PORT } from '../core/event.js';
+import { SpellCaster, type EmitSink, type SpellDefinition, type SpellLogEntry, type SpellLogger, type SpellModule } from './caster.js';
+import { SpellError, deadLetterToJSON, type DeadLetter } from './errors.js';
+import { LuaVM } from './lua-vm.js';
+
+/** What happens to an event whose cast fails. */
+export type ErrorPolicy = 'dead-letter' | 'skip' | 'stop';
+export const ERROR_POLICIES: readonly ErrorPolicy[] = ['dead-letter', 'skip', 'stop'];
+
+/** Default instructions one call of a hook may run (about 50 ms of Lua here). */
+export const DEFAULT_INSTRUCTION_BUDGET = 10_000_000;
+/** Default cap on one spell's Lua heap. */
+export const DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024;
+
+export interface SummonOptions {
+  /** The spell's name in messages, dead letters and metrics. Default: the file name without `.lua`. */
+  readonly name?: string;
+  /** The spell's runes (configuration), handed to `init(runes)`. */
+  readonly runes?: Readonly<Record<string, EventValue>>;
+  /** What a failing event does: `dead-letter` (default), `skip` or `stop`. */
+  readonly onError?: ErrorPolicy;
+  /** Lua instructions one call of `init`, `cast` or `finish` may run. Default 10,000,000. */
+  readonly instructionBudget?: number;
+  /** Bytes of Lua heap the spell may use. Default 64 MiB. */
+  readonly memoryLimit?: number;
+  /** Where `print` and `log.*` go. Default: one line each on stderr. */
+  readonly logger?: SpellLogger;
+  /** How the file is named in messages. Default: the path as given, relative to the working directory. */
+  readonly displayPath?: string;
+}
+
+/** Per-operator options: override the spell's policy and wire its ports. */
+export interface CastOptions {
+  readonly onError?: ErrorPolicy;
+  /** Named ports (`emit(event, "name")`) and where their events go. Unwired ports fail the cast. */
+  readonly ports?: Readonly<Record<string, Partial<Observer<EventValue>> | ((event: EventValue) => void)>>;
+  /** Where dead letters go. Default: the spell's `deadLetters` stream (stderr when nobody listens). */
+  readonly deadLetters?: Partial<Observer<DeadLetter>> | ((deadLetter: DeadLetter) => void);
+}
+
+/** An output of `spell.routed()`: an event on a port, or a dead letter. */
+export type RoutedOutput =
+  | { readonly kind: 'event'; readonly port: string; readonly event: EventValue }
+  | { readonly kind: 'dead-letter'; readonly deadLetter: DeadLetter };
+
+/** Counters over all casters of a spell. */
+export interface SpellStats {
+  casts: number;
+  emitted: number;
+  failed: number;
+  skipped: number;
+  deadLettered: number;
+}
+
+/**
+ * A summoned spell. It is an RxJS operator (`events$.pipe(spell)` emits what the spell emits on
+ * its default port) and offers variants for ports, policies and routing.
+ */
+export interface Spell extends OperatorFunction<EventValue, EventValue> {
+  readonly name: string;
+  /** The file as shown in messages. */
+  readonly file: string;
+  readonly options: Readonly<SummonOptions>;
+  /** Dead letters of operators that were given no `deadLetters` target. */
+  readonly deadLetters: Observable<DeadLetter>;
+  readonly stats: Readonly<SpellStats>;
+  /** The operator with options: ports, dead letters, error policy. */
+  operator(options?: CastOptions): OperatorFunction<EventValue, EventValue>;
+  /** Every port's events and every dead letter, tagged, in one stream. */
+  routed(options?: Pick<CastOptions, 'onError'>): OperatorFunction<EventValue, RoutedOutput>;
+  /** The same spell with other runes or limits (summoned again). */
+  withOptions(options: SummonOptions): Promise<Spell>;
+  /** A live caster of its own (its own Lua state): the low-level API the runtime builds on. */
+  open(): SpellCaster;
+}
+
+/**
+ * Loads and compiles a spell. Rejects with a SpellError (`SPELL_NOT_FOUND`, `SPELL_SYNTAX`,
+ * `SPELL_INVALID`, `SPELL_RUNTIME`) when it cannot be used.
+ *
+ * @example
+ * const enrich = await summon('spells/enrich.lua', { runes: { threshold: 10 } });
+ * from(events).pipe(enrich, filter((e) => e.hot)).subscribe(console.log);
+ */
+export async function summon(file: string, options: SummonOptions = {}): Promise<Spell> {
+  const display = options.displayPath ?? displayPathOf(file);
+  const name = options.name ?? path.basename(file).replace(/\.lua$/, '');
+  let source: string;
+  try {
+    source = await readFile(file, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new SpellError({
+      code: 'SPELL_NOT_FOUND',
+      spell: name,
+      file: display,
+      luaMessage: err.code === 'ENOENT' ? 'no such spell file' : `cannot read the spell file: ${err.message}`,
+      hook: 'summon',
+    });
+  }
+  const modules = await collectModules(path.resolve(file), display, source);
+  return summonSource(source, { ...options, name, displayPath: display }, modules);
+}
+
+/**
+ * Summons a spell from source text rather than a file (tests, generated spells). `displayPath`
+ * names it in messages (default `<inline>.lua`).
+ */
+export async function summonSource(source: string, options: SummonOptions = {}, modules: readonly SpellModule[] = []): Promise<Spell> {
+  const vm = await LuaVM.shared();
+  const file = options.displayPath ?? `${options.name ?? 'inline'}.lua`;
+  const def: SpellDefinition = {
+    name: options.name ?? path.basename(file).replace(/\.lua$/, ''),
+    file,
+    source,
+    modules,
+    runes: options.runes ?? {},
+    instructionBudget: options.instructionBudget ?? DEFAULT_INSTRUCTION_BUDGET,
+    memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
+    logger: options.logger ?? stderrLogger,
+  };
+  validateLimits(def);
+  // Compile once now, so a broken spell fails at summon and not at the first event.
+  new SpellCaster(vm, def).close();
+  return createSpell(vm, def, options, modules);
+}
+
+function validateLimits(def: SpellDefinition): void {
+  const bad = (what: string, v: number) =>
+    new SpellError({ code: 'SPELL_INVALID', spell: def.name, file: def.file, luaMessage: `${what} must be a positive number, got ${v}`, hook: 'summon' });
+  if (!(def.instructionBudget >= 1)) throw bad('instructionBudget', def.instructionBudget);
+  if (!(def.memoryLimit >= 64 * 1024)) throw bad('memoryLimit (at least 65536 bytes)', def.memoryLimit);
+}
+
+function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, modules: readonly SpellModule[]): Spell {
+  const deadLetters = new Subject<DeadLetter>();
+  const stats: SpellStats = { casts: 0, emitted: 0, failed: 0, skipped: 0, deadLettered: 0 };
+  const basePolicy = options.onError ?? 'dead-letter';
+
+  const defaultDeadLetters = (dl: DeadLetter) => {
+    if (deadLetters.observed) deadLetters.next(dl);
+    else process.stderr.write(`dead letter: ${JSON.stringify(deadLetterToJSON(dl))}\n`);
+  };
+
+  function makeOperator<T>(policy: ErrorPolicy, route: (ev: EventValue, port: string, out: Observer<T>) => void, acceptPort: ((port: string) => boolean) | undefined, onDeadLetter: (dl: DeadLetter, out: Observer<T>) => void): OperatorFunction<EventValue, T> {
+    return (source) =>
+      new Observable<T>((subscriber) => {
+        let caster: SpellCaster;
+        try {
+          caster = new SpellCaster(vm, def);
+        } catch (e) {
+          subscriber.error(e);
+          return;
+        }
+        const sink: EmitSink = (ev, port) => {
+          stats.emitted++;
+          route(ev, port, subscriber);
+        };
+        const fail = (err: SpellError): boolean => {
+          stats.failed++;
+          if (policy === 'stop') {
+            subscriber.error(err);
+            return false;
+          }
+          if (policy === 'skip') {
+            stats.skipped++;
+            def.logger({ spell: def.name, level: 'warn', message: `skipped a failed event: ${err.message}`, file: err.file, line: err.line, fields: { code: err.code } });
+            return true;
+          }
+          stats.deadLettered++;
+          onDeadLetter({ error: err, event: err.event }, subscriber);
+          return true;
+        };
+        const initErr = caster.init();
+        if (initErr && !fail(initErr)) {
+          caster.close();
+          return;
+        }
+        const inner = source.subscribe({
+          next(ev) {
+            if (caster.closed) return;
+            stats.casts++;
+            const err = caster.cast(ev, sink, acceptPort);
+            if (err) fail(err);
+          },
+          error(e) {
+            subscriber.error(e);
+          },
+          complete() {
+            if (caster.closed) return;
+            const err = caster.finish(sink, acceptPort);
+            if (err && !fail(err)) return;
+            subscriber.complete();
+          },
+        });
+        return () => {
+          inner.unsubscribe();
+          caster.close();
+        };
+      });
+  }
+
+  function operator(opts: CastOptions = {}): OperatorFunction<EventValue, EventValue> {
+    const ports = new Map<string, (ev: EventValue) => void>();
+    for (const [name, target] of Object.entries(opts.ports ?? {})) ports.set(name, toNext(target));
+    const dlTarget = opts.deadLetters ? toNext(opts.deadLetters) : defaultDeadLetters;
+    return makeOperator<EventValue>(
+      opts.onError ?? basePolicy,
+      (ev, port, out) => {
+        if (port === DEFAULT_PORT) out.next(ev);
+        else ports.get(port)!(ev);
+      },
+      (port) => port === DEFAULT_PORT || ports.has(port),
+      (dl) => dlTarget(dl),
+    );
+  }
+
+  function routed(opts: Pick<CastOptions, 'onError'> = {}): OperatorFunction<EventValue, RoutedOutput> {
+    return makeOperator<RoutedOutput>(
+      opts.onError ?? basePolicy,
+      (event, port, out) => out.next({ kind: 'event', port, event }),
+      undefined,
+      (deadLetter, out) => out.next({ kind: 'dead-letter', deadLetter }),
+    );
+  }
+
+  const plain = operator();
+  const spell = ((source: Observable<EventValue>) => plain(source)) as Spell;
+  Object.defineProperties(spell, {
+    name: { value: def.name, enumerable: true },
+    file: { value: def.file, enumerable: true },
+    options: { value: Object.freeze({ ...options }), enumerable: true },
+    deadLetters: { value: deadLetters.asObservable(), enumerable: true },
+    stats: { value: stats, enumerable: true },
+  });
+  spell.operator = operator;
+  spell.routed = routed;
+  spell.withOptions = (more) => summonSource(def.source, { ...options, ...more, name: more.name ?? def.name, displayPath: def.file }, modules);
+  spell.open = () => new SpellCaster(vm, def);
+  return spell;
+}
+
+function toNext<T>(target: Partial<Observer<T>> | ((v: T) => void)): (v: T) => void {
+  if (typeof target === 'function') return target;
+  return (v) => target.next?.(v);
+}
+
+/** The default spell logger: `[spell] file:line: message {fields}` on stderr. */
+export const stderrLogger: SpellLogger = (entry: SpellLogEntry) => {
+  const where = entry.file ? `${entry.file}${entry.line ? `:${entry.line}` : ''}: ` : '';
+  const fields = entry.fields !== undefined ? ` ${JSON.stringify(entry.fields)}` : '';
+  process.stderr.write(`[${entry.spell}] ${entry.level} ${where}${entry.message}${fields}\n`);
+};
+
+function displayPathOf(file: string): string {
+  const abs = path.resolve(file);
+  const rel = path.relative(process.cwd(), abs);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : abs;
+}
+
+const REQUIRE_RE = /\brequire\s*\(?\s*["']([A-Za-z0-9_.\-/]+)["']/g;
+
+/** Finds the modules a spell requires (literal names), next to it, transitively. */
+async function collectModules(absFile: string, display: string, source: string): Promise<SpellModule[]> {
+  const dir = path.dirname(absFile);
+  const displayDir = path.posix.dirname(display);
+  const found = new Map<string, SpellModule>();
+  const queue = [source];
+  while (queue.length) {
+    const src = queue.pop()!;
+    for (const m of src.matchAll(REQUIRE_RE)) {
+      const name = m[1]!;
+      if (found.has(name) || name === 'sanctum') continue;
+      const rel = `${name.replace(/\./g, '/')}.lua`;
+      try {
+        const modSource = await readFile(path.join(dir, rel), 'utf8');
+        const mod = { name, file: displayDir === '.' ? rel : `${displayDir}/${rel}`, source: modSource };
+        found.set(name, mod);
+        queue.push(modSource);
+      } catch {
+        // Not there: `require` reports it when (and if) the spell calls it.
+      }
+    }
+  }
+  return [...found.values()];
+}
