@@ -46,6 +46,7 @@ export type PortFilter = (port: string) => boolean;
 export type EmitSink = (event: EventValue, port: string) => void;
 
 const NO_RESULT = 0;
+const NO_ERRORS: readonly SpellError[] = Object.freeze([]);
 
 export class SpellCaster {
   private readonly state: LuaState;
@@ -179,6 +180,129 @@ export class SpellCaster {
     return this.run('cast', 1, event, sink, acceptPort);
   }
 
+  /**
+   * Casts a batch of events with one call into Lua (the fast path of durable consumers and
+   * workers). Each event is still all-or-nothing: the events that fail are returned in order, the
+   * outputs of the others are handed to `sink` in order once the whole batch has run.
+   */
+  castBatch(events: readonly EventValue[], sink: EmitSink, acceptPort?: PortFilter): readonly SpellError[] {
+    if (this.initError) return events.map((e) => this.initFailed(e));
+    const count = events.length;
+    if (count === 0) return NO_ERRORS;
+    const { vm, L, base } = this;
+    const x = vm.x;
+    let failures: SpellError[] | undefined;
+    // The events table, at base+1. Events that cannot cross into Lua fail here and are left out;
+    // `index` maps Lua positions back to `events` only when that happened.
+    x.lua_createtable(L, count, 0);
+    let m = 0;
+    let index: number[] | undefined;
+    for (let i = 0; i < count; i++) {
+      try {
+        vm.push(L, events[i], SLOT.arrayMt);
+      } catch (e) {
+        x.lua_settop(L, base + 1);
+        (failures ??= []).push(this.conversionError('cast', e, events[i]!, 'SPELL_BAD_INPUT', 'the event'));
+        index ??= Array.from({ length: m }, (_, k) => k);
+        continue;
+      }
+      x.lua_rawseti(L, -2, big(++m));
+      index?.push(i);
+    }
+    if (this.delivering) {
+      this.outEvents = [];
+      this.outPorts = [];
+    }
+    let total = 0;
+    let start = 1;
+    const ud = this.state.ud;
+    while (start <= m) {
+      x.lua_pushvalue(L, SLOT.castBatch);
+      x.lua_pushvalue(L, base + 1);
+      x.lua_pushinteger(L, big(m));
+      x.lua_pushinteger(L, big(start));
+      vm.setMemoryCap(ud, this.def.memoryLimit);
+      const status = this.call(3, 6);
+      vm.setMemoryCap(ud, 0);
+      if (status !== LUA_OK) {
+        x.lua_settop(L, base + 1);
+        for (let j = start; j <= m; j++) (failures ??= []).push(this.vmFailure('cast', status, events[index ? index[j - 1]! : j - 1]));
+        break;
+      }
+      // Results at base+2..base+7: failed, n_out, out_ev, out_port, counts, n_logs.
+      const failed = x.lua_tonumberx(L, base + 2, 0);
+      const last = failed > 0 ? failed - 1 : m;
+      total = this.collectBatch(start, last, total, events, index, acceptPort, (failures ??= []));
+      const nLogs = x.lua_tonumberx(L, base + 7, 0);
+      x.lua_settop(L, base + 1);
+      if (nLogs > 0) this.drainLogs();
+      if (failed === 0) break;
+      failures.push(this.lastError('cast', events[index ? index[failed - 1]! : failed - 1]));
+      start = failed + 1;
+    }
+    x.lua_settop(L, base);
+    if (total > 0) this.deliver(total, sink);
+    return failures && failures.length ? failures : NO_ERRORS;
+  }
+
+  /** Reads the outputs of events first..last of a batch call into the output buffers. */
+  private collectBatch(first: number, last: number, k: number, events: readonly EventValue[], index: number[] | undefined, acceptPort: PortFilter | undefined, failures: SpellError[]): number {
+    const { vm, L, base } = this;
+    const x = vm.x;
+    const evIdx = base + 4, portIdx = base + 5, countsIdx = base + 6, tmp = base + 8;
+    const outEvents = this.outEvents, outPorts = this.outPorts;
+    // Lua numbers the outputs of this call from 1.
+    let o = 0;
+    for (let j = first; j <= last; j++) {
+      x.lua_rawgeti(L, countsIdx, big(j));
+      const c = x.lua_tonumberx(L, tmp, 0);
+      x.lua_settop(L, tmp - 1);
+      const startK = k;
+      let failure: SpellError | undefined;
+      for (let q = 0; q < c; q++) {
+        o++;
+        if (failure) continue;
+        x.lua_rawgeti(L, evIdx, big(o));
+        const original = events[index ? index[j - 1]! : j - 1]!;
+        try {
+          outEvents[k] = vm.read(L, tmp, SLOT.arrayMt);
+        } catch (e) {
+          x.lua_settop(L, tmp - 1);
+          failure = this.conversionError('cast', e, original, 'SPELL_BAD_OUTPUT', `emitted event #${q + 1}`);
+          continue;
+        }
+        x.lua_settop(L, tmp - 1);
+        x.lua_rawgeti(L, portIdx, big(o));
+        const pid = x.lua_tonumberx(L, tmp, 0);
+        x.lua_settop(L, tmp - 1);
+        const port = this.portNames[pid] ?? this.lookupPort(pid);
+        if (acceptPort !== undefined && port !== DEFAULT_PORT && !acceptPort(port)) {
+          failure = this.unwired(port, 'cast', original);
+          continue;
+        }
+        outPorts[k] = port;
+        k++;
+      }
+      if (failure) {
+        for (let z = startK; z < k; z++) outEvents[z] = null;
+        k = startK;
+        failures.push(failure);
+      }
+    }
+    return k;
+  }
+
+  private unwired(port: string, hook: SpellHook, event: EventValue | undefined): SpellError {
+    return new SpellError({
+      code: 'SPELL_PORT_UNWIRED',
+      spell: this.def.name,
+      file: this.def.file,
+      luaMessage: `emitted to port '${port}', which is not wired to anything (wire it, or emit to the default port)`,
+      hook,
+      event,
+    });
+  }
+
   /** Runs `finish(emit)`, handing what it emits to `sink`. */
   finish(sink: EmitSink, acceptPort?: PortFilter): SpellError | undefined {
     if (this.initError) return undefined;
@@ -243,14 +367,7 @@ export class SpellCaster {
       const port = this.portNames[pid] ?? this.lookupPort(pid);
       if (acceptPort !== undefined && port !== DEFAULT_PORT && !acceptPort(port)) {
         x.lua_settop(L, base);
-        return new SpellError({
-          code: 'SPELL_PORT_UNWIRED',
-          spell: this.def.name,
-          file: this.def.file,
-          luaMessage: `emitted to port '${port}', which is not wired to anything (wire it, or emit to the default port)`,
-          hook,
-          event,
-        });
+        return this.unwired(port, hook, event);
       }
       ports[i - 1] = port;
     }
@@ -322,18 +439,19 @@ export class SpellCaster {
 
   /** Builds the SpellError for the failure the prelude recorded. */
   private lastError(hook: SpellHook, event: EventValue | undefined): SpellError {
-    const { vm, L, base } = this;
+    const { vm, L } = this;
     const x = vm.x;
+    const top = x.lua_gettop(L);
     x.lua_pushvalue(L, SLOT.lastError);
     let info: Record<string, EventValue> = {};
     if (x.lua_pcallk(L, 0, 1, 0, 0, 0) === LUA_OK) {
       try {
-        info = vm.read(L, base + 1, SLOT.arrayMt) as Record<string, EventValue>;
+        info = vm.read(L, top + 1, SLOT.arrayMt) as Record<string, EventValue>;
       } catch {
         info = { message: 'the error value could not be read', kind: 'runtime' };
       }
     }
-    x.lua_settop(L, base);
+    x.lua_settop(L, top);
     const kind = String(info['kind'] ?? 'runtime');
     const rawMessage = String(info['message'] ?? 'unknown error');
     const parts = splitLuaMessage(rawMessage);
@@ -371,20 +489,21 @@ export class SpellCaster {
   }
 
   private drainLogs(): void {
-    const { vm, L, base } = this;
+    const { vm, L } = this;
     const x = vm.x;
+    const top = x.lua_gettop(L);
     x.lua_pushvalue(L, SLOT.drainLogs);
     if (x.lua_pcallk(L, 0, 1, 0, 0, 0) !== LUA_OK) {
-      x.lua_settop(L, base);
+      x.lua_settop(L, top);
       return;
     }
     let entries: EventValue = [];
     try {
-      entries = vm.read(L, base + 1, SLOT.arrayMt);
+      entries = vm.read(L, top + 1, SLOT.arrayMt);
     } catch (e) {
       entries = [{ level: 'warn', message: `a log entry could not be read: ${(e as Error).message}` }];
     }
-    x.lua_settop(L, base);
+    x.lua_settop(L, top);
     if (!Array.isArray(entries)) return;
     for (const raw of entries) {
       const e = raw as Record<string, EventValue>;

@@ -413,7 +413,7 @@ export class LuaVM {
         arr![key - 1] = v;
         ints++;
       } else {
-        (obj ??= {})[String(key)] = v;
+        setField((obj ??= {}), String(key), v);
       }
       x.lua_settop(L, vIdx - 1);
     }
@@ -424,10 +424,12 @@ export class LuaVM {
     if (marked) {
       throw new ConversionError('a table marked as an array (sanctum.array) has keys other than 1..n');
     }
+    if (arr === undefined || ints === 0) return obj!;
     // Holes or mixed keys: an object whose integer keys become strings. Nothing is dropped.
     const out: Record<string, EventValue> = {};
-    if (arr !== undefined) for (let i = 0; i < n; i++) if (i in arr) out[String(i + 1)] = arr[i]!;
-    return Object.assign(out, obj);
+    for (let i = 0; i < n; i++) if (i in arr) out[String(i + 1)] = arr[i]!;
+    if (obj !== undefined) for (const k in obj) setField(out, k, obj[k]!);
+    return out;
   }
 
   /** Reads a Lua string; it must be valid UTF-8 (JSON strings are Unicode). */
@@ -458,6 +460,12 @@ export class LuaVM {
     const len = this.heap32()[this.lenPtr >> 2]!;
     return this.heap().slice(p, p + len);
   }
+}
+
+/** Sets a field; `__proto__` becomes an own field, as JSON.parse makes it, never the prototype. */
+function setField(o: Record<string, EventValue>, k: string, v: EventValue): void {
+  if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+  else o[k] = v;
 }
 
 function tostringFloat(n: number): string {

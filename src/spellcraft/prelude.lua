@@ -104,9 +104,9 @@ local log = { debug = logger("debug"), info = logger("info"), warn = logger("war
 ---------------------------------------------------------------------------------------------------
 -- emit: events go into a buffer the host reads after the call returns. Port 0 is the default.
 local out_ev, out_port, n_out = {}, {}, 0
+local counts = {} -- outputs per event of the last batch
 local port_ids, port_names, n_ports = { out = 0 }, {}, 0
 local gen = 0
-local seen = setmetatable({}, { __mode = "k" })
 
 local function deepcopy(v, depth)
   if type(v) ~= "table" then return v end
@@ -129,12 +129,8 @@ local function emit(ev, port)
       port_names[pid] = port
     end
   end
-  -- Emitting the same table twice in one call emits two events: copy it so that later changes
-  -- to the table do not rewrite the event emitted earlier.
-  if n_out > 0 and type(ev) == "table" then
-    if n_out == 1 and type(out_ev[1]) == "table" then seen[out_ev[1]] = gen end
-    if seen[ev] == gen then ev = deepcopy(ev, 0) else seen[ev] = gen end
-  end
+  -- Emitted tables are read when the call returns (documented): emitting one table twice emits
+  -- its final state twice; sanctum.copy(t) makes a snapshot.
   n_out = n_out + 1
   out_ev[n_out] = ev
   out_port[n_out] = pid
@@ -152,7 +148,7 @@ local env = {
                 yield = coroutine.yield, status = coroutine.status, isyieldable = coroutine.isyieldable,
                 running = coroutine.running, close = coroutine.close },
   log = log,
-  sanctum = { null = null, array = array, is_array = is_array, version = "0.1" },
+  sanctum = { null = null, array = array, is_array = is_array, copy = function(t) return deepcopy(t, 0) end, version = "0.1" },
 }
 env._G = env
 
@@ -206,6 +202,7 @@ end
 
 local function begin()
   used, gen, n_out = 0, gen + 1, 0
+  if #counts > 4096 then counts = {} end
   err_value, err_source, err_line, err_traceback, err_kind = nil, nil, nil, nil, nil
   if #out_ev > 4096 then out_ev, out_port = {}, {} end
 end
@@ -235,27 +232,25 @@ function host.cast(ev)
   return finish_call(xpcall(do_cast, handler, ev))
 end
 
-local function do_batch(events, count, counts)
-  for i = 1, count do
+-- Casts events[start..count] in one call; counts[i] = outputs of event i. Stops at the first
+-- failure and returns its index (the host records it and calls again from the next one); 0 when
+-- all succeeded. Outputs of the failed event are dropped: a cast is all-or-nothing.
+function host.cast_batch(events, count, start)
+  begin()
+  for i = start, count do
     used, gen = 0, gen + 1
     local before = n_out
-    local ok = xpcall(do_cast, handler, events[i])
+    local ok, e = xpcall(do_cast, handler, events[i])
     if ok then
       counts[i] = n_out - before
     else
-      return i
+      n_out = before
+      err_value = e
+      if used > limit then err_kind = "budget" end
+      return i, n_out, out_ev, out_port, counts, n_logs
     end
   end
-  return 0
-end
-
--- Casts events[1..count] in one call; counts[i] = outputs of event i. Stops at the first failure
--- and returns its index (the host re-casts what follows); 0 when all succeeded.
-function host.cast_batch(events, count, counts)
-  begin()
-  local failed = do_batch(events, count, counts)
-  if failed > 0 and used > limit then err_kind = "budget" end
-  return failed, n_out, out_ev, out_port, n_logs
+  return 0, n_out, out_ev, out_port, counts, n_logs
 end
 
 function host.init(runes)
