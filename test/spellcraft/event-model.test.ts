@@ -1,12 +1,13 @@
 import { describe, it, expect } from 'vitest';
 import { castAll } from '../helpers.js';
+import type { EventValue } from '../../src/index.js';
 
 const identity = 'local s = {} function s.cast(e) return e end return s';
 const wrapped = 'local s = {} function s.cast(e) return { v = e } end return s';
 
 describe('the event model round trip', () => {
   it('keeps JSON values exactly', async () => {
-    const events = [
+    const events: EventValue[] = [
       { int: 42, neg: -7, zero: 0, float: 1.5, tiny: 1e-300, big: 9007199254740991, exp: 1e300 },
       { s: 'plain', uni: 'żółw 🐢 ∑', nul: 'a\u0000b', empty: '' },
       { t: true, f: false, n: null },

@@ -22,7 +22,7 @@ describe('malformed spells', () => {
   });
 
   it('reports a missing file', async () => {
-    const err = await summon('/nonexistent/spell.lua').catch((e: unknown) => e as SpellError);
+    const err = (await summon('/nonexistent/spell.lua').catch((e: unknown) => e)) as SpellError;
     expect(err.code).toBe('SPELL_NOT_FOUND');
     expect(err.message).toContain('/nonexistent/spell.lua');
   });
