@@ -59,9 +59,10 @@ export interface SpellStats {
 
 /**
  * A summoned spell. It is an RxJS operator (`events$.pipe(spell)` emits what the spell emits on
- * its default port) and offers variants for ports, policies and routing.
+ * its default port) and offers variants for ports, policies and routing. It takes any value in:
+ * what is not JSON-shaped fails that event with SPELL_BAD_INPUT.
  */
-export interface Spell extends OperatorFunction<EventValue, EventValue> {
+export interface Spell extends OperatorFunction<unknown, EventValue> {
   readonly name: string;
   /** The file as shown in messages. */
   readonly file: string;
@@ -70,9 +71,9 @@ export interface Spell extends OperatorFunction<EventValue, EventValue> {
   readonly deadLetters: Observable<DeadLetter>;
   readonly stats: Readonly<SpellStats>;
   /** The operator with options: ports, dead letters, error policy. */
-  operator(options?: CastOptions): OperatorFunction<EventValue, EventValue>;
+  operator(options?: CastOptions): OperatorFunction<unknown, EventValue>;
   /** Every port's events and every dead letter, tagged, in one stream. */
-  routed(options?: Pick<CastOptions, 'onError'>): OperatorFunction<EventValue, RoutedOutput>;
+  routed(options?: Pick<CastOptions, 'onError'>): OperatorFunction<unknown, RoutedOutput>;
   /** The same spell with other runes or limits (summoned again). */
   withOptions(options: SummonOptions): Promise<Spell>;
   /** A live caster of its own (its own Lua state): the low-level API the runtime builds on. */
@@ -147,7 +148,7 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
     else process.stderr.write(`dead letter: ${JSON.stringify(deadLetterToJSON(dl))}\n`);
   };
 
-  function makeOperator<T>(policy: ErrorPolicy, route: (ev: EventValue, port: string, out: Observer<T>) => void, acceptPort: ((port: string) => boolean) | undefined, onDeadLetter: (dl: DeadLetter, out: Observer<T>) => void): OperatorFunction<EventValue, T> {
+  function makeOperator<T>(policy: ErrorPolicy, route: (ev: EventValue, port: string, out: Observer<T>) => void, acceptPort: ((port: string) => boolean) | undefined, onDeadLetter: (dl: DeadLetter, out: Observer<T>) => void): OperatorFunction<unknown, T> {
     return (source) =>
       new Observable<T>((subscriber) => {
         let caster: SpellCaster;
@@ -185,7 +186,8 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
           next(ev) {
             if (caster.closed) return;
             stats.casts++;
-            const err = caster.cast(ev, sink, acceptPort);
+            // Any JS value may arrive; what is not JSON-shaped fails as SPELL_BAD_INPUT.
+            const err = caster.cast(ev as EventValue, sink, acceptPort);
             if (err) fail(err);
           },
           error(e) {
@@ -205,7 +207,7 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
       });
   }
 
-  function operator(opts: CastOptions = {}): OperatorFunction<EventValue, EventValue> {
+  function operator(opts: CastOptions = {}): OperatorFunction<unknown, EventValue> {
     const ports = new Map<string, (ev: EventValue) => void>();
     for (const [name, target] of Object.entries(opts.ports ?? {})) ports.set(name, toNext(target));
     const dlTarget = opts.deadLetters ? toNext(opts.deadLetters) : defaultDeadLetters;
@@ -220,7 +222,7 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
     );
   }
 
-  function routed(opts: Pick<CastOptions, 'onError'> = {}): OperatorFunction<EventValue, RoutedOutput> {
+  function routed(opts: Pick<CastOptions, 'onError'> = {}): OperatorFunction<unknown, RoutedOutput> {
     return makeOperator<RoutedOutput>(
       opts.onError ?? basePolicy,
       (event, port, out) => out.next({ kind: 'event', port, event }),
@@ -230,7 +232,7 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
   }
 
   const plain = operator();
-  const spell = ((source: Observable<EventValue>) => plain(source)) as Spell;
+  const spell = ((source: Observable<unknown>) => plain(source)) as Spell;
   Object.defineProperties(spell, {
     name: { value: def.name, enumerable: true },
     file: { value: def.file, enumerable: true },
