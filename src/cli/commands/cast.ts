@@ -1,0 +1,109 @@
+/** `sanctum cast <spell.lua> [files…]`: run one spell over NDJSON events. */
+import { createWriteStream } from 'node:fs';
+import { Subject } from 'rxjs';
+import type { Command } from 'commander';
+import type { EventValue } from '../../core/event.js';
+import { summon, type ErrorPolicy } from '../../spellcraft/spell.js';
+import { SpellError, deadLetterToJSON, type DeadLetter } from '../../spellcraft/errors.js';
+import { LineWriter, parseLine, readNdjson } from '../ndjson.js';
+import { EXIT } from '../exit-codes.js';
+import { collectRune, parseCount, parsePolicy, parseSizeOption } from '../options.js';
+
+interface CastFlags {
+  rune: Record<string, EventValue>;
+  onError: ErrorPolicy;
+  deadLetters?: string;
+  withPorts?: boolean;
+  budget?: number;
+  memory?: number;
+}
+
+export function registerCast(program: Command): void {
+  program
+    .command('cast')
+    .description('Cast a spell on NDJSON events from files or stdin; write what it emits to stdout as NDJSON.')
+    .argument('<spell>', 'the spell file (.lua)')
+    .argument('[files...]', 'NDJSON input files; none or - reads stdin')
+    .option('-r, --rune <key=value>', 'a rune for the spell\'s init (repeatable; JSON values, a.b=1 nests)', collectRune, {})
+    .option('--on-error <policy>', 'what a failed event does: dead-letter, skip or stop', parsePolicy, 'dead-letter')
+    .option('--dead-letters <file>', 'also write dead letters to this file as NDJSON')
+    .option('--with-ports', 'write {"port": …, "event": …} for every output instead of the bare event')
+    .option('--budget <instructions>', 'Lua instructions one call may run (default 10000000)', parseCount)
+    .option('--memory <size>', 'the spell\'s memory cap, e.g. 64MiB (default 64MiB)', parseSizeOption)
+    .addHelpText('after', '\nFailures go to stderr as `file:line: message` with the event, and the cast goes on.\nExit codes: 0 all events cast, 1 some failed, 2 the spell did not load.\n')
+    .action(async (spellFile: string, files: string[], flags: CastFlags) => {
+      process.exitCode = await cast(spellFile, files, flags);
+    });
+}
+
+async function cast(spellFile: string, files: string[], flags: CastFlags): Promise<number> {
+  let spell;
+  try {
+    spell = await summon(spellFile, {
+      runes: flags.rune,
+      onError: flags.onError,
+      ...(flags.budget !== undefined ? { instructionBudget: flags.budget } : {}),
+      ...(flags.memory !== undefined ? { memoryLimit: flags.memory } : {}),
+    });
+  } catch (e) {
+    if (!(e instanceof SpellError)) throw e;
+    process.stderr.write(`${e.message}\n${e.sourceLine ? `  ${e.sourceLine}\n` : ''}`);
+    return EXIT.INVALID;
+  }
+  const out = new LineWriter(process.stdout);
+  const dlFile = flags.deadLetters ? createWriteStream(flags.deadLetters) : undefined;
+  let failed = 0;
+  let read = 0;
+  let stopped: unknown;
+  const reportDeadLetter = (dl: DeadLetter) => {
+    failed++;
+    const e = dl.error;
+    process.stderr.write(`${e.message}\n${dl.event !== undefined ? `  event: ${JSON.stringify(dl.event)}\n` : `  in ${e.hook}\n`}`);
+    dlFile?.write(`${JSON.stringify(deadLetterToJSON(dl))}\n`);
+  };
+  const input = new Subject<EventValue>();
+  const done = new Promise<void>((resolve) => {
+    input.pipe(spell.routed()).subscribe({
+      next: (o) => {
+        if (o.kind === 'dead-letter') return reportDeadLetter(o.deadLetter);
+        out.write(flags.withPorts ? JSON.stringify({ port: o.port, event: o.event }) : JSON.stringify(o.event));
+      },
+      error: (e: unknown) => {
+        stopped = e;
+        resolve();
+      },
+      complete: () => resolve(),
+    });
+  });
+  try {
+    for await (const { source, line, text } of readNdjson(files)) {
+      if (stopped) break;
+      read++;
+      const parsed = parseLine(text);
+      if ('error' in parsed) {
+        failed++;
+        process.stderr.write(`${source}:${line}: ${parsed.error}\n`);
+        if (flags.onError === 'stop') {
+          stopped = new Error(`${source}:${line}: ${parsed.error}`);
+          break;
+        }
+        continue;
+      }
+      input.next(parsed.value);
+      if (out.full) await out.flush();
+    }
+  } catch (e) {
+    process.stderr.write(`sanctum cast: cannot read input: ${(e as Error).message}\n`);
+    return EXIT.INVALID;
+  }
+  if (!stopped) input.complete();
+  await done;
+  await out.flush();
+  if (dlFile) await new Promise((r) => dlFile.end(r));
+  if (stopped instanceof SpellError) {
+    process.stderr.write(`${stopped.message}\n${stopped.event !== undefined ? `  event: ${JSON.stringify(stopped.event)}\n` : ''}stopped (--on-error stop)\n`);
+  }
+  failed += spell.stats.skipped; // skipped events were logged by the spell's logger
+  if (failed > 0 || stopped) process.stderr.write(`${failed} of ${read} events failed\n`);
+  return failed > 0 || stopped ? EXIT.FAILURES : EXIT.OK;
+}

@@ -1,0 +1,87 @@
+/** `sanctum test [paths…]`: run spell-test files (`*.test.yaml`) and report each case. */
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { runSpellTestFile, SpellTestFileError, type SpellTestFileResult } from '../../testing/spell-test-file.js';
+import { EXIT } from '../exit-codes.js';
+
+interface TestFlags {
+  json?: boolean;
+}
+
+export function registerTest(program: Command): void {
+  program
+    .command('test')
+    .description('Run spell tests: every *.test.yaml under the given paths (default: the current directory).')
+    .argument('[paths...]', 'test files or directories to search')
+    .option('--json', 'print the results as one JSON document')
+    .addHelpText('after', '\nExit codes: 0 all cases passed, 1 some failed, 2 a test file is invalid or none was found.\n')
+    .action(async (paths: string[], flags: TestFlags) => {
+      process.exitCode = await test(paths, flags);
+    });
+}
+
+/** Finds `*.test.yaml` files, skipping node_modules and dot-directories. */
+export function findTestFiles(paths: readonly string[]): string[] {
+  const found: string[] = [];
+  const walk = (p: string) => {
+    const st = statSync(p);
+    if (st.isFile()) {
+      found.push(p);
+      return;
+    }
+    for (const name of readdirSync(p).sort()) {
+      if (name === 'node_modules' || name.startsWith('.')) continue;
+      const full = path.join(p, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else if (name.endsWith('.test.yaml') || name.endsWith('.test.yml')) found.push(full);
+    }
+  };
+  for (const p of paths.length ? paths : ['.']) walk(p);
+  return found;
+}
+
+async function test(paths: string[], flags: TestFlags): Promise<number> {
+  let files: string[];
+  try {
+    files = findTestFiles(paths);
+  } catch (e) {
+    process.stderr.write(`sanctum test: ${(e as Error).message}\n`);
+    return EXIT.INVALID;
+  }
+  if (files.length === 0) {
+    process.stderr.write(`sanctum test: no *.test.yaml files under ${paths.length ? paths.join(', ') : 'the current directory'}\n`);
+    return EXIT.INVALID;
+  }
+  const results: SpellTestFileResult[] = [];
+  const invalid: string[] = [];
+  for (const file of files) {
+    try {
+      const r = await runSpellTestFile(file);
+      results.push(r);
+      if (!flags.json) printFile(r);
+    } catch (e) {
+      if (!(e instanceof SpellTestFileError)) throw e;
+      invalid.push(e.message);
+      if (!flags.json) process.stdout.write(`✗ ${e.message}\n`);
+    }
+  }
+  const cases = results.flatMap((r) => r.results);
+  const passed = cases.filter((c) => c.passed).length;
+  const failed = cases.length - passed;
+  if (flags.json) {
+    process.stdout.write(`${JSON.stringify({ passed, failed, invalid, files: results }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`\n${passed} passed, ${failed} failed${invalid.length ? `, ${invalid.length} invalid files` : ''}\n`);
+  }
+  if (invalid.length) return EXIT.INVALID;
+  return failed ? EXIT.FAILURES : EXIT.OK;
+}
+
+function printFile(r: SpellTestFileResult): void {
+  process.stdout.write(`${r.file}\n`);
+  for (const c of r.results) {
+    process.stdout.write(`  ${c.passed ? '✓' : '✗'} ${c.name}\n`);
+    for (const f of c.failures) process.stdout.write(`${f.replace(/^/gm, '      ')}\n`);
+  }
+}

@@ -1,0 +1,6 @@
+/** Sanctum's testing entry point (`sanctum/testing`): marble tests for spells. Needs vitest for spellTests. */
+export { spellTests } from './testing/vitest.js';
+export { runSpellCase, runCaseOn, deepEqual } from './testing/marbles.js';
+export type { SpellMarbleCase, SpellMarbleSuite, SpellCaseResult, DeadLetterMatch } from './testing/marbles.js';
+export { loadSpellTestFile, runSpellTestFile, runSuite, SpellTestFileError } from './testing/spell-test-file.js';
+export type { SpellTestFileResult } from './testing/spell-test-file.js';

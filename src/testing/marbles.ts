@@ -1,0 +1,198 @@
+/**
+ * The spell regression harness: a spell's expected behaviour written once as marble diagrams,
+ * run deterministically on RxJS's TestScheduler. Framework-free: vitest and `sanctum test` share it.
+ */
+import { filter, map, share, type Observable } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import type { EventValue } from '../core/event.js';
+import { DEFAULT_PORT } from '../core/event.js';
+import type { DeadLetter } from '../spellcraft/errors.js';
+import { summon, type ErrorPolicy, type Spell, type SummonOptions } from '../spellcraft/spell.js';
+import type { SpellLogEntry } from '../spellcraft/caster.js';
+
+/** What a dead letter must look like; only the fields given are checked (`message`: a substring). */
+export interface DeadLetterMatch {
+  readonly code?: string;
+  readonly line?: number;
+  readonly hook?: string;
+  readonly message?: string;
+  readonly file?: string;
+  readonly event?: EventValue;
+}
+
+/** One case: input marbles and values, and what must come out of each port and the dead letters. */
+export interface SpellMarbleCase {
+  readonly name: string;
+  /** Runes for this case (merged over the suite's). */
+  readonly runes?: Readonly<Record<string, EventValue>>;
+  readonly onError?: ErrorPolicy;
+  readonly instructionBudget?: number;
+  readonly memoryLimit?: number;
+  /** Input marbles, e.g. `-a-b-|`. Values default to the letters themselves as strings. */
+  readonly input: string;
+  readonly values?: Readonly<Record<string, EventValue>>;
+  /** Expected marbles on the default port. */
+  readonly output: string;
+  /** Values of the output marbles (all ports). */
+  readonly expect?: Readonly<Record<string, EventValue>>;
+  /** Expected marbles on named ports. A port not listed must receive nothing. */
+  readonly ports?: Readonly<Record<string, string>>;
+  /** Expected marbles of dead letters; omitted means: none may occur. */
+  readonly deadLetters?: string;
+  readonly deadLetterValues?: Readonly<Record<string, DeadLetterMatch>>;
+}
+
+/** A suite: one spell, shared runes, many cases. */
+export interface SpellMarbleSuite {
+  /** The spell file (relative paths resolve against `baseDir`). */
+  readonly spell: string;
+  readonly baseDir?: string;
+  readonly runes?: Readonly<Record<string, EventValue>>;
+  readonly cases: readonly SpellMarbleCase[];
+}
+
+export interface SpellCaseResult {
+  readonly name: string;
+  readonly passed: boolean;
+  /** What differed, readable as it is. */
+  readonly failures: readonly string[];
+}
+
+const NO_LOGS = (_: SpellLogEntry) => {};
+
+class PartialMatch {
+  constructor(readonly expected: DeadLetterMatch) {}
+}
+
+/** Runs one case against a spell file. Never throws for a behaviour mismatch: it reports it. */
+export async function runSpellCase(spellFile: string, suiteRunes: Readonly<Record<string, EventValue>> | undefined, c: SpellMarbleCase, options: SummonOptions = {}): Promise<SpellCaseResult> {
+  let spell: Spell;
+  try {
+    spell = await summon(spellFile, {
+      logger: NO_LOGS,
+      ...options,
+      runes: { ...suiteRunes, ...c.runes },
+      onError: c.onError ?? 'dead-letter',
+      ...(c.instructionBudget !== undefined ? { instructionBudget: c.instructionBudget } : {}),
+      ...(c.memoryLimit !== undefined ? { memoryLimit: c.memoryLimit } : {}),
+    });
+  } catch (e) {
+    return { name: c.name, passed: false, failures: [`the spell did not summon: ${(e as Error).message}`] };
+  }
+  return runCaseOn(spell, c);
+}
+
+/** Runs one case against a summoned spell (its runes are the spell's own). */
+export function runCaseOn(spell: Spell, c: SpellMarbleCase): SpellCaseResult {
+  const failures: string[] = [];
+  // The scheduler checks the expectations in the order they were declared below.
+  const names = [`port '${DEFAULT_PORT}'`, ...Object.keys(c.ports ?? {}).map((p) => `port '${p}'`), 'dead letters'];
+  let checked = 0;
+  const scheduler = new TestScheduler((actual, expected) => {
+    const name = names[checked++] ?? 'stream';
+    const diff = compareFrames(actual as Frame[], expected as Frame[]);
+    if (diff) failures.push(`${name}:\n${diff}`);
+  });
+  const stray: string[] = [];
+  try {
+    scheduler.run(({ cold, expectObservable }) => {
+      const input = cold<EventValue>(c.input, c.values as Record<string, EventValue> | undefined);
+      const routed = input.pipe(spell.routed({ onError: c.onError ?? 'dead-letter' }), share());
+      const listed = new Set([DEFAULT_PORT, ...Object.keys(c.ports ?? {})]);
+      const port = (name: string): Observable<EventValue> =>
+        routed.pipe(
+          filter((o) => o.kind === 'event' && o.port === name),
+          map((o) => (o.kind === 'event' ? o.event : null)),
+        );
+      expectObservable(port(DEFAULT_PORT)).toBe(c.output, c.expect as Record<string, EventValue> | undefined);
+      for (const [name, marbles] of Object.entries(c.ports ?? {})) {
+        expectObservable(port(name)).toBe(marbles, c.expect as Record<string, EventValue> | undefined);
+      }
+      if (c.deadLetters !== undefined) {
+        const matchers = Object.fromEntries(Object.entries(c.deadLetterValues ?? {}).map(([k, v]) => [k, new PartialMatch(v)]));
+        expectObservable(
+          routed.pipe(
+            filter((o) => o.kind === 'dead-letter'),
+            map((o) => (o.kind === 'dead-letter' ? deadLetterFacts(o.deadLetter) : null)),
+          ),
+        ).toBe(c.deadLetters, matchers);
+      }
+      // Subscribed last, at frame 0 like the expectations, so that it joins the same shared run.
+      scheduler.schedule(() => {
+        routed.subscribe({
+          next: (o) => {
+            if (o.kind === 'event' && !listed.has(o.port)) stray.push(`emitted ${JSON.stringify(o.event)} to port '${o.port}', which the case does not list`);
+            if (o.kind === 'dead-letter' && c.deadLetters === undefined) stray.push(`unexpected dead letter: ${o.deadLetter.error.code} ${o.deadLetter.error.message} (event ${JSON.stringify(o.deadLetter.event ?? null)})`);
+          },
+          error: () => {}, // the expectations check errors
+        });
+      });
+    });
+  } catch (e) {
+    failures.push(`the case could not run: ${(e as Error).message}`);
+  }
+  failures.push(...stray);
+  return { name: c.name, passed: failures.length === 0, failures };
+}
+
+function deadLetterFacts(dl: DeadLetter): Record<string, EventValue> {
+  const e = dl.error;
+  return { code: e.code, line: e.line ?? null, hook: e.hook, message: e.luaMessage, file: e.file, event: dl.event === undefined ? null : dl.event };
+}
+
+interface Frame {
+  frame: number;
+  notification: { kind: 'N' | 'E' | 'C'; value?: unknown; error?: unknown };
+}
+
+/** Compares recorded frames; returns a readable description of the differences, or ''. */
+function compareFrames(actual: Frame[], expected: Frame[]): string {
+  const same = actual.length === expected.length && actual.every((a, i) => frameMatches(a, expected[i]!));
+  if (same) return '';
+  return `  expected:\n${describeFrames(expected)}\n  actual:\n${describeFrames(actual)}`;
+}
+
+function frameMatches(a: Frame, e: Frame): boolean {
+  if (a.frame !== e.frame || a.notification.kind !== e.notification.kind) return false;
+  if (a.notification.kind === 'N') return valueMatches(a.notification.value, e.notification.value);
+  return true;
+}
+
+function valueMatches(actual: unknown, expected: unknown): boolean {
+  if (expected instanceof PartialMatch) {
+    const facts = actual as Record<string, unknown>;
+    return Object.entries(expected.expected).every(([k, v]) =>
+      k === 'message' ? typeof facts['message'] === 'string' && facts['message'].includes(String(v)) : deepEqual(facts[k], v),
+    );
+  }
+  return deepEqual(actual, expected);
+}
+
+/** Structural equality of JSON values (key order ignored). */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const bb = b as unknown[];
+    return a.length === bb.length && a.every((v, i) => deepEqual(v, bb[i]));
+  }
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+function describeFrames(frames: Frame[]): string {
+  if (frames.length === 0) return '    (nothing)';
+  return frames
+    .map((f) => {
+      const n = f.notification;
+      const what =
+        n.kind === 'N' ? `next ${n.value instanceof PartialMatch ? `matching ${JSON.stringify(n.value.expected)}` : JSON.stringify(n.value)}`
+        : n.kind === 'C' ? 'complete'
+        : `error ${(n.error as Error)?.message ?? JSON.stringify(n.error)}`;
+      return `    frame ${f.frame}: ${what}`;
+    })
+    .join('\n');
+}

@@ -1,0 +1,90 @@
+/** YAML spell-test files (`*.test.yaml` next to a spell): loading, validating and running them. */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { Ajv } from 'ajv';
+import { LineCounter, parseDocument, isNode } from 'yaml';
+import { SanctumError } from '../core/errors.js';
+import type { EventValue } from '../core/event.js';
+import { runSpellCase, type SpellCaseResult, type SpellMarbleCase, type SpellMarbleSuite } from './marbles.js';
+
+const schema = createRequire(import.meta.url)('../../schema/spell-test.schema.json') as object;
+const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+
+/** A spell-test file that is not valid: every problem with its line and column. */
+export class SpellTestFileError extends SanctumError {
+  constructor(readonly file: string, readonly problems: readonly string[]) {
+    super('USAGE', `${file}: invalid spell test:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'SpellTestFileError';
+  }
+}
+
+/** Reads and validates a spell-test YAML file into a suite (spell path resolved against the file). */
+export function loadSpellTestFile(file: string): SpellMarbleSuite {
+  const text = readFileSync(file, 'utf8');
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  const where = (offset: number | undefined) => {
+    const p = lines.linePos(offset ?? 0);
+    return `${file}:${p.line}:${p.col}`;
+  };
+  if (doc.errors.length) throw new SpellTestFileError(file, doc.errors.map((e) => `${where(e.pos[0])}: ${e.message.split('\n')[0]}`));
+  const data = doc.toJS() as Record<string, unknown>;
+  if (!validate(data)) {
+    const problems = (validate.errors ?? []).map((e) => {
+      const segments = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+      const extra = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : undefined;
+      const node = doc.getIn(extra ? [...segments, extra] : segments, true);
+      const keyNode = extra ? findKey(doc.getIn(segments, true), extra) : undefined;
+      const offset = (keyNode ?? (isNode(node) ? node : undefined))?.range?.[0];
+      const at = e.instancePath || '(top)';
+      const what = extra ? `unknown key '${extra}'` : `${at} ${e.message}${e.keyword === 'enum' ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : ''}`;
+      return `${where(offset)}: ${what}`;
+    });
+    throw new SpellTestFileError(file, problems);
+  }
+  const cases = (data['cases'] as Record<string, unknown>[]).map((c): SpellMarbleCase => {
+    const budget = (c['budget'] ?? {}) as { instructions?: number; memory?: number };
+    return {
+      name: String(c['name']),
+      runes: c['runes'] as Record<string, EventValue> | undefined,
+      onError: c['on_error'] as SpellMarbleCase['onError'],
+      instructionBudget: budget.instructions,
+      memoryLimit: budget.memory,
+      input: String(c['input']),
+      values: c['values'] as Record<string, EventValue> | undefined,
+      output: String(c['output']),
+      expect: c['expect'] as Record<string, EventValue> | undefined,
+      ports: c['ports'] as Record<string, string> | undefined,
+      deadLetters: c['dead_letters'] as string | undefined,
+      deadLetterValues: c['dead_letter_values'] as SpellMarbleCase['deadLetterValues'],
+    };
+  });
+  const dir = path.dirname(file);
+  return { spell: path.resolve(dir, String(data['spell'])), baseDir: dir, runes: data['runes'] as Record<string, EventValue> | undefined, cases };
+}
+
+function findKey(mapNode: unknown, key: string): { range?: [number, number, number] | null } | undefined {
+  const items = (mapNode as { items?: { key?: { value?: unknown; range?: [number, number, number] } }[] })?.items;
+  return items?.find((p) => p.key?.value === key)?.key;
+}
+
+export interface SpellTestFileResult {
+  readonly file: string;
+  readonly spell: string;
+  readonly results: readonly SpellCaseResult[];
+}
+
+/** Runs every case of a spell-test file. */
+export async function runSpellTestFile(file: string): Promise<SpellTestFileResult> {
+  const suite = loadSpellTestFile(file);
+  return runSuite(file, suite);
+}
+
+/** Runs every case of a suite. */
+export async function runSuite(file: string, suite: SpellMarbleSuite): Promise<SpellTestFileResult> {
+  const spellFile = path.resolve(suite.baseDir ?? '.', suite.spell);
+  const results: SpellCaseResult[] = [];
+  for (const c of suite.cases) results.push(await runSpellCase(spellFile, suite.runes, c, { displayPath: path.relative(process.cwd(), spellFile) }));
+  return { file, spell: suite.spell, results };
+}

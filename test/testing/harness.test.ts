@@ -1,0 +1,82 @@
+import { describe, it, expect } from 'vitest';
+import path from 'node:path';
+import { runSuite, loadSpellTestFile, SpellTestFileError } from '../../src/testing.js';
+import { tempDir } from '../helpers.js';
+
+const spell = `local s = {}
+function s.cast(e, emit)
+  if e.bad then error("bad event") end
+  if e.side then emit(e, "side") end
+  emit({ v = e.v })
+end
+return s
+`;
+
+async function run(cases: unknown[]) {
+  const dir = tempDir({ 'x.lua': spell });
+  return runSuite('inline', { spell: path.join(dir, 'x.lua'), cases: cases as never });
+}
+
+describe('the spell regression harness', () => {
+  it('passes a correct case', async () => {
+    const r = await run([{ name: 'ok', input: 'a-b|', values: { a: { v: 1 }, b: { v: 2 } }, output: 'x-y|', expect: { x: { v: 1 }, y: { v: 2 } } }]);
+    expect(r.results[0]).toEqual({ name: 'ok', passed: true, failures: [] });
+  });
+
+  it('fails a wrong value, naming the port and both sides', async () => {
+    const r = await run([{ name: 'wrong', input: 'a|', values: { a: { v: 1 } }, output: 'x|', expect: { x: { v: 2 } } }]);
+    expect(r.results[0]!.passed).toBe(false);
+    expect(r.results[0]!.failures[0]).toContain("port 'out'");
+    expect(r.results[0]!.failures[0]).toContain('frame 0: next {"v":2}');
+    expect(r.results[0]!.failures[0]).toContain('frame 0: next {"v":1}');
+  });
+
+  it('fails wrong timing', async () => {
+    const r = await run([{ name: 'late', input: 'a|', values: { a: { v: 1 } }, output: '-x|', expect: { x: { v: 1 } } }]);
+    expect(r.results[0]!.passed).toBe(false);
+  });
+
+  it('fails when a port the case does not list receives events', async () => {
+    const r = await run([{ name: 'stray', input: 'a|', values: { a: { v: 1, side: true } }, output: 'x|', expect: { x: { v: 1 } } }]);
+    expect(r.results[0]!.failures.join()).toMatch(/port 'side', which the case does not list/);
+  });
+
+  it('checks named ports', async () => {
+    const r = await run([{ name: 'ports', input: 'a|', values: { a: { v: 1, side: true } }, output: 'x|', ports: { side: 's|' }, expect: { x: { v: 1 }, s: { v: 1, side: true } } }]);
+    expect(r.results[0]!.failures).toEqual([]);
+  });
+
+  it('fails on a dead letter the case does not expect', async () => {
+    const r = await run([{ name: 'dl', input: 'a|', values: { a: { bad: true } }, output: '-|' }]);
+    expect(r.results[0]!.failures.join()).toMatch(/unexpected dead letter: SPELL_RUNTIME/);
+  });
+
+  it('matches dead letters on the fields given, message as a substring', async () => {
+    const ok = await run([{ name: 'dl', input: 'a|', values: { a: { bad: true } }, output: '-|', deadLetters: 'd|', deadLetterValues: { d: { code: 'SPELL_RUNTIME', line: 3, message: 'bad' } } }]);
+    expect(ok.results[0]!.failures).toEqual([]);
+    const wrongLine = await run([{ name: 'dl', input: 'a|', values: { a: { bad: true } }, output: '-|', deadLetters: 'd|', deadLetterValues: { d: { line: 4 } } }]);
+    expect(wrongLine.results[0]!.passed).toBe(false);
+  });
+
+  it('reports a spell that does not summon', async () => {
+    const dir = tempDir({ 'bad.lua': 'return {' });
+    const r = await runSuite('inline', { spell: path.join(dir, 'bad.lua'), cases: [{ name: 'x', input: '|', output: '|' }] });
+    expect(r.results[0]!.failures[0]).toMatch(/did not summon: .*bad.lua:1:/);
+  });
+
+  it('reports every problem of an invalid spell-test file with line and column', () => {
+    const dir = tempDir({ 'x.test.yaml': 'spell: x.lua\ncases:\n  - name: one\n    input: "a|"\n    outptu: "x|"\n    on_error: explode\n' });
+    let err: SpellTestFileError | undefined;
+    try {
+      loadSpellTestFile(path.join(dir, 'x.test.yaml'));
+    } catch (e) {
+      err = e as SpellTestFileError;
+    }
+    expect(err).toBeInstanceOf(SpellTestFileError);
+    expect(err!.problems).toEqual([
+      expect.stringMatching(/x\.test\.yaml:3:5: \/cases\/0 must have required property 'output'/),
+      expect.stringMatching(/x\.test\.yaml:5:5: unknown key 'outptu'/),
+      expect.stringMatching(/x\.test\.yaml:6:15: \/cases\/0\/on_error must be equal to one of the allowed values: dead-letter, skip, stop/),
+    ]);
+  });
+});
