@@ -1,0 +1,145 @@
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { sanctum, lines } from './run-cli.js';
+import { tempDir } from '../helpers.js';
+
+const enrich = `local spell = {}
+local threshold
+function spell.init(runes) threshold = runes.threshold or 50 end
+function spell.cast(e, emit)
+  if e.value == nil then error("event has no value") end
+  local out = { id = e.id, value = e.value * 2, hot = e.value > threshold }
+  if out.hot then emit(out, "hot") end
+  emit(out)
+end
+return spell
+`;
+
+describe('sanctum cast', () => {
+  it('casts NDJSON from stdin to NDJSON on stdout', async () => {
+    const dir = tempDir({ 'enrich.lua': enrich });
+    const r = await sanctum(['cast', `${dir}/enrich.lua`], { input: '{"id":1,"value":10}\n\n{"id":2,"value":60}\n' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    expect(lines(r.stdout)).toEqual([
+      { id: 1, value: 20, hot: false },
+      { id: 2, value: 120, hot: true },
+      { id: 2, value: 120, hot: true },
+    ]);
+  });
+
+  it('reads files, takes runes, and tags ports on request', async () => {
+    const dir = tempDir({ 'enrich.lua': enrich, 'in.ndjson': '{"id":1,"value":10}\n', 'in2.ndjson': '{"id":2,"value":3}\n' });
+    const r = await sanctum(['cast', `${dir}/enrich.lua`, `${dir}/in.ndjson`, `${dir}/in2.ndjson`, '--rune', 'threshold=5', '--with-ports']);
+    expect(r.code).toBe(0);
+    expect(lines(r.stdout)).toEqual([
+      { port: 'hot', event: { id: 1, value: 20, hot: true } },
+      { port: 'out', event: { id: 1, value: 20, hot: true } },
+      { port: 'out', event: { id: 2, value: 6, hot: false } },
+    ]);
+  });
+
+  it('reports failures on stderr as file:line: message plus the event, goes on, and exits 1', async () => {
+    const dir = tempDir({ 'spells/enrich.lua': enrich });
+    const r = await sanctum(['cast', 'spells/enrich.lua', '--dead-letters', 'dead.ndjson'], { cwd: dir, input: '{"id":1}\nnot json\n{"id":3,"value":1}\n' });
+    expect(r.code).toBe(1);
+    expect(lines(r.stdout)).toEqual([{ id: 3, value: 2, hot: false }]);
+    expect(r.stderr).toContain('spells/enrich.lua:5: event has no value\n  event: {"id":1}\n');
+    expect(r.stderr).toContain('stdin:2: invalid JSON');
+    expect(r.stderr).toContain('2 of 3 events failed');
+    const dead = lines(readFileSync(`${dir}/dead.ndjson`, 'utf8'));
+    expect(dead).toEqual([expect.objectContaining({ code: 'SPELL_RUNTIME', file: 'spells/enrich.lua', line: 5, message: 'event has no value', event: { id: 1 } })]);
+  });
+
+  it('stops at the first failure with --on-error stop', async () => {
+    const dir = tempDir({ 'enrich.lua': enrich });
+    const r = await sanctum(['cast', `${dir}/enrich.lua`, '--on-error', 'stop'], { input: '{"id":1,"value":1}\n{"id":2}\n{"id":3,"value":1}\n' });
+    expect(r.code).toBe(1);
+    expect(lines(r.stdout)).toEqual([{ id: 1, value: 2, hot: false }]);
+    expect(r.stderr).toContain('stopped');
+  });
+
+  it('exits 2 with file:line: message for a malformed spell', async () => {
+    const dir = tempDir({ 'spells/bad.lua': 'local s = {}\nfunction s.cast(e)\n  return e +\nend\nreturn s\n' });
+    const r = await sanctum(['cast', 'spells/bad.lua'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^spells\/bad\.lua:4: unexpected symbol near 'end'\n/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 2 for a missing spell', async () => {
+    const r = await sanctum(['cast', 'no/such/spell.lua']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no/such/spell.lua: no such spell file');
+  });
+
+  it('survives looping, memory-hungry and escaping spells, event by event', async () => {
+    const dir = tempDir({
+      'wild.lua': `local s = {}
+function s.cast(e)
+  if e.kind == "loop" then while true do end end
+  if e.kind == "mem" then local t = {} for i = 1, 1e9 do t[i] = {} end end
+  if e.kind == "exit" then os.exit(7) end
+  if e.kind == "io" then io.write("pwned") end
+  return { ok = e.kind }
+end
+return s
+`,
+    });
+    const input = ['loop', 'mem', 'exit', 'io', 'fine'].map((kind) => JSON.stringify({ kind })).join('\n');
+    const r = await sanctum(['cast', `${dir}/wild.lua`, '--budget', '1000000', '--memory', '8MiB'], { input });
+    expect(r.code).toBe(1);
+    expect(lines(r.stdout)).toEqual([{ ok: 'fine' }]);
+    expect(r.stderr).toContain('instruction budget exceeded');
+    expect(r.stderr).toContain('not enough memory');
+    expect(r.stderr).toContain("attempt to call a nil value (field 'exit')");
+    expect(r.stderr).toContain("attempt to index a nil value (global 'io')");
+    expect(r.stderr).toContain('4 of 5 events failed');
+  });
+
+  it('refuses bad flag values with a clear message', async () => {
+    const r = await sanctum(['cast', 'x.lua', '--on-error', 'explode']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("option '--on-error <policy>' argument 'explode' is invalid. expected one of dead-letter, skip, stop");
+  });
+});
+
+describe('sanctum test', () => {
+  it('runs the bundled spell tests and exits 0', async () => {
+    const r = await sanctum(['test', 'spells']);
+    expect(r.stdout).toMatch(/\d+ passed, 0 failed/);
+    expect(r.code).toBe(0);
+  });
+
+  it('reports a failing case with its diff and exits 1', async () => {
+    const dir = tempDir({
+      'id.lua': 'return { cast = function(e) return e end }',
+      'id.test.yaml': 'spell: id.lua\ncases:\n  - name: wrong on purpose\n    input: "a|"\n    values: { a: { v: 1 } }\n    output: "x|"\n    expect: { x: { v: 2 } }\n',
+    });
+    const r = await sanctum(['test', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('✗ wrong on purpose');
+    expect(r.stdout).toContain('frame 0: next {"v":1}');
+    expect(r.stdout).toContain('0 passed, 1 failed');
+  });
+
+  it('prints JSON with --json', async () => {
+    const r = await sanctum(['test', 'spells/counting-loop.test.yaml', '--json']);
+    const doc = JSON.parse(r.stdout) as { passed: number; failed: number };
+    expect(doc.failed).toBe(0);
+    expect(doc.passed).toBeGreaterThan(0);
+  });
+
+  it('exits 2 when no test file is found', async () => {
+    const r = await sanctum(['test', tempDir()]);
+    expect(r.code).toBe(2);
+  });
+});
+
+describe('sanctum --help', () => {
+  it.each([[[]], [['cast']], [['test']]])('shows help for %j', async (cmd) => {
+    const r = await sanctum([...cmd, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: sanctum');
+  });
+});
