@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { registerCast } from './commands/cast.js';
 import { registerTest } from './commands/test.js';
+import { registerRun } from './commands/run.js';
+import { registerCheck } from './commands/check.js';
 import { EXIT } from './exit-codes.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -14,6 +16,8 @@ export function buildProgram(): Command {
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
+  registerRun(program);
+  registerCheck(program);
   registerCast(program);
   registerTest(program);
   return program;

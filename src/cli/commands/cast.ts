@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import type { EventValue } from '../../core/event.js';
 import { summon, type ErrorPolicy } from '../../spellcraft/spell.js';
 import { SpellError, deadLetterToJSON, type DeadLetter } from '../../spellcraft/errors.js';
-import { LineWriter, parseLine, readNdjson } from '../ndjson.js';
+import { LineWriter, parseLine, readNdjson } from '../../runtime/ndjson.js';
 import { EXIT } from '../exit-codes.js';
 import { collectRune, parseCount, parsePolicy, parseSizeOption } from '../options.js';
 

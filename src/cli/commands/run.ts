@@ -1,0 +1,67 @@
+/** `sanctum run <runeset>`: run every pipeline until the sources end, or until SIGINT/SIGTERM. */
+import { Option, type Command } from 'commander';
+import { loadRuneset, formatDiagnostic } from '../../runes/index.js';
+import { openRuneset, levelFilter } from '../../runtime/run.js';
+import { SpellError } from '../../spellcraft/errors.js';
+import { EXIT } from '../exit-codes.js';
+
+interface RunFlags {
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  quiet?: boolean;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('Run a runeset: every pipeline, until its sources end (or forever for live ones).')
+    .argument('<runeset>', 'the runeset file (.yaml)')
+    .addOption(new Option('--log-level <level>', 'the least severe log line to print (overrides the runeset)').choices(['debug', 'info', 'warn', 'error']))
+    .option('-q, --quiet', 'no summary line at the end')
+    .addHelpText(
+      'after',
+      '\nOn SIGINT or SIGTERM it stops reading input, lets in-flight events finish, runs the spells\' finish hooks,\nflushes the sinks and exits 0. A second signal exits at once (130).\nExit codes: 0 the run ended, 1 a pipeline stopped on an error, 2 the runeset is invalid.\n',
+    )
+    .action(async (file: string, flags: RunFlags) => {
+      process.exitCode = await run(file, flags);
+    });
+}
+
+async function run(file: string, flags: RunFlags): Promise<number> {
+  const { runeset, diagnostics } = await loadRuneset(file);
+  for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  if (!runeset) return EXIT.INVALID;
+  const level = flags.logLevel ?? runeset.sanctum.log_level;
+  let opened;
+  try {
+    opened = await openRuneset(runeset, { logger: levelFilter(level) });
+  } catch (e) {
+    if (!(e instanceof SpellError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    return EXIT.INVALID;
+  }
+  const stop = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) process.exit(130);
+    process.stderr.write(`\nsanctum: ${sig}: stopping input, finishing in-flight events… (again to exit at once)\n`);
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const report = await opened.run({ signal: stop.signal });
+    for (const f of report.failures) {
+      const msg = f.error instanceof Error ? f.error.message : String(f.error);
+      process.stderr.write(`sanctum: pipeline '${f.pipeline}' stopped: ${msg}\n`);
+    }
+    if (!flags.quiet && level !== 'error' && level !== 'warn') {
+      const written = Object.entries(report.written).map(([k, v]) => `${v} → ${k}`).join(', ');
+      process.stderr.write(`sanctum: ${report.interrupted ? 'stopped' : 'done'}: ${report.read} events read${written ? `; ${written}` : ''}; ${report.deadLetters} dead letters\n`);
+    }
+    return report.failures.length ? EXIT.FAILURES : EXIT.OK;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

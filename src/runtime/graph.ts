@@ -1,0 +1,187 @@
+/**
+ * The energy-stream graph of a runeset: one Subject per stream, pipelines wired between them.
+ * A stream completes when every producer that writes to it has completed.
+ */
+import { merge, Observable, Subject, type Subscription } from 'rxjs';
+import type { EventValue } from '../core/event.js';
+import { DEFAULT_PORT } from '../core/event.js';
+import { SpellError, deadLetterToJSON, type DeadLetter } from '../spellcraft/errors.js';
+import type { Spell } from '../spellcraft/spell.js';
+import type { Runeset, RunesetPipeline } from '../runes/runeset.js';
+
+export const DEAD_LETTERS = 'dead-letters';
+
+/** A pipeline stopped by a `stop` error policy (or a bug): which, and why. */
+export interface PipelineFailure {
+  readonly pipeline: string;
+  readonly error: unknown;
+}
+
+interface StreamNode {
+  readonly name: string;
+  readonly subject: Subject<EventValue>;
+  /** Producers that have not completed yet. */
+  pending: number;
+  completed: boolean;
+}
+
+/** What writes to a stream: a source, a pipeline, or code outside the runeset (tests, user code). */
+export type Producer = { readonly kind: 'source' | 'pipeline' | 'external'; readonly name: string };
+
+/**
+ * The wired graph. Build it with `buildGraph`, subscribe to what you want to watch, then `start()`
+ * (which completes streams nobody can write to).
+ */
+export class StreamGraph {
+  private readonly nodes = new Map<string, StreamNode>();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly pipelinesLeft = new Set<string>();
+  private readonly allDone = new Subject<void>();
+  readonly failures: PipelineFailure[] = [];
+  /** Dead letters written by every pipeline and source, whatever stream they went to. */
+  deadLetters = 0;
+  private started = false;
+
+  constructor(readonly runeset: Runeset) {
+    for (const name of Object.keys(runeset.streams)) {
+      this.nodes.set(name, { name, subject: new Subject<EventValue>(), pending: 0, completed: false });
+    }
+  }
+
+  /** The stream's events, for sinks, tests and user code. */
+  stream(name: string): Observable<EventValue> {
+    return this.node(name).subject.asObservable();
+  }
+
+  /** Names of every stream. */
+  get streamNames(): string[] {
+    return [...this.nodes.keys()];
+  }
+
+  /** Writes an event into a stream (for producers outside the runeset). */
+  next(stream: string, event: EventValue): void {
+    const node = this.node(stream);
+    if (!node.completed) node.subject.next(event);
+  }
+
+  /** Registers one more producer of a stream; call `producerDone` when it ends. */
+  addProducer(stream: string): void {
+    const node = this.node(stream);
+    if (node.completed) throw new Error(`stream '${stream}' has already completed`);
+    node.pending++;
+  }
+
+  /** A producer ended: the stream completes when it was the last. */
+  producerDone(stream: string): void {
+    const node = this.node(stream);
+    if (node.completed) return;
+    node.pending--;
+    if (node.pending <= 0 && this.started) this.completeNode(node);
+  }
+
+  /** Completes every stream that has no producer left (or never had one). Idempotent. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const node of this.nodes.values()) if (node.pending <= 0) this.completeNode(node);
+    this.checkDone();
+  }
+
+  /** Resolves when every pipeline has completed (or failed). */
+  whenPipelinesDone(): Promise<void> {
+    if (this.pipelinesLeft.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.allDone.subscribe({ complete: resolve }));
+  }
+
+  /** Tears every pipeline down (their spells' Lua states are closed). */
+  dispose(): void {
+    for (const s of this.subscriptions) s.unsubscribe();
+  }
+
+  private completeNode(node: StreamNode): void {
+    if (node.completed) return;
+    node.completed = true;
+    node.subject.complete();
+  }
+
+  private node(name: string): StreamNode {
+    const node = this.nodes.get(name);
+    if (!node) throw new Error(`no stream named '${name}'`);
+    return node;
+  }
+
+  private checkDone(): void {
+    if (this.started && this.pipelinesLeft.size === 0) this.allDone.complete();
+  }
+
+  /** @internal Wires one pipeline: reads its streams, casts its steps, writes its outputs. */
+  wirePipeline(p: RunesetPipeline, spells: ReadonlyMap<string, Spell>): void {
+    const outputs = pipelineOutputs(p);
+    for (const s of outputs) this.addProducer(s);
+    this.pipelinesLeft.add(p.name);
+    const deadLetter = (dl: DeadLetter) => {
+      this.deadLetters++;
+      this.next(p.dead_letters, { ...deadLetterToJSON(dl), pipeline: p.name } as EventValue);
+    };
+    let flow: Observable<unknown> = merge(...p.from.map((s) => this.stream(s)));
+    p.steps.forEach((step) => {
+      const spell = spells.get(step.spell)!;
+      const ports = Object.fromEntries(Object.entries(step.ports).map(([port, stream]) => [port, (e: EventValue) => this.next(stream, e)]));
+      flow = flow.pipe(spell.operator({ ports, deadLetters: deadLetter }));
+    });
+    const last = spells.get(p.steps[p.steps.length - 1]!.spell)!;
+    const finish = () => {
+      for (const s of outputs) this.producerDone(s);
+      this.pipelinesLeft.delete(p.name);
+      this.checkDone();
+    };
+    this.subscriptions.push(
+      flow.subscribe({
+        next: (event) => {
+          if (p.to !== undefined) this.next(p.to, event as EventValue);
+          else deadLetter({ error: unwiredDefault(p, last, event as EventValue), event: event as EventValue });
+        },
+        error: (error: unknown) => {
+          this.failures.push({ pipeline: p.name, error });
+          finish();
+        },
+        complete: finish,
+      }),
+    );
+  }
+}
+
+/** The streams a pipeline writes to: `to`, its steps' ports, its dead letters. */
+export function pipelineOutputs(p: RunesetPipeline): Set<string> {
+  const out = new Set<string>([p.dead_letters]);
+  if (p.to !== undefined) out.add(p.to);
+  for (const step of p.steps) for (const s of Object.values(step.ports)) out.add(s);
+  return out;
+}
+
+function unwiredDefault(p: RunesetPipeline, spell: Spell, event: EventValue): SpellError {
+  return new SpellError({
+    code: 'SPELL_PORT_UNWIRED',
+    spell: spell.name,
+    file: spell.file,
+    luaMessage: `emitted to the default port '${DEFAULT_PORT}', but pipeline '${p.name}' has no \`to\` stream (add one, or emit nothing)`,
+    hook: 'cast',
+    event,
+  });
+}
+
+/**
+ * Builds the graph of a runeset with its summoned spells. `withSources: false` leaves the
+ * sources out (tests feed the streams instead).
+ */
+export function buildGraph(runeset: Runeset, spells: ReadonlyMap<string, Spell>, options: { withSources: boolean }): StreamGraph {
+  const graph = new StreamGraph(runeset);
+  if (options.withSources) {
+    for (const src of Object.values(runeset.sources)) {
+      graph.addProducer(src.to);
+      graph.addProducer(DEAD_LETTERS); // unreadable lines become dead letters
+    }
+  }
+  for (const p of Object.values(runeset.pipelines)) graph.wirePipeline(p, spells);
+  return graph;
+}
