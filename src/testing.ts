@@ -4,3 +4,5 @@ export { runSpellCase, runCaseOn, deepEqual } from './testing/marbles.js';
 export type { SpellMarbleCase, SpellMarbleSuite, SpellCaseResult, DeadLetterMatch } from './testing/marbles.js';
 export { loadSpellTestFile, runSpellTestFile, runSuite, SpellTestFileError } from './testing/spell-test-file.js';
 export type { SpellTestFileResult } from './testing/spell-test-file.js';
+export { runRunesetTestFile, runRunesetCase } from './testing/runeset-test.js';
+export type { RunesetTestCase, RunesetTestResult } from './testing/runeset-test.js';

@@ -58,23 +58,37 @@ export async function* readNdjson(files: readonly string[], stdin: Readable = pr
   }
 }
 
-/** Collects output lines and writes them in large chunks, waiting when the stream is full. */
+/**
+ * Collects output lines and writes them in large chunks, waiting when the stream is full. Lines
+ * also go out on the next turn of the event loop, so a live, slow input is not held back.
+ */
 export class LineWriter {
   private buf: string[] = [];
   private size = 0;
+  private scheduled = false;
   constructor(private readonly out: Writable, private readonly limit = 64 * 1024) {}
   write(line: string): void {
     this.buf.push(line);
     this.size += line.length + 1;
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        if (this.buf.length) this.out.write(this.take());
+      });
+    }
+  }
+  private take(): string {
+    const chunk = this.buf.join('\n') + '\n';
+    this.buf = [];
+    this.size = 0;
+    return chunk;
   }
   get full(): boolean {
     return this.size >= this.limit;
   }
   async flush(): Promise<void> {
     if (this.buf.length === 0) return;
-    const chunk = this.buf.join('\n') + '\n';
-    this.buf = [];
-    this.size = 0;
-    if (!this.out.write(chunk)) await once(this.out, 'drain');
+    if (!this.out.write(this.take())) await once(this.out, 'drain');
   }
 }

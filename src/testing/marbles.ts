@@ -60,7 +60,8 @@ export interface SpellCaseResult {
 
 const NO_LOGS = (_: SpellLogEntry) => {};
 
-class PartialMatch {
+/** An expected value matched on the fields it names (`message`: a substring). */
+export class PartialMatch {
   constructor(readonly expected: DeadLetterMatch) {}
 }
 
@@ -140,13 +141,13 @@ function deadLetterFacts(dl: DeadLetter): Record<string, EventValue> {
   return { code: e.code, line: e.line ?? null, hook: e.hook, message: e.luaMessage, file: e.file, event: dl.event === undefined ? null : dl.event };
 }
 
-interface Frame {
+export interface Frame {
   frame: number;
   notification: { kind: 'N' | 'E' | 'C'; value?: unknown; error?: unknown };
 }
 
 /** Compares recorded frames; returns a readable description of the differences, or ''. */
-function compareFrames(actual: Frame[], expected: Frame[]): string {
+export function compareFrames(actual: Frame[], expected: Frame[]): string {
   const same = actual.length === expected.length && actual.every((a, i) => frameMatches(a, expected[i]!));
   if (same) return '';
   return `  expected:\n${describeFrames(expected)}\n  actual:\n${describeFrames(actual)}`;

@@ -2,7 +2,28 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { runSpellTestFile, SpellTestFileError, type SpellTestFileResult } from '../../testing/spell-test-file.js';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { runSpellTestFile, SpellTestFileError } from '../../testing/spell-test-file.js';
+import { runRunesetTestFile } from '../../testing/runeset-test.js';
+import type { SpellCaseResult } from '../../testing/marbles.js';
+import { RunesetError } from '../../runes/index.js';
+
+interface FileResult {
+  readonly file: string;
+  readonly results: readonly SpellCaseResult[];
+}
+
+/** A test file is a runeset test when it names a runeset, else a spell test. */
+async function runTestFile(file: string): Promise<FileResult> {
+  let kind: unknown;
+  try {
+    kind = (parse(readFileSync(file, 'utf8')) as Record<string, unknown> | null)?.['runeset'];
+  } catch {
+    kind = undefined; // the spell-test loader reports the YAML error with its position
+  }
+  return kind !== undefined ? runRunesetTestFile(file) : runSpellTestFile(file);
+}
 import { EXIT } from '../exit-codes.js';
 
 interface TestFlags {
@@ -12,7 +33,7 @@ interface TestFlags {
 export function registerTest(program: Command): void {
   program
     .command('test')
-    .description('Run spell tests: every *.test.yaml under the given paths (default: the current directory).')
+    .description('Run spell tests and runeset tests: every *.test.yaml under the given paths (default: the current directory).')
     .argument('[paths...]', 'test files or directories to search')
     .option('--json', 'print the results as one JSON document')
     .addHelpText('after', '\nExit codes: 0 all cases passed, 1 some failed, 2 a test file is invalid or none was found.\n')
@@ -53,15 +74,15 @@ async function test(paths: string[], flags: TestFlags): Promise<number> {
     process.stderr.write(`sanctum test: no *.test.yaml files under ${paths.length ? paths.join(', ') : 'the current directory'}\n`);
     return EXIT.INVALID;
   }
-  const results: SpellTestFileResult[] = [];
+  const results: FileResult[] = [];
   const invalid: string[] = [];
   for (const file of files) {
     try {
-      const r = await runSpellTestFile(file);
+      const r = await runTestFile(file);
       results.push(r);
       if (!flags.json) printFile(r);
     } catch (e) {
-      if (!(e instanceof SpellTestFileError)) throw e;
+      if (!(e instanceof SpellTestFileError) && !(e instanceof RunesetError)) throw e;
       invalid.push(e.message);
       if (!flags.json) process.stdout.write(`✗ ${e.message}\n`);
     }
@@ -78,7 +99,7 @@ async function test(paths: string[], flags: TestFlags): Promise<number> {
   return failed ? EXIT.FAILURES : EXIT.OK;
 }
 
-function printFile(r: SpellTestFileResult): void {
+function printFile(r: FileResult): void {
   process.stdout.write(`${r.file}\n`);
   for (const c of r.results) {
     process.stdout.write(`  ${c.passed ? '✓' : '✗'} ${c.name}\n`);
