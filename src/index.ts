@@ -1,4 +1,4 @@
-/** Sanctum's public API: summon spells and compose them with RxJS. */
+/** Sanctum's public API: summon spells, compose them with RxJS, load and run runesets. */
 export { summon, summonSource, ERROR_POLICIES, DEFAULT_INSTRUCTION_BUDGET, DEFAULT_MEMORY_LIMIT, stderrLogger } from './spellcraft/spell.js';
 export type { Spell, SummonOptions, CastOptions, ErrorPolicy, RoutedOutput, SpellStats } from './spellcraft/spell.js';
 export type { SpellCaster, SpellLogEntry, SpellLogger, EmitSink } from './spellcraft/caster.js';
@@ -8,3 +8,8 @@ export { SanctumError, ERROR_CODES } from './core/errors.js';
 export type { ErrorCode } from './core/errors.js';
 export { DEFAULT_PORT } from './core/event.js';
 export type { EventValue, SanctumEvent } from './core/event.js';
+export { loadRuneset, loadRunesetOrThrow, RunesetError, formatDiagnostic } from './runes/index.js';
+export type { Runeset, RunesetDiagnostic, LoadRunesetOptions, RunesetLoadResult } from './runes/index.js';
+export { openRuneset, summonSpells } from './runtime/run.js';
+export type { OpenedRuneset, RunOptions, RunReport } from './runtime/run.js';
+export { StreamGraph, DEAD_LETTERS } from './runtime/graph.js';
