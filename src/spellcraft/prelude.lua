@@ -215,8 +215,9 @@ local function finish_call(ok, e)
 end
 
 local function do_cast(ev)
+  local before = n_out
   local r = spell_cast(ev, emit)
-  if n_out == 0 and r ~= nil then
+  if n_out == before and r ~= nil then
     if type(r) ~= "table" then
       err_kind = "bad_output"
       error(format("cast returned a %s; return a table to emit it, or call emit(value)", type(r)), 0)

@@ -111,7 +111,7 @@ describe('the spell contract', () => {
   });
 
   it('castBatch gives the same outputs and failures as casting one by one', async () => {
-    const src = 'local s = {} function s.cast(e, emit) if e.v == 3 then error("three") end for i = 1, e.v % 3 do emit({ v = e.v, i = i }) end end return s';
+    const src = 'local s = {} function s.cast(e, emit) if e.v == 3 then error("three") end if e.v % 4 == 0 then return { v = e.v, returned = true } end for i = 1, e.v % 3 do emit({ v = e.v, i = i }) end end return s';
     const spell = await summonSource(src);
     const events = Array.from({ length: 20 }, (_, v) => ({ v }));
     const one: unknown[] = [];
