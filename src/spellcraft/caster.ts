@@ -45,7 +45,6 @@ export type PortFilter = (port: string) => boolean;
 /** Receives each event a cast emits, with the name of its port. */
 export type EmitSink = (event: EventValue, port: string) => void;
 
-const NO_RESULT = 0;
 const NO_ERRORS: readonly SpellError[] = Object.freeze([]);
 
 export class SpellCaster {
@@ -113,7 +112,8 @@ export class SpellCaster {
     vm.setMemoryCap(this.state.ud, def.memoryLimit);
     const status = this.call(3, 2);
     vm.setMemoryCap(this.state.ud, 0);
-    if (status !== LUA_OK) throw this.vmFailure('summon', status);
+    if (status === LUA_ERRMEM) throw this.vmFailure('summon', status);
+    if (status !== LUA_OK) throw this.lastError('summon', undefined);
     const top = this.base;
     if (x.lua_type(L, top + 1) === 0) {
       x.lua_settop(L, this.base);
@@ -137,9 +137,9 @@ export class SpellCaster {
     });
   }
 
-  /** pcall with the memory cap on; returns Lua's status. */
+  /** A protected call of a host function under the prelude's message handler; Lua's status. */
   private call(nargs: number, nresults: number): number {
-    return this.vm.x.lua_pcallk(this.L, nargs, nresults, 0, 0, 0);
+    return this.vm.x.lua_pcallk(this.L, nargs, nresults, SLOT.handler, 0, 0);
   }
 
   /**
@@ -222,22 +222,32 @@ export class SpellCaster {
       x.lua_pushinteger(L, big(m));
       x.lua_pushinteger(L, big(start));
       vm.setMemoryCap(ud, this.def.memoryLimit);
-      const status = this.call(3, 6);
+      const status = this.call(3, 5);
       vm.setMemoryCap(ud, 0);
-      if (status !== LUA_OK) {
+      if (status === LUA_OK) {
+        // base+2..base+6: n_out, out_ev, out_port, counts, n_logs.
+        total = this.collectBatch(start, m, total, base + 3, events, index, acceptPort, (failures ??= []));
+        const nLogs = x.lua_tonumberx(L, base + 6, 0);
+        x.lua_settop(L, base + 1);
+        if (nLogs > 0) this.drainLogs();
+        break;
+      }
+      // A cast failed and aborted the call: which one, and what came before it?
+      x.lua_settop(L, base + 1);
+      x.lua_pushvalue(L, SLOT.batchFailure);
+      if (x.lua_pcallk(L, 0, 6, 0, 0, 0) !== LUA_OK) {
         x.lua_settop(L, base + 1);
         for (let j = start; j <= m; j++) (failures ??= []).push(this.vmFailure('cast', status, events[index ? index[j - 1]! : j - 1]));
         break;
       }
-      // Results at base+2..base+7: failed, n_out, out_ev, out_port, counts, n_logs.
+      // base+2..base+7: cur, cur_before, out_ev, out_port, counts, n_logs.
       const failed = x.lua_tonumberx(L, base + 2, 0);
-      const last = failed > 0 ? failed - 1 : m;
-      total = this.collectBatch(start, last, total, events, index, acceptPort, (failures ??= []));
+      total = this.collectBatch(start, failed - 1, total, base + 4, events, index, acceptPort, (failures ??= []));
       const nLogs = x.lua_tonumberx(L, base + 7, 0);
       x.lua_settop(L, base + 1);
       if (nLogs > 0) this.drainLogs();
-      if (failed === 0) break;
-      failures.push(this.lastError('cast', events[index ? index[failed - 1]! : failed - 1]));
+      const original = events[index ? index[failed - 1]! : failed - 1];
+      failures.push(status === LUA_ERRMEM ? this.vmFailure('cast', status, original) : this.lastError('cast', original));
       start = failed + 1;
     }
     x.lua_settop(L, base);
@@ -246,10 +256,11 @@ export class SpellCaster {
   }
 
   /** Reads the outputs of events first..last of a batch call into the output buffers. */
-  private collectBatch(first: number, last: number, k: number, events: readonly EventValue[], index: number[] | undefined, acceptPort: PortFilter | undefined, failures: SpellError[]): number {
-    const { vm, L, base } = this;
+  private collectBatch(first: number, last: number, k: number, evIdx: number, events: readonly EventValue[], index: number[] | undefined, acceptPort: PortFilter | undefined, failures: SpellError[]): number {
+    const { vm, L } = this;
     const x = vm.x;
-    const evIdx = base + 4, portIdx = base + 5, countsIdx = base + 6, tmp = base + 8;
+    const portIdx = evIdx + 1, countsIdx = evIdx + 2;
+    const tmp = x.lua_gettop(L) + 1;
     const outEvents = this.outEvents, outPorts = this.outPorts;
     // Lua numbers the outputs of this call from 1.
     let o = 0;
@@ -320,15 +331,11 @@ export class SpellCaster {
     vm.setMemoryCap(ud, 0);
     if (status !== LUA_OK) {
       x.lua_settop(L, base);
-      return this.vmFailure(hook, status, event);
+      this.drainLogs();
+      return status === LUA_ERRMEM ? this.vmFailure(hook, status, event) : this.lastError(hook, event);
     }
     const n = x.lua_tonumberx(L, base + 1, 0);
-    if (n < 0) {
-      x.lua_settop(L, base);
-      this.drainLogs();
-      return this.lastError(hook, event);
-    }
-    const nLogs = x.lua_type(L, base + 4) === 3 ? x.lua_tonumberx(L, base + 4, 0) : NO_RESULT;
+    const nLogs = x.lua_tonumberx(L, base + 4, 0);
     let err: SpellError | undefined;
     if (n > 0 && sink) err = this.collect(n, hook, event, acceptPort);
     x.lua_settop(L, base);

@@ -59,7 +59,7 @@ const MAX_EXACT = 2 ** 53;
 const KEY_CACHE_LIMIT = 8192;
 
 /** Lua status codes of lua_pcall. */
-export const LUA_OK = 0, LUA_ERRRUN = 2, LUA_ERRMEM = 4;
+export const LUA_OK = 0, LUA_ERRRUN = 2, LUA_ERRMEM = 4, LUA_ERRERR = 5;
 
 /** A value could not cross between JS and Lua unchanged. `path` says where in the value. */
 export class ConversionError extends Error {
@@ -484,8 +484,11 @@ export const SLOT = {
   setBudget: 8,
   load: 9,
   arrayMt: 10,
+  /** The message handler every host call runs under (records file, line, traceback). */
+  handler: 11,
+  batchFailure: 12,
 } as const;
-const PRELUDE_SLOTS = 10;
+const PRELUDE_SLOTS = 12;
 
 /** One Lua state: its pointer, its allocator record, and the VM it lives in. */
 export class LuaState {

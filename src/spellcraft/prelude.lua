@@ -106,7 +106,6 @@ local log = { debug = logger("debug"), info = logger("info"), warn = logger("war
 local out_ev, out_port, n_out = {}, {}, 0
 local counts = {} -- outputs per event of the last batch
 local port_ids, port_names, n_ports = { out = 0 }, {}, 0
-local gen = 0
 
 local function deepcopy(v, depth)
   if type(v) ~= "table" then return v end
@@ -201,17 +200,14 @@ local function handler(e)
 end
 
 local function begin()
-  used, gen, n_out = 0, gen + 1, 0
+  used, n_out = 0, 0
   if #counts > 4096 then counts = {} end
   err_value, err_source, err_line, err_traceback, err_kind = nil, nil, nil, nil, nil
   if #out_ev > 4096 then out_ev, out_port = {}, {} end
 end
 
-local function finish_call(ok, e)
-  if ok then return n_out, out_ev, out_port, n_logs end
-  err_value = e
-  if used > limit then err_kind = "budget" end
-  return -1
+local function done()
+  return n_out, out_ev, out_port, n_logs
 end
 
 local function do_cast(ev)
@@ -228,42 +224,43 @@ end
 
 local host = {}
 
+-- The host calls these through lua_pcall with `handler` as the message handler: one protected
+-- call per cast (each protected call costs a trip through JS in Emscripten's setjmp emulation).
+
 function host.cast(ev)
   begin()
-  return finish_call(xpcall(do_cast, handler, ev))
+  do_cast(ev)
+  return done()
 end
 
--- Casts events[start..count] in one call; counts[i] = outputs of event i. Stops at the first
--- failure and returns its index (the host records it and calls again from the next one); 0 when
--- all succeeded. Outputs of the failed event are dropped: a cast is all-or-nothing.
+-- Casts events[start..count]; counts[i] = outputs of event i. A failure aborts the call: the host
+-- asks batch_failure() which event failed and how many outputs came before it, keeps those, and
+-- calls again from the next event. A cast is all-or-nothing.
+local cur, cur_before = 0, 0
 function host.cast_batch(events, count, start)
   begin()
   for i = start, count do
-    used, gen = 0, gen + 1
-    local before = n_out
-    local ok, e = xpcall(do_cast, handler, events[i])
-    if ok then
-      counts[i] = n_out - before
-    else
-      n_out = before
-      err_value = e
-      if used > limit then err_kind = "budget" end
-      return i, n_out, out_ev, out_port, counts, n_logs
-    end
+    used, cur, cur_before = 0, i, n_out
+    do_cast(events[i])
+    counts[i] = n_out - cur_before
   end
-  return 0, n_out, out_ev, out_port, counts, n_logs
+  return n_out, out_ev, out_port, counts, n_logs
+end
+
+function host.batch_failure()
+  return cur, cur_before, out_ev, out_port, counts, n_logs
 end
 
 function host.init(runes)
   begin()
-  if not spell_init then return 0 end
-  return finish_call(xpcall(spell_init, handler, runes))
+  if spell_init then spell_init(runes) end
+  return done()
 end
 
 function host.finish()
   begin()
-  if not spell_finish then return 0 end
-  return finish_call(xpcall(spell_finish, handler, emit))
+  if spell_finish then spell_finish(emit) end
+  return done()
 end
 
 function host.last_error()
@@ -328,4 +325,4 @@ end
 
 -- Slots the host keeps on the stack, in this order.
 return host.cast, host.cast_batch, host.init, host.finish, host.last_error, host.drain_logs,
-  host.port_name, host.set_budget, host.load, array_mt
+  host.port_name, host.set_budget, host.load, array_mt, handler, host.batch_failure

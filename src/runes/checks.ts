@@ -1,0 +1,358 @@
+/** Checks beyond the schema: references between streams, spells and ports, cycles, spell files. */
+import { readFile, stat, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { SanctumError, type ErrorCode } from '../core/errors.js';
+import { DEFAULT_PORT, type EventValue } from '../core/event.js';
+// Straight from spellcraft rather than the public entry (`../index.js`): the entry will re-export
+// this module, and importing it here would make a cycle.
+import { summon } from '../spellcraft/spell.js';
+import { SpellError } from '../spellcraft/errors.js';
+import type { RunesetDiagnostic } from './diagnostics.js';
+import { scanEmits, type EmittedPorts } from './lua-ports.js';
+import { DEAD_LETTERS_STREAM, RUNESET_DEFAULTS, RUNESET_SCHEMA, schemaAtPointer } from './schema.js';
+import { parseSize } from './size.js';
+import type { RunesetYaml, ValuePath } from './source.js';
+import { didYouMean, suggest } from './suggest.js';
+
+type Obj = Readonly<Record<string, unknown>>;
+
+const NAME = new RegExp(schemaAtPointer(RUNESET_SCHEMA, '#/definitions/Name')?.pattern ?? '^[A-Za-z][A-Za-z0-9_-]*$');
+const MIN_MEMORY = schemaAtPointer(RUNESET_SCHEMA, '#/definitions/BudgetSpec/properties/memory/anyOf/0')?.minimum ?? 65536;
+
+/** A step as the checks see it, whether written short (`- enrich`) or long (`- spell: enrich`). */
+interface StepView {
+  readonly index: number;
+  readonly path: ValuePath;
+  readonly spell: unknown;
+  readonly spellPath: ValuePath;
+  readonly ports: Obj;
+  /** Written as a bare spell name. */
+  readonly short: boolean;
+}
+
+/**
+ * Everything about the runeset's own data that the schema cannot say: streams, spells and ports
+ * that are referred to but not declared, the default port wired by name, sizes too small, and
+ * cycles between streams. Reads the data defensively: parts the schema already rejected are skipped.
+ */
+export function checkStructure(data: unknown, source: RunesetYaml): RunesetDiagnostic[] {
+  const root = asObj(data) ?? {};
+  const out: RunesetDiagnostic[] = [];
+  const streams = declaredStreams(root);
+  const spells = Object.keys(asObj(root['spells']) ?? {});
+
+  const stream = (value: unknown, at: ValuePath, what: string) => {
+    if (!isName(value) || streams.includes(value)) return;
+    out.push(
+      source.at(at, 'value', {
+        code: 'RUNESET_UNKNOWN_STREAM',
+        message: `${what} stream '${value}', which is not declared under streams${didYouMean(value, streams)}`,
+        hint: `declare it under streams, or use one of: ${streams.join(', ')}`,
+      }),
+    );
+  };
+
+  for (const [name, spec] of entries(root['spells'])) {
+    const budget = asObj(spec['budget']);
+    const memory = budget?.['memory'];
+    const bytes = typeof memory === 'string' ? parseSize(memory) : undefined;
+    if (bytes !== undefined && bytes < MIN_MEMORY) {
+      out.push(
+        source.at(['spells', name, 'budget', 'memory'], 'value', {
+          code: 'RUNESET_BAD_VALUE',
+          message: `spells.${name}.budget.memory must be at least 64KiB (${MIN_MEMORY} bytes), not '${memory}' (${bytes} bytes)`,
+          hint: 'a Lua state needs some room of its own before the spell allocates anything',
+        }),
+      );
+    }
+  }
+
+  for (const [name, spec] of entries(root['sources'])) stream(spec['to'], ['sources', name, 'to'], `source '${name}' writes to`);
+  for (const [name, spec] of entries(root['sinks'])) {
+    for (const ref of refs(spec['from'], ['sinks', name, 'from'])) stream(ref.value, ref.path, `sink '${name}' reads`);
+  }
+
+  for (const [name, spec] of entries(root['pipelines'])) {
+    const base = ['pipelines', name];
+    for (const ref of refs(spec['from'], [...base, 'from'])) stream(ref.value, ref.path, `pipeline '${name}' reads`);
+    stream(spec['to'], [...base, 'to'], `pipeline '${name}' writes to`);
+    stream(spec['dead_letters'], [...base, 'dead_letters'], `pipeline '${name}' sends its dead letters to`);
+    for (const step of steps(spec, base)) {
+      const where = `step ${step.index + 1} of pipeline '${name}'`;
+      if (isName(step.spell) && !spells.includes(step.spell)) {
+        out.push(
+          source.at(step.spellPath, 'value', {
+            code: 'RUNESET_UNKNOWN_SPELL',
+            message: `${where} casts spell '${step.spell}', which is not declared under spells${didYouMean(step.spell, spells)}`,
+            hint: spells.length ? `declare it under spells, or use one of: ${spells.join(', ')}` : 'declare it under spells, with its file',
+          }),
+        );
+      }
+      for (const [port, target] of Object.entries(step.ports)) {
+        const portPath = [...step.path, 'ports', port];
+        if (port === DEFAULT_PORT) {
+          out.push(
+            source.at(portPath, 'key', {
+              code: 'RUNESET_BAD_VALUE',
+              message: `${where} wires port '${DEFAULT_PORT}', the default port, which always goes to the next step`,
+              hint: `remove it; after the last step, the default port goes to the pipeline's \`to\` stream`,
+            }),
+          );
+          continue;
+        }
+        stream(target, portPath, `${where} wires port '${port}' to`);
+      }
+    }
+  }
+
+  out.push(...checkCycles(root, streams, source));
+  return out;
+}
+
+/** An edge of the stream graph: a pipeline reads `from` and writes `to`. */
+interface Edge {
+  readonly to: string;
+  readonly pipeline: string;
+}
+
+/**
+ * Finds cycles between streams, pipeline by pipeline in file order: the pipeline whose edge
+ * closes a cycle is where it is reported, at the key that makes the edge.
+ */
+function checkCycles(root: Obj, streams: readonly string[], source: RunesetYaml): RunesetDiagnostic[] {
+  const out: RunesetDiagnostic[] = [];
+  const graph = new Map<string, Edge[]>();
+  for (const [name, spec] of entries(root['pipelines'])) {
+    const base = ['pipelines', name];
+    const from = refs(spec['from'], [...base, 'from'])
+      .map((r) => r.value)
+      .filter((v): v is string => isName(v) && streams.includes(v));
+    const explicitDead = spec['dead_letters'];
+    const targets: { stream: unknown; path: ValuePath; implicitDead?: boolean }[] = [{ stream: spec['to'], path: [...base, 'to'] }];
+    for (const step of steps(spec, base)) {
+      for (const [port, target] of Object.entries(step.ports)) if (port !== DEFAULT_PORT) targets.push({ stream: target, path: [...step.path, 'ports', port] });
+    }
+    targets.push(explicitDead === undefined ? { stream: DEAD_LETTERS_STREAM, path: base, implicitDead: true } : { stream: explicitDead, path: [...base, 'dead_letters'] });
+
+    for (const target of targets) {
+      if (!isName(target.stream) || !streams.includes(target.stream)) continue;
+      let reported = false;
+      for (const f of from) {
+        const back = findPath(graph, target.stream, f);
+        if (back && !reported) {
+          reported = true;
+          const cycle = [f, target.stream, ...back.map((e) => e.to)];
+          const pipelines = [...new Set([name, ...back.map((e) => e.pipeline)])];
+          const through = pipelines.length > 1 ? ` (through pipelines ${pipelines.map((p) => `'${p}'`).join(', ')})` : '';
+          out.push(
+            source.at(target.path, target.implicitDead ? 'key' : 'value', {
+              code: 'RUNESET_CYCLE',
+              message: `pipeline '${name}' closes a stream cycle: ${cycle.join(' -> ')}${through}; events would go round forever`,
+              hint: target.implicitDead
+                ? `its failed events go to '${DEAD_LETTERS_STREAM}', which it reads: set its dead_letters to another stream`
+                : 'a pipeline must not write, directly or through other pipelines, to a stream it reads',
+            }),
+          );
+        }
+        const edges = graph.get(f) ?? [];
+        edges.push({ to: target.stream, pipeline: name });
+        graph.set(f, edges);
+      }
+    }
+  }
+  return out;
+}
+
+/** The edges leading from `start` to `goal` (empty when they are the same stream), or undefined. */
+function findPath(graph: ReadonlyMap<string, readonly Edge[]>, start: string, goal: string): Edge[] | undefined {
+  if (start === goal) return [];
+  const previous = new Map<string, { from: string; edge: Edge }>();
+  const queue = [start];
+  const seen = new Set([start]);
+  while (queue.length) {
+    const node = queue.shift()!;
+    for (const edge of graph.get(node) ?? []) {
+      if (seen.has(edge.to)) continue;
+      seen.add(edge.to);
+      previous.set(edge.to, { from: node, edge });
+      if (edge.to === goal) {
+        const route: Edge[] = [];
+        for (let at = goal; at !== start; ) {
+          const step = previous.get(at)!;
+          route.unshift(step.edge);
+          at = step.from;
+        }
+        return route;
+      }
+      queue.push(edge.to);
+    }
+  }
+  return undefined;
+}
+
+/** Options of the spell checks. */
+export interface SpellCheckOptions {
+  /** The runeset's directory: spell paths are relative to it. */
+  readonly dir: string;
+  /** Summon every spell to catch syntax errors and spells that return no `cast`. */
+  readonly summon: boolean;
+}
+
+/**
+ * Checks each spell's file: that it exists, that it summons (when asked), and that every port it
+ * emits to by a literal name is wired by the steps that cast it (and every wired port is emitted to).
+ */
+export async function checkSpells(data: unknown, source: RunesetYaml, options: SpellCheckOptions): Promise<RunesetDiagnostic[]> {
+  const root = asObj(data) ?? {};
+  const out: RunesetDiagnostic[] = [];
+  const scans = new Map<string, { file: string; ports: EmittedPorts }>();
+
+  await Promise.all(
+    entries(root['spells']).map(async ([name, spec]) => {
+      const file = spec['file'];
+      if (typeof file !== 'string' || file === '') return;
+      const at = ['spells', name, 'file'];
+      const absolute = path.resolve(options.dir, file);
+      const problem = await missingFile(absolute, file, options.dir);
+      if (problem) {
+        out.push(source.at(at, 'value', { code: 'SPELL_NOT_FOUND', ...problem }));
+        return;
+      }
+      let text: string;
+      try {
+        text = await readFile(absolute, 'utf8');
+      } catch (e) {
+        out.push(source.at(at, 'value', { code: 'SPELL_NOT_FOUND', message: `cannot read spell file '${file}': ${(e as Error).message}` }));
+        return;
+      }
+      scans.set(name, { file, ports: scanEmits(text) });
+      if (options.summon) {
+        const failure = await summonFailure(name, absolute, file, spec);
+        if (failure) out.push(source.at(at, 'value', failure));
+      }
+    }),
+  );
+
+  for (const [pipeline, spec] of entries(root['pipelines'])) {
+    for (const step of steps(spec, ['pipelines', pipeline])) {
+      if (!isName(step.spell)) continue;
+      const scan = scans.get(step.spell);
+      if (!scan) continue;
+      const where = `step ${step.index + 1} of pipeline '${pipeline}'`;
+      const emitted = [...scan.ports.literal.keys()].filter((p) => p !== DEFAULT_PORT);
+      for (const port of emitted) {
+        if (port in step.ports) continue;
+        const line = scan.ports.literal.get(port)![0]!;
+        out.push(
+          source.at(step.path, 'value', {
+            code: 'RUNESET_PORT_UNWIRED',
+            message: `spell '${step.spell}' emits to port '${port}' (${scan.file}:${line}), but ${where} does not wire it`,
+            hint:
+              step.short
+                ? `write the step as \`- spell: ${step.spell}\` with \`ports: { ${port}: <stream> }\``
+                : `add it to the step's ports: \`${port}: <stream>\``,
+          }),
+        );
+      }
+      for (const port of Object.keys(step.ports)) {
+        if (port === DEFAULT_PORT || scan.ports.literal.has(port)) continue;
+        const computed = scan.ports.computed;
+        out.push(
+          source.at([...step.path, 'ports', port], 'key', {
+            code: 'RUNESET_PORT_UNUSED',
+            severity: 'warning',
+            message: `${where} wires port '${port}', but ${scan.file} never emits to it${didYouMean(port, emitted)}`,
+            hint: computed.length
+              ? `the spell also emits to ports it computes (${scan.file}:${computed[0]}); if one of them is '${port}', all is well`
+              : `the spell emits to ${emitted.length ? emitted.map((p) => `'${p}'`).join(', ') : 'no named port'}; Sanctum looks for literal emit(event, "${port}") calls`,
+          }),
+        );
+      }
+    }
+  }
+  return out;
+}
+
+/** Why a spell file cannot be used, or undefined when it is a readable file. */
+async function missingFile(absolute: string, written: string, dir: string): Promise<{ message: string; hint: string } | undefined> {
+  try {
+    const s = await stat(absolute);
+    if (s.isFile()) return undefined;
+    return { message: `spell file '${written}' is a directory, not a file`, hint: `paths are relative to the runeset's directory, ${dir}` };
+  } catch {
+    let nearby: string[] = [];
+    try {
+      nearby = (await readdir(path.dirname(absolute))).filter((f) => f.endsWith('.lua'));
+    } catch {
+      // The directory is missing too: nothing to suggest.
+    }
+    const close = suggest(path.basename(absolute), nearby);
+    const instead = close === undefined ? '' : `; did you mean '${path.posix.join(path.posix.dirname(written), close)}'?`;
+    return { message: `spell file '${written}' does not exist${instead}`, hint: `paths are relative to the runeset's directory, ${dir}` };
+  }
+}
+
+/** Summons a spell as the runtime would; a failure as a finding for the `file:` value. */
+async function summonFailure(name: string, absolute: string, written: string, spec: Obj): Promise<{ code: ErrorCode; message: string; hint?: string } | undefined> {
+  const budget = asObj(spec['budget']) ?? {};
+  const instructions = budget['instructions'];
+  const memory = parseSize(budget['memory']);
+  try {
+    await summon(absolute, {
+      name,
+      displayPath: written,
+      runes: (asObj(spec['runes']) ?? {}) as Record<string, EventValue>,
+      instructionBudget: typeof instructions === 'number' && Number.isInteger(instructions) && instructions >= 1000 ? instructions : RUNESET_DEFAULTS.instructions,
+      memoryLimit: memory !== undefined && memory >= MIN_MEMORY ? memory : (parseSize(RUNESET_DEFAULTS.memory) ?? MIN_MEMORY),
+      // Checking is quiet: a spell that prints while it loads prints when it runs.
+      logger: () => {},
+    });
+    return undefined;
+  } catch (e) {
+    if (e instanceof SpellError) {
+      const hint = e.sourceLine !== undefined && e.line !== undefined ? `line ${e.line}: ${e.sourceLine}` : undefined;
+      const finding = { code: e.code, message: `spell '${name}' does not summon: ${e.message}` };
+      return hint === undefined ? finding : { ...finding, hint };
+    }
+    const code: ErrorCode = e instanceof SanctumError ? e.code : 'LUA_VM_FAILED';
+    return { code, message: `spell '${name}' does not summon: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+function declaredStreams(root: Obj): string[] {
+  const names = Object.keys(asObj(root['streams']) ?? {});
+  return names.includes(DEAD_LETTERS_STREAM) ? names : [...names, DEAD_LETTERS_STREAM];
+}
+
+function steps(pipeline: Obj, base: ValuePath): StepView[] {
+  const list = pipeline['steps'];
+  if (!Array.isArray(list)) return [];
+  return list.flatMap((item: unknown, index): StepView[] => {
+    const p = [...base, 'steps', index];
+    if (typeof item === 'string') return [{ index, path: p, spell: item, spellPath: p, ports: {}, short: true }];
+    const o = asObj(item);
+    if (!o) return [];
+    return [{ index, path: p, spell: o['spell'], spellPath: [...p, 'spell'], ports: asObj(o['ports']) ?? {}, short: false }];
+  });
+}
+
+/** A `from` value's stream names with their paths: one name, or each name of a list. */
+function refs(value: unknown, at: ValuePath): { value: unknown; path: ValuePath }[] {
+  if (Array.isArray(value)) return value.map((v: unknown, i) => ({ value: v, path: [...at, i] }));
+  return value === undefined ? [] : [{ value, path: at }];
+}
+
+function entries(value: unknown): [string, Obj][] {
+  return Object.entries(asObj(value) ?? {}).flatMap(([k, v]): [string, Obj][] => {
+    const o = asObj(v);
+    return o ? [[k, o]] : [];
+  });
+}
+
+function asObj(value: unknown): Obj | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Obj) : undefined;
+}
+
+function isName(value: unknown): value is string {
+  return typeof value === 'string' && NAME.test(value);
+}

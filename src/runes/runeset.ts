@@ -1,0 +1,82 @@
+/** The normalized runeset: what `loadRuneset` hands to the runtime, defaults filled and paths resolved. */
+import type { EventValue } from '../core/event.js';
+import type { SanctumRunes, SinkSpec, SourceSpec, SpellSpec } from './types.js';
+
+/** `debug`, `info`, `warn` or `error`. */
+export type LogLevel = NonNullable<SanctumRunes['log_level']>;
+/** `dead-letter`, `skip` or `stop`. */
+export type OnError = NonNullable<SpellSpec['on_error']>;
+
+/** A path from the runeset: resolved, and as written (for messages). */
+export interface RunesetPath {
+  /** Absolute, resolved against the runeset file's directory. */
+  readonly absolute: string;
+  /** As written in the runeset (after environment substitution). */
+  readonly original: string;
+}
+
+/** A runeset, loaded and checked, with every default filled in. Keys keep the runeset's spelling. */
+export interface Runeset {
+  readonly version: 1;
+  /** The runeset file, absolute. */
+  readonly file: string;
+  /** Its directory, against which its relative paths were resolved. */
+  readonly dir: string;
+  readonly sanctum: {
+    readonly log_level: LogLevel;
+    readonly data_dir: RunesetPath;
+  };
+  /** Every stream, `dead-letters` included, in the order declared (`dead-letters` last unless declared). */
+  readonly streams: Readonly<Record<string, RunesetStream>>;
+  readonly spells: Readonly<Record<string, RunesetSpell>>;
+  readonly sources: Readonly<Record<string, RunesetSource>>;
+  readonly sinks: Readonly<Record<string, RunesetSink>>;
+  readonly pipelines: Readonly<Record<string, RunesetPipeline>>;
+}
+
+export interface RunesetStream {
+  readonly name: string;
+  readonly description?: string;
+  /** True for `dead-letters` when the runeset does not declare it. */
+  readonly implicit: boolean;
+}
+
+export interface RunesetSpell {
+  readonly name: string;
+  readonly file: RunesetPath;
+  /** Handed to the spell's `init(runes)`. */
+  readonly runes: Readonly<Record<string, EventValue>>;
+  readonly on_error: OnError;
+  readonly budget: {
+    /** Lua instructions per call of `init`, `cast` or `finish`. */
+    readonly instructions: number;
+    /** Bytes of Lua heap (sizes such as `64MiB` converted). */
+    readonly memory: number;
+  };
+}
+
+export type RunesetSource =
+  | { readonly name: string; readonly type: Extract<SourceSpec['type'], 'file'>; readonly path: RunesetPath; readonly to: string }
+  | { readonly name: string; readonly type: Exclude<SourceSpec['type'], 'file'>; readonly to: string };
+
+export type RunesetSink =
+  | { readonly name: string; readonly type: Extract<SinkSpec['type'], 'file'>; readonly path: RunesetPath; readonly from: readonly string[] }
+  | { readonly name: string; readonly type: Exclude<SinkSpec['type'], 'file'>; readonly from: readonly string[] };
+
+/** A step, always in the long form. */
+export interface RunesetStep {
+  readonly spell: string;
+  /** Named port to stream; empty when the step wires none. */
+  readonly ports: Readonly<Record<string, string>>;
+}
+
+export interface RunesetPipeline {
+  readonly name: string;
+  /** Always a list, even when the runeset names one stream. */
+  readonly from: readonly string[];
+  readonly steps: readonly RunesetStep[];
+  /** Receives the last step's default port; without it those events are dropped. */
+  readonly to?: string;
+  /** Where failed events go (default `dead-letters`). */
+  readonly dead_letters: string;
+}

@@ -1,0 +1,141 @@
+/** The runeset JSON Schema (schema/runeset.schema.json) and its ajv validator. */
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { LogLevel, OnError } from './runeset.js';
+
+/** A JSON Schema node, loosely: what the error mapper and the generators read from it. */
+export interface SchemaNode {
+  readonly $ref?: string;
+  readonly $id?: string;
+  readonly title?: string;
+  readonly description?: string;
+  readonly type?: string | readonly string[];
+  readonly const?: unknown;
+  readonly enum?: readonly unknown[];
+  readonly default?: unknown;
+  readonly pattern?: string;
+  readonly patternErrorMessage?: string;
+  readonly minimum?: number;
+  readonly minItems?: number;
+  readonly minLength?: number;
+  readonly required?: readonly string[];
+  readonly properties?: Readonly<Record<string, SchemaNode>>;
+  readonly additionalProperties?: boolean | SchemaNode;
+  readonly propertyNames?: SchemaNode;
+  readonly items?: SchemaNode;
+  readonly anyOf?: readonly SchemaNode[];
+  readonly allOf?: readonly SchemaNode[];
+  readonly if?: SchemaNode;
+  readonly then?: SchemaNode;
+  readonly definitions?: Readonly<Record<string, SchemaNode>>;
+}
+
+/** Where the schema file is: beside `src/` in the repository and beside `dist/` in the package. */
+export const RUNESET_SCHEMA_URL = new URL('../../schema/runeset.schema.json', import.meta.url);
+
+/** The runeset schema, parsed. The single source of truth for keys, types, defaults and docs. */
+export const RUNESET_SCHEMA: SchemaNode = JSON.parse(readFileSync(RUNESET_SCHEMA_URL, 'utf8')) as SchemaNode;
+
+let validator: ValidateFunction | undefined;
+
+/**
+ * Validates a runeset (as plain data) against the schema, reporting every problem, not only the
+ * first. Errors carry their schema (`verbose`), which the error mapper reads.
+ */
+export function validateRunesetData(data: unknown): readonly ErrorObject[] {
+  validator ??= compile();
+  return validator(data) ? [] : (validator.errors ?? []);
+}
+
+function compile(): ValidateFunction {
+  // strictRequired would reject `then: { required: [path] }`, whose property is declared beside it.
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
+  // The custom error text yaml-language-server shows for a failed pattern; ours too.
+  ajv.addKeyword({ keyword: 'patternErrorMessage', schemaType: 'string' });
+  return ajv.compile(RUNESET_SCHEMA);
+}
+
+/** Follows `$ref` (to this schema's definitions) and single-entry `allOf` wrappers, merging descriptions. */
+export function resolveSchema(node: SchemaNode, root: SchemaNode = RUNESET_SCHEMA): SchemaNode {
+  let current = node;
+  let description = node.description;
+  let def = node.default;
+  for (let guard = 0; guard < 20; guard++) {
+    if (current.$ref !== undefined) {
+      current = schemaAtPointer(root, current.$ref) ?? {};
+    } else if (current.allOf?.length === 1 && current.type === undefined && current.properties === undefined) {
+      current = current.allOf[0]!;
+    } else {
+      break;
+    }
+    description ??= current.description;
+    def ??= current.default;
+  }
+  return { ...current, ...(description === undefined ? {} : { description }), ...(def === undefined ? {} : { default: def }) };
+}
+
+/** The schema node at a JSON pointer (`#/definitions/Name`, or ajv's `schemaPath`). */
+export function schemaAtPointer(root: SchemaNode, pointer: string): SchemaNode | undefined {
+  const parts = pointer.replace(/^#\/?/, '').split('/').filter((p) => p !== '');
+  let node: unknown = root;
+  for (const raw of parts) {
+    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part];
+  }
+  return node === undefined ? undefined : (node as SchemaNode);
+}
+
+/** The default the schema gives at a pointer; throws when there is none (a bug in Sanctum). */
+function schemaDefault<T>(pointer: string): T {
+  const node = schemaAtPointer(RUNESET_SCHEMA, pointer);
+  if (node === undefined || node.default === undefined) throw new Error(`runeset schema: no default at ${pointer}`);
+  return node.default as T;
+}
+
+/** The defaults the loader fills in, read from the schema so that docs and loader agree. */
+export const RUNESET_DEFAULTS = {
+  log_level: schemaDefault<LogLevel>('#/definitions/SanctumRunes/properties/log_level'),
+  data_dir: schemaDefault<string>('#/definitions/SanctumRunes/properties/data_dir'),
+  on_error: schemaDefault<OnError>('#/definitions/SpellSpec/properties/on_error'),
+  instructions: schemaDefault<number>('#/definitions/BudgetSpec/properties/instructions'),
+  memory: schemaDefault<string>('#/definitions/BudgetSpec/properties/memory'),
+  dead_letters: schemaDefault<string>('#/definitions/PipelineSpec/properties/dead_letters'),
+} as const;
+
+/** The stream that exists in every runeset, declared or not. */
+export const DEAD_LETTERS_STREAM = RUNESET_DEFAULTS.dead_letters;
+
+/**
+ * The schema that applies to the value at `path` in `data`, resolved; where an `anyOf` offers
+ * several, the branch whose type fits the value. Undefined where the schema says nothing.
+ */
+export function schemaForValue(path: readonly (string | number)[], data: unknown): SchemaNode | undefined {
+  let node: SchemaNode | undefined = pickBranch(resolveSchema(RUNESET_SCHEMA), data);
+  let value = data;
+  for (const segment of path) {
+    if (node === undefined) return undefined;
+    let next: SchemaNode | undefined;
+    if (typeof segment === 'number' || Array.isArray(value)) {
+      next = node.items;
+      value = Array.isArray(value) ? value[Number(segment)] : undefined;
+    } else {
+      const own = node.properties?.[segment];
+      next = own ?? (typeof node.additionalProperties === 'object' ? node.additionalProperties : undefined);
+      value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[segment] : undefined;
+    }
+    node = next === undefined ? undefined : pickBranch(resolveSchema(next), value);
+  }
+  return node;
+}
+
+function pickBranch(node: SchemaNode, value: unknown): SchemaNode {
+  if (!node.anyOf) return node;
+  const kind = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value === 'object' ? 'object' : typeof value;
+  for (const b of node.anyOf) {
+    const r = resolveSchema(b);
+    const types = r.type === undefined ? [] : Array.isArray(r.type) ? r.type : [r.type];
+    if (types.some((t) => t === kind || ((t === 'integer' || t === 'number') && kind === 'number'))) return r;
+  }
+  return node;
+}

@@ -1,0 +1,183 @@
+/** Generated from schema/runeset.schema.json by `npx tsx scripts/gen-runes.ts`: do not edit; edit the schema and run it again. */
+
+/**
+ * A stream's options. Leave it empty (`orders: {}` or `orders:`) when there is nothing to say.
+ */
+export type StreamSpec = {
+  /**
+   * Free text: what the events on this stream are.
+   */
+  description?: string;
+} | null;
+/**
+ * A name: a letter, then letters, digits, `_` or `-`.
+ */
+export type Name = string;
+/**
+ * One stream name, or a list of stream names.
+ */
+export type StreamRefs = Name | [Name, ...Name[]];
+/**
+ * A step: a spell name, or a mapping with the spell name and the streams its named ports go to.
+ */
+export type StepSpec =
+  | Name
+  | {
+      /**
+       * The name of the spell this step casts.
+       */
+      spell: Name;
+      /**
+       * Named output ports and the stream each goes to: a spell that calls `emit(event, "alerts")` needs `alerts` wired here. The default port `out` always goes to the next step.
+       */
+      ports?: {
+        /**
+         * The stream this port's events go to.
+         */
+        [k: string]: Name;
+      };
+    };
+
+/**
+ * A runeset is the YAML file that declares a Sanctum deployment: its energy streams, the spells that run over them, where events come from (sources), where they go (sinks) and the pipelines that connect them. Every key is a rune (a configuration option). Relative paths are relative to the directory of the runeset file. Any string may use `${VAR}` or `${VAR:-default}` to read an environment variable; write `$${` for a literal `${`.
+ */
+export interface RunesetDocument {
+  /**
+   * The runeset format version. This Sanctum reads version 1.
+   */
+  version: 1;
+  sanctum?: SanctumRunes;
+  /**
+   * The energy streams, by name. A stream carries events from the sources and pipelines that write to it to the pipelines and sinks that read it. The stream `dead-letters` always exists, declared or not.
+   */
+  streams: {
+    [k: string]: StreamSpec;
+  };
+  /**
+   * The spells, by name: Lua files that pipelines cast on each event.
+   */
+  spells?: {
+    [k: string]: SpellSpec;
+  };
+  /**
+   * Where events come from, by name. Each source writes the events it reads (one JSON value per line) to a stream.
+   */
+  sources?: {
+    [k: string]: SourceSpec;
+  };
+  /**
+   * Where events go, by name. Each sink writes the events of its streams as one JSON value per line.
+   */
+  sinks?: {
+    [k: string]: SinkSpec;
+  };
+  /**
+   * The pipelines, by name. A pipeline reads its streams, casts its spells one after another on each event, and writes what the last spell emits to its `to` stream.
+   */
+  pipelines?: {
+    [k: string]: PipelineSpec;
+  };
+}
+/**
+ * Sanctum's own runes.
+ */
+export interface SanctumRunes {
+  /**
+   * The least severe log line Sanctum and the spells print.
+   */
+  log_level?: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * The directory where Sanctum keeps its state, relative to the runeset file's directory.
+   */
+  data_dir?: string;
+}
+/**
+ * A spell: a Lua file and the runes it is summoned with.
+ */
+export interface SpellSpec {
+  /**
+   * The spell's Lua file, relative to the runeset file's directory.
+   */
+  file: string;
+  /**
+   * The spell's own runes: any mapping, handed to the spell's `init(runes)` hook.
+   */
+  runes?: {
+    [k: string]: unknown;
+  };
+  /**
+   * What happens to an event whose cast fails: `dead-letter` sends it, with the error, to the pipeline's dead-letter stream; `skip` logs a warning and drops it; `stop` stops the pipeline.
+   */
+  on_error?: 'dead-letter' | 'skip' | 'stop';
+  budget?: BudgetSpec;
+}
+/**
+ * Limits on what one spell may use.
+ */
+export interface BudgetSpec {
+  /**
+   * The Lua instructions one call of `init`, `cast` or `finish` may run before it fails (a runaway loop).
+   */
+  instructions?: number;
+  /**
+   * The Lua heap the spell may use: a number of bytes, or a size such as `512KiB`, `64MiB` or `1GiB` (KiB, MiB, GiB are powers of 1024; KB, MB, GB powers of 1000). At least 64KiB.
+   */
+  memory?: number | string;
+}
+/**
+ * A source of events: a newline-delimited JSON file, or standard input.
+ */
+export interface SourceSpec {
+  /**
+   * Where the events are read from: `file` (the file at `path`) or `stdin`.
+   */
+  type: 'file' | 'stdin';
+  /**
+   * The file to read, relative to the runeset file's directory. Required when `type` is `file`.
+   */
+  path?: string;
+  /**
+   * The stream the events are written to.
+   */
+  to: Name;
+}
+/**
+ * A sink: writes the events of its streams as newline-delimited JSON.
+ */
+export interface SinkSpec {
+  /**
+   * Where the events are written: `stdout`, `stderr`, or `file` (the file at `path`).
+   */
+  type: 'stdout' | 'stderr' | 'file';
+  /**
+   * The stream, or list of streams, whose events the sink writes.
+   */
+  from: StreamRefs;
+  /**
+   * The file to write, relative to the runeset file's directory. Required when `type` is `file`.
+   */
+  path?: string;
+}
+/**
+ * A pipeline: reads events from its streams and casts its steps on each, in order.
+ */
+export interface PipelineSpec {
+  /**
+   * The stream, or list of streams, the pipeline reads.
+   */
+  from: StreamRefs;
+  /**
+   * The spells cast on each event, in order. What a step emits on its default port (`out`) goes to the next step.
+   *
+   * @minItems 1
+   */
+  steps: [StepSpec, ...StepSpec[]];
+  /**
+   * The stream that receives what the last step emits on its default port. Without it, those events are dropped.
+   */
+  to?: Name;
+  /**
+   * The stream that receives the events whose cast failed (with the error), when the spell's `on_error` is `dead-letter`.
+   */
+  dead_letters?: Name;
+}
