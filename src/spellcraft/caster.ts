@@ -6,7 +6,7 @@ import type { EventValue } from '../core/event.js';
 import { DEFAULT_PORT } from '../core/event.js';
 import { SpellError, splitLuaMessage, type SpellHook } from './errors.js';
 import type { ErrorCode } from '../core/errors.js';
-import { ConversionError, LUA_OK, LUA_ERRMEM, SLOT, big, type LuaState, type LuaVM } from './lua-vm.js';
+import { ConversionError, LUA_OK, LUA_ERRMEM, SLOT, type LuaState, type LuaVM } from './lua-vm.js';
 
 /** What a caster needs to know about the spell it runs. */
 export interface SpellDefinition {
@@ -96,7 +96,7 @@ export class SpellCaster {
     const { vm, L, def } = this;
     const x = vm.x;
     x.lua_pushvalue(L, SLOT.setBudget);
-    x.lua_pushinteger(L, BigInt(Math.max(1, Math.floor(def.instructionBudget))));
+    vm.h.pushint(L, Math.min(Math.max(1, Math.floor(def.instructionBudget)), Number.MAX_SAFE_INTEGER));
     this.call(1, 0);
     x.lua_pushvalue(L, SLOT.load);
     vm.pushString(L, def.source);
@@ -106,7 +106,7 @@ export class SpellCaster {
     for (const m of def.modules) {
       for (const s of [m.name, `@${m.file}`, m.source]) {
         vm.pushString(L, s);
-        x.lua_rawseti(L, -2, BigInt(i++));
+        vm.h.rawseti(L, -2, i++);
       }
     }
     vm.setMemoryCap(this.state.ud, def.memoryLimit);
@@ -206,7 +206,7 @@ export class SpellCaster {
         index ??= Array.from({ length: m }, (_, k) => k);
         continue;
       }
-      x.lua_rawseti(L, -2, big(++m));
+      vm.h.rawseti(L, -2, ++m);
       index?.push(i);
     }
     if (this.delivering) {
@@ -219,8 +219,8 @@ export class SpellCaster {
     while (start <= m) {
       x.lua_pushvalue(L, SLOT.castBatch);
       x.lua_pushvalue(L, base + 1);
-      x.lua_pushinteger(L, big(m));
-      x.lua_pushinteger(L, big(start));
+      vm.h.pushint(L, m);
+      vm.h.pushint(L, start);
       vm.setMemoryCap(ud, this.def.memoryLimit);
       const status = this.call(3, 5);
       vm.setMemoryCap(ud, 0);
@@ -265,7 +265,7 @@ export class SpellCaster {
     // Lua numbers the outputs of this call from 1.
     let o = 0;
     for (let j = first; j <= last; j++) {
-      x.lua_rawgeti(L, countsIdx, big(j));
+      vm.h.rawgeti(L, countsIdx, j);
       const c = x.lua_tonumberx(L, tmp, 0);
       x.lua_settop(L, tmp - 1);
       const startK = k;
@@ -273,7 +273,7 @@ export class SpellCaster {
       for (let q = 0; q < c; q++) {
         o++;
         if (failure) continue;
-        x.lua_rawgeti(L, evIdx, big(o));
+        vm.h.rawgeti(L, evIdx, o);
         const original = events[index ? index[j - 1]! : j - 1]!;
         try {
           outEvents[k] = vm.read(L, tmp, SLOT.arrayMt);
@@ -283,7 +283,7 @@ export class SpellCaster {
           continue;
         }
         x.lua_settop(L, tmp - 1);
-        x.lua_rawgeti(L, portIdx, big(o));
+        vm.h.rawgeti(L, portIdx, o);
         const pid = x.lua_tonumberx(L, tmp, 0);
         x.lua_settop(L, tmp - 1);
         const port = this.portNames[pid] ?? this.lookupPort(pid);
@@ -359,8 +359,7 @@ export class SpellCaster {
     const evIdx = base + 2;
     const portIdx = base + 3;
     for (let i = 1; i <= n; i++) {
-      const bi = big(i);
-      x.lua_rawgeti(L, evIdx, bi);
+      vm.h.rawgeti(L, evIdx, i);
       try {
         events[i - 1] = vm.read(L, base + 5, SLOT.arrayMt);
       } catch (e) {
@@ -368,7 +367,7 @@ export class SpellCaster {
         return this.conversionError(hook, e, event, 'SPELL_BAD_OUTPUT', `emitted event #${i}`);
       }
       x.lua_settop(L, base + 4);
-      x.lua_rawgeti(L, portIdx, bi);
+      vm.h.rawgeti(L, portIdx, i);
       const pid = x.lua_tonumberx(L, base + 5, 0);
       x.lua_settop(L, base + 4);
       const port = this.portNames[pid] ?? this.lookupPort(pid);
@@ -402,7 +401,7 @@ export class SpellCaster {
     const x = vm.x;
     const top = x.lua_gettop(L);
     x.lua_pushvalue(L, SLOT.portName);
-    x.lua_pushinteger(L, BigInt(pid));
+    vm.h.pushint(L, pid);
     let name = `#${pid}`;
     if (x.lua_pcallk(L, 1, 1, 0, 0, 0) === LUA_OK) name = vm.readString(L, -1);
     x.lua_settop(L, Math.max(top, base));

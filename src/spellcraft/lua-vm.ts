@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { LuaFactory } from 'wasmoon';
 import type { EventValue } from '../core/event.js';
-import { ALLOCATOR_WASM_BASE64 } from './allocator-wasm.js';
+import { BRIDGE_WASM_BASE64 } from './bridge-wasm.js';
 
 /** The raw exports of wasmoon's WASM module we use (pointers are numbers, lua_Integer is bigint). */
 interface LuaExports {
@@ -50,6 +50,15 @@ interface LuaExports {
   lua_next(L: number, idx: number): number;
 }
 
+/** Sanctum's own WASM helpers (bridge.wat), linked to the Lua module. */
+interface BridgeExports {
+  alloc: WebAssembly.ExportValue;
+  /** lua_pushinteger of a double holding an integer below 2^63 in magnitude: no BigInt. */
+  pushint(L: number, v: number): void;
+  rawgeti(L: number, idx: number, n: number): number;
+  rawseti(L: number, idx: number, n: number): void;
+}
+
 const T_NIL = 0, T_BOOLEAN = 1, T_LIGHTUSERDATA = 2, T_NUMBER = 3, T_STRING = 4, T_TABLE = 5;
 const TYPE_NAMES = ['nil', 'boolean', 'userdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'];
 const UNLIMITED = 0xffffffff;
@@ -57,6 +66,7 @@ const MAX_DEPTH = 200;
 const TWO_63 = 2 ** 63;
 const MAX_EXACT = 2 ** 53;
 const KEY_CACHE_LIMIT = 8192;
+const KEY_SLOTS = 1024;
 
 /** Lua status codes of lua_pcall. */
 export const LUA_OK = 0, LUA_ERRRUN = 2, LUA_ERRMEM = 4, LUA_ERRERR = 5;
@@ -74,12 +84,6 @@ export class ConversionError extends Error {
     for (const p of this.path) s += typeof p === 'number' ? `[${p}]` : s === '' ? p : `.${p}`;
     return s;
   }
-}
-
-/** Small lua_Integer values, made once: pushing an index never allocates a BigInt. */
-const SMALL_BIGINTS: bigint[] = Array.from({ length: 65537 }, (_, i) => BigInt(i));
-export function big(n: number): bigint {
-  return n >= 0 && n <= 65536 ? SMALL_BIGINTS[n]! : BigInt(n);
 }
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -101,17 +105,26 @@ export class LuaVM {
   /** A VM of its own (its own WASM instance): for worker threads and isolation tests. */
   static async create(): Promise<LuaVM> {
     const x = await instantiateLua();
-    const allocator = await WebAssembly.instantiate(Buffer.from(ALLOCATOR_WASM_BASE64, 'base64'), {
-      env: { memory: x.memory, realloc: x.realloc, free: x.free },
+    const bridge = await WebAssembly.instantiate(Buffer.from(BRIDGE_WASM_BASE64, 'base64'), {
+      env: {
+        memory: x.memory,
+        realloc: x.realloc,
+        free: x.free,
+        lua_pushinteger: x.lua_pushinteger,
+        lua_rawgeti: x.lua_rawgeti,
+        lua_rawseti: x.lua_rawseti,
+      },
     });
+    const h = bridge.instance.exports as unknown as BridgeExports;
     const table = x.__indirect_function_table;
     const allocFn = table.length;
     table.grow(1);
-    table.set(allocFn, allocator.instance.exports['alloc'] as WebAssembly.ExportValue);
-    return new LuaVM(x, allocFn);
+    table.set(allocFn, h.alloc);
+    return new LuaVM(x, h, allocFn);
   }
 
   readonly x: LuaExports;
+  readonly h: BridgeExports;
   private readonly allocFn: number;
   private u8: Uint8Array;
   private u32: Uint32Array;
@@ -122,8 +135,9 @@ export class LuaVM {
   private readonly keyPtrs = new Map<string, number>();
   private readonly preludeBytes: Uint8Array;
 
-  private constructor(x: LuaExports, allocFn: number) {
+  private constructor(x: LuaExports, h: BridgeExports, allocFn: number) {
     this.x = x;
+    this.h = h;
     this.allocFn = allocFn;
     this.u8 = new Uint8Array(x.memory.buffer);
     this.u32 = new Uint32Array(x.memory.buffer);
@@ -232,7 +246,7 @@ export class LuaVM {
         return;
       case 'number':
         if (Number.isInteger(v) && v >= -TWO_63 && v < TWO_63 && !(v === 0 && 1 / v < 0)) {
-          x.lua_pushinteger(L, big(v));
+          this.h.pushint(L, v);
         } else if (Number.isFinite(v)) {
           x.lua_pushnumber(L, v);
         } else {
@@ -276,7 +290,7 @@ export class LuaVM {
         if (e instanceof ConversionError) e.path.unshift(i);
         throw e;
       }
-      x.lua_rawseti(L, -2, big(i + 1));
+      this.h.rawseti(L, -2, i + 1);
     }
     x.lua_pushvalue(L, arrayMtSlot);
     x.lua_setmetatable(L, -2);
@@ -395,7 +409,7 @@ export class LuaVM {
     while (x.lua_next(L, idx) !== 0) {
       const kt = x.lua_type(L, -2);
       let key: string | number;
-      if (kt === T_STRING) key = this.readString(L, -2);
+      if (kt === T_STRING) key = this.readKey(L);
       else if (kt === T_NUMBER && x.lua_isinteger(L, -2)) key = x.lua_tonumberx(L, -2, 0);
       else {
         x.lua_settop(L, vIdx - 2);
@@ -412,8 +426,10 @@ export class LuaVM {
       if (typeof key === 'number' && key >= 1 && key <= n) {
         arr![key - 1] = v;
         ints++;
+      } else if (key !== '__proto__') {
+        (obj ??= {})[key] = v;
       } else {
-        setField((obj ??= {}), String(key), v);
+        setField((obj ??= {}), key, v);
       }
       x.lua_settop(L, vIdx - 1);
     }
@@ -431,6 +447,36 @@ export class LuaVM {
     if (obj !== undefined) for (const k in obj) setField(out, k, obj[k]!);
     return out;
   }
+
+  /**
+   * Reads the string key at -2. Keys repeat (the same constants, event after event): a small cache
+   * keyed by the Lua string's address returns the same JS string, checked byte for byte, so no new
+   * string is made and V8 sees the same key every time.
+   */
+  private readKey(L: number): string {
+    const p = this.x.lua_tolstring(L, -2, this.lenPtr);
+    const len = this.heap32()[this.lenPtr >> 2]!;
+    const slot = (p >>> 3) & (KEY_SLOTS - 1);
+    const h = this.heap();
+    if (this.keyPtrCache[slot] === p && this.keyLenCache[slot] === len) {
+      const bytes = this.keyBytesCache[slot]!;
+      let i = 0;
+      while (i < len && h[p + i] === bytes[i]) i++;
+      if (i === len) return this.keyStrCache[slot]!;
+    }
+    const s = this.readString(L, -2);
+    if (len <= 64) {
+      this.keyPtrCache[slot] = p;
+      this.keyLenCache[slot] = len;
+      this.keyBytesCache[slot] = h.slice(p, p + len);
+      this.keyStrCache[slot] = s;
+    }
+    return s;
+  }
+  private readonly keyPtrCache = new Int32Array(KEY_SLOTS).fill(-1);
+  private readonly keyLenCache = new Int32Array(KEY_SLOTS);
+  private readonly keyBytesCache: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(KEY_SLOTS);
+  private readonly keyStrCache: (string | undefined)[] = new Array<string | undefined>(KEY_SLOTS);
 
   /** Reads a Lua string; it must be valid UTF-8 (JSON strings are Unicode). */
   readString(L: number, idx: number): string {
