@@ -1,7 +1,7 @@
 /** Sanctum's public API: summon spells, compose them with RxJS, load and run runesets. */
 export { summon, summonSource, ERROR_POLICIES, DEFAULT_INSTRUCTION_BUDGET, DEFAULT_MEMORY_LIMIT, stderrLogger } from './spellcraft/spell.js';
 export type { Spell, SummonOptions, CastOptions, ErrorPolicy, RoutedOutput, SpellStats } from './spellcraft/spell.js';
-export type { SpellCaster, SpellLogEntry, SpellLogger, EmitSink } from './spellcraft/caster.js';
+export type { SpellCaster, SpellLogEntry, SpellLogger, EmitSink, HostFunction, SpellLibraries, CasterOptions } from './spellcraft/caster.js';
 export { SpellError, deadLetterToJSON } from './spellcraft/errors.js';
 export type { DeadLetter, SpellHook, SpellErrorFields } from './spellcraft/errors.js';
 export { SanctumError, ERROR_CODES } from './core/errors.js';

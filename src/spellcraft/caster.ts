@@ -6,7 +6,7 @@ import type { EventValue } from '../core/event.js';
 import { DEFAULT_PORT } from '../core/event.js';
 import { SpellError, splitLuaMessage, type SpellHook } from './errors.js';
 import type { ErrorCode } from '../core/errors.js';
-import { ConversionError, LUA_OK, LUA_ERRMEM, SLOT, type LuaState, type LuaVM } from './lua-vm.js';
+import { ConversionError, HOST_ARRAY_MT, LUA_OK, LUA_ERRMEM, SLOT, type LuaState, type LuaVM } from './lua-vm.js';
 
 /** What a caster needs to know about the spell it runs. */
 export interface SpellDefinition {
@@ -39,6 +39,19 @@ export interface SpellLogEntry {
 }
 export type SpellLogger = (entry: SpellLogEntry) => void;
 
+/**
+ * A function a spell can call from Lua, synchronously (`state.get(key)` is one). It gets the Lua
+ * arguments as event values and returns one value (undefined = nil). Throwing raises a Lua error
+ * at the spell's line with the message.
+ */
+export type HostFunction = (args: EventValue[]) => EventValue | undefined;
+/** Libraries of host functions by name: `{ state: { get, put } }` becomes `state.get`, `state.put`. */
+export type SpellLibraries = Readonly<Record<string, Readonly<Record<string, HostFunction>>>>;
+
+export interface CasterOptions {
+  readonly libraries?: SpellLibraries;
+}
+
 /** Says whether a named port is wired; emitting to an unwired port fails the cast. */
 export type PortFilter = (port: string) => boolean;
 
@@ -59,11 +72,13 @@ export class SpellCaster {
   private outPorts: string[] = [];
   private delivering = false;
   private initError: SpellError | undefined;
+  private readonly hostIds: number[] = [];
 
   /** Opens a Lua state and loads the spell. Throws SpellError when the spell does not load. */
   constructor(
     vm: LuaVM,
     readonly def: SpellDefinition,
+    private readonly options: CasterOptions = {},
   ) {
     this.vm = vm;
     this.state = vm.openState();
@@ -74,7 +89,7 @@ export class SpellCaster {
     try {
       this.load();
     } catch (e) {
-      this.state.close();
+      this.close();
       throw e;
     }
   }
@@ -90,6 +105,54 @@ export class SpellCaster {
 
   close(): void {
     this.state.close();
+    for (const id of this.hostIds) this.vm.unregisterHost(id);
+    this.hostIds.length = 0;
+  }
+
+  /** Pushes a table of the libraries' functions, each a host callback: `{ state = { get = f } }`. */
+  private pushLibraries(): void {
+    const { vm, L } = this;
+    const x = vm.x;
+    const libs = this.options.libraries ?? {};
+    x.lua_createtable(L, 0, Object.keys(libs).length);
+    for (const [libName, fns] of Object.entries(libs)) {
+      x.lua_createtable(L, 0, Object.keys(fns).length);
+      for (const [fnName, fn] of Object.entries(fns)) {
+        const id = vm.registerHost((CL) => this.callHost(CL, fn));
+        this.hostIds.push(id);
+        vm.pushString(L, fnName);
+        vm.pushHostFunction(L, id, SLOT.arrayMt);
+        x.lua_rawset(L, -3);
+      }
+      vm.pushString(L, libName);
+      x.lua_rotate(L, -2, 1);
+      x.lua_rawset(L, -3);
+    }
+  }
+
+  /** Runs a host function for Lua: pushes (true, result) or (false, message). Never throws into WASM. */
+  private callHost(CL: number, fn: HostFunction): number {
+    const vm = this.vm;
+    const x = vm.x;
+    const n = x.lua_gettop(CL);
+    const ud = this.state.ud;
+    vm.setMemoryCap(ud, 0); // results are pushed outside the spell's own budget, like events
+    try {
+      const args: EventValue[] = [];
+      for (let i = 1; i <= n; i++) args.push(x.lua_type(CL, i) === 0 ? null : vm.read(CL, i, HOST_ARRAY_MT));
+      const result = fn(args);
+      x.lua_pushboolean(CL, 1);
+      if (result === undefined) x.lua_pushnil(CL);
+      else vm.push(CL, result, HOST_ARRAY_MT);
+      return 2;
+    } catch (e) {
+      x.lua_settop(CL, n);
+      x.lua_pushboolean(CL, 0);
+      vm.pushString(CL, e instanceof Error ? e.message : String(e));
+      return 2;
+    } finally {
+      vm.setMemoryCap(ud, this.def.memoryLimit);
+    }
   }
 
   private load(): void {
@@ -109,8 +172,9 @@ export class SpellCaster {
         vm.h.rawseti(L, -2, i++);
       }
     }
+    this.pushLibraries();
     vm.setMemoryCap(this.state.ud, def.memoryLimit);
-    const status = this.call(3, 2);
+    const status = this.call(4, 2);
     vm.setMemoryCap(this.state.ud, 0);
     if (status === LUA_ERRMEM) throw this.vmFailure('summon', status);
     if (status !== LUA_OK) throw this.lastError('summon', undefined);

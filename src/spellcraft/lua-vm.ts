@@ -22,6 +22,7 @@ interface LuaExports {
   luaL_loadbufferx(L: number, buf: number, size: number, name: number, mode: number): number;
   lua_pcallk(L: number, nargs: number, nresults: number, msgh: number, ctx: number, k: number): number;
   lua_settop(L: number, idx: number): void;
+  lua_rotate(L: number, idx: number, n: number): void;
   lua_gettop(L: number): number;
   lua_checkstack(L: number, n: number): number;
   lua_pushvalue(L: number, idx: number): void;
@@ -31,6 +32,7 @@ interface LuaExports {
   lua_pushinteger(L: number, n: bigint): void;
   lua_pushlstring(L: number, s: number, len: number): number;
   lua_pushlightuserdata(L: number, p: number): void;
+  lua_pushcclosure(L: number, fn: number, n: number): void;
   lua_createtable(L: number, narr: number, nrec: number): void;
   lua_setfield(L: number, idx: number, k: number): void;
   lua_rawset(L: number, idx: number): void;
@@ -68,6 +70,14 @@ const MAX_EXACT = 2 ** 53;
 const KEY_CACHE_LIMIT = 8192;
 const KEY_SLOTS = 1024;
 
+/** A JS function Lua calls: arguments at stack 1..lua_gettop(L); returns how many results it pushed. */
+export type HostCallback = (L: number) => number;
+
+/** lua_upvalueindex(1): LUA_REGISTRYINDEX (-LUAI_MAXSTACK - 1000) minus 1. */
+const UPVALUE_1 = -1001000 - 1;
+/** Inside a host callback: the array metatable (its second upvalue), for push and read. */
+export const HOST_ARRAY_MT = -1001000 - 2;
+
 /** Lua status codes of lua_pcall. */
 export const LUA_OK = 0, LUA_ERRRUN = 2, LUA_ERRMEM = 4, LUA_ERRERR = 5;
 
@@ -104,7 +114,8 @@ export class LuaVM {
 
   /** A VM of its own (its own WASM instance): for worker threads and isolation tests. */
   static async create(): Promise<LuaVM> {
-    const x = await instantiateLua();
+    const lua = await instantiateLua();
+    const x = lua.exports;
     const bridge = await WebAssembly.instantiate(Buffer.from(BRIDGE_WASM_BASE64, 'base64'), {
       env: {
         memory: x.memory,
@@ -120,7 +131,7 @@ export class LuaVM {
     const allocFn = table.length;
     table.grow(1);
     table.set(allocFn, h.alloc);
-    return new LuaVM(x, h, allocFn);
+    return new LuaVM(x, h, allocFn, lua.addFunction);
   }
 
   readonly x: LuaExports;
@@ -135,7 +146,12 @@ export class LuaVM {
   private readonly keyPtrs = new Map<string, number>();
   private readonly preludeBytes: Uint8Array;
 
-  private constructor(x: LuaExports, h: BridgeExports, allocFn: number) {
+  private constructor(
+    x: LuaExports,
+    h: BridgeExports,
+    allocFn: number,
+    private readonly addFunction: LuaModule['addFunction'],
+  ) {
     this.x = x;
     this.h = h;
     this.allocFn = allocFn;
@@ -216,6 +232,43 @@ export class LuaVM {
       throw new Error(`the Sanctum prelude failed to load: ${msg}`);
     }
     return new LuaState(this, L, ud);
+  }
+
+  private hostDispatcher = 0;
+  private readonly hostCallbacks = new Map<number, HostCallback>();
+  private nextHostId = 1;
+
+  /**
+   * Registers a JS callback that Lua can call synchronously, and returns its id. The callback gets
+   * the calling thread's state and its arguments at stack 1..n (lua_gettop), pushes its results
+   * and returns how many. Push it into a state with `pushHostFunction`.
+   */
+  registerHost(cb: HostCallback): number {
+    if (this.hostDispatcher === 0) {
+      // One C function for every callback; which one runs is its upvalue (a light userdata id).
+      this.hostDispatcher = this.addFunction((L: number) => {
+        const id = this.x.lua_touserdata(L, UPVALUE_1);
+        const fn = this.hostCallbacks.get(id);
+        return fn ? fn(L) : 0;
+      }, 'ii');
+    }
+    const id = this.nextHostId++;
+    this.hostCallbacks.set(id, cb);
+    return id;
+  }
+
+  unregisterHost(id: number): void {
+    this.hostCallbacks.delete(id);
+  }
+
+  /**
+   * Pushes the host callback `id` as a Lua function. Its second upvalue is the array metatable
+   * (at `arrayMtIdx` now), reachable inside the callback as HOST_ARRAY_MT for push and read.
+   */
+  pushHostFunction(L: number, id: number, arrayMtIdx: number): void {
+    this.x.lua_pushlightuserdata(L, id);
+    this.x.lua_pushvalue(L, arrayMtIdx);
+    this.x.lua_pushcclosure(L, this.hostDispatcher, 2);
   }
 
   /** @internal */
@@ -560,7 +613,13 @@ const PRELUDE_SOURCE = readFileSync(new URL('./prelude.lua', import.meta.url), '
  * Creates wasmoon's module and captures the WASM instance's own exports: wasmoon only hands out
  * wrappers that check arguments on every call (~5× slower than calling the export).
  */
-async function instantiateLua(): Promise<LuaExports> {
+interface LuaModule {
+  exports: LuaExports;
+  /** Emscripten's addFunction: makes a JS function callable from WASM (a C function pointer). */
+  addFunction(fn: (...args: number[]) => number, signature: string): number;
+}
+
+async function instantiateLua(): Promise<LuaModule> {
   const seen: WebAssembly.Instance[] = [];
   const original = WebAssembly.instantiate;
   const capture = async function (this: unknown, ...args: unknown[]) {
@@ -581,5 +640,6 @@ async function instantiateLua(): Promise<LuaExports> {
   const heap = (module.module as unknown as { HEAPU8: Uint8Array }).HEAPU8;
   const instance = seen.find((i) => (i.exports['memory'] as WebAssembly.Memory | undefined)?.buffer === heap.buffer);
   if (!instance) throw new Error('could not reach the Lua WASM exports (has wasmoon changed?)');
-  return instance.exports as unknown as LuaExports;
+  const em = module.module as unknown as { addFunction: LuaModule['addFunction'] };
+  return { exports: instance.exports as unknown as LuaExports, addFunction: em.addFunction.bind(em) };
 }

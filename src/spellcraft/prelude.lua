@@ -298,9 +298,22 @@ function host.set_budget(instructions)
 end
 
 -- Loads the spell's source into the sandbox. Returns nil on success, or (kind, message).
-function host.load(source, chunkname, module_list)
+local function host_function(cf)
+  return function(...)
+    local ok, v = cf(...)
+    if not ok then error(v, 2) end
+    return v
+  end
+end
+
+function host.load(source, chunkname, module_list, libraries)
   for i = 1, #module_list, 3 do
     modules[module_list[i]] = { chunkname = module_list[i + 1], source = module_list[i + 2] }
+  end
+  for name, fns in next, libraries do
+    local lib = {}
+    for fname, cf in next, fns do lib[fname] = host_function(cf) end
+    env[name] = lib
   end
   local f, err = load(source, chunkname, "t", env)
   if not f then return "syntax", err end

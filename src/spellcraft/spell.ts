@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Observable, Subject, type Observer, type OperatorFunction } from 'rxjs';
 import type { EventValue } from '../core/event.js';
 import { DEFAULT_PORT } from '../core/event.js';
-import { SpellCaster, type EmitSink, type SpellDefinition, type SpellLogEntry, type SpellLogger, type SpellModule } from './caster.js';
+import { SpellCaster, type CasterOptions, type EmitSink, type SpellDefinition, type SpellLibraries, type SpellLogEntry, type SpellLogger, type SpellModule } from './caster.js';
 import { SpellError, deadLetterToJSON, type DeadLetter } from './errors.js';
 import { LuaVM } from './lua-vm.js';
 
@@ -32,6 +32,11 @@ export interface SummonOptions {
   readonly logger?: SpellLogger;
   /** How the file is named in messages. Default: the path as given, relative to the working directory. */
   readonly displayPath?: string;
+  /**
+   * Host libraries the spell can call from Lua (`{ kv: { get, put } }` → `kv.get(k)`). A function
+   * is called for each new caster (each subscription), so each can have its own.
+   */
+  readonly libraries?: SpellLibraries | (() => SpellLibraries);
 }
 
 /** Per-operator options: override the spell's policy and wire its ports. */
@@ -77,7 +82,7 @@ export interface Spell extends OperatorFunction<unknown, EventValue> {
   /** The same spell with other runes or limits (summoned again). */
   withOptions(options: SummonOptions): Promise<Spell>;
   /** A live caster of its own (its own Lua state): the low-level API the runtime builds on. */
-  open(): SpellCaster;
+  open(options?: CasterOptions): SpellCaster;
 }
 
 /**
@@ -127,7 +132,7 @@ export async function summonSource(source: string, options: SummonOptions = {}, 
   };
   validateLimits(def);
   // Compile once now, so a broken spell fails at summon and not at the first event.
-  new SpellCaster(vm, def).close();
+  new SpellCaster(vm, def, casterOptions(options)).close();
   return createSpell(vm, def, options, modules);
 }
 
@@ -153,7 +158,7 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
       new Observable<T>((subscriber) => {
         let caster: SpellCaster;
         try {
-          caster = new SpellCaster(vm, def);
+          caster = new SpellCaster(vm, def, casterOptions(options));
         } catch (e) {
           subscriber.error(e);
           return;
@@ -243,8 +248,13 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
   spell.operator = operator;
   spell.routed = routed;
   spell.withOptions = (more) => summonSource(def.source, { ...options, ...more, name: more.name ?? def.name, displayPath: def.file }, modules);
-  spell.open = () => new SpellCaster(vm, def);
+  spell.open = (opts) => new SpellCaster(vm, def, opts ?? casterOptions(options));
   return spell;
+}
+
+function casterOptions(options: SummonOptions): CasterOptions {
+  const libs = options.libraries;
+  return libs === undefined ? {} : { libraries: typeof libs === 'function' ? libs() : libs };
 }
 
 function toNext<T>(target: Partial<Observer<T>> | ((v: T) => void)): (v: T) => void {
