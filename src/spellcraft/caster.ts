@@ -286,11 +286,11 @@ export class SpellCaster {
       vm.h.pushint(L, m);
       vm.h.pushint(L, start);
       vm.setMemoryCap(ud, this.def.memoryLimit);
-      const status = this.call(3, 5);
+      const status = this.call(3, 6);
       vm.setMemoryCap(ud, 0);
       if (status === LUA_OK) {
-        // base+2..base+6: n_out, out_ev, out_port, counts, n_logs.
-        total = this.collectBatch(start, m, total, base + 3, events, index, acceptPort, (failures ??= []));
+        // base+2..base+7: n_out, out_ev, out_port, counts, n_logs, named.
+        total = this.collectBatch(start, m, total, base + 3, x.lua_toboolean(L, base + 7) !== 0, events, index, acceptPort, (failures ??= []));
         const nLogs = x.lua_tonumberx(L, base + 6, 0);
         x.lua_settop(L, base + 1);
         if (nLogs > 0) this.drainLogs();
@@ -299,14 +299,14 @@ export class SpellCaster {
       // A cast failed and aborted the call: which one, and what came before it?
       x.lua_settop(L, base + 1);
       x.lua_pushvalue(L, SLOT.batchFailure);
-      if (x.lua_pcallk(L, 0, 6, 0, 0, 0) !== LUA_OK) {
+      if (x.lua_pcallk(L, 0, 7, 0, 0, 0) !== LUA_OK) {
         x.lua_settop(L, base + 1);
         for (let j = start; j <= m; j++) (failures ??= []).push(this.vmFailure('cast', status, events[index ? index[j - 1]! : j - 1]));
         break;
       }
-      // base+2..base+7: cur, cur_before, out_ev, out_port, counts, n_logs.
+      // base+2..base+8: cur, cur_before, out_ev, out_port, counts, n_logs, named.
       const failed = x.lua_tonumberx(L, base + 2, 0);
-      total = this.collectBatch(start, failed - 1, total, base + 4, events, index, acceptPort, (failures ??= []));
+      total = this.collectBatch(start, failed - 1, total, base + 4, x.lua_toboolean(L, base + 8) !== 0, events, index, acceptPort, (failures ??= []));
       const nLogs = x.lua_tonumberx(L, base + 7, 0);
       x.lua_settop(L, base + 1);
       if (nLogs > 0) this.drainLogs();
@@ -320,7 +320,7 @@ export class SpellCaster {
   }
 
   /** Reads the outputs of events first..last of a batch call into the output buffers. */
-  private collectBatch(first: number, last: number, k: number, evIdx: number, events: readonly EventValue[], index: number[] | undefined, acceptPort: PortFilter | undefined, failures: SpellError[]): number {
+  private collectBatch(first: number, last: number, k: number, evIdx: number, named: boolean, events: readonly EventValue[], index: number[] | undefined, acceptPort: PortFilter | undefined, failures: SpellError[]): number {
     const { vm, L } = this;
     const x = vm.x;
     const portIdx = evIdx + 1, countsIdx = evIdx + 2;
@@ -347,6 +347,10 @@ export class SpellCaster {
           continue;
         }
         x.lua_settop(L, tmp - 1);
+        if (!named) {
+          outPorts[k++] = DEFAULT_PORT;
+          continue;
+        }
         vm.h.rawgeti(L, portIdx, o);
         const pid = x.lua_tonumberx(L, tmp, 0);
         x.lua_settop(L, tmp - 1);
@@ -391,7 +395,7 @@ export class SpellCaster {
     const x = vm.x;
     const ud = this.state.ud;
     vm.setMemoryCap(ud, this.def.memoryLimit);
-    const status = this.call(nargs, 4);
+    const status = this.call(nargs, 5);
     vm.setMemoryCap(ud, 0);
     if (status !== LUA_OK) {
       x.lua_settop(L, base);
@@ -401,7 +405,8 @@ export class SpellCaster {
     const n = x.lua_tonumberx(L, base + 1, 0);
     const nLogs = x.lua_tonumberx(L, base + 4, 0);
     let err: SpellError | undefined;
-    if (n > 0 && sink) err = this.collect(n, hook, event, acceptPort);
+    const named = x.lua_toboolean(L, base + 5) !== 0;
+    if (n > 0 && sink) err = this.collect(n, hook, event, acceptPort, named);
     x.lua_settop(L, base);
     if (nLogs > 0) this.drainLogs();
     if (err || n === 0 || !sink) return err;
@@ -410,7 +415,7 @@ export class SpellCaster {
   }
 
   /** Reads n outputs from the buffers at base+2 (events) and base+3 (port ids). */
-  private collect(n: number, hook: SpellHook, event: EventValue | undefined, acceptPort: PortFilter | undefined): SpellError | undefined {
+  private collect(n: number, hook: SpellHook, event: EventValue | undefined, acceptPort: PortFilter | undefined, named: boolean): SpellError | undefined {
     const { vm, L, base } = this;
     const x = vm.x;
     if (this.delivering) {
@@ -422,18 +427,23 @@ export class SpellCaster {
     const ports = this.outPorts;
     const evIdx = base + 2;
     const portIdx = base + 3;
+    const top = base + 5;
     for (let i = 1; i <= n; i++) {
       vm.h.rawgeti(L, evIdx, i);
       try {
-        events[i - 1] = vm.read(L, base + 5, SLOT.arrayMt);
+        events[i - 1] = vm.read(L, top + 1, SLOT.arrayMt);
       } catch (e) {
         x.lua_settop(L, base);
         return this.conversionError(hook, e, event, 'SPELL_BAD_OUTPUT', `emitted event #${i}`);
       }
-      x.lua_settop(L, base + 4);
+      x.lua_settop(L, top);
+      if (!named) {
+        ports[i - 1] = DEFAULT_PORT;
+        continue;
+      }
       vm.h.rawgeti(L, portIdx, i);
-      const pid = x.lua_tonumberx(L, base + 5, 0);
-      x.lua_settop(L, base + 4);
+      const pid = x.lua_tonumberx(L, top + 1, 0);
+      x.lua_settop(L, top);
       const port = this.portNames[pid] ?? this.lookupPort(pid);
       if (acceptPort !== undefined && port !== DEFAULT_PORT && !acceptPort(port)) {
         x.lua_settop(L, base);

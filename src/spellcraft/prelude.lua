@@ -104,6 +104,7 @@ local log = { debug = logger("debug"), info = logger("info"), warn = logger("war
 ---------------------------------------------------------------------------------------------------
 -- emit: events go into a buffer the host reads after the call returns. Port 0 is the default.
 local out_ev, out_port, n_out = {}, {}, 0
+local named = false -- did this call emit to a named port? (else the host skips reading port ids)
 local counts = {} -- outputs per event of the last batch
 local port_ids, port_names, n_ports = { out = 0 }, {}, 0
 
@@ -130,6 +131,7 @@ local function emit(ev, port)
   end
   -- Emitted tables are read when the call returns (documented): emitting one table twice emits
   -- its final state twice; sanctum.copy(t) makes a snapshot.
+  if pid ~= 0 then named = true end
   n_out = n_out + 1
   out_ev[n_out] = ev
   out_port[n_out] = pid
@@ -200,14 +202,14 @@ local function handler(e)
 end
 
 local function begin()
-  used, n_out = 0, 0
+  used, n_out, named = 0, 0, false
   if #counts > 4096 then counts = {} end
   err_value, err_source, err_line, err_traceback, err_kind = nil, nil, nil, nil, nil
   if #out_ev > 4096 then out_ev, out_port = {}, {} end
 end
 
 local function done()
-  return n_out, out_ev, out_port, n_logs
+  return n_out, out_ev, out_port, n_logs, named
 end
 
 local function do_cast(ev)
@@ -218,7 +220,9 @@ local function do_cast(ev)
       err_kind = "bad_output"
       error(format("cast returned a %s; return a table to emit it, or call emit(value)", type(r)), 0)
     end
-    emit(r)
+    n_out = before + 1
+    out_ev[n_out] = r
+    out_port[n_out] = 0
   end
 end
 
@@ -244,11 +248,11 @@ function host.cast_batch(events, count, start)
     do_cast(events[i])
     counts[i] = n_out - cur_before
   end
-  return n_out, out_ev, out_port, counts, n_logs
+  return n_out, out_ev, out_port, counts, n_logs, named
 end
 
 function host.batch_failure()
-  return cur, cur_before, out_ev, out_port, counts, n_logs
+  return cur, cur_before, out_ev, out_port, counts, n_logs, named
 end
 
 function host.init(runes)

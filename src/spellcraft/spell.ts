@@ -60,6 +60,28 @@ export interface SpellStats {
   failed: number;
   skipped: number;
   deadLettered: number;
+  /** Events emitted to each named port; the default port's count is `emitted` minus their sum. */
+  readonly emittedToPorts: Map<string, number>;
+  /** Failures (whatever the policy did with them) by error code. */
+  readonly failedByCode: Map<string, number>;
+  /** Dead letters by error code. */
+  readonly deadLetteredByCode: Map<string, number>;
+}
+
+/** Times one cast in `every` (from the cast's start to its first output) and hands over the seconds. */
+export interface CastTimer {
+  readonly every: number;
+  record(seconds: number): void;
+}
+
+/**
+ * Hooks an observer (metrics, taps) sets on a spell while it runs. Unset, each costs one check per
+ * event; they must not throw.
+ */
+export interface SpellProbes {
+  /** Sees every event the spell emits, with its port, before it is routed. */
+  emitted?: ((event: EventValue, port: string) => void) | undefined;
+  castTimer?: CastTimer | undefined;
 }
 
 /**
@@ -75,6 +97,10 @@ export interface Spell extends OperatorFunction<unknown, EventValue> {
   /** Dead letters of operators that were given no `deadLetters` target. */
   readonly deadLetters: Observable<DeadLetter>;
   readonly stats: Readonly<SpellStats>;
+  /** Observer hooks: set and unset them at any time (see `src/observe`). */
+  readonly probes: SpellProbes;
+  /** Bytes of Lua heap held by the live casters of this spell's operators. */
+  memoryUsed(): number;
   /** The operator with options: ports, dead letters, error policy. */
   operator(options?: CastOptions): OperatorFunction<unknown, EventValue>;
   /** Every port's events and every dead letter, tagged, in one stream. */
@@ -145,7 +171,9 @@ function validateLimits(def: SpellDefinition): void {
 
 function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, modules: readonly SpellModule[]): Spell {
   const deadLetters = new Subject<DeadLetter>();
-  const stats: SpellStats = { casts: 0, emitted: 0, failed: 0, skipped: 0, deadLettered: 0 };
+  const stats: SpellStats = { casts: 0, emitted: 0, failed: 0, skipped: 0, deadLettered: 0, emittedToPorts: new Map(), failedByCode: new Map(), deadLetteredByCode: new Map() };
+  const probes: SpellProbes = {};
+  const live = new Set<SpellCaster>();
   const basePolicy = options.onError ?? 'dead-letter';
 
   const defaultDeadLetters = (dl: DeadLetter) => {
@@ -163,12 +191,26 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
           subscriber.error(e);
           return;
         }
+        live.add(caster);
+        // Cast timing (when a timer is set): one cast in `every`, from its start to its first output,
+        // so that the time downstream operators take is not counted.
+        let countdown = 1;
+        let castStart = 0;
+        const endTiming = () => {
+          probes.castTimer?.record((performance.now() - castStart) / 1000);
+          castStart = 0;
+        };
         const sink: EmitSink = (ev, port) => {
+          if (castStart !== 0) endTiming();
           stats.emitted++;
+          if (port !== DEFAULT_PORT) bump(stats.emittedToPorts, port);
+          const tap = probes.emitted;
+          if (tap !== undefined) tap(ev, port);
           route(ev, port, subscriber);
         };
         const fail = (err: SpellError): boolean => {
           stats.failed++;
+          bump(stats.failedByCode, err.code);
           if (policy === 'stop') {
             subscriber.error(err);
             return false;
@@ -179,11 +221,13 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
             return true;
           }
           stats.deadLettered++;
+          bump(stats.deadLetteredByCode, err.code);
           onDeadLetter({ error: err, event: err.event }, subscriber);
           return true;
         };
         const initErr = caster.init();
         if (initErr && !fail(initErr)) {
+          live.delete(caster);
           caster.close();
           return;
         }
@@ -192,7 +236,16 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
             if (caster.closed) return;
             stats.casts++;
             // Any JS value may arrive; what is not JSON-shaped fails as SPELL_BAD_INPUT.
-            const err = caster.cast(ev as EventValue, sink, acceptPort);
+            let err: SpellError | undefined;
+            const timer = probes.castTimer;
+            if (timer !== undefined && --countdown <= 0) {
+              countdown = timer.every;
+              castStart = performance.now();
+              err = caster.cast(ev as EventValue, sink, acceptPort);
+              if (castStart !== 0) endTiming();
+            } else {
+              err = caster.cast(ev as EventValue, sink, acceptPort);
+            }
             if (err) fail(err);
           },
           error(e) {
@@ -207,6 +260,7 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
         });
         return () => {
           inner.unsubscribe();
+          live.delete(caster);
           caster.close();
         };
       });
@@ -244,7 +298,13 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
     options: { value: Object.freeze({ ...options }), enumerable: true },
     deadLetters: { value: deadLetters.asObservable(), enumerable: true },
     stats: { value: stats, enumerable: true },
+    probes: { value: probes, enumerable: true },
   });
+  spell.memoryUsed = () => {
+    let bytes = 0;
+    for (const c of live) if (!c.closed) bytes += c.memoryUsed();
+    return bytes;
+  };
   spell.operator = operator;
   spell.routed = routed;
   spell.withOptions = (more) => summonSource(def.source, { ...options, ...more, name: more.name ?? def.name, displayPath: def.file }, modules);
@@ -255,6 +315,11 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
 function casterOptions(options: SummonOptions): CasterOptions {
   const libs = options.libraries;
   return libs === undefined ? {} : { libraries: typeof libs === 'function' ? libs() : libs };
+}
+
+/** Counts one more under `key` (no allocation once the key exists). */
+function bump(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
 function toNext<T>(target: Partial<Observer<T>> | ((v: T) => void)): (v: T) => void {
