@@ -211,6 +211,7 @@ export class SpellCaster {
    * SPELL_INIT_FAILED rather than running a half-initialised spell.
    */
   init(): SpellError | undefined {
+    if (this.closed) return this.closedError('init', undefined);
     const { vm, L } = this;
     const x = vm.x;
     x.lua_pushvalue(L, SLOT.init);
@@ -231,6 +232,7 @@ export class SpellCaster {
    * returned; on failure nothing is handed on (a cast is all-or-nothing) and the error is returned.
    */
   cast(event: EventValue, sink: EmitSink, acceptPort?: PortFilter): SpellError | undefined {
+    if (this.closed) return this.closedError('cast', event);
     if (this.initError) return this.initFailed(event);
     const { vm, L } = this;
     const x = vm.x;
@@ -250,6 +252,7 @@ export class SpellCaster {
    * outputs of the others are handed to `sink` in order once the whole batch has run.
    */
   castBatch(events: readonly EventValue[], sink: EmitSink, acceptPort?: PortFilter): readonly SpellError[] {
+    if (this.closed) return events.map((e) => this.closedError('cast', e));
     if (this.initError) return events.map((e) => this.initFailed(e));
     const count = events.length;
     if (count === 0) return NO_ERRORS;
@@ -384,6 +387,7 @@ export class SpellCaster {
 
   /** Runs `finish(emit)`, handing what it emits to `sink`. */
   finish(sink: EmitSink, acceptPort?: PortFilter): SpellError | undefined {
+    if (this.closed) return this.closedError('finish', undefined);
     if (this.initError) return undefined;
     this.vm.x.lua_pushvalue(this.L, SLOT.finish);
     return this.run('finish', 0, undefined, sink, acceptPort);
@@ -481,6 +485,10 @@ export class SpellCaster {
     x.lua_settop(L, Math.max(top, base));
     this.portNames[pid] = name;
     return name;
+  }
+
+  private closedError(hook: SpellHook, event: EventValue | undefined): SpellError {
+    return new SpellError({ code: 'SPELL_CLOSED', spell: this.def.name, file: this.def.file, luaMessage: 'the caster was closed; open a new one (spell.open())', hook, event });
   }
 
   private initFailed(event: EventValue): SpellError {

@@ -7,7 +7,7 @@ local null = ...
 local type, error, pairs, ipairs, next, select, tostring, tonumber, rawget, rawset, rawequal, rawlen =
   type, error, pairs, ipairs, next, select, tostring, tonumber, rawget, rawset, rawequal, rawlen
 local pcall, xpcall, setmetatable, getmetatable, load = pcall, xpcall, setmetatable, getmetatable, load
-local sethook, getinfo, traceback = debug.sethook, debug.getinfo, debug.traceback
+local sethook, getinfo, traceback, raw_getmetatable = debug.sethook, debug.getinfo, debug.traceback, debug.getmetatable
 local co_create, co_wrap = coroutine.create, coroutine.wrap
 local format, concat, unpack = string.format, table.concat, table.unpack
 
@@ -62,13 +62,15 @@ sethook(on_count, "", PERIOD)
 ---------------------------------------------------------------------------------------------------
 -- Arrays: tables that came from JSON arrays carry this metatable, so an emptied array stays an
 -- array on the way out. `sanctum.array(t)` marks a table built in Lua.
-local array_mt = { __name = "sanctum.array" }
+-- Protected (__metatable): a spell can neither read nor change it, so it cannot, say, add a __gc
+-- finalizer that every array would then run outside the budget.
+local array_mt = { __name = "sanctum.array", __metatable = "sanctum.array" }
 local function array(t)
   t = t or {}
   if type(t) ~= "table" then error("sanctum.array expects a table, got " .. type(t), 2) end
   return setmetatable(t, array_mt)
 end
-local function is_array(t) return getmetatable(t) == array_mt end
+local function is_array(t) return raw_getmetatable(t) == array_mt end
 
 local function sandbox_setmetatable(t, mt)
   if type(mt) == "table" and rawget(mt, "__gc") ~= nil then
@@ -113,7 +115,7 @@ local function deepcopy(v, depth)
   if depth > 200 then error("event nested deeper than 200 levels (a cycle?)", 0) end
   local c = {}
   for k, x in next, v do c[k] = deepcopy(x, depth + 1) end
-  return setmetatable(c, getmetatable(v) == array_mt and array_mt or nil)
+  return setmetatable(c, raw_getmetatable(v) == array_mt and array_mt or nil)
 end
 
 local function emit(ev, port)

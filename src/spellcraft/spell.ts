@@ -43,7 +43,7 @@ export interface SummonOptions {
 export interface CastOptions {
   readonly onError?: ErrorPolicy;
   /** Named ports (`emit(event, "name")`) and where their events go. Unwired ports fail the cast. */
-  readonly ports?: Readonly<Record<string, Partial<Observer<EventValue>> | ((event: EventValue) => void)>>;
+  readonly ports?: Readonly<Record<string, { next(event: EventValue): void } | ((event: EventValue) => void)>>;
   /** Where dead letters go. Default: the spell's `deadLetters` stream (stderr when nobody listens). */
   readonly deadLetters?: Partial<Observer<DeadLetter>> | ((deadLetter: DeadLetter) => void);
 }
@@ -233,7 +233,7 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
         }
         const inner = source.subscribe({
           next(ev) {
-            if (caster.closed) return;
+            if (caster.closed || subscriber.closed) return;
             stats.casts++;
             // Any JS value may arrive; what is not JSON-shaped fails as SPELL_BAD_INPUT.
             let err: SpellError | undefined;
@@ -322,7 +322,7 @@ function bump(counts: Map<string, number>, key: string): void {
   counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
-function toNext<T>(target: Partial<Observer<T>> | ((v: T) => void)): (v: T) => void {
+function toNext<T>(target: { next?(v: T): void } | ((v: T) => void)): (v: T) => void {
   if (typeof target === 'function') return target;
   return (v) => target.next?.(v);
 }

@@ -87,7 +87,7 @@ export async function runSpellCase(spellFile: string, suiteRunes: Readonly<Recor
 export function runCaseOn(spell: Spell, c: SpellMarbleCase): SpellCaseResult {
   const failures: string[] = [];
   // The scheduler checks the expectations in the order they were declared below.
-  const names = [`port '${DEFAULT_PORT}'`, ...Object.keys(c.ports ?? {}).map((p) => `port '${p}'`), 'dead letters'];
+  const names = [...(c.deadLetters !== undefined ? ['dead letters'] : []), `port '${DEFAULT_PORT}'`, ...Object.keys(c.ports ?? {}).map((p) => `port '${p}'`)];
   let checked = 0;
   const scheduler = new TestScheduler((actual, expected) => {
     const name = names[checked++] ?? 'stream';
@@ -105,10 +105,7 @@ export function runCaseOn(spell: Spell, c: SpellMarbleCase): SpellCaseResult {
           filter((o) => o.kind === 'event' && o.port === name),
           map((o) => (o.kind === 'event' ? o.event : null)),
         );
-      expectObservable(port(DEFAULT_PORT)).toBe(c.output, c.expect as Record<string, EventValue> | undefined);
-      for (const [name, marbles] of Object.entries(c.ports ?? {})) {
-        expectObservable(port(name)).toBe(marbles, c.expect as Record<string, EventValue> | undefined);
-      }
+      // Dead letters first: the first subscription runs `init`, whose failure is a dead letter too.
       if (c.deadLetters !== undefined) {
         const matchers = Object.fromEntries(Object.entries(c.deadLetterValues ?? {}).map(([k, v]) => [k, new PartialMatch(v)]));
         expectObservable(
@@ -117,6 +114,10 @@ export function runCaseOn(spell: Spell, c: SpellMarbleCase): SpellCaseResult {
             map((o) => (o.kind === 'dead-letter' ? deadLetterFacts(o.deadLetter) : null)),
           ),
         ).toBe(c.deadLetters, matchers);
+      }
+      expectObservable(port(DEFAULT_PORT)).toBe(c.output, c.expect as Record<string, EventValue> | undefined);
+      for (const [name, marbles] of Object.entries(c.ports ?? {})) {
+        expectObservable(port(name)).toBe(marbles, c.expect as Record<string, EventValue> | undefined);
       }
       // Subscribed last, at frame 0 like the expectations, so that it joins the same shared run.
       scheduler.schedule(() => {

@@ -57,6 +57,7 @@ describe('sanctum cast', () => {
     expect(r.code).toBe(1);
     expect(lines(r.stdout)).toEqual([{ id: 1, value: 2, hot: false }]);
     expect(r.stderr).toContain('stopped');
+    expect(r.stderr).toContain('1 of 2 events failed (stopped)');
   });
 
   it('exits 2 with file:line: message for a malformed spell', async () => {

@@ -211,3 +211,24 @@ describe('runaway magic', () => {
     await expect(summonSource('return { cast = function() end }', { memoryLimit: 10 })).rejects.toThrow(/memoryLimit/);
   });
 });
+
+describe('edges of the operator', () => {
+  it('stop: a synchronous source is not cast past the failure, and no port hears of later events', async () => {
+    const spell = await summonSource('local s = {} function s.cast(e, emit) if e.bad then error("bad") end emit(e, "side") end return s', { onError: 'stop' });
+    const side: unknown[] = [];
+    const err = await lastValueFrom(from([{ n: 1 }, { bad: true }, { n: 3 }]).pipe(spell.operator({ ports: { side: (e) => side.push(e) } }), toArray())).catch((e: unknown) => e);
+    expect((err as SpellError).code).toBe('SPELL_RUNTIME');
+    expect(side).toEqual([{ n: 1 }]);
+    expect(spell.stats.casts).toBe(2);
+  });
+
+  it('a closed caster refuses to cast (SPELL_CLOSED) instead of touching freed memory', async () => {
+    const spell = await summonSource('return { cast = function(e) return e end }');
+    const c = spell.open();
+    c.close();
+    expect(c.cast({}, () => {})!.code).toBe('SPELL_CLOSED');
+    expect(c.castBatch([{}, {}], () => {}).map((e) => e.code)).toEqual(['SPELL_CLOSED', 'SPELL_CLOSED']);
+    expect(c.init()!.code).toBe('SPELL_CLOSED');
+    expect(c.finish(() => {})!.code).toBe('SPELL_CLOSED');
+  });
+});

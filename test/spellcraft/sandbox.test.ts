@@ -131,3 +131,13 @@ describe('lifecycle', () => {
     c.close();
   });
 });
+
+describe('shared metatables', () => {
+  it('the array metatable is protected: no finalizer can be slipped into every array', async () => {
+    const r = await castAll(
+      'local s = {} function s.cast(e) local mt = getmetatable(sanctum.array()) return { mt = mt, set = pcall(function() mt.__gc = function() while true do end end end), swap = pcall(setmetatable, e.list, {}) } end return s',
+      [{ list: [1] }],
+    );
+    expect(r.out).toEqual([{ mt: 'sanctum.array', set: false, swap: false }]);
+  });
+});

@@ -80,3 +80,14 @@ describe('the spell regression harness', () => {
     ]);
   });
 });
+
+describe('init failures in spell tests', () => {
+  it('the init failure is a dead letter the case can expect', async () => {
+    const dir = tempDir({ 'x.lua': 'local s = {}\nfunction s.init(r)\n  error("no config")\nend\nfunction s.cast(e) return e end\nreturn s\n' });
+    const r = await runSuite('inline', {
+      spell: path.join(dir, 'x.lua'),
+      cases: [{ name: 'init', input: 'a---|', values: { a: {} }, output: '----|', deadLetters: '(ib)|', deadLetterValues: { i: { hook: 'init', line: 3 }, b: { code: 'SPELL_INIT_FAILED' } } }],
+    });
+    expect(r.results[0]!.failures).toEqual([]);
+  });
+});

@@ -52,11 +52,13 @@ async function cast(spellFile: string, files: string[], flags: CastFlags): Promi
   }
   const out = new LineWriter(process.stdout);
   const dlFile = flags.deadLetters ? createWriteStream(flags.deadLetters) : undefined;
-  let failed = 0;
+  let failed = 0; // events that failed (not init or finish)
+  let hookFailures = 0;
   let read = 0;
   let stopped: unknown;
   const reportDeadLetter = (dl: DeadLetter) => {
-    failed++;
+    if (dl.event !== undefined) failed++;
+    else hookFailures++;
     const e = dl.error;
     process.stderr.write(`${e.message}\n${dl.event !== undefined ? `  event: ${JSON.stringify(dl.event)}\n` : `  in ${e.hook}\n`}`);
     dlFile?.write(`${JSON.stringify(deadLetterToJSON(dl))}\n`);
@@ -101,9 +103,15 @@ async function cast(spellFile: string, files: string[], flags: CastFlags): Promi
   await out.flush();
   if (dlFile) await new Promise((r) => dlFile.end(r));
   if (stopped instanceof SpellError) {
+    if (stopped.event !== undefined) failed++;
+    else hookFailures++;
     process.stderr.write(`${stopped.message}\n${stopped.event !== undefined ? `  event: ${JSON.stringify(stopped.event)}\n` : ''}stopped (--on-error stop)\n`);
   }
   failed += spell.stats.skipped; // skipped events were logged by the spell's logger
-  if (failed > 0 || stopped) process.stderr.write(`${failed} of ${read} events failed\n`);
-  return failed > 0 || stopped ? EXIT.FAILURES : EXIT.OK;
+  const summary = [
+    failed > 0 || stopped ? `${failed} of ${read} events failed` : '',
+    hookFailures > 0 ? `${hookFailures} init/finish failure${hookFailures > 1 ? 's' : ''}` : '',
+  ].filter(Boolean);
+  if (summary.length) process.stderr.write(`${summary.join('; ')}${stopped ? ' (stopped)' : ''}\n`);
+  return failed > 0 || hookFailures > 0 || stopped ? EXIT.FAILURES : EXIT.OK;
 }
