@@ -1,0 +1,127 @@
+import { describe, it, expect } from 'vitest';
+import { openMemoryStorage } from '../../src/storage/index.js';
+import { summonSource, type EventValue } from '../../src/index.js';
+import { DurablePipeline, type DurableOutputs } from '../../src/runtime/durable.js';
+import { StateSession } from '../../src/runtime/state-library.js';
+import type { RunesetPipeline } from '../../src/runes/runeset.js';
+
+const totals = `local s = {}
+function s.cast(e, emit)
+  local t = state.get(e.user) or { user = e.user, total = 0, n = 0 }
+  t.total = t.total + e.amount
+  t.n = t.n + 1
+  state.put(e.user, t)
+  if e.amount > 100 then emit({ big = e.id }, "big") end
+  emit({ id = e.id, user = e.user, running = t.total })
+end
+function s.finish(emit)
+  for _, row in ipairs(state.query({ index = "total", gt = 0 })) do emit({ final = row.key, total = row.value.total }) end
+end
+return s`;
+
+function outputs(durable: string[], memory: Record<string, EventValue[]>): DurableOutputs {
+  return {
+    isDurable: (s) => durable.includes(s),
+    emit: (s, e) => (memory[s] ??= []).push(e),
+    appended: () => {},
+  };
+}
+
+const pipeline: RunesetPipeline = {
+  name: 'sum',
+  from: ['in'],
+  steps: [{ spell: 'totals', ports: { big: 'big' } }],
+  to: 'out',
+  dead_letters: 'dead-letters',
+};
+
+async function setup(storage = openMemoryStorage()) {
+  const spell = await summonSource(totals, { name: 'totals' });
+  const memory: Record<string, EventValue[]> = {};
+  const dp = new DurablePipeline(storage, pipeline, new Map([['totals', spell]]), new Map([['totals', ['total']]]), outputs(['out', 'dead-letters'], memory), { batchSize: 3 });
+  dp.init();
+  return { storage, dp, memory };
+}
+
+describe('the durable consumer', () => {
+  it('casts batches from the log and commits position, state and outputs together', async () => {
+    const { storage, dp, memory } = await setup();
+    await storage.log.append('in', [1, 2, 3, 4, 5].map((i) => ({ event: { id: i, user: i % 2 ? 'ada' : 'bob', amount: i * 40 } })));
+    let n = 0;
+    while (dp.step('in') > 0) n++;
+    expect(n).toBe(2); // batches of 3
+    expect(dp.position('in')).toBe(5);
+    expect(storage.log.read('out', 1, 100).map((e) => e.event)).toEqual([
+      { id: 1, user: 'ada', running: 40 },
+      { id: 2, user: 'bob', running: 80 },
+      { id: 3, user: 'ada', running: 160 },
+      { id: 4, user: 'bob', running: 240 },
+      { id: 5, user: 'ada', running: 360 },
+    ]);
+    expect(memory['big']).toEqual([{ big: 3 }, { big: 4 }, { big: 5 }]);
+    expect(storage.state.get('totals', 'ada')).toEqual({ user: 'ada', total: 360, n: 3 });
+    dp.finish();
+    expect(storage.log.read('out', 6, 100).map((e) => e.event)).toEqual([
+      { final: 'ada', total: 360 },
+      { final: 'bob', total: 240 },
+    ].sort((a, b) => a.total - b.total));
+    dp.close();
+  });
+
+  it('resumes after a restart from the last commit, with state intact', async () => {
+    const storage = openMemoryStorage();
+    const first = await setup(storage);
+    await storage.log.append('in', [1, 2, 3].map((i) => ({ event: { id: i, user: 'ada', amount: 10 } })));
+    first.dp.step('in');
+    first.dp.close();
+    const second = await setup(storage);
+    await storage.log.append('in', [{ event: { id: 4, user: 'ada', amount: 10 } }]);
+    expect(second.dp.step('in')).toBe(1);
+    expect(storage.log.read('out', 1, 100).map((e) => (e.event as { running: number }).running)).toEqual([10, 20, 30, 40]);
+  });
+
+  it('dead-letters a failed event with its stream and sequence, and commits the rest', async () => {
+    const { storage, dp } = await setup();
+    await storage.log.append('in', [{ event: { id: 1, user: 'ada', amount: 5 } }, { event: { id: 2, user: 'ada' } }, { event: { id: 3, user: 'ada', amount: 5 } }]);
+    dp.step('in');
+    const dead = storage.log.read('dead-letters', 1, 10).map((e) => e.event as Record<string, EventValue>);
+    expect(dead).toEqual([expect.objectContaining({ code: 'SPELL_RUNTIME', line: 4, stream: 'in', seq: 2, pipeline: 'sum', event: { id: 2, user: 'ada' } })]);
+    expect(storage.log.read('out', 1, 10)).toHaveLength(2);
+    // The failed cast changed nothing: its state.put never ran, and its outputs were dropped.
+    expect(storage.state.get('totals', 'ada')).toEqual({ user: 'ada', total: 10, n: 2 });
+  });
+
+  it('a failed commit leaves nothing of the batch and stops the consumer', async () => {
+    let commits = 0;
+    const storage = openMemoryStorage({ faults: { beforeCommit: (c) => { if (c.kind === 'batch' && ++commits === 2) throw new Error('disk on fire'); } } });
+    const { dp } = await setup(storage);
+    await storage.log.append('in', [1, 2, 3, 4, 5, 6].map((i) => ({ event: { id: i, user: 'ada', amount: 1 } })));
+    dp.step('in');
+    expect(() => dp.step('in')).toThrow(/disk on fire/);
+    expect(dp.position('in')).toBe(3);
+    expect(storage.log.lastSeq('out')).toBe(3);
+    expect(storage.state.get('totals', 'ada')).toEqual({ user: 'ada', total: 3, n: 3 });
+  });
+});
+
+describe('the state library', () => {
+  it('reads its own writes, ranges and queries merge pending and committed rows', () => {
+    const store = openMemoryStorage().state;
+    store.put('s', 'a', { v: 1 });
+    store.put('s', 'b', { v: 20 });
+    store.put('s', 'c', { v: 30 });
+    const session = new StateSession(store, 's', ['v']);
+    session.put('d', { v: 15 });
+    session.delete('b');
+    expect(session.get('b')).toBeUndefined();
+    expect(session.range({}).map((r) => r.key)).toEqual(['a', 'c', 'd']);
+    expect(session.range({ from: 'b', to: 'd' }).map((r) => r.key)).toEqual(['c']);
+    expect(session.range({ reverse: true, limit: 2 }).map((r) => r.key)).toEqual(['d', 'c']);
+    expect(session.query({ index: 'v', gt: 10, lt: 40 }).map((r) => r.key)).toEqual(['d', 'c']);
+    expect(() => session.query({ index: 'nope' })).toThrow(/not an indexed field/);
+    expect(session.take()).toEqual([
+      { ns: 's', key: 'd', value: { v: 15 } },
+      { ns: 's', key: 'b', value: null },
+    ]);
+  });
+});
