@@ -34,6 +34,12 @@ export const ERROR_CODES = {
   RUNESET_PORT_UNUSED: 'A step wires a port that its spell never emits to (a warning).',
   RUNESET_CYCLE: 'Pipelines write, directly or through each other, to a stream they read: events would loop.',
   USAGE: 'The command was called with wrong arguments.',
+  STORAGE_FAILED: 'The storage could not do what was asked (a commit, read or open failed); nothing of a failed commit is stored.',
+  STORAGE_CORRUPT: 'The data file is damaged (truncated, torn or overwritten); restore it from a backup.',
+  STORAGE_FOREIGN: 'The data file is not a Sanctum data file, or was written by a newer Sanctum.',
+  STORAGE_INVALID: 'A storage call was given something it cannot store (a bad name, key, sequence number or value).',
+  STORAGE_CONFLICT: 'A consumer\'s committed position was not the expected one: another process runs the same consumer.',
+  STORAGE_CLOSED: 'The storage was used after it was closed.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

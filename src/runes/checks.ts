@@ -105,7 +105,47 @@ export function checkStructure(data: unknown, source: RunesetYaml): RunesetDiagn
     }
   }
 
+  out.push(...checkDurability(root, source));
   out.push(...checkCycles(root, streams, source));
+  return out;
+}
+
+/**
+ * A pipeline is an exactly-once consumer when every stream it reads is durable; reading durable and
+ * in-memory streams at once would make a promise it cannot keep. Retention and keys only mean
+ * something for durable streams.
+ */
+function checkDurability(root: Obj, source: RunesetYaml): RunesetDiagnostic[] {
+  const out: RunesetDiagnostic[] = [];
+  const durable = new Set(entries(root['streams']).filter(([, spec]) => spec['durable'] === true).map(([name]) => name));
+  for (const [name, spec] of entries(root['streams'])) {
+    if (spec['durable'] === true) continue;
+    for (const rune of ['retention', 'key']) {
+      if (spec[rune] === undefined) continue;
+      out.push(
+        source.at(['streams', name, rune], 'key', {
+          code: 'RUNESET_BAD_VALUE',
+          severity: 'warning',
+          message: `streams.${name}.${rune} has no effect: the stream is not durable`,
+          hint: `add durable: true to streams.${name}`,
+        }),
+      );
+    }
+  }
+  for (const [name, spec] of entries(root['pipelines'])) {
+    const from = refs(spec['from'], ['pipelines', name, 'from']).filter((r) => isName(r.value));
+    const kinds = new Set(from.map((r) => durable.has(r.value as string)));
+    if (kinds.size > 1) {
+      const memory = from.filter((r) => !durable.has(r.value as string)).map((r) => r.value as string);
+      out.push(
+        source.at(['pipelines', name, 'from'], 'value', {
+          code: 'RUNESET_BAD_VALUE',
+          message: `pipeline '${name}' reads durable and in-memory streams (${memory.join(', ')} ${memory.length > 1 ? 'are' : 'is'} not durable); an exactly-once pipeline must read only durable streams`,
+          hint: `make ${memory.join(', ')} durable, or split the pipeline in two`,
+        }),
+      );
+    }
+  }
   return out;
 }
 

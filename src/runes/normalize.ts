@@ -17,9 +17,23 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
 
   const streams: Record<string, RunesetStream> = {};
   for (const [name, spec] of Object.entries(doc.streams)) {
-    streams[name] = spec?.description === undefined ? { name, implicit: false } : { name, description: spec.description, implicit: false };
+    streams[name] = {
+      name,
+      implicit: false,
+      durable: spec?.durable ?? RUNESET_DEFAULTS.durable,
+      ...(spec?.description === undefined ? {} : { description: spec.description }),
+      ...(spec?.key === undefined ? {} : { key: spec.key }),
+      ...(spec?.retention === undefined
+        ? {}
+        : {
+            retention: {
+              ...(spec.retention.max_events === undefined ? {} : { maxEvents: spec.retention.max_events }),
+              ...(spec.retention.max_age === undefined ? {} : { maxAgeMs: durationMs(spec.retention.max_age) }),
+            },
+          }),
+    };
   }
-  if (!(DEAD_LETTERS_STREAM in streams)) streams[DEAD_LETTERS_STREAM] = { name: DEAD_LETTERS_STREAM, implicit: true };
+  if (!(DEAD_LETTERS_STREAM in streams)) streams[DEAD_LETTERS_STREAM] = { name: DEAD_LETTERS_STREAM, implicit: true, durable: false };
 
   const spells: Record<string, RunesetSpell> = {};
   for (const [name, spec] of Object.entries(doc.spells ?? {})) {
@@ -32,6 +46,7 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
         instructions: spec.budget?.instructions ?? RUNESET_DEFAULTS.instructions,
         memory: bytes(spec.budget?.memory ?? RUNESET_DEFAULTS.memory),
       },
+      state: { indexes: [...(spec.state?.indexes ?? [])] },
     };
   }
 
@@ -61,6 +76,18 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
     sanctum: {
       log_level: doc.sanctum?.log_level ?? RUNESET_DEFAULTS.log_level,
       data_dir: resolvePath(doc.sanctum?.data_dir ?? RUNESET_DEFAULTS.data_dir),
+      synchronous: doc.sanctum?.synchronous ?? RUNESET_DEFAULTS.synchronous,
+      batch_size: doc.sanctum?.batch_size ?? RUNESET_DEFAULTS.batch_size,
+      ...(doc.sanctum?.log_format === undefined ? {} : { log_format: doc.sanctum.log_format }),
+      ...(doc.sanctum?.metrics === undefined
+        ? {}
+        : {
+            metrics: {
+              listen: doc.sanctum.metrics.listen,
+              cast_sample: doc.sanctum.metrics.cast_sample ?? RUNESET_DEFAULTS.cast_sample,
+              tap: doc.sanctum.metrics.tap ?? RUNESET_DEFAULTS.tap,
+            },
+          }),
     },
     streams,
     spells,
@@ -80,4 +107,12 @@ function bytes(size: number | string): number {
 function required(value: string | undefined, where: string): string {
   if (value === undefined) throw new Error(`runeset: ${where} missing after validation`);
   return value;
+}
+
+/** `90` (seconds), `90s`, `15m`, `12h`, `7d`, `250ms` → milliseconds. */
+export function durationMs(v: number | string): number {
+  if (typeof v === 'number') return v * 1000;
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(v)!;
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
 }

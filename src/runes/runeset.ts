@@ -4,6 +4,8 @@ import type { SanctumRunes, SinkSpec, SourceSpec, SpellSpec } from './types.js';
 
 /** `debug`, `info`, `warn` or `error`. */
 export type LogLevel = NonNullable<SanctumRunes['log_level']>;
+/** `auto`, `json` or `pretty`. */
+export type LogFormat = NonNullable<SanctumRunes['log_format']>;
 /** `dead-letter`, `skip` or `stop`. */
 export type OnError = NonNullable<SpellSpec['on_error']>;
 
@@ -25,6 +27,14 @@ export interface Runeset {
   readonly sanctum: {
     readonly log_level: LogLevel;
     readonly data_dir: RunesetPath;
+    /** `FULL` or `NORMAL`: set on every connection to the data file. */
+    readonly synchronous: 'FULL' | 'NORMAL';
+    /** Events a durable pipeline casts and commits per transaction. */
+    readonly batch_size: number;
+    /** How log lines are written; absent means `auto`. */
+    readonly log_format?: LogFormat;
+    /** The metrics and tap server; absent when the runeset asks for none. */
+    readonly metrics?: RunesetMetrics;
   };
   /** Every stream, `dead-letters` included, in the order declared (`dead-letters` last unless declared). */
   readonly streams: Readonly<Record<string, RunesetStream>>;
@@ -34,11 +44,25 @@ export interface Runeset {
   readonly pipelines: Readonly<Record<string, RunesetPipeline>>;
 }
 
+export interface RunesetMetrics {
+  /** `host:port`, `:port` or `port`, as written. */
+  readonly listen: string;
+  /** Time one cast in this many. */
+  readonly cast_sample: number;
+  /** Serve `/tap`. */
+  readonly tap: boolean;
+}
+
 export interface RunesetStream {
   readonly name: string;
   readonly description?: string;
   /** True for `dead-letters` when the runeset does not declare it. */
   readonly implicit: boolean;
+  /** Kept in the event log; its readers are exactly-once consumers. */
+  readonly durable: boolean;
+  /** The event field stored as each event's key. */
+  readonly key?: string;
+  readonly retention?: { readonly maxEvents?: number; readonly maxAgeMs?: number };
 }
 
 export interface RunesetSpell {
@@ -53,6 +77,8 @@ export interface RunesetSpell {
     /** Bytes of Lua heap (sizes such as `64MiB` converted). */
     readonly memory: number;
   };
+  /** The spell's durable state: indexed value fields. */
+  readonly state: { readonly indexes: readonly string[] };
 }
 
 export type RunesetSource =
@@ -75,7 +101,7 @@ export interface RunesetPipeline {
   /** Always a list, even when the runeset names one stream. */
   readonly from: readonly string[];
   readonly steps: readonly RunesetStep[];
-  /** Receives the last step's default port; without it those events are dropped. */
+  /** Receives the last step's default port; without it, such events become dead letters (SPELL_PORT_UNWIRED). */
   readonly to?: string;
   /** Where failed events go (default `dead-letters`). */
   readonly dead_letters: string;

@@ -1,7 +1,7 @@
 /** The runeset JSON Schema (schema/runeset.schema.json) and its ajv validator. */
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { LogLevel, OnError } from './runeset.js';
+import type { LogFormat, LogLevel, OnError } from './runeset.js';
 
 /** A JSON Schema node, loosely: what the error mapper and the generators read from it. */
 export interface SchemaNode {
@@ -101,6 +101,12 @@ export const RUNESET_DEFAULTS = {
   instructions: schemaDefault<number>('#/definitions/BudgetSpec/properties/instructions'),
   memory: schemaDefault<string>('#/definitions/BudgetSpec/properties/memory'),
   dead_letters: schemaDefault<string>('#/definitions/PipelineSpec/properties/dead_letters'),
+  log_format: schemaDefault<LogFormat>('#/definitions/SanctumRunes/properties/log_format'),
+  cast_sample: schemaDefault<number>('#/definitions/MetricsRunes/properties/cast_sample'),
+  tap: schemaDefault<boolean>('#/definitions/MetricsRunes/properties/tap'),
+  synchronous: schemaDefault<'FULL' | 'NORMAL'>('#/definitions/SanctumRunes/properties/synchronous'),
+  batch_size: schemaDefault<number>('#/definitions/SanctumRunes/properties/batch_size'),
+  durable: schemaDefault<boolean>('#/definitions/StreamSpec/properties/durable'),
 } as const;
 
 /** The stream that exists in every runeset, declared or not. */

@@ -8,6 +8,27 @@ export type StreamSpec = {
    * Free text: what the events on this stream are.
    */
   description?: string;
+  /**
+   * Keep the stream's events in the event log under `sanctum.data_dir`: every event gets a sequence number and a timestamp, appends are acknowledged only once durable, and pipelines reading the stream become exactly-once consumers that resume after a crash or restart where they left off.
+   */
+  durable?: boolean;
+  /**
+   * A top-level field of each event to store as the event's key (durable streams): shown by `sanctum tail`; events without it have no key.
+   */
+  key?: string;
+  /**
+   * How much of a durable stream to keep: the oldest events beyond the limits are deleted when the run starts and as it goes (sequence numbers are never reused).
+   */
+  retention?: {
+    /**
+     * Keep at most this many events.
+     */
+    max_events?: number;
+    /**
+     * Keep events younger than this: a number of seconds, or a duration such as `90s`, `15m`, `12h`, `7d`.
+     */
+    max_age?: number | string;
+  };
 } | null;
 /**
  * A name: a letter, then letters, digits, `_` or `-`.
@@ -90,6 +111,36 @@ export interface SanctumRunes {
    * The directory where Sanctum keeps its state, relative to the runeset file's directory.
    */
   data_dir?: string;
+  /**
+   * How Sanctum writes its log lines on stderr: `json` (one JSON object a line, for machines), `pretty` (for people), or `auto`: pretty on a terminal, JSON otherwise. `sanctum run --log-format` overrides it.
+   */
+  log_format?: 'auto' | 'json' | 'pretty';
+  metrics?: MetricsRunes;
+  /**
+   * How durable a commit is before it is acknowledged: `FULL` (fsync: survives power loss) or `NORMAL` (survives a crash of Sanctum, may lose the last commits on power loss; faster for small commits). Set on every connection to the data file.
+   */
+  synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * The most events a durable pipeline casts and commits in one transaction. Larger batches: more throughput, more latency.
+   */
+  batch_size?: number;
+}
+/**
+ * Serve the run's metrics (`/metrics`, in the Prometheus text format) and live taps (`/tap`) over HTTP while it runs; `sanctum top` and `sanctum tap` read them. `sanctum run --metrics` does the same. See docunomicon/observability.md.
+ */
+export interface MetricsRunes {
+  /**
+   * Where to serve: `host:port`, `:port` or `port` (the host is then 127.0.0.1, this machine only). Port 0 picks a free port; the log says which. Binding `0.0.0.0` serves every network: read docunomicon/observability.md first, since a tap shows your events.
+   */
+  listen: string;
+  /**
+   * Time one cast in this many for `sanctum_spell_cast_duration_seconds` (1 times every cast, at a small cost per event).
+   */
+  cast_sample?: number;
+  /**
+   * Serve `/tap`, which streams live events to `sanctum tap`. Set it to false where whoever reaches the address must not read the events.
+   */
+  tap?: boolean;
 }
 /**
  * A spell: a Lua file and the runes it is summoned with.
@@ -110,6 +161,15 @@ export interface SpellSpec {
    */
   on_error?: 'dead-letter' | 'skip' | 'stop';
   budget?: BudgetSpec;
+  /**
+   * The spell's durable state (the Lua `state` library): which top-level fields of stored values to index, so that `state.query{ index = "field", gt = …, lt = … }` uses the index.
+   */
+  state?: {
+    /**
+     * Value fields to index (numbers and strings).
+     */
+    indexes?: string[];
+  };
 }
 /**
  * Limits on what one spell may use.

@@ -18,8 +18,8 @@ export interface DurableOutputs {
   isDurable(stream: string): boolean;
   /** Hands events of an in-memory stream on, after the commit. */
   emit(stream: string, event: EventValue): void;
-  /** Tells waiting readers of a durable stream that it grew. */
-  appended(stream: string): void;
+  /** The events were committed to a durable stream: hand them to its in-memory readers. */
+  appended(stream: string, events: readonly EventValue[]): void;
 }
 
 /** Knobs of the consumer loop (and the negative control of the crash test). */
@@ -194,7 +194,7 @@ export class DurablePipeline {
       this.storage.commitBatch({ consumer, state, appends });
     }
     this.counters.commits++;
-    for (const a of appends) this.outputs.appended(a.stream);
+    for (const a of appends) this.outputs.appended(a.stream, a.items.map((i) => i.event));
     for (const [stream, events] of later) for (const e of events) this.outputs.emit(stream, e);
   }
 }

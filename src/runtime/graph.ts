@@ -8,6 +8,7 @@ import { DEFAULT_PORT } from '../core/event.js';
 import { SpellError, deadLetterToJSON, type DeadLetter } from '../spellcraft/errors.js';
 import type { Spell } from '../spellcraft/spell.js';
 import type { Runeset, RunesetPipeline } from '../runes/runeset.js';
+import type { DurableStreams } from './durable-streams.js';
 
 export const DEAD_LETTERS = 'dead-letters';
 
@@ -23,6 +24,8 @@ interface StreamNode {
   /** Producers that have not completed yet. */
   pending: number;
   completed: boolean;
+  /** Events written to it (read by the metrics at scrape time). */
+  appended: number;
 }
 
 /** What writes to a stream: a source, a pipeline, or code outside the runeset (tests, user code). */
@@ -40,11 +43,18 @@ export class StreamGraph {
   readonly failures: PipelineFailure[] = [];
   /** Dead letters written by every pipeline and source, whatever stream they went to. */
   deadLetters = 0;
+  /**
+   * Called with each dead letter a pipeline writes, the pipeline, and the stream the failed event
+   * was read from (when known): the run's log sets it.
+   */
+  onDeadLetter: ((deadLetter: DeadLetter, pipeline: string, stream: string | undefined) => void) | undefined;
+  /** The stream whose event is being delivered (events are delivered synchronously, depth first). */
+  private delivering: string | undefined;
   private started = false;
 
   constructor(readonly runeset: Runeset) {
     for (const name of Object.keys(runeset.streams)) {
-      this.nodes.set(name, { name, subject: new Subject<EventValue>(), pending: 0, completed: false });
+      this.nodes.set(name, { name, subject: new Subject<EventValue>(), pending: 0, completed: false, appended: 0 });
     }
   }
 
@@ -60,8 +70,33 @@ export class StreamGraph {
 
   /** Writes an event into a stream (for producers outside the runeset). */
   next(stream: string, event: EventValue): void {
+    if (this.durable?.isDurable(stream)) {
+      if (!this.node(stream).completed) this.durable.write(stream, event);
+      return;
+    }
+    this.deliver(stream, event);
+  }
+
+  /**
+   * Hands an event to the stream's readers now. For a durable stream this happens once the event
+   * is committed to the log (DurableStreams calls it); everything else goes through `next`.
+   */
+  deliver(stream: string, event: EventValue): void {
     const node = this.node(stream);
-    if (!node.completed) node.subject.next(event);
+    if (node.completed) return;
+    node.appended++;
+    const outer = this.delivering;
+    this.delivering = stream;
+    try {
+      node.subject.next(event);
+    } finally {
+      this.delivering = outer;
+    }
+  }
+
+  /** Events written to a stream so far. */
+  appended(stream: string): number {
+    return this.node(stream).appended;
   }
 
   /** Registers one more producer of a stream; call `producerDone` when it ends. */
@@ -77,6 +112,15 @@ export class StreamGraph {
     if (node.completed) return;
     node.pending--;
     if (node.pending <= 0 && this.started) this.completeNode(node);
+    this.durable?.nudge();
+  }
+
+  /** The durable side of the run, when the runeset has durable streams (set before wiring). */
+  durable: DurableStreams | undefined;
+
+  /** True when no producer can write to the stream any more. */
+  isDone(stream: string): boolean {
+    return this.node(stream).completed;
   }
 
   /** Completes every stream that has no producer left (or never had one). Idempotent. */
@@ -100,6 +144,7 @@ export class StreamGraph {
 
   private completeNode(node: StreamNode): void {
     if (node.completed) return;
+    if (this.durable?.isDurable(node.name)) this.durable.flush(); // what was written is committed first
     node.completed = true;
     node.subject.complete();
   }
@@ -122,6 +167,7 @@ export class StreamGraph {
     const deadLetter = (dl: DeadLetter) => {
       this.deadLetters++;
       this.next(p.dead_letters, { ...deadLetterToJSON(dl), pipeline: p.name } as EventValue);
+      this.onDeadLetter?.(dl, p.name, this.delivering ?? (p.from.length === 1 ? p.from[0] : undefined));
     };
     let flow: Observable<unknown> = merge(...p.from.map((s) => this.stream(s)));
     p.steps.forEach((step) => {
@@ -174,14 +220,19 @@ function unwiredDefault(p: RunesetPipeline, spell: Spell, event: EventValue): Sp
  * Builds the graph of a runeset with its summoned spells. `withSources: false` leaves the
  * sources out (tests feed the streams instead).
  */
-export function buildGraph(runeset: Runeset, spells: ReadonlyMap<string, Spell>, options: { withSources: boolean }): StreamGraph {
+export function buildGraph(runeset: Runeset, spells: ReadonlyMap<string, Spell>, options: { withSources: boolean; durable?: (graph: StreamGraph) => DurableStreams }): StreamGraph {
   const graph = new StreamGraph(runeset);
+  graph.durable = options.durable?.(graph);
   if (options.withSources) {
     for (const src of Object.values(runeset.sources)) {
       graph.addProducer(src.to);
       graph.addProducer(DEAD_LETTERS); // unreadable lines become dead letters
     }
   }
-  for (const p of Object.values(runeset.pipelines)) graph.wirePipeline(p, spells);
+  for (const p of Object.values(runeset.pipelines)) {
+    // Pipelines over durable streams run as exactly-once consumers of the log (DurableStreams).
+    if (graph.durable?.isDurablePipeline(p)) for (const s of pipelineOutputs(p)) graph.addProducer(s);
+    else graph.wirePipeline(p, spells);
+  }
   return graph;
 }

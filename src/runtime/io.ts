@@ -136,27 +136,49 @@ async function readSource(graph: StreamGraph, src: RunesetSource, stdio: Stdio, 
   signal.addEventListener('abort', stop, { once: true });
   let n = 0;
   let line = 0;
+  // Into a durable stream, a file is read exactly once across restarts: each batch of events is
+  // committed with the line it reached, and a restart skips the lines committed before.
+  const durable = graph.durable?.isDurable(src.to) ? graph.durable : undefined;
+  const input_ = src.type === 'file' ? `file:${src.path.absolute}` : 'stdin';
+  const skip = durable && src.type === 'file' ? durable.sourcePosition(src.name, input_) : 0;
+  let batch: EventValue[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    if (!durable || (batch.length === 0 && line <= skip)) return;
+    durable.appendFromSource(src.name, input_, line, src.to, batch);
+    batch = [];
+  };
   try {
     for await (const text of rl) {
       line++;
-      if (text.trim() === '') continue;
+      if (line <= skip || text.trim() === '') continue;
       const parsed = parseLine(text);
       if ('error' in parsed) {
         graph.deadLetters++;
         graph.next(DEAD_LETTERS, { code: 'INPUT_INVALID_JSON', source: src.name, file: where, line, message: parsed.error, text });
       } else {
         n++;
-        graph.next(src.to, parsed.value);
+        if (!durable) graph.next(src.to, parsed.value);
+        else {
+          batch.push(parsed.value);
+          if (batch.length >= graph.runeset.sanctum.batch_size) flush();
+          else timer ??= setTimeout(flush, 20); // a live input is committed promptly, too
+        }
       }
       if (signal.aborted) break;
       if ((n & 255) === 0) await waitForSinks();
     }
+    flush();
   } catch (e) {
+    flush();
     if (!signal.aborted) {
       graph.deadLetters++;
       graph.next(DEAD_LETTERS, { code: 'INPUT_UNREADABLE', source: src.name, file: where, line, message: (e as Error).message });
     }
   } finally {
+    if (timer) clearTimeout(timer);
     signal.removeEventListener('abort', stop);
   }
   return n;

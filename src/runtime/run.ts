@@ -3,8 +3,14 @@ import type { EventValue } from '../core/event.js';
 import type { SpellLogger, SpellLogEntry } from '../spellcraft/caster.js';
 import { summon, stderrLogger, type Spell } from '../spellcraft/spell.js';
 import type { Runeset } from '../runes/runeset.js';
+import { readFileSync } from 'node:fs';
+import type { Storage } from '../core/storage.js';
+import { openSqliteStorage } from '../storage/index.js';
 import { buildGraph, type PipelineFailure, type StreamGraph } from './graph.js';
-import { openSinks, runSources, type Stdio } from './io.js';
+import { DurableStreams, type DurableRunOptions } from './durable-streams.js';
+import { StateSession } from './state-library.js';
+import { stateNamespace } from './durable.js';
+import { openSinks, runSources, type SinkHandle, type Stdio } from './io.js';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 
@@ -16,8 +22,13 @@ export function levelFilter(level: keyof typeof LEVELS, to: SpellLogger = stderr
   };
 }
 
-/** Summons every spell of a runeset with its runes, policy and budgets. */
-export async function summonSpells(runeset: Runeset, logger: SpellLogger = levelFilter(runeset.sanctum.log_level)): Promise<Map<string, Spell>> {
+/**
+ * Summons every spell of a runeset with its runes, policy and budgets. With a storage, each caster
+ * gets the `state` library; its writes commit in groups (per turn of the event loop) — pipelines
+ * over durable streams open their own casters and commit state with each batch instead.
+ */
+export async function summonSpells(runeset: Runeset, logger: SpellLogger = levelFilter(runeset.sanctum.log_level), storage?: Storage): Promise<Map<string, Spell>> {
+  const committer = storage ? new StateCommitter(storage) : undefined;
   const spells = new Map<string, Spell>();
   await Promise.all(
     Object.values(runeset.spells).map(async (s) => {
@@ -31,11 +42,40 @@ export async function summonSpells(runeset: Runeset, logger: SpellLogger = level
           memoryLimit: s.budget.memory,
           logger,
           displayPath: displayOf(s.file.absolute),
+          ...(committer ? { libraries: () => committer.session(stateNamespace(s.name), s.state.indexes).library() } : {}),
         }),
       );
     }),
   );
   return spells;
+}
+
+/** Commits the state writes of in-memory pipelines' spells, all sessions together, once per turn. */
+class StateCommitter {
+  private readonly dirty = new Set<StateSession>();
+  private scheduled = false;
+  constructor(private readonly storage: Storage) {}
+  session(ns: string, indexes: readonly string[]): StateSession {
+    return new StateSession(this.storage.state, ns, indexes, (s) => this.schedule(s));
+  }
+  private schedule(s: StateSession): void {
+    this.dirty.add(s);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.flush());
+  }
+  flush(): void {
+    this.scheduled = false;
+    const state = [...this.dirty].flatMap((s) => s.take());
+    this.dirty.clear();
+    if (state.length) this.storage.commitBatch({ state });
+  }
+}
+
+/** Does the runeset need its data file: a durable stream, or a spell that uses `state`? */
+function needsStorage(runeset: Runeset): boolean {
+  if (Object.values(runeset.streams).some((s) => s.durable)) return true;
+  return Object.values(runeset.spells).some((s) => s.state.indexes.length > 0 || /\bstate\s*\.\s*(get|put|delete|range|prefix|query)\b/.test(readFileSync(s.file.absolute, 'utf8')));
 }
 
 function displayOf(abs: string): string {
@@ -44,6 +84,10 @@ function displayOf(abs: string): string {
 }
 
 export interface RunOptions {
+  /** The storage for durable streams and spell state. Default: SQLite in the runeset's data_dir, when needed. */
+  readonly storage?: Storage;
+  /** Knobs of the durable consumers (tests). */
+  readonly durable?: DurableRunOptions;
   readonly stdio?: Partial<Stdio>;
   /** Aborting stops the sources; in-flight events finish, `finish` hooks run, sinks flush. */
   readonly signal?: AbortSignal;
@@ -67,6 +111,10 @@ export interface OpenedRuneset {
   readonly runeset: Runeset;
   readonly spells: ReadonlyMap<string, Spell>;
   readonly graph: StreamGraph;
+  /** The storage of durable streams and spell state, when the runeset needs one. */
+  readonly storage: Storage | undefined;
+  /** The sinks of the current run (empty until `run` starts): for the metrics. */
+  readonly sinks: readonly SinkHandle[];
   /** Runs the sources to their end (or until aborted) and waits for every pipeline and sink. */
   run(options?: Omit<RunOptions, 'logger'>): Promise<RunReport>;
 }
@@ -81,13 +129,24 @@ export interface OpenedRuneset {
  * opened.graph.stream('alerts').subscribe((e) => console.log('alert', e));
  * await opened.run();
  */
-export async function openRuneset(runeset: Runeset, options: Pick<RunOptions, 'logger'> = {}): Promise<OpenedRuneset> {
-  const spells = await summonSpells(runeset, options.logger);
-  const graph = buildGraph(runeset, spells, { withSources: true });
+export async function openRuneset(runeset: Runeset, options: Pick<RunOptions, 'logger' | 'storage' | 'durable'> = {}): Promise<OpenedRuneset> {
+  const storage =
+    options.storage ??
+    (needsStorage(runeset) ? openSqliteStorage({ dir: runeset.sanctum.data_dir.absolute, synchronous: runeset.sanctum.synchronous }) : undefined);
+  const spells = await summonSpells(runeset, options.logger, storage);
+  const graph = buildGraph(runeset, spells, {
+    withSources: true,
+    durable: storage ? (g) => new DurableStreams(storage, runeset, g, options.durable) : undefined,
+  });
+  graph.durable?.retain();
+  graph.durable?.openPipelines(spells);
+  const openedSinks: SinkHandle[] = [];
   return {
     runeset,
     spells,
     graph,
+    storage,
+    sinks: openedSinks,
     async run(runOptions = {}) {
       const stdio: Stdio = {
         stdin: runOptions.stdio?.stdin ?? process.stdin,
@@ -96,11 +155,21 @@ export async function openRuneset(runeset: Runeset, options: Pick<RunOptions, 'l
       };
       const signal = runOptions.signal ?? new AbortController().signal;
       const sinks = openSinks(graph, runeset, stdio);
+      openedSinks.push(...sinks);
       graph.start();
+      const durable = graph.durable;
+      const consumers = (durable?.pipelines ?? []).map((dp) => durable!.runPipeline(dp, (s) => graph.isDone(s), signal));
       const { read } = await runSources(graph, runeset, sinks, stdio, signal);
+      await Promise.all(consumers);
       await graph.whenPipelinesDone();
       await Promise.all(sinks.map((s) => s.done));
       graph.dispose();
+      if (durable) {
+        durable.flush();
+        durable.retain();
+        for (const f of durable.failures) graph.failures.push(f);
+      }
+      if (!options.storage) storage?.close();
       return {
         read,
         written: Object.fromEntries(sinks.filter((s) => s.written > 0 || !s.implicit).map((s) => [s.name, s.written])),

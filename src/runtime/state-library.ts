@@ -41,6 +41,8 @@ export class StateSession {
     readonly store: StateStore,
     readonly ns: string,
     readonly indexes: readonly string[] = [],
+    /** Called after each write (an in-memory pipeline schedules a group commit). */
+    private readonly onWrite?: (session: StateSession) => void,
   ) {
     for (const field of indexes) store.ensureIndex(ns, field);
   }
@@ -56,10 +58,12 @@ export class StateSession {
 
   put(key: string, value: EventValue): void {
     this.pending.set(key, value);
+    this.onWrite?.(this);
   }
 
   delete(key: string): void {
     this.pending.set(key, null);
+    this.onWrite?.(this);
   }
 
   /** Keys in byte order between `from` (inclusive) and `to` (exclusive), or with a prefix. */

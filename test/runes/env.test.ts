@@ -70,7 +70,7 @@ spells:
     const rs = r.runeset!;
     expect(rs.sanctum.data_dir.original).toBe('.sanctum/ada');
     expect(rs.sanctum.log_level).toBe('info');
-    expect(rs.streams['orders']).toEqual({ name: 'orders', description: 'costs ${PRICE}', implicit: false });
+    expect(rs.streams['orders']).toEqual({ name: 'orders', description: 'costs ${PRICE}', implicit: false, durable: false });
     expect(rs.spells['s']!.runes).toEqual({ limit: 25, quoted: '25', flag: true, name: '007x' });
     expect(rs.spells['s']!.budget.memory).toBe(1024 * 1024);
   });

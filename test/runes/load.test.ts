@@ -32,11 +32,11 @@ pipelines:
       version: 1,
       file: r.file,
       dir,
-      sanctum: { log_level: 'info', data_dir: { absolute: path.join(dir, '.sanctum'), original: '.sanctum' } },
+      sanctum: { log_level: 'info', data_dir: { absolute: path.join(dir, '.sanctum'), original: '.sanctum' }, synchronous: 'FULL', batch_size: 1000 },
       streams: {
-        orders: { name: 'orders', implicit: false },
-        alerts: { name: 'alerts', description: 'big ones', implicit: false },
-        'dead-letters': { name: 'dead-letters', implicit: true },
+        orders: { name: 'orders', implicit: false, durable: false },
+        alerts: { name: 'alerts', description: 'big ones', implicit: false, durable: false },
+        'dead-letters': { name: 'dead-letters', implicit: true, durable: false },
       },
       spells: {
         enrich: {
@@ -45,6 +45,7 @@ pipelines:
           runes: {},
           on_error: 'dead-letter',
           budget: { instructions: 10_000_000, memory: 64 * 1024 * 1024 },
+          state: { indexes: [] },
         },
       },
       sources: {},
@@ -63,6 +64,7 @@ pipelines:
       runes: { threshold: 100 },
       on_error: 'skip',
       budget: { instructions: 1_000_000, memory: 16 * 1024 * 1024 },
+      state: { indexes: [] },
     });
     expect(runeset!.sources['orders-in']).toEqual({
       name: 'orders-in',
@@ -113,7 +115,7 @@ pipelines:
 streams:
   dead-letters: { description: failures }
 `);
-    expect(r.runeset!.streams).toEqual({ 'dead-letters': { name: 'dead-letters', description: 'failures', implicit: false } });
+    expect(r.runeset!.streams).toEqual({ 'dead-letters': { name: 'dead-letters', description: 'failures', implicit: false, durable: false } });
   });
 
   it('resolves relative paths against the runeset directory, not the working directory', async () => {

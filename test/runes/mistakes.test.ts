@@ -1,6 +1,8 @@
 /** One runeset per mistake: each is reported at its exact line and column, with a message that says what would be right. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { PASS_SPELL, brief, load, removeTempDirs } from './helpers.js';
+import { loadRuneset } from '../../src/runes/index.js';
+import { tempDir } from '../helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -50,7 +52,7 @@ spells:
       '4:3 RUNESET_MISSING_KEY spells.enrich is missing the required key \'file\'',
       "5:5 RUNESET_UNKNOWN_KEY unknown key 'fiel' in spells.enrich; did you mean 'file'?",
     ]);
-    expect(r.diagnostics[1]!.hint).toBe('allowed here: file, runes, on_error, budget');
+    expect(r.diagnostics[1]!.hint).toBe('allowed here: file, runes, on_error, budget, state');
   });
 
   it('reports an unknown top-level key', async () => {
@@ -480,6 +482,30 @@ pipelines:
       "14:16 RUNESET_BAD_VALUE sinks.out.type must be one of 'stdout', 'stderr', 'file', not 'printer'",
       "18:21 RUNESET_UNKNOWN_SPELL step 2 of pipeline 'p' casts spell 'classify', which is not declared under spells",
       "19:9 RUNESET_CYCLE pipeline 'p' closes a stream cycle: orders -> orders; events would go round forever",
+    ]);
+  });
+});
+
+describe('durability mistakes', () => {
+  it('refuses a pipeline that reads durable and in-memory streams, and warns about runes that do nothing', async () => {
+    const dir = tempDir({
+      'id.lua': 'return { cast = function(e) return e end }',
+      'r.yaml': `version: 1
+streams:
+  a: { durable: true }
+  b: { retention: { max_events: 10 } }
+  c: {}
+spells:
+  id: { file: id.lua }
+pipelines:
+  p: { from: [a, b], steps: [id], to: c }
+`,
+    });
+    const r = await loadRuneset(`${dir}/r.yaml`);
+    expect(r.runeset).toBeUndefined();
+    expect(r.diagnostics.map((d) => `${d.line}:${d.column} ${d.severity} ${d.message}`)).toEqual([
+      "4:8 warning streams.b.retention has no effect: the stream is not durable",
+      "9:14 error pipeline 'p' reads durable and in-memory streams (b is not durable); an exactly-once pipeline must read only durable streams",
     ]);
   });
 });

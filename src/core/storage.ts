@@ -1,0 +1,284 @@
+/** Durable storage interfaces: the event log, spell state, consumer offsets and the batch that commits all three. */
+import type { EventValue } from './event.js';
+
+/**
+ * One event on a durable energy stream, as stored.
+ *
+ * Sequence numbers start at 1 in every stream, are contiguous and are never reused, even after
+ * {@link EventLog.retain} deleted the events that held them.
+ */
+export interface StoredEvent {
+  /** The stream's name. */
+  readonly stream: string;
+  /** Position in the stream, from 1. */
+  readonly seq: number;
+  /** When the event was appended, in ms since the epoch. Never decreases along a stream. */
+  readonly ts: number;
+  /** The partition key given at append time, or null. */
+  readonly key: string | null;
+  /** The event itself, a fresh copy on every read. */
+  readonly event: EventValue;
+}
+
+/** One event to append, with an optional partition key. */
+export interface AppendItem {
+  readonly event: EventValue;
+  readonly key?: string | null;
+}
+
+/** The sequence numbers given to one append: `first..last`, both included. */
+export interface AppendResult {
+  readonly first: number;
+  /** Equals `first - 1` when nothing was appended. */
+  readonly last: number;
+}
+
+/** What {@link EventLog.streams} says about one stream. */
+export interface StreamInfo {
+  readonly name: string;
+  /** How many events it holds now (after retention). */
+  readonly count: number;
+  /** Seq of its oldest stored event; `lastSeq + 1` when it holds none. */
+  readonly firstSeq: number;
+  /** Seq of its newest event ever appended; 0 when none ever was. */
+  readonly lastSeq: number;
+}
+
+/** How {@link EventLog.tail} reads. */
+export interface TailOptions {
+  /**
+   * Keep waiting for new events once the end is reached (default false: stop at the end).
+   * Appends made through the same process wake the tail at once; appends made by other
+   * processes are seen by polling every `pollMs`.
+   */
+  readonly follow?: boolean;
+  /** Ends the iteration (quietly, no error) when aborted. */
+  readonly signal?: AbortSignal;
+  /** How often a following tail looks for appends from other processes, in ms (default 100). */
+  readonly pollMs?: number;
+}
+
+/** Which old events {@link EventLog.retain} deletes. Both limits may be given; either deletes. */
+export interface RetentionPolicy {
+  /** Keep at most this many of the newest events. */
+  readonly maxCount?: number;
+  /** Delete events appended more than this many ms ago. */
+  readonly maxAgeMs?: number;
+}
+
+/**
+ * Durable energy streams: append-only logs of events, one per stream name.
+ *
+ * @example
+ * const { first, last } = await storage.log.append('orders', [{ event: { id: 1 } }, { event: { id: 2 }, key: 'eu' }]);
+ * for await (const e of storage.log.tail('orders', 1, { follow: true, signal })) console.log(e.seq, e.event);
+ */
+export interface EventLog {
+  /**
+   * Appends events to the end of a stream. Resolves only once they are durable (committed and,
+   * with `synchronous: 'FULL'`, fsynced). Concurrent appends are group-committed: every append
+   * queued before the next flush (the next turn of the event loop, or when enough events wait)
+   * commits in one transaction, and all of them resolve after it. Sequence numbers follow the
+   * order of the calls. Rejects with a `StorageError` when the commit failed; then none of the
+   * appends of that flush is stored.
+   */
+  append(stream: string, items: readonly AppendItem[]): Promise<AppendResult>;
+  /** Up to `limit` events of `stream` with `seq >= fromSeq`, oldest first. */
+  read(stream: string, fromSeq: number, limit: number): StoredEvent[];
+  /** Seq of the newest event ever appended to `stream`; 0 when none. */
+  lastSeq(stream: string): number;
+  /** Every stream that was ever appended to, by name. */
+  streams(): StreamInfo[];
+  /**
+   * The events of `stream` from `fromSeq` on, in order. Without `follow`, ends at the end of the
+   * stream; with it, waits for new events until `signal` aborts or the storage closes. Events
+   * deleted by retention meanwhile are skipped.
+   */
+  tail(stream: string, fromSeq: number, options?: TailOptions): AsyncIterable<StoredEvent>;
+  /** Deletes the oldest events that the policy no longer keeps; returns how many. Seqs are never reused. */
+  retain(stream: string, policy: RetentionPolicy): number;
+}
+
+/** One key of spell state and its value. */
+export interface StateEntry {
+  readonly key: string;
+  readonly value: EventValue;
+}
+
+/**
+ * A key range of one namespace. Keys are ordered by the bytes of their UTF-8 form (code point
+ * order). All bounds combine: `prefix: 'a', from: 'ab'` is the keys that start with `a` and are `>= 'ab'`.
+ */
+export interface RangeOptions {
+  /** Smallest key, included. */
+  readonly from?: string;
+  /** Key to stop before, excluded. */
+  readonly to?: string;
+  /** Only keys that start with this. */
+  readonly prefix?: string;
+  readonly limit?: number;
+  /** Largest keys first. */
+  readonly reverse?: boolean;
+}
+
+/** A value that a value index orders: numbers (numerically), then strings (by code point). */
+export type IndexValue = number | string;
+
+/**
+ * A query on a value index: entries whose value is an object with a number or string in the
+ * top-level field `index`. Bounds must all be numbers or all strings; that type is the type of
+ * field values that match. Without bounds, every entry with a number or string there matches.
+ * Results are ordered by that field value, then by key.
+ */
+export interface QueryOptions {
+  /** The top-level field of the value (an identifier: letters, digits, `_`, `-`). */
+  readonly index: string;
+  readonly eq?: IndexValue;
+  readonly gt?: IndexValue;
+  readonly gte?: IndexValue;
+  readonly lt?: IndexValue;
+  readonly lte?: IndexValue;
+  readonly limit?: number;
+  /** Largest field values first. */
+  readonly reverse?: boolean;
+}
+
+/** One namespace of spell state, as {@link StateStore.namespaces} lists them. */
+export interface NamespaceInfo {
+  readonly ns: string;
+  readonly count: number;
+  /** Fields with a value index, by name. */
+  readonly indexes: readonly string[];
+}
+
+/**
+ * Durable spell state: a sorted key-value map per namespace (one namespace per spell). A spell
+ * changes its state through {@link Storage.commitBatch}, together with its input offset and its
+ * outputs; `put` and `delete` commit alone and are meant for tools.
+ *
+ * @example
+ * storage.state.ensureIndex('prices', 'amount');
+ * storage.state.query('prices', { index: 'amount', gte: 10, lt: 20, limit: 100 });
+ * storage.state.range('prices', { prefix: 'sku:', reverse: true, limit: 10 });
+ */
+export interface StateStore {
+  /** The value at `key`, a fresh copy; undefined when there is none. */
+  get(ns: string, key: string): EventValue | undefined;
+  /** The entries of a key range, ordered by key (see {@link RangeOptions}). */
+  range(ns: string, options?: RangeOptions): StateEntry[];
+  /**
+   * The entries whose value matches a value query (see {@link QueryOptions}). Uses the index made
+   * by {@link StateStore.ensureIndex}; without one it gives the same answer by scanning the namespace.
+   */
+  query(ns: string, options: QueryOptions): StateEntry[];
+  /** Makes `query` on `field` of `ns` use an index. Idempotent; indexes existing entries too. */
+  ensureIndex(ns: string, field: string): void;
+  /** The fields of `ns` that have a value index. */
+  indexes(ns: string): string[];
+  /** How many keys `ns` holds (only those starting with `prefix` when given). */
+  count(ns: string, options?: { readonly prefix?: string }): number;
+  /** Every namespace that holds keys or has an index. */
+  namespaces(): NamespaceInfo[];
+  /** Sets one key, committed alone (for tools; spells go through `commitBatch`). */
+  put(ns: string, key: string, value: EventValue): void;
+  /** Deletes one key, committed alone; true when it existed. */
+  delete(ns: string, key: string): boolean;
+}
+
+/** One consumer's committed position in one stream. */
+export interface OffsetEntry {
+  readonly consumer: string;
+  readonly stream: string;
+  readonly seq: number;
+}
+
+/** Consumer positions. They are written only by {@link Storage.commitBatch}, with the consumer's effects. */
+export interface Offsets {
+  /** The last seq of `stream` that `consumer` committed; 0 when none. */
+  get(consumer: string, stream: string): number;
+  /** Every committed position (of one consumer when given). */
+  list(consumer?: string): OffsetEntry[];
+}
+
+/** One change of spell state in a batch: `value: null` deletes the key. */
+export interface StateChange {
+  readonly ns: string;
+  readonly key: string;
+  readonly value: EventValue | null;
+}
+
+/** Events a batch appends to one stream. */
+export interface StreamAppend {
+  readonly stream: string;
+  readonly items: readonly AppendItem[];
+}
+
+/** The input position a batch commits for its consumer. */
+export interface ConsumerPosition {
+  readonly name: string;
+  readonly stream: string;
+  /** The last input seq the batch consumed. */
+  readonly seq: number;
+  /**
+   * Fencing: commit only if the consumer's committed position is still this (say, the `seq` of
+   * its previous batch); otherwise throw `STORAGE_CONFLICT` and commit nothing. Catches two
+   * processes running the same consumer.
+   */
+  readonly expected?: number;
+}
+
+/** The exactly-once unit: what one consumer's batch did. */
+export interface CommitBatch {
+  readonly consumer?: ConsumerPosition;
+  /** Applied in order: a later change to the same key wins. */
+  readonly state?: readonly StateChange[];
+  readonly appends?: readonly StreamAppend[];
+}
+
+/** What {@link Storage.commitBatch} appended: one entry per entry of `appends`, in order. */
+export interface CommitResult {
+  readonly appended: readonly { readonly stream: string; readonly first: number; readonly last: number }[];
+}
+
+/**
+ * Event log, spell state and consumer offsets in one store.
+ *
+ * @example
+ * const storage = openSqliteStorage({ dir: '.sanctum' });
+ * const from = storage.offsets.get('enrich', 'orders') + 1;
+ * const batch = storage.log.read('orders', from, 500);
+ * storage.commitBatch({
+ *   consumer: { name: 'enrich', stream: 'orders', seq: batch.at(-1)!.seq },
+ *   state: [{ ns: 'enrich', key: 'total', value: 42 }],
+ *   appends: [{ stream: 'enriched', items: batch.map((e) => ({ event: e.event })) }],
+ * });
+ * storage.close();
+ */
+export interface Storage {
+  readonly log: EventLog;
+  readonly state: StateStore;
+  readonly offsets: Offsets;
+  /**
+   * Commits a consumer's input position, its state changes and the events it emitted in ONE
+   * transaction: all of it or nothing. Synchronous; returns after the durable commit. Any
+   * failure throws a `StorageError` and leaves nothing of the batch visible: the caller must
+   * treat it as fatal for the batch (never acknowledge it; recover from the committed state).
+   */
+  commitBatch(batch: CommitBatch): CommitResult;
+  /** Commits pending appends, ends following tails, and releases the store. Idempotent. */
+  close(): void;
+  /** The data file, for stores that have one. */
+  readonly path?: string;
+}
+
+/** What a write transaction is for, as {@link StorageFaults.beforeCommit} reports it. */
+export type CommitKind = 'append' | 'batch' | 'retain' | 'put' | 'delete' | 'index';
+
+/** Test hooks that adapters accept to inject failures (R5: the k-th commit fails). */
+export interface StorageFaults {
+  /**
+   * Called inside every write transaction after all its writes, just before it commits; throwing
+   * makes that commit fail. `index` counts the store's write transactions from 1.
+   */
+  readonly beforeCommit?: (commit: { readonly kind: CommitKind; readonly index: number }) => void;
+}

@@ -1,0 +1,35 @@
+/** Durable storage adapters: SQLite (one file) and memory, behind the interfaces of `core/storage`. */
+export { openSqliteStorage, DATA_FILE } from './sqlite.js';
+export type { SqliteStorage, SqliteStorageOptions } from './sqlite.js';
+export { openMemoryStorage } from './memory.js';
+export type { MemoryStorageOptions } from './memory.js';
+export { StateBuffer } from './state-buffer.js';
+export { StorageError, isStorageError } from './errors.js';
+export type { StorageErrorCode, StorageErrorFields, StorageOperation } from './errors.js';
+export { FORMAT, FORMAT_VERSION } from './sqlite-schema.js';
+export type { Synchronous } from './sqlite-schema.js';
+export type {
+  AppendItem,
+  AppendResult,
+  CommitBatch,
+  CommitKind,
+  CommitResult,
+  ConsumerPosition,
+  EventLog,
+  IndexValue,
+  NamespaceInfo,
+  OffsetEntry,
+  Offsets,
+  QueryOptions,
+  RangeOptions,
+  RetentionPolicy,
+  StateChange,
+  StateEntry,
+  StateStore,
+  Storage,
+  StorageFaults,
+  StoredEvent,
+  StreamAppend,
+  StreamInfo,
+  TailOptions,
+} from '../core/storage.js';

@@ -1,0 +1,131 @@
+/** Argument checks and JSON encoding shared by every adapter, so all of them refuse the same things the same way. */
+import type { AppendItem, IndexValue, QueryOptions, RetentionPolicy } from '../../core/storage.js';
+import { StorageError, type StorageOperation } from '../errors.js';
+
+/** An event or value as stored: its JSON text, and the partition key for events. */
+export interface EncodedItem {
+  readonly json: string;
+  readonly key: string | null;
+}
+
+function invalid(operation: StorageOperation, file: string | undefined, problem: string, cause?: unknown): StorageError {
+  return new StorageError({ code: 'STORAGE_INVALID', operation, file, problem }, cause === undefined ? undefined : { cause });
+}
+
+/**
+ * Stream, namespace and consumer names: non-empty, well-formed Unicode (a lone surrogate would
+ * not survive UTF-8), no NUL (names end up in SQL text for partial indexes).
+ */
+export function checkName(kind: string, name: unknown, operation: StorageOperation, file?: string): string {
+  if (typeof name !== 'string' || name.length === 0) {
+    throw invalid(operation, file, `was given ${describe(name)} as a ${kind} name; it must be a non-empty string`);
+  }
+  if (!name.isWellFormed() || name.includes('\0')) {
+    throw invalid(operation, file, `was given a ${kind} name with a lone surrogate or a NUL character: ${JSON.stringify(name)}`);
+  }
+  return name;
+}
+
+/** State keys and event keys: any well-formed string, the empty one included. */
+export function checkKey(key: unknown, operation: StorageOperation, file?: string): string {
+  if (typeof key !== 'string') throw invalid(operation, file, `was given ${describe(key)} as a key; keys are strings`);
+  if (!key.isWellFormed()) throw invalid(operation, file, `was given a key with a lone surrogate: ${JSON.stringify(key)}`);
+  return key;
+}
+
+/** A sequence number or other count: an integer >= 0 that a double holds exactly. */
+export function checkCount(what: string, n: unknown, operation: StorageOperation, file?: string): number {
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
+    throw invalid(operation, file, `was given ${describe(n)} as ${what}; it must be an integer >= 0`);
+  }
+  return n;
+}
+
+/** An optional limit: an integer >= 0, or undefined/Infinity for none. Returns -1 for none (SQLite's "no limit"). */
+export function checkLimit(limit: unknown, operation: StorageOperation, file?: string): number {
+  if (limit === undefined || limit === Infinity) return -1;
+  return checkCount('a limit', limit, operation, file);
+}
+
+/** Value index fields: identifiers, so that they can be spelled inside a JSON path and an index name. */
+export function checkField(field: unknown, operation: StorageOperation, file?: string): string {
+  if (typeof field !== 'string' || !/^[A-Za-z_][A-Za-z0-9_-]{0,127}$/.test(field)) {
+    throw invalid(operation, file, `was given ${describe(field)} as an index field; it must be a top-level field name (letters, digits, _ and -, not starting with a digit)`);
+  }
+  return field;
+}
+
+/**
+ * A value's JSON text. What JSON cannot say is refused rather than changed, where that is cheap
+ * to tell: `undefined`, functions and symbols at the top, BigInt, cycles. (NaN and ±Infinity nested
+ * inside become null, as JSON.stringify does; the spell layer refuses them before they get here.)
+ */
+export function encodeValue(value: unknown, operation: StorageOperation, file?: string): string {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (e) {
+    throw invalid(operation, file, `was given a value that is not JSON (${(e as Error).message})`, e);
+  }
+  if (json === undefined) throw invalid(operation, file, `was given ${describe(value)} as a value; values are JSON`);
+  return json;
+}
+
+/** Encodes the items of one append, refusing the whole append when any item is bad. */
+export function encodeItems(items: readonly AppendItem[], operation: StorageOperation, file?: string): EncodedItem[] {
+  if (!Array.isArray(items)) throw invalid(operation, file, `was given ${describe(items)} as the items to append; it must be an array of { event, key? }`);
+  const out: EncodedItem[] = new Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item === null || typeof item !== 'object') throw invalid(operation, file, `was given ${describe(item)} as item ${i}; items are { event, key? }`);
+    const key = item.key ?? null;
+    out[i] = { json: encodeValue(item.event, operation, file), key: key === null ? null : checkKey(key, operation, file) };
+  }
+  return out;
+}
+
+export function checkRetention(policy: RetentionPolicy, file?: string): { maxCount?: number; maxAgeMs?: number } {
+  if (policy === null || typeof policy !== 'object') throw invalid('retain', file, 'was given no retention policy; give { maxCount?, maxAgeMs? }');
+  const out: { maxCount?: number; maxAgeMs?: number } = {};
+  if (policy.maxCount !== undefined) out.maxCount = checkCount('maxCount', policy.maxCount, 'retain', file);
+  if (policy.maxAgeMs !== undefined) {
+    if (typeof policy.maxAgeMs !== 'number' || !(policy.maxAgeMs >= 0)) throw invalid('retain', file, `was given ${describe(policy.maxAgeMs)} as maxAgeMs; it must be a number >= 0`);
+    out.maxAgeMs = policy.maxAgeMs;
+  }
+  return out;
+}
+
+/** The bounds of a value query, all of one type. */
+export interface QueryBounds {
+  /** 'number' or 'string' when bounds were given; 'any' matches numbers and strings. */
+  readonly type: 'number' | 'string' | 'any';
+  readonly eq?: IndexValue;
+  readonly gt?: IndexValue;
+  readonly gte?: IndexValue;
+  readonly lt?: IndexValue;
+  readonly lte?: IndexValue;
+}
+
+export function checkQuery(options: QueryOptions, file?: string): QueryBounds {
+  if (options === null || typeof options !== 'object') throw invalid('read', file, 'was given no query; give { index, eq?, gt?, gte?, lt?, lte?, limit?, reverse? }');
+  checkField(options.index, 'read', file);
+  let type: 'number' | 'string' | 'any' = 'any';
+  for (const op of ['eq', 'gt', 'gte', 'lt', 'lte'] as const) {
+    const v = options[op];
+    if (v === undefined) continue;
+    const t = typeof v === 'number' && !Number.isNaN(v) ? 'number' : typeof v === 'string' && v.isWellFormed() ? 'string' : undefined;
+    if (t === undefined) throw invalid('read', file, `was given ${describe(v)} as the query bound ${op}; bounds are numbers or strings`);
+    if (type !== 'any' && type !== t) throw invalid('read', file, `was given query bounds of different types (${type} and ${t}); give all bounds as numbers or all as strings`);
+    type = t;
+  }
+  return { type, eq: options.eq, gt: options.gt, gte: options.gte, lt: options.lt, lte: options.lte };
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v);
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  if (typeof v === 'bigint') return `${v}n (a BigInt)`;
+  if (Array.isArray(v)) return 'an array';
+  return `a ${typeof v}`;
+}

@@ -1,0 +1,471 @@
+/** The in-memory adapter: the same Storage semantics without a file, for unit and marble tests. */
+import type { EventValue } from '../core/event.js';
+import type {
+  AppendItem,
+  AppendResult,
+  CommitBatch,
+  CommitKind,
+  CommitResult,
+  NamespaceInfo,
+  OffsetEntry,
+  QueryOptions,
+  RangeOptions,
+  RetentionPolicy,
+  StateEntry,
+  Storage,
+  StorageFaults,
+  StoredEvent,
+  StreamInfo,
+  TailOptions,
+} from '../core/storage.js';
+import { StorageError, type StorageOperation } from './errors.js';
+import { GroupCommit, type PendingAppend } from './internal/group-commit.js';
+import { compareKeys, keyInterval } from './internal/keys.js';
+import { compareIndexValues, indexValue, matchesBounds } from './internal/query.js';
+import { Notifier, tailStream } from './internal/tail.js';
+import {
+  checkCount,
+  checkField,
+  checkKey,
+  checkLimit,
+  checkName,
+  checkQuery,
+  checkRetention,
+  encodeItems,
+  encodeValue,
+  type EncodedItem,
+} from './internal/validate.js';
+
+export interface MemoryStorageOptions {
+  /** The clock for event timestamps and age retention (default `Date.now`). */
+  readonly now?: () => number;
+  /** Failure injection, for tests. */
+  readonly faults?: StorageFaults;
+  /** Flush queued appends at once when this many events wait (default 4096). */
+  readonly groupCommitMaxEvents?: number;
+}
+
+/**
+ * A store that lives in memory and goes with the process. Values are kept as JSON text, so what
+ * comes out is a fresh copy of what went in, exactly as with SQLite; appends are group-committed
+ * the same way, so tests see the same timing.
+ *
+ * @example
+ * const storage = openMemoryStorage();
+ * await storage.log.append('orders', [{ event: { id: 1 } }]);
+ */
+export function openMemoryStorage(options: MemoryStorageOptions = {}): Storage {
+  return new MemoryStore(options);
+}
+
+interface Row {
+  readonly seq: number;
+  readonly ts: number;
+  readonly key: string | null;
+  readonly json: string;
+}
+
+interface StreamData {
+  first: number;
+  last: number;
+  lastTs: number;
+  /** rows[i].seq === first + i */
+  rows: Row[];
+}
+
+interface Namespace {
+  readonly values: Map<string, string>;
+  /** Keys in code point order; rebuilt lazily after keys are added or removed. */
+  sorted: string[] | undefined;
+  readonly indexes: Set<string>;
+}
+
+/** What one write transaction would change; applied only after `beforeCommit` let it through. */
+interface Staged {
+  readonly streams: Map<string, { data: StreamData | undefined; first: number; last: number; lastTs: number; rows: Row[] }>;
+  readonly state: { ns: string; key: string; json: string | null }[];
+  offset?: { consumer: string; stream: string; seq: number };
+}
+
+class MemoryStore implements Storage {
+  readonly path = undefined;
+  private readonly now: () => number;
+  private readonly faults: StorageFaults | undefined;
+  private readonly notifier = new Notifier();
+  private readonly groupCommit: GroupCommit;
+  private readonly streamData = new Map<string, StreamData>();
+  private readonly nsData = new Map<string, Namespace>();
+  private readonly offsetData = new Map<string, Map<string, number>>();
+  private commits = 0;
+  private closed = false;
+
+  readonly log = {
+    append: (stream: string, items: readonly AppendItem[]) => this.append(stream, items),
+    read: (stream: string, fromSeq: number, limit: number) => this.read(stream, fromSeq, limit),
+    lastSeq: (stream: string) => this.lastSeq(stream),
+    streams: () => this.streams(),
+    tail: (stream: string, fromSeq: number, options?: TailOptions) => this.tail(stream, fromSeq, options),
+    retain: (stream: string, policy: RetentionPolicy) => this.retain(stream, policy),
+  };
+
+  readonly state = {
+    get: (ns: string, key: string) => this.stateGet(ns, key),
+    range: (ns: string, options?: RangeOptions) => this.stateRange(ns, options),
+    query: (ns: string, options: QueryOptions) => this.stateQuery(ns, options),
+    ensureIndex: (ns: string, field: string) => this.ensureIndex(ns, field),
+    indexes: (ns: string) => this.indexes(ns),
+    count: (ns: string, options?: { readonly prefix?: string }) => this.stateCount(ns, options),
+    namespaces: () => this.namespaces(),
+    put: (ns: string, key: string, value: EventValue) => this.statePut(ns, key, value),
+    delete: (ns: string, key: string) => this.stateDelete(ns, key),
+  };
+
+  readonly offsets = {
+    get: (consumer: string, stream: string) => this.offsetGet(consumer, stream),
+    list: (consumer?: string) => this.offsetList(consumer),
+  };
+
+  constructor(options: MemoryStorageOptions) {
+    this.now = options.now ?? Date.now;
+    this.faults = options.faults;
+    this.groupCommit = new GroupCommit((batch) => this.commitAppends(batch), Math.max(1, options.groupCommitMaxEvents ?? 4096));
+  }
+
+  private checkOpen(operation: StorageOperation): void {
+    if (this.closed) throw new StorageError({ code: 'STORAGE_CLOSED', operation, problem: 'is closed; open it again to use it' });
+  }
+
+  /** Stages a transaction, lets the fault hook veto it, then applies it: all or nothing. */
+  private write<T>(kind: CommitKind, operation: StorageOperation, doing: string, stage: (s: Staged) => T): T {
+    this.checkOpen(operation);
+    const index = ++this.commits;
+    const staged: Staged = { streams: new Map(), state: [] };
+    let result: T;
+    try {
+      result = stage(staged);
+      this.faults?.beforeCommit?.({ kind, index });
+    } catch (e) {
+      if (e instanceof StorageError) throw e;
+      throw new StorageError({ code: 'STORAGE_FAILED', operation, problem: `${doing} (${e instanceof Error ? e.message : String(e)})` }, { cause: e });
+    }
+    this.apply(staged);
+    return result;
+  }
+
+  private apply(staged: Staged): void {
+    for (const [name, s] of staged.streams) {
+      if (s.rows.length === 0) continue; // an empty append creates no stream, as in SQLite
+      let data = this.streamData.get(name);
+      if (data === undefined) this.streamData.set(name, (data = { first: s.first, last: 0, lastTs: 0, rows: [] }));
+      for (const row of s.rows) data.rows.push(row);
+      data.last = s.last;
+      data.lastTs = s.lastTs;
+    }
+    for (const { ns, key, json } of staged.state) {
+      const n = this.namespace(ns, json !== null);
+      if (n === undefined) continue;
+      if (json === null) {
+        if (n.values.delete(key)) n.sorted = undefined;
+      } else {
+        if (!n.values.has(key)) n.sorted = undefined;
+        n.values.set(key, json);
+      }
+    }
+    if (staged.offset !== undefined) {
+      const { consumer, stream, seq } = staged.offset;
+      let m = this.offsetData.get(consumer);
+      if (m === undefined) this.offsetData.set(consumer, (m = new Map()));
+      m.set(stream, seq);
+    }
+    this.notifier.notify([...staged.streams].filter(([, s]) => s.rows.length > 0).map(([name]) => name));
+  }
+
+  private namespace(ns: string, create: boolean): Namespace | undefined {
+    let n = this.nsData.get(ns);
+    if (n === undefined && create) this.nsData.set(ns, (n = { values: new Map(), sorted: undefined, indexes: new Set() }));
+    return n;
+  }
+
+  private stageRows(staged: Staged, stream: string, items: readonly EncodedItem[]): AppendResult {
+    let s = staged.streams.get(stream);
+    if (s === undefined) {
+      const data = this.streamData.get(stream);
+      s = { data, first: data?.first ?? 1, last: data?.last ?? 0, lastTs: data?.lastTs ?? 0, rows: [] };
+      staged.streams.set(stream, s);
+    }
+    const first = s.last + 1;
+    if (items.length === 0) return { first, last: s.last };
+    const ts = Math.max(Math.floor(this.now()), s.lastTs);
+    for (const item of items) s.rows.push({ seq: ++s.last, ts, key: item.key, json: item.json });
+    s.lastTs = ts;
+    return { first, last: s.last };
+  }
+
+  // ---- event log ----
+
+  private append(stream: string, items: readonly AppendItem[]): Promise<AppendResult> {
+    let encoded: EncodedItem[];
+    try {
+      this.checkOpen('append');
+      checkName('stream', stream, 'append');
+      encoded = encodeItems(items, 'append');
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (encoded.length === 0) {
+      const last = this.streamData.get(stream)?.last ?? 0;
+      return Promise.resolve({ first: last + 1, last });
+    }
+    return this.groupCommit.enqueue(stream, encoded);
+  }
+
+  private commitAppends(batch: readonly PendingAppend[]): AppendResult[] {
+    return this.write('append', 'append', `could not commit ${batch.length} append${batch.length === 1 ? '' : 's'}`, (staged) =>
+      batch.map((p) => this.stageRows(staged, p.stream, p.items)),
+    );
+  }
+
+  private read(stream: string, fromSeq: number, limit: number): StoredEvent[] {
+    this.checkOpen('read');
+    checkName('stream', stream, 'read');
+    checkCount('a sequence number', fromSeq, 'read');
+    const n = checkLimit(limit, 'read');
+    const data = this.streamData.get(stream);
+    if (data === undefined || n === 0) return [];
+    const start = Math.max(0, fromSeq - data.first);
+    const end = n < 0 ? data.rows.length : Math.min(data.rows.length, start + n);
+    const out: StoredEvent[] = [];
+    for (let i = start; i < end; i++) {
+      const r = data.rows[i];
+      out.push({ stream, seq: r.seq, ts: r.ts, key: r.key, event: JSON.parse(r.json) as EventValue });
+    }
+    return out;
+  }
+
+  private lastSeq(stream: string): number {
+    this.checkOpen('read');
+    checkName('stream', stream, 'read');
+    return this.streamData.get(stream)?.last ?? 0;
+  }
+
+  private streams(): StreamInfo[] {
+    this.checkOpen('read');
+    return [...this.streamData]
+      .sort(([a], [b]) => compareKeys(a, b))
+      .map(([name, d]) => ({ name, firstSeq: d.first, lastSeq: d.last, count: d.last - d.first + 1 }));
+  }
+
+  private tail(stream: string, fromSeq: number, options: TailOptions = {}): AsyncIterable<StoredEvent> {
+    this.checkOpen('read');
+    checkName('stream', stream, 'read');
+    checkCount('a sequence number', fromSeq, 'read');
+    return tailStream(
+      (from, limit) => this.read(stream, from, limit),
+      (pollMs, signal) => this.notifier.wait(stream, pollMs, signal),
+      () => this.closed,
+      fromSeq,
+      options,
+    );
+  }
+
+  private retain(stream: string, policy: RetentionPolicy): number {
+    this.checkOpen('retain');
+    checkName('stream', stream, 'retain');
+    const p = checkRetention(policy);
+    const data = this.streamData.get(stream);
+    if (data === undefined) return 0;
+    let cut = data.first;
+    if (p.maxCount !== undefined) cut = Math.max(cut, data.last - p.maxCount + 1);
+    if (p.maxAgeMs !== undefined) {
+      const threshold = this.now() - p.maxAgeMs;
+      const i = data.rows.findIndex((r) => r.ts >= threshold);
+      cut = Math.max(cut, i < 0 ? data.last + 1 : data.rows[i].seq);
+    }
+    if (cut <= data.first) return 0;
+    const deleted = Math.min(cut - data.first, data.rows.length);
+    this.write('retain', 'retain', `could not apply retention to stream '${stream}'`, () => undefined);
+    data.rows.splice(0, deleted);
+    data.first = cut;
+    return deleted;
+  }
+
+  // ---- state ----
+
+  private stateGet(ns: string, key: string): EventValue | undefined {
+    this.checkOpen('read');
+    checkName('namespace', ns, 'read');
+    checkKey(key, 'read');
+    const json = this.nsData.get(ns)?.values.get(key);
+    return json === undefined ? undefined : (JSON.parse(json) as EventValue);
+  }
+
+  private sortedKeys(n: Namespace): string[] {
+    n.sorted ??= [...n.values.keys()].sort(compareKeys);
+    return n.sorted;
+  }
+
+  private stateRange(ns: string, options: RangeOptions = {}): StateEntry[] {
+    this.checkOpen('read');
+    checkName('namespace', ns, 'read');
+    if (options === null || typeof options !== 'object') throw new StorageError({ code: 'STORAGE_INVALID', operation: 'read', problem: 'was given a range that is not an object' });
+    for (const k of [options.from, options.to, options.prefix]) if (k !== undefined) checkKey(k, 'read');
+    const limit = checkLimit(options.limit, 'read');
+    const n = this.nsData.get(ns);
+    if (n === undefined || limit === 0) return [];
+    const keys = this.inInterval(this.sortedKeys(n), keyInterval(options));
+    if (options.reverse === true) keys.reverse();
+    const picked = limit < 0 ? keys : keys.slice(0, limit);
+    return picked.map((key) => ({ key, value: JSON.parse(n.values.get(key)!) as EventValue }));
+  }
+
+  private inInterval(sorted: readonly string[], { lower, upper }: { lower?: string; upper?: string }): string[] {
+    let lo = 0;
+    let hi = sorted.length;
+    if (lower !== undefined) lo = lowerBound(sorted, lower);
+    if (upper !== undefined) hi = lowerBound(sorted, upper);
+    return lo < hi ? sorted.slice(lo, hi) : [];
+  }
+
+  private stateQuery(ns: string, options: QueryOptions): StateEntry[] {
+    this.checkOpen('read');
+    checkName('namespace', ns, 'read');
+    const b = checkQuery(options);
+    const limit = checkLimit(options.limit, 'read');
+    const n = this.nsData.get(ns);
+    if (n === undefined || limit === 0) return [];
+    const hits: { key: string; v: number | string; value: EventValue }[] = [];
+    for (const [key, json] of n.values) {
+      const value = JSON.parse(json) as EventValue;
+      const v = indexValue(value, options.index);
+      if (v !== undefined && matchesBounds(v, b)) hits.push({ key, v, value });
+    }
+    const dir = options.reverse === true ? -1 : 1;
+    hits.sort((x, y) => dir * (compareIndexValues(x.v, y.v) || compareKeys(x.key, y.key)));
+    return (limit < 0 ? hits : hits.slice(0, limit)).map(({ key, value }) => ({ key, value }));
+  }
+
+  private ensureIndex(ns: string, field: string): void {
+    this.checkOpen('index');
+    checkName('namespace', ns, 'index');
+    checkField(field, 'index');
+    if (this.nsData.get(ns)?.indexes.has(field)) return;
+    this.write('index', 'index', `could not create the index on '${field}' of '${ns}'`, () => undefined);
+    this.namespace(ns, true)!.indexes.add(field);
+  }
+
+  private indexes(ns: string): string[] {
+    this.checkOpen('read');
+    checkName('namespace', ns, 'read');
+    return [...(this.nsData.get(ns)?.indexes ?? [])].sort(compareKeys);
+  }
+
+  private stateCount(ns: string, options: { readonly prefix?: string } = {}): number {
+    this.checkOpen('read');
+    checkName('namespace', ns, 'read');
+    if (options?.prefix !== undefined) checkKey(options.prefix, 'read');
+    const n = this.nsData.get(ns);
+    if (n === undefined) return 0;
+    if (options?.prefix === undefined || options.prefix === '') return n.values.size;
+    return this.inInterval(this.sortedKeys(n), keyInterval({ prefix: options.prefix })).length;
+  }
+
+  private namespaces(): NamespaceInfo[] {
+    this.checkOpen('read');
+    return [...this.nsData]
+      .filter(([, n]) => n.values.size > 0 || n.indexes.size > 0)
+      .sort(([a], [b]) => compareKeys(a, b))
+      .map(([ns, n]) => ({ ns, count: n.values.size, indexes: [...n.indexes].sort(compareKeys) }));
+  }
+
+  private statePut(ns: string, key: string, value: EventValue): void {
+    this.checkOpen('put');
+    checkName('namespace', ns, 'put');
+    checkKey(key, 'put');
+    const json = encodeValue(value, 'put');
+    this.write('put', 'put', `could not write state '${ns}'`, (s) => s.state.push({ ns, key, json }));
+  }
+
+  private stateDelete(ns: string, key: string): boolean {
+    this.checkOpen('delete');
+    checkName('namespace', ns, 'delete');
+    checkKey(key, 'delete');
+    const existed = this.nsData.get(ns)?.values.has(key) ?? false;
+    this.write('delete', 'delete', `could not delete from state '${ns}'`, (s) => s.state.push({ ns, key, json: null }));
+    return existed;
+  }
+
+  // ---- offsets ----
+
+  private offsetGet(consumer: string, stream: string): number {
+    this.checkOpen('read');
+    checkName('consumer', consumer, 'read');
+    checkName('stream', stream, 'read');
+    return this.offsetData.get(consumer)?.get(stream) ?? 0;
+  }
+
+  private offsetList(consumer?: string): OffsetEntry[] {
+    this.checkOpen('read');
+    if (consumer !== undefined) checkName('consumer', consumer, 'read');
+    const out: OffsetEntry[] = [];
+    for (const [c, m] of this.offsetData) {
+      if (consumer !== undefined && c !== consumer) continue;
+      for (const [stream, seq] of m) out.push({ consumer: c, stream, seq });
+    }
+    return out.sort((a, b) => compareKeys(a.consumer, b.consumer) || compareKeys(a.stream, b.stream));
+  }
+
+  // ---- the exactly-once unit ----
+
+  commitBatch(batch: CommitBatch): CommitResult {
+    this.checkOpen('commit');
+    if (batch === null || typeof batch !== 'object') {
+      throw new StorageError({ code: 'STORAGE_INVALID', operation: 'commit', problem: 'was given a batch that is not an object' });
+    }
+    const c = batch.consumer;
+    const consumer = c === undefined ? undefined : {
+      name: checkName('consumer', c.name, 'commit'),
+      stream: checkName('stream', c.stream, 'commit'),
+      seq: checkCount('the consumer seq', c.seq, 'commit'),
+      expected: c.expected === undefined ? undefined : checkCount('the expected consumer seq', c.expected, 'commit'),
+    };
+    const changes = (batch.state ?? []).map((ch) => ({
+      ns: checkName('namespace', ch.ns, 'commit'),
+      key: checkKey(ch.key, 'commit'),
+      json: ch.value === null ? null : encodeValue(ch.value, 'commit'),
+    }));
+    const appends = (batch.appends ?? []).map((a) => ({ stream: checkName('stream', a.stream, 'commit'), items: encodeItems(a.items, 'commit') }));
+    return this.write('batch', 'commit', 'could not commit the batch', (staged): CommitResult => {
+      if (consumer !== undefined) {
+        const current = this.offsetData.get(consumer.name)?.get(consumer.stream) ?? 0;
+        if (consumer.expected !== undefined && current !== consumer.expected) {
+          throw new StorageError({
+            code: 'STORAGE_CONFLICT',
+            operation: 'commit',
+            problem: `could not commit the batch of consumer '${consumer.name}': its position in '${consumer.stream}' is ${current}, not the expected ${consumer.expected} (is another process running it?)`,
+          });
+        }
+        staged.offset = { consumer: consumer.name, stream: consumer.stream, seq: consumer.seq };
+      }
+      for (const ch of changes) staged.state.push(ch);
+      return { appended: appends.map((a) => ({ stream: a.stream, ...this.stageRows(staged, a.stream, a.items) })) };
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.groupCommit.flush();
+    this.closed = true;
+    this.notifier.close();
+  }
+}
+
+function lowerBound(sorted: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareKeys(sorted[mid], key) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,655 @@
+/** The SQLite adapter: event log, spell state and offsets in one file, `<dataDir>/sanctum.db`, through better-sqlite3. */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { EventValue } from '../core/event.js';
+import type {
+  AppendItem,
+  AppendResult,
+  CommitBatch,
+  CommitKind,
+  CommitResult,
+  EventLog,
+  NamespaceInfo,
+  OffsetEntry,
+  Offsets,
+  QueryOptions,
+  RangeOptions,
+  RetentionPolicy,
+  StateEntry,
+  StateStore,
+  Storage,
+  StorageFaults,
+  StoredEvent,
+  StreamInfo,
+  TailOptions,
+} from '../core/storage.js';
+import { StorageError, type StorageOperation } from './errors.js';
+import { GroupCommit, type PendingAppend } from './internal/group-commit.js';
+import { compareKeys, keyInterval } from './internal/keys.js';
+import { Notifier, peerGroup, tailStream } from './internal/tail.js';
+import {
+  checkCount,
+  checkField,
+  checkKey,
+  checkLimit,
+  checkName,
+  checkQuery,
+  checkRetention,
+  encodeItems,
+  encodeValue,
+  type EncodedItem,
+  type QueryBounds,
+} from './internal/validate.js';
+import {
+  classify,
+  createDataFile,
+  fieldExpr,
+  indexName,
+  isFatalDriverCode,
+  prepareConnection,
+  sqlString,
+  type Synchronous,
+} from './sqlite-schema.js';
+
+/** The file name inside the data directory. */
+export const DATA_FILE = 'sanctum.db';
+
+export interface SqliteStorageOptions {
+  /** The data directory; created when missing. The file is `<dir>/sanctum.db`. */
+  readonly dir: string;
+  /**
+   * `FULL` (default): a commit is fsynced before it returns, so it survives power loss.
+   * `NORMAL`: survives a crash of the process but may lose the last commits on power loss;
+   * several times faster for small commits. Set on every connection this adapter opens.
+   */
+  readonly synchronous?: Synchronous;
+  /** How long to wait for another connection's write lock, in ms (default 5000). */
+  readonly busyTimeoutMs?: number;
+  /**
+   * `quick` (default): run SQLite's quick_check when opening, so a damaged file fails loudly at
+   * once rather than at the first read of a bad page (about 1 ms per MB when cached).
+   * `none`: skip it, for very large files.
+   */
+  readonly verify?: 'quick' | 'none';
+  /** Create the file when it does not exist (default true). False: a missing file is an error. */
+  readonly create?: boolean;
+  /** Flush queued appends at once when this many events wait (default 4096). */
+  readonly groupCommitMaxEvents?: number;
+  /** The clock for event timestamps and age retention (default `Date.now`). */
+  readonly now?: () => number;
+  /** Failure injection, for tests. */
+  readonly faults?: StorageFaults;
+}
+
+/** The SQLite store: a {@link Storage} with its file and a way to see query plans. */
+export interface SqliteStorage extends Storage {
+  readonly path: string;
+  readonly synchronous: Synchronous;
+  /** The plan SQLite chooses for `state.query(ns, options)`, one line per step (EXPLAIN QUERY PLAN). */
+  explainQuery(ns: string, options: QueryOptions): string[];
+  /** Raw access for tools and tests. Writing through it bypasses every guarantee here. */
+  readonly db: Database.Database;
+}
+
+/**
+ * Opens (creating when missing) the SQLite data file in `dir`. Throws a `StorageError` naming the
+ * file when it is not a Sanctum data file (`STORAGE_FOREIGN`), is damaged (`STORAGE_CORRUPT`) or
+ * cannot be opened (`STORAGE_FAILED`).
+ *
+ * @example
+ * const storage = openSqliteStorage({ dir: '.sanctum', synchronous: 'FULL' });
+ * await storage.log.append('orders', [{ event: { id: 1 } }]);
+ * storage.close();
+ */
+export function openSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
+  return new SqliteStore(options);
+}
+
+interface Head {
+  first: number;
+  last: number;
+  lastTs: number;
+  readonly existed: boolean;
+  touched: boolean;
+}
+
+type Stmt = Database.Statement<unknown[], unknown>;
+
+class SqliteStore implements SqliteStorage {
+  readonly path: string;
+  readonly synchronous: Synchronous;
+  readonly db: Database.Database;
+  readonly log: EventLog;
+  readonly state: StateStore;
+  readonly offsets: Offsets;
+
+  private readonly now: () => number;
+  private readonly faults: StorageFaults | undefined;
+  private readonly notifier = new Notifier();
+  private readonly peers: { notify: (streams: Iterable<string>) => void; leave: () => void };
+  private readonly groupCommit: GroupCommit;
+  private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
+  private readonly s: ReturnType<typeof prepareStatements>;
+  private readonly shaped = new Map<string, Stmt>();
+  private commits = 0;
+  private closed = false;
+  private failure: StorageError | undefined;
+
+  constructor(options: SqliteStorageOptions) {
+    if (options === null || typeof options !== 'object' || typeof options.dir !== 'string' || options.dir === '') {
+      throw new StorageError({ code: 'STORAGE_INVALID', operation: 'open', problem: 'was opened without a data directory: give { dir }' });
+    }
+    this.path = path.resolve(options.dir, DATA_FILE);
+    this.synchronous = options.synchronous ?? 'FULL';
+    if (this.synchronous !== 'FULL' && this.synchronous !== 'NORMAL') {
+      throw new StorageError({ code: 'STORAGE_INVALID', operation: 'open', file: this.path, problem: `was asked for synchronous=${String(this.synchronous)}; use 'FULL' or 'NORMAL'` });
+    }
+    const verify = options.verify ?? 'quick';
+    if (verify !== 'quick' && verify !== 'none') {
+      throw new StorageError({ code: 'STORAGE_INVALID', operation: 'open', file: this.path, problem: `was asked to verify '${String(verify)}'; use 'quick' or 'none'` });
+    }
+    this.now = options.now ?? Date.now;
+    this.faults = options.faults;
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+
+    try {
+      fs.mkdirSync(path.dirname(this.path), { recursive: true });
+    } catch (e) {
+      throw classify(e, this.path, 'open', 'could not be opened: its directory cannot be created');
+    }
+    if (!fs.existsSync(this.path)) {
+      if (options.create === false) throw new StorageError({ code: 'STORAGE_FAILED', operation: 'open', file: this.path, problem: 'does not exist' });
+      createDataFile(this.path);
+    }
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(this.path, { fileMustExist: true, timeout: busyTimeoutMs });
+      prepareConnection(db, this.path, { synchronous: this.synchronous, busyTimeoutMs, verify });
+      this.s = prepareStatements(db);
+    } catch (e) {
+      try {
+        db?.close();
+      } catch {
+        // already failing: the first error is the one to report
+      }
+      throw classify(e, this.path, 'open', 'could not be opened');
+    }
+    this.db = db;
+    this.tx = db.transaction((fn: () => unknown) => fn());
+    this.peers = peerGroup(this.path, this.notifier);
+    this.groupCommit = new GroupCommit((batch) => this.commitAppends(batch), Math.max(1, options.groupCommitMaxEvents ?? 4096));
+
+    this.log = {
+      append: (stream, items) => this.append(stream, items),
+      read: (stream, fromSeq, limit) => this.read(stream, fromSeq, limit),
+      lastSeq: (stream) => this.lastSeq(stream),
+      streams: () => this.streams(),
+      tail: (stream, fromSeq, opts) => this.tail(stream, fromSeq, opts),
+      retain: (stream, policy) => this.retain(stream, policy),
+    };
+    this.state = {
+      get: (ns, key) => this.stateGet(ns, key),
+      range: (ns, opts) => this.stateRange(ns, opts),
+      query: (ns, opts) => this.stateQuery(ns, opts),
+      ensureIndex: (ns, field) => this.ensureIndex(ns, field),
+      indexes: (ns) => this.indexes(ns),
+      count: (ns, opts) => this.stateCount(ns, opts),
+      namespaces: () => this.namespaces(),
+      put: (ns, key, value) => this.statePut(ns, key, value),
+      delete: (ns, key) => this.stateDelete(ns, key),
+    };
+    this.offsets = {
+      get: (consumer, stream) => this.offsetGet(consumer, stream),
+      list: (consumer) => this.offsetList(consumer),
+    };
+  }
+
+  // ---- guards and the one write path ----
+
+  private checkOpen(operation: StorageOperation): void {
+    if (this.closed) throw new StorageError({ code: 'STORAGE_CLOSED', operation, file: this.path, problem: 'is closed; open it again to use it' });
+  }
+
+  private checkWritable(operation: StorageOperation): void {
+    this.checkOpen(operation);
+    if (this.failure !== undefined) {
+      throw new StorageError(
+        { code: 'STORAGE_FAILED', operation, file: this.path, problem: `takes no more writes after an earlier failure (${this.failure.problem}); close and reopen it to recover from the last committed state`, driverCode: this.failure.driverCode },
+        { cause: this.failure },
+      );
+    }
+  }
+
+  /**
+   * Runs `fn` in one IMMEDIATE transaction (the write lock is taken up front, so a reader never
+   * has to upgrade and deadlock), then commits. Any failure rolls everything back and becomes a
+   * StorageError; a disk or file failure also stops the store taking writes (after a failed fsync
+   * the file's state is unknown: recover by reopening, never by retrying — PostgreSQL's fsyncgate).
+   */
+  private write<T>(kind: CommitKind, operation: StorageOperation, doing: string, fn: () => T): T {
+    this.checkWritable(operation);
+    const index = ++this.commits;
+    const hook = this.faults?.beforeCommit;
+    try {
+      return this.tx.immediate(() => {
+        const result = fn();
+        hook?.({ kind, index });
+        return result;
+      }) as T;
+    } catch (e) {
+      const error = classify(e, this.path, operation, doing);
+      if (isFatalDriverCode(error.driverCode)) this.fail(error);
+      throw error;
+    }
+  }
+
+  private fail(error: StorageError): void {
+    this.failure ??= error;
+    this.groupCommit.failAll(error);
+  }
+
+  private readGuard<T>(operation: StorageOperation, doing: string, fn: () => T): T {
+    this.checkOpen(operation);
+    try {
+      return fn();
+    } catch (e) {
+      throw classify(e, this.path, operation, doing);
+    }
+  }
+
+  // ---- event log ----
+
+  private append(stream: string, items: readonly AppendItem[]): Promise<AppendResult> {
+    let encoded: EncodedItem[];
+    try {
+      this.checkWritable('append');
+      checkName('stream', stream, 'append', this.path);
+      encoded = encodeItems(items, 'append', this.path);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (encoded.length === 0) {
+      try {
+        const last = this.lastSeq(stream);
+        return Promise.resolve({ first: last + 1, last });
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    }
+    return this.groupCommit.enqueue(stream, encoded);
+  }
+
+  private commitAppends(batch: readonly PendingAppend[]): AppendResult[] {
+    const heads = new Map<string, Head>();
+    const results = this.write('append', 'append', `could not commit ${batch.length} append${batch.length === 1 ? '' : 's'}`, () => {
+      const out = batch.map((p) => this.appendRows(heads, p.stream, p.items));
+      this.saveHeads(heads);
+      return out;
+    });
+    this.peers.notify(heads.keys());
+    return results;
+  }
+
+  private loadHead(heads: Map<string, Head>, stream: string): Head {
+    let head = heads.get(stream);
+    if (head === undefined) {
+      const row = this.s.streamHead.get(stream) as [number, number, number] | undefined;
+      head = row === undefined ? { first: 1, last: 0, lastTs: 0, existed: false, touched: false } : { first: row[0], last: row[1], lastTs: row[2], existed: true, touched: false };
+      heads.set(stream, head);
+    }
+    return head;
+  }
+
+  private appendRows(heads: Map<string, Head>, stream: string, items: readonly EncodedItem[]): AppendResult {
+    const head = this.loadHead(heads, stream);
+    const first = head.last + 1;
+    if (items.length === 0) return { first, last: head.last };
+    const ts = Math.max(Math.floor(this.now()), head.lastTs); // ts never decreases along a stream
+    const insert = this.s.insertEvent;
+    let seq = head.last;
+    for (const item of items) insert.run(stream, ++seq, ts, item.key, item.json);
+    head.last = seq;
+    head.lastTs = ts;
+    head.touched = true;
+    return { first, last: seq };
+  }
+
+  private saveHeads(heads: Map<string, Head>): void {
+    for (const [stream, h] of heads) if (h.touched) this.s.upsertHead.run(stream, h.first, h.last, h.lastTs);
+  }
+
+  private read(stream: string, fromSeq: number, limit: number): StoredEvent[] {
+    checkName('stream', stream, 'read', this.path);
+    checkCount('a sequence number', fromSeq, 'read', this.path);
+    const n = checkLimit(limit, 'read', this.path);
+    if (n === 0) return [];
+    const rows = this.readGuard('read', `could not read stream '${stream}'`, () => this.s.readEvents.all(stream, fromSeq, n) as [number, number, string | null, string][]);
+    const out: StoredEvent[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const [seq, ts, key, json] = rows[i];
+      out[i] = { stream, seq, ts, key, event: this.parse(json, `event ${seq} of stream '${stream}'`) };
+    }
+    return out;
+  }
+
+  private parse(json: string, what: string): EventValue {
+    try {
+      return JSON.parse(json) as EventValue;
+    } catch (e) {
+      throw new StorageError({ code: 'STORAGE_CORRUPT', operation: 'read', file: this.path, problem: `is damaged: ${what} is not valid JSON` }, { cause: e });
+    }
+  }
+
+  private lastSeq(stream: string): number {
+    checkName('stream', stream, 'read', this.path);
+    return this.readGuard('read', `could not read stream '${stream}'`, () => (this.s.lastSeq.get(stream) as number | undefined) ?? 0);
+  }
+
+  private streams(): StreamInfo[] {
+    const rows = this.readGuard('read', 'could not list streams', () => this.s.allStreams.all() as [string, number, number][]);
+    return rows.map(([name, firstSeq, lastSeq]) => ({ name, firstSeq, lastSeq, count: lastSeq - firstSeq + 1 }));
+  }
+
+  private tail(stream: string, fromSeq: number, options: TailOptions = {}): AsyncIterable<StoredEvent> {
+    checkName('stream', stream, 'read', this.path);
+    checkCount('a sequence number', fromSeq, 'read', this.path);
+    this.checkOpen('read');
+    return tailStream(
+      (from, limit) => this.read(stream, from, limit),
+      (pollMs, signal) => this.notifier.wait(stream, pollMs, signal),
+      () => this.closed,
+      fromSeq,
+      options,
+    );
+  }
+
+  private retain(stream: string, policy: RetentionPolicy): number {
+    checkName('stream', stream, 'retain', this.path);
+    const p = checkRetention(policy, this.path);
+    return this.write('retain', 'retain', `could not apply retention to stream '${stream}'`, () => {
+      const row = this.s.streamHead.get(stream) as [number, number, number] | undefined;
+      if (row === undefined) return 0;
+      const [first, last] = row;
+      let cut = first; // delete every seq < cut
+      if (p.maxCount !== undefined) cut = Math.max(cut, last - p.maxCount + 1);
+      if (p.maxAgeMs !== undefined) {
+        // ts never decreases along a stream, so the old events are a prefix: find where it ends.
+        const keep = this.s.firstYoungSeq.get(stream, first, this.now() - p.maxAgeMs) as number | undefined;
+        cut = Math.max(cut, keep ?? last + 1);
+      }
+      if (cut <= first) return 0;
+      const deleted = this.s.deleteBefore.run(stream, cut).changes;
+      this.s.setFirst.run(cut, stream);
+      return deleted;
+    });
+  }
+
+  // ---- state ----
+
+  private stateGet(ns: string, key: string): EventValue | undefined {
+    checkName('namespace', ns, 'read', this.path);
+    checkKey(key, 'read', this.path);
+    const json = this.readGuard('read', `could not read state '${ns}'`, () => this.s.stateGet.get(ns, key) as string | undefined);
+    return json === undefined ? undefined : this.parse(json, `state key ${JSON.stringify(key)} of '${ns}'`);
+  }
+
+  private stateRange(ns: string, options: RangeOptions = {}): StateEntry[] {
+    checkName('namespace', ns, 'read', this.path);
+    const { lower, upper, limit, reverse } = this.checkRange(options);
+    if (limit === 0 || (lower !== undefined && upper !== undefined && compareKeys(lower, upper) >= 0)) return [];
+    const shape = `range:${lower !== undefined ? 'l' : ''}${upper !== undefined ? 'u' : ''}${reverse ? 'r' : ''}`;
+    const stmt = this.shapedStatement(shape, () =>
+      `SELECT key, json FROM state WHERE ns = ?${lower !== undefined ? ' AND key >= ?' : ''}${upper !== undefined ? ' AND key < ?' : ''} ORDER BY key${reverse ? ' DESC' : ''} LIMIT ?`,
+    );
+    const params: unknown[] = [ns];
+    if (lower !== undefined) params.push(lower);
+    if (upper !== undefined) params.push(upper);
+    params.push(limit);
+    return this.entries(ns, this.readGuard('read', `could not read state '${ns}'`, () => stmt.all(...params) as [string, string][]));
+  }
+
+  private checkRange(options: RangeOptions): { lower?: string; upper?: string; limit: number; reverse: boolean } {
+    if (options === null || typeof options !== 'object') throw new StorageError({ code: 'STORAGE_INVALID', operation: 'read', file: this.path, problem: 'was given a range that is not an object' });
+    if (options.from !== undefined) checkKey(options.from, 'read', this.path);
+    if (options.to !== undefined) checkKey(options.to, 'read', this.path);
+    if (options.prefix !== undefined) checkKey(options.prefix, 'read', this.path);
+    return { ...keyInterval(options), limit: checkLimit(options.limit, 'read', this.path), reverse: options.reverse === true };
+  }
+
+  private entries(ns: string, rows: [string, string][]): StateEntry[] {
+    const out: StateEntry[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = { key: rows[i][0], value: this.parse(rows[i][1], `state key ${JSON.stringify(rows[i][0])} of '${ns}'`) };
+    return out;
+  }
+
+  private shapedStatement(shape: string, sql: () => string): Stmt {
+    let stmt = this.shaped.get(shape);
+    if (stmt === undefined) {
+      stmt = this.db.prepare(sql()).raw() as Stmt;
+      this.shaped.set(shape, stmt);
+    }
+    return stmt;
+  }
+
+  /**
+   * The SQL of a value query. `ns` is spelled as a literal so the planner can match the partial
+   * index `WHERE ns = '<ns>'` when preparing (with `ns = ?` it would have to re-plan on every bind).
+   * Open ends get type-wide bounds (numbers sort below all text, text below all blobs), so a
+   * numeric `gt` never walks the strings of the index.
+   */
+  private querySql(ns: string, field: string, b: QueryBounds, reverse: boolean): { sql: string; params: unknown[]; shape: string } {
+    const ex = fieldExpr(field);
+    const conds = [`ns = ${sqlString(ns)}`];
+    const params: unknown[] = [];
+    const bound = (op: string, v: unknown): void => {
+      conds.push(`${ex} ${op} ?`);
+      params.push(v);
+    };
+    // eq as `>= v AND <= v`: SQLite's planner skips an expression index for `expr = ?` here
+    // (it prefers the primary key prefix and sorts) but uses it for the range.
+    if (b.eq !== undefined) {
+      bound('>=', b.eq);
+      bound('<=', b.eq);
+    }
+    if (b.gt !== undefined) bound('>', b.gt);
+    if (b.gte !== undefined) bound('>=', b.gte);
+    if (b.lt !== undefined) bound('<', b.lt);
+    if (b.lte !== undefined) bound('<=', b.lte);
+    if (b.eq === undefined) {
+      if (b.gt === undefined && b.gte === undefined) {
+        if (b.type === 'string') conds.push(`${ex} >= ''`);
+        else bound('>=', -Infinity);
+      }
+      if (b.lt === undefined && b.lte === undefined) conds.push(b.type === 'number' ? `${ex} < ''` : `${ex} < x''`);
+    }
+    const types = b.type === 'number' ? "('integer', 'real')" : b.type === 'string' ? "('text')" : "('integer', 'real', 'text')";
+    conds.push(`json_type(json, '$."${field}"') IN ${types}`);
+    const dir = reverse ? ' DESC' : '';
+    const sql = `SELECT key, json FROM state WHERE ${conds.join(' AND ')} ORDER BY ${ex}${dir}, key${dir} LIMIT ?`;
+    const shape = `query:${ns}\0${field}\0${b.type}:${['eq', 'gt', 'gte', 'lt', 'lte'].filter((k) => b[k as keyof QueryBounds] !== undefined).join(',')}:${reverse ? 'r' : ''}`;
+    return { sql, params, shape };
+  }
+
+  private stateQuery(ns: string, options: QueryOptions): StateEntry[] {
+    checkName('namespace', ns, 'read', this.path);
+    const bounds = checkQuery(options, this.path);
+    const limit = checkLimit(options.limit, 'read', this.path);
+    if (limit === 0) return [];
+    const q = this.querySql(ns, options.index, bounds, options.reverse === true);
+    const stmt = this.shapedStatement(q.shape, () => q.sql);
+    return this.entries(ns, this.readGuard('read', `could not query state '${ns}'`, () => stmt.all(...q.params, limit) as [string, string][]));
+  }
+
+  explainQuery(ns: string, options: QueryOptions): string[] {
+    checkName('namespace', ns, 'read', this.path);
+    const bounds = checkQuery(options, this.path);
+    const q = this.querySql(ns, options.index, bounds, options.reverse === true);
+    return this.readGuard('read', 'could not explain a query', () =>
+      (this.db.prepare(`EXPLAIN QUERY PLAN ${q.sql}`).all(...q.params, -1) as { detail: string }[]).map((r) => r.detail),
+    );
+  }
+
+  private ensureIndex(ns: string, field: string): void {
+    checkName('namespace', ns, 'index', this.path);
+    checkField(field, 'index', this.path);
+    if (this.readGuard('index', 'could not read its indexes', () => this.s.indexNamed.get(ns, field)) !== undefined) return;
+    const name = indexName(ns, field);
+    this.write('index', 'index', `could not create the index on '${field}' of '${ns}'`, () => {
+      this.db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON state (ns, ${fieldExpr(field)}, key) WHERE ns = ${sqlString(ns)}`);
+      this.s.indexAdd.run(ns, field, name);
+    });
+  }
+
+  private indexes(ns: string): string[] {
+    checkName('namespace', ns, 'read', this.path);
+    return this.readGuard('read', 'could not read its indexes', () => this.s.indexesOf.all(ns) as string[]);
+  }
+
+  private stateCount(ns: string, options: { readonly prefix?: string } = {}): number {
+    checkName('namespace', ns, 'read', this.path);
+    const { lower, upper } = this.checkRange({ prefix: options?.prefix });
+    const shape = `count:${lower !== undefined ? 'l' : ''}${upper !== undefined ? 'u' : ''}`;
+    const stmt = this.shapedStatement(shape, () => `SELECT count(*) FROM state WHERE ns = ?${lower !== undefined ? ' AND key >= ?' : ''}${upper !== undefined ? ' AND key < ?' : ''}`);
+    const params: unknown[] = [ns];
+    if (lower !== undefined) params.push(lower);
+    if (upper !== undefined) params.push(upper);
+    return this.readGuard('read', `could not count state '${ns}'`, () => (stmt.get(...params) as [number])[0]);
+  }
+
+  private namespaces(): NamespaceInfo[] {
+    return this.readGuard('read', 'could not list state namespaces', () => {
+      const byNs = new Map<string, { count: number; indexes: string[] }>();
+      for (const [ns, count] of this.s.nsCounts.all() as [string, number][]) byNs.set(ns, { count, indexes: [] });
+      for (const [ns, field] of this.s.allIndexes.all() as [string, string][]) {
+        let info = byNs.get(ns);
+        if (info === undefined) byNs.set(ns, (info = { count: 0, indexes: [] }));
+        info.indexes.push(field);
+      }
+      return [...byNs].sort(([a], [b]) => compareKeys(a, b)).map(([ns, i]) => ({ ns, count: i.count, indexes: i.indexes }));
+    });
+  }
+
+  private statePut(ns: string, key: string, value: EventValue): void {
+    checkName('namespace', ns, 'put', this.path);
+    checkKey(key, 'put', this.path);
+    const json = encodeValue(value, 'put', this.path);
+    this.write('put', 'put', `could not write state '${ns}'`, () => this.s.stateUpsert.run(ns, key, json));
+  }
+
+  private stateDelete(ns: string, key: string): boolean {
+    checkName('namespace', ns, 'delete', this.path);
+    checkKey(key, 'delete', this.path);
+    return this.write('delete', 'delete', `could not delete from state '${ns}'`, () => this.s.stateDelete.run(ns, key).changes > 0);
+  }
+
+  // ---- offsets ----
+
+  private offsetGet(consumer: string, stream: string): number {
+    checkName('consumer', consumer, 'read', this.path);
+    checkName('stream', stream, 'read', this.path);
+    return this.readGuard('read', 'could not read offsets', () => (this.s.offsetGet.get(consumer, stream) as number | undefined) ?? 0);
+  }
+
+  private offsetList(consumer?: string): OffsetEntry[] {
+    if (consumer !== undefined) checkName('consumer', consumer, 'read', this.path);
+    const rows = this.readGuard('read', 'could not read offsets', () =>
+      (consumer === undefined ? this.s.offsetsAll.all() : this.s.offsetsOf.all(consumer)) as [string, string, number][],
+    );
+    return rows.map(([c, stream, seq]) => ({ consumer: c, stream, seq }));
+  }
+
+  // ---- the exactly-once unit ----
+
+  commitBatch(batch: CommitBatch): CommitResult {
+    this.checkWritable('commit');
+    if (batch === null || typeof batch !== 'object') {
+      throw new StorageError({ code: 'STORAGE_INVALID', operation: 'commit', file: this.path, problem: 'was given a batch that is not an object' });
+    }
+    // Check and encode everything before the transaction: a bad value never starts one.
+    const c = batch.consumer;
+    const consumer = c === undefined ? undefined : {
+      name: checkName('consumer', c.name, 'commit', this.path),
+      stream: checkName('stream', c.stream, 'commit', this.path),
+      seq: checkCount('the consumer seq', c.seq, 'commit', this.path),
+      expected: c.expected === undefined ? undefined : checkCount('the expected consumer seq', c.expected, 'commit', this.path),
+    };
+    const changes = (batch.state ?? []).map((ch) => ({
+      ns: checkName('namespace', ch.ns, 'commit', this.path),
+      key: checkKey(ch.key, 'commit', this.path),
+      json: ch.value === null ? null : encodeValue(ch.value, 'commit', this.path),
+    }));
+    const appends = (batch.appends ?? []).map((a) => ({ stream: checkName('stream', a.stream, 'commit', this.path), items: encodeItems(a.items, 'commit', this.path) }));
+
+    const heads = new Map<string, Head>();
+    const result = this.write('batch', 'commit', 'could not commit the batch', (): CommitResult => {
+      if (consumer !== undefined) {
+        if (consumer.expected !== undefined) {
+          const current = (this.s.offsetGet.get(consumer.name, consumer.stream) as number | undefined) ?? 0;
+          if (current !== consumer.expected) {
+            throw new StorageError({
+              code: 'STORAGE_CONFLICT',
+              operation: 'commit',
+              file: this.path,
+              problem: `could not commit the batch of consumer '${consumer.name}': its position in '${consumer.stream}' is ${current}, not the expected ${consumer.expected} (is another process running it?)`,
+            });
+          }
+        }
+        this.s.offsetPut.run(consumer.name, consumer.stream, consumer.seq);
+      }
+      for (const ch of changes) {
+        if (ch.json === null) this.s.stateDelete.run(ch.ns, ch.key);
+        else this.s.stateUpsert.run(ch.ns, ch.key, ch.json);
+      }
+      const appended = appends.map((a) => ({ stream: a.stream, ...this.appendRows(heads, a.stream, a.items) }));
+      this.saveHeads(heads);
+      return { appended };
+    });
+    this.peers.notify([...heads].filter(([, h]) => h.touched).map(([s]) => s));
+    return result;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.groupCommit.flush(); // queued appends commit (or reject) before the file closes
+    this.closed = true;
+    this.notifier.close();
+    this.peers.leave();
+    try {
+      this.db.close();
+    } catch (e) {
+      throw classify(e, this.path, 'close', 'could not be closed');
+    }
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  const raw = (sql: string): Stmt => db.prepare(sql).raw() as Stmt;
+  const pluck = (sql: string): Stmt => db.prepare(sql).pluck() as Stmt;
+  const run = (sql: string): Stmt => db.prepare(sql) as Stmt;
+  return {
+    streamHead: raw('SELECT first_seq, last_seq, last_ts FROM streams WHERE name = ?'),
+    upsertHead: run(
+      'INSERT INTO streams (name, first_seq, last_seq, last_ts) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET last_seq = excluded.last_seq, last_ts = excluded.last_ts',
+    ),
+    setFirst: run('UPDATE streams SET first_seq = ? WHERE name = ?'),
+    lastSeq: pluck('SELECT last_seq FROM streams WHERE name = ?'),
+    allStreams: raw('SELECT name, first_seq, last_seq FROM streams ORDER BY name'),
+    insertEvent: run('INSERT INTO events (stream, seq, ts, key, json) VALUES (?, ?, ?, ?, ?)'),
+    readEvents: raw('SELECT seq, ts, key, json FROM events WHERE stream = ? AND seq >= ? ORDER BY seq LIMIT ?'),
+    firstYoungSeq: pluck('SELECT seq FROM events WHERE stream = ? AND seq >= ? AND ts >= ? ORDER BY seq LIMIT 1'),
+    deleteBefore: run('DELETE FROM events WHERE stream = ? AND seq < ?'),
+    stateGet: pluck('SELECT json FROM state WHERE ns = ? AND key = ?'),
+    stateUpsert: run('INSERT INTO state (ns, key, json) VALUES (?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET json = excluded.json'),
+    stateDelete: run('DELETE FROM state WHERE ns = ? AND key = ?'),
+    nsCounts: raw('SELECT ns, count(*) FROM state GROUP BY ns'),
+    indexNamed: pluck('SELECT name FROM state_indexes WHERE ns = ? AND field = ?'),
+    indexAdd: run('INSERT OR IGNORE INTO state_indexes (ns, field, name) VALUES (?, ?, ?)'),
+    indexesOf: pluck('SELECT field FROM state_indexes WHERE ns = ? ORDER BY field'),
+    allIndexes: raw('SELECT ns, field FROM state_indexes ORDER BY ns, field'),
+    offsetGet: pluck('SELECT seq FROM offsets WHERE consumer = ? AND stream = ?'),
+    offsetPut: run('INSERT INTO offsets (consumer, stream, seq) VALUES (?, ?, ?) ON CONFLICT (consumer, stream) DO UPDATE SET seq = excluded.seq'),
+    offsetsAll: raw('SELECT consumer, stream, seq FROM offsets ORDER BY consumer, stream'),
+    offsetsOf: raw('SELECT consumer, stream, seq FROM offsets WHERE consumer = ? ORDER BY stream'),
+  };
+}

@@ -1,0 +1,103 @@
+/** StateBuffer: a spell's uncommitted state changes over its committed state, read-your-writes, handed to commitBatch. */
+import type { EventValue } from '../core/event.js';
+import type { QueryOptions, RangeOptions, StateChange, StateEntry, StateStore } from '../core/storage.js';
+import { compareKeys, keyInterval } from './internal/keys.js';
+import { compareIndexValues, indexValue, matchesBounds } from './internal/query.js';
+import { checkKey, checkLimit, checkName, checkQuery, encodeValue } from './internal/validate.js';
+
+/**
+ * The state changes of one batch of one namespace, before they commit. Reads see the buffer's
+ * own writes over the store's committed state; `changes()` is what goes into
+ * `commitBatch({ state })`, then `clear()` starts the next batch. After a failed commit, `clear()`
+ * too: the store still holds the state before the batch, which is where a retry starts.
+ *
+ * Values are kept as given, not copied: do not change a value after `put`.
+ *
+ * @example
+ * const buf = new StateBuffer(storage.state, 'enrich');
+ * buf.put('count', ((buf.get('count') as number | undefined) ?? 0) + 1);
+ * storage.commitBatch({ consumer, state: buf.changes(), appends });
+ * buf.clear();
+ */
+export class StateBuffer {
+  /** key → new value, or null for deleted. Insertion order is the order of first change. */
+  private readonly pending = new Map<string, EventValue | null>();
+
+  constructor(
+    private readonly store: StateStore,
+    readonly ns: string,
+  ) {
+    checkName('namespace', ns, 'put');
+  }
+
+  get(key: string): EventValue | undefined {
+    const v = this.pending.get(key);
+    if (v !== undefined) return v === null ? undefined : v;
+    return this.store.get(this.ns, key);
+  }
+
+  /** Sets a key in the buffer. Throws `STORAGE_INVALID` now (not at commit) for a value JSON cannot hold. */
+  put(key: string, value: EventValue): void {
+    checkKey(key, 'put');
+    encodeValue(value, 'put'); // refuse early, where the spell can see which call it was
+    this.pending.set(key, value);
+  }
+
+  delete(key: string): void {
+    checkKey(key, 'delete');
+    this.pending.set(key, null);
+  }
+
+  /** Like `StateStore.range`, over the committed state with this buffer's changes applied. */
+  range(options: RangeOptions = {}): StateEntry[] {
+    const limit = checkLimit(options.limit, 'read');
+    if (this.pending.size === 0) return this.store.range(this.ns, options);
+    // Every pending key can hide one committed entry: ask for that many more.
+    const committed = this.store.range(this.ns, { ...options, limit: limit < 0 ? undefined : limit + this.pending.size });
+    const { lower, upper } = keyInterval(options);
+    const merged = committed.filter((e) => !this.pending.has(e.key));
+    for (const [key, value] of this.pending) {
+      if (value === null) continue;
+      if (lower !== undefined && compareKeys(key, lower) < 0) continue;
+      if (upper !== undefined && compareKeys(key, upper) >= 0) continue;
+      merged.push({ key, value });
+    }
+    const dir = options.reverse === true ? -1 : 1;
+    merged.sort((a, b) => dir * compareKeys(a.key, b.key));
+    return limit < 0 ? merged : merged.slice(0, limit);
+  }
+
+  /** Like `StateStore.query`, over the committed state with this buffer's changes applied. */
+  query(options: QueryOptions): StateEntry[] {
+    const bounds = checkQuery(options);
+    const limit = checkLimit(options.limit, 'read');
+    if (this.pending.size === 0) return this.store.query(this.ns, options);
+    const committed = this.store.query(this.ns, { ...options, limit: limit < 0 ? undefined : limit + this.pending.size });
+    const hits = committed
+      .filter((e) => !this.pending.has(e.key))
+      .map((e) => ({ ...e, v: indexValue(e.value, options.index)! }));
+    for (const [key, value] of this.pending) {
+      if (value === null) continue;
+      const v = indexValue(value, options.index);
+      if (v !== undefined && matchesBounds(v, bounds)) hits.push({ key, value, v });
+    }
+    const dir = options.reverse === true ? -1 : 1;
+    hits.sort((a, b) => dir * (compareIndexValues(a.v, b.v) || compareKeys(a.key, b.key)));
+    return (limit < 0 ? hits : hits.slice(0, limit)).map(({ key, value }) => ({ key, value }));
+  }
+
+  /** The buffered changes, for `commitBatch({ state })`: one per changed key, in the order of first change. */
+  changes(): StateChange[] {
+    return [...this.pending].map(([key, value]) => ({ ns: this.ns, key, value }));
+  }
+
+  /** How many keys have uncommitted changes. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Forgets the buffered changes (after they committed, or after a failed commit). */
+  clear(): void {
+    this.pending.clear();
+  }
+}
