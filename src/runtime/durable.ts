@@ -32,6 +32,8 @@ export interface DurableOptions {
   readonly splitCommit?: boolean;
   /** Called between the two commits of splitCommit (so a test can kill the process there). */
   readonly onSplitWindow?: () => void;
+  /** Called after each commit of an input position (crash tests watch progress with it). */
+  readonly onCommit?: (pipeline: string, stream: string, seq: number) => void;
 }
 
 interface StepRuntime {
@@ -194,6 +196,7 @@ export class DurablePipeline {
       this.storage.commitBatch({ consumer, state, appends });
     }
     this.counters.commits++;
+    if (consumer) this.options.onCommit?.(this.pipeline.name, consumer.stream, consumer.seq);
     for (const a of appends) this.outputs.appended(a.stream, a.items.map((i) => i.event));
     for (const [stream, events] of later) for (const e of events) this.outputs.emit(stream, e);
   }

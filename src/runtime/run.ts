@@ -72,6 +72,24 @@ class StateCommitter {
   }
 }
 
+/**
+ * Hooks for the crash tests, off unless their variables are set. SANCTUM_TEST_PROGRESS=1 prints
+ * `commit <pipeline> <stream> <seq>` on stderr after each durable commit, so a test can kill at a
+ * chosen point of progress. SANCTUM_TEST_SPLIT_COMMIT=1 is the negative control: durable pipelines
+ * commit their input position in a second transaction, 20 ms after their outputs, so that a kill in
+ * between duplicates outputs — proof that the crash test can fail. Never set them for real work.
+ */
+function negativeControl(): DurableRunOptions | undefined {
+  const progress = process.env['SANCTUM_TEST_PROGRESS'] === '1';
+  const split = process.env['SANCTUM_TEST_SPLIT_COMMIT'] === '1';
+  if (!progress && !split) return undefined;
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  return {
+    ...(progress ? { onCommit: (p: string, s: string, seq: number) => process.stderr.write(`commit ${p} ${s} ${seq}\n`) } : {}),
+    ...(split ? { splitCommit: true, onSplitWindow: () => Atomics.wait(pause, 0, 0, 20) } : {}),
+  };
+}
+
 /** Does the runeset need its data file: a durable stream, or a spell that uses `state`? */
 function needsStorage(runeset: Runeset): boolean {
   if (Object.values(runeset.streams).some((s) => s.durable)) return true;
@@ -134,9 +152,10 @@ export async function openRuneset(runeset: Runeset, options: Pick<RunOptions, 'l
     options.storage ??
     (needsStorage(runeset) ? openSqliteStorage({ dir: runeset.sanctum.data_dir.absolute, synchronous: runeset.sanctum.synchronous }) : undefined);
   const spells = await summonSpells(runeset, options.logger, storage);
+  const durableOptions = options.durable ?? negativeControl();
   const graph = buildGraph(runeset, spells, {
     withSources: true,
-    durable: storage ? (g) => new DurableStreams(storage, runeset, g, options.durable) : undefined,
+    durable: storage ? (g) => new DurableStreams(storage, runeset, g, durableOptions) : undefined,
   });
   graph.durable?.retain();
   graph.durable?.openPipelines(spells);

@@ -1,0 +1,127 @@
+/**
+ * Crash tests that really kill processes (recipe R2 of shared/notes/storage.md): `sanctum run` on a
+ * durable pipeline with a stateful spell is SIGKILLed at random moments, restarted each time, then
+ * left to finish. Every input must come out exactly once and the state must be exact. The negative
+ * control commits the input position in a separate transaction and must be caught duplicating.
+ */
+import { describe, it, expect } from 'vitest';
+import { spawn } from 'node:child_process';
+import { isDeepStrictEqual } from 'node:util';
+import { openSqliteStorage } from '../../src/storage/index.js';
+import { BIN } from '../cli/run-cli.js';
+import { tempDir } from '../helpers.js';
+
+const N = 6000;
+const USERS = 13;
+
+const spell = `local s = {}
+function s.cast(e, emit)
+  local t = state.get(e.user) or { total = 0, n = 0 }
+  t.total = t.total + e.amount
+  t.n = t.n + 1
+  state.put(e.user, t)
+  emit({ id = e.id, user = e.user, running = t.total })
+end
+return s
+`;
+
+const runeset = `version: 1
+sanctum: { batch_size: 25, log_level: error }
+streams:
+  in: { durable: true }
+  out: { durable: true }
+spells:
+  sum: { file: sum.lua }
+sources:
+  file: { type: file, path: in.ndjson, to: in }
+pipelines:
+  sum: { from: in, steps: [sum], to: out }
+`;
+
+function setup(): string {
+  const lines: string[] = [];
+  for (let i = 1; i <= N; i++) lines.push(JSON.stringify({ id: i, user: `u${i % USERS}`, amount: (i * 7) % 100 }));
+  return tempDir({ 'sum.lua': spell, 'r.yaml': runeset, 'in.ndjson': lines.join('\n') + '\n' });
+}
+
+/**
+ * Runs `sanctum run`. With `killAfterCommits`, SIGKILLs it a random 0–25 ms after it reports that
+ * many durable commits: anywhere in the cast–commit cycle, after real progress. Resolves with its
+ * exit code or signal.
+ */
+function run(dir: string, env: Record<string, string>, killAfterCommits?: number): Promise<string> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, 'run', 'r.yaml', '--quiet'], {
+      cwd: dir,
+      env: { ...process.env, ...env, SANCTUM_TEST_PROGRESS: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let commits = 0;
+    let timer: NodeJS.Timeout | undefined;
+    child.stderr.on('data', (d: Buffer) => {
+      commits += (d.toString().match(/^commit /gm) ?? []).length;
+      if (killAfterCommits !== undefined && commits >= killAfterCommits && !timer) {
+        timer = setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 25));
+      }
+    });
+    child.on('close', (code, signal) => {
+      if (timer) clearTimeout(timer);
+      resolve(signal ?? String(code));
+    });
+  });
+}
+
+interface Verdict {
+  outputs: number;
+  distinct: number;
+  stateExact: boolean;
+  position: number;
+}
+
+function verdict(dir: string): Verdict {
+  const storage = openSqliteStorage({ dir: `${dir}/.sanctum` });
+  try {
+    const out = storage.log.read('out', 1, N * 3).map((e) => e.event as { id: number });
+    const expected = new Map<string, { total: number; n: number }>();
+    for (let i = 1; i <= N; i++) {
+      const u = `u${i % USERS}`;
+      const t = expected.get(u) ?? { total: 0, n: 0 };
+      t.total += (i * 7) % 100;
+      t.n++;
+      expected.set(u, t);
+    }
+    const stateExact = [...expected].every(([u, t]) => isDeepStrictEqual(storage.state.get('sum', u), t));
+    return { outputs: out.length, distinct: new Set(out.map((e) => e.id)).size, stateExact, position: storage.offsets.get('pipeline:sum', 'in') };
+  } finally {
+    storage.close();
+  }
+}
+
+async function killRepeatedly(dir: string, env: Record<string, string>, kills: number): Promise<string[]> {
+  const ends: string[] = [];
+  for (let k = 0; k < kills; k++) ends.push(await run(dir, env, 1 + Math.floor(Math.random() * 8)));
+  ends.push(await run(dir, env));
+  return ends;
+}
+
+describe('crash recovery (kill -9 under load)', () => {
+  it('exactly-once: every input out once, state exact, after 15+ kills at random moments', async () => {
+    const dir = setup();
+    const ends = await killRepeatedly(dir, {}, 16);
+    expect(ends.filter((e) => e === 'SIGKILL').length).toBeGreaterThanOrEqual(15);
+    expect(ends[ends.length - 1]).toBe('0');
+    const v = verdict(dir);
+    expect(v).toEqual({ outputs: N, distinct: N, stateExact: true, position: N });
+  }, 120_000);
+
+  it('negative control: committing the position separately is caught duplicating outputs', async () => {
+    const dir = setup();
+    await killRepeatedly(dir, { SANCTUM_TEST_SPLIT_COMMIT: '1' }, 16);
+    const v = verdict(dir);
+    // Every input was processed (the last run finished), but kills between the two commits replayed
+    // batches: more outputs than inputs, and state counted twice. The test above would fail.
+    expect(v.distinct).toBe(N);
+    expect(v.outputs).toBeGreaterThan(N);
+    expect(v.stateExact).toBe(false);
+  }, 120_000);
+});
