@@ -13,3 +13,7 @@ export type { Runeset, RunesetDiagnostic, LoadRunesetOptions, RunesetLoadResult 
 export { openRuneset, summonSpells } from './runtime/run.js';
 export type { OpenedRuneset, RunOptions, RunReport } from './runtime/run.js';
 export { StreamGraph, DEAD_LETTERS } from './runtime/graph.js';
+export type { SpellProbes, CastTimer } from './spellcraft/spell.js';
+export type { DurableMetrics } from './core/metrics.js';
+export { createLogger, createRunLog, startObservatory, SanctumMetrics, TapHub, parseListen, renderTop, DEFAULT_LISTEN } from './observe/index.js';
+export type { RunLog, RunLogOptions, Observatory, ObservatoryOptions, SanctumMetricsOptions, LogFormat, LogLevel as ObserveLogLevel } from './observe/index.js';

@@ -1,13 +1,22 @@
 /** `sanctum run <runeset>`: run every pipeline until the sources end, or until SIGINT/SIGTERM. */
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadRuneset, formatDiagnostic } from '../../runes/index.js';
-import { openRuneset, levelFilter } from '../../runtime/run.js';
+import { openRuneset } from '../../runtime/run.js';
 import { SpellError } from '../../spellcraft/errors.js';
+import { createRunLog, DEFAULT_LISTEN, parseListen, startObservatory, type Observatory } from '../../observe/index.js';
 import { EXIT } from '../exit-codes.js';
 
 interface RunFlags {
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  logFormat?: 'auto' | 'json' | 'pretty';
+  metrics?: string | true;
   quiet?: boolean;
+}
+
+function parseMetricsAddress(arg: string): string {
+  const parsed = parseListen(arg);
+  if ('error' in parsed) throw new InvalidArgumentError(parsed.error);
+  return arg;
 }
 
 export function registerRun(program: Command): void {
@@ -16,6 +25,12 @@ export function registerRun(program: Command): void {
     .description('Run a runeset: every pipeline, until its sources end (or forever for live ones).')
     .argument('<runeset>', 'the runeset file (.yaml)')
     .addOption(new Option('--log-level <level>', 'the least severe log line to print (overrides the runeset)').choices(['debug', 'info', 'warn', 'error']))
+    .addOption(new Option('--log-format <format>', 'log lines as JSON, pretty, or auto: pretty on a terminal (overrides the runeset)').choices(['auto', 'json', 'pretty']))
+    .addOption(
+      new Option('--metrics [address]', `serve /metrics (Prometheus) and /tap on host:port, :port or port (host 127.0.0.1); alone: ${DEFAULT_LISTEN} (overrides the runeset)`).argParser(
+        parseMetricsAddress,
+      ),
+    )
     .option('-q, --quiet', 'no summary line at the end')
     .addHelpText(
       'after',
@@ -31,19 +46,36 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (!runeset) return EXIT.INVALID;
   const level = flags.logLevel ?? runeset.sanctum.log_level;
+  const log = createRunLog({ level, format: flags.logFormat ?? runeset.sanctum.log_format ?? 'auto' });
   let opened;
   try {
-    opened = await openRuneset(runeset, { logger: levelFilter(level) });
+    opened = await openRuneset(runeset, { logger: log.spellLine });
   } catch (e) {
+    log.close();
     if (!(e instanceof SpellError)) throw e;
     process.stderr.write(`${e.message}\n`);
     return EXIT.INVALID;
+  }
+  opened.graph.onDeadLetter = log.deadLetter;
+  const metricsRunes = runeset.sanctum.metrics;
+  const listen = flags.metrics === true ? (metricsRunes?.listen ?? DEFAULT_LISTEN) : (flags.metrics ?? metricsRunes?.listen);
+  let observatory: Observatory | undefined;
+  if (listen !== undefined) {
+    try {
+      observatory = await startObservatory(opened, { listen, castSample: metricsRunes?.cast_sample, tap: metricsRunes?.tap, about: { sanctum: 'run', runeset: runeset.file, pid: process.pid } });
+    } catch (e) {
+      log.close();
+      process.stderr.write(`sanctum: ${(e as Error).message}\n`);
+      return EXIT.INVALID;
+    }
+    const url = observatory.url;
+    log.logger.info({ url, metrics: `${url}/metrics`, tap: observatory.taps ? `${url}/tap` : null }, `serving metrics at ${url}/metrics${observatory.taps ? ` and taps at ${url}/tap` : ''}`);
   }
   const stop = new AbortController();
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
-    if (signals > 1) process.exit(130);
+    if (signals > 1) process.exit(EXIT.INTERRUPTED);
     process.stderr.write(`\nsanctum: ${sig}: stopping input, finishing in-flight events… (again to exit at once)\n`);
     stop.abort();
   };
@@ -63,5 +95,7 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await observatory?.close();
+    log.close();
   }
 }

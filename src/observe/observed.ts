@@ -1,0 +1,55 @@
+/**
+ * What observing reads from a run, as interfaces: observe sits beside the runtime, not above it,
+ * so it names the shapes it needs and an `OpenedRuneset` (with its spells and graph) fits them.
+ */
+import type { Observable } from 'rxjs';
+import type { EventValue } from '../core/event.js';
+
+/** A spell's counters, read at scrape time. */
+export interface ObservedSpellStats {
+  readonly casts: number;
+  readonly emitted: number;
+  readonly emittedToPorts: ReadonlyMap<string, number>;
+  readonly failedByCode: ReadonlyMap<string, number>;
+  readonly deadLetteredByCode: ReadonlyMap<string, number>;
+}
+
+/** Times one cast in `every`. */
+export interface ObservedCastTimer {
+  readonly every: number;
+  record(seconds: number): void;
+}
+
+/** A summoned spell, as far as metrics and taps need it. */
+export interface ObservedSpell {
+  readonly name: string;
+  readonly stats: ObservedSpellStats;
+  readonly probes: {
+    emitted?: ((event: EventValue, port: string) => void) | undefined;
+    castTimer?: ObservedCastTimer | undefined;
+  };
+  memoryUsed(): number;
+}
+
+/** The stream graph, as far as metrics and taps need it. */
+export interface ObservedGraph {
+  readonly streamNames: readonly string[];
+  /** Events written to the stream so far. */
+  appended(stream: string): number;
+  /** Dead letters written by every pipeline and source. */
+  readonly deadLetters: number;
+  stream(name: string): Observable<EventValue>;
+}
+
+export interface ObservedSink {
+  readonly name: string;
+  readonly written: number;
+}
+
+/** A run to observe: an `OpenedRuneset` fits. */
+export interface ObservedRun {
+  readonly graph: ObservedGraph;
+  readonly spells: ReadonlyMap<string, ObservedSpell>;
+  /** Filled when the run starts. */
+  readonly sinks?: readonly ObservedSink[];
+}
