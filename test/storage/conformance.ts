@@ -1,0 +1,483 @@
+/** The Storage conformance suite: every adapter's test calls `storageConformance` with its factory. */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EventValue } from '../../src/core/event.js';
+import type { Storage, StorageFaults, StoredEvent } from '../../src/core/storage.js';
+import { StorageError } from '../../src/storage/errors.js';
+
+export interface ConformanceOptions {
+  readonly now?: () => number;
+  readonly faults?: StorageFaults;
+}
+
+/** Opens a fresh, empty store. Called once or more per test; the suite closes what it opened. */
+export type StorageFactory = (options: ConformanceOptions) => Storage | Promise<Storage>;
+
+/** Asserts that `fn` throws (or rejects with) a StorageError with `code`; returns it. */
+export async function expectStorageError(fn: () => unknown, code: StorageError['code']): Promise<StorageError> {
+  let caught: unknown;
+  try {
+    await fn();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, `expected a StorageError ${code}`).toBeInstanceOf(StorageError);
+  expect((caught as StorageError).code).toBe(code);
+  return caught as StorageError;
+}
+
+const ev = (n: number): { event: EventValue } => ({ event: { n } });
+const seqs = (events: readonly StoredEvent[]): number[] => events.map((e) => e.seq);
+
+async function collect(iter: AsyncIterable<StoredEvent>, max = Infinity): Promise<StoredEvent[]> {
+  const out: StoredEvent[] = [];
+  for await (const e of iter) {
+    out.push(e);
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
+export function storageConformance(adapter: string, factory: StorageFactory): void {
+  describe(`Storage conformance: ${adapter}`, () => {
+    const opened: Storage[] = [];
+    const open = async (options: ConformanceOptions = {}): Promise<Storage> => {
+      const s = await factory(options);
+      opened.push(s);
+      return s;
+    };
+    afterEach(() => {
+      for (const s of opened.splice(0)) s.close();
+    });
+
+    describe('event log', () => {
+      it('gives each stream contiguous seqs from 1, in the order of the calls', async () => {
+        const s = await open();
+        expect(await s.log.append('a', [ev(1), ev(2), ev(3)])).toEqual({ first: 1, last: 3 });
+        expect(await s.log.append('b', [ev(9)])).toEqual({ first: 1, last: 1 });
+        expect(await s.log.append('a', [ev(4)])).toEqual({ first: 4, last: 4 });
+        const concurrent = await Promise.all(Array.from({ length: 50 }, (_, i) => s.log.append('a', [ev(100 + i), ev(200 + i)])));
+        concurrent.forEach((r, i) => expect(r).toEqual({ first: 5 + 2 * i, last: 6 + 2 * i }));
+        const all = s.log.read('a', 1, 1000);
+        expect(seqs(all)).toEqual(Array.from({ length: 104 }, (_, i) => i + 1));
+        expect(all[4].event).toEqual({ n: 100 });
+        expect(all[5].event).toEqual({ n: 200 });
+        expect(s.log.lastSeq('a')).toBe(104);
+        expect(s.log.lastSeq('b')).toBe(1);
+        expect(s.log.lastSeq('never')).toBe(0);
+      });
+
+      it('group-commits concurrent appends: many appends, one transaction', async () => {
+        const commits: string[] = [];
+        const s = await open({ faults: { beforeCommit: (c) => commits.push(c.kind) } });
+        await Promise.all(Array.from({ length: 200 }, (_, i) => s.log.append(i % 2 ? 'odd' : 'even', [ev(i)])));
+        expect(commits).toEqual(['append']);
+        expect(s.log.lastSeq('odd')).toBe(100);
+        expect(s.log.lastSeq('even')).toBe(100);
+      });
+
+      it('answers an empty append without storing anything', async () => {
+        const s = await open();
+        expect(await s.log.append('a', [])).toEqual({ first: 1, last: 0 });
+        await s.log.append('a', [ev(1)]);
+        expect(await s.log.append('a', [])).toEqual({ first: 2, last: 1 });
+        expect(s.log.streams().map((x) => x.name)).toEqual(['a']);
+      });
+
+      it('reads from any seq, up to a limit', async () => {
+        const s = await open();
+        await s.log.append('a', Array.from({ length: 20 }, (_, i) => ev(i + 1)));
+        expect(seqs(s.log.read('a', 0, 5))).toEqual([1, 2, 3, 4, 5]);
+        expect(seqs(s.log.read('a', 7, 3))).toEqual([7, 8, 9]);
+        expect(seqs(s.log.read('a', 18, 100))).toEqual([18, 19, 20]);
+        expect(s.log.read('a', 21, 10)).toEqual([]);
+        expect(s.log.read('a', 1, 0)).toEqual([]);
+        expect(s.log.read('nothing', 1, 10)).toEqual([]);
+        expect(s.log.read('a', 13, 1)[0]).toMatchObject({ stream: 'a', seq: 13, key: null, event: { n: 13 } });
+      });
+
+      it('stores events losslessly, with their key and append time, and hands out copies', async () => {
+        const t = 1_700_000_000_000;
+        const s = await open({ now: () => t });
+        const events: EventValue[] = [
+          { deep: { a: [1, 2.5, -0.125, 1e21, 2 ** 53 - 1, -(2 ** 53) + 1], b: null, c: true, d: '' } },
+          'plain string with "quotes", \\ and \n newline',
+          'unicode: é 😀 \u0000 \u2028 \ud800 (a lone surrogate survives inside a value)',
+          42,
+          null,
+          [[], {}, [null]],
+          { '': 'empty key', 'ä': 1, '😀': 2 },
+          Number.MAX_VALUE,
+          5e-324,
+        ];
+        await s.log.append('x', events.map((event, i) => ({ event, key: i % 2 ? `k${i}` : null })));
+        const back = s.log.read('x', 1, 100);
+        expect(back.map((e) => e.event)).toEqual(events);
+        expect(back.map((e) => e.key)).toEqual(events.map((_, i) => (i % 2 ? `k${i}` : null)));
+        expect(back.every((e) => e.ts === t && e.stream === 'x')).toBe(true);
+        (back[0].event as { deep: { a: number[] } }).deep.a.push(99);
+        expect(s.log.read('x', 1, 1)[0].event).toEqual(events[0]);
+      });
+
+      it('never lets ts decrease along a stream, even when the clock goes back', async () => {
+        let t = 5000;
+        const s = await open({ now: () => t });
+        await s.log.append('a', [ev(1)]);
+        t = 1000;
+        await s.log.append('a', [ev(2)]);
+        await s.log.append('b', [ev(3)]);
+        expect(s.log.read('a', 1, 10).map((e) => e.ts)).toEqual([5000, 5000]);
+        expect(s.log.read('b', 1, 10)[0].ts).toBe(1000);
+      });
+
+      it('lists streams with count, first and last seq', async () => {
+        const s = await open();
+        await s.log.append('zeta', [ev(1)]);
+        await s.log.append('alpha', [ev(1), ev(2), ev(3)]);
+        expect(s.log.streams()).toEqual([
+          { name: 'alpha', count: 3, firstSeq: 1, lastSeq: 3 },
+          { name: 'zeta', count: 1, firstSeq: 1, lastSeq: 1 },
+        ]);
+      });
+
+      it('tails a stream from a seq to its end', async () => {
+        const s = await open();
+        await s.log.append('a', Array.from({ length: 600 }, (_, i) => ev(i + 1)));
+        expect(seqs(await collect(s.log.tail('a', 1)))).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
+        expect(seqs(await collect(s.log.tail('a', 598)))).toEqual([598, 599, 600]);
+        expect(await collect(s.log.tail('none', 1))).toEqual([]);
+      });
+
+      it('follows a stream: a tail waiting at the end is woken by an append at once', async () => {
+        const s = await open();
+        await s.log.append('a', [ev(1)]);
+        const controller = new AbortController();
+        const got: StoredEvent[] = [];
+        const started = Date.now();
+        const done = (async () => {
+          for await (const e of s.log.tail('a', 1, { follow: true, signal: controller.signal, pollMs: 60_000 })) {
+            got.push(e);
+            if (got.length === 3) controller.abort();
+          }
+        })();
+        await new Promise((r) => setTimeout(r, 20));
+        expect(seqs(got)).toEqual([1]);
+        await s.log.append('a', [ev(2)]);
+        await s.log.append('b', [ev(99)]);
+        s.commitBatch({ appends: [{ stream: 'a', items: [ev(3)] }] });
+        await done;
+        expect(seqs(got)).toEqual([1, 2, 3]);
+        expect(Date.now() - started).toBeLessThan(5_000); // woken, not polled (pollMs is a minute)
+      });
+
+      it('ends a following tail when its signal aborts or the store closes', async () => {
+        const s = await open();
+        const controller = new AbortController();
+        const aborted = collect(s.log.tail('a', 1, { follow: true, signal: controller.signal, pollMs: 60_000 }));
+        const closing = collect(s.log.tail('a', 1, { follow: true, pollMs: 60_000 }));
+        await new Promise((r) => setTimeout(r, 10));
+        controller.abort();
+        expect(await aborted).toEqual([]);
+        s.close();
+        expect(await closing).toEqual([]);
+      });
+
+      it('stops a tail when the consumer breaks out of the loop', async () => {
+        const s = await open();
+        await s.log.append('a', [ev(1), ev(2), ev(3)]);
+        expect(seqs(await collect(s.log.tail('a', 1, { follow: true }), 2))).toEqual([1, 2]);
+      });
+
+      it('retains by count: deletes the oldest, never reuses seqs', async () => {
+        const s = await open();
+        await s.log.append('a', Array.from({ length: 10 }, (_, i) => ev(i + 1)));
+        expect(s.log.retain('a', { maxCount: 3 })).toBe(7);
+        expect(s.log.retain('a', { maxCount: 3 })).toBe(0);
+        expect(seqs(s.log.read('a', 1, 100))).toEqual([8, 9, 10]);
+        expect(s.log.streams()).toEqual([{ name: 'a', count: 3, firstSeq: 8, lastSeq: 10 }]);
+        expect(s.log.retain('a', { maxCount: 0 })).toBe(3);
+        expect(s.log.streams()).toEqual([{ name: 'a', count: 0, firstSeq: 11, lastSeq: 10 }]);
+        expect(s.log.lastSeq('a')).toBe(10);
+        expect(await s.log.append('a', [ev(11)])).toEqual({ first: 11, last: 11 });
+        expect(seqs(await collect(s.log.tail('a', 1)))).toEqual([11]);
+        expect(s.log.retain('nothing', { maxCount: 1 })).toBe(0);
+      });
+
+      it('retains by age, and by whichever limit deletes more', async () => {
+        let t = 1_000_000;
+        const s = await open({ now: () => t });
+        for (let i = 1; i <= 10; i++) {
+          await s.log.append('a', [ev(i)]);
+          t += 1000; // event i was appended at 1_000_000 + (i-1)*1000
+        }
+        // now = 1_010_000: events older than 3500 ms are those appended before 1_006_500: 1..7
+        expect(s.log.retain('a', { maxAgeMs: 3500 })).toBe(7);
+        expect(seqs(s.log.read('a', 1, 100))).toEqual([8, 9, 10]);
+        expect(s.log.retain('a', { maxAgeMs: 60_000, maxCount: 1 })).toBe(2);
+        t += 1_000_000;
+        expect(s.log.retain('a', { maxAgeMs: 1 })).toBe(1);
+        expect(s.log.streams()[0]).toMatchObject({ count: 0, lastSeq: 10 });
+      });
+
+      it('refuses bad names, seqs and values with STORAGE_INVALID', async () => {
+        const s = await open();
+        await expectStorageError(() => s.log.append('', [ev(1)]), 'STORAGE_INVALID');
+        await expectStorageError(() => s.log.append('a', [{ event: 1n as unknown as EventValue }]), 'STORAGE_INVALID');
+        await expectStorageError(() => s.log.append('a', [{ event: undefined as unknown as EventValue }]), 'STORAGE_INVALID');
+        await expectStorageError(() => s.log.append('\ud800', [ev(1)]), 'STORAGE_INVALID');
+        await expectStorageError(() => s.log.read('a', -1, 10), 'STORAGE_INVALID');
+        await expectStorageError(() => s.log.read('a', 1.5, 10), 'STORAGE_INVALID');
+        await expectStorageError(() => s.log.tail('a', -1), 'STORAGE_INVALID');
+        await expectStorageError(() => s.log.retain('a', { maxCount: -1 }), 'STORAGE_INVALID');
+        expect(s.log.streams()).toEqual([]);
+      });
+
+      it('rejects every append of a group whose commit fails, and stores none of them', async () => {
+        let fail = true;
+        const s = await open({ faults: { beforeCommit: (c) => { if (c.kind === 'append' && fail) throw new Error('injected commit failure'); } } });
+        const results = await Promise.allSettled([s.log.append('a', [ev(1)]), s.log.append('a', [ev(2)]), s.log.append('b', [ev(3)])]);
+        expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
+        const reason = (results[0] as PromiseRejectedResult).reason as StorageError;
+        expect(reason).toBeInstanceOf(StorageError);
+        expect(reason.code).toBe('STORAGE_FAILED');
+        expect(s.log.lastSeq('a')).toBe(0);
+        expect(s.log.read('a', 1, 10)).toEqual([]);
+        fail = false;
+        expect(await s.log.append('a', [ev(4)])).toEqual({ first: 1, last: 1 });
+      });
+    });
+
+    describe('state', () => {
+      it('gets, puts and deletes values; namespaces are apart', async () => {
+        const s = await open();
+        expect(s.state.get('spell', 'k')).toBeUndefined();
+        s.state.put('spell', 'k', { a: [1, 'x'], b: null });
+        s.state.put('other', 'k', 7);
+        expect(s.state.get('spell', 'k')).toEqual({ a: [1, 'x'], b: null });
+        expect(s.state.get('other', 'k')).toBe(7);
+        s.state.put('spell', 'k', null);
+        expect(s.state.get('spell', 'k')).toBeNull(); // null is a value; only commitBatch's null deletes
+        expect(s.state.delete('spell', 'k')).toBe(true);
+        expect(s.state.delete('spell', 'k')).toBe(false);
+        expect(s.state.get('spell', 'k')).toBeUndefined();
+        expect(s.state.get('other', 'k')).toBe(7);
+      });
+
+      it('ranges over keys in byte order (code points), with from/to, prefix, reverse and limit', async () => {
+        const s = await open();
+        const keys = ['b', 'a', 'ab', '', 'A', 'é', '\uffff', '😀', 'a\u0000', 'aa', 'abc', 'b0'];
+        for (const k of keys) s.state.put('ns', k, k);
+        const codePointOrder = [...keys].sort((x, y) => (Buffer.compare(Buffer.from(x), Buffer.from(y))));
+        expect(s.state.range('ns').map((e) => e.key)).toEqual(codePointOrder);
+        expect(s.state.range('ns').map((e) => e.key)).toEqual(['', 'A', 'a', 'a\u0000', 'aa', 'ab', 'abc', 'b', 'b0', 'é', '\uffff', '😀']);
+        expect(s.state.range('ns', { prefix: 'a' }).map((e) => e.key)).toEqual(['a', 'a\u0000', 'aa', 'ab', 'abc']);
+        expect(s.state.range('ns', { prefix: 'ab' }).map((e) => e.key)).toEqual(['ab', 'abc']);
+        expect(s.state.range('ns', { from: 'aa', to: 'b0' }).map((e) => e.key)).toEqual(['aa', 'ab', 'abc', 'b']);
+        expect(s.state.range('ns', { prefix: 'a', from: 'aa', to: 'abc' }).map((e) => e.key)).toEqual(['aa', 'ab']);
+        expect(s.state.range('ns', { prefix: 'a', reverse: true, limit: 2 }).map((e) => e.key)).toEqual(['abc', 'ab']);
+        expect(s.state.range('ns', { from: 'é' }).map((e) => e.key)).toEqual(['é', '\uffff', '😀']);
+        expect(s.state.range('ns', { prefix: '\uffff' }).map((e) => e.key)).toEqual(['\uffff']);
+        expect(s.state.range('ns', { limit: 3 }).map((e) => e.value)).toEqual(['', 'A', 'a']);
+        expect(s.state.range('ns', { from: 'z', to: 'a' })).toEqual([]);
+        expect(s.state.range('ns', { prefix: 'q' })).toEqual([]);
+        expect(s.state.range('empty')).toEqual([]);
+      });
+
+      it('counts keys and lists namespaces', async () => {
+        const s = await open();
+        for (const k of ['u:1', 'u:2', 'v:1']) s.state.put('one', k, 1);
+        s.state.put('two', 'x', 1);
+        s.state.ensureIndex('three', 'f');
+        expect(s.state.count('one')).toBe(3);
+        expect(s.state.count('one', { prefix: 'u:' })).toBe(2);
+        expect(s.state.count('none')).toBe(0);
+        expect(s.state.namespaces()).toEqual([
+          { ns: 'one', count: 3, indexes: [] },
+          { ns: 'three', count: 0, indexes: ['f'] },
+          { ns: 'two', count: 1, indexes: [] },
+        ]);
+      });
+
+      it('refuses bad namespaces, keys, values and fields with STORAGE_INVALID', async () => {
+        const s = await open();
+        await expectStorageError(() => s.state.put('', 'k', 1), 'STORAGE_INVALID');
+        await expectStorageError(() => s.state.put('ns', 1 as unknown as string, 1), 'STORAGE_INVALID');
+        await expectStorageError(() => s.state.put('ns', 'bad\udc00', 1), 'STORAGE_INVALID');
+        await expectStorageError(() => s.state.put('ns', 'k', (() => 1) as unknown as EventValue), 'STORAGE_INVALID');
+        await expectStorageError(() => s.state.ensureIndex('ns', 'a.b'), 'STORAGE_INVALID');
+        await expectStorageError(() => s.state.ensureIndex('ns', "x'); DROP TABLE state; --"), 'STORAGE_INVALID');
+        await expectStorageError(() => s.state.query('ns', { index: 'f', gt: 1, lt: 'z' }), 'STORAGE_INVALID');
+        await expectStorageError(() => s.state.query('ns', { index: 'f', gt: true as unknown as number }), 'STORAGE_INVALID');
+        expect(s.state.namespaces()).toEqual([]);
+      });
+    });
+
+    describe('value queries', () => {
+      const fill = async (s: Storage): Promise<void> => {
+        const rows: [string, EventValue][] = [
+          ['a', { price: 10, name: 'pear' }],
+          ['b', { price: 2, name: 'Apple' }],
+          ['c', { price: 2.5, name: 'apple' }],
+          ['d', { price: -7, name: 'fig' }],
+          ['e', { price: 100, name: 'é-clair' }],
+          ['f', { price: '10', name: 10 }], // a string price, a numeric name
+          ['g', { price: true, name: null }], // booleans and null are not indexed
+          ['h', { price: { v: 1 }, name: ['x'] }], // nor are objects and arrays
+          ['i', { other: 1 }],
+          ['j', 'not an object'],
+          ['k', { price: 2, name: 'apple' }],
+          ['l', { price: 1, name: '😀' }],
+        ];
+        s.commitBatch({ state: rows.map(([key, value]) => ({ ns: 'shop', key, value })) });
+        s.state.put('elsewhere', 'z', { price: 3 });
+      };
+      const keysOf = (entries: { key: string }[]): string[] => entries.map((e) => e.key);
+
+      for (const indexed of [false, true]) {
+        it(`orders and filters numbers numerically and strings by code point (${indexed ? 'with' : 'without'} an index)`, async () => {
+          const s = await open();
+          if (indexed) {
+            s.state.ensureIndex('shop', 'price');
+            s.state.ensureIndex('shop', 'name');
+          }
+          await fill(s);
+          expect(keysOf(s.state.query('shop', { index: 'price' }))).toEqual(['d', 'l', 'b', 'k', 'c', 'a', 'e', 'f']);
+          expect(keysOf(s.state.query('shop', { index: 'price', gt: 2 }))).toEqual(['c', 'a', 'e']);
+          expect(keysOf(s.state.query('shop', { index: 'price', gte: 2, lt: 10 }))).toEqual(['b', 'k', 'c']);
+          expect(keysOf(s.state.query('shop', { index: 'price', lte: 2 }))).toEqual(['d', 'l', 'b', 'k']);
+          expect(keysOf(s.state.query('shop', { index: 'price', eq: 2 }))).toEqual(['b', 'k']);
+          expect(keysOf(s.state.query('shop', { index: 'price', eq: 10 }))).toEqual(['a']);
+          expect(keysOf(s.state.query('shop', { index: 'price', eq: '10' }))).toEqual(['f']);
+          expect(keysOf(s.state.query('shop', { index: 'price', eq: 1 }))).toEqual(['l']); // not g (true)
+          expect(keysOf(s.state.query('shop', { index: 'price', gt: 0, limit: 2 }))).toEqual(['l', 'b']);
+          expect(keysOf(s.state.query('shop', { index: 'price', lt: 50, reverse: true, limit: 3 }))).toEqual(['a', 'c', 'k']);
+          expect(keysOf(s.state.query('shop', { index: 'name', gte: 'a' }))).toEqual(['c', 'k', 'd', 'a', 'e', 'l']);
+          expect(keysOf(s.state.query('shop', { index: 'name', lt: 'b' }))).toEqual(['b', 'c', 'k']);
+          expect(keysOf(s.state.query('shop', { index: 'name', eq: 'apple' }))).toEqual(['c', 'k']);
+          expect(keysOf(s.state.query('shop', { index: 'name', gt: 'apple', lt: 'pear' }))).toEqual(['d']);
+          expect(keysOf(s.state.query('shop', { index: 'name', gt: 5 }))).toEqual(['f']);
+          expect(keysOf(s.state.query('shop', { index: 'name' }))).toEqual(['f', 'b', 'c', 'k', 'd', 'a', 'e', 'l']);
+          expect(keysOf(s.state.query('shop', { index: 'name', reverse: true, limit: 2 }))).toEqual(['l', 'e']);
+          expect(s.state.query('shop', { index: 'price', gt: 99 })).toEqual([{ key: 'e', value: { price: 100, name: 'é-clair' } }]);
+          expect(s.state.query('shop', { index: 'missing' })).toEqual([]);
+          expect(s.state.query('nobody', { index: 'price' })).toEqual([]);
+        });
+      }
+
+      it('keeps an index up to date through puts, deletes and batches; ensureIndex is idempotent', async () => {
+        const s = await open();
+        s.state.put('ns', 'x', { v: 5 });
+        s.state.ensureIndex('ns', 'v'); // indexes what is already there
+        s.state.ensureIndex('ns', 'v');
+        expect(s.state.indexes('ns')).toEqual(['v']);
+        expect(s.state.indexes('other')).toEqual([]);
+        s.state.put('ns', 'y', { v: 1 });
+        s.commitBatch({ state: [{ ns: 'ns', key: 'x', value: { v: 0 } }, { ns: 'ns', key: 'z', value: { v: 3 } }] });
+        expect(keysOf(s.state.query('ns', { index: 'v' }))).toEqual(['x', 'y', 'z']);
+        s.state.delete('ns', 'y');
+        s.commitBatch({ state: [{ ns: 'ns', key: 'z', value: null }] });
+        expect(keysOf(s.state.query('ns', { index: 'v', gte: 0 }))).toEqual(['x']);
+      });
+    });
+
+    describe('commitBatch and offsets', () => {
+      it('commits the consumer position, state changes and appends together', async () => {
+        const s = await open();
+        expect(s.offsets.get('spell', 'in')).toBe(0);
+        await s.log.append('out', [ev(0)]);
+        const r = s.commitBatch({
+          consumer: { name: 'spell', stream: 'in', seq: 5 },
+          state: [
+            { ns: 'spell', key: 'count', value: 5 },
+            { ns: 'spell', key: 'gone', value: 1 },
+            { ns: 'spell', key: 'gone', value: null },
+            { ns: 'spell', key: 'twice', value: 1 },
+            { ns: 'spell', key: 'twice', value: 2 },
+          ],
+          appends: [
+            { stream: 'out', items: [ev(1), { event: { n: 2 }, key: 'p' }] },
+            { stream: 'dead', items: [ev(3)] },
+            { stream: 'out', items: [ev(4)] },
+          ],
+        });
+        expect(r).toEqual({ appended: [{ stream: 'out', first: 2, last: 3 }, { stream: 'dead', first: 1, last: 1 }, { stream: 'out', first: 4, last: 4 }] });
+        expect(s.offsets.get('spell', 'in')).toBe(5);
+        expect(s.offsets.get('spell', 'other')).toBe(0);
+        expect(s.state.get('spell', 'count')).toBe(5);
+        expect(s.state.get('spell', 'gone')).toBeUndefined();
+        expect(s.state.get('spell', 'twice')).toBe(2);
+        expect(s.log.read('out', 1, 10).map((e) => [e.seq, e.event, e.key])).toEqual([[1, { n: 0 }, null], [2, { n: 1 }, null], [3, { n: 2 }, 'p'], [4, { n: 4 }, null]]);
+        s.commitBatch({ consumer: { name: 'spell', stream: 'in', seq: 9 } });
+        s.commitBatch({ consumer: { name: 'other', stream: 'in', seq: 1 } });
+        expect(s.offsets.list()).toEqual([
+          { consumer: 'other', stream: 'in', seq: 1 },
+          { consumer: 'spell', stream: 'in', seq: 9 },
+        ]);
+        expect(s.offsets.list('spell')).toEqual([{ consumer: 'spell', stream: 'in', seq: 9 }]);
+        expect(s.commitBatch({})).toEqual({ appended: [] });
+        expect(s.commitBatch({ appends: [{ stream: 'empty', items: [] }] })).toEqual({ appended: [{ stream: 'empty', first: 1, last: 0 }] });
+        expect(s.log.streams().map((x) => x.name)).toEqual(['dead', 'out']); // an empty append creates no stream
+      });
+
+      it('leaves nothing of a batch whose commit fails mid-way, and keeps seqs contiguous after it', async () => {
+        let failNext = false;
+        const s = await open({ faults: { beforeCommit: (c) => { if (failNext && c.kind === 'batch') { failNext = false; throw new Error('injected commit failure'); } } } });
+        s.commitBatch({ consumer: { name: 'c', stream: 'in', seq: 1 }, state: [{ ns: 'c', key: 'k', value: 1 }], appends: [{ stream: 'out', items: [ev(1)] }] });
+        failNext = true;
+        const err = await expectStorageError(
+          () => s.commitBatch({ consumer: { name: 'c', stream: 'in', seq: 2 }, state: [{ ns: 'c', key: 'k', value: 2 }, { ns: 'c', key: 'new', value: 1 }], appends: [{ stream: 'out', items: [ev(2), ev(3)] }, { stream: 'fresh', items: [ev(1)] }] }),
+          'STORAGE_FAILED',
+        );
+        expect(err.message).toMatch(/could not commit the batch/);
+        expect(s.offsets.get('c', 'in')).toBe(1);
+        expect(s.state.get('c', 'k')).toBe(1);
+        expect(s.state.get('c', 'new')).toBeUndefined();
+        expect(s.log.lastSeq('out')).toBe(1);
+        expect(s.log.lastSeq('fresh')).toBe(0);
+        expect(s.log.streams().map((x) => x.name)).toEqual(['out']);
+        expect(s.commitBatch({ appends: [{ stream: 'out', items: [ev(2)] }] }).appended).toEqual([{ stream: 'out', first: 2, last: 2 }]);
+      });
+
+      it('refuses a batch with a bad value anywhere, before anything is written', async () => {
+        const s = await open();
+        await expectStorageError(
+          () => s.commitBatch({ consumer: { name: 'c', stream: 'in', seq: 3 }, state: [{ ns: 'c', key: 'ok', value: 1 }, { ns: 'c', key: 'bad', value: 2n as unknown as EventValue }], appends: [{ stream: 'out', items: [ev(1)] }] }),
+          'STORAGE_INVALID',
+        );
+        await expectStorageError(() => s.commitBatch({ appends: [{ stream: 'out', items: [ev(1)] }], consumer: { name: 'c', stream: 'in', seq: -1 } }), 'STORAGE_INVALID');
+        expect(s.offsets.get('c', 'in')).toBe(0);
+        expect(s.state.get('c', 'ok')).toBeUndefined();
+        expect(s.log.lastSeq('out')).toBe(0);
+      });
+
+      it('fences a consumer: with `expected`, a batch commits only from that position', async () => {
+        const s = await open();
+        s.commitBatch({ consumer: { name: 'c', stream: 'in', seq: 10, expected: 0 } });
+        const err = await expectStorageError(
+          () => s.commitBatch({ consumer: { name: 'c', stream: 'in', seq: 20, expected: 0 }, appends: [{ stream: 'out', items: [ev(1)] }], state: [{ ns: 'c', key: 'k', value: 1 }] }),
+          'STORAGE_CONFLICT',
+        );
+        expect(err.message).toMatch(/is 10, not the expected 0/);
+        expect(s.offsets.get('c', 'in')).toBe(10);
+        expect(s.log.lastSeq('out')).toBe(0);
+        expect(s.state.get('c', 'k')).toBeUndefined();
+        s.commitBatch({ consumer: { name: 'c', stream: 'in', seq: 20, expected: 10 } });
+        expect(s.offsets.get('c', 'in')).toBe(20);
+      });
+    });
+
+    describe('closing', () => {
+      it('commits queued appends on close, then refuses every call with STORAGE_CLOSED', async () => {
+        const s = await open();
+        const pending = s.log.append('a', [ev(1)]);
+        s.close();
+        expect(await pending).toEqual({ first: 1, last: 1 });
+        s.close(); // idempotent
+        await expectStorageError(() => s.log.append('a', [ev(2)]), 'STORAGE_CLOSED');
+        await expectStorageError(() => s.log.read('a', 1, 1), 'STORAGE_CLOSED');
+        await expectStorageError(() => s.state.get('ns', 'k'), 'STORAGE_CLOSED');
+        await expectStorageError(() => s.commitBatch({}), 'STORAGE_CLOSED');
+        await expectStorageError(() => s.offsets.get('c', 's'), 'STORAGE_CLOSED');
+      });
+    });
+  });
+}

@@ -1,0 +1,213 @@
+/** The SQLite adapter through the shared conformance suite, plus what only a file has: reopening, plans, pragmas, foreign files. */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { openSqliteStorage, type SqliteStorage } from '../../src/storage/sqlite.js';
+import { storageConformance, expectStorageError } from './conformance.js';
+import { tempDirs } from './helpers.js';
+
+const tmp = tempDirs();
+
+storageConformance('sqlite', (options) => openSqliteStorage({ dir: tmp(), ...options }));
+
+describe('SQLite storage', () => {
+  const withStore = <T>(dir: string, fn: (s: SqliteStorage) => T, options: Partial<Parameters<typeof openSqliteStorage>[0]> = {}): T => {
+    const s = openSqliteStorage({ dir, ...options });
+    try {
+      return fn(s);
+    } finally {
+      s.close();
+    }
+  };
+
+  it('creates the data directory and keeps everything across a reopen', async () => {
+    const dir = path.join(tmp(), 'nested', 'data');
+    const s = openSqliteStorage({ dir });
+    expect(s.path).toBe(path.join(dir, 'sanctum.db'));
+    await s.log.append('a', [{ event: { n: 1 }, key: 'k' }]);
+    s.commitBatch({ consumer: { name: 'c', stream: 'a', seq: 1 }, state: [{ ns: 'c', key: 'x', value: { v: 1 } }] });
+    s.state.ensureIndex('c', 'v');
+    s.log.retain('a', { maxCount: 0 });
+    s.close();
+    withStore(dir, (again) => {
+      expect(again.log.streams()).toEqual([{ name: 'a', count: 0, firstSeq: 2, lastSeq: 1 }]);
+      expect(again.offsets.get('c', 'a')).toBe(1);
+      expect(again.state.get('c', 'x')).toEqual({ v: 1 });
+      expect(again.state.indexes('c')).toEqual(['v']);
+    });
+  });
+
+  it('sets `synchronous` on every connection it opens, FULL by default', () => {
+    const dir = tmp();
+    const first = openSqliteStorage({ dir });
+    const second = openSqliteStorage({ dir });
+    const normal = openSqliteStorage({ dir, synchronous: 'NORMAL' });
+    try {
+      expect(first.db.pragma('synchronous', { simple: true })).toBe(2);
+      expect(second.db.pragma('synchronous', { simple: true })).toBe(2); // not inherited: set explicitly
+      expect(normal.db.pragma('synchronous', { simple: true })).toBe(1);
+      expect(normal.synchronous).toBe('NORMAL');
+      expect(first.db.pragma('journal_mode', { simple: true })).toBe('wal');
+      // A plain connection to the same WAL file falls back to NORMAL: the reason to set it ourselves.
+      const plain = new Database(first.path);
+      expect(plain.pragma('synchronous', { simple: true })).not.toBe(2);
+      plain.close();
+    } finally {
+      first.close();
+      second.close();
+      normal.close();
+    }
+  });
+
+  it('answers value queries from the index, not by scanning (EXPLAIN QUERY PLAN)', () => {
+    withStore(tmp(), (s) => {
+      for (let i = 0; i < 50; i++) s.state.put('shop', `k${i}`, { price: i, name: `n${i}` });
+      s.state.put('other', 'k', { price: 1 });
+      const before = s.explainQuery('shop', { index: 'price', gt: 10, lt: 20 }).join(' | ');
+      expect(before).not.toMatch(/USING (COVERING )?INDEX state_ix_/);
+      expect(before).toMatch(/TEMP B-TREE/);
+      s.state.ensureIndex('shop', 'price');
+      for (const q of [
+        { index: 'price', gt: 10, lt: 20 },
+        { index: 'price', eq: 3 },
+        { index: 'price', gte: 'a' },
+        { index: 'price', lt: 5, reverse: true, limit: 2 },
+        { index: 'price' },
+      ]) {
+        const plan = s.explainQuery('shop', q);
+        expect(plan.join(' | '), JSON.stringify(q)).toMatch(/^SEARCH state USING INDEX state_ix_[0-9a-f]+ \(ns=\? AND <expr>/);
+        expect(plan.join(' | ')).not.toMatch(/TEMP B-TREE|SCAN/);
+      }
+      // The partial index of one namespace is not used for another.
+      expect(s.explainQuery('other', { index: 'price', gt: 0 }).join(' | ')).not.toMatch(/state_ix_/);
+    });
+  });
+
+  it('wakes a tail on another store of the same file in this process', async () => {
+    const dir = tmp();
+    const writer = openSqliteStorage({ dir });
+    const reader = openSqliteStorage({ dir });
+    try {
+      const controller = new AbortController();
+      const seen: number[] = [];
+      const done = (async () => {
+        for await (const e of reader.log.tail('a', 1, { follow: true, signal: controller.signal, pollMs: 60_000 })) {
+          seen.push(e.seq);
+          controller.abort();
+        }
+      })();
+      await new Promise((r) => setTimeout(r, 20));
+      await writer.log.append('a', [{ event: 1 }]);
+      await done;
+      expect(seen).toEqual([1]);
+    } finally {
+      writer.close();
+      reader.close();
+    }
+  });
+
+  it('sees appends from another connection by polling', async () => {
+    const dir = tmp();
+    const reader = openSqliteStorage({ dir });
+    try {
+      const controller = new AbortController();
+      const seen: number[] = [];
+      const done = (async () => {
+        for await (const e of reader.log.tail('a', 1, { follow: true, signal: controller.signal, pollMs: 20 })) {
+          seen.push(e.seq);
+          if (seen.length === 2) controller.abort();
+        }
+      })();
+      // A raw connection stands in for another process: no in-process wake-up reaches the reader.
+      const other = new Database(reader.path);
+      other.prepare("INSERT INTO events VALUES ('a', 1, 0, NULL, '1'), ('a', 2, 0, NULL, '2')").run();
+      other.prepare("INSERT INTO streams VALUES ('a', 1, 2, 0)").run();
+      other.close();
+      await done;
+      expect(seen).toEqual([1, 2]);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('keeps seqs contiguous when several processes append to one stream at once', async () => {
+    const dir = tmp();
+    openSqliteStorage({ dir }).close(); // both writers find the file made
+    const writer = fileURLToPath(new URL('./fixtures/writer.ts', import.meta.url));
+    const root = fileURLToPath(new URL('../..', import.meta.url));
+    const runWriter = (name: string) => promisify(execFile)(process.execPath, ['--import', 'tsx', writer, dir, name, '2000'], { cwd: root });
+    await Promise.all([runWriter('a'), runWriter('b')]);
+    withStore(dir, (s) => {
+      const events = s.log.read('shared', 1, 10_000);
+      expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 4000 }, (_, i) => i + 1));
+      for (const w of ['a', 'b']) {
+        const mine = events.map((e) => e.event as { w: string; i: number }).filter((e) => e.w === w).map((e) => e.i);
+        expect(mine).toEqual(Array.from({ length: 2000 }, (_, i) => i)); // each writer's order kept
+      }
+    });
+  }, 30_000);
+
+  describe('refuses what is not its data file, loudly and naming the file', () => {
+    const fileIn = (dir: string): string => path.join(dir, 'sanctum.db');
+
+    it('a file that is not a database', async () => {
+      const dir = tmp();
+      fs.writeFileSync(fileIn(dir), 'these are my notes, not a database\n'.repeat(200));
+      const err = await expectStorageError(() => openSqliteStorage({ dir }), 'STORAGE_FOREIGN');
+      expect(err.message).toBe(`${fileIn(dir)} is not a Sanctum data file (file is not a database)`);
+      expect(err.file).toBe(fileIn(dir));
+      expect(err.driverCode).toBe('SQLITE_NOTADB');
+      expect(fs.readFileSync(fileIn(dir), 'utf8')).toMatch(/^these are my notes/); // untouched
+    });
+
+    it("another program's SQLite database", async () => {
+      const dir = tmp();
+      const db = new Database(fileIn(dir));
+      db.exec('CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)');
+      db.close();
+      const err = await expectStorageError(() => openSqliteStorage({ dir }), 'STORAGE_FOREIGN');
+      expect(err.message).toBe(`${fileIn(dir)} is a SQLite database but not a Sanctum data file (it has no meta table)`);
+      const again = new Database(fileIn(dir));
+      expect(again.pragma('journal_mode', { simple: true })).toBe('delete'); // we did not switch it to WAL
+      again.close();
+    });
+
+    it('a file written by a newer Sanctum', async () => {
+      const dir = tmp();
+      withStore(dir, () => undefined);
+      const db = new Database(fileIn(dir));
+      db.prepare("UPDATE meta SET value = '7' WHERE key = 'version'").run();
+      db.close();
+      const err = await expectStorageError(() => openSqliteStorage({ dir }), 'STORAGE_FOREIGN');
+      expect(err.message).toMatch(/was written by a newer Sanctum \(format version 7; this one reads up to 1\)/);
+    });
+
+    it('an empty file where a store was (never a silent new store)', async () => {
+      const dir = tmp();
+      fs.writeFileSync(fileIn(dir), '');
+      const err = await expectStorageError(() => openSqliteStorage({ dir }), 'STORAGE_CORRUPT');
+      expect(err.message).toMatch(new RegExp(`^${fileIn(dir).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is an empty SQLite database`));
+    });
+
+    it('a missing file when asked not to create one', async () => {
+      const dir = tmp();
+      const err = await expectStorageError(() => openSqliteStorage({ dir, create: false }), 'STORAGE_FAILED');
+      expect(err.message).toBe(`${fileIn(dir)} does not exist`);
+      expect(fs.existsSync(fileIn(dir))).toBe(false);
+    });
+  });
+
+  it('keeps the key order of SQLite and of the memory adapter the same for every kind of character', () => {
+    withStore(tmp(), (s) => {
+      const keys = ['\u007f', '\u0080', '\u07ff', '\u0800', '\ud7ff', '\ue000', '\uffff', '\u{10000}', '\u{10ffff}', 'a\u0000b', 'a'];
+      for (const k of keys) s.state.put('ns', k, k);
+      const bytes = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+      expect(s.state.range('ns').map((e) => e.key)).toEqual(bytes);
+      expect(s.state.get('ns', 'a\u0000b')).toBe('a\u0000b');
+    });
+  });
+});
