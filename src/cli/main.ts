@@ -5,6 +5,10 @@ import { registerCast } from './commands/cast.js';
 import { registerTest } from './commands/test.js';
 import { registerRun } from './commands/run.js';
 import { registerCheck } from './commands/check.js';
+import { registerTop } from './commands/top.js';
+import { registerTap } from './commands/tap.js';
+import { registerStorage } from './commands/storage.js';
+import { registerReplay } from './commands/replay.js';
 import { EXIT } from './exit-codes.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -20,6 +24,10 @@ export function buildProgram(): Command {
   registerCheck(program);
   registerCast(program);
   registerTest(program);
+  registerTop(program);
+  registerTap(program);
+  registerStorage(program);
+  registerReplay(program);
   return program;
 }
 

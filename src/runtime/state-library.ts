@@ -4,15 +4,12 @@
  * with durable streams), or in groups for in-memory pipelines.
  */
 import type { EventValue } from '../core/event.js';
-import type { IndexValue, StateStore } from '../core/storage.js';
+import type { IndexValue, StateChange, StateStore } from '../core/storage.js';
+import { StateBuffer } from '../storage/index.js';
 import type { SpellLibraries } from '../spellcraft/caster.js';
 
 /** One pending change: a value, or null for a delete. */
-export interface StateWrite {
-  readonly ns: string;
-  readonly key: string;
-  readonly value: EventValue | null;
-}
+export type StateWrite = StateChange;
 
 interface RangeOptions {
   from?: string;
@@ -35,7 +32,7 @@ interface QueryOptions {
 
 /** A spell's view of its state: the committed store plus its own uncommitted writes. */
 export class StateSession {
-  private readonly pending = new Map<string, EventValue | null>();
+  private readonly buffer: StateBuffer;
 
   constructor(
     readonly store: StateStore,
@@ -44,73 +41,51 @@ export class StateSession {
     /** Called after each write (an in-memory pipeline schedules a group commit). */
     private readonly onWrite?: (session: StateSession) => void,
   ) {
+    this.buffer = new StateBuffer(store, ns);
     for (const field of indexes) store.ensureIndex(ns, field);
   }
 
   get size(): number {
-    return this.pending.size;
+    return this.buffer.size;
   }
 
   get(key: string): EventValue | undefined {
-    if (this.pending.has(key)) return this.pending.get(key) ?? undefined;
-    return this.store.get(this.ns, key);
+    return this.buffer.get(key);
   }
 
   put(key: string, value: EventValue): void {
-    this.pending.set(key, value);
+    this.buffer.put(key, value);
     this.onWrite?.(this);
   }
 
   delete(key: string): void {
-    this.pending.set(key, null);
+    this.buffer.delete(key);
     this.onWrite?.(this);
   }
 
-  /** Keys in byte order between `from` (inclusive) and `to` (exclusive), or with a prefix. */
+  /** Keys in order between `from` (inclusive) and `to` (exclusive), or with a prefix. */
   range(o: RangeOptions): { key: string; value: EventValue }[] {
-    const limit = o.limit ?? Infinity;
-    // Ask the store for enough rows to make up for pending deletes, then merge the pending writes.
-    const extra = [...this.pending.values()].filter((v) => v === null).length;
-    const stored = this.store.range(this.ns, { ...o, limit: Number.isFinite(limit) ? limit + extra : undefined });
-    const merged = new Map(stored.map((r) => [r.key, r.value] as const));
-    for (const [k, v] of this.pending) {
-      if (!inRange(k, o)) continue;
-      if (v === null) merged.delete(k);
-      else merged.set(k, v);
-    }
-    const rows = [...merged].map(([key, value]) => ({ key, value }));
-    rows.sort((a, b) => compareBytes(a.key, b.key) * (o.reverse ? -1 : 1));
-    return rows.slice(0, limit);
+    return this.buffer.range(o);
   }
 
   /** Rows whose value field `index` satisfies the bounds, ordered by that field (then key). */
   query(q: QueryOptions): { key: string; value: EventValue }[] {
     if (!this.indexes.includes(q.index)) {
-      throw new Error(`state.query: '${q.index}' is not an indexed field of this spell; declare it in the runeset (spells.<name>.state.indexes) or in summon options`);
+      throw new Error(`state.query: '${q.index}' is not an indexed field of this spell; declare it in the runeset (spells.<name>.state.indexes: [${q.index}])`);
     }
-    const limit = q.limit ?? Infinity;
-    const extra = this.pending.size;
-    const stored = this.store.query(this.ns, { ...q, limit: Number.isFinite(limit) ? limit + extra : undefined });
-    const merged = new Map(stored.map((r) => [r.key, r.value] as const));
-    for (const [k, v] of this.pending) {
-      if (v === null || !matches(field(v, q.index), q)) merged.delete(k);
-      else merged.set(k, v);
-    }
-    const rows = [...merged].map(([key, value]) => ({ key, value }));
-    rows.sort((a, b) => (compareValues(field(a.value, q.index), field(b.value, q.index)) || compareBytes(a.key, b.key)) * (q.reverse ? -1 : 1));
-    return rows.slice(0, limit);
+    return this.buffer.query(q);
   }
 
   /** The pending writes, in the order of their keys' first write; clears them. */
   take(): StateWrite[] {
-    const out = [...this.pending].map(([key, value]) => ({ ns: this.ns, key, value }));
-    this.pending.clear();
+    const out = this.buffer.changes();
+    this.buffer.clear();
     return out;
   }
 
   /** Drops the pending writes (the batch that made them failed to commit). */
   discard(): void {
-    this.pending.clear();
+    this.buffer.clear();
   }
 
   /** The Lua library: `state.get`, `put`, `delete`, `range`, `prefix`, `query`. */
@@ -161,45 +136,4 @@ export class StateSession {
       },
     };
   }
-}
-
-function inRange(k: string, o: RangeOptions): boolean {
-  if (o.prefix !== undefined) return k.startsWith(o.prefix);
-  if (o.from !== undefined && compareBytes(k, o.from) < 0) return false;
-  if (o.to !== undefined && compareBytes(k, o.to) >= 0) return false;
-  return true;
-}
-
-function field(v: EventValue, name: string): EventValue | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, EventValue>)[name] : undefined;
-}
-
-function matches(v: EventValue | undefined, q: QueryOptions): boolean {
-  if (v === undefined || v === null || (typeof v !== 'number' && typeof v !== 'string')) return false;
-  const cmp = (b: EventValue | undefined) => (b === undefined ? 0 : compareValues(v, b));
-  if (q.eq !== undefined && cmp(q.eq) !== 0) return false;
-  if (q.gt !== undefined && !(cmp(q.gt) > 0 && sameKind(v, q.gt))) return false;
-  if (q.gte !== undefined && !(cmp(q.gte) >= 0 && sameKind(v, q.gte))) return false;
-  if (q.lt !== undefined && !(cmp(q.lt) < 0 && sameKind(v, q.lt))) return false;
-  if (q.lte !== undefined && !(cmp(q.lte) <= 0 && sameKind(v, q.lte))) return false;
-  return true;
-}
-
-function sameKind(a: EventValue, b: EventValue): boolean {
-  return typeof a === typeof b;
-}
-
-/** Numbers before strings; numbers numerically, strings by bytes. */
-export function compareValues(a: EventValue | undefined, b: EventValue | undefined): number {
-  const ta = typeof a === 'number' ? 0 : 1;
-  const tb = typeof b === 'number' ? 0 : 1;
-  if (ta !== tb) return ta - tb;
-  if (typeof a === 'number' && typeof b === 'number') return a - b;
-  return compareBytes(String(a), String(b));
-}
-
-/** Byte order of the UTF-8 encodings (what SQLite's BINARY collation does). */
-export function compareBytes(a: string, b: string): number {
-  if (a === b) return 0;
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
