@@ -9,6 +9,9 @@ import { DEFAULT_PORT } from '../core/event.js';
 import type { DeadLetter } from '../spellcraft/errors.js';
 import { summon, type ErrorPolicy, type Spell, type SummonOptions } from '../spellcraft/spell.js';
 import type { SpellLogEntry } from '../spellcraft/caster.js';
+import path from 'node:path';
+import { openMemoryStorage } from '../storage/index.js';
+import { StateSession } from '../runtime/state-library.js';
 
 /** What a dead letter must look like; only the fields given are checked (`message`: a substring). */
 export interface DeadLetterMatch {
@@ -40,6 +43,10 @@ export interface SpellMarbleCase {
   /** Expected marbles of dead letters; omitted means: none may occur. */
   readonly deadLetters?: string;
   readonly deadLetterValues?: Readonly<Record<string, DeadLetterMatch>>;
+  /** The spell's durable state before the case runs (key → value). */
+  readonly state?: Readonly<Record<string, EventValue>>;
+  /** The state the case must leave, for the keys given (null: the key must be absent). */
+  readonly expectState?: Readonly<Record<string, EventValue>>;
 }
 
 /** A suite: one spell, shared runes, many cases. */
@@ -48,6 +55,8 @@ export interface SpellMarbleSuite {
   readonly spell: string;
   readonly baseDir?: string;
   readonly runes?: Readonly<Record<string, EventValue>>;
+  /** Value fields the spell's `state.query` may use (as `spells.<name>.state.indexes` in a runeset). */
+  readonly stateIndexes?: readonly string[];
   readonly cases: readonly SpellMarbleCase[];
 }
 
@@ -66,11 +75,27 @@ export class PartialMatch {
 }
 
 /** Runs one case against a spell file. Never throws for a behaviour mismatch: it reports it. */
-export async function runSpellCase(spellFile: string, suiteRunes: Readonly<Record<string, EventValue>> | undefined, c: SpellMarbleCase, options: SummonOptions = {}): Promise<SpellCaseResult> {
+export async function runSpellCase(
+  spellFile: string,
+  suiteRunes: Readonly<Record<string, EventValue>> | undefined,
+  c: SpellMarbleCase,
+  options: SummonOptions = {},
+  stateIndexes: readonly string[] = [],
+): Promise<SpellCaseResult> {
   let spell: Spell;
+  // Each case gets a fresh in-memory store for the `state` library, seeded with the case's state.
+  const storage = openMemoryStorage();
+  const ns = options.name ?? path.basename(spellFile).replace(/\.lua$/, '');
+  for (const [k, v] of Object.entries(c.state ?? {})) storage.state.put(ns, k, v);
+  const sessions: StateSession[] = [];
   try {
     spell = await summon(spellFile, {
       logger: NO_LOGS,
+      libraries: () => {
+        const session = new StateSession(storage.state, ns, stateIndexes);
+        sessions.push(session);
+        return session.library();
+      },
       ...options,
       runes: { ...suiteRunes, ...c.runes },
       onError: c.onError ?? 'dead-letter',
@@ -80,7 +105,16 @@ export async function runSpellCase(spellFile: string, suiteRunes: Readonly<Recor
   } catch (e) {
     return { name: c.name, passed: false, failures: [`the spell did not summon: ${(e as Error).message}`] };
   }
-  return runCaseOn(spell, c);
+  const result = runCaseOn(spell, c);
+  if (c.expectState === undefined) return result;
+  // The last session is the case's caster (the first belongs to summon's compile check).
+  const session = sessions[sessions.length - 1]!;
+  const failures = [...result.failures];
+  for (const [k, want] of Object.entries(c.expectState)) {
+    const got = session.get(k);
+    if (!deepEqual(got ?? null, want)) failures.push(`state '${k}':\n  expected: ${JSON.stringify(want)}\n  actual:   ${JSON.stringify(got ?? null)}`);
+  }
+  return { name: c.name, passed: failures.length === 0, failures };
 }
 
 /** Runs one case against a summoned spell (its runes are the spell's own). */

@@ -58,10 +58,13 @@ export function loadSpellTestFile(file: string): SpellMarbleSuite {
       ports: c['ports'] as Record<string, string> | undefined,
       deadLetters: c['dead_letters'] as string | undefined,
       deadLetterValues: c['dead_letter_values'] as SpellMarbleCase['deadLetterValues'],
+      state: c['state'] as Record<string, EventValue> | undefined,
+      expectState: c['expect_state'] as Record<string, EventValue> | undefined,
     };
   });
   const dir = path.dirname(file);
-  return { spell: path.resolve(dir, String(data['spell'])), baseDir: dir, runes: data['runes'] as Record<string, EventValue> | undefined, cases };
+  const indexes = ((data['state'] as { indexes?: string[] } | undefined)?.indexes ?? []) as string[];
+  return { spell: path.resolve(dir, String(data['spell'])), baseDir: dir, runes: data['runes'] as Record<string, EventValue> | undefined, stateIndexes: indexes, cases };
 }
 
 function findKey(mapNode: unknown, key: string): { range?: [number, number, number] | null } | undefined {
@@ -85,6 +88,6 @@ export async function runSpellTestFile(file: string): Promise<SpellTestFileResul
 export async function runSuite(file: string, suite: SpellMarbleSuite): Promise<SpellTestFileResult> {
   const spellFile = path.resolve(suite.baseDir ?? '.', suite.spell);
   const results: SpellCaseResult[] = [];
-  for (const c of suite.cases) results.push(await runSpellCase(spellFile, suite.runes, c, { displayPath: path.relative(process.cwd(), spellFile) }));
+  for (const c of suite.cases) results.push(await runSpellCase(spellFile, suite.runes, c, { displayPath: path.relative(process.cwd(), spellFile) }, suite.stateIndexes));
   return { file, spell: suite.spell, results };
 }

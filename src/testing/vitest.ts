@@ -18,7 +18,7 @@ export function spellTests(suiteOrFile: string | SpellMarbleSuite): void {
   describe(`spell ${path.relative(process.cwd(), spellFile)}`, () => {
     for (const c of suite.cases) {
       it(c.name, async () => {
-        const result = await runSpellCase(spellFile, suite.runes, c, { displayPath: path.relative(process.cwd(), spellFile) });
+        const result = await runSpellCase(spellFile, suite.runes, c, { displayPath: path.relative(process.cwd(), spellFile) }, suite.stateIndexes);
         if (!result.passed) throw new Error(`${c.name}\n${result.failures.join('\n')}`);
       });
     }

@@ -91,3 +91,24 @@ describe('init failures in spell tests', () => {
     expect(r.results[0]!.failures).toEqual([]);
   });
 });
+
+describe('spells with state in spell tests', () => {
+  const counter = 'local s = {} function s.cast(e) local n = (state.get(e.k) or 0) + 1 state.put(e.k, n) return { k = e.k, n = n } end return s';
+
+  it('seeds the state, and checks what the case leaves', async () => {
+    const dir = tempDir({ 'c.lua': counter });
+    const ok = await runSuite('inline', { spell: path.join(dir, 'c.lua'), cases: [{ name: 's', input: 'a|', values: { a: { k: 'x' } }, output: 'v|', expect: { v: { k: 'x', n: 8 } }, state: { x: 7 }, expectState: { x: 8, y: null } }] });
+    expect(ok.results[0]!.failures).toEqual([]);
+    const bad = await runSuite('inline', { spell: path.join(dir, 'c.lua'), cases: [{ name: 's', input: 'a|', values: { a: { k: 'x' } }, output: 'v|', expect: { v: { k: 'x', n: 1 } }, expectState: { x: 2 } }] });
+    expect(bad.results[0]!.failures).toEqual([expect.stringContaining("state 'x':\n  expected: 2\n  actual:   1")]);
+  });
+
+  it('gives each case a fresh store', async () => {
+    const dir = tempDir({ 'c.lua': counter });
+    const r = await runSuite('inline', {
+      spell: path.join(dir, 'c.lua'),
+      cases: [1, 2].map((i) => ({ name: `case ${i}`, input: 'a|', values: { a: { k: 'x' } }, output: 'v|', expect: { v: { k: 'x', n: 1 } } })),
+    });
+    expect(r.results.map((c) => c.passed)).toEqual([true, true]);
+  });
+});
