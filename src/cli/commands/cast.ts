@@ -7,6 +7,8 @@ import { summon, type ErrorPolicy } from '../../spellcraft/spell.js';
 import { SpellError, deadLetterToJSON, type DeadLetter } from '../../spellcraft/errors.js';
 import { LineWriter, parseLine, readNdjson } from '../../runtime/ndjson.js';
 import { EXIT } from '../exit-codes.js';
+import { openMemoryStorage } from '../../storage/index.js';
+import { StateSession } from '../../runtime/state-library.js';
 import { collectRune, parseCount, parsePolicy, parseSizeOption } from '../options.js';
 
 interface CastFlags {
@@ -16,6 +18,7 @@ interface CastFlags {
   withPorts?: boolean;
   budget?: number;
   memory?: number;
+  stateIndex: string[];
 }
 
 export function registerCast(program: Command): void {
@@ -30,6 +33,7 @@ export function registerCast(program: Command): void {
     .option('--with-ports', 'write {"port": …, "event": …} for every output instead of the bare event')
     .option('--budget <instructions>', 'Lua instructions one call may run (default 10000000)', parseCount)
     .option('--memory <size>', 'the spell\'s memory cap, e.g. 64MiB (default 64MiB)', parseSizeOption)
+    .option('--state-index <field>', 'a value field state.query may use (repeatable); state lives in memory for this cast', (v: string, all: string[]) => [...all, v], [] as string[])
     .addHelpText('after', '\nFailures go to stderr as `file:line: message` with the event, and the cast goes on.\nExit codes: 0 all events cast, 1 some failed, 2 the spell did not load.\n')
     .action(async (spellFile: string, files: string[], flags: CastFlags) => {
       process.exitCode = await cast(spellFile, files, flags);
@@ -44,6 +48,8 @@ async function cast(spellFile: string, files: string[], flags: CastFlags): Promi
       onError: flags.onError,
       ...(flags.budget !== undefined ? { instructionBudget: flags.budget } : {}),
       ...(flags.memory !== undefined ? { memoryLimit: flags.memory } : {}),
+      // The `state` library, in memory: a cast is one run, with nothing to resume.
+      libraries: () => new StateSession(openMemoryStorage().state, 'cast', flags.stateIndex).library(),
     });
   } catch (e) {
     if (!(e instanceof SpellError)) throw e;
