@@ -5,6 +5,7 @@
  */
 import type { EventValue } from '../core/event.js';
 import type { Storage } from '../core/storage.js';
+import { NO_DURABLE_METRICS, type DurableMetrics } from '../core/metrics.js';
 import type { Spell } from '../spellcraft/spell.js';
 import type { Runeset, RunesetPipeline } from '../runes/runeset.js';
 import { DurablePipeline, type DurableOptions } from './durable.js';
@@ -21,6 +22,8 @@ export class DurableStreams {
   private flushScheduled = false;
   private readonly waiters = new Set<() => void>();
   readonly pipelines: DurablePipeline[] = [];
+  /** Where commit latency, batch sizes and lag go (the observatory sets it). */
+  metrics: DurableMetrics = NO_DURABLE_METRICS;
   /** Commit failures (fatal for the run: it stops, and a restart resumes from the last commit). */
   readonly failures: { pipeline: string; error: unknown }[] = [];
 
@@ -58,16 +61,23 @@ export class DurableStreams {
     if (this.buffers.size === 0) return;
     const appends = [...this.buffers].map(([stream, events]) => ({ stream, items: events.map((event) => ({ event, key: this.keyOf(stream, event) })) }));
     this.buffers.clear();
+    const started = performance.now();
     this.storage.commitBatch({ appends });
-    for (const a of appends) this.committed(a.stream, a.items.map((i) => i.event));
+    const seconds = (performance.now() - started) / 1000;
+    for (const a of appends) {
+      this.metrics.recordCommit(a.stream, seconds, a.items.length);
+      this.committed(a.stream, a.items.map((i) => i.event));
+    }
   }
 
   /** Appends a source's batch and its input position in one transaction (exactly-once ingestion). */
   appendFromSource(source: string, input: string, position: number, stream: string, events: readonly EventValue[]): void {
+    const started = performance.now();
     this.storage.commitBatch({
       consumer: { name: `source:${source}`, stream: input, seq: position },
       appends: events.length ? [{ stream, items: events.map((event) => ({ event, key: this.keyOf(stream, event) })) }] : [],
     });
+    if (events.length) this.metrics.recordCommit(stream, (performance.now() - started) / 1000, events.length);
     this.committed(stream, events);
   }
 
@@ -117,7 +127,19 @@ export class DurableStreams {
           emit: (s, e) => (this.isDurable(s) ? this.write(s, e) : this.graph.next(s, e)),
           appended: (s, events) => this.committed(s, events),
         },
-        { batchSize: this.runeset.sanctum.batch_size, ...this.options },
+        {
+          batchSize: this.runeset.sanctum.batch_size,
+          ...this.options,
+          // Read when called: the observatory may set `metrics` and the log `onDeadLetter` later.
+          metrics: {
+            recordCommit: (s, sec, n) => this.metrics.recordCommit(s, sec, n),
+            setLag: (c, s, n) => this.metrics.setLag(c, s, n),
+          },
+          onDeadLetter: (dl, pipeline, stream, seq) => {
+            this.graph.deadLetters++;
+            this.graph.onDeadLetter?.(dl, pipeline, stream, seq);
+          },
+        },
       );
       this.pipelines.push(dp);
     }

@@ -7,7 +7,8 @@
 import type { EventValue } from '../core/event.js';
 import { DEFAULT_PORT } from '../core/event.js';
 import type { Storage, StoredEvent } from '../core/storage.js';
-import { SpellError, deadLetterToJSON } from '../spellcraft/errors.js';
+import { SpellError, deadLetterToJSON, type DeadLetter } from '../spellcraft/errors.js';
+import type { DurableMetrics } from '../core/metrics.js';
 import type { SpellCaster } from '../spellcraft/caster.js';
 import type { Spell } from '../spellcraft/spell.js';
 import type { RunesetPipeline } from '../runes/runeset.js';
@@ -34,6 +35,10 @@ export interface DurableOptions {
   readonly onSplitWindow?: () => void;
   /** Called after each commit of an input position (crash tests watch progress with it). */
   readonly onCommit?: (pipeline: string, stream: string, seq: number) => void;
+  /** Commit latency, batch sizes and consumer lag (the metrics). */
+  readonly metrics?: DurableMetrics;
+  /** Each dead letter, with the stream and sequence number of the event that failed (the run's log). */
+  readonly onDeadLetter?: (deadLetter: DeadLetter, pipeline: string, stream: string | undefined, sequence?: number) => void;
 }
 
 interface StepRuntime {
@@ -99,8 +104,10 @@ export class DurablePipeline {
     const batch = this.storage.log.read(stream, from, this.batchSize);
     if (batch.length === 0) return 0;
     const out = this.castBatch(batch);
-    this.commit({ stream, seq: batch[batch.length - 1]!.seq }, out);
+    const seq = batch[batch.length - 1]!.seq;
+    this.commit({ stream, seq }, out);
     this.counters.events += batch.length;
+    this.options.metrics?.setLag(this.consumer, stream, Math.max(0, this.storage.log.lastSeq(stream) - seq));
     return batch.length;
   }
 
@@ -171,6 +178,7 @@ export class DurablePipeline {
 
   private deadLetter(err: SpellError, origin: { seq?: number; stream?: string } | undefined): EventValue {
     this.counters.deadLetters++;
+    this.options.onDeadLetter?.({ error: err, event: err.event }, this.pipeline.name, origin?.stream, origin?.seq);
     const dl: Record<string, EventValue> = { ...(deadLetterToJSON({ error: err, event: err.event }) as Record<string, EventValue>), pipeline: this.pipeline.name };
     if (origin?.stream !== undefined) dl['stream'] = origin.stream;
     if (origin?.seq !== undefined) dl['seq'] = origin.seq;
@@ -187,6 +195,7 @@ export class DurablePipeline {
       else later.push([stream, events]);
     }
     const consumer = position ? { name: this.consumer, stream: position.stream, seq: position.seq } : undefined;
+    const started = performance.now();
     if (this.options.splitCommit && consumer) {
       // The negative control: two transactions. A crash between them replays the batch.
       this.storage.commitBatch({ state, appends });
@@ -196,6 +205,11 @@ export class DurablePipeline {
       this.storage.commitBatch({ consumer, state, appends });
     }
     this.counters.commits++;
+    const metrics = this.options.metrics;
+    if (metrics) {
+      const seconds = (performance.now() - started) / 1000;
+      for (const a of appends) metrics.recordCommit(a.stream, seconds, a.items.length);
+    }
     if (consumer) this.options.onCommit?.(this.pipeline.name, consumer.stream, consumer.seq);
     for (const a of appends) this.outputs.appended(a.stream, a.items.map((i) => i.event));
     for (const [stream, events] of later) for (const e of events) this.outputs.emit(stream, e);

@@ -47,7 +47,7 @@ export class StreamGraph {
    * Called with each dead letter a pipeline writes, the pipeline, and the stream the failed event
    * was read from (when known): the run's log sets it.
    */
-  onDeadLetter: ((deadLetter: DeadLetter, pipeline: string, stream: string | undefined) => void) | undefined;
+  onDeadLetter: ((deadLetter: DeadLetter, pipeline: string, stream: string | undefined, sequence?: number) => void) | undefined;
   /** The stream whose event is being delivered (events are delivered synchronously, depth first). */
   private delivering: string | undefined;
   private started = false;

@@ -63,6 +63,7 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   if (listen !== undefined) {
     try {
       observatory = await startObservatory(opened, { listen, castSample: metricsRunes?.cast_sample, tap: metricsRunes?.tap, about: { sanctum: 'run', runeset: runeset.file, pid: process.pid } });
+      if (opened.graph.durable) opened.graph.durable.metrics = observatory.metrics;
     } catch (e) {
       log.close();
       process.stderr.write(`sanctum: ${(e as Error).message}\n`);
