@@ -5,6 +5,7 @@
  */
 import type { EventValue } from '../core/event.js';
 import type { Storage } from '../core/storage.js';
+import { SanctumError } from '../core/errors.js';
 import { NO_DURABLE_METRICS, type DurableMetrics } from '../core/metrics.js';
 import type { Spell } from '../spellcraft/spell.js';
 import type { Runeset, RunesetPipeline } from '../runes/runeset.js';
@@ -168,7 +169,8 @@ export class DurableStreams {
       }
       dp.finish();
     } catch (error) {
-      this.failures.push({ pipeline: p.name, error });
+      const why = error instanceof Error ? error.message : String(error);
+      this.failures.push({ pipeline: p.name, error: new SanctumError('PIPELINE_STOPPED', `pipeline '${p.name}' stopped: ${why}`, { cause: error }) });
     } finally {
       dp.close();
       for (const s of pipelineOutputs(p)) this.graph.producerDone(s);

@@ -4,6 +4,7 @@
  */
 import { merge, Observable, Subject, type Subscription } from 'rxjs';
 import type { EventValue } from '../core/event.js';
+import { SanctumError } from '../core/errors.js';
 import { DEFAULT_PORT } from '../core/event.js';
 import { SpellError, deadLetterToJSON, type DeadLetter } from '../spellcraft/errors.js';
 import type { Spell } from '../spellcraft/spell.js';
@@ -188,7 +189,8 @@ export class StreamGraph {
           else deadLetter({ error: unwiredDefault(p, last, event as EventValue), event: event as EventValue });
         },
         error: (error: unknown) => {
-          this.failures.push({ pipeline: p.name, error });
+          const why = error instanceof Error ? error.message : String(error);
+          this.failures.push({ pipeline: p.name, error: new SanctumError('PIPELINE_STOPPED', `pipeline '${p.name}' stopped: ${why}`, { cause: error }) });
           finish();
         },
         complete: finish,

@@ -86,7 +86,7 @@ async function run(file: string, flags: RunFlags): Promise<number> {
     const report = await opened.run({ signal: stop.signal });
     for (const f of report.failures) {
       const msg = f.error instanceof Error ? f.error.message : String(f.error);
-      process.stderr.write(`sanctum: pipeline '${f.pipeline}' stopped: ${msg}\n`);
+      process.stderr.write(`sanctum: ${msg}\n`);
     }
     if (!flags.quiet && level !== 'error' && level !== 'warn') {
       const written = Object.entries(report.written).map(([k, v]) => `${v} → ${k}`).join(', ');
