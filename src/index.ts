@@ -17,3 +17,5 @@ export type { SpellProbes, CastTimer } from './spellcraft/spell.js';
 export type { DurableMetrics } from './core/metrics.js';
 export { createLogger, createRunLog, startObservatory, SanctumMetrics, TapHub, parseListen, renderTop, DEFAULT_LISTEN } from './observe/index.js';
 export type { RunLog, RunLogOptions, Observatory, ObservatoryOptions, SanctumMetricsOptions, LogFormat, LogLevel as ObserveLogLevel } from './observe/index.js';
+export { castParallel, DEFAULT_BATCH_SIZE } from './parallel/index.js';
+export type { ParallelOptions, Transport } from './parallel/index.js';

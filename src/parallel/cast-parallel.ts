@@ -1,52 +1,58 @@
 /** castParallel(): a spell cast on worker threads, events partitioned by key, order kept per key. */
-import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { Observable, type Observer, type OperatorFunction, type Subscriber } from 'rxjs';
 import type { EventValue } from '../core/event.js';
 import { SanctumError } from '../core/errors.js';
-import type { SpellLogger } from '../spellcraft/caster.js';
-import { deadLetterToJSON, type DeadLetter } from '../spellcraft/errors.js';
-import { stderrLogger, type ErrorPolicy } from '../spellcraft/spell.js';
-import { decode, encode, fromWire, partitionOf, type FromWorker, type ToWorker, type Transport, type WireError, type WorkerConfig, type WorkerSummonOptions } from './protocol.js';
+import type { SpellDefinition } from '../spellcraft/caster.js';
+import { SpellError, deadLetterToJSON, type DeadLetter } from '../spellcraft/errors.js';
+import { summon, type ErrorPolicy, type SummonOptions } from '../spellcraft/spell.js';
+import { decode, encode, fromWire, partitionOf, toWireDefinition, type FromWorker, type ToWorker, type Transport, type WireError } from './protocol.js';
 
 /** Events per message to a worker when not told otherwise. */
 export const DEFAULT_BATCH_SIZE = 1000;
 
 export interface ParallelOptions {
-  /** How many worker threads (each with its own Lua engine). Default: `os.availableParallelism()`. */
+  /** How many worker threads, each with its own Lua engine. Default: `os.availableParallelism()`. */
   readonly workers?: number;
   /**
    * The partition key of an event. Events with equal keys go to the same worker and come out in
-   * input order; a spell that keeps state per key sees all of that key's events.
+   * input order, and a spell that keeps state per key sees all of that key's events.
    */
   readonly key: (event: EventValue) => string | number;
-  /** Summon options for every worker (runes, budgets, error policy). Sent to the workers, so plain data only. */
-  readonly summon?: WorkerSummonOptions;
-  /** Where `print` and `log.*` of the spell go. Default: one line each on stderr. */
-  readonly logger?: SpellLogger;
+  /**
+   * How the spell is summoned (runes, budgets, error policy, logger). It is summoned once on the
+   * main thread, so a broken spell fails before any worker casts, and the logger stays here:
+   * what the spell logs in a worker is handed to it.
+   */
+  readonly summon?: SummonOptions;
   /** Where dead letters go. Default: one JSON line each on stderr. */
   readonly deadLetters?: Partial<Observer<DeadLetter>> | ((deadLetter: DeadLetter) => void);
   /**
-   * Events per message to a worker (default 1000). A batch that is not full is sent once the
-   * source pauses (on the next turn of the event loop), so a slow source is not held back.
+   * Events per message to a worker (default 1000). A batch that is not full is sent as soon as
+   * the source pauses (on the next turn of the event loop), so a slow source is not held back.
    */
   readonly batchSize?: number;
-  /** How batches cross threads (default `json`, measured faster; see bench/run.ts). */
+  /** How batches cross threads: `clone` (default) or `json`. See {@link Transport}. */
   readonly transport?: Transport;
 }
 
 /**
- * Casts a spell on worker threads. Events are partitioned by `key` (hash of the key mod the
- * number of workers); each worker summons the spell once, in its own Lua engine, and casts
- * batches of events. Events with the same key come out in input order; across keys the order
- * is whatever the workers make it. Failed casts go to `deadLetters` (or follow
- * `summon.onError`). When the input completes every worker runs the spell's `finish`, then the
- * output completes. A worker that dies errors the stream; unsubscribing terminates the workers.
+ * Casts a spell on worker threads. Events are partitioned by `key` (a hash of the key, mod the
+ * number of workers); each worker runs the spell in its own Lua engine and casts whole batches.
+ * Events with the same key come out in input order; across keys the order is whatever the
+ * workers make it. Failed casts follow `summon.onError`: dead letters (the default) go to
+ * `deadLetters` with the original event. When the input completes, every worker runs the
+ * spell's `finish`, then the output completes. A worker that dies errors the stream;
+ * unsubscribing terminates the workers.
  *
- * The stream errors with a SpellError (`SPELL_NOT_FOUND`, `SPELL_SYNTAX`, `SPELL_INVALID`, …)
- * when the spell cannot be summoned.
+ * The stream errors with the summon's SpellError (`SPELL_NOT_FOUND`, `SPELL_SYNTAX`, …) when
+ * the spell cannot be summoned. Named ports are not wired across threads: `emit(e, "name")`
+ * fails the cast with SPELL_PORT_UNWIRED.
  *
  * @example
  * const enriched$ = orders$.pipe(
@@ -54,20 +60,21 @@ export interface ParallelOptions {
  * );
  */
 export function castParallel(spellFile: string, options: ParallelOptions): OperatorFunction<EventValue, EventValue> {
-  const workers = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
-  const batchSize = Math.max(1, Math.floor(options.batchSize ?? DEFAULT_BATCH_SIZE));
-  const transport = options.transport ?? 'json';
+  const workers = options.workers ?? availableParallelism();
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  if (!Number.isInteger(workers) || workers < 1) throw usage(`workers must be a whole number of at least 1, got ${workers}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw usage(`batchSize must be a whole number of at least 1, got ${batchSize}`);
+  if (typeof options.key !== 'function') throw usage('key must be a function of the event that returns a string or a number');
+  const transport = options.transport ?? 'clone';
   const policy: ErrorPolicy = options.summon?.onError ?? 'dead-letter';
-  const logger = options.logger ?? stderrLogger;
   const deadLetter = toNext(options.deadLetters ?? defaultDeadLetters);
-  const config: WorkerConfig = { file: spellFile, summon: options.summon ?? {}, policy, transport };
   const keyOf = options.key;
 
   return (source) =>
     new Observable<EventValue>((subscriber) => {
-      const pool: Lane[] = [];
+      const lanes: Lane[] = [];
+      let def: SpellDefinition | undefined;
       let closed = false;
-      let inputDone = false;
       let finished = 0;
       let initReported = false;
       let flushScheduled: ReturnType<typeof setImmediate> | undefined;
@@ -76,7 +83,7 @@ export function castParallel(spellFile: string, options: ParallelOptions): Opera
         if (closed) return;
         closed = true;
         if (flushScheduled !== undefined) clearImmediate(flushScheduled);
-        for (const lane of pool) void lane.worker.terminate();
+        for (const lane of lanes) void lane.worker.terminate();
       };
       const fail = (err: unknown) => {
         if (closed) return;
@@ -84,50 +91,92 @@ export function castParallel(spellFile: string, options: ParallelOptions): Opera
         subscriber.error(err);
       };
 
-      /** Applies the error policy; false when the stream has been stopped. */
-      const failed = (err: WireError, event?: EventValue): boolean => {
-        const error = fromWire(err, event);
+      /** Applies the error policy to a failed cast; false when that stopped the stream. */
+      const failed = (error: SpellError): boolean => {
         if (policy === 'stop') {
           fail(error);
           return false;
         }
         if (policy === 'skip') {
-          logger({ spell: error.spell, level: 'warn', message: `skipped a failed event: ${error.message}`, file: error.file, line: error.line, fields: { code: error.code } });
+          def!.logger({ spell: error.spell, level: 'warn', message: `skipped a failed event: ${error.message}`, file: error.file, line: error.line, fields: { code: error.code } });
           return true;
         }
         deadLetter({ error, event: error.event });
         return true;
       };
 
+      // -- to the workers ---------------------------------------------------------------------
+
+      /** Posts a batch; events that cannot cross threads fail here as SPELL_BAD_INPUT. */
+      const postBatch = (lane: Lane, batch: EventValue[]) => {
+        try {
+          lane.worker.postMessage({ t: 'batch', events: encode(batch, transport) } satisfies ToWorker);
+        } catch {
+          // Something in the batch cannot be cloned (a function, a symbol) or stringified (a
+          // BigInt, a cycle): find it, fail it, send the rest.
+          const sendable: EventValue[] = [];
+          for (const ev of batch) {
+            try {
+              if (transport === 'json') JSON.stringify(ev);
+              else structuredClone(ev);
+              sendable.push(ev);
+            } catch (e) {
+              if (!failed(badInput(def!, ev, e))) return;
+            }
+          }
+          if (sendable.length === 0) return;
+          lane.worker.postMessage({ t: 'batch', events: encode(sendable, transport) } satisfies ToWorker);
+          batch = sendable;
+        }
+        lane.inFlight.push(batch);
+      };
+      /** Until the spell is summoned and sent, messages wait in the lane's outbox. */
+      const post = (lane: Lane, m: EventValue[] | 'finish') => {
+        if (!def) lane.outbox.push(m);
+        else if (m === 'finish') lane.worker.postMessage({ t: 'finish' } satisfies ToWorker);
+        else postBatch(lane, m);
+      };
+      const send = (lane: Lane) => {
+        const batch = lane.buffer;
+        lane.buffer = [];
+        post(lane, batch);
+      };
+      const flush = () => {
+        flushScheduled = undefined;
+        if (closed) return;
+        for (const lane of lanes) if (lane.buffer.length > 0) send(lane);
+      };
+
+      // -- from the workers -------------------------------------------------------------------
+
       const onMessage = (lane: Lane, m: FromWorker) => {
         if (closed) return;
-        if (m.logs) for (const entry of m.logs) logger(entry);
+        if (m.logs) for (const entry of m.logs) def!.logger(entry);
         switch (m.t) {
           case 'fatal':
-            fail(fromWire(m.error));
+            fail(m.error ? fromWire(m.error) : new SanctumError('WORKER_FAILED', `castParallel: a worker could not open the spell: ${m.message}`));
             return;
           case 'ready':
-            // Every worker runs the same init: report a failure once, not once per worker.
+            // Every worker runs the same init: report its failure once, not once per worker.
             if (m.initError && !initReported) {
               initReported = true;
-              failed(m.initError);
+              failed(fromWire(m.initError));
             }
             return;
           case 'batch': {
             const batch = lane.inFlight.shift()!;
-            if (m.errors) {
-              for (const err of m.errors) if (!failed(err, err.index >= 0 ? batch[err.index] : undefined)) break;
-            }
+            // Outputs first: under `stop` the worker cast nothing after the failure, so these are
+            // the outputs of the events before it, as on one thread.
             emitAll(subscriber, decode(m.events));
-            if (closed) return;
-            if (m.errors && policy === 'stop') return;
+            for (const err of m.errors ?? []) {
+              if (closed || !failed(fromWire(err, err.index >= 0 ? batch[err.index] : undefined))) return;
+            }
             return;
           }
           case 'finished':
             emitAll(subscriber, decode(m.events));
-            if (m.error && !failed(m.error)) return;
-            if (closed) return;
-            if (++finished === pool.length) {
+            if (closed || (m.error && !failed(fromWire(m.error)))) return;
+            if (++finished === lanes.length) {
               teardown();
               subscriber.complete();
             }
@@ -135,28 +184,36 @@ export function castParallel(spellFile: string, options: ParallelOptions): Opera
         }
       };
 
-      const { url, execArgv } = workerEntry();
+      // -- start ------------------------------------------------------------------------------
+
+      const entry = workerEntry();
       for (let i = 0; i < workers; i++) {
-        const worker = new Worker(url, { workerData: config, ...(execArgv ? { execArgv } : {}) });
-        const lane: Lane = { worker, buffer: [], inFlight: [] };
-        pool.push(lane);
+        const worker = new Worker(entry.entry, { eval: entry.eval });
+        const lane: Lane = { worker, buffer: [], outbox: [], inFlight: [] };
+        lanes.push(lane);
+        const which = `castParallel: worker ${i + 1} of ${workers}`;
         worker.on('message', (m: FromWorker) => onMessage(lane, m));
-        worker.on('error', (e) => fail(new SanctumError('LUA_VM_FAILED', `castParallel: worker ${i + 1} of ${workers} failed: ${e.message}`, { cause: e })));
-        worker.on('exit', (code) => fail(new SanctumError('LUA_VM_FAILED', `castParallel: worker ${i + 1} of ${workers} exited (code ${code}) before the stream completed`)));
+        worker.on('error', (e) => fail(new SanctumError('WORKER_FAILED', `${which} failed: ${e.message}`, { cause: e })));
+        worker.on('exit', (code) => fail(new SanctumError('WORKER_FAILED', `${which} exited (code ${code}) before the stream completed`)));
       }
 
-      const send = (lane: Lane) => {
-        const batch = lane.buffer;
-        lane.buffer = [];
-        lane.inFlight.push(batch);
-        const m: ToWorker = { t: 'batch', events: encode(batch, transport) };
-        lane.worker.postMessage(m);
-      };
-      const flush = () => {
-        flushScheduled = undefined;
-        if (closed) return;
-        for (const lane of pool) if (lane.buffer.length > 0) send(lane);
-      };
+      // Summoned here, once: a broken spell errors the stream with the summon's own SpellError,
+      // and the workers receive the compiled-and-checked definition (no file reads per worker).
+      summon(spellFile, options.summon).then(
+        (spell) => {
+          if (closed) return;
+          const probe = spell.open();
+          def = probe.def;
+          probe.close();
+          const m: ToWorker = { t: 'spell', def: toWireDefinition(def), transport, stopAtFailure: policy === 'stop' };
+          for (const lane of lanes) {
+            lane.worker.postMessage(m);
+            const waiting = lane.outbox.splice(0);
+            for (const w of waiting) if (!closed) post(lane, w);
+          }
+        },
+        (err: unknown) => fail(err),
+      );
 
       const inner = source.subscribe({
         next(event) {
@@ -169,10 +226,10 @@ export function castParallel(spellFile: string, options: ParallelOptions): Opera
             return;
           }
           if (typeof key !== 'string' && typeof key !== 'number') {
-            fail(new SanctumError('USAGE', `castParallel: key() must return a string or a number, got ${key === null ? 'null' : typeof key}`));
+            fail(usage(`key() must return a string or a number, got ${key === null ? 'null' : typeof key}`));
             return;
           }
-          const lane = pool[partitionOf(key, pool.length)]!;
+          const lane = lanes[partitionOf(key, lanes.length)]!;
           lane.buffer.push(event);
           if (lane.buffer.length >= batchSize) send(lane);
           else flushScheduled ??= setImmediate(flush);
@@ -182,17 +239,15 @@ export function castParallel(spellFile: string, options: ParallelOptions): Opera
         },
         complete() {
           if (closed) return;
-          inputDone = true;
           if (flushScheduled !== undefined) clearImmediate(flushScheduled);
           flush();
-          for (const lane of pool) lane.worker.postMessage({ t: 'finish' } satisfies ToWorker);
+          for (const lane of lanes) post(lane, 'finish');
         },
       });
 
       return () => {
         inner.unsubscribe();
         teardown();
-        void inputDone;
       };
     });
 }
@@ -200,14 +255,31 @@ export function castParallel(spellFile: string, options: ParallelOptions): Opera
 /** One worker and the events on their way to it. */
 interface Lane {
   readonly worker: Worker;
-  /** Events not sent yet. */
+  /** Events not sent yet (the batch being filled). */
   buffer: EventValue[];
+  /** Batches (and the final `finish`) waiting for the spell to be summoned. */
+  readonly outbox: (EventValue[] | 'finish')[];
   /** Batches sent and not answered yet, oldest first: dead letters point back into them. */
   readonly inFlight: EventValue[][];
 }
 
 function emitAll(subscriber: Subscriber<EventValue>, events: readonly EventValue[]): void {
   for (let i = 0; i < events.length && !subscriber.closed; i++) subscriber.next(events[i]!);
+}
+
+function badInput(def: SpellDefinition, event: EventValue, e: unknown): SpellError {
+  return new SpellError({
+    code: 'SPELL_BAD_INPUT',
+    spell: def.name,
+    file: def.file,
+    luaMessage: `the event cannot be sent to a worker thread: ${(e as Error)?.message ?? e}`,
+    hook: 'cast',
+    event,
+  });
+}
+
+function usage(message: string): SanctumError {
+  return new SanctumError('USAGE', `castParallel: ${message}`);
 }
 
 function toNext<T>(target: Partial<Observer<T>> | ((v: T) => void)): (v: T) => void {
@@ -220,14 +292,24 @@ function defaultDeadLetters(dl: DeadLetter): void {
 }
 
 /**
- * The worker's entry file. Compiled, it is `worker.js` next to this file. From source (vitest,
- * tsx) it is `worker.ts`, which the worker can only load through tsx: the worker inherits the
- * parent's loader flags when they include tsx, else it is started with `--import tsx`.
+ * How to start a worker. Compiled, the entry is `worker.js` next to this file. From source
+ * (vitest, tsx) it is `worker.ts`, which Node cannot load by itself, and on Node 20 a worker
+ * ignores loader flags (`--import tsx` in `execArgv`, nodejs/node#47747): so the worker starts
+ * from a bootstrap that registers tsx's loader in the worker, then imports `worker.ts`.
  */
-function workerEntry(): { url: URL; execArgv?: string[] } {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const url = new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url);
-  if (!fromSource || process.execArgv.some((a) => a.includes('tsx'))) return { url };
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return { url, execArgv: ['--import', tsx] };
+function workerEntry(): { entry: URL | string; eval: boolean } {
+  if (!import.meta.url.endsWith('.ts')) return { entry: new URL('./worker.js', import.meta.url), eval: false };
+  const worker = new URL('./worker.ts', import.meta.url).href;
+  const bootstrap =
+    `import(${JSON.stringify(tsxEsmApi())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(worker)}); })` +
+    '.catch((e) => { setImmediate(() => { throw e; }); });';
+  return { entry: bootstrap, eval: true };
+}
+
+/** The file URL of tsx's ESM API (`tsx/esm/api`, import condition), read from its package.json. */
+function tsxEsmApi(): string {
+  const require = createRequire(import.meta.url);
+  const pkgFile = require.resolve('tsx/package.json');
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports: Record<string, { import: { default: string } }> };
+  return pathToFileURL(path.join(path.dirname(pkgFile), pkg.exports['./esm/api']!.import.default)).href;
 }

@@ -1,28 +1,20 @@
 /** The messages between castParallel and its workers, and how errors and keys cross threads. */
 import type { EventValue } from '../core/event.js';
 import type { ErrorCode } from '../core/errors.js';
-import type { SpellLogEntry } from '../spellcraft/caster.js';
+import type { SpellDefinition, SpellLogEntry } from '../spellcraft/caster.js';
 import { SpellError, type SpellErrorFields } from '../spellcraft/errors.js';
-import type { ErrorPolicy, SummonOptions } from '../spellcraft/spell.js';
 
 /**
- * How batches cross threads. `json`: one JSON string per batch each way (the default: on the
- * bench's nested events it costs about 30% less in total than structured clone, flat events are a
- * draw). `clone`: the array itself, structured-cloned by postMessage.
+ * How batches cross threads. `clone` (the default): the array itself, structured-cloned by
+ * postMessage; values JSON cannot say (undefined, NaN, a Date) reach the worker as they are and
+ * fail there as SPELL_BAD_INPUT, as they do on one thread. `json`: one JSON string per batch each
+ * way; JSON.stringify changes such values silently (undefined → null), so use it only for input
+ * that is JSON already (events parsed from NDJSON). bench/run.ts measures both.
  */
 export type Transport = 'json' | 'clone';
 
-/** The summon options a worker can receive: everything but the logger, which cannot be cloned. */
-export type WorkerSummonOptions = Omit<SummonOptions, 'logger'>;
-
-/** What a worker is started with (its `workerData`). */
-export interface WorkerConfig {
-  readonly file: string;
-  readonly summon: WorkerSummonOptions;
-  /** Under `stop` a worker casts one event at a time, so it can stop exactly at the failure. */
-  readonly policy: ErrorPolicy;
-  readonly transport: Transport;
-}
+/** A spell as a worker receives it: summoned on the main thread, minus the logger (a function). */
+export type WireDefinition = Omit<SpellDefinition, 'logger'>;
 
 /** A SpellError as plain data; `index` is the failed event's place in its batch (-1: not known). */
 export interface WireError {
@@ -31,19 +23,18 @@ export interface WireError {
   /** The event, sent only when `index` cannot name it. */
   readonly event?: EventValue;
   readonly cause?: WireError;
-  /** A failure that was not a SpellError (a bug): its message. */
-  readonly message?: string;
 }
 
 /** Events of a batch: a JSON string or the array itself, as the transport says. */
 export type Payload = string | readonly EventValue[];
 
 export type ToWorker =
+  | { readonly t: 'spell'; readonly def: WireDefinition; readonly transport: Transport; readonly stopAtFailure: boolean }
   | { readonly t: 'batch'; readonly events: Payload }
   | { readonly t: 'finish' };
 
 export type FromWorker =
-  | { readonly t: 'fatal'; readonly error: WireError }
+  | { readonly t: 'fatal'; readonly error?: WireError; readonly message: string; readonly logs?: SpellLogEntry[] }
   | { readonly t: 'ready'; readonly initError?: WireError; readonly logs?: SpellLogEntry[] }
   | { readonly t: 'batch'; readonly events: Payload; readonly errors?: WireError[]; readonly logs?: SpellLogEntry[] }
   | { readonly t: 'finished'; readonly events: Payload; readonly error?: WireError; readonly logs?: SpellLogEntry[] };
@@ -56,11 +47,15 @@ export function decode(payload: Payload): readonly EventValue[] {
   return typeof payload === 'string' ? (JSON.parse(payload) as EventValue[]) : payload;
 }
 
-/** Flattens an error for postMessage (SpellError's prototype and `cause` do not survive cloning). */
-export function toWire(e: unknown, index = -1, withEvent = index < 0): WireError {
-  if (!(e instanceof SpellError)) {
-    return { fields: { code: 'LUA_VM_FAILED', spell: '', file: '', luaMessage: String((e as Error)?.message ?? e), hook: 'summon' }, index, message: String((e as Error)?.stack ?? e) };
-  }
+/** The definition without its functions (the logger), so postMessage can clone it. */
+export function toWireDefinition(def: SpellDefinition): WireDefinition {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(def)) if (typeof v !== 'function') out[k] = v;
+  return out as unknown as WireDefinition;
+}
+
+/** Flattens a SpellError for postMessage (its class and `cause` do not survive cloning). */
+export function toWire(e: SpellError, index = -1, withEvent = index < 0): WireError {
   const { code, spell, file, line, luaMessage, sourceLine, traceback, hook, data } = e;
   const fields = { code, spell, file, line, luaMessage, sourceLine, traceback, hook, data };
   const out: { -readonly [K in keyof WireError]: WireError[K] } = { fields, index };
