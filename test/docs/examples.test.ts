@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { runSpellTestFile } from '../../src/testing.js';
+import { runRunesetTestFile, runSpellTestFile } from '../../src/testing.js';
 import { classify, readFences, type CommandExample, type Fence, type FileExample } from './fences.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -158,12 +158,22 @@ describe.each(pages)('docunomicon/%s', (page) => {
 });
 
 describe('docunomicon/examples', () => {
-  const tests = exampleFiles.filter((f) => f.endsWith('.test.yaml') && !f.startsWith(MISTAKES));
+  const allTests = exampleFiles.filter((f) => f.endsWith('.test.yaml') && !f.startsWith(MISTAKES));
+  // A test file that names a runeset is a runeset test; the others are spell tests.
+  const isRunesetTest = (f: string) => (parseYaml(readFileSync(f, 'utf8')) as { runeset?: string }).runeset !== undefined;
+  const tests = allTests.filter((f) => !isRunesetTest(f));
+  const runesetTests = allTests.filter(isRunesetTest);
   const spells = exampleFiles.filter((f) => f.endsWith('.lua'));
   const scripts = exampleFiles.filter((f) => f.endsWith('.ts') && !f.endsWith('.spec.ts'));
 
   it.each(tests)('%s passes', async (file) => {
     const r = await runSpellTestFile(file);
+    const failed = r.results.filter((c) => !c.passed).map((c) => `${c.name}\n${c.failures.join('\n')}`);
+    expect(failed, `${file}: failing cases`).toEqual([]);
+  });
+
+  it.each(runesetTests)('%s (a runeset test) passes', async (file) => {
+    const r = await runRunesetTestFile(file);
     const failed = r.results.filter((c) => !c.passed).map((c) => `${c.name}\n${c.failures.join('\n')}`);
     expect(failed, `${file}: failing cases`).toEqual([]);
   });
