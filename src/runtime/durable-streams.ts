@@ -72,10 +72,11 @@ export class DurableStreams {
   }
 
   /** Appends a source's batch and its input position in one transaction (exactly-once ingestion). */
-  appendFromSource(source: string, input: string, position: number, stream: string, events: readonly EventValue[]): void {
+  appendFromSource(source: string, input: string, position: number, stream: string, events: readonly EventValue[], expected?: number): void {
     const started = performance.now();
     this.storage.commitBatch({
-      consumer: { name: `source:${source}`, stream: input, seq: position },
+      // `expected`: another process reading the same source at once fails with STORAGE_CONFLICT.
+      consumer: { name: `source:${source}`, stream: input, seq: position, ...(expected !== undefined ? { expected } : {}) },
       appends: events.length ? [{ stream, items: events.map((event) => ({ event, key: this.keyOf(stream, event) })) }] : [],
     });
     if (events.length) this.metrics.recordCommit(stream, (performance.now() - started) / 1000, events.length);
@@ -98,6 +99,7 @@ export class DurableStreams {
   private committed(stream: string, events: readonly EventValue[]): void {
     for (const e of events) this.graph.deliver(stream, e);
     this.wake();
+    if (Date.now() - this.lastRetain > 5000) this.retain();
   }
 
   private wake(): void {
@@ -106,10 +108,17 @@ export class DurableStreams {
     for (const w of ws) w();
   }
 
-  /** Applies each durable stream's retention. */
+  private lastRetain = 0;
+
+  /** Applies each durable stream's retention (at start, at the end, and every few seconds of a run). */
   retain(): void {
+    this.lastRetain = Date.now();
     for (const s of Object.values(this.runeset.streams)) {
-      if (s.durable && s.retention) this.storage.log.retain(s.name, s.retention);
+      if (!s.durable || !s.retention) continue;
+      this.storage.log.retain(s.name, {
+        ...(s.retention.maxEvents !== undefined ? { maxCount: s.retention.maxEvents } : {}),
+        ...(s.retention.maxAgeMs !== undefined ? { maxAgeMs: s.retention.maxAgeMs } : {}),
+      });
     }
   }
 

@@ -74,7 +74,7 @@ export class DurablePipeline {
     this.steps = pipeline.steps.map((step) => {
       const spell = spells.get(step.spell)!;
       const session = new StateSession(storage.state, stateNamespace(step.spell), indexes.get(step.spell) ?? []);
-      const caster = spell.open({ libraries: session.library() });
+      const caster = spell.open(session.casterOptions());
       return { spell, caster, session, ports: step.ports };
     });
   }
@@ -105,7 +105,7 @@ export class DurablePipeline {
     if (batch.length === 0) return 0;
     const out = this.castBatch(batch);
     const seq = batch[batch.length - 1]!.seq;
-    this.commit({ stream, seq }, out);
+    this.commit({ stream, seq, expected: from - 1 }, out);
     this.counters.events += batch.length;
     this.options.metrics?.setLag(this.consumer, stream, Math.max(0, this.storage.log.lastSeq(stream) - seq));
     return batch.length;
@@ -186,7 +186,7 @@ export class DurablePipeline {
   }
 
   /** One transaction: input position, state changes, durable outputs. Then the in-memory outputs. */
-  private commit(position: { stream: string; seq: number } | undefined, out: Map<string, EventValue[]>): void {
+  private commit(position: { stream: string; seq: number; expected?: number } | undefined, out: Map<string, EventValue[]>): void {
     const state: StateWrite[] = this.steps.flatMap((s) => s.session.take());
     const appends: { stream: string; items: { event: EventValue }[] }[] = [];
     const later: [string, EventValue[]][] = [];
@@ -194,7 +194,9 @@ export class DurablePipeline {
       if (this.outputs.isDurable(stream)) appends.push({ stream, items: events.map((event) => ({ event })) });
       else later.push([stream, events]);
     }
-    const consumer = position ? { name: this.consumer, stream: position.stream, seq: position.seq } : undefined;
+    // `expected` fences the consumer: if another process moved its position, the commit fails
+    // (STORAGE_CONFLICT) instead of applying the batch twice.
+    const consumer = position ? { name: this.consumer, stream: position.stream, seq: position.seq, ...(position.expected !== undefined ? { expected: position.expected } : {}) } : undefined;
     const started = performance.now();
     if (this.options.splitCommit && consumer) {
       // The negative control: two transactions. A crash between them replays the batch.

@@ -8,6 +8,7 @@ import type { EventValue } from '../core/event.js';
 import { LineWriter, parseLine } from './ndjson.js';
 import type { Runeset, RunesetSink, RunesetSource } from '../runes/runeset.js';
 import { DEAD_LETTERS, type StreamGraph } from './graph.js';
+import { isStorageError } from '../storage/index.js';
 
 export interface Stdio {
   readonly stdin: Readable;
@@ -143,11 +144,14 @@ async function readSource(graph: StreamGraph, src: RunesetSource, stdio: Stdio, 
   const skip = durable && src.type === 'file' ? durable.sourcePosition(src.name, input_) : 0;
   let batch: EventValue[] = [];
   let timer: NodeJS.Timeout | undefined;
+  let committedLine = skip;
+  let failed: unknown;
   const flush = () => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    if (!durable || (batch.length === 0 && line <= skip)) return;
-    durable.appendFromSource(src.name, input_, line, src.to, batch);
+    if (!durable || (batch.length === 0 && line <= committedLine)) return;
+    durable.appendFromSource(src.name, input_, line, src.to, batch, src.type === 'file' ? committedLine : undefined);
+    committedLine = line;
     batch = [];
   };
   try {
@@ -164,14 +168,25 @@ async function readSource(graph: StreamGraph, src: RunesetSource, stdio: Stdio, 
         else {
           batch.push(parsed.value);
           if (batch.length >= graph.runeset.sanctum.batch_size) flush();
-          else timer ??= setTimeout(flush, 20); // a live input is committed promptly, too
+          else
+            timer ??= setTimeout(() => {
+              // A live input is committed promptly, too. A failed commit ends the read.
+              try {
+                flush();
+              } catch (e) {
+                failed = e;
+                rl.close();
+              }
+            }, 20);
         }
       }
-      if (signal.aborted) break;
+      if (signal.aborted || failed) break;
       if ((n & 255) === 0) await waitForSinks();
     }
+    if (failed) throw failed;
     flush();
   } catch (e) {
+    if (isStorageError(e)) throw e; // a failed commit stops the run; a restart resumes from the last one
     flush();
     if (!signal.aborted) {
       graph.deadLetters++;

@@ -42,7 +42,7 @@ export async function summonSpells(runeset: Runeset, logger: SpellLogger = level
           memoryLimit: s.budget.memory,
           logger,
           displayPath: displayOf(s.file.absolute),
-          ...(committer ? { libraries: () => committer.session(stateNamespace(s.name), s.state.indexes).library() } : {}),
+          ...(committer ? { caster: () => committer.session(stateNamespace(s.name), s.state.indexes).casterOptions() } : {}),
         }),
       );
     }),
@@ -173,12 +173,27 @@ export async function openRuneset(runeset: Runeset, options: Pick<RunOptions, 'l
         stderr: runOptions.stdio?.stderr ?? process.stderr,
       };
       const signal = runOptions.signal ?? new AbortController().signal;
+      // Consumers stop when the caller aborts, or when a source fails to commit.
+      const halt = new AbortController();
+      const stopConsumers = () => halt.abort();
+      signal.addEventListener('abort', stopConsumers, { once: true });
       const sinks = openSinks(graph, runeset, stdio);
       openedSinks.push(...sinks);
       graph.start();
       const durable = graph.durable;
-      const consumers = (durable?.pipelines ?? []).map((dp) => durable!.runPipeline(dp, (s) => graph.isDone(s), signal));
-      const { read } = await runSources(graph, runeset, sinks, stdio, signal);
+      const consumers = (durable?.pipelines ?? []).map((dp) => durable!.runPipeline(dp, (s) => graph.isDone(s), halt.signal));
+      let read: number;
+      try {
+        ({ read } = await runSources(graph, runeset, sinks, stdio, signal));
+      } catch (e) {
+        halt.abort();
+        await Promise.all(consumers);
+        graph.dispose();
+        if (!options.storage) storage?.close();
+        throw e;
+      } finally {
+        signal.removeEventListener('abort', stopConsumers);
+      }
       await Promise.all(consumers);
       await graph.whenPipelinesDone();
       await Promise.all(sinks.map((s) => s.done));

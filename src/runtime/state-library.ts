@@ -54,13 +54,33 @@ export class StateSession {
   }
 
   put(key: string, value: EventValue): void {
+    this.remember(key);
     this.buffer.put(key, value);
     this.onWrite?.(this);
   }
 
   delete(key: string): void {
+    this.remember(key);
     this.buffer.delete(key);
     this.onWrite?.(this);
+  }
+
+  /** What each key written since the last checkpoint was before: the undo log of the current cast. */
+  private readonly undo = new Map<string, EventValue | null | undefined>();
+
+  private remember(key: string): void {
+    if (!this.undo.has(key)) this.undo.set(key, this.buffer.pendingOf(key));
+  }
+
+  /** A cast begins: the writes before it are final. */
+  checkpoint(): void {
+    this.undo.clear();
+  }
+
+  /** The cast failed: its writes are undone (a cast is all-or-nothing, state included). */
+  rollback(): void {
+    for (const [key, before] of this.undo) this.buffer.restore(key, before);
+    this.undo.clear();
   }
 
   /** Keys in order between `from` (inclusive) and `to` (exclusive), or with a prefix. */
@@ -80,12 +100,19 @@ export class StateSession {
   take(): StateWrite[] {
     const out = this.buffer.changes();
     this.buffer.clear();
+    this.undo.clear();
     return out;
   }
 
   /** Drops the pending writes (the batch that made them failed to commit). */
   discard(): void {
     this.buffer.clear();
+    this.undo.clear();
+  }
+
+  /** The caster options that give a spell this state: its library, and all-or-nothing casts. */
+  casterOptions(): { libraries: SpellLibraries; transaction: { checkpoint(): void; rollback(): void } } {
+    return { libraries: this.library(), transaction: this };
   }
 
   /** The Lua library: `state.get`, `put`, `delete`, `range`, `prefix`, `query`. */

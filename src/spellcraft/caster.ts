@@ -50,6 +50,11 @@ export type SpellLibraries = Readonly<Record<string, Readonly<Record<string, Hos
 
 export interface CasterOptions {
   readonly libraries?: SpellLibraries;
+  /**
+   * Makes the libraries' effects part of each cast's all-or-nothing: `checkpoint` is called as each
+   * cast (and init and finish) begins, `rollback` when it fails.
+   */
+  readonly transaction?: { checkpoint(): void; rollback(): void };
 }
 
 /** Says whether a named port is wired; emitting to an unwired port fails the cast. */
@@ -173,8 +178,19 @@ export class SpellCaster {
       }
     }
     this.pushLibraries();
+    const tx = this.options.transaction;
+    if (tx) {
+      const id = vm.registerHost(() => {
+        tx.checkpoint();
+        return 0;
+      });
+      this.hostIds.push(id);
+      vm.pushHostFunction(L, id, SLOT.arrayMt);
+    } else {
+      x.lua_pushnil(L);
+    }
     vm.setMemoryCap(this.state.ud, def.memoryLimit);
-    const status = this.call(4, 2);
+    const status = this.call(5, 2);
     vm.setMemoryCap(this.state.ud, 0);
     if (status === LUA_ERRMEM) throw this.vmFailure('summon', status);
     if (status !== LUA_OK) throw this.lastError('summon', undefined);
@@ -299,7 +315,9 @@ export class SpellCaster {
         if (nLogs > 0) this.drainLogs();
         break;
       }
-      // A cast failed and aborted the call: which one, and what came before it?
+      // A cast failed and aborted the call: undo its library effects (its writes since its
+      // checkpoint), then ask which cast it was and what came before it.
+      this.options.transaction?.rollback();
       x.lua_settop(L, base + 1);
       x.lua_pushvalue(L, SLOT.batchFailure);
       if (x.lua_pcallk(L, 0, 7, 0, 0, 0) !== LUA_OK) {
@@ -393,8 +411,15 @@ export class SpellCaster {
     return this.run('finish', 0, undefined, sink, acceptPort);
   }
 
-  /** Calls the host function already pushed with its args, then collects and delivers outputs. */
+  /** Calls the host function already pushed with its args; a failure undoes the libraries' effects. */
   private run(hook: SpellHook, nargs: number, event: EventValue | undefined, sink: EmitSink | undefined, acceptPort?: PortFilter): SpellError | undefined {
+    const err = this.runCall(hook, nargs, event, sink, acceptPort);
+    if (err) this.options.transaction?.rollback();
+    return err;
+  }
+
+  /** Calls the host function already pushed with its args, then collects and delivers outputs. */
+  private runCall(hook: SpellHook, nargs: number, event: EventValue | undefined, sink: EmitSink | undefined, acceptPort?: PortFilter): SpellError | undefined {
     const { vm, L, base } = this;
     const x = vm.x;
     const ud = this.state.ud;

@@ -214,7 +214,10 @@ local function done()
   return n_out, out_ev, out_port, n_logs, named
 end
 
+local checkpoint -- set by the host when the spell's libraries take part in all-or-nothing casts
+
 local function do_cast(ev)
+  if checkpoint then checkpoint() end
   local before = n_out
   local r = spell_cast(ev, emit)
   if n_out == before and r ~= nil then
@@ -259,12 +262,14 @@ end
 
 function host.init(runes)
   begin()
+  if checkpoint then checkpoint() end
   if spell_init then spell_init(runes) end
   return done()
 end
 
 function host.finish()
   begin()
+  if checkpoint then checkpoint() end
   if spell_finish then spell_finish(emit) end
   return done()
 end
@@ -312,7 +317,8 @@ local function host_function(cf)
   end
 end
 
-function host.load(source, chunkname, module_list, libraries)
+function host.load(source, chunkname, module_list, libraries, checkpoint_fn)
+  checkpoint = checkpoint_fn
   for i = 1, #module_list, 3 do
     modules[module_list[i]] = { chunkname = module_list[i + 1], source = module_list[i + 2] }
   end

@@ -37,6 +37,11 @@ export interface SummonOptions {
    * is called for each new caster (each subscription), so each can have its own.
    */
   readonly libraries?: SpellLibraries | (() => SpellLibraries);
+  /**
+   * Everything a new caster gets (libraries, and a transaction that makes their effects part of each
+   * cast's all-or-nothing), made for each caster. Takes the place of `libraries`.
+   */
+  readonly caster?: () => CasterOptions;
 }
 
 /** Per-operator options: override the spell's policy and wire its ports. */
@@ -313,6 +318,7 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
 }
 
 function casterOptions(options: SummonOptions): CasterOptions {
+  if (options.caster) return options.caster();
   const libs = options.libraries;
   return libs === undefined ? {} : { libraries: typeof libs === 'function' ? libs() : libs };
 }

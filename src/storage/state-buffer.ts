@@ -91,6 +91,17 @@ export class StateBuffer {
     return [...this.pending].map(([key, value]) => ({ ns: this.ns, key, value }));
   }
 
+  /** The pending change of a key: a value, null (deleted), or undefined (no pending change). */
+  pendingOf(key: string): EventValue | null | undefined {
+    return this.pending.get(key);
+  }
+
+  /** Restores a key's pending change to what `pendingOf` returned earlier (undo). */
+  restore(key: string, pending: EventValue | null | undefined): void {
+    if (pending === undefined) this.pending.delete(key);
+    else this.pending.set(key, pending);
+  }
+
   /** How many keys have uncommitted changes. */
   get size(): number {
     return this.pending.size;

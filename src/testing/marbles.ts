@@ -91,10 +91,10 @@ export async function runSpellCase(
   try {
     spell = await summon(spellFile, {
       logger: NO_LOGS,
-      libraries: () => {
+      caster: () => {
         const session = new StateSession(storage.state, ns, stateIndexes);
         sessions.push(session);
-        return session.library();
+        return session.casterOptions();
       },
       ...options,
       runes: { ...suiteRunes, ...c.runes },

@@ -10,6 +10,7 @@ import { loadRunesetOrThrow } from '../runes/index.js';
 import type { Runeset } from '../runes/runeset.js';
 import { buildGraph, DEAD_LETTERS } from '../runtime/graph.js';
 import { summonSpells } from '../runtime/run.js';
+import { openMemoryStorage } from '../storage/index.js';
 import { PartialMatch, compareFrames, type Frame, type SpellCaseResult } from './marbles.js';
 import { SpellTestFileError } from './spell-test-file.js';
 
@@ -50,7 +51,8 @@ export async function runRunesetCase(runeset: Runeset, c: RunesetTestCase): Prom
     if (!(s in runeset.streams)) failures.push(`the runeset has no stream '${s}' (streams: ${Object.keys(runeset.streams).join(', ')})`);
   }
   if (failures.length) return { name: c.name, passed: false, failures };
-  const spells = await summonSpells(runeset, () => {});
+  // Spells get `state` over a fresh in-memory store per case; durable pipelines run in memory here.
+  const spells = await summonSpells(runeset, () => {}, openMemoryStorage());
   const graph = buildGraph(runeset, spells, { withSources: false });
   const deadLetterStreams = new Set([DEAD_LETTERS, ...Object.values(runeset.pipelines).map((p) => p.dead_letters)]);
   const names = Object.keys(c.streams);

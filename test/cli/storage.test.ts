@@ -66,7 +66,7 @@ describe('durable streams through the CLI', () => {
     const append = await sanctum(['append', 'orders', '--runeset', 'r.yaml'], { cwd: dir, input: '{"user":"bob","amount":10}\nnot json\n' });
     expect(append.code).toBe(1);
     expect(append.stderr).toContain('stdin:2: invalid JSON');
-    expect(append.stderr).toContain('appended 1 events to orders (seq 4..4)');
+    expect(append.stderr).toContain('appended 1 event to orders (seq 4..4)');
     await sanctum(['run', 'r.yaml'], { cwd: dir });
     const state2 = await sanctum(['state', 'total', '--runeset', 'r.yaml', '--prefix', 'b'], { cwd: dir });
     expect(lines(state2.stdout)).toEqual([{ key: 'bob', value: { key: 'bob', total: 13, count: 2 } }]);
@@ -98,4 +98,36 @@ describe('durable streams through the CLI', () => {
       { report: 'a', total: 12, count: 2 },
     ]);
   });
+});
+
+describe('retention and concurrent runs', () => {
+  it('retention.max_events keeps only the newest events', async () => {
+    const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ i })).join('\n') + '\n';
+    const dir = tempDir({
+      'r.yaml': 'version: 1\nstreams:\n  s: { durable: true, retention: { max_events: 3 } }\nsources:\n  f: { type: file, path: in.ndjson, to: s }\n',
+      'in.ndjson': lines,
+    });
+    expect((await sanctum(['run', 'r.yaml', '-q'], { cwd: dir })).code).toBe(0);
+    const streams = await sanctum(['streams', '--runeset', 'r.yaml', '--json'], { cwd: dir });
+    expect(JSON.parse(streams.stdout)).toEqual([{ name: 's', count: 3, firstSeq: 8, lastSeq: 10 }]);
+  });
+
+  it('two runs of one runeset at once never apply an input twice: the loser stops with a conflict', async () => {
+    const N = 20000;
+    const lines = Array.from({ length: N }, (_, i) => JSON.stringify({ id: i })).join('\n') + '\n';
+    const dir = tempDir({
+      'r.yaml': 'version: 1\nsanctum: { batch_size: 50 }\nstreams:\n  in: { durable: true }\n  out: { durable: true }\nspells:\n  id: { file: id.lua }\nsources:\n  f: { type: file, path: in.ndjson, to: in }\npipelines:\n  copy: { from: in, steps: [id], to: out }\n',
+      'id.lua': 'return { cast = function(e) return e end }',
+      'in.ndjson': lines,
+    });
+    const runs = await Promise.all([sanctum(['run', 'r.yaml', '-q'], { cwd: dir }), sanctum(['run', 'r.yaml', '-q'], { cwd: dir })]);
+    for (const r of runs) if (r.code !== 0) expect(r.stderr).toMatch(/STORAGE_CONFLICT|another process|position in/);
+    await sanctum(['run', 'r.yaml', '-q'], { cwd: dir }); // whatever is left
+    const tail = await sanctum(['tail', 'out', '--runeset', 'r.yaml'], { cwd: dir });
+    const ids = tail.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id);
+    expect(ids.length).toBe(N);
+    expect(new Set(ids).size).toBe(N);
+    const inStream = JSON.parse((await sanctum(['streams', '--runeset', 'r.yaml', '--json'], { cwd: dir })).stdout) as { name: string; count: number }[];
+    expect(inStream.find((s) => s.name === 'in')!.count).toBe(N);
+  }, 60_000);
 });

@@ -96,7 +96,7 @@ let sandbox = '';
 beforeAll(() => {
   // Commands run in a copy of the examples, so nothing they write lands in the docs.
   sandbox = mkdtempSync(path.join(tmpdir(), 'sanctum-docs-'));
-  cpSync(EXAMPLES, path.join(sandbox, 'examples'), { recursive: true });
+  cpSync(EXAMPLES, path.join(sandbox, 'examples'), { recursive: true, filter: (src) => path.basename(src) !== '.sanctum' }); // not a reader's data
 });
 afterAll(() => {
   if (sandbox) rmSync(sandbox, { recursive: true, force: true });

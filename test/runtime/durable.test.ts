@@ -125,3 +125,41 @@ describe('the state library', () => {
     ]);
   });
 });
+
+describe('all-or-nothing casts include state', () => {
+  const spell = `local s = {}
+function s.cast(e)
+  state.put(e.k, (state.get(e.k) or 0) + 1)
+  state.put("touched-" .. e.k, true)
+  if e.fail then error("after writing") end
+  return { k = e.k }
+end
+return s`;
+
+  it('a failed cast in a batch leaves no state behind; the casts around it keep theirs', async () => {
+    const storage = openMemoryStorage();
+    const s = await summonSource(spell, { name: 'c' });
+    const session = new StateSession(storage.state, 'c');
+    const caster = s.open(session.casterOptions());
+    const failures = caster.castBatch([{ k: 'a' }, { k: 'b', fail: true }, { k: 'a' }], () => {});
+    expect(failures.map((f) => f.luaMessage)).toEqual([expect.stringContaining('after writing')]);
+    expect(session.get('a')).toBe(2);
+    expect(session.get('b')).toBeUndefined();
+    expect(session.get('touched-b')).toBeUndefined();
+    // A failed cast also undoes its overwrite of a key an earlier cast wrote.
+    caster.castBatch([{ k: 'a', fail: true }], () => {});
+    expect(session.get('a')).toBe(2);
+    caster.close();
+  });
+
+  it('the same per event, and in the durable pipeline the failed event changes nothing', async () => {
+    const storage = openMemoryStorage();
+    const s = await summonSource(spell, { name: 'c' });
+    const session = new StateSession(storage.state, 'c');
+    const caster = s.open(session.casterOptions());
+    caster.cast({ k: 'x' }, () => {});
+    expect(caster.cast({ k: 'x', fail: true }, () => {})?.code).toBe('SPELL_RUNTIME');
+    expect(session.get('x')).toBe(1);
+    caster.close();
+  });
+});

@@ -49,7 +49,7 @@ async function cast(spellFile: string, files: string[], flags: CastFlags): Promi
       ...(flags.budget !== undefined ? { instructionBudget: flags.budget } : {}),
       ...(flags.memory !== undefined ? { memoryLimit: flags.memory } : {}),
       // The `state` library, in memory: a cast is one run, with nothing to resume.
-      libraries: () => new StateSession(openMemoryStorage().state, 'cast', flags.stateIndex).library(),
+      caster: () => new StateSession(openMemoryStorage().state, 'cast', flags.stateIndex).casterOptions(),
     });
   } catch (e) {
     if (!(e instanceof SpellError)) throw e;

@@ -2,7 +2,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { loadRuneset, formatDiagnostic } from '../../runes/index.js';
 import { openRuneset } from '../../runtime/run.js';
-import { SpellError } from '../../spellcraft/errors.js';
+import { SanctumError } from '../../core/errors.js';
 import { createRunLog, DEFAULT_LISTEN, parseListen, startObservatory, type Observatory } from '../../observe/index.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -52,8 +52,9 @@ async function run(file: string, flags: RunFlags): Promise<number> {
     opened = await openRuneset(runeset, { logger: log.spellLine });
   } catch (e) {
     log.close();
-    if (!(e instanceof SpellError)) throw e;
-    process.stderr.write(`${e.message}\n`);
+    // A spell that does not summon, a foreign or damaged data file: a message, not a stack trace.
+    if (!(e instanceof SanctumError)) throw e;
+    process.stderr.write(`sanctum: ${e.message}\n`);
     return EXIT.INVALID;
   }
   opened.graph.onDeadLetter = log.deadLetter;
@@ -83,7 +84,16 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const report = await opened.run({ signal: stop.signal });
+    let report;
+    try {
+      report = await opened.run({ signal: stop.signal });
+    } catch (e) {
+      // A commit that failed (a full disk, another process running the same runeset): the run
+      // stops; what was committed stays, and the next run resumes from it.
+      if (!(e instanceof SanctumError)) throw e;
+      process.stderr.write(`sanctum: the run stopped: ${e.message}\n`);
+      return EXIT.FAILURES;
+    }
     for (const f of report.failures) {
       const msg = f.error instanceof Error ? f.error.message : String(f.error);
       process.stderr.write(`sanctum: ${msg}\n`);

@@ -93,7 +93,7 @@ export function registerStorage(program: Command): void {
           }
           await flush();
           bar?.stop();
-          process.stderr.write(appended ? `appended ${appended} events to ${stream} (seq ${first}..${last})\n` : `appended nothing to ${stream}\n`);
+          process.stderr.write(appended ? `appended ${appended} event${appended === 1 ? '' : 's'} to ${stream} (seq ${first}..${last})\n` : `appended nothing to ${stream}\n`);
           return bad ? EXIT.FAILURES : EXIT.OK;
         } finally {
           storage.close();
