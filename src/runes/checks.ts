@@ -242,10 +242,12 @@ export interface SpellCheckOptions {
  * Checks each spell's file: that it exists, that it summons (when asked), and that every port it
  * emits to by a literal name is wired by the steps that cast it (and every wired port is emitted to).
  */
+const STATE_CALL = /\bstate\s*\.\s*(put|delete)\b/;
+
 export async function checkSpells(data: unknown, source: RunesetYaml, options: SpellCheckOptions): Promise<RunesetDiagnostic[]> {
   const root = asObj(data) ?? {};
   const out: RunesetDiagnostic[] = [];
-  const scans = new Map<string, { file: string; ports: EmittedPorts }>();
+  const scans = new Map<string, { file: string; ports: EmittedPorts; usesState: boolean }>();
 
   await Promise.all(
     entries(root['spells']).map(async ([name, spec]) => {
@@ -265,13 +267,33 @@ export async function checkSpells(data: unknown, source: RunesetYaml, options: S
         out.push(source.at(at, 'value', { code: 'SPELL_NOT_FOUND', message: `cannot read spell file '${file}': ${(e as Error).message}` }));
         return;
       }
-      scans.set(name, { file, ports: scanEmits(text) });
+      scans.set(name, { file, ports: scanEmits(text), usesState: STATE_CALL.test(text) });
       if (options.summon) {
         const failure = await summonFailure(name, absolute, file, spec);
         if (failure) out.push(source.at(at, 'value', failure));
       }
     }),
   );
+
+  // A spell's state is one namespace: two pipelines casting a stateful spell would write the same
+  // keys from separate batches, and one's updates could overwrite the other's.
+  const castBy = new Map<string, string[]>();
+  for (const [pipeline, spec] of entries(root['pipelines'])) {
+    for (const step of steps(spec, ['pipelines', pipeline])) {
+      if (isName(step.spell) && scans.get(step.spell)?.usesState) castBy.set(step.spell, [...(castBy.get(step.spell) ?? []), pipeline]);
+    }
+  }
+  for (const [spell, pipelines] of castBy) {
+    if (pipelines.length < 2) continue;
+    out.push(
+      source.at(['spells', spell], 'key', {
+        code: 'RUNESET_BAD_VALUE',
+        severity: 'warning',
+        message: `spell '${spell}' uses state and is cast by ${pipelines.length} steps (${pipelines.join(', ')}); they share one state, and their batches may overwrite each other's changes`,
+        hint: `declare the spell twice under two names (its state is per name), one for each pipeline`,
+      }),
+    );
+  }
 
   for (const [pipeline, spec] of entries(root['pipelines'])) {
     for (const step of steps(spec, ['pipelines', pipeline])) {

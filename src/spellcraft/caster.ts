@@ -305,11 +305,12 @@ export class SpellCaster {
       vm.h.pushint(L, m);
       vm.h.pushint(L, start);
       vm.setMemoryCap(ud, this.def.memoryLimit);
-      const status = this.call(3, 6);
+      const status = this.call(3, 7);
       vm.setMemoryCap(ud, 0);
       if (status === LUA_OK) {
-        // base+2..base+7: n_out, out_ev, out_port, counts, n_logs, named.
-        total = this.collectBatch(start, m, total, base + 3, x.lua_toboolean(L, base + 7) !== 0, events, index, acceptPort, (failures ??= []));
+        // base+2..base+8: n_out, out_ev, out_port, counts, n_logs, named, ones.
+        const ones = x.lua_toboolean(L, base + 8) !== 0;
+        total = this.collectBatch(start, m, total, base + 3, x.lua_toboolean(L, base + 7) !== 0, events, index, acceptPort, (failures ??= []), ones);
         const nLogs = x.lua_tonumberx(L, base + 6, 0);
         x.lua_settop(L, base + 1);
         if (nLogs > 0) this.drainLogs();
@@ -341,7 +342,7 @@ export class SpellCaster {
   }
 
   /** Reads the outputs of events first..last of a batch call into the output buffers. */
-  private collectBatch(first: number, last: number, k: number, evIdx: number, named: boolean, events: readonly EventValue[], index: number[] | undefined, acceptPort: PortFilter | undefined, failures: SpellError[]): number {
+  private collectBatch(first: number, last: number, k: number, evIdx: number, named: boolean, events: readonly EventValue[], index: number[] | undefined, acceptPort: PortFilter | undefined, failures: SpellError[], ones = false): number {
     const { vm, L } = this;
     const x = vm.x;
     const portIdx = evIdx + 1, countsIdx = evIdx + 2;
@@ -350,9 +351,12 @@ export class SpellCaster {
     // Lua numbers the outputs of this call from 1.
     let o = 0;
     for (let j = first; j <= last; j++) {
-      vm.h.rawgeti(L, countsIdx, j);
-      const c = x.lua_tonumberx(L, tmp, 0);
-      x.lua_settop(L, tmp - 1);
+      let c = 1;
+      if (!ones) {
+        vm.h.rawgeti(L, countsIdx, j);
+        c = x.lua_tonumberx(L, tmp, 0);
+        x.lua_settop(L, tmp - 1);
+      }
       const startK = k;
       let failure: SpellError | undefined;
       for (let q = 0; q < c; q++) {

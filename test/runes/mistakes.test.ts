@@ -509,3 +509,26 @@ pipelines:
     ]);
   });
 });
+
+describe('shared state', () => {
+  it('warns when a stateful spell is cast by two pipelines', async () => {
+    const dir = tempDir({
+      'count.lua': 'return { cast = function(e) state.put("n", (state.get("n") or 0) + 1) end }',
+      'r.yaml': `version: 1
+streams:
+  a: {}
+  b: {}
+spells:
+  count: { file: count.lua }
+pipelines:
+  one: { from: a, steps: [count] }
+  two: { from: b, steps: [count] }
+`,
+    });
+    const r = await loadRuneset(`${dir}/r.yaml`);
+    expect(r.runeset).toBeDefined();
+    expect(r.diagnostics.map((d) => `${d.line}:${d.column} ${d.severity} ${d.message}`)).toEqual([
+      "6:3 warning spell 'count' uses state and is cast by 2 steps (one, two); they share one state, and their batches may overwrite each other's changes",
+    ]);
+  });
+});
