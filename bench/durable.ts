@@ -35,28 +35,19 @@ import { StateSession } from '../src/runtime/state-library.js';
 import { openRuneset } from '../src/runtime/run.js';
 import { loadRuneset } from '../src/runes/index.js';
 import type { RunesetPipeline } from '../src/runes/runeset.js';
+import { option as optionOf, flag } from './options.js';
 
 // -------------------------------------------------------------------------------------------------
 // Options
 
-const args = process.argv.slice(2);
-function option(name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(args[i + 1]);
-  if (!Number.isInteger(v) || v < 1) {
-    console.error(`bench/durable: --${name} needs a whole number of at least 1`);
-    process.exit(2);
-  }
-  return v;
-}
+const option = (name: string, fallback: number) => optionOf('bench/durable', name, fallback);
 const RUNS = option('runs', 5);
 const N = option('events', 200_000);
 const KEYS = option('keys', 100_000);
 const RATE = option('rate', 10_000);
 const SECONDS = option('seconds', 3);
-const JSON_OUT = args.includes('--json');
-const WITH_CLI = !args.includes('--no-cli');
+const JSON_OUT = flag('json');
+const WITH_CLI = !flag('no-cli');
 const BATCH = 1000;
 const KINDS = 32;
 

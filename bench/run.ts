@@ -17,26 +17,17 @@ import { LuaFactory } from 'wasmoon';
 import { summon, type EmitSink, type EventValue, type SpellCaster, type SpellError } from '../src/index.js';
 import type { Transport } from '../src/parallel/index.js';
 import { LuaVM } from '../src/spellcraft/lua-vm.js';
+import { option as optionOf, flag } from './options.js';
 
 // -------------------------------------------------------------------------------------------------
 // Options
 
-const args = process.argv.slice(2);
-function option(name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  if (i < 0) return fallback;
-  const v = Number(args[i + 1]);
-  if (!Number.isInteger(v) || v < 1) {
-    console.error(`bench: --${name} needs a whole number of at least 1`);
-    process.exit(2);
-  }
-  return v;
-}
+const option = (name: string, fallback: number) => optionOf('bench', name, fallback);
 const RUNS = option('runs', 5);
 const N = option('events', 200_000);
 const WORKERS = option('workers', 2);
-const JSON_OUT = args.includes('--json');
-const FROM_DIST = args.includes('--dist');
+const JSON_OUT = flag('json');
+const FROM_DIST = flag('dist');
 const { castParallel } = (FROM_DIST ? await import(new URL('../dist/parallel/index.js', import.meta.url).href) : await import('../src/parallel/index.js')) as typeof import('../src/parallel/index.js');
 const BATCH = 1000;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
