@@ -53,9 +53,9 @@ export class StateSession {
     return this.buffer.get(key);
   }
 
-  put(key: string, value: EventValue): void {
+  put(key: string, value: EventValue, trusted = false): void {
     this.remember(key);
-    this.buffer.put(key, value);
+    this.buffer.put(key, value, trusted);
     this.onWrite?.(this);
   }
 
@@ -135,7 +135,7 @@ export class StateSession {
         get: ([k]) => this.get(key('get', k)),
         put: ([k, v]) => {
           if (v === undefined || v === null) throw new Error('state.put: the value is nil; use state.delete(key) to remove a key');
-          this.put(key('put', k), v);
+          this.put(key('put', k), v, true); // read from Lua by the bridge: JSON-shaped already
           return undefined;
         },
         delete: ([k]) => {

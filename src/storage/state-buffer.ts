@@ -36,10 +36,14 @@ export class StateBuffer {
     return this.store.get(this.ns, key);
   }
 
-  /** Sets a key in the buffer. Throws `STORAGE_INVALID` now (not at commit) for a value JSON cannot hold. */
-  put(key: string, value: EventValue): void {
+  /**
+   * Sets a key in the buffer. Throws `STORAGE_INVALID` now (not at commit) for a value JSON cannot
+   * hold — unless `trusted`: values read from Lua by the bridge are JSON-shaped by construction, and
+   * encoding them once more here would only double the commit's work.
+   */
+  put(key: string, value: EventValue, trusted = false): void {
     checkKey(key, 'put');
-    encodeValue(value, 'put'); // refuse early, where the spell can see which call it was
+    if (!trusted) encodeValue(value, 'put'); // refuse early, where the spell can see which call it was
     this.pending.set(key, value);
   }
 
