@@ -132,6 +132,22 @@ function checkDurability(root: Obj, source: RunesetYaml): RunesetDiagnostic[] {
       );
     }
   }
+  for (const [name, spec] of entries(root['sources'])) {
+    if (spec['loop'] === true && isName(spec['to']) && durable.has(spec['to'])) {
+      out.push(
+        source.at(['sources', name, 'loop'], 'key', {
+          code: 'RUNESET_BAD_VALUE',
+          message: `source '${name}' loops into the durable stream '${spec['to']}': a durable file source reads its file exactly once`,
+          hint: 'remove loop, or write to a stream that is not durable',
+        }),
+      );
+    }
+    for (const rune of ['rate', 'loop']) {
+      if (spec['type'] === 'stdin' && spec[rune] !== undefined) {
+        out.push(source.at(['sources', name, rune], 'key', { code: 'RUNESET_BAD_VALUE', severity: 'warning', message: `sources.${name}.${rune} has no effect on a stdin source`, hint: `it paces or repeats file sources` }));
+      }
+    }
+  }
   for (const [name, spec] of entries(root['pipelines'])) {
     const from = refs(spec['from'], ['pipelines', name, 'from']).filter((r) => isName(r.value));
     const kinds = new Set(from.map((r) => durable.has(r.value as string)));

@@ -53,7 +53,16 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
   const sources: Record<string, RunesetSource> = {};
   for (const [name, spec] of Object.entries(doc.sources ?? {})) {
     sources[name] =
-      spec.type === 'file' ? { name, type: 'file', path: resolvePath(required(spec.path, `sources.${name}.path`)), to: spec.to } : { name, type: spec.type, to: spec.to };
+      spec.type === 'file'
+        ? {
+            name,
+            type: 'file',
+            path: resolvePath(required(spec.path, `sources.${name}.path`)),
+            to: spec.to,
+            ...(spec.rate !== undefined ? { rate: spec.rate } : {}),
+            ...(spec.loop ? { loop: true } : {}),
+          }
+        : { name, type: spec.type, to: spec.to };
   }
 
   const sinks: Record<string, RunesetSink> = {};

@@ -82,7 +82,7 @@ export interface RunesetSpell {
 }
 
 export type RunesetSource =
-  | { readonly name: string; readonly type: Extract<SourceSpec['type'], 'file'>; readonly path: RunesetPath; readonly to: string }
+  | { readonly name: string; readonly type: Extract<SourceSpec['type'], 'file'>; readonly path: RunesetPath; readonly to: string; readonly rate?: number; readonly loop?: boolean }
   | { readonly name: string; readonly type: Exclude<SourceSpec['type'], 'file'>; readonly to: string };
 
 export type RunesetSink =

@@ -200,6 +200,14 @@ export interface SourceSpec {
    * The stream the events are written to.
    */
   to: Name;
+  /**
+   * At most this many events a second (file sources): replay a recorded file at a pace, for demos and load tests. Default: as fast as the pipeline takes them.
+   */
+  rate?: number;
+  /**
+   * When the file ends, read it again from the start, until the run is stopped (file sources into streams that are not durable). With `rate`, a live stream from a recorded file.
+   */
+  loop?: boolean;
 }
 /**
  * A sink: writes the events of its streams as newline-delimited JSON.

@@ -125,7 +125,40 @@ export async function runSources(graph: StreamGraph, runeset: Runeset, sinks: re
   return { read };
 }
 
+/** Paces a source to `rate` events a second (the `rate` rune), against a clock started once. */
+class Pacer {
+  private readonly start = performance.now();
+  private sent = 0;
+  constructor(private readonly rate: number) {}
+  async tick(signal: AbortSignal): Promise<void> {
+    this.sent++;
+    const wait = this.start + (this.sent * 1000) / this.rate - performance.now();
+    if (wait < 1 || signal.aborted) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, wait);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+/** Reads a source to its end — again and again with `loop`, at `rate` events a second if given. */
 async function readSource(graph: StreamGraph, src: RunesetSource, stdio: Stdio, signal: AbortSignal, waitForSinks: () => Promise<void>): Promise<number> {
+  const pacer = src.type === 'file' && src.rate !== undefined ? new Pacer(src.rate) : undefined;
+  let n = 0;
+  for (;;) {
+    const read = await readOnce(graph, src, stdio, signal, waitForSinks, pacer);
+    n += read;
+    // A file with no event in it would loop without end: stop.
+    if (!(src.type === 'file' && src.loop) || signal.aborted || read === 0) return n;
+  }
+}
+
+async function readOnce(graph: StreamGraph, src: RunesetSource, stdio: Stdio, signal: AbortSignal, waitForSinks: () => Promise<void>, pacer: Pacer | undefined): Promise<number> {
   if (signal.aborted) return 0;
   const input = src.type === 'file' ? createReadStream(src.path.absolute, { encoding: 'utf8' }) : stdio.stdin;
   const where = src.type === 'file' ? src.path.original : 'stdin';
@@ -164,8 +197,10 @@ async function readSource(graph: StreamGraph, src: RunesetSource, stdio: Stdio, 
         graph.next(DEAD_LETTERS, { code: 'INPUT_INVALID_JSON', source: src.name, file: where, line, message: parsed.error, text });
       } else {
         n++;
-        if (!durable) graph.next(src.to, parsed.value);
-        else {
+        if (!durable) {
+          graph.next(src.to, parsed.value);
+          if (pacer) await pacer.tick(signal);
+        } else {
           batch.push(parsed.value);
           if (batch.length >= graph.runeset.sanctum.batch_size) flush();
           else

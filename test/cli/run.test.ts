@@ -115,8 +115,48 @@ describe('sanctum check', () => {
     expect(r.stderr).toMatch(/outptu/);
   });
 
+  it('accepts the live demo', async () => {
+    const r = await sanctum(['check', 'spells/demo-live.runeset.yaml']);
+    expect(r.code).toBe(0);
+  });
+
   it('prints JSON with --json', async () => {
     const r = await sanctum(['check', 'spells/demo.runeset.yaml', '--json']);
     expect(JSON.parse(r.stdout)).toMatchObject({ valid: true, errors: 0 });
+  });
+});
+
+describe('paced and looping file sources', () => {
+  it('replays a file in a loop at the given rate until stopped', async () => {
+    const dir = tempDir({
+      'counter.lua': counter,
+      'in.ndjson': '{"v":1}\n{"v":2}\n',
+      'r.yaml': runeset('{ type: file, path: in.ndjson, to: input, rate: 100, loop: true }'),
+    });
+    const child = spawn(process.execPath, [BIN, 'run', `${dir}/r.yaml`]);
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code).toBe(0);
+    const out = lines(stdout) as { seen?: number; count?: number }[];
+    const seen = out.filter((e) => e.seen !== undefined);
+    // Looped: more than the file's two events; paced at 100/s: far fewer than unpaced would give.
+    expect(seen.length).toBeGreaterThan(4);
+    expect(seen.length).toBeLessThan(400);
+    expect(seen.slice(0, 4).map((e) => e.seen)).toEqual([1, 2, 1, 2]);
+    expect(out[out.length - 1]).toEqual({ count: seen.length });
+  });
+
+  it('refuses a loop into a durable stream', async () => {
+    const dir = tempDir({
+      'counter.lua': counter,
+      'in.ndjson': '{"v":1}\n',
+      'r.yaml': runeset('{ type: file, path: in.ndjson, to: input, loop: true }').replace('  input: {}', '  input: { durable: true }'),
+    });
+    const r = await sanctum(['check', `${dir}/r.yaml`]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("source 'in' loops into the durable stream 'input'");
   });
 });
