@@ -22,7 +22,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
@@ -35,7 +35,7 @@ import { StateSession } from '../src/runtime/state-library.js';
 import { openRuneset } from '../src/runtime/run.js';
 import { loadRuneset } from '../src/runes/index.js';
 import type { RunesetPipeline } from '../src/runes/runeset.js';
-import { option as optionOf, flag } from './options.js';
+import { option as optionOf, flag, machineInfo } from './options.js';
 
 // -------------------------------------------------------------------------------------------------
 // Options
@@ -512,16 +512,7 @@ const targets = {
   'c/a >= 0.5 (in pairs)': pairedRatio >= 0.5,
   'latency p99 <= 10 ms': latency.p99 <= 10,
 };
-const machine = {
-  cpus: cpus().length,
-  cpuModel: cpus()[0]?.model ?? 'unknown',
-  memory: totalmem(),
-  node: process.version,
-  platform: `${process.platform} ${process.arch}`,
-  tmpdir: tmpdir(),
-  loadAverageAtStart: loadAtStart,
-  loadAverageAtEnd: loadavg()[0]!,
-};
+const machine = machineInfo(loadAtStart, { tmpdir: tmpdir() });
 const date = new Date().toISOString();
 const seconds = (performance.now() - started) / 1000;
 

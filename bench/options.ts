@@ -1,4 +1,5 @@
-/** Command-line options shared by the benchmarks: `--name N` whole numbers and `--flag` switches. */
+/** What the benchmarks share: `--name N` options, `--flag` switches, and the machine they ran on. */
+import { cpus, loadavg, totalmem } from 'node:os';
 
 const args = process.argv.slice(2);
 
@@ -17,4 +18,18 @@ export function option(script: string, name: string, fallback: number): number {
 /** True when `--name` is on the command line. */
 export function flag(name: string): boolean {
   return args.includes(`--${name}`);
+}
+
+/** The machine a benchmark ran on, with its load at the start and now: for the report. */
+export function machineInfo<E extends Record<string, string>>(loadAverageAtStart: number, extra = {} as E) {
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memory: totalmem(),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    ...extra,
+    loadAverageAtStart,
+    loadAverageAtEnd: loadavg()[0]!,
+  };
 }

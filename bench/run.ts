@@ -8,7 +8,7 @@
  * `--dist` runs castParallel from the compiled dist/ (run `npm run build` first), so its workers
  * start as they do in production, without loading tsx.
  */
-import { cpus, loadavg, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,7 @@ import { LuaFactory } from 'wasmoon';
 import { summon, type EmitSink, type EventValue, type SpellCaster, type SpellError } from '../src/index.js';
 import type { Transport } from '../src/parallel/index.js';
 import { LuaVM } from '../src/spellcraft/lua-vm.js';
-import { option as optionOf, flag } from './options.js';
+import { option as optionOf, flag, machineInfo } from './options.js';
 
 // -------------------------------------------------------------------------------------------------
 // Options
@@ -494,15 +494,7 @@ const ratios: Record<string, number> = {
   'stateful/flat (e)': rel(se, e),
   'a/d (JS ceiling over Sanctum)': rel(a, d),
 };
-const machine = {
-  cpus: cpus().length,
-  cpuModel: cpus()[0]?.model ?? 'unknown',
-  memory: totalmem(),
-  node: process.version,
-  platform: `${process.platform} ${process.arch}`,
-  loadAverageAtStart: loadAtStart,
-  loadAverageAtEnd: loadavg()[0]!,
-};
+const machine = machineInfo(loadAtStart);
 const date = new Date().toISOString();
 const totalSeconds = (performance.now() - started) / 1000;
 

@@ -214,8 +214,3 @@ export async function openRuneset(runeset: Runeset, options: Pick<RunOptions, 'l
     },
   };
 }
-
-/** Feeds events into a stream of an opened graph (user code, tests). */
-export function feed(graph: StreamGraph, stream: string, events: Iterable<EventValue>): void {
-  for (const e of events) graph.next(stream, e);
-}

@@ -4,31 +4,12 @@
  * with durable streams), or in groups for in-memory pipelines.
  */
 import type { EventValue } from '../core/event.js';
-import type { IndexValue, StateChange, StateStore } from '../core/storage.js';
+import type { IndexValue, QueryOptions, RangeOptions, StateChange, StateStore } from '../core/storage.js';
 import { StateBuffer } from '../storage/index.js';
 import type { SpellLibraries } from '../spellcraft/caster.js';
 
 /** One pending change: a value, or null for a delete. */
 export type StateWrite = StateChange;
-
-interface RangeOptions {
-  from?: string;
-  to?: string;
-  prefix?: string;
-  limit?: number;
-  reverse?: boolean;
-}
-
-interface QueryOptions {
-  index: string;
-  eq?: IndexValue;
-  gt?: IndexValue;
-  gte?: IndexValue;
-  lt?: IndexValue;
-  lte?: IndexValue;
-  limit?: number;
-  reverse?: boolean;
-}
 
 /** A spell's view of its state: the committed store plus its own uncommitted writes. */
 export class StateSession {

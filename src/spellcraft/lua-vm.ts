@@ -79,7 +79,7 @@ const UPVALUE_1 = -1001000 - 1;
 export const HOST_ARRAY_MT = -1001000 - 2;
 
 /** Lua status codes of lua_pcall. */
-export const LUA_OK = 0, LUA_ERRRUN = 2, LUA_ERRMEM = 4, LUA_ERRERR = 5;
+export const LUA_OK = 0, LUA_ERRMEM = 4;
 
 /** A value could not cross between JS and Lua unchanged. `path` says where in the value. */
 export class ConversionError extends Error {
@@ -404,13 +404,6 @@ export class LuaVM {
     this.x.lua_pushlstring(L, this.scratch, written);
   }
 
-  /** Pushes raw bytes as a Lua string. */
-  pushBytes(L: number, bytes: Uint8Array): void {
-    this.ensureScratch(bytes.length);
-    this.heap().set(bytes, this.scratch);
-    this.x.lua_pushlstring(L, this.scratch, bytes.length);
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Lua → JS
 
@@ -553,12 +546,6 @@ export class LuaVM {
     }
   }
 
-  /** Reads a Lua string as bytes, whatever they hold. */
-  readBytes(L: number, idx: number): Uint8Array {
-    const p = this.x.lua_tolstring(L, idx, this.lenPtr);
-    const len = this.heap32()[this.lenPtr >> 2]!;
-    return this.heap().slice(p, p + len);
-  }
 }
 
 /** Sets a field; `__proto__` becomes an own field, as JSON.parse makes it, never the prototype. */

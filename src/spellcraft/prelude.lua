@@ -31,7 +31,6 @@ local function on_count()
     error(budget_message, 2)
   end
 end
-local function exhausted() return used > limit end
 
 local function rethrow_if_exhausted(ok, ...)
   if used > limit then error(budget_message, 0) end
