@@ -9,7 +9,7 @@
  * (a)  raw better-sqlite3: 1000 inserts per transaction, WAL, synchronous=FULL, the event table's schema
  * (b)  storage.log.append at FULL: one event per call, 1000 calls in flight (group-committed); and
  *      1000 events per call; and the first again at NORMAL; and one event per commit, at FULL and NORMAL
- * (c)  an exactly-once pipeline (DurablePipeline) over a durable stream at FULL: a spell counts per
+ * (c)  an exactly-once pipeline (the run's consumer loop) over a durable stream at FULL: a spell counts per
  *      kind with state.get/state.put and emits {id, kind, count}; each batch of 1000 commits its
  *      input position, state and outputs in one transaction. (c)/(a) is the headline ratio, also
  *      measured from runs of (a) and (c) taken in turn (the median of the pairs' ratios)
@@ -30,11 +30,9 @@ import Database from 'better-sqlite3';
 import type { EventValue } from '../src/core/event.js';
 import { summonSource } from '../src/spellcraft/spell.js';
 import { openMemoryStorage, openSqliteStorage, type Storage, type Synchronous } from '../src/storage/index.js';
-import { DurablePipeline } from '../src/runtime/durable.js';
 import { StateSession } from '../src/runtime/state-library.js';
 import { openRuneset } from '../src/runtime/run.js';
 import { loadRuneset } from '../src/runes/index.js';
-import type { RunesetPipeline } from '../src/runes/runeset.js';
 import { option as optionOf, flag, machineInfo } from './options.js';
 
 // -------------------------------------------------------------------------------------------------
@@ -184,7 +182,6 @@ async function logAppends(n: number, sync: Synchronous, perCall: 1 | typeof BATC
 // -------------------------------------------------------------------------------------------------
 // (c) the exactly-once pipeline, driven directly
 
-const pipeline: RunesetPipeline = { name: 'count', from: ['in'], steps: [{ spell: 'counter', ports: {} }], to: 'out', dead_letters: 'dead-letters' };
 const counter = await summonSource(COUNTER, { name: 'counter', logger: () => {} });
 
 function prefill(s: Storage, n: number): void {
@@ -217,17 +214,18 @@ function checkCounts(s: Storage, n: number, ns: string): string | undefined {
 async function durablePipeline(n: number, adapter: 'sqlite' | 'memory' = 'sqlite'): Promise<{ rate: number; check?: string }> {
   const s: Storage = adapter === 'sqlite' ? openSqliteStorage({ dir: freshDir(), synchronous: 'FULL' }) : openMemoryStorage();
   prefill(s, n);
-  const dp = new DurablePipeline(s, pipeline, new Map([['counter', counter]]), new Map(), {
-    isDurable: (stream) => stream === 'out' || stream === 'dead-letters',
-    emit: () => {},
-    appended: () => {},
-  }, { batchSize: BATCH });
-  dp.init();
+  const dir = freshDir();
+  writeFileSync(path.join(dir, 'counter.lua'), COUNTER);
+  writeFileSync(
+    path.join(dir, 'r.yaml'),
+    `version: 1\nsanctum: { batch_size: ${BATCH} }\nstreams:\n  in: { durable: true }\n  out: { durable: true }\n  dead-letters: { durable: true }\nspells:\n  counter: { file: counter.lua }\npipelines:\n  count: { from: in, steps: [counter], to: out }\n`,
+  );
+  const { runeset } = await loadRuneset(path.join(dir, 'r.yaml'));
+  const opened = await openRuneset(runeset!, { storage: s, logger: () => {} });
   const t0 = performance.now();
-  while (dp.step('in') > 0);
+  const report = await opened.run({ stdio: { stdin: process.stdin, stdout: devNull(), stderr: devNull() } });
   const ms = performance.now() - t0;
-  dp.close();
-  const check = checkCounts(s, n, 'counter') ?? (dp.counters.deadLetters ? `${dp.counters.deadLetters} dead letters` : undefined);
+  const check = checkCounts(s, n, 'counter') ?? (report.deadLetters ? `${report.deadLetters} dead letters` : undefined);
   s.close();
   return { rate: perSecond(n, ms), ...(check ? { check } : {}) };
 }

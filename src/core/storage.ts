@@ -97,6 +97,12 @@ export interface EventLog {
   tail(stream: string, fromSeq: number, options?: TailOptions): AsyncIterable<StoredEvent>;
   /** Deletes the oldest events that the policy no longer keeps; returns how many. Seqs are never reused. */
   retain(stream: string, policy: RetentionPolicy): number;
+  /**
+   * Resolves when `stream` holds events after `afterSeq`: at once if it does now, when this process
+   * appends to it, after `pollMs` (another process may have appended: default 100), on abort, or
+   * when the storage closes. It may resolve with nothing new; read again to see.
+   */
+  wait(stream: string, afterSeq: number, options?: { readonly pollMs?: number; readonly signal?: AbortSignal }): Promise<void>;
 }
 
 /** One key of spell state and its value. */

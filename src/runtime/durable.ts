@@ -1,225 +1,283 @@
 /**
- * Exactly-once on one node: a pipeline over durable streams reads a batch from the event log, casts
- * it through its steps, and commits — in ONE transaction — its input position, its spells' state
- * changes and the events it emitted to durable streams. After a crash it resumes from the last
- * commit: nothing acknowledged is lost, nothing emitted twice, state exact.
+ * Durable energy streams in a run, over the asynchronous log port: writes are group-committed and
+ * only then handed to the stream's readers (DurableAppender); a pipeline over durable streams reads
+ * its batches from the log after its committed position (LogInput) and commits its position, state
+ * changes and durable outputs in one unit (durableCommitter) — exactly-once on one node.
  */
 import type { EventValue } from '../core/event.js';
-import { DEFAULT_PORT } from '../core/event.js';
-import type { Storage, StoredEvent } from '../core/storage.js';
-import { SpellError, deadLetterToJSON, type DeadLetter } from '../spellcraft/errors.js';
+import type { LogPort } from '../core/log-port.js';
+import type { AppendItem, ConsumerPosition, StateChange, StreamAppend } from '../core/storage.js';
 import type { DurableMetrics } from '../core/metrics.js';
-import type { SpellCaster } from '../spellcraft/caster.js';
-import type { Spell } from '../spellcraft/spell.js';
-import type { RunesetPipeline } from '../runes/runeset.js';
-import { StateSession, type StateWrite } from './state-library.js';
-
-/** Where a durable pipeline's outputs go: durable streams are appended in the commit, the rest after it. */
-export interface DurableOutputs {
-  isDurable(stream: string): boolean;
-  /** Hands events of an in-memory stream on, after the commit. */
-  emit(stream: string, event: EventValue): void;
-  /** The events were committed to a durable stream: hand them to its in-memory readers. */
-  appended(stream: string, events: readonly EventValue[]): void;
-}
-
-/** Knobs of the consumer loop (and the negative control of the crash test). */
-export interface DurableOptions {
-  readonly batchSize?: number;
-  /**
-   * UNSAFE, for the crash test's negative control only: commit the input position in a separate
-   * transaction after the outputs, which makes a crash between the two duplicate outputs.
-   */
-  readonly splitCommit?: boolean;
-  /** Called between the two commits of splitCommit (so a test can kill the process there). */
-  readonly onSplitWindow?: () => void;
-  /** Called after each commit of an input position (crash tests watch progress with it). */
-  readonly onCommit?: (pipeline: string, stream: string, seq: number) => void;
-  /** Commit latency, batch sizes and consumer lag (the metrics). */
-  readonly metrics?: DurableMetrics;
-  /** Each dead letter, with the stream and sequence number of the event that failed (the run's log). */
-  readonly onDeadLetter?: (deadLetter: DeadLetter, pipeline: string, stream: string | undefined, sequence?: number) => void;
-}
-
-interface StepRuntime {
-  readonly spell: Spell;
-  readonly caster: SpellCaster;
-  readonly session: StateSession;
-  readonly ports: Readonly<Record<string, string>>;
-}
+import type { Runeset } from '../runes/runeset.js';
+import type { Batch, StreamAppender, StreamGraph } from './graph.js';
+import type { Committer, ConsumerInput, InputBatch } from './consumer.js';
+import type { Outputs } from './pipeline.js';
 
 /** The state namespace of a spell in a runeset: its name. */
 export function stateNamespace(spellName: string): string {
   return spellName;
 }
 
-export class DurablePipeline {
-  readonly consumer: string;
-  private readonly steps: StepRuntime[];
-  private readonly batchSize: number;
-  private stopped = false;
-  /** Events cast, dead letters, commits: for reports and metrics. */
-  readonly counters = { events: 0, deadLetters: 0, commits: 0 };
+/** The key stored with an event of `stream`: its key field, as a string (or null). */
+export function eventKey(runeset: Runeset, stream: string, event: EventValue): string | null {
+  const field = runeset.streams[stream]?.key;
+  return keyOf(event, field);
+}
+
+/** The value of `field` in an object event, as a string key; null when absent (or not an object). */
+export function keyOf(event: EventValue, field: string | undefined): string | null {
+  if (field === undefined || event === null || typeof event !== 'object' || Array.isArray(event)) return null;
+  const v = (event as Record<string, EventValue>)[field];
+  return v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** Turns events into the appends of one stream (with their keys). */
+export function appendOf(runeset: Runeset, stream: string, events: readonly EventValue[]): StreamAppend {
+  const field = runeset.streams[stream]?.key;
+  const items: AppendItem[] = new Array(events.length);
+  for (let i = 0; i < events.length; i++) items[i] = { event: events[i]!, key: keyOf(events[i]!, field) };
+  return { stream, items };
+}
+
+export interface AppenderOptions {
+  /** Commit at once when this many events wait (else at the end of this turn of the event loop). */
+  readonly batchSize: number;
+  /** Hands committed events to the stream's readers. */
+  readonly deliver: (stream: string, batch: Batch) => void;
+  readonly metrics: () => DurableMetrics;
+  /** A commit failed: fatal for the run. */
+  readonly onFatal: (error: unknown) => void;
+}
+
+/**
+ * Group commit of the writes to durable streams made by sources and in-memory pipelines: batches
+ * queued within one turn of the event loop (or until `batchSize` events wait) commit in one unit,
+ * in order, then go to the streams' readers.
+ */
+export class DurableAppender implements StreamAppender {
+  private buffers = new Map<string, Batch[]>();
+  private queued = 0;
+  private readonly inFlight = new Map<string, number>();
+  private chain: Promise<void> = Promise.resolve();
+  private scheduled: NodeJS.Immediate | undefined;
+  private failed: unknown;
 
   constructor(
-    private readonly storage: Storage,
-    readonly pipeline: RunesetPipeline,
-    spells: ReadonlyMap<string, Spell>,
-    indexes: ReadonlyMap<string, readonly string[]>,
-    private readonly outputs: DurableOutputs,
-    private readonly options: DurableOptions = {},
-  ) {
-    this.consumer = `pipeline:${pipeline.name}`;
-    this.batchSize = options.batchSize ?? 1000;
-    this.steps = pipeline.steps.map((step) => {
-      const spell = spells.get(step.spell)!;
-      const session = new StateSession(storage.state, stateNamespace(step.spell), indexes.get(step.spell) ?? []);
-      const caster = spell.open(session.casterOptions());
-      return { spell, caster, session, ports: step.ports };
-    });
+    private readonly port: LogPort,
+    private readonly runeset: Runeset,
+    private readonly options: AppenderOptions,
+  ) {}
+
+  append(stream: string, batch: Batch): void {
+    if (this.failed !== undefined) return;
+    let list = this.buffers.get(stream);
+    if (list === undefined) this.buffers.set(stream, (list = []));
+    list.push(batch);
+    this.queued += batch.length;
+    this.inFlight.set(stream, (this.inFlight.get(stream) ?? 0) + batch.length);
+    if (this.queued >= this.options.batchSize) this.flush();
+    else this.scheduled ??= setImmediate(() => this.flush());
   }
 
-  /** Runs `init` of every step; failures become dead letters of the first commit. */
-  init(): void {
-    const letters: EventValue[] = [];
-    for (const s of this.steps) {
-      const err = s.caster.init();
-      if (err) letters.push(this.deadLetter(err, undefined));
+  pending(stream: string): number {
+    return this.inFlight.get(stream) ?? 0;
+  }
+
+  settled(): Promise<void> {
+    this.flush();
+    return this.chain;
+  }
+
+  /** Commits what is queued now (after the commits before it). */
+  flush(): void {
+    if (this.scheduled !== undefined) {
+      clearImmediate(this.scheduled);
+      this.scheduled = undefined;
     }
-    if (letters.length) this.commit(undefined, new Map([[this.pipeline.dead_letters, letters]]));
-  }
-
-  /** Where this consumer is in a stream: the last committed sequence number. */
-  position(stream: string): number {
-    return this.storage.offsets.get(this.consumer, stream);
+    if (this.buffers.size === 0) return;
+    const buffers = this.buffers;
+    this.buffers = new Map();
+    this.queued = 0;
+    const appends: StreamAppend[] = [];
+    const batches: [string, Batch][] = [];
+    for (const [stream, list] of buffers) {
+      const events: EventValue[] = list.length === 1 ? (list[0] as EventValue[]) : list.flat();
+      appends.push(appendOf(this.runeset, stream, events));
+      batches.push([stream, events]);
+    }
+    this.enqueue(appends, undefined, () => {
+      for (const [stream, events] of batches) this.options.deliver(stream, events);
+    }, batches);
   }
 
   /**
-   * Casts and commits the next batch of `stream`, if there is one. Returns how many input events
-   * it consumed (0 = caught up).
+   * Commits a source's batch with the source's input position — and the dead letters of its
+   * unreadable lines when `dead-letters` is durable — in one unit, after the commits queued before.
+   * Resolves once committed and handed on; rejects (and fails the run) when the commit failed.
    */
-  step(stream: string): number {
-    if (this.stopped) return 0;
-    const from = this.position(stream) + 1;
-    const batch = this.storage.log.read(stream, from, this.batchSize);
-    if (batch.length === 0) return 0;
-    const out = this.castBatch(batch);
-    const seq = batch[batch.length - 1]!.seq;
-    this.commit({ stream, seq, expected: from - 1 }, out);
-    this.counters.events += batch.length;
-    this.options.metrics?.setLag(this.consumer, stream, Math.max(0, this.storage.log.lastSeq(stream) - seq));
-    return batch.length;
+  commitSource(position: ConsumerPosition, writes: readonly [string, Batch][]): Promise<void> {
+    this.flush();
+    const appends = writes.filter(([, b]) => b.length > 0).map(([s, b]) => appendOf(this.runeset, s, b));
+    for (const [s, b] of writes) this.inFlight.set(s, (this.inFlight.get(s) ?? 0) + b.length);
+    return this.enqueue(appends, position, () => {
+      for (const [stream, events] of writes) this.options.deliver(stream, events);
+    }, writes);
   }
 
-  /** Runs `finish` of every step (the input ended) and commits what it emits. */
-  finish(): void {
-    const out = new Map<string, EventValue[]>();
-    let carry: EventValue[] = [];
-    this.steps.forEach((s, i) => {
-      // What earlier steps emitted at finish still flows through the later steps.
-      const produced: EventValue[] = [];
-      if (carry.length) this.castStep(i, carry.map((event) => ({ event })), out, produced);
-      const err = s.caster.finish((event, port) => this.route(i, event, port, out, produced));
-      if (err) push(out, this.pipeline.dead_letters, this.deadLetter(err, undefined));
-      carry = produced;
-    });
-    for (const e of carry) this.toLast(e, out);
-    this.commit(undefined, out);
-  }
-
-  close(): void {
-    this.stopped = true;
-    for (const s of this.steps) s.caster.close();
-  }
-
-  /** Casts a batch through every step; returns the events per output stream. */
-  private castBatch(batch: readonly StoredEvent[]): Map<string, EventValue[]> {
-    const out = new Map<string, EventValue[]>();
-    let items: { event: EventValue; seq?: number; stream?: string }[] = batch.map((e) => ({ event: e.event, seq: e.seq, stream: e.stream }));
-    for (let i = 0; i < this.steps.length; i++) {
-      const produced: EventValue[] = [];
-      this.castStep(i, items, out, produced);
-      items = produced.map((event) => ({ event }));
-    }
-    for (const it of items) this.toLast(it.event, out);
-    return out;
-  }
-
-  /** Casts items through step i; its default-port events are collected in `produced`. */
-  private castStep(i: number, items: readonly { event: EventValue; seq?: number; stream?: string }[], out: Map<string, EventValue[]>, produced: EventValue[]): void {
-    const step = this.steps[i]!;
-    const failures = step.caster.castBatch(
-      items.map((it) => it.event),
-      (event, port) => this.route(i, event, port, out, produced),
-      (port) => port === DEFAULT_PORT || port in step.ports,
-    );
-    for (const f of failures) {
-      const origin = items.find((it) => it.event === f.event);
-      push(out, this.pipeline.dead_letters, this.deadLetter(f, origin));
-    }
-  }
-
-  private route(i: number, event: EventValue, port: string, out: Map<string, EventValue[]>, produced: EventValue[]): void {
-    if (port === DEFAULT_PORT) produced.push(event);
-    else push(out, this.steps[i]!.ports[port]!, event);
-  }
-
-  private toLast(event: EventValue, out: Map<string, EventValue[]>): void {
-    if (this.pipeline.to !== undefined) push(out, this.pipeline.to, event);
-    else {
-      const last = this.steps[this.steps.length - 1]!.spell;
-      const err = new SpellError({
-        code: 'SPELL_PORT_UNWIRED', spell: last.name, file: last.file, hook: 'cast', event,
-        luaMessage: `emitted to the default port '${DEFAULT_PORT}', but pipeline '${this.pipeline.name}' has no \`to\` stream (add one, or emit nothing)`,
-      });
-      push(out, this.pipeline.dead_letters, this.deadLetter(err, undefined));
-    }
-  }
-
-  private deadLetter(err: SpellError, origin: { seq?: number; stream?: string } | undefined): EventValue {
-    this.counters.deadLetters++;
-    this.options.onDeadLetter?.({ error: err, event: err.event }, this.pipeline.name, origin?.stream, origin?.seq);
-    const dl: Record<string, EventValue> = { ...(deadLetterToJSON({ error: err, event: err.event }) as Record<string, EventValue>), pipeline: this.pipeline.name };
-    if (origin?.stream !== undefined) dl['stream'] = origin.stream;
-    if (origin?.seq !== undefined) dl['seq'] = origin.seq;
-    return dl;
-  }
-
-  /** One transaction: input position, state changes, durable outputs. Then the in-memory outputs. */
-  private commit(position: { stream: string; seq: number; expected?: number } | undefined, out: Map<string, EventValue[]>): void {
-    const state: StateWrite[] = this.steps.flatMap((s) => s.session.take());
-    const appends: { stream: string; items: { event: EventValue }[] }[] = [];
-    const later: [string, EventValue[]][] = [];
-    for (const [stream, events] of out) {
-      if (this.outputs.isDurable(stream)) appends.push({ stream, items: events.map((event) => ({ event })) });
-      else later.push([stream, events]);
-    }
-    // `expected` fences the consumer: if another process moved its position, the commit fails
-    // (STORAGE_CONFLICT) instead of applying the batch twice.
-    const consumer = position ? { name: this.consumer, stream: position.stream, seq: position.seq, ...(position.expected !== undefined ? { expected: position.expected } : {}) } : undefined;
-    const started = performance.now();
-    if (this.options.splitCommit && consumer) {
-      // The negative control: two transactions. A crash between them replays the batch.
-      this.storage.commitBatch({ state, appends });
-      this.options.onSplitWindow?.();
-      this.storage.commitBatch({ consumer });
-    } else {
-      this.storage.commitBatch({ consumer, state, appends });
-    }
-    this.counters.commits++;
-    const metrics = this.options.metrics;
-    if (metrics) {
+  private enqueue(appends: StreamAppend[], position: ConsumerPosition | undefined, handOn: () => void, counted: readonly [string, Batch][]): Promise<void> {
+    const run = async (): Promise<void> => {
+      if (this.failed !== undefined) throw this.failed;
+      const started = performance.now();
+      try {
+        await this.port.commit({ ...(position ? { consumer: position } : {}), appends });
+      } catch (e) {
+        this.failed ??= e;
+        this.options.onFatal(e);
+        throw e;
+      } finally {
+        for (const [s, b] of counted) this.inFlight.set(s, (this.inFlight.get(s) ?? 0) - b.length);
+      }
       const seconds = (performance.now() - started) / 1000;
+      const metrics = this.options.metrics();
       for (const a of appends) metrics.recordCommit(a.stream, seconds, a.items.length);
-    }
-    if (consumer) this.options.onCommit?.(this.pipeline.name, consumer.stream, consumer.seq);
-    for (const a of appends) this.outputs.appended(a.stream, a.items.map((i) => i.event));
-    for (const [stream, events] of later) for (const e of events) this.outputs.emit(stream, e);
+      handOn();
+    };
+    const result = this.chain.then(run);
+    this.chain = result.catch(() => {});
+    return result;
   }
 }
 
-function push(out: Map<string, EventValue[]>, stream: string, event: EventValue): void {
-  let list = out.get(stream);
-  if (!list) out.set(stream, (list = []));
-  list.push(event);
+export interface LogInputOptions {
+  /** The consumer's name in the offsets (`pipeline:<name>`). */
+  readonly consumer: string;
+  readonly streams: readonly string[];
+  /** True once the run is ending: caught up then means done. */
+  readonly ending: () => boolean;
+  /** Aborted: stop after the batch in flight. */
+  readonly signal: AbortSignal;
+  readonly metrics: () => DurableMetrics;
+  /** A read failed: fatal. */
+  readonly onFatal: (error: unknown) => void;
+}
+
+/**
+ * A consumer's input from durable streams: batches read from the log after the consumer's committed
+ * position, one stream at a time in turn; when caught up it waits for appends (from this process at
+ * once, from others within the port's poll) until the run ends.
+ */
+export class LogInput implements ConsumerInput {
+  private ready: InputBatch | undefined;
+  private fetching = false;
+  private done = false;
+  private positions: Map<string, number> | undefined;
+  private turn = 0;
+  private waitAbort: AbortController | undefined;
+  private max = 1000;
+
+  constructor(
+    private readonly port: LogPort,
+    private readonly options: LogInputOptions,
+    private readonly wake: () => void,
+  ) {
+    options.signal.addEventListener('abort', () => this.nudge(), { once: true });
+  }
+
+  get ended(): boolean {
+    return this.done && this.ready === undefined;
+  }
+
+  take(max: number): InputBatch | undefined {
+    this.max = max;
+    const b = this.ready;
+    if (b !== undefined) {
+      this.ready = undefined;
+      return b;
+    }
+    if (!this.fetching && !this.done) void this.fetch();
+    return undefined;
+  }
+
+  /** Something changed (the run is ending, or was aborted): stop waiting and look again. */
+  nudge(): void {
+    this.waitAbort?.abort();
+  }
+
+  close(): void {
+    this.done = true;
+    this.ready = undefined;
+    this.nudge();
+  }
+
+  private async fetch(): Promise<void> {
+    this.fetching = true;
+    const { consumer, streams } = this.options;
+    try {
+      if (this.positions === undefined) {
+        const positions = new Map<string, number>();
+        for (const s of streams) positions.set(s, await this.port.position(consumer, s));
+        this.positions = positions;
+      }
+      const positions = this.positions;
+      for (;;) {
+        if (this.done) return;
+        if (this.options.signal.aborted) break;
+        for (let k = 0; k < streams.length; k++) {
+          const stream = streams[(this.turn + k) % streams.length]!;
+          const from = positions.get(stream)! + 1;
+          const stored = await this.port.read(stream, from, this.max);
+          if (stored.length === 0) continue;
+          this.turn = (this.turn + k + 1) % streams.length;
+          const events = new Array<EventValue>(stored.length);
+          const seqs = new Array<number>(stored.length);
+          for (let i = 0; i < stored.length; i++) {
+            events[i] = stored[i]!.event;
+            seqs[i] = stored[i]!.seq;
+          }
+          const last = seqs[seqs.length - 1]!;
+          positions.set(stream, last);
+          this.options.metrics().setLag(consumer, stream, Math.max(0, (await this.port.lastSeq(stream)) - last));
+          if (this.done) return;
+          // `expected` fences the consumer: if another process moved its position, the commit fails.
+          this.ready = { events, origin: { stream, seqs }, position: { name: consumer, stream, seq: last, expected: from - 1 } };
+          return;
+        }
+        if (this.options.ending()) break;
+        this.waitAbort = new AbortController();
+        const signal = this.waitAbort.signal;
+        await Promise.race(streams.map((s) => this.port.waitForAppend(s, positions.get(s)!, signal)));
+        this.waitAbort.abort();
+        this.waitAbort = undefined;
+      }
+      this.done = true;
+    } catch (e) {
+      this.done = true;
+      this.options.onFatal(e);
+    } finally {
+      this.fetching = false;
+      this.wake();
+    }
+  }
+}
+
+/** Commits of a pipeline over durable streams: position, state and durable outputs in one unit, then the rest. */
+export function durableCommitter(port: LogPort, graph: StreamGraph, runeset: Runeset, metrics: () => DurableMetrics, onCommit?: (position: ConsumerPosition) => void): Committer {
+  return {
+    async commit(position: ConsumerPosition | undefined, state: readonly StateChange[], out: Outputs): Promise<void> {
+      const appends: StreamAppend[] = [];
+      for (const [stream, events] of out) if (graph.isDurable(stream)) appends.push(appendOf(runeset, stream, events));
+      if (position !== undefined || state.length > 0 || appends.length > 0) {
+        const started = performance.now();
+        await port.commit({ ...(position ? { consumer: position } : {}), state, appends });
+        const seconds = (performance.now() - started) / 1000;
+        const m = metrics();
+        for (const a of appends) m.recordCommit(a.stream, seconds, a.items.length);
+        if (position) onCommit?.(position);
+      }
+      for (const [stream, events] of out) {
+        if (graph.isDurable(stream)) graph.deliver(stream, events);
+        else graph.write(stream, events);
+      }
+    },
+  };
 }

@@ -1,67 +1,94 @@
 /**
- * The energy-stream graph of a runeset: one Subject per stream, pipelines wired between them.
- * A stream completes when every producer that writes to it has completed.
+ * The energy-stream graph of a run: one RxJS Subject per stream, carrying batches of events. Readers
+ * that do work (pipelines, sinks) hold bounded queues, and a producer waits while any reader of the
+ * stream it writes is full: in-flight events are bounded end to end. A stream completes when every
+ * producer that writes to it has completed, after its last batch was delivered.
  */
-import { merge, Observable, Subject, type Subscription } from 'rxjs';
+import { Observable, Subject, type Subscription } from 'rxjs';
 import type { EventValue } from '../core/event.js';
-import { SanctumError } from '../core/errors.js';
-import { DEFAULT_PORT } from '../core/event.js';
-import { SpellError, deadLetterToJSON, type DeadLetter } from '../spellcraft/errors.js';
-import type { Spell } from '../spellcraft/spell.js';
-import type { Runeset, RunesetPipeline } from '../runes/runeset.js';
-import type { DurableStreams } from './durable-streams.js';
+import type { Runeset } from '../runes/runeset.js';
+import type { Flow, Task } from './flow.js';
 
+/** Events carried together: a source's read chunk, a pipeline's outputs of one input batch. */
+export type Batch = readonly EventValue[];
+
+/** The stream unwired failures go to when a pipeline names none. */
 export const DEAD_LETTERS = 'dead-letters';
 
-/** A pipeline stopped by a `stop` error policy (or a bug): which, and why. */
-export interface PipelineFailure {
-  readonly pipeline: string;
-  readonly error: unknown;
+/** Where writes to durable streams go: committed first, handed to the stream's readers after. */
+export interface StreamAppender {
+  /** Queues a batch for the stream; `deliver` is called with it once committed. */
+  append(stream: string, batch: Batch): void;
+  /** Events queued for `stream` and not yet committed. */
+  pending(stream: string): number;
+  /** Resolves once everything queued so far is committed (or failed). */
+  settled(): Promise<void>;
+}
+
+/** A reader's queue: what it has been handed and not yet taken. */
+export interface StreamReader {
+  /** Events waiting in the queue. */
+  readonly queued: number;
 }
 
 interface StreamNode {
   readonly name: string;
-  readonly subject: Subject<EventValue>;
+  readonly subject: Subject<Batch>;
   /** Producers that have not completed yet. */
   pending: number;
+  /** No producer will write again (completion may still wait for commits). */
+  closing: boolean;
   completed: boolean;
-  /** Events written to it (read by the metrics at scrape time). */
+  /** Events delivered to the stream's readers (read by the metrics at scrape time). */
   appended: number;
+  readonly readers: Set<StreamReader>;
+  /** Producers waiting for the stream to have room. */
+  waiters: (() => void)[];
 }
 
-/** What writes to a stream: a source, a pipeline, or code outside the runeset (tests, user code). */
-export type Producer = { readonly kind: 'source' | 'pipeline' | 'external'; readonly name: string };
+export interface StreamGraphOptions {
+  /** The flow that runs the graph's pipelines (completion is scheduled on it, after queued work). */
+  readonly flow: Flow;
+  /** Commits writes to durable streams; without it, every stream is in memory. */
+  readonly appender?: StreamAppender;
+  /** Events a reader may hold before its producers wait (default 8192). */
+  readonly bound?: number;
+}
 
 /**
- * The wired graph. Build it with `buildGraph`, subscribe to what you want to watch, then `start()`
- * (which completes streams nobody can write to).
+ * The wired graph. Subscribe to what you want to watch, then `start()` (which completes the streams
+ * nobody writes to). `next` and `write` hand events in; `stream` watches one stream event by event.
  */
 export class StreamGraph {
   private readonly nodes = new Map<string, StreamNode>();
-  private readonly subscriptions: Subscription[] = [];
-  private readonly pipelinesLeft = new Set<string>();
-  private readonly allDone = new Subject<void>();
-  readonly failures: PipelineFailure[] = [];
-  /** Dead letters written by every pipeline and source, whatever stream they went to. */
-  deadLetters = 0;
-  /**
-   * Called with each dead letter a pipeline writes, the pipeline, and the stream the failed event
-   * was read from (when known): the run's log sets it.
-   */
-  onDeadLetter: ((deadLetter: DeadLetter, pipeline: string, stream: string | undefined, sequence?: number) => void) | undefined;
-  /** The stream whose event is being delivered (events are delivered synchronously, depth first). */
-  private delivering: string | undefined;
+  private readonly flow: Flow;
+  private readonly appender: StreamAppender | undefined;
   private started = false;
+  /** Events a reader may hold before its producers wait. */
+  readonly bound: number;
 
-  constructor(readonly runeset: Runeset) {
+  constructor(
+    readonly runeset: Runeset,
+    options: StreamGraphOptions,
+  ) {
+    this.flow = options.flow;
+    this.appender = options.appender;
+    this.bound = Math.max(1, options.bound ?? 8192);
     for (const name of Object.keys(runeset.streams)) {
-      this.nodes.set(name, { name, subject: new Subject<EventValue>(), pending: 0, completed: false, appended: 0 });
+      this.nodes.set(name, { name, subject: new Subject<Batch>(), pending: 0, closing: false, completed: false, appended: 0, readers: new Set(), waiters: [] });
     }
   }
 
-  /** The stream's events, for sinks, tests and user code. */
-  stream(name: string): Observable<EventValue> {
-    return this.node(name).subject.asObservable();
+  /** Dead letters written so far, by every pipeline and source, whatever stream they went to. */
+  get deadLetters(): number {
+    let n = this.node(DEAD_LETTERS).appended;
+    const seen = new Set([DEAD_LETTERS]);
+    for (const p of Object.values(this.runeset.pipelines)) {
+      if (seen.has(p.dead_letters)) continue;
+      seen.add(p.dead_letters);
+      n += this.node(p.dead_letters).appended;
+    }
+    return n;
   }
 
   /** Names of every stream. */
@@ -69,85 +96,159 @@ export class StreamGraph {
     return [...this.nodes.keys()];
   }
 
-  /** Writes an event into a stream (for producers outside the runeset). */
+  /** True for a stream kept in the event log. */
+  isDurable(stream: string): boolean {
+    return this.appender !== undefined && this.runeset.streams[stream]?.durable === true;
+  }
+
+  /** The stream's events one by one, for sinks, taps, tests and user code. */
+  stream(name: string): Observable<EventValue> {
+    const subject = this.node(name).subject;
+    return new Observable<EventValue>((subscriber) =>
+      subject.subscribe({
+        next: (batch) => {
+          for (let i = 0; i < batch.length && !subscriber.closed; i++) subscriber.next(batch[i]!);
+        },
+        error: (e: unknown) => subscriber.error(e),
+        complete: () => subscriber.complete(),
+      }),
+    );
+  }
+
+  /** The stream's batches, as delivered. */
+  batches(name: string): Observable<Batch> {
+    return this.node(name).subject.asObservable();
+  }
+
+  /** Writes one event into a stream (for producers outside the runeset: tests, user code). */
   next(stream: string, event: EventValue): void {
-    if (this.durable?.isDurable(stream)) {
-      if (!this.node(stream).completed) this.durable.write(stream, event);
-      return;
-    }
-    this.deliver(stream, event);
+    this.write(stream, [event]);
   }
 
   /**
-   * Hands an event to the stream's readers now. For a durable stream this happens once the event
-   * is committed to the log (DurableStreams calls it); everything else goes through `next`.
+   * Writes a batch into a stream. An in-memory stream hands it to its readers now; a durable one
+   * once it is committed. The batch must not be changed afterwards.
    */
-  deliver(stream: string, event: EventValue): void {
+  write(stream: string, batch: Batch): void {
+    if (batch.length === 0) return;
     const node = this.node(stream);
     if (node.completed) return;
-    node.appended++;
-    const outer = this.delivering;
-    this.delivering = stream;
-    try {
-      node.subject.next(event);
-    } finally {
-      this.delivering = outer;
-    }
+    if (this.isDurable(stream)) this.appender!.append(stream, batch);
+    else this.deliver(stream, batch);
   }
 
-  /** Events written to a stream so far. */
+  /** Hands a batch to the stream's readers now (durable streams: after its commit). */
+  deliver(stream: string, batch: Batch): void {
+    if (batch.length === 0) return;
+    const node = this.node(stream);
+    if (node.completed) return;
+    node.appended += batch.length;
+    node.subject.next(batch);
+  }
+
+  /** Events delivered to a stream so far. */
   appended(stream: string): number {
     return this.node(stream).appended;
   }
 
+  // ---- producers and completion ----
+
   /** Registers one more producer of a stream; call `producerDone` when it ends. */
   addProducer(stream: string): void {
     const node = this.node(stream);
-    if (node.completed) throw new Error(`stream '${stream}' has already completed`);
+    if (node.closing) throw new Error(`stream '${stream}' has already completed`);
     node.pending++;
   }
 
-  /** A producer ended: the stream completes when it was the last. */
+  /** A producer ended: the stream completes when it was the last (after what it wrote is delivered). */
   producerDone(stream: string): void {
     const node = this.node(stream);
-    if (node.completed) return;
+    if (node.closing) return;
     node.pending--;
-    if (node.pending <= 0 && this.started) this.completeNode(node);
-    this.durable?.nudge();
+    if (node.pending <= 0 && this.started) this.close(node);
   }
 
-  /** The durable side of the run, when the runeset has durable streams (set before wiring). */
-  durable: DurableStreams | undefined;
-
-  /** True when no producer can write to the stream any more. */
+  /** True once no producer can write to the stream any more. */
   isDone(stream: string): boolean {
-    return this.node(stream).completed;
+    return this.node(stream).closing;
   }
 
   /** Completes every stream that has no producer left (or never had one). Idempotent. */
   start(): void {
     if (this.started) return;
     this.started = true;
-    for (const node of this.nodes.values()) if (node.pending <= 0) this.completeNode(node);
-    this.checkDone();
+    for (const node of this.nodes.values()) if (node.pending <= 0) this.close(node);
   }
 
-  /** Resolves when every pipeline has completed (or failed). */
-  whenPipelinesDone(): Promise<void> {
-    if (this.pipelinesLeft.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.allDone.subscribe({ complete: resolve }));
+  private close(node: StreamNode): void {
+    if (node.closing) return;
+    node.closing = true;
+    const complete: Task = {
+      run: () => {
+        if (node.completed) return;
+        node.completed = true;
+        node.subject.complete();
+        this.release(node);
+      },
+    };
+    // Durable writes are delivered once committed: complete after them. Otherwise after the work
+    // already queued on the flow, so a completion never overtakes a batch still on its way.
+    if (this.isDurable(node.name)) void this.appender!.settled().then(() => this.flow.schedule(complete));
+    else this.flow.schedule(complete);
   }
 
-  /** Tears every pipeline down (their spells' Lua states are closed). */
-  dispose(): void {
-    for (const s of this.subscriptions) s.unsubscribe();
+  // ---- readers and backpressure ----
+
+  /** Registers a bounded reader of the stream (its queue counts against the stream's room). */
+  addReader(stream: string, reader: StreamReader): void {
+    this.node(stream).readers.add(reader);
   }
 
-  private completeNode(node: StreamNode): void {
-    if (node.completed) return;
-    if (this.durable?.isDurable(node.name)) this.durable.flush(); // what was written is committed first
-    node.completed = true;
-    node.subject.complete();
+  removeReader(stream: string, reader: StreamReader): void {
+    const node = this.node(stream);
+    node.readers.delete(reader);
+    this.release(node);
+  }
+
+  /** True while a reader of the stream holds `bound` events or more (or, durable, while commits lag that far). */
+  isFull(stream: string): boolean {
+    const node = this.node(stream);
+    if (node.completed) return false;
+    if (this.isDurable(stream) && this.appender!.pending(stream) >= this.bound) return true;
+    for (const r of node.readers) if (r.queued >= this.bound) return true;
+    return false;
+  }
+
+  /** Calls `resume` once every stream of `streams` has room (now, if they do). */
+  whenRoom(streams: readonly string[], resume: () => void): void {
+    for (const s of streams) {
+      if (this.isFull(s)) {
+        this.node(s).waiters.push(() => this.whenRoom(streams, resume));
+        return;
+      }
+    }
+    resume();
+  }
+
+  /** Resolves once the stream has room. */
+  room(stream: string): Promise<void> {
+    if (!this.isFull(stream)) return Promise.resolve();
+    return new Promise((resolve) => this.whenRoom([stream], resolve));
+  }
+
+  /** A reader of these streams took events (or left): wake their waiting producers if there is room. */
+  relieved(streams: readonly string[]): void {
+    for (const s of streams) {
+      const node = this.node(s);
+      if (node.waiters.length && !this.isFull(s)) this.release(node);
+    }
+  }
+
+  private release(node: StreamNode): void {
+    if (node.waiters.length === 0) return;
+    const waiters = node.waiters;
+    node.waiters = [];
+    for (const w of waiters) w();
   }
 
   private node(name: string): StreamNode {
@@ -155,86 +256,112 @@ export class StreamGraph {
     if (!node) throw new Error(`no stream named '${name}'`);
     return node;
   }
-
-  private checkDone(): void {
-    if (this.started && this.pipelinesLeft.size === 0) this.allDone.complete();
-  }
-
-  /** @internal Wires one pipeline: reads its streams, casts its steps, writes its outputs. */
-  wirePipeline(p: RunesetPipeline, spells: ReadonlyMap<string, Spell>): void {
-    const outputs = pipelineOutputs(p);
-    for (const s of outputs) this.addProducer(s);
-    this.pipelinesLeft.add(p.name);
-    const deadLetter = (dl: DeadLetter) => {
-      this.deadLetters++;
-      this.next(p.dead_letters, { ...deadLetterToJSON(dl), pipeline: p.name } as EventValue);
-      this.onDeadLetter?.(dl, p.name, this.delivering ?? (p.from.length === 1 ? p.from[0] : undefined));
-    };
-    let flow: Observable<unknown> = merge(...p.from.map((s) => this.stream(s)));
-    p.steps.forEach((step) => {
-      const spell = spells.get(step.spell)!;
-      const ports = Object.fromEntries(Object.entries(step.ports).map(([port, stream]) => [port, (e: EventValue) => this.next(stream, e)]));
-      flow = flow.pipe(spell.operator({ ports, deadLetters: deadLetter }));
-    });
-    const last = spells.get(p.steps[p.steps.length - 1]!.spell)!;
-    const finish = () => {
-      for (const s of outputs) this.producerDone(s);
-      this.pipelinesLeft.delete(p.name);
-      this.checkDone();
-    };
-    this.subscriptions.push(
-      flow.subscribe({
-        next: (event) => {
-          if (p.to !== undefined) this.next(p.to, event as EventValue);
-          else deadLetter({ error: unwiredDefault(p, last, event as EventValue), event: event as EventValue });
-        },
-        error: (error: unknown) => {
-          const why = error instanceof Error ? error.message : String(error);
-          this.failures.push({ pipeline: p.name, error: new SanctumError('PIPELINE_STOPPED', `pipeline '${p.name}' stopped: ${why}`, { cause: error }) });
-          finish();
-        },
-        complete: finish,
-      }),
-    );
-  }
-}
-
-/** The streams a pipeline writes to: `to`, its steps' ports, its dead letters. */
-export function pipelineOutputs(p: RunesetPipeline): Set<string> {
-  const out = new Set<string>([p.dead_letters]);
-  if (p.to !== undefined) out.add(p.to);
-  for (const step of p.steps) for (const s of Object.values(step.ports)) out.add(s);
-  return out;
-}
-
-function unwiredDefault(p: RunesetPipeline, spell: Spell, event: EventValue): SpellError {
-  return new SpellError({
-    code: 'SPELL_PORT_UNWIRED',
-    spell: spell.name,
-    file: spell.file,
-    luaMessage: `emitted to the default port '${DEFAULT_PORT}', but pipeline '${p.name}' has no \`to\` stream (add one, or emit nothing)`,
-    hook: 'cast',
-    event,
-  });
 }
 
 /**
- * Builds the graph of a runeset with its summoned spells. `withSources: false` leaves the
- * sources out (tests feed the streams instead).
+ * A reader's queue over one or more streams (merged in arrival order): pipelines take batches from
+ * it. It tells its owner when there is something to take or the streams ended, and the graph when
+ * it has room again.
  */
-export function buildGraph(runeset: Runeset, spells: ReadonlyMap<string, Spell>, options: { withSources: boolean; durable?: (graph: StreamGraph) => DurableStreams }): StreamGraph {
-  const graph = new StreamGraph(runeset);
-  graph.durable = options.durable?.(graph);
-  if (options.withSources) {
-    for (const src of Object.values(runeset.sources)) {
-      graph.addProducer(src.to);
-      graph.addProducer(DEAD_LETTERS); // unreadable lines become dead letters
+export class StreamQueue implements StreamReader {
+  private batches: Batch[] = [];
+  /** The stream of each queued batch (parallel to `batches`). */
+  private from: string[] = [];
+  private head = 0;
+  private offset = 0;
+  queued = 0;
+  private open: number;
+  private readonly subscriptions: Subscription[] = [];
+  private readonly low: number;
+  /** The stream the last `take` read from. */
+  lastStream: string | undefined;
+
+  constructor(
+    private readonly graph: StreamGraph,
+    readonly streams: readonly string[],
+    /** Called when events arrive or the streams end. */
+    private readonly wake: () => void,
+  ) {
+    this.open = streams.length;
+    this.low = Math.floor(graph.bound / 2);
+    for (const s of streams) {
+      graph.addReader(s, this);
+      this.subscriptions.push(
+        graph.batches(s).subscribe({
+          next: (batch) => {
+            this.batches.push(batch);
+            this.from.push(s);
+            this.queued += batch.length;
+            this.wake();
+          },
+          complete: () => {
+            this.open--;
+            if (this.open === 0) this.wake();
+          },
+        }),
+      );
     }
   }
-  for (const p of Object.values(runeset.pipelines)) {
-    // Pipelines over durable streams run as exactly-once consumers of the log (DurableStreams).
-    if (graph.durable?.isDurablePipeline(p)) for (const s of pipelineOutputs(p)) graph.addProducer(s);
-    else graph.wirePipeline(p, spells);
+
+  /** True once every stream completed and everything was taken. */
+  get ended(): boolean {
+    return this.open === 0 && this.queued === 0;
   }
-  return graph;
+
+  /**
+   * Up to `max` events, all from one stream (`lastStream` says which), whole batches when they fit;
+   * undefined when none waits.
+   */
+  take(max: number): EventValue[] | undefined {
+    if (this.queued === 0) return undefined;
+    const before = this.queued;
+    const stream = this.from[this.head]!;
+    let out: EventValue[] | undefined;
+    // A whole batch is handed on as it is (no copy); it is shared with other readers, so it is
+    // copied before anything is added to it.
+    let borrowed = false;
+    while (this.head < this.batches.length && this.from[this.head] === stream) {
+      const b = this.batches[this.head]!;
+      const room = out === undefined ? max : max - out.length;
+      if (room <= 0) break;
+      const n = Math.min(room, b.length - this.offset);
+      if (out === undefined && this.offset === 0 && n === b.length) {
+        out = b as EventValue[];
+        borrowed = true;
+      } else {
+        if (out === undefined) out = [];
+        else if (borrowed) {
+          out = out.slice();
+          borrowed = false;
+        }
+        for (let i = 0; i < n; i++) out.push(b[this.offset + i]!);
+      }
+      this.offset += n;
+      if (this.offset === b.length) {
+        this.head++;
+        this.offset = 0;
+      }
+    }
+    this.queued -= out!.length;
+    this.lastStream = stream;
+    if (this.head > 64 && this.head * 2 > this.batches.length) {
+      this.batches = this.batches.slice(this.head);
+      this.from = this.from.slice(this.head);
+      this.head = 0;
+    }
+    if (before >= this.low && this.queued < this.low) this.graph.relieved(this.streams);
+    return out;
+  }
+
+  /** Stops reading: unsubscribes and leaves the streams' readers (queued events are dropped). */
+  close(): void {
+    for (const s of this.subscriptions) s.unsubscribe();
+    this.subscriptions.length = 0;
+    this.batches = [];
+    this.from = [];
+    this.head = 0;
+    this.offset = 0;
+    this.queued = 0;
+    for (const s of this.streams) this.graph.removeReader(s, this);
+  }
 }

@@ -1,18 +1,19 @@
 /**
  * Replay: re-run a durable pipeline from a chosen sequence number into fresh state — a new spell
  * version over old events. Its spells' state is cleared, its input position moved back, and it
- * consumes the log again; its outputs are appended to its output streams after the earlier ones.
+ * consumes the log again with the same consumer loop as a run; its outputs are appended to its
+ * output streams after the earlier ones.
  */
+import { Writable } from 'node:stream';
 import type { Storage } from '../core/storage.js';
 import type { Runeset } from '../runes/runeset.js';
 import { SanctumError } from '../core/errors.js';
-import { DurablePipeline, stateNamespace } from './durable.js';
-import { levelFilter, summonSpells } from './run.js';
+import { stateNamespace } from './durable.js';
+import { levelFilter, summonSpells, wire } from './run.js';
 
 export interface ReplayOptions {
   /** Called after each batch with the sequence number reached and the last one to reach. */
   readonly onProgress?: (seq: number, last: number) => void;
-  readonly batchSize?: number;
 }
 
 export interface ReplayReport {
@@ -32,40 +33,26 @@ export async function replayPipeline(runeset: Runeset, storage: Storage, name: s
   if (!Number.isInteger(fromSeq) || fromSeq < 1) throw new SanctumError('USAGE', `--from must be a sequence number of at least 1, got ${fromSeq}`);
 
   const before = Object.fromEntries(Object.values(runeset.streams).map((s) => [s.name, storage.log.lastSeq(s.name)]));
-  // Fresh state for every spell of the pipeline, and the input position moved back: one transaction.
+  // Fresh state for every spell of the pipeline, and the input position moved back.
   const state = p.steps.flatMap((step) => storage.state.range(stateNamespace(step.spell)).map((e) => ({ ns: stateNamespace(step.spell), key: e.key, value: null })));
   storage.commitBatch({ state });
   for (const s of p.from) storage.commitBatch({ consumer: { name: `pipeline:${p.name}`, stream: s, seq: fromSeq - 1 } });
 
-  const spells = await summonSpells(runeset, levelFilter(runeset.sanctum.log_level));
-  const indexes = new Map(Object.values(runeset.spells).map((s) => [s.name, s.state.indexes] as const));
-  const dp = new DurablePipeline(
-    storage,
-    p,
-    spells,
-    indexes,
-    { isDurable: (s) => runeset.streams[s]?.durable === true, emit: () => {}, appended: () => {} },
-    { batchSize: options.batchSize ?? runeset.sanctum.batch_size },
-  );
+  // Only this pipeline, over the same log: the run's consumer loop, with no sources and no sinks.
+  const only: Runeset = { ...runeset, sources: {}, sinks: {}, pipelines: { [name]: p } };
+  const spells = await summonSpells(only, levelFilter(runeset.sanctum.log_level));
   const last = Math.max(...p.from.map((s) => storage.log.lastSeq(s)));
-  let events = 0;
-  try {
-    dp.init();
-    for (;;) {
-      let n = 0;
-      for (const s of p.from) n += dp.step(s);
-      if (n === 0) break;
-      events += n;
-      options.onProgress?.(Math.max(...p.from.map((s) => dp.position(s))), last);
-    }
-    dp.finish();
-  } finally {
-    dp.close();
-  }
+  const progress = options.onProgress;
+  const wiring = wire(only, spells, { storage, withSources: false, sliceMs: 50, ...(progress ? { onCommit: (_p: string, _s: string, seq: number) => progress(seq, last) } : {}) });
+  const report = await wiring.run({ stdio: { stdout: devNull(), stderr: devNull() } }, []);
   const appended = Object.fromEntries(
     Object.values(runeset.streams)
       .map((s) => [s.name, storage.log.lastSeq(s.name) - (before[s.name] ?? 0)] as const)
       .filter(([, n]) => n > 0),
   );
-  return { pipeline: name, from: fromSeq, events, deadLetters: dp.counters.deadLetters, appended };
+  return { pipeline: name, from: fromSeq, events: report.cast[name] ?? 0, deadLetters: report.deadLetters, appended };
+}
+
+function devNull(): Writable {
+  return new Writable({ write: (_chunk, _encoding, done) => done() });
 }

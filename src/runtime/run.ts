@@ -1,16 +1,22 @@
-/** Running a runeset: summon its spells, wire its streams, read its sources, drain its sinks. */
+/** Running a runeset: summon its spells, wire its streams and pipelines, read its sources, drain its sinks. */
 import type { EventValue } from '../core/event.js';
+import { SanctumError } from '../core/errors.js';
+import type { Storage, StateChange } from '../core/storage.js';
+import type { LogPort } from '../core/log-port.js';
+import { NO_DURABLE_METRICS, type DurableMetrics } from '../core/metrics.js';
 import type { SpellLogger, SpellLogEntry } from '../spellcraft/caster.js';
+import type { DeadLetter } from '../spellcraft/errors.js';
 import { summon, stderrLogger, type Spell } from '../spellcraft/spell.js';
-import type { Runeset } from '../runes/runeset.js';
-import { readFileSync } from 'node:fs';
-import type { Storage } from '../core/storage.js';
-import { openSqliteStorage } from '../storage/index.js';
-import { buildGraph, type PipelineFailure, type StreamGraph } from './graph.js';
-import { DurableStreams, type DurableRunOptions } from './durable-streams.js';
+import type { Runeset, RunesetPipeline } from '../runes/runeset.js';
+import { openSqliteStorage, storageLogPort } from '../storage/index.js';
+import { Flow } from './flow.js';
+import { DEAD_LETTERS, StreamGraph, StreamQueue } from './graph.js';
+import { Consumer, type Committer } from './consumer.js';
+import { DurableAppender, LogInput, durableCommitter, stateNamespace } from './durable.js';
+import { PipelineCore, type Outputs, type PipelineStep } from './pipeline.js';
 import { StateSession } from './state-library.js';
-import { stateNamespace } from './durable.js';
-import { openSinks, runSources, type SinkHandle, type Stdio } from './io.js';
+import { runSources, sourceConsumer } from './sources.js';
+import { openSinks, type SinkHandle, type Stdio } from './sinks.js';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 
@@ -22,13 +28,8 @@ export function levelFilter(level: keyof typeof LEVELS, to: SpellLogger = stderr
   };
 }
 
-/**
- * Summons every spell of a runeset with its runes, policy and budgets. With a storage, each caster
- * gets the `state` library; its writes commit in groups (per turn of the event loop) — pipelines
- * over durable streams open their own casters and commit state with each batch instead.
- */
-export async function summonSpells(runeset: Runeset, logger: SpellLogger = levelFilter(runeset.sanctum.log_level), storage?: Storage): Promise<Map<string, Spell>> {
-  const committer = storage ? new StateCommitter(storage) : undefined;
+/** Summons every spell of a runeset with its runes, policy and budgets. */
+export async function summonSpells(runeset: Runeset, logger: SpellLogger = levelFilter(runeset.sanctum.log_level)): Promise<Map<string, Spell>> {
   const spells = new Map<string, Spell>();
   await Promise.all(
     Object.values(runeset.spells).map(async (s) => {
@@ -42,7 +43,6 @@ export async function summonSpells(runeset: Runeset, logger: SpellLogger = level
           memoryLimit: s.budget.memory,
           logger,
           displayPath: displayOf(s.file.absolute),
-          ...(committer ? { caster: () => committer.session(stateNamespace(s.name), s.state.indexes).casterOptions() } : {}),
         }),
       );
     }),
@@ -50,74 +50,56 @@ export async function summonSpells(runeset: Runeset, logger: SpellLogger = level
   return spells;
 }
 
-/** Commits the state writes of in-memory pipelines' spells, all sessions together, once per turn. */
-class StateCommitter {
-  private readonly dirty = new Set<StateSession>();
-  private scheduled = false;
-  constructor(private readonly storage: Storage) {}
-  session(ns: string, indexes: readonly string[]): StateSession {
-    return new StateSession(this.storage.state, ns, indexes, (s) => this.schedule(s));
-  }
-  private schedule(s: StateSession): void {
-    this.dirty.add(s);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.flush());
-  }
-  flush(): void {
-    this.scheduled = false;
-    const state = [...this.dirty].flatMap((s) => s.take());
-    this.dirty.clear();
-    if (state.length) this.storage.commitBatch({ state });
-  }
-}
-
-/**
- * Hooks for the crash tests, off unless their variables are set. SANCTUM_TEST_PROGRESS=1 prints
- * `commit <pipeline> <stream> <seq>` on stderr after each durable commit, so a test can kill at a
- * chosen point of progress. SANCTUM_TEST_SPLIT_COMMIT=1 is the negative control: durable pipelines
- * commit their input position in a second transaction, 20 ms after their outputs, so that a kill in
- * between duplicates outputs — proof that the crash test can fail. Never set them for real work.
- */
-function negativeControl(): DurableRunOptions | undefined {
-  const progress = process.env['SANCTUM_TEST_PROGRESS'] === '1';
-  const split = process.env['SANCTUM_TEST_SPLIT_COMMIT'] === '1';
-  if (!progress && !split) return undefined;
-  const pause = new Int32Array(new SharedArrayBuffer(4));
-  return {
-    ...(progress ? { onCommit: (p: string, s: string, seq: number) => process.stderr.write(`commit ${p} ${s} ${seq}\n`) } : {}),
-    ...(split ? { splitCommit: true, onSplitWindow: () => Atomics.wait(pause, 0, 0, 20) } : {}),
-  };
-}
-
-/** Does the runeset need its data file: a durable stream, or a spell that uses `state`? */
-function needsStorage(runeset: Runeset): boolean {
-  if (Object.values(runeset.streams).some((s) => s.durable)) return true;
-  return Object.values(runeset.spells).some((s) => s.state.indexes.length > 0 || /\bstate\s*\.\s*(get|put|delete|range|prefix|query)\b/.test(readFileSync(s.file.absolute, 'utf8')));
-}
-
 function displayOf(abs: string): string {
   const cwd = process.cwd() + '/';
   return abs.startsWith(cwd) ? abs.slice(cwd.length) : abs;
 }
 
-export interface RunOptions {
-  /** The storage for durable streams and spell state. Default: SQLite in the runeset's data_dir, when needed. */
+/** Where dead letters are reported as they happen (the run's log). */
+export type DeadLetterHook = (deadLetter: DeadLetter, pipeline: string, stream: string | undefined, sequence?: number) => void;
+
+export interface OpenOptions {
+  /** Where spells' `print` and `log.*` go. Default: stderr, filtered by the runeset's `log_level`. */
+  readonly logger?: SpellLogger;
+  /** The storage for durable streams and spell state. Default: SQLite in the runeset's data_dir, opened when first needed. */
   readonly storage?: Storage;
-  /** Knobs of the durable consumers (tests). */
-  readonly durable?: DurableRunOptions;
+  /** Each dead letter a pipeline writes, as it happens. */
+  readonly onDeadLetter?: DeadLetterHook;
+  /** How often an idle durable pipeline looks for appends made by other processes, in ms (default 100). */
+  readonly pollMs?: number;
+}
+
+export interface RunOptions {
   readonly stdio?: Partial<Stdio>;
   /** Aborting stops the sources; in-flight events finish, `finish` hooks run, sinks flush. */
   readonly signal?: AbortSignal;
-  readonly logger?: SpellLogger;
+  /** Commit latency, batch sizes and consumer lag of the durable path (the metrics). */
+  readonly metrics?: DurableMetrics;
+  /** Source-level warnings (an incomplete last line, a truncated file). */
+  readonly onWarning?: (message: string) => void;
+}
+
+/** A pipeline stopped by a `stop` error policy: which, and why. */
+export interface PipelineFailure {
+  readonly pipeline: string;
+  readonly error: unknown;
 }
 
 export interface RunReport {
   /** Events read from the sources. */
   readonly read: number;
+  /** Events each pipeline cast (its first step's input). */
+  readonly cast: Readonly<Record<string, number>>;
   /** Events written by each sink. */
   readonly written: Readonly<Record<string, number>>;
+  /** Dead letters written, whatever stream they went to. */
   readonly deadLetters: number;
+  /**
+   * Failures with no home: dead letters on `dead-letters` when the runeset neither declares nor reads
+   * that stream (they are only printed on stderr) — failed casts, unreadable input, a missing source
+   * — and sinks that failed. Zero when the runeset handles every failure.
+   */
+  readonly unhandled: number;
   /** Pipelines stopped by a `stop` policy. */
   readonly failures: readonly PipelineFailure[];
   /** True when the run ended because the signal aborted. */
@@ -129,17 +111,17 @@ export interface OpenedRuneset {
   readonly runeset: Runeset;
   readonly spells: ReadonlyMap<string, Spell>;
   readonly graph: StreamGraph;
-  /** The storage of durable streams and spell state, when the runeset needs one. */
+  /** The storage of durable streams and spell state, when it was opened. */
   readonly storage: Storage | undefined;
   /** The sinks of the current run (empty until `run` starts): for the metrics. */
   readonly sinks: readonly SinkHandle[];
   /** Runs the sources to their end (or until aborted) and waits for every pipeline and sink. */
-  run(options?: Omit<RunOptions, 'logger'>): Promise<RunReport>;
+  run(options?: RunOptions): Promise<RunReport>;
 }
 
 /**
  * Opens a runeset for running: summons the spells and wires the graph, so that streams can be
- * watched before any event flows.
+ * watched (and, with `graph.addProducer`, fed) before any event flows.
  *
  * @example
  * const { runeset } = await loadRuneset('pipelines.runeset.yaml');
@@ -147,70 +129,237 @@ export interface OpenedRuneset {
  * opened.graph.stream('alerts').subscribe((e) => console.log('alert', e));
  * await opened.run();
  */
-export async function openRuneset(runeset: Runeset, options: Pick<RunOptions, 'logger' | 'storage' | 'durable'> = {}): Promise<OpenedRuneset> {
-  const storage =
-    options.storage ??
-    (needsStorage(runeset) ? openSqliteStorage({ dir: runeset.sanctum.data_dir.absolute, synchronous: runeset.sanctum.synchronous }) : undefined);
-  const spells = await summonSpells(runeset, options.logger, storage);
-  const durableOptions = options.durable ?? negativeControl();
-  const graph = buildGraph(runeset, spells, {
-    withSources: true,
-    durable: storage ? (g) => new DurableStreams(storage, runeset, g, durableOptions) : undefined,
-  });
-  graph.durable?.retain();
-  graph.durable?.openPipelines(spells);
-  const openedSinks: SinkHandle[] = [];
+export async function openRuneset(runeset: Runeset, options: OpenOptions = {}): Promise<OpenedRuneset> {
+  const spells = await summonSpells(runeset, options.logger ?? levelFilter(runeset.sanctum.log_level));
+  const wiring = wire(runeset, spells, { ...options, withSources: true, sliceMs: 50 });
+  const sinks: SinkHandle[] = [];
   return {
     runeset,
     spells,
-    graph,
-    storage,
-    sinks: openedSinks,
-    async run(runOptions = {}) {
-      const stdio: Stdio = {
-        stdin: runOptions.stdio?.stdin ?? process.stdin,
-        stdout: runOptions.stdio?.stdout ?? process.stdout,
-        stderr: runOptions.stdio?.stderr ?? process.stderr,
-      };
-      const signal = runOptions.signal ?? new AbortController().signal;
-      // Consumers stop when the caller aborts, or when a source fails to commit.
-      const halt = new AbortController();
-      const stopConsumers = () => halt.abort();
-      signal.addEventListener('abort', stopConsumers, { once: true });
-      const sinks = openSinks(graph, runeset, stdio);
-      openedSinks.push(...sinks);
-      graph.start();
-      const durable = graph.durable;
-      const consumers = (durable?.pipelines ?? []).map((dp) => durable!.runPipeline(dp, (s) => graph.isDone(s), halt.signal));
-      let read: number;
-      try {
-        ({ read } = await runSources(graph, runeset, sinks, stdio, signal));
-      } catch (e) {
-        halt.abort();
-        await Promise.all(consumers);
-        graph.dispose();
-        if (!options.storage) storage?.close();
-        throw e;
-      } finally {
-        signal.removeEventListener('abort', stopConsumers);
-      }
-      await Promise.all(consumers);
-      await graph.whenPipelinesDone();
-      await Promise.all(sinks.map((s) => s.done));
-      graph.dispose();
-      if (durable) {
-        durable.flush();
-        durable.retain();
-        for (const f of durable.failures) graph.failures.push(f);
-      }
-      if (!options.storage) storage?.close();
-      return {
-        read,
-        written: Object.fromEntries(sinks.filter((s) => s.written > 0 || !s.implicit).map((s) => [s.name, s.written])),
-        deadLetters: graph.deadLetters,
-        failures: graph.failures,
-        interrupted: signal.aborted,
-      };
+    graph: wiring.graph,
+    get storage() {
+      return wiring.storage.current;
     },
+    sinks,
+    run: (runOptions = {}) => wiring.run(runOptions, sinks),
+  };
+}
+
+/** The storage of a run, opened on first use (a spell's first `state` call, or a durable stream). */
+class LazyStorage {
+  private store: Storage | undefined;
+  constructor(
+    private readonly open: () => Storage,
+    private readonly owned: boolean,
+  ) {}
+  get(): Storage {
+    return (this.store ??= this.open());
+  }
+  get current(): Storage | undefined {
+    return this.store;
+  }
+  close(): void {
+    if (this.owned) this.store?.close();
+  }
+}
+
+interface WireOptions extends OpenOptions {
+  /** Sources produce into their streams (a run); false: tests feed the streams. */
+  readonly withSources: boolean;
+  /** How long the flow works before it lets the event loop run (Infinity: virtual time). */
+  readonly sliceMs: number;
+  /** Run every pipeline in memory, durable streams included (runeset tests). */
+  readonly inMemory?: boolean;
+  /** Called after each commit of a durable pipeline's input position (progress). */
+  readonly onCommit?: (pipeline: string, stream: string, seq: number) => void;
+}
+
+/**
+ * Wires a runeset's graph: streams, and a consumer per pipeline — over the durable log when every
+ * stream it reads is durable, over stream queues otherwise. In-memory pipelines start at once (their
+ * `init` runs now); durable ones when the run starts.
+ */
+export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, options: WireOptions) {
+  const storage = new LazyStorage(
+    () => options.storage ?? openSqliteStorage({ dir: runeset.sanctum.data_dir.absolute, synchronous: runeset.sanctum.synchronous }),
+    options.storage === undefined,
+  );
+  const hasDurable = !options.inMemory && Object.values(runeset.streams).some((s) => s.durable);
+  const declaresState = Object.values(runeset.spells).some((s) => s.state.indexes.length > 0);
+  if (hasDurable || declaresState) storage.get();
+  const port: LogPort | undefined = hasDurable ? storageLogPort(storage.get(), options.pollMs !== undefined ? { pollMs: options.pollMs } : {}) : undefined;
+
+  let metrics: DurableMetrics = NO_DURABLE_METRICS;
+  const getMetrics = () => metrics;
+  const fatal: unknown[] = [];
+  const failures: PipelineFailure[] = [];
+  const halt = new AbortController();
+  const onFatal = (e: unknown) => {
+    if (!fatal.includes(e)) fatal.push(e);
+    halt.abort();
+  };
+
+  const flow = new Flow({ sliceMs: options.sliceMs, onTaskError: onFatal });
+  let graph!: StreamGraph;
+  const appender = port ? new DurableAppender(port, runeset, { batchSize: runeset.sanctum.batch_size, deliver: (s, b) => graph.deliver(s, b), metrics: getMetrics, onFatal }) : undefined;
+  graph = new StreamGraph(runeset, { flow, ...(appender ? { appender } : {}) });
+
+  if (options.withSources) {
+    for (const src of Object.values(runeset.sources)) {
+      graph.addProducer(src.to);
+      graph.addProducer(DEAD_LETTERS); // unreadable lines become dead letters
+    }
+  }
+
+  const indexes = new Map(Object.values(runeset.spells).map((s) => [s.name, s.state.indexes] as const));
+  const steps = (p: RunesetPipeline): PipelineStep[] =>
+    p.steps.map((step) => {
+      const spell = spells.get(step.spell)!;
+      const session = new StateSession(() => storage.get().state, stateNamespace(step.spell), indexes.get(step.spell) ?? []);
+      return { spell, caster: spell.open(session.casterOptions()), session, ports: step.ports, policy: spell.options.onError ?? 'dead-letter' };
+    });
+
+  let ending = false;
+  const inputs: LogInput[] = [];
+  const memoryCommit: Committer = {
+    commit(_position, state: readonly StateChange[], out: Outputs) {
+      if (state.length > 0) storage.get().commitBatch({ state });
+      for (const [stream, events] of out) graph.write(stream, events as EventValue[]);
+    },
+  };
+  const consumers: Consumer[] = [];
+  const durableConsumers: Consumer[] = [];
+  for (const p of Object.values(runeset.pipelines)) {
+    const durable = port !== undefined && p.from.every((s) => runeset.streams[s]?.durable === true);
+    const core = new PipelineCore(p, steps(p), options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {});
+    const consumerOptions = {
+      batchSize: runeset.sanctum.batch_size,
+      onStopped: (error: SanctumError) => failures.push({ pipeline: p.name, error }),
+      onFatal,
+    };
+    if (durable) {
+      const c = new Consumer(
+        core,
+        (wake) => {
+          const input = new LogInput(port, { consumer: `pipeline:${p.name}`, streams: p.from, ending: () => ending, signal: halt.signal, metrics: getMetrics, onFatal }, wake);
+          inputs.push(input);
+          return input;
+        },
+        durableCommitter(port, graph, runeset, getMetrics, options.onCommit ? (pos) => options.onCommit!(p.name, pos.stream, pos.seq) : undefined),
+        graph,
+        flow,
+        consumerOptions,
+      );
+      durableConsumers.push(c);
+      consumers.push(c);
+    } else {
+      const c = new Consumer(core, (wake) => streamInput(graph, p.from, wake), memoryCommit, graph, flow, consumerOptions);
+      consumers.push(c);
+      c.start();
+    }
+  }
+
+  /** Applies each durable stream's retention (at start, at the end, and every few seconds). */
+  const retain = () => {
+    const store = storage.current;
+    if (!store || !hasDurable) return;
+    for (const s of Object.values(runeset.streams)) {
+      if (!s.durable || !s.retention) continue;
+      store.log.retain(s.name, {
+        ...(s.retention.maxEvents !== undefined ? { maxCount: s.retention.maxEvents } : {}),
+        ...(s.retention.maxAgeMs !== undefined ? { maxAgeMs: s.retention.maxAgeMs } : {}),
+      });
+    }
+  };
+
+  async function run(runOptions: RunOptions, sinks: SinkHandle[]): Promise<RunReport> {
+    metrics = runOptions.metrics ?? NO_DURABLE_METRICS;
+    const stdio: Stdio = {
+      stdin: runOptions.stdio?.stdin ?? process.stdin,
+      stdout: runOptions.stdio?.stdout ?? process.stdout,
+      stderr: runOptions.stdio?.stderr ?? process.stderr,
+    };
+    const signal = runOptions.signal;
+    const stop = () => halt.abort();
+    signal?.addEventListener('abort', stop, { once: true });
+    if (signal?.aborted) halt.abort();
+    let sinkFailures = 0;
+    const opened = openSinks(graph, runeset, stdio, {
+      onFailure: (_sink, error) => {
+        sinkFailures++;
+        // A closed pipe (`sanctum run … | head`): stop reading input, quietly.
+        if ((error as NodeJS.ErrnoException).code !== 'EPIPE') onFatal(error);
+        else halt.abort();
+      },
+    });
+    sinks.push(...opened);
+    retain();
+    const retention = setInterval(retain, 5000);
+    retention.unref();
+    for (const c of durableConsumers) c.start();
+    let sourceDeadLetters = 0;
+    const sourcesRun = runSources({
+      graph,
+      runeset,
+      stdin: stdio.stdin,
+      signal: halt.signal,
+      appender,
+      position: (consumer, input) => (port ? port.position(consumer, input) : Promise.resolve(0)),
+      onDeadLetter: () => sourceDeadLetters++,
+      onWarning: runOptions.onWarning ?? ((m) => stdio.stderr.write(`sanctum: ${m}\n`)),
+    }).catch((e: unknown) => {
+      onFatal(e);
+      return { read: 0 };
+    });
+    graph.start();
+    const { read } = await sourcesRun;
+    // The run is ending: a durable pipeline that has caught up is done.
+    ending = true;
+    for (const i of inputs) i.nudge();
+    await Promise.all(consumers.map((c) => c.done));
+    if (fatal.length) for (const c of consumers) c.abort();
+    await appender?.settled();
+    await Promise.all(sinks.map((s) => s.done));
+    clearInterval(retention);
+    signal?.removeEventListener('abort', stop);
+    try {
+      if (!fatal.length) retain();
+    } finally {
+      storage.close();
+    }
+    if (fatal.length) {
+      const e = fatal[0];
+      if (e instanceof SanctumError || (e as { code?: string })?.code?.startsWith?.('STORAGE_')) throw e;
+      throw new SanctumError('PIPELINE_STOPPED', `the run stopped: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+    }
+    // Dead letters the runeset does nothing with: `dead-letters` is neither declared nor read, so
+    // they only reach stderr.
+    const readers = [...Object.values(runeset.sinks).flatMap((s) => s.from), ...Object.values(runeset.pipelines).flatMap((p) => p.from)];
+    const undeclared = runeset.streams[DEAD_LETTERS]?.implicit === true && !readers.includes(DEAD_LETTERS);
+    return {
+      read,
+      cast: Object.fromEntries(consumers.map((c) => [c.name, c.cast])),
+      written: Object.fromEntries(sinks.filter((s) => s.written > 0 || !s.implicit).map((s) => [s.name, s.written])),
+      deadLetters: graph.deadLetters,
+      unhandled: (undeclared ? graph.appended(DEAD_LETTERS) : 0) + sinkFailures,
+      failures,
+      interrupted: signal?.aborted === true,
+    };
+  }
+
+  return { graph, storage, consumers, run, sourceConsumer };
+}
+
+function streamInput(graph: StreamGraph, from: readonly string[], wake: () => void) {
+  const queue = new StreamQueue(graph, from, wake);
+  return {
+    take: (max: number) => {
+      const events = queue.take(max);
+      return events === undefined ? undefined : { events, origin: { stream: queue.lastStream! } };
+    },
+    get ended() {
+      return queue.ended;
+    },
+    close: () => queue.close(),
   };
 }

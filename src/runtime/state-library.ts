@@ -13,21 +13,28 @@ export type StateWrite = StateChange;
 
 /** A spell's view of its state: the committed store plus its own uncommitted writes. */
 export class StateSession {
-  private readonly buffer: StateBuffer;
+  private buffered: StateBuffer | undefined;
 
+  /**
+   * `store` may be a function that opens the store: it is called on the first read or write, so a
+   * spell that never touches `state` opens nothing (the library is there all the same).
+   */
   constructor(
-    readonly store: StateStore,
+    private readonly store: StateStore | (() => StateStore),
     readonly ns: string,
     readonly indexes: readonly string[] = [],
-    /** Called after each write (an in-memory pipeline schedules a group commit). */
-    private readonly onWrite?: (session: StateSession) => void,
-  ) {
-    this.buffer = new StateBuffer(store, ns);
-    for (const field of indexes) store.ensureIndex(ns, field);
+  ) {}
+
+  /** The buffer over the store, made (and the store opened, its indexes ensured) on first use. */
+  private get buffer(): StateBuffer {
+    if (this.buffered !== undefined) return this.buffered;
+    const store = typeof this.store === 'function' ? this.store() : this.store;
+    for (const field of this.indexes) store.ensureIndex(this.ns, field);
+    return (this.buffered = new StateBuffer(store, this.ns));
   }
 
   get size(): number {
-    return this.buffer.size;
+    return this.buffered === undefined ? 0 : this.buffered.size;
   }
 
   get(key: string): EventValue | undefined {
@@ -37,13 +44,11 @@ export class StateSession {
   put(key: string, value: EventValue, trusted = false): void {
     this.remember(key);
     this.buffer.put(key, value, trusted);
-    this.onWrite?.(this);
   }
 
   delete(key: string): void {
     this.remember(key);
     this.buffer.delete(key);
-    this.onWrite?.(this);
   }
 
   /** What each key written since the last checkpoint was before: the undo log of the current cast. */
@@ -79,15 +84,17 @@ export class StateSession {
 
   /** The pending writes, in the order of their keys' first write; clears them. */
   take(): StateWrite[] {
-    const out = this.buffer.changes();
-    this.buffer.clear();
     this.undo.clear();
+    const buffer = this.buffered;
+    if (buffer === undefined || buffer.size === 0) return [];
+    const out = buffer.changes();
+    buffer.clear();
     return out;
   }
 
   /** Drops the pending writes (the batch that made them failed to commit). */
   discard(): void {
-    this.buffer.clear();
+    this.buffered?.clear();
     this.undo.clear();
   }
 

@@ -104,7 +104,7 @@ export interface Spell extends OperatorFunction<unknown, EventValue> {
   readonly stats: Readonly<SpellStats>;
   /** Observer hooks: set and unset them at any time (see `src/observe`). */
   readonly probes: SpellProbes;
-  /** Bytes of Lua heap held by the live casters of this spell's operators. */
+  /** Bytes of Lua heap held by the live casters of this spell (its operators' and those it opened). */
   memoryUsed(): number;
   /** The operator with options: ports, dead letters, error policy. */
   operator(options?: CastOptions): OperatorFunction<unknown, EventValue>;
@@ -307,13 +307,20 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
   });
   spell.memoryUsed = () => {
     let bytes = 0;
-    for (const c of live) if (!c.closed) bytes += c.memoryUsed();
+    for (const c of live) {
+      if (c.closed) live.delete(c);
+      else bytes += c.memoryUsed();
+    }
     return bytes;
   };
   spell.operator = operator;
   spell.routed = routed;
   spell.withOptions = (more) => summonSource(def.source, { ...options, ...more, name: more.name ?? def.name, displayPath: def.file }, modules);
-  spell.open = (opts) => new SpellCaster(vm, def, opts ?? casterOptions(options));
+  spell.open = (opts) => {
+    const caster = new SpellCaster(vm, def, opts ?? casterOptions(options));
+    live.add(caster); // counted in memoryUsed until closed
+    return caster;
+  };
   return spell;
 }
 

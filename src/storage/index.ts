@@ -33,3 +33,5 @@ export type {
   StreamInfo,
   TailOptions,
 } from '../core/storage.js';
+export { storageLogPort } from './log-port.js';
+export type { StorageLogPortOptions } from './log-port.js';

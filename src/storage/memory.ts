@@ -106,7 +106,13 @@ class MemoryStore implements Storage {
     streams: () => this.streams(),
     tail: (stream: string, fromSeq: number, options?: TailOptions) => this.tail(stream, fromSeq, options),
     retain: (stream: string, policy: RetentionPolicy) => this.retain(stream, policy),
+    wait: (stream: string, afterSeq: number, options?: { readonly pollMs?: number; readonly signal?: AbortSignal }) => this.wait(stream, afterSeq, options),
   };
+
+  private wait(stream: string, afterSeq: number, options: { readonly pollMs?: number; readonly signal?: AbortSignal } = {}): Promise<void> {
+    if (this.closed || this.lastSeq(stream) > afterSeq) return Promise.resolve();
+    return this.notifier.wait(stream, options.pollMs ?? 100, options.signal);
+  }
 
   readonly state = {
     get: (ns: string, key: string) => this.stateGet(ns, key),

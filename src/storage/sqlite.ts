@@ -187,6 +187,7 @@ class SqliteStore implements SqliteStorage {
       streams: () => this.streams(),
       tail: (stream, fromSeq, opts) => this.tail(stream, fromSeq, opts),
       retain: (stream, policy) => this.retain(stream, policy),
+      wait: (stream, afterSeq, opts) => this.wait(stream, afterSeq, opts),
     };
     this.state = {
       get: (ns, key) => this.stateGet(ns, key),
@@ -362,6 +363,11 @@ class SqliteStore implements SqliteStorage {
       fromSeq,
       options,
     );
+  }
+
+  private wait(stream: string, afterSeq: number, options: { readonly pollMs?: number; readonly signal?: AbortSignal } = {}): Promise<void> {
+    if (this.closed || this.lastSeq(stream) > afterSeq) return Promise.resolve();
+    return this.notifier.wait(stream, options.pollMs ?? 100, options.signal);
   }
 
   private retain(stream: string, policy: RetentionPolicy): number {

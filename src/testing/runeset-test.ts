@@ -8,8 +8,8 @@ import { TestScheduler } from 'rxjs/testing';
 import type { EventValue } from '../core/event.js';
 import { loadRunesetOrThrow } from '../runes/index.js';
 import type { Runeset } from '../runes/runeset.js';
-import { buildGraph, DEAD_LETTERS } from '../runtime/graph.js';
-import { summonSpells } from '../runtime/run.js';
+import { DEAD_LETTERS } from '../runtime/graph.js';
+import { summonSpells, wire } from '../runtime/run.js';
 import { openMemoryStorage } from '../storage/index.js';
 import { PartialMatch, compareFrames, type Frame, type SpellCaseResult } from './marbles.js';
 import { SpellTestFileError } from './spell-test-file.js';
@@ -51,9 +51,10 @@ export async function runRunesetCase(runeset: Runeset, c: RunesetTestCase): Prom
     if (!(s in runeset.streams)) failures.push(`the runeset has no stream '${s}' (streams: ${Object.keys(runeset.streams).join(', ')})`);
   }
   if (failures.length) return { name: c.name, passed: false, failures };
-  // Spells get `state` over a fresh in-memory store per case; durable pipelines run in memory here.
-  const spells = await summonSpells(runeset, () => {}, openMemoryStorage());
-  const graph = buildGraph(runeset, spells, { withSources: false });
+  // Spells get `state` over a fresh in-memory store per case; durable pipelines run in memory here,
+  // synchronously, so that their outputs land at the frame of their inputs.
+  const spells = await summonSpells(runeset, () => {});
+  const { graph, consumers } = wire(runeset, spells, { storage: openMemoryStorage(), withSources: false, sliceMs: Infinity, inMemory: true });
   const deadLetterStreams = new Set([DEAD_LETTERS, ...Object.values(runeset.pipelines).map((p) => p.dead_letters)]);
   const names = Object.keys(c.streams);
   let checked = 0;
@@ -90,7 +91,7 @@ export async function runRunesetCase(runeset: Runeset, c: RunesetTestCase): Prom
   } catch (e) {
     failures.push(`the case could not run: ${(e as Error).message}`);
   } finally {
-    graph.dispose();
+    for (const c of consumers) c.abort();
   }
   return { name: c.name, passed: failures.length === 0, failures };
 }

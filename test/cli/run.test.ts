@@ -51,10 +51,10 @@ describe('sanctum run', () => {
     expect(lines(readFileSync(`${dir}/out/result.ndjson`, 'utf8'))).toEqual([{ seen: 1 }, { seen: 2 }, { count: 2 }]);
   });
 
-  it('sends unreadable input lines to dead-letters, which go to stderr when nothing reads them', async () => {
+  it('sends unreadable input lines to dead-letters, which go to stderr when nothing reads them (exit 1: not handled)', async () => {
     const dir = tempDir({ 'counter.lua': counter, 'r.yaml': runeset('{ type: stdin, to: input }') });
     const r = await sanctum(['run', `${dir}/r.yaml`], { input: '{"v":1}\nnot json\n' });
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     expect(lines(r.stdout)).toEqual([{ seen: 1 }, { count: 1 }]);
     expect(r.stderr).toContain('dead letter (in) INPUT_INVALID_JSON: stdin:2: invalid JSON');
     expect(r.stderr).toContain('1 dead letters');
@@ -78,7 +78,7 @@ describe('sanctum run', () => {
     expect(code).toBe(0);
     expect(lines(stdout)).toEqual([{ seen: 1 }, { seen: 2 }, { count: 2 }]);
     expect(stderr).toContain('SIGTERM: stopping input');
-    expect(stderr).toContain('stopped: 2 events read');
+    expect(stderr).toContain('stopped: 2 events read, 2 cast');
   });
 
   it('exits 2 and prints every problem of an invalid runeset', async () => {
@@ -136,7 +136,12 @@ describe('paced and looping file sources', () => {
     const child = spawn(process.execPath, [BIN, 'run', `${dir}/r.yaml`]);
     let stdout = '';
     child.stdout.on('data', (d) => (stdout += d));
-    await new Promise((r) => setTimeout(r, 1500));
+    // Ready once the loop has gone round at least three times (six events out), whatever the load.
+    await new Promise<void>((resolve) => {
+      child.stdout.on('data', () => {
+        if (stdout.split('\n').filter(Boolean).length >= 6) resolve();
+      });
+    });
     child.kill('SIGTERM');
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(code).toBe(0);

@@ -2,7 +2,8 @@
  * Crash tests that really kill processes (recipe R2 of shared/notes/storage.md): `sanctum run` on a
  * durable pipeline with a stateful spell is SIGKILLed at random moments, restarted each time, then
  * left to finish. Every input must come out exactly once and the state must be exact. The negative
- * control commits the input position in a separate transaction and must be caught duplicating.
+ * control commits the input position in a separate transaction (a storage decorator in a test-side
+ * runner, fixtures/split-commit-run.ts) and must be caught duplicating.
  */
 import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -44,27 +45,45 @@ function setup(): string {
   return tempDir({ 'sum.lua': spell, 'r.yaml': runeset, 'in.ndjson': lines.join('\n') + '\n' });
 }
 
+const SPLIT = new URL('./fixtures/split-commit-run.ts', import.meta.url).pathname;
+/** tsx's loader by its full address: the runner's working directory is a temporary one. */
+const TSX = import.meta.resolve('tsx');
+
+/** The consumer's committed position, read by another connection (0 before the file exists). */
+function position(dir: string): number {
+  try {
+    const storage = openSqliteStorage({ dir: `${dir}/.sanctum`, create: false, verify: 'none' });
+    try {
+      return storage.offsets.get('pipeline:sum', 'in');
+    } finally {
+      storage.close();
+    }
+  } catch {
+    return 0;
+  }
+}
+
 /**
- * Runs `sanctum run`. With `killAfterCommits`, SIGKILLs it a random 0–25 ms after it reports that
- * many durable commits: anywhere in the cast–commit cycle, after real progress. Resolves with its
- * exit code or signal.
+ * Runs the runeset — `sanctum run`, or the negative control's split-commit runner — as a node process
+ * of its own. With `killAfter`, SIGKILLs that process (never a wrapper) a random 0–25 ms after its
+ * committed position has moved `killAfter` events past where it started: anywhere in the
+ * cast–commit cycle, after real progress, however loaded the machine. Resolves with its exit code or signal.
  */
-function run(dir: string, env: Record<string, string>, killAfterCommits?: number): Promise<string> {
+function run(dir: string, control: boolean, killAfter?: number): Promise<string> {
+  const args = control ? ['--import', TSX, SPLIT, 'r.yaml'] : [BIN, 'run', 'r.yaml', '--quiet'];
+  const start = position(dir);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, 'run', 'r.yaml', '--quiet'], {
-      cwd: dir,
-      env: { ...process.env, ...env, SANCTUM_TEST_PROGRESS: '1' },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let commits = 0;
+    const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'ignore'] });
     let timer: NodeJS.Timeout | undefined;
-    child.stderr.on('data', (d: Buffer) => {
-      commits += (d.toString().match(/^commit /gm) ?? []).length;
-      if (killAfterCommits !== undefined && commits >= killAfterCommits && !timer) {
-        timer = setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 25));
-      }
-    });
+    let ended = false;
+    const watch = () => {
+      if (ended || timer) return;
+      if (position(dir) - start >= killAfter!) timer = setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 25));
+      else setTimeout(watch, 5);
+    };
+    if (killAfter !== undefined) watch();
     child.on('close', (code, signal) => {
+      ended = true;
       if (timer) clearTimeout(timer);
       resolve(signal ?? String(code));
     });
@@ -97,31 +116,32 @@ function verdict(dir: string): Verdict {
   }
 }
 
-async function killRepeatedly(dir: string, env: Record<string, string>, kills: number): Promise<string[]> {
+async function killRepeatedly(dir: string, control: boolean, kills: number): Promise<string[]> {
   const ends: string[] = [];
-  for (let k = 0; k < kills; k++) ends.push(await run(dir, env, 1 + Math.floor(Math.random() * 8)));
-  ends.push(await run(dir, env));
+  for (let k = 0; k < kills; k++) ends.push(await run(dir, control, 25 * (1 + Math.floor(Math.random() * 8))));
+  ends.push(await run(dir, control));
   return ends;
 }
 
 describe('crash recovery (kill -9 under load)', () => {
   it('exactly-once: every input out once, state exact, after 15+ kills at random moments', async () => {
     const dir = setup();
-    const ends = await killRepeatedly(dir, {}, 16);
+    const ends = await killRepeatedly(dir, false, 16);
     expect(ends.filter((e) => e === 'SIGKILL').length).toBeGreaterThanOrEqual(15);
     expect(ends[ends.length - 1]).toBe('0');
     const v = verdict(dir);
     expect(v).toEqual({ outputs: N, distinct: N, stateExact: true, position: N });
-  }, 120_000);
+  }, 600_000);
 
   it('negative control: committing the position separately is caught duplicating outputs', async () => {
     const dir = setup();
-    await killRepeatedly(dir, { SANCTUM_TEST_SPLIT_COMMIT: '1' }, 16);
+    const ends = await killRepeatedly(dir, true, 16);
+    expect(ends.filter((e) => e === 'SIGKILL').length).toBeGreaterThanOrEqual(15);
     const v = verdict(dir);
     // Every input was processed (the last run finished), but kills between the two commits replayed
     // batches: more outputs than inputs, and state counted twice. The test above would fail.
     expect(v.distinct).toBe(N);
     expect(v.outputs).toBeGreaterThan(N);
     expect(v.stateExact).toBe(false);
-  }, 120_000);
+  }, 600_000);
 });

@@ -23,8 +23,7 @@ sinks: { out: { type: file, path: out.ndjson, from: output } }
     const logs = new Writable({ write: (c: Buffer, _e, done) => ((text += c.toString()), done()) });
     const runeset = await loadRunesetOrThrow(`${dir}/r.yaml`);
     const log = createRunLog({ level: 'info', format: 'json', destination: logs });
-    const opened = await openRuneset(runeset, { logger: log.spellLine });
-    opened.graph.onDeadLetter = log.deadLetter;
+    const opened = await openRuneset(runeset, { logger: log.spellLine, onDeadLetter: log.deadLetter });
     const observatory = await startObservatory(opened, { listen: '127.0.0.1:0' });
     try {
       expect(observatory.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -25,6 +25,7 @@ streams:
   input: {}
   output: {}
   alerts: {}
+  dead-letters: {}
 spells:
   route: { file: route.lua, budget: { instructions: 100000, memory: 2MiB } }
   tag: { file: tag.lua }

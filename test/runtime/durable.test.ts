@@ -1,9 +1,11 @@
 import { describe, it, expect } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { lastValueFrom, toArray } from 'rxjs';
 import { openMemoryStorage } from '../../src/storage/index.js';
-import { summonSource, type EventValue } from '../../src/index.js';
-import { DurablePipeline, type DurableOutputs } from '../../src/runtime/durable.js';
+import { loadRunesetOrThrow, openRuneset, summonSource, type EventValue } from '../../src/index.js';
+import type { Storage } from '../../src/core/storage.js';
 import { StateSession } from '../../src/runtime/state-library.js';
-import type { RunesetPipeline } from '../../src/runes/runeset.js';
+import { tempDir } from '../helpers.js';
 
 const totals = `local s = {}
 function s.cast(e, emit)
@@ -19,86 +21,86 @@ function s.finish(emit)
 end
 return s`;
 
-function outputs(durable: string[], memory: Record<string, EventValue[]>): DurableOutputs {
-  return {
-    isDurable: (s) => durable.includes(s),
-    emit: (s, e) => (memory[s] ??= []).push(e),
-    appended: () => {},
-  };
+const runesetYaml = `version: 1
+sanctum: { batch_size: 3 }
+streams:
+  in: { durable: true }
+  out: { durable: true }
+  big: {}
+  dead-letters: { durable: true }
+spells:
+  totals: { file: totals.lua, state: { indexes: [total] } }
+pipelines:
+  sum:
+    from: in
+    steps:
+      - spell: totals
+        ports: { big: big }
+    to: out
+`;
+
+const quiet = () => ({ stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() });
+
+/** Runs the runeset once over what the log holds (no sources: the durable backlog), on `storage`. */
+async function runOnce(storage: Storage) {
+  const dir = tempDir({ 'totals.lua': totals, 'r.yaml': runesetYaml });
+  const opened = await openRuneset(await loadRunesetOrThrow(`${dir}/r.yaml`), { storage, logger: () => {} });
+  const big = lastValueFrom(opened.graph.stream('big').pipe(toArray()));
+  const report = await opened.run({ stdio: quiet() });
+  return { report, big: await big };
 }
 
-const pipeline: RunesetPipeline = {
-  name: 'sum',
-  from: ['in'],
-  steps: [{ spell: 'totals', ports: { big: 'big' } }],
-  to: 'out',
-  dead_letters: 'dead-letters',
-};
-
-async function setup(storage = openMemoryStorage()) {
-  const spell = await summonSource(totals, { name: 'totals' });
-  const memory: Record<string, EventValue[]> = {};
-  const dp = new DurablePipeline(storage, pipeline, new Map([['totals', spell]]), new Map([['totals', ['total']]]), outputs(['out', 'dead-letters'], memory), { batchSize: 3 });
-  dp.init();
-  return { storage, dp, memory };
-}
+const events = (storage: Storage, stream: string, from = 1) => storage.log.read(stream, from, 1000).map((e) => e.event);
 
 describe('the durable consumer', () => {
   it('casts batches from the log and commits position, state and outputs together', async () => {
-    const { storage, dp, memory } = await setup();
+    const storage = openMemoryStorage();
     await storage.log.append('in', [1, 2, 3, 4, 5].map((i) => ({ event: { id: i, user: i % 2 ? 'ada' : 'bob', amount: i * 40 } })));
-    let n = 0;
-    while (dp.step('in') > 0) n++;
-    expect(n).toBe(2); // batches of 3
-    expect(dp.position('in')).toBe(5);
-    expect(storage.log.read('out', 1, 100).map((e) => e.event)).toEqual([
+    const { report, big } = await runOnce(storage);
+    expect(report.cast).toEqual({ sum: 5 });
+    expect(storage.offsets.get('pipeline:sum', 'in')).toBe(5);
+    expect(events(storage, 'out')).toEqual([
       { id: 1, user: 'ada', running: 40 },
       { id: 2, user: 'bob', running: 80 },
       { id: 3, user: 'ada', running: 160 },
       { id: 4, user: 'bob', running: 240 },
       { id: 5, user: 'ada', running: 360 },
-    ]);
-    expect(memory['big']).toEqual([{ big: 3 }, { big: 4 }, { big: 5 }]);
-    expect(storage.state.get('totals', 'ada')).toEqual({ user: 'ada', total: 360, n: 3 });
-    dp.finish();
-    expect(storage.log.read('out', 6, 100).map((e) => e.event)).toEqual([
-      { final: 'ada', total: 360 },
+      // finish, at the end of the run
       { final: 'bob', total: 240 },
-    ].sort((a, b) => a.total - b.total));
-    dp.close();
+      { final: 'ada', total: 360 },
+    ]);
+    expect(big).toEqual([{ big: 3 }, { big: 4 }, { big: 5 }]);
+    expect(storage.state.get('totals', 'ada')).toEqual({ user: 'ada', total: 360, n: 3 });
   });
 
   it('resumes after a restart from the last commit, with state intact', async () => {
     const storage = openMemoryStorage();
-    const first = await setup(storage);
     await storage.log.append('in', [1, 2, 3].map((i) => ({ event: { id: i, user: 'ada', amount: 10 } })));
-    first.dp.step('in');
-    first.dp.close();
-    const second = await setup(storage);
+    await runOnce(storage);
     await storage.log.append('in', [{ event: { id: 4, user: 'ada', amount: 10 } }]);
-    expect(second.dp.step('in')).toBe(1);
-    expect(storage.log.read('out', 1, 100).map((e) => (e.event as { running: number }).running)).toEqual([10, 20, 30, 40]);
+    const { report } = await runOnce(storage);
+    expect(report.cast).toEqual({ sum: 1 });
+    const running = events(storage, 'out').filter((e) => (e as { running?: number }).running !== undefined);
+    expect(running.map((e) => (e as { running: number }).running)).toEqual([10, 20, 30, 40]);
   });
 
   it('dead-letters a failed event with its stream and sequence, and commits the rest', async () => {
-    const { storage, dp } = await setup();
+    const storage = openMemoryStorage();
     await storage.log.append('in', [{ event: { id: 1, user: 'ada', amount: 5 } }, { event: { id: 2, user: 'ada' } }, { event: { id: 3, user: 'ada', amount: 5 } }]);
-    dp.step('in');
-    const dead = storage.log.read('dead-letters', 1, 10).map((e) => e.event as Record<string, EventValue>);
+    await runOnce(storage);
+    const dead = events(storage, 'dead-letters') as Record<string, EventValue>[];
     expect(dead).toEqual([expect.objectContaining({ code: 'SPELL_RUNTIME', line: 4, stream: 'in', seq: 2, pipeline: 'sum', event: { id: 2, user: 'ada' } })]);
-    expect(storage.log.read('out', 1, 10)).toHaveLength(2);
+    expect(events(storage, 'out').filter((e) => (e as { id?: number }).id !== undefined)).toHaveLength(2);
     // The failed cast changed nothing: its state.put never ran, and its outputs were dropped.
     expect(storage.state.get('totals', 'ada')).toEqual({ user: 'ada', total: 10, n: 2 });
   });
 
-  it('a failed commit leaves nothing of the batch and stops the consumer', async () => {
+  it('a failed commit leaves nothing of the batch and stops the run', async () => {
     let commits = 0;
     const storage = openMemoryStorage({ faults: { beforeCommit: (c) => { if (c.kind === 'batch' && ++commits === 2) throw new Error('disk on fire'); } } });
-    const { dp } = await setup(storage);
     await storage.log.append('in', [1, 2, 3, 4, 5, 6].map((i) => ({ event: { id: i, user: 'ada', amount: 1 } })));
-    dp.step('in');
-    expect(() => dp.step('in')).toThrow(/disk on fire/);
-    expect(dp.position('in')).toBe(3);
+    await expect(runOnce(storage)).rejects.toThrow(/disk on fire/);
+    expect(storage.offsets.get('pipeline:sum', 'in')).toBe(3);
     expect(storage.log.lastSeq('out')).toBe(3);
     expect(storage.state.get('totals', 'ada')).toEqual({ user: 'ada', total: 3, n: 3 });
   });

@@ -34,7 +34,7 @@ export function registerRun(program: Command): void {
     .option('-q, --quiet', 'no summary line at the end')
     .addHelpText(
       'after',
-      '\nOn SIGINT or SIGTERM it stops reading input, lets in-flight events finish, runs the spells\' finish hooks,\nflushes the sinks and exits 0. A second signal exits at once (130).\nExit codes: 0 the run ended, 1 a pipeline stopped on an error, 2 the runeset is invalid.\n',
+      '\nOn SIGINT, SIGTERM or SIGHUP it stops reading input, lets in-flight events finish, runs the spells\' finish hooks,\nflushes the sinks and exits 0. A second signal exits at once (130).\nExit codes: 0 the run ended and every failure went where the runeset sends it (a dead-letter stream it declares);\n1 a pipeline stopped on an error, or failures had no home (dead letters on the undeclared dead-letters stream,\nunreadable input, a missing source, a sink that failed); 2 the runeset is invalid.\n',
     )
     .action(async (file: string, flags: RunFlags) => {
       process.exitCode = await run(file, flags);
@@ -49,22 +49,20 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   const log = createRunLog({ level, format: flags.logFormat ?? runeset.sanctum.log_format ?? 'auto' });
   let opened;
   try {
-    opened = await openRuneset(runeset, { logger: log.spellLine });
+    opened = await openRuneset(runeset, { logger: log.spellLine, onDeadLetter: log.deadLetter });
   } catch (e) {
     log.close();
     // A spell that does not summon, a foreign or damaged data file: a message, not a stack trace.
-    if (!(e instanceof SanctumError)) throw e;
-    process.stderr.write(`sanctum: ${e.message}\n`);
+    if (!(e instanceof SanctumError) && !(e as { code?: string }).code?.startsWith?.('STORAGE_')) throw e;
+    process.stderr.write(`sanctum: ${(e as Error).message}\n`);
     return EXIT.INVALID;
   }
-  opened.graph.onDeadLetter = log.deadLetter;
   const metricsRunes = runeset.sanctum.metrics;
   const listen = flags.metrics === true ? (metricsRunes?.listen ?? DEFAULT_LISTEN) : (flags.metrics ?? metricsRunes?.listen);
   let observatory: Observatory | undefined;
   if (listen !== undefined) {
     try {
       observatory = await startObservatory(opened, { listen, castSample: metricsRunes?.cast_sample, tap: metricsRunes?.tap, about: { sanctum: 'run', runeset: runeset.file, pid: process.pid } });
-      if (opened.graph.durable) opened.graph.durable.metrics = observatory.metrics;
     } catch (e) {
       log.close();
       process.stderr.write(`sanctum: ${(e as Error).message}\n`);
@@ -81,17 +79,18 @@ async function run(file: string, flags: RunFlags): Promise<number> {
     process.stderr.write(`\nsanctum: ${sig}: stopping input, finishing in-flight events… (again to exit at once)\n`);
     stop.abort();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGHUP (the terminal went away) stops like SIGTERM: input stops, what is in flight finishes.
+  const signalNames: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const s of signalNames) process.on(s, onSignal);
   try {
     let report;
     try {
-      report = await opened.run({ signal: stop.signal });
+      report = await opened.run({ signal: stop.signal, ...(observatory ? { metrics: observatory.metrics } : {}), onWarning: (m) => log.logger.warn(m) });
     } catch (e) {
       // A commit that failed (a full disk, another process running the same runeset): the run
       // stops; what was committed stays, and the next run resumes from it.
-      if (!(e instanceof SanctumError)) throw e;
-      process.stderr.write(`sanctum: the run stopped: ${e.message}\n`);
+      if (!(e instanceof SanctumError) && !(e as { code?: string }).code?.startsWith?.('STORAGE_')) throw e;
+      process.stderr.write(`sanctum: the run stopped: ${(e as Error).message}\n`);
       return EXIT.FAILURES;
     }
     for (const f of report.failures) {
@@ -99,13 +98,15 @@ async function run(file: string, flags: RunFlags): Promise<number> {
       process.stderr.write(`sanctum: ${msg}\n`);
     }
     if (!flags.quiet && level !== 'error' && level !== 'warn') {
+      const cast = Object.values(report.cast).reduce((a, b) => a + b, 0);
       const written = Object.entries(report.written).map(([k, v]) => `${v} → ${k}`).join(', ');
-      process.stderr.write(`sanctum: ${report.interrupted ? 'stopped' : 'done'}: ${report.read} events read${written ? `; ${written}` : ''}; ${report.deadLetters} dead letters\n`);
+      process.stderr.write(
+        `sanctum: ${report.interrupted ? 'stopped' : 'done'}: ${report.read} events read, ${cast} cast${written ? `; ${written}` : ''}; ${report.deadLetters} dead letters${report.unhandled ? ` (${report.unhandled} not handled by the runeset: exit 1)` : ''}\n`,
+      );
     }
-    return report.failures.length ? EXIT.FAILURES : EXIT.OK;
+    return report.failures.length || report.unhandled ? EXIT.FAILURES : EXIT.OK;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of signalNames) process.off(s, onSignal);
     await observatory?.close();
     log.close();
   }

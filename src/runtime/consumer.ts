@@ -1,0 +1,186 @@
+/**
+ * The consumer loop — one loop for every pipeline: in memory, over durable streams, and replay. It
+ * takes a batch from its input, casts it through the pipeline's steps, commits what the batch did
+ * (input position, state changes, outputs to durable streams — one unit), then hands the outputs
+ * on, and waits while the streams it writes have no room. What differs between the paths is
+ * injected: where batches come from (a stream queue, a durable log) and how a batch commits.
+ * It runs on the flow (no recursion) and stays synchronous while its input and its commits are, so
+ * in-memory pipelines run in virtual time under marble tests; a durable input or commit is awaited.
+ */
+import type { EventValue } from '../core/event.js';
+import type { ConsumerPosition, StateChange } from '../core/storage.js';
+import { SanctumError } from '../core/errors.js';
+import type { Flow, Task } from './flow.js';
+import type { StreamGraph } from './graph.js';
+import type { BatchOrigin, CastResult, Outputs, PipelineCore } from './pipeline.js';
+
+/** A batch an input hands to its consumer. */
+export interface InputBatch {
+  readonly events: readonly EventValue[];
+  /** Where the events were read (durable inputs): for dead letters. */
+  readonly origin?: BatchOrigin;
+  /** The position this batch moves the consumer to (durable inputs). */
+  readonly position?: ConsumerPosition;
+}
+
+/** Where a consumer's batches come from. */
+export interface ConsumerInput {
+  /** A batch of at most `max` events ready now, or undefined: the input calls its `wake` when one is, or when it ended. */
+  take(max: number): InputBatch | undefined;
+  /** True once no batch will come any more. */
+  readonly ended: boolean;
+  /** Stops reading (idempotent). */
+  close(): void;
+}
+
+/** How a batch's effects are made durable and handed on. */
+export interface Committer {
+  /**
+   * Commits the batch's position (if any), its state changes and its outputs to durable streams in
+   * one unit, then hands every output on. Synchronous when the store is; a rejection is fatal for
+   * the run (nothing of the batch was committed; a restart resumes from the last commit).
+   */
+  commit(position: ConsumerPosition | undefined, state: readonly StateChange[], out: Outputs): void | Promise<void>;
+}
+
+export interface ConsumerOptions {
+  /** Events per batch (1 when a step's policy is `stop`, so it halts exactly at the failing event). */
+  readonly batchSize: number;
+  /** The pipeline stopped on an error (a `stop` policy): its failure. */
+  readonly onStopped: (error: SanctumError) => void;
+  /** A commit failed, or a bug: fatal for the run. */
+  readonly onFatal: (error: unknown) => void;
+}
+
+/** Runs a pipeline: consumer loop, as a task of the flow. */
+export class Consumer implements Task {
+  private readonly input: ConsumerInput;
+  private phase: 'idle' | 'running' | 'committing' | 'done' = 'idle';
+  private resolveDone!: () => void;
+  /** Resolves once the pipeline has finished (or stopped, or failed) and let go of its outputs. */
+  readonly done: Promise<void> = new Promise((resolve) => (this.resolveDone = resolve));
+  /** Events taken from the input and cast. */
+  cast = 0;
+
+  constructor(
+    private readonly core: PipelineCore,
+    input: (wake: () => void) => ConsumerInput,
+    private readonly committer: Committer,
+    private readonly graph: StreamGraph,
+    private readonly flow: Flow,
+    private readonly options: ConsumerOptions,
+  ) {
+    for (const s of core.outputs) graph.addProducer(s);
+    this.input = input(() => {
+      if (this.phase === 'running') this.flow.schedule(this);
+    });
+  }
+
+  get name(): string {
+    return this.core.pipeline.name;
+  }
+
+  /** Runs the steps' `init` (committing what it dead-letters), then starts consuming. */
+  start(): void {
+    if (this.phase !== 'idle') return;
+    this.phase = 'running';
+    if (this.apply(undefined, () => this.core.init(), () => this.flow.schedule(this))) this.flow.schedule(this);
+  }
+
+  run(): void {
+    if (this.phase !== 'running') return;
+    const max = this.core.oneByOne ? 1 : this.options.batchSize;
+    for (let slice = 0; slice < 16; slice++) {
+      if (!this.hasRoom()) return;
+      const batch = this.input.take(max);
+      if (batch === undefined) {
+        if (this.input.ended) this.finish();
+        return;
+      }
+      this.cast += batch.events.length;
+      const sync = this.apply(batch.position, () => this.core.process(batch.events, batch.origin), () => this.flow.schedule(this));
+      if (!sync) return;
+    }
+    this.flow.schedule(this); // more may wait: to the back of the line, so others get a turn
+  }
+
+  /** True when every stream it writes has room; otherwise it is woken when they do. */
+  private hasRoom(): boolean {
+    const outputs = this.core.outputs;
+    for (const s of outputs) {
+      if (this.graph.isFull(s)) {
+        this.graph.whenRoom(outputs, () => this.flow.schedule(this));
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Casts (through `cast`), commits and hands on. Returns true when all of it happened now; false when
+   * a commit is awaited (then `next` runs after it) or the pipeline ended.
+   */
+  private apply(position: ConsumerPosition | undefined, cast: () => CastResult, next: () => void): boolean {
+    let result: CastResult;
+    try {
+      result = cast();
+    } catch (e) {
+      this.fatal(e);
+      return false;
+    }
+    if (result.stopped) {
+      // Halt at the failing event: nothing of its batch (one event) commits or goes on.
+      this.core.discardState();
+      this.options.onStopped(result.stopped);
+      this.end();
+      return false;
+    }
+    let pending: void | Promise<void>;
+    try {
+      pending = this.committer.commit(position, this.core.takeState(), result.out);
+    } catch (e) {
+      this.fatal(e);
+      return false;
+    }
+    if (pending === undefined) return true;
+    this.phase = 'committing';
+    pending.then(
+      () => {
+        if (this.phase !== 'committing') return;
+        this.phase = 'running';
+        next();
+      },
+      (e: unknown) => this.fatal(e),
+    );
+    return false;
+  }
+
+  private finish(): void {
+    this.apply(undefined, () => this.core.finish(), () => this.end());
+    if (this.phase === 'running') this.end();
+  }
+
+  private fatal(error: unknown): void {
+    if (this.phase === 'done') return;
+    this.core.discardState();
+    this.options.onFatal(error);
+    this.end();
+  }
+
+  /** Lets go: closes the input and the Lua states, and tells the graph its outputs are done. */
+  private end(): void {
+    if (this.phase === 'done') return;
+    this.phase = 'done';
+    this.input.close();
+    this.core.close();
+    for (const s of this.core.outputs) this.graph.producerDone(s);
+    this.resolveDone();
+  }
+
+  /** Stops at once (a fatal error elsewhere): no finish, nothing more committed. */
+  abort(): void {
+    if (this.phase === 'done') return;
+    this.core.discardState();
+    this.end();
+  }
+}

@@ -1,0 +1,279 @@
+/**
+ * A pipeline's steps, cast batch by batch: each step is its own spell (its own Lua state, budget,
+ * memory cap, error policy and state namespace) and casts the whole batch in one call into Lua; what
+ * it emits on the default port is the next step's batch, what it emits on a named port goes to the
+ * port's stream, what fails goes to the pipeline's dead letters — at the step that produced it. The
+ * steps run in a loop, not nested inside each other, so no pipeline is too long for the JS stack.
+ */
+import type { EventValue } from '../core/event.js';
+import { DEFAULT_PORT } from '../core/event.js';
+import { SanctumError } from '../core/errors.js';
+import type { StateChange } from '../core/storage.js';
+import { SpellError, deadLetterToJSON, type DeadLetter } from '../spellcraft/errors.js';
+import type { EmitSink, SpellCaster } from '../spellcraft/caster.js';
+import type { ErrorPolicy, Spell, SpellStats } from '../spellcraft/spell.js';
+import type { RunesetPipeline } from '../runes/runeset.js';
+import type { StateSession } from './state-library.js';
+
+/** One step of a pipeline, opened: its spell, its live caster and the state it writes. */
+export interface PipelineStep {
+  readonly spell: Spell;
+  readonly caster: SpellCaster;
+  readonly session: StateSession;
+  /** Named port → stream. */
+  readonly ports: Readonly<Record<string, string>>;
+  readonly policy: ErrorPolicy;
+}
+
+/** Where the events of a batch came from: a durable stream and their sequence numbers. */
+export interface BatchOrigin {
+  readonly stream: string;
+  /** Their sequence numbers, when the stream is durable. */
+  readonly seqs?: readonly number[];
+}
+
+/** What a batch produced: events per output stream, in order. */
+export type Outputs = Map<string, EventValue[]>;
+
+/** What a pipeline tells the run while it casts. */
+export interface PipelineHooks {
+  /** Each dead letter (for the log), with where the failed event was read, when known. */
+  readonly onDeadLetter?: (deadLetter: DeadLetter, pipeline: string, stream: string | undefined, sequence?: number) => void;
+}
+
+/** The result of casting a batch. `stopped` is set when a `stop` policy halted the pipeline. */
+export interface CastResult {
+  readonly out: Outputs;
+  readonly stopped?: SanctumError;
+}
+
+export class PipelineCore {
+  /** The streams the pipeline writes: `to`, its ports, its dead letters. */
+  readonly outputs: readonly string[];
+  /**
+   * True when a step's policy is `stop`: the pipeline casts one event at a time, so that it halts
+   * exactly at the failing event and commits nothing of it.
+   */
+  readonly oneByOne: boolean;
+  private closed = false;
+
+  constructor(
+    readonly pipeline: RunesetPipeline,
+    private readonly steps: readonly PipelineStep[],
+    private readonly hooks: PipelineHooks = {},
+  ) {
+    this.outputs = [...pipelineOutputs(pipeline)];
+    this.oneByOne = steps.some((s) => s.policy === 'stop');
+  }
+
+  /** Runs every step's `init`. A failure is a dead letter (and the step then fails every cast), or stops. */
+  init(): CastResult {
+    const out: Outputs = new Map();
+    for (const step of this.steps) {
+      const err = step.caster.init();
+      if (err) {
+        const stop = this.fail(step, err, undefined, out);
+        if (stop) return { out, stopped: stop };
+      }
+    }
+    return { out };
+  }
+
+  /** Casts a batch through every step. */
+  process(events: readonly EventValue[], origin?: BatchOrigin): CastResult {
+    const out: Outputs = new Map();
+    let items = events;
+    for (let i = 0; i < this.steps.length && items.length > 0; i++) {
+      const r = this.castStep(i, items, i === 0 ? origin : undefined, out);
+      if (r.stopped) return { out, stopped: r.stopped };
+      items = r.produced;
+    }
+    this.toLast(items, out);
+    return { out };
+  }
+
+  /** Runs every step's `finish`; what a step emits flows through the steps after it. */
+  finish(): CastResult {
+    const out: Outputs = new Map();
+    let carry: EventValue[] = [];
+    for (let i = 0; i < this.steps.length; i++) {
+      const step = this.steps[i]!;
+      let produced: EventValue[] = [];
+      if (carry.length) {
+        const r = this.castStep(i, carry, undefined, out);
+        if (r.stopped) return { out, stopped: r.stopped };
+        produced = r.produced;
+      }
+      const fin = this.sinkFor(step, produced, out);
+      const err = step.caster.finish(fin.sink, fin.accept);
+      this.count(step, fin);
+      if (err) {
+        const stop = this.fail(step, err, undefined, out);
+        if (stop) return { out, stopped: stop };
+      }
+      carry = produced;
+    }
+    this.toLast(carry, out);
+    return { out };
+  }
+
+  /** The state changes of every step since the last call (they commit with the batch). */
+  takeState(): StateChange[] {
+    const changes: StateChange[] = [];
+    for (const s of this.steps) if (s.session.size > 0) for (const c of s.session.take()) changes.push(c);
+    return changes;
+  }
+
+  /** Forgets uncommitted state changes (a commit failed, or the pipeline stopped). */
+  discardState(): void {
+    for (const s of this.steps) s.session.discard();
+  }
+
+  /** Closes every step's Lua state. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.steps) s.caster.close();
+  }
+
+  private castStep(i: number, items: readonly EventValue[], origin: BatchOrigin | undefined, out: Outputs): { produced: EventValue[]; stopped?: SanctumError } {
+    const step = this.steps[i]!;
+    const produced: EventValue[] = [];
+    const target = this.sinkFor(step, produced, out);
+    const spell = step.spell;
+    const timer = spell.probes.castTimer;
+    let failures: readonly SpellError[];
+    if (timer !== undefined && (this.countdown.get(spell) ?? 0) <= 0) {
+      // One cast in `every` is timed: a timed batch counts as the casts of it that would have been.
+      const t0 = performance.now();
+      failures = step.caster.castBatch(items, target.sink, target.accept);
+      const each = (performance.now() - t0) / 1000 / items.length;
+      const sampled = Math.ceil(items.length / timer.every);
+      for (let k = 0; k < sampled; k++) timer.record(each);
+      this.countdown.set(spell, timer.every * sampled - items.length);
+    } else {
+      if (timer !== undefined) this.countdown.set(spell, (this.countdown.get(spell) ?? 0) - items.length);
+      failures = step.caster.castBatch(items, target.sink, target.accept);
+    }
+    (spell.stats as SpellStats).casts += items.length;
+    this.count(step, target);
+    for (const f of failures) {
+      let where: { stream: string; seq?: number } | undefined;
+      if (origin !== undefined) {
+        const k = origin.seqs !== undefined ? items.indexOf(f.event as EventValue) : -1;
+        where = { stream: origin.stream, ...(k >= 0 ? { seq: origin.seqs![k] } : {}) };
+      }
+      const stop = this.fail(step, f, where, out);
+      if (stop) return { produced, stopped: stop };
+    }
+    return { produced };
+  }
+
+  private readonly countdown = new Map<Spell, number>();
+
+  /** The emit sink of a step for one call: default port → `produced`, named ports → their streams. */
+  private sinkFor(step: PipelineStep, produced: EventValue[], out: Outputs): { sink: EmitSink; accept: (port: string) => boolean; emitted: number; named: Map<string, number> | undefined } {
+    const tap = step.spell.probes.emitted;
+    const counts = { emitted: 0, named: undefined as Map<string, number> | undefined };
+    const sink: EmitSink = (event, port) => {
+      counts.emitted++;
+      if (tap !== undefined) tap(event, port);
+      if (port === DEFAULT_PORT) produced.push(event);
+      else {
+        push(out, step.ports[port]!, event);
+        const named = (counts.named ??= new Map());
+        named.set(port, (named.get(port) ?? 0) + 1);
+      }
+    };
+    const result = {
+      sink,
+      accept: (port: string) => port === DEFAULT_PORT || port in step.ports,
+      get emitted() {
+        return counts.emitted;
+      },
+      get named() {
+        return counts.named;
+      },
+    };
+    return result;
+  }
+
+  private count(step: PipelineStep, t: { emitted: number; named: Map<string, number> | undefined }): void {
+    const stats = step.spell.stats as SpellStats;
+    stats.emitted += t.emitted;
+    if (t.named) for (const [port, n] of t.named) stats.emittedToPorts.set(port, (stats.emittedToPorts.get(port) ?? 0) + n);
+  }
+
+  /** Applies the step's policy to a failure; returns the error that stops the pipeline, if it must stop. */
+  private fail(step: PipelineStep, err: SpellError, where: { stream: string; seq?: number } | undefined, out: Outputs): SanctumError | undefined {
+    const stats = step.spell.stats as SpellStats;
+    stats.failed++;
+    bump(stats.failedByCode, err.code);
+    if (step.policy === 'stop') {
+      return new SanctumError('PIPELINE_STOPPED', `pipeline '${this.pipeline.name}' stopped: ${err.message}`, { cause: err });
+    }
+    if (step.policy === 'skip') {
+      stats.skipped++;
+      step.spell.options.logger?.({ spell: step.spell.name, level: 'warn', message: `skipped a failed event: ${err.message}`, file: err.file, line: err.line, fields: { code: err.code } });
+      return undefined;
+    }
+    stats.deadLettered++;
+    bump(stats.deadLetteredByCode, err.code);
+    push(out, this.pipeline.dead_letters, this.deadLetter(err, where));
+    return undefined;
+  }
+
+  private deadLetter(err: SpellError, where: { stream: string; seq?: number } | undefined): EventValue {
+    const dl: DeadLetter = { error: err, event: err.event };
+    this.hooks.onDeadLetter?.(dl, this.pipeline.name, where?.stream, where?.seq);
+    const json = deadLetterToJSON(dl) as Record<string, EventValue>;
+    json['pipeline'] = this.pipeline.name;
+    if (where !== undefined) {
+      json['stream'] = where.stream;
+      if (where.seq !== undefined) json['seq'] = where.seq;
+    }
+    return json;
+  }
+
+  /** The last step's default-port events: to `to`, or dead letters when the pipeline has none. */
+  private toLast(items: readonly EventValue[], out: Outputs): void {
+    if (items.length === 0) return;
+    const to = this.pipeline.to;
+    if (to !== undefined) {
+      const list = out.get(to);
+      if (list === undefined) out.set(to, items as EventValue[]);
+      else for (const e of items) list.push(e);
+      return;
+    }
+    const last = this.steps[this.steps.length - 1]!;
+    for (const event of items) {
+      const err = new SpellError({
+        code: 'SPELL_PORT_UNWIRED',
+        spell: last.spell.name,
+        file: last.spell.file,
+        hook: 'cast',
+        event,
+        luaMessage: `emitted to the default port '${DEFAULT_PORT}', but pipeline '${this.pipeline.name}' has no \`to\` stream (add one, or emit nothing)`,
+      });
+      this.fail({ ...last, policy: last.policy === 'stop' ? 'dead-letter' : last.policy }, err, undefined, out);
+    }
+  }
+}
+
+/** The streams a pipeline writes to: `to`, its steps' ports, its dead letters. */
+export function pipelineOutputs(p: RunesetPipeline): Set<string> {
+  const out = new Set<string>([p.dead_letters]);
+  if (p.to !== undefined) out.add(p.to);
+  for (const step of p.steps) for (const s of Object.values(step.ports)) out.add(s);
+  return out;
+}
+
+function push(out: Outputs, stream: string, event: EventValue): void {
+  const list = out.get(stream);
+  if (list === undefined) out.set(stream, [event]);
+  else list.push(event);
+}
+
+function bump(counts: Map<string, number>, key: string): void {
+  counts.set(key, (counts.get(key) ?? 0) + 1);
+}

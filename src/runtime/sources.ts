@@ -1,0 +1,204 @@
+/**
+ * Sources of a runeset: NDJSON files and stdin, read in chunks and handed to their stream a batch
+ * per chunk. Into a durable stream, a file is read exactly once across restarts: each batch commits
+ * with the source's position in the file — its identity (device and inode) and the byte offset after
+ * the last complete line — and, when `dead-letters` is durable, with the dead letters of its
+ * unreadable lines.
+ */
+import { createReadStream, statSync, openSync, readSync, closeSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { EventValue } from '../core/event.js';
+import type { Runeset, RunesetSource } from '../runes/runeset.js';
+import { parseLine } from './ndjson.js';
+import { readLineBatches } from './line-batches.js';
+import { isStorageError } from '../storage/index.js';
+import { DEAD_LETTERS, type Batch, type StreamGraph } from './graph.js';
+import type { DurableAppender } from './durable.js';
+
+/** What the sources need from the run. */
+export interface SourceContext {
+  readonly graph: StreamGraph;
+  readonly runeset: Runeset;
+  readonly stdin: Readable;
+  /** Stops the sources (they end quietly, after committing what they read). */
+  readonly signal: AbortSignal;
+  /** The durable side, when the runeset has durable streams. */
+  readonly appender: DurableAppender | undefined;
+  /** Reads the committed position of a source input (0: none). */
+  readonly position: (consumer: string, input: string) => Promise<number>;
+  /** A line for the run's log. */
+  readonly onWarning: (message: string) => void;
+  /** Dead letters of sources (counted and logged by the run). */
+  readonly onDeadLetter: (deadLetter: EventValue) => void;
+}
+
+/** The consumer name under which a source's positions are committed. */
+export function sourceConsumer(source: string): string {
+  return `source:${source}`;
+}
+
+/** Reads every source to its end (or until aborted); resolves with the events read. A failed commit rejects. */
+export async function runSources(ctx: SourceContext): Promise<{ read: number }> {
+  let read = 0;
+  await Promise.all(
+    Object.values(ctx.runeset.sources).map(async (src) => {
+      try {
+        read += await readSource(ctx, src);
+      } finally {
+        ctx.graph.producerDone(src.to);
+        ctx.graph.producerDone(DEAD_LETTERS);
+      }
+    }),
+  );
+  return { read };
+}
+
+/** Paces a source to `rate` events a second (the `rate` rune), against a clock started once. */
+class Pacer {
+  private readonly start = performance.now();
+  private sent = 0;
+  constructor(private readonly rate: number) {}
+  async tick(signal: AbortSignal): Promise<void> {
+    this.sent++;
+    const wait = this.start + (this.sent * 1000) / this.rate - performance.now();
+    if (wait < 1 || signal.aborted) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, wait);
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
+async function readSource(ctx: SourceContext, src: RunesetSource): Promise<number> {
+  const pacer = src.type === 'file' && src.rate !== undefined ? new Pacer(src.rate) : undefined;
+  let n = 0;
+  for (;;) {
+    const got = await readOnce(ctx, src, pacer);
+    n += got;
+    // A file with no event in it would loop without end: stop.
+    if (!(src.type === 'file' && src.loop) || ctx.signal.aborted || got === 0) return n;
+  }
+}
+
+/** The identity of a file: device and inode, so a rewritten or rotated file is known as another file. */
+export function fileIdentity(path: string): string {
+  const st = statSync(path, { bigint: true });
+  return `${st.dev}:${st.ino}`;
+}
+
+/** Counts the lines in the first `bytes` bytes of a file (to number lines after a resumed position). */
+function countLines(path: string, bytes: number): number {
+  const fd = openSync(path, 'r');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  let lines = 0;
+  let pos = 0;
+  try {
+    while (pos < bytes) {
+      const got = readSync(fd, buf, 0, Math.min(buf.length, bytes - pos), pos);
+      if (got === 0) break;
+      for (let i = buf.indexOf(10, 0); i !== -1 && i < got; i = buf.indexOf(10, i + 1)) lines++;
+      pos += got;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return lines;
+}
+
+async function readOnce(ctx: SourceContext, src: RunesetSource, pacer: Pacer | undefined): Promise<number> {
+  const { graph, signal } = ctx;
+  if (signal.aborted) return 0;
+  const where = src.type === 'file' ? src.path.original : 'stdin';
+  const durable = ctx.appender !== undefined && graph.isDurable(src.to) ? ctx.appender : undefined;
+  const deadDurable = durable !== undefined && graph.isDurable(DEAD_LETTERS);
+  // Into a durable stream a file resumes where the last run committed: its identity and byte offset.
+  let input: string | undefined;
+  let start = 0;
+  let firstLine = 1;
+  if (src.type === 'file') {
+    let identity: string;
+    try {
+      identity = fileIdentity(src.path.absolute);
+    } catch (e) {
+      deadLetter(ctx, { code: 'INPUT_UNREADABLE', source: src.name, file: where, message: (e as Error).message });
+      return 0;
+    }
+    if (durable) {
+      input = `file:${src.path.absolute}#${identity}`;
+      start = await ctx.position(sourceConsumer(src.name), input);
+      let size = 0;
+      try {
+        size = statSync(src.path.absolute).size;
+      } catch {
+        // read errors surface below
+      }
+      if (start > size) start = 0; // truncated since (copytruncate): it is a new file
+      if (start > 0) firstLine = countLines(src.path.absolute, start) + 1;
+    }
+  }
+  let committed = start;
+  const stream = src.type === 'file' ? createReadStream(src.path.absolute, { start }) : ctx.stdin;
+  // Stopping ends the read at once: the stream is destroyed (stdin too: the run is ending).
+  const stop = () => stream.destroy();
+  signal.addEventListener('abort', stop, { once: true });
+  let n = 0;
+  try {
+    for await (const chunk of readLineBatches(stream, { final: 'emit', firstLine })) {
+      // Into a durable stream, a last line without its newline is read only when it is a whole
+      // event; otherwise it may still be being written: it is left, uncommitted, for the next run.
+      if (chunk.partial && durable && 'error' in parseLine(chunk.lines[0]!)) {
+        ctx.onWarning(`${where}:${chunk.firstLine}: the last line has no newline and is not a whole event yet; it is left for the next run`);
+        break;
+      }
+      const events: EventValue[] = [];
+      const letters: EventValue[] = [];
+      for (let i = 0; i < chunk.lines.length; i++) {
+        const text = chunk.lines[i]!;
+        if (text.length === 0 || text.trim() === '') continue;
+        const parsed = parseLine(text);
+        if ('error' in parsed) {
+          letters.push({ code: 'INPUT_INVALID_JSON', source: src.name, file: where, line: chunk.firstLine + i, message: parsed.error, text });
+        } else events.push(parsed.value);
+      }
+      n += events.length;
+      if (durable && input !== undefined) {
+        const position = { name: sourceConsumer(src.name), stream: input, seq: start + chunk.endOffset, expected: committed };
+        const writes: [string, Batch][] = [[src.to, events]];
+        if (deadDurable) {
+          writes.push([DEAD_LETTERS, letters]);
+          for (const l of letters) ctx.onDeadLetter(l);
+        } else for (const l of letters) deadLetter(ctx, l);
+        await durable.commitSource(position, writes);
+        committed = position.seq;
+      } else {
+        for (const l of letters) deadLetter(ctx, l);
+        if (pacer) {
+          for (const e of events) {
+            graph.write(src.to, [e]);
+            await pacer.tick(signal);
+            if (signal.aborted) break;
+          }
+        } else graph.write(src.to, events);
+      }
+      if (pacer && durable) for (let i = 0; i < events.length && !signal.aborted; i++) await pacer.tick(signal);
+      if (signal.aborted) break;
+      await graph.room(src.to);
+    }
+  } catch (e) {
+    if (isStorageError(e)) throw e; // a failed commit stops the run; a restart resumes from the last one
+    if (!signal.aborted) deadLetter(ctx, { code: 'INPUT_UNREADABLE', source: src.name, file: where, message: (e as Error).message });
+  } finally {
+    signal.removeEventListener('abort', stop);
+  }
+  return n;
+}
+
+function deadLetter(ctx: SourceContext, letter: EventValue): void {
+  ctx.onDeadLetter(letter);
+  ctx.graph.write(DEAD_LETTERS, [letter]);
+}
