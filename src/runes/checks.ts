@@ -8,7 +8,7 @@ import { DEFAULT_PORT, type EventValue } from '../core/event.js';
 import { summon } from '../spellcraft/spell.js';
 import { SpellError } from '../spellcraft/errors.js';
 import type { RunesetDiagnostic } from './diagnostics.js';
-import { scanEmits, type EmittedPorts } from './lua-ports.js';
+import { scanSpell, type EmittedPorts } from './lua-ports.js';
 import { DEAD_LETTERS_STREAM, RUNESET_DEFAULTS, RUNESET_SCHEMA, schemaAtPointer } from './schema.js';
 import { parseSize } from './size.js';
 import type { RunesetYaml, ValuePath } from './source.js';
@@ -258,8 +258,6 @@ export interface SpellCheckOptions {
  * Checks each spell's file: that it exists, that it summons (when asked), and that every port it
  * emits to by a literal name is wired by the steps that cast it (and every wired port is emitted to).
  */
-const STATE_CALL = /\bstate\s*\.\s*(put|delete)\b/;
-
 export async function checkSpells(data: unknown, source: RunesetYaml, options: SpellCheckOptions): Promise<RunesetDiagnostic[]> {
   const root = asObj(data) ?? {};
   const out: RunesetDiagnostic[] = [];
@@ -283,7 +281,8 @@ export async function checkSpells(data: unknown, source: RunesetYaml, options: S
         out.push(source.at(at, 'value', { code: 'SPELL_NOT_FOUND', message: `cannot read spell file '${file}': ${(e as Error).message}` }));
         return;
       }
-      scans.set(name, { file, ports: scanEmits(text), usesState: STATE_CALL.test(text) });
+      const scan = scanSpell(text);
+      scans.set(name, { file, ports: scan.emits, usesState: scan.writesState || (await modulesWriteState(absolute, scan.requires)) });
       if (options.summon) {
         const failure = await summonFailure(name, absolute, file, spec);
         if (failure) out.push(source.at(at, 'value', failure));
@@ -347,8 +346,65 @@ export async function checkSpells(data: unknown, source: RunesetYaml, options: S
         );
       }
     }
+    // Without `to`, what the last step emits on the default port has nowhere to go: each such event
+    // becomes a dead letter (SPELL_PORT_UNWIRED) at run time.
+    const all = steps(spec, ['pipelines', pipeline]);
+    const last = all[all.length - 1];
+    const scan = last && isName(last.spell) ? scans.get(last.spell) : undefined;
+    const line = scan?.ports.literal.get(DEFAULT_PORT)?.[0];
+    if (spec['to'] === undefined && scan && line !== undefined) {
+      out.push(
+        source.at(['pipelines', pipeline], 'key', {
+          code: 'RUNESET_PORT_UNWIRED',
+          severity: 'warning',
+          message: `pipeline '${pipeline}' has no \`to\`, but spell '${String(last!.spell)}' emits to the default port (${scan.file}:${line}); those events will be dead letters (SPELL_PORT_UNWIRED)`,
+          hint: `add \`to: <stream>\` to pipeline '${pipeline}', or emit to a named port`,
+        }),
+      );
+    }
+  }
+
+  // A file source whose file is not there: the run would dead-letter it (INPUT_UNREADABLE). A
+  // warning, not an error: the file may be written before the run starts.
+  for (const [name, spec] of entries(root['sources'])) {
+    if (spec['type'] !== 'file' || typeof spec['path'] !== 'string' || spec['path'] === '') continue;
+    const file = spec['path'];
+    try {
+      await stat(path.resolve(options.dir, file));
+    } catch {
+      out.push(
+        source.at(['sources', name, 'path'], 'value', {
+          code: 'INPUT_UNREADABLE',
+          severity: 'warning',
+          message: `source '${name}' reads '${file}', which does not exist (yet); the run will dead-letter it as INPUT_UNREADABLE`,
+          hint: `paths are relative to the runeset's directory, ${options.dir}`,
+        }),
+      );
+    }
   }
   return out;
+}
+
+/** Whether a module the spell requires (next to it, transitively) writes state. */
+async function modulesWriteState(spellFile: string, requires: readonly string[]): Promise<boolean> {
+  const dir = path.dirname(spellFile);
+  const seen = new Set<string>();
+  const queue = [...requires];
+  while (queue.length) {
+    const name = queue.pop()!;
+    if (seen.has(name) || name === 'sanctum') continue;
+    seen.add(name);
+    let text: string;
+    try {
+      text = await readFile(path.join(dir, `${name.replace(/\./g, '/')}.lua`), 'utf8');
+    } catch {
+      continue; // not there: `require` reports it when the spell runs
+    }
+    const scan = scanSpell(text);
+    if (scan.writesState) return true;
+    queue.push(...scan.requires);
+  }
+  return false;
 }
 
 /** Why a spell file cannot be used, or undefined when it is a readable file. */

@@ -25,7 +25,10 @@ interface Token {
  * scanEmits('emit(f(x, y), "alerts")').literal.get('alerts') // [1]
  */
 export function scanEmits(source: string): EmittedPorts {
-  const tokens = tokenize(source);
+  return scanEmitsIn(tokenize(source));
+}
+
+function scanEmitsIn(tokens: readonly Token[]): EmittedPorts {
   const literal = new Map<string, number[]>();
   const computed: number[] = [];
   const note = (port: string, line: number) => {
@@ -57,6 +60,45 @@ export function scanEmits(source: string): EmittedPorts {
     else computed.push(t.line);
   }
   return { literal, computed };
+}
+
+/** What the checks learn from one Lua file: its emits, whether it writes state, what it requires. */
+export interface SpellScan {
+  readonly emits: EmittedPorts;
+  /** It calls `state.put` or `state.delete` (outside comments and strings). */
+  readonly writesState: boolean;
+  /** Modules it requires by a literal name. */
+  readonly requires: readonly string[];
+}
+
+/**
+ * Scans a spell or module with the tokenizer (comments and strings skipped): its emits, its state
+ * writes, its literal `require`s. Used for warnings only: what the runtime does never depends on it.
+ *
+ * @example
+ * scanSpell('local m = require "store" -- state.put(x) in a comment is not a write').writesState // false
+ */
+export function scanSpell(source: string): SpellScan {
+  const tokens = tokenize(source);
+  let writesState = false;
+  const requires: string[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.kind !== 'name') continue;
+    const prev = tokens[i - 1];
+    const member = prev !== undefined && prev.kind === 'punct' && (prev.value === '.' || prev.value === ':');
+    if (member) continue;
+    if (t.value === 'state') {
+      const dot = tokens[i + 1];
+      const fn = tokens[i + 2];
+      if (dot?.kind === 'punct' && dot.value === '.' && fn?.kind === 'name' && (fn.value === 'put' || fn.value === 'delete')) writesState = true;
+    } else if (t.value === 'require') {
+      let arg = tokens[i + 1];
+      if (arg?.kind === 'punct' && arg.value === '(') arg = tokens[i + 2];
+      if (arg?.kind === 'string') requires.push(arg.value);
+    }
+  }
+  return { emits: scanEmitsIn(tokens), writesState, requires };
 }
 
 /** The arguments of a call whose `(` was just before `start`, each as its tokens (top-level commas split). */

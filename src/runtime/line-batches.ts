@@ -9,6 +9,8 @@ export interface LineBatch {
   readonly endOffset: number;
   /** True for the last line of an input that did not end in `\n` (handed on with `final: 'emit'`). */
   readonly partial?: boolean;
+  /** With `offsets: true`: the byte offset after each line (from the start of the stream). */
+  readonly ends?: readonly number[];
 }
 
 const BOM = '\ufeff';
@@ -17,7 +19,7 @@ const BOM = '\ufeff';
  * Splits a stream into lines, a batch per chunk read. A last line without `\n` is handed on at the
  * end with `final: 'emit'`, or left unread with `final: 'hold'` (it may still be being written).
  */
-export async function* readLineBatches(input: Readable, options: { final: 'emit' | 'hold'; firstLine?: number }): AsyncGenerator<LineBatch> {
+export async function* readLineBatches(input: Readable, options: { final: 'emit' | 'hold'; firstLine?: number; offsets?: boolean }): AsyncGenerator<LineBatch> {
   let line = options.firstLine ?? 1;
   let offset = 0;
   let rest: Buffer | undefined;
@@ -44,8 +46,13 @@ export async function* readLineBatches(input: Readable, options: { final: 'emit'
       first = false;
       if (lines[0]!.startsWith(BOM)) lines[0] = lines[0]!.slice(1);
     }
+    let ends: number[] | undefined;
+    if (options.offsets) {
+      ends = [];
+      for (let i = chunk.indexOf(10); i !== -1 && i <= lastNl; i = chunk.indexOf(10, i + 1)) ends.push(offset + i + 1);
+    }
     offset += lastNl + 1;
-    const batch: LineBatch = { lines, firstLine: line, endOffset: offset };
+    const batch: LineBatch = { lines, firstLine: line, endOffset: offset, ...(ends ? { ends } : {}) };
     line += lines.length;
     yield batch;
   }
@@ -54,6 +61,6 @@ export async function* readLineBatches(input: Readable, options: { final: 'emit'
     if (first && l.startsWith(BOM)) l = l.slice(1);
     if (l.endsWith('\r')) l = l.slice(0, -1);
     offset += rest.length;
-    yield { lines: [l], firstLine: line, endOffset: offset, partial: true };
+    yield { lines: [l], firstLine: line, endOffset: offset, partial: true, ...(options.offsets ? { ends: [offset] } : {}) };
   }
 }

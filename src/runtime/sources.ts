@@ -142,50 +142,65 @@ async function readOnce(ctx: SourceContext, src: RunesetSource, pacer: Pacer | u
     }
   }
   let committed = start;
+  /** Commits a source batch with the offset it reached — and its dead letters when they are durable. */
+  const commitDurable = async (offset: number, events: EventValue[], letters: EventValue[]) => {
+    const position = { name: sourceConsumer(src.name), stream: input!, seq: offset, expected: committed };
+    const writes: [string, Batch][] = [[src.to, events]];
+    if (deadDurable) {
+      writes.push([DEAD_LETTERS, letters]);
+      for (const l of letters) ctx.onDeadLetter(l);
+    } else for (const l of letters) deadLetter(ctx, l);
+    await durable!.commitSource(position, writes);
+    committed = offset;
+  };
   const stream = src.type === 'file' ? createReadStream(src.path.absolute, { start }) : ctx.stdin;
   // Stopping ends the read at once: the stream is destroyed (stdin too: the run is ending).
   const stop = () => stream.destroy();
   signal.addEventListener('abort', stop, { once: true });
   let n = 0;
   try {
-    for await (const chunk of readLineBatches(stream, { final: 'emit', firstLine })) {
+    // Paced into a durable stream, each event commits alone (with the offset after its line).
+    const paced = pacer !== undefined && durable !== undefined;
+    for await (const chunk of readLineBatches(stream, { final: 'emit', firstLine, offsets: paced })) {
       // Into a durable stream, a last line without its newline is read only when it is a whole
       // event; otherwise it may still be being written: it is left, uncommitted, for the next run.
       if (chunk.partial && durable && 'error' in parseLine(chunk.lines[0]!)) {
         ctx.onWarning(`${where}:${chunk.firstLine}: the last line has no newline and is not a whole event yet; it is left for the next run`);
         break;
       }
-      const events: EventValue[] = [];
-      const letters: EventValue[] = [];
+      let events: EventValue[] = [];
+      let letters: EventValue[] = [];
       for (let i = 0; i < chunk.lines.length; i++) {
         const text = chunk.lines[i]!;
-        if (text.length === 0 || text.trim() === '') continue;
-        const parsed = parseLine(text);
-        if ('error' in parsed) {
-          letters.push({ code: 'INPUT_INVALID_JSON', source: src.name, file: where, line: chunk.firstLine + i, message: parsed.error, text });
-        } else events.push(parsed.value);
+        const blank = text.length === 0 || text.trim() === '';
+        if (!blank) {
+          const parsed = parseLine(text);
+          if ('error' in parsed) letters.push({ code: 'INPUT_INVALID_JSON', source: src.name, file: where, line: chunk.firstLine + i, message: parsed.error, text });
+          else events.push(parsed.value);
+        }
+        if (paced && (events.length > 0 || i === chunk.lines.length - 1)) {
+          n += events.length;
+          await commitDurable(start + chunk.ends![i]!, events, letters);
+          if (events.length) await pacer.tick(signal);
+          events = [];
+          letters = [];
+          if (signal.aborted) break;
+        }
       }
-      n += events.length;
-      if (durable && input !== undefined) {
-        const position = { name: sourceConsumer(src.name), stream: input, seq: start + chunk.endOffset, expected: committed };
-        const writes: [string, Batch][] = [[src.to, events]];
-        if (deadDurable) {
-          writes.push([DEAD_LETTERS, letters]);
-          for (const l of letters) ctx.onDeadLetter(l);
-        } else for (const l of letters) deadLetter(ctx, l);
-        await durable.commitSource(position, writes);
-        committed = position.seq;
-      } else {
-        for (const l of letters) deadLetter(ctx, l);
-        if (pacer) {
-          for (const e of events) {
-            graph.write(src.to, [e]);
-            await pacer.tick(signal);
-            if (signal.aborted) break;
-          }
-        } else graph.write(src.to, events);
+      if (!paced) {
+        n += events.length;
+        if (durable) await commitDurable(start + chunk.endOffset, events, letters);
+        else {
+          for (const l of letters) deadLetter(ctx, l);
+          if (pacer) {
+            for (const e of events) {
+              graph.write(src.to, [e]);
+              await pacer.tick(signal);
+              if (signal.aborted) break;
+            }
+          } else graph.write(src.to, events);
+        }
       }
-      if (pacer && durable) for (let i = 0; i < events.length && !signal.aborted; i++) await pacer.tick(signal);
       if (signal.aborted) break;
       await graph.room(src.to);
     }

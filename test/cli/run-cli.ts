@@ -2,7 +2,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const BIN = fileURLToPath(new URL('../../bin/sanctum.js', import.meta.url));
+/**
+ * The command under test. SANCTUM_BIN points the CLI tests at another build (an older checkout, to
+ * see a new test fail before its fix).
+ */
+export const BIN = process.env['SANCTUM_BIN'] ?? fileURLToPath(new URL('../../bin/sanctum.js', import.meta.url));
 
 export interface CliResult {
   code: number | null;
@@ -17,7 +21,8 @@ export function sanctum(args: string[], options: { input?: string; cwd?: string;
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+    // Generous: a busy 2-core machine (load 8) can be ten times slower than an idle one.
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);

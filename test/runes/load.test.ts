@@ -26,7 +26,8 @@ pipelines:
 `,
       { 'spells/enrich.lua': PASS_SPELL },
     );
-    expect(r.diagnostics).toEqual([]);
+    // The one finding: without `to`, what the spell emits would become dead letters.
+    expect(r.diagnostics.map((d) => `${d.severity} ${d.code}`)).toEqual(['warning RUNESET_PORT_UNWIRED']);
     const dir = path.dirname(r.file);
     expect(r.runeset).toEqual({
       version: 1,
@@ -162,7 +163,7 @@ pipelines:
     const warnings: RunesetDiagnostic[] = [];
     const runeset = await loadRunesetOrThrow(file, { env: {}, onWarning: (d) => warnings.push(d) });
     expect(runeset.pipelines['p']!.steps).toEqual([{ spell: 's', ports: { extra: 'b' } }]);
-    expect(warnings.map((w) => w.code)).toEqual(['RUNESET_PORT_UNUSED']);
+    expect(warnings.map((w) => w.code)).toEqual(['RUNESET_PORT_UNWIRED', 'RUNESET_PORT_UNUSED']);
   });
 
   it('throws a RunesetError with every diagnostic', async () => {

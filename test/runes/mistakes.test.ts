@@ -285,9 +285,10 @@ pipelines:
       { 'spells/classify.lua': classify },
     );
     expect(brief(r)).toEqual([
+      "6:3 warning RUNESET_PORT_UNWIRED pipeline 'p' has no `to`, but spell 'classify' emits to the default port (spells/classify.lua:6); those events will be dead letters (SPELL_PORT_UNWIRED)",
       "9:9 RUNESET_PORT_UNWIRED spell 'classify' emits to port 'alerts' (spells/classify.lua:4), but step 1 of pipeline 'p' does not wire it",
     ]);
-    expect(r.diagnostics[0]!.hint).toBe('write the step as `- spell: classify` with `ports: { alerts: <stream> }`');
+    expect(r.diagnostics[1]!.hint).toBe('write the step as `- spell: classify` with `ports: { alerts: <stream> }`');
   });
 
   it('warns about a wired port the spell never emits to, and still loads', async () => {
@@ -306,8 +307,8 @@ pipelines:
 `,
       ENRICH,
     );
-    expect(brief(r)).toEqual(["11:11 warning RUNESET_PORT_UNUSED step 1 of pipeline 'p' wires port 'alerts', but spells/enrich.lua never emits to it"]);
-    expect(r.diagnostics[0]!.severity).toBe('warning');
+    expect(brief(r)).toEqual(["6:3 warning RUNESET_PORT_UNWIRED pipeline 'p' has no `to`, but spell 'enrich' emits to the default port (spells/enrich.lua:3); those events will be dead letters (SPELL_PORT_UNWIRED)", "11:11 warning RUNESET_PORT_UNUSED step 1 of pipeline 'p' wires port 'alerts', but spells/enrich.lua never emits to it"]);
+    expect(r.diagnostics.map((d) => d.severity)).toEqual(['warning', 'warning']);
     expect(r.runeset).toBeDefined();
   });
 
@@ -326,7 +327,7 @@ pipelines:
 `,
       ENRICH,
     );
-    expect(brief(r)).toEqual(["10:18 RUNESET_BAD_VALUE step 1 of pipeline 'p' wires port 'out', the default port, which always goes to the next step"]);
+    expect(brief(r)).toEqual(["6:3 warning RUNESET_PORT_UNWIRED pipeline 'p' has no `to`, but spell 'enrich' emits to the default port (spells/enrich.lua:3); those events will be dead letters (SPELL_PORT_UNWIRED)", "10:18 RUNESET_BAD_VALUE step 1 of pipeline 'p' wires port 'out', the default port, which always goes to the next step"]);
   });
 
   it('reports a cycle between streams at the pipeline that closes it', async () => {
