@@ -9,9 +9,9 @@ import type { Observer, OperatorFunction, Subscriber } from 'rxjs';
 import type { EventValue } from '../core/event.js';
 import { SanctumError } from '../core/errors.js';
 import type { SpellDefinition } from '../spellcraft/caster.js';
-import { applyErrorPolicy, type ErrorPolicy, type PolicyTargets } from '../spellcraft/error-policy.js';
-import { CallbackError, SpellError, deadLetterToJSON, type DeadLetter } from '../spellcraft/errors.js';
-import { UpstreamSubscriber, operate } from '../spellcraft/operate.js';
+import { applyErrorPolicy, stderrDeadLetters, type ErrorPolicy, type PolicyTargets } from '../spellcraft/error-policy.js';
+import { CallbackError, SpellError, type DeadLetter } from '../spellcraft/errors.js';
+import { UpstreamSubscriber, operate, toNext } from '../spellcraft/operate.js';
 import { stderrLogger, summon, type SummonOptions } from '../spellcraft/spell.js';
 import { decode, encode, fromWire, partitionOf, toWireDefinition, type FromWorker, type ToWorker, type Transport, type WireError } from './protocol.js';
 
@@ -74,7 +74,7 @@ export function castParallel(spellFile: string, options: ParallelOptions): Opera
   if (typeof options.key !== 'function') throw usage('key must be a function of the event that returns a string or a number');
   const transport = options.transport ?? 'clone';
   const policy: ErrorPolicy = options.summon?.onError ?? 'dead-letter';
-  const deadLetter = toNext(options.deadLetters ?? defaultDeadLetters);
+  const deadLetter = options.deadLetters === undefined ? stderrDeadLetters : toNext(options.deadLetters);
   const keyOf = options.key;
 
   const spellName = options.summon?.name ?? path.basename(spellFile).replace(/\.lua$/, '');
@@ -294,15 +294,6 @@ function badInput(def: SpellDefinition, event: EventValue, e: unknown): SpellErr
 
 function usage(message: string): SanctumError {
   return new SanctumError('USAGE', `castParallel: ${message}`);
-}
-
-function toNext<T>(target: Partial<Observer<T>> | ((v: T) => void)): (v: T) => void {
-  if (typeof target === 'function') return target;
-  return (v) => target.next?.(v);
-}
-
-function defaultDeadLetters(dl: DeadLetter): void {
-  process.stderr.write(`dead letter: ${JSON.stringify(deadLetterToJSON(dl))}\n`);
 }
 
 /**

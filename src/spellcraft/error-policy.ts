@@ -1,6 +1,6 @@
 /** The error policies (dead-letter, skip, stop): what a failed cast does, decided in one place for every operator. */
 import type { SpellLogger, SpellLogEntry } from './caster.js';
-import { CallbackError, type DeadLetter, type SpellError } from './errors.js';
+import { CallbackError, deadLetterToJSON, type DeadLetter, type SpellError } from './errors.js';
 
 /** What happens to an event whose cast fails. */
 export type ErrorPolicy = 'dead-letter' | 'skip' | 'stop';
@@ -45,4 +45,9 @@ export function applyErrorPolicy(p: PolicyTargets, error: SpellError): SpellErro
     return new CallbackError({ spell: p.spell, callback: 'dead-letters', value: deadLetter }, e);
   }
   return undefined;
+}
+
+/** Where dead letters go when nobody said: one JSON line each on stderr. */
+export function stderrDeadLetters(deadLetter: DeadLetter): void {
+  process.stderr.write(`dead letter: ${JSON.stringify(deadLetterToJSON(deadLetter))}\n`);
 }

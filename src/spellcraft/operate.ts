@@ -108,3 +108,12 @@ export function operate<T, R>(init: (source: Observable<T>, destination: Subscri
       }
     });
 }
+
+/**
+ * A callback target as a function: a function as it is, an observer as its `next` (the `ports`
+ * and `deadLetters` options take either). Made once per operator, not per event.
+ */
+export function toNext<T>(target: { next?(value: T): void } | ((value: T) => void)): (value: T) => void {
+  if (typeof target === 'function') return target;
+  return (value) => target.next?.(value);
+}

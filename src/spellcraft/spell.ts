@@ -5,10 +5,10 @@ import { Subject, type Observable, type Observer, type OperatorFunction, type Su
 import type { EventValue } from '../core/event.js';
 import { DEFAULT_PORT } from '../core/event.js';
 import { SpellCaster, type CasterOptions, type EmitSink, type SpellDefinition, type SpellLibraries, type SpellLogEntry, type SpellLogger, type SpellModule } from './caster.js';
-import { applyErrorPolicy, type ErrorPolicy, type PolicyTargets } from './error-policy.js';
-import { CallbackError, SpellError, deadLetterToJSON, type DeadLetter } from './errors.js';
+import { applyErrorPolicy, stderrDeadLetters, type ErrorPolicy, type PolicyTargets } from './error-policy.js';
+import { CallbackError, SpellError, type DeadLetter } from './errors.js';
 import { LuaVM } from './lua-vm.js';
-import { UpstreamSubscriber, operate } from './operate.js';
+import { UpstreamSubscriber, operate, toNext } from './operate.js';
 
 export { ERROR_POLICIES, type ErrorPolicy } from './error-policy.js';
 
@@ -190,7 +190,7 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
 
   const defaultDeadLetters = (dl: DeadLetter) => {
     if (deadLetters.observed) deadLetters.next(dl);
-    else process.stderr.write(`dead letter: ${JSON.stringify(deadLetterToJSON(dl))}\n`);
+    else stderrDeadLetters(dl);
   };
 
   /**
@@ -343,11 +343,6 @@ function casterOptions(options: SummonOptions): CasterOptions {
 /** Counts one more under `key` (no allocation once the key exists). */
 function bump(counts: Map<string, number>, key: string): void {
   counts.set(key, (counts.get(key) ?? 0) + 1);
-}
-
-function toNext<T>(target: { next?(v: T): void } | ((v: T) => void)): (v: T) => void {
-  if (typeof target === 'function') return target;
-  return (v) => target.next?.(v);
 }
 
 /** The default spell logger: `[spell] file:line: message {fields}` on stderr. */
