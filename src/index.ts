@@ -2,8 +2,8 @@
 export { summon, summonSource, ERROR_POLICIES, DEFAULT_INSTRUCTION_BUDGET, DEFAULT_MEMORY_LIMIT, stderrLogger } from './spellcraft/spell.js';
 export type { Spell, SummonOptions, CastOptions, ErrorPolicy, RoutedOutput, SpellStats } from './spellcraft/spell.js';
 export type { SpellCaster, SpellLogEntry, SpellLogger, EmitSink, HostFunction, SpellLibraries, CasterOptions } from './spellcraft/caster.js';
-export { SpellError, deadLetterToJSON } from './spellcraft/errors.js';
-export type { DeadLetter, SpellHook, SpellErrorFields } from './spellcraft/errors.js';
+export { SpellError, CallbackError, deadLetterToJSON } from './spellcraft/errors.js';
+export type { DeadLetter, SpellHook, SpellErrorFields, CallbackErrorFields, OperatorCallback } from './spellcraft/errors.js';
 export { SanctumError, ERROR_CODES } from './core/errors.js';
 export type { ErrorCode } from './core/errors.js';
 export { DEFAULT_PORT } from './core/event.js';

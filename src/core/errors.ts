@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   SPELL_CLOSED: 'The spell was used after it was closed.',
   LUA_VM_FAILED: 'The Lua virtual machine itself failed (a bug in Sanctum or wasmoon).',
   WORKER_FAILED: 'A worker thread of castParallel died or could not open the spell.',
+  CALLBACK_FAILED: 'A callback given to an operator (a port target, a deadLetters target, a logger, a key function) threw; the stream errors with it.',
   INPUT_INVALID_JSON: 'An input line is not valid JSON, or holds a number JSON.parse would round.',
   INPUT_UNREADABLE: 'A source could not be read (a missing file, a read error).',
   PIPELINE_STOPPED: 'A pipeline stopped: a spell with `on_error: stop` failed.',

@@ -94,3 +94,61 @@ export function splitLuaMessage(message: string): { chunk?: string; line?: numbe
   if (!m) return { text: message };
   return { chunk: m[1], line: Number(m[2]), text: m[3]! };
 }
+
+/** The user callbacks an operator calls, as named in a CallbackError. */
+export type OperatorCallback = 'port' | 'dead-letters' | 'logger' | 'key';
+
+export interface CallbackErrorFields {
+  /** The spell whose operator called the callback. */
+  readonly spell: string;
+  readonly callback: OperatorCallback;
+  /** The port, when the callback was a port's target. */
+  readonly port?: string;
+  /** What the callback was handed when it threw: an event, a dead letter, a log entry. */
+  readonly value?: unknown;
+}
+
+/**
+ * A callback given to an operator threw (CALLBACK_FAILED): the stream errors with this, the thrown
+ * value as `cause` and what the callback was handed as `value`, so nothing is dropped silently.
+ */
+export class CallbackError extends SanctumError implements CallbackErrorFields {
+  readonly spell: string;
+  readonly callback: OperatorCallback;
+  readonly port?: string;
+  readonly value?: unknown;
+
+  constructor(fields: CallbackErrorFields, cause: unknown) {
+    super('CALLBACK_FAILED', `${describeCallback(fields)} threw: ${causeMessage(cause)} (the stream stops; catch errors inside the callback to keep it going)`, { cause });
+    this.name = 'CallbackError';
+    this.spell = fields.spell;
+    this.callback = fields.callback;
+    this.port = fields.port;
+    this.value = fields.value;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    const out: Record<string, unknown> = { code: this.code, spell: this.spell, callback: this.callback, message: this.message };
+    if (this.port !== undefined) out['port'] = this.port;
+    return out;
+  }
+}
+
+function describeCallback(f: CallbackErrorFields): string {
+  const of = `spell '${f.spell}'`;
+  switch (f.callback) {
+    case 'port': return `the target of port '${f.port}' of ${of}`;
+    case 'dead-letters': return `the deadLetters target of ${of}`;
+    case 'logger': return `the logger of ${of}`;
+    case 'key': return `the key function of castParallel (${of})`;
+  }
+}
+
+function causeMessage(cause: unknown): string {
+  if (cause instanceof Error) return cause.message;
+  try {
+    return typeof cause === 'string' ? cause : JSON.stringify(cause) ?? String(cause);
+  } catch {
+    return String(cause);
+  }
+}

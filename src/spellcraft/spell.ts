@@ -1,16 +1,16 @@
 /** summon(): load and compile a Lua spell from a file; the spell is an RxJS operator. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Observable, Subject, type Observer, type OperatorFunction } from 'rxjs';
+import { Subject, type Observable, type Observer, type OperatorFunction, type Subscriber } from 'rxjs';
 import type { EventValue } from '../core/event.js';
 import { DEFAULT_PORT } from '../core/event.js';
 import { SpellCaster, type CasterOptions, type EmitSink, type SpellDefinition, type SpellLibraries, type SpellLogEntry, type SpellLogger, type SpellModule } from './caster.js';
-import { SpellError, deadLetterToJSON, type DeadLetter } from './errors.js';
+import { applyErrorPolicy, stderrDeadLetters, type ErrorPolicy, type PolicyTargets } from './error-policy.js';
+import { CallbackError, SpellError, type DeadLetter } from './errors.js';
 import { LuaVM } from './lua-vm.js';
+import { UpstreamSubscriber, operate, toNext } from './operate.js';
 
-/** What happens to an event whose cast fails. */
-export type ErrorPolicy = 'dead-letter' | 'skip' | 'stop';
-export const ERROR_POLICIES: readonly ErrorPolicy[] = ['dead-letter', 'skip', 'stop'];
+export { ERROR_POLICIES, type ErrorPolicy } from './error-policy.js';
 
 /** Default instructions one call of a hook may run (about 50 ms of Lua here). */
 export const DEFAULT_INSTRUCTION_BUDGET = 10_000_000;
@@ -47,9 +47,16 @@ export interface SummonOptions {
 /** Per-operator options: override the spell's policy and wire its ports. */
 export interface CastOptions {
   readonly onError?: ErrorPolicy;
-  /** Named ports (`emit(event, "name")`) and where their events go. Unwired ports fail the cast. */
+  /**
+   * Named ports (`emit(event, "name")`) and where their events go. Unwired ports fail the cast. A
+   * target that throws errors the stream with CALLBACK_FAILED, once the cast's other outputs are
+   * delivered.
+   */
   readonly ports?: Readonly<Record<string, { next(event: EventValue): void } | ((event: EventValue) => void)>>;
-  /** Where dead letters go. Default: the spell's `deadLetters` stream (stderr when nobody listens). */
+  /**
+   * Where dead letters go. Default: the spell's `deadLetters` stream (stderr when nobody listens).
+   * A target that throws errors the stream with CALLBACK_FAILED (the dead letter is its `value`).
+   */
   readonly deadLetters?: Partial<Observer<DeadLetter>> | ((deadLetter: DeadLetter) => void);
 }
 
@@ -183,92 +190,102 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
 
   const defaultDeadLetters = (dl: DeadLetter) => {
     if (deadLetters.observed) deadLetters.next(dl);
-    else process.stderr.write(`dead letter: ${JSON.stringify(deadLetterToJSON(dl))}\n`);
+    else stderrDeadLetters(dl);
   };
 
-  function makeOperator<T>(policy: ErrorPolicy, route: (ev: EventValue, port: string, out: Observer<T>) => void, acceptPort: ((port: string) => boolean) | undefined, onDeadLetter: (dl: DeadLetter, out: Observer<T>) => void): OperatorFunction<unknown, T> {
-    return (source) =>
-      new Observable<T>((subscriber) => {
-        let caster: SpellCaster;
+  /**
+   * Every operator of the spell (the spell itself, `operator()`, `routed()`): one caster (Lua state)
+   * per subscription, closed once when the subscription ends, however it ends; `finish` only when
+   * the source completes. Built on `operate`, so a synchronous `take(n)` downstream stops the source
+   * after n events, and a callback that throws errors the stream (CALLBACK_FAILED) instead of
+   * escaping the pipe.
+   */
+  function makeOperator<T>(policy: ErrorPolicy, route: (ev: EventValue, port: string, out: Subscriber<T>) => void, acceptPort: ((port: string) => boolean) | undefined, onDeadLetter: (dl: DeadLetter, out: Subscriber<T>) => void): OperatorFunction<unknown, T> {
+    return operate<unknown, T>((source, destination) => {
+      // A spell that no longer loads throws here, and operate() errors the stream with it.
+      const caster = new SpellCaster(vm, def, casterOptions(options));
+      live.add(caster);
+      const targets: PolicyTargets = { policy, spell: def.name, logger: def.logger, deadLetter: (dl) => onDeadLetter(dl, destination) };
+      // Cast timing (when a timer is set): one cast in `every`, from its start to its first output,
+      // so that the time downstream operators take is not counted.
+      let countdown = 1;
+      let castStart = 0;
+      const endTiming = () => {
+        probes.castTimer?.record((performance.now() - castStart) / 1000);
+        castStart = 0;
+      };
+      // The first callback (a port's target) that threw during a delivery. The cast succeeded, so its
+      // other outputs are still delivered; then the stream errors with this.
+      let callbackFailure: CallbackError | undefined;
+      const sink: EmitSink = (ev, port) => {
+        if (castStart !== 0) endTiming();
+        stats.emitted++;
+        if (port !== DEFAULT_PORT) bump(stats.emittedToPorts, port);
+        const tap = probes.emitted;
+        if (tap !== undefined) tap(ev, port);
         try {
-          caster = new SpellCaster(vm, def, casterOptions(options));
+          route(ev, port, destination);
         } catch (e) {
-          subscriber.error(e);
-          return;
+          callbackFailure ??= new CallbackError({ spell: def.name, callback: 'port', port, value: ev }, e);
         }
-        live.add(caster);
-        // Cast timing (when a timer is set): one cast in `every`, from its start to its first output,
-        // so that the time downstream operators take is not counted.
-        let countdown = 1;
-        let castStart = 0;
-        const endTiming = () => {
-          probes.castTimer?.record((performance.now() - castStart) / 1000);
-          castStart = 0;
-        };
-        const sink: EmitSink = (ev, port) => {
-          if (castStart !== 0) endTiming();
-          stats.emitted++;
-          if (port !== DEFAULT_PORT) bump(stats.emittedToPorts, port);
-          const tap = probes.emitted;
-          if (tap !== undefined) tap(ev, port);
-          route(ev, port, subscriber);
-        };
-        const fail = (err: SpellError): boolean => {
-          stats.failed++;
-          bump(stats.failedByCode, err.code);
-          if (policy === 'stop') {
-            subscriber.error(err);
-            return false;
-          }
-          if (policy === 'skip') {
-            stats.skipped++;
-            def.logger({ spell: def.name, level: 'warn', message: `skipped a failed event: ${err.message}`, file: err.file, line: err.line, fields: { code: err.code } });
-            return true;
-          }
+      };
+      /** Counts a failure and applies the policy; false when that ended the stream. */
+      const fail = (err: SpellError): boolean => {
+        stats.failed++;
+        bump(stats.failedByCode, err.code);
+        const end = applyErrorPolicy(targets, err);
+        if (end !== undefined) {
+          destination.error(end);
+          return false;
+        }
+        if (policy === 'skip') {
+          stats.skipped++;
+        } else {
           stats.deadLettered++;
           bump(stats.deadLetteredByCode, err.code);
-          onDeadLetter({ error: err, event: err.event }, subscriber);
-          return true;
-        };
-        const initErr = caster.init();
-        if (initErr && !fail(initErr)) {
-          live.delete(caster);
-          caster.close();
-          return;
         }
-        const inner = source.subscribe({
-          next(ev) {
-            if (caster.closed || subscriber.closed) return;
-            stats.casts++;
-            // Any JS value may arrive; what is not JSON-shaped fails as SPELL_BAD_INPUT.
-            let err: SpellError | undefined;
-            const timer = probes.castTimer;
-            if (timer !== undefined && --countdown <= 0) {
-              countdown = timer.every;
-              castStart = performance.now();
-              err = caster.cast(ev as EventValue, sink, acceptPort);
-              if (castStart !== 0) endTiming();
-            } else {
-              err = caster.cast(ev as EventValue, sink, acceptPort);
-            }
-            if (err) fail(err);
-          },
-          error(e) {
-            subscriber.error(e);
-          },
-          complete() {
-            if (caster.closed) return;
-            const err = caster.finish(sink, acceptPort);
-            if (err && !fail(err)) return;
-            subscriber.complete();
-          },
-        });
-        return () => {
-          inner.unsubscribe();
+        return true;
+      };
+      /** After a delivery: false (and the stream errored) when a callback threw during it. */
+      const delivered = (): boolean => {
+        if (callbackFailure === undefined) return true;
+        const err = callbackFailure;
+        callbackFailure = undefined;
+        destination.error(err);
+        return false;
+      };
+      const upstream = new UpstreamSubscriber<unknown>(destination, {
+        next(ev) {
+          stats.casts++;
+          // Any JS value may arrive; what is not JSON-shaped fails as SPELL_BAD_INPUT.
+          let err: SpellError | undefined;
+          const timer = probes.castTimer;
+          if (timer !== undefined && --countdown <= 0) {
+            countdown = timer.every;
+            castStart = performance.now();
+            err = caster.cast(ev as EventValue, sink, acceptPort);
+            if (castStart !== 0) endTiming();
+          } else {
+            err = caster.cast(ev as EventValue, sink, acceptPort);
+          }
+          if (err !== undefined) fail(err);
+          else if (callbackFailure !== undefined) delivered();
+        },
+        complete() {
+          const err = caster.finish(sink, acceptPort);
+          if (err !== undefined ? fail(err) : delivered()) destination.complete();
+        },
+        finalize() {
           live.delete(caster);
           caster.close();
-        };
+        },
       });
+      // `init` before subscribing: under `stop` its failure errors the stream (which closes the
+      // caster through `upstream`) and the source is never subscribed.
+      const initErr = caster.init();
+      if (initErr !== undefined && !fail(initErr)) return;
+      source.subscribe(upstream);
+    });
   }
 
   function operator(opts: CastOptions = {}): OperatorFunction<unknown, EventValue> {
@@ -333,11 +350,6 @@ function casterOptions(options: SummonOptions): CasterOptions {
 /** Counts one more under `key` (no allocation once the key exists). */
 function bump(counts: Map<string, number>, key: string): void {
   counts.set(key, (counts.get(key) ?? 0) + 1);
-}
-
-function toNext<T>(target: { next?(v: T): void } | ((v: T) => void)): (v: T) => void {
-  if (typeof target === 'function') return target;
-  return (v) => target.next?.(v);
 }
 
 /** The default spell logger: `[spell] file:line: message {fields}` on stderr. */

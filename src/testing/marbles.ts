@@ -2,19 +2,22 @@
  * The spell regression harness: a spell's expected behaviour written once as marble diagrams,
  * run deterministically on RxJS's TestScheduler. Framework-free: vitest and `sanctum test` share it.
  */
-import { filter, map, share, type Observable } from 'rxjs';
+import { filter, map, share, type Observable, type Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type { EventValue } from '../core/event.js';
 import { DEFAULT_PORT } from '../core/event.js';
-import type { DeadLetter } from '../spellcraft/errors.js';
+import { SpellError, type DeadLetter } from '../spellcraft/errors.js';
 import { summon, type ErrorPolicy, type Spell, type SummonOptions } from '../spellcraft/spell.js';
 import type { SpellLogEntry } from '../spellcraft/caster.js';
 import path from 'node:path';
 import { openMemoryStorage } from '../storage/index.js';
 import { StateSession } from '../runtime/state-library.js';
 
-/** What a dead letter must look like; only the fields given are checked (`message`: a substring). */
-export interface DeadLetterMatch {
+/**
+ * What a dead letter, or the error of a `#`, must look like; only the fields given are checked.
+ * `message` is a part of the message (Lua's own message for a spell's failure).
+ */
+export interface ErrorMatch {
   readonly code?: string;
   readonly line?: number;
   readonly hook?: string;
@@ -22,6 +25,11 @@ export interface DeadLetterMatch {
   readonly file?: string;
   readonly event?: EventValue;
 }
+/** What a dead letter must look like (see {@link ErrorMatch}). */
+export type DeadLetterMatch = ErrorMatch;
+
+/** The error an input's `#` raises: what `error: { message: input error }` matches. */
+export const INPUT_ERROR_MESSAGE = 'input error';
 
 /** One case: input marbles and values, and what must come out of each port and the dead letters. */
 export interface SpellMarbleCase {
@@ -31,11 +39,20 @@ export interface SpellMarbleCase {
   readonly onError?: ErrorPolicy;
   readonly instructionBudget?: number;
   readonly memoryLimit?: number;
-  /** Input marbles, e.g. `-a-b-|`. Values default to the letters themselves as strings. */
+  /**
+   * Input marbles, e.g. `-a-b-|`. Values default to the letters themselves as strings. A `#` errors
+   * the input with an Error whose message is `input error`.
+   */
   readonly input: string;
   readonly values?: Readonly<Record<string, EventValue>>;
   /** Expected marbles on the default port. */
   readonly output: string;
+  /** What the error of a `#` in the expected marbles must match; without it, any error does. */
+  readonly error?: ErrorMatch;
+  /** The expected subscription of the spell to its input, e.g. `^---!` (checked only when given). */
+  readonly subscription?: string;
+  /** When the spell's outputs are unsubscribed, e.g. `---!`: an early unsubscribe. */
+  readonly unsubscribe?: string;
   /** Values of the output marbles (all ports). */
   readonly expect?: Readonly<Record<string, EventValue>>;
   /** Expected marbles on named ports. A port not listed must receive nothing. */
@@ -69,9 +86,9 @@ export interface SpellCaseResult {
 
 const NO_LOGS = (_: SpellLogEntry) => {};
 
-/** An expected value matched on the fields it names (`message`: a substring). */
+/** An expected value (a dead letter, an error) matched on the fields it names (`message`: a substring). */
 export class PartialMatch {
-  constructor(readonly expected: DeadLetterMatch) {}
+  constructor(readonly expected: ErrorMatch) {}
 }
 
 /** Runs one case against a spell file. Never throws for a behaviour mismatch: it reports it. */
@@ -120,20 +137,25 @@ export async function runSpellCase(
 /** Runs one case against a summoned spell (its runes are the spell's own). */
 export function runCaseOn(spell: Spell, c: SpellMarbleCase): SpellCaseResult {
   const failures: string[] = [];
-  // The scheduler checks the expectations in the order they were declared below.
-  const names = [...(c.deadLetters !== undefined ? ['dead letters'] : []), `port '${DEFAULT_PORT}'`, ...Object.keys(c.ports ?? {}).map((p) => `port '${p}'`)];
-  let checked = 0;
+  // The scheduler checks the expectations in the order they were declared: each declares its name here.
+  const names: string[] = [];
   const scheduler = new TestScheduler((actual, expected) => {
-    const name = names[checked++] ?? 'stream';
-    const diff = compareFrames(actual as Frame[], expected as Frame[]);
+    const name = names.shift() ?? 'stream';
+    const diff = name === SUBSCRIPTION ? compareSubscriptions(actual as SubscriptionLog[], expected as SubscriptionLog[]) : compareFrames(actual as Frame[], expected as Frame[]);
     if (diff) failures.push(`${name}:\n${diff}`);
   });
   const stray: string[] = [];
+  const errorMatch = c.error === undefined ? undefined : new PartialMatch(c.error);
   try {
-    scheduler.run(({ cold, expectObservable }) => {
-      const input = cold<EventValue>(c.input, c.values as Record<string, EventValue> | undefined);
+    scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const input = cold<EventValue>(c.input, c.values as Record<string, EventValue> | undefined, new Error(INPUT_ERROR_MESSAGE));
       const routed = input.pipe(spell.routed({ onError: c.onError ?? 'dead-letter' }), share());
       const listed = new Set([DEFAULT_PORT, ...Object.keys(c.ports ?? {})]);
+      const until = c.unsubscribe === undefined ? null : c.unsubscribe;
+      const expect = (name: string, stream: Observable<unknown>, marbles: string, values: Record<string, unknown> | undefined) => {
+        names.push(name);
+        expectObservable(stream, until).toBe(marbles, values, errorMatch);
+      };
       const port = (name: string): Observable<EventValue> =>
         routed.pipe(
           filter((o) => o.kind === 'event' && o.port === name),
@@ -142,20 +164,25 @@ export function runCaseOn(spell: Spell, c: SpellMarbleCase): SpellCaseResult {
       // Dead letters first: the first subscription runs `init`, whose failure is a dead letter too.
       if (c.deadLetters !== undefined) {
         const matchers = Object.fromEntries(Object.entries(c.deadLetterValues ?? {}).map(([k, v]) => [k, new PartialMatch(v)]));
-        expectObservable(
-          routed.pipe(
-            filter((o) => o.kind === 'dead-letter'),
-            map((o) => (o.kind === 'dead-letter' ? deadLetterFacts(o.deadLetter) : null)),
-          ),
-        ).toBe(c.deadLetters, matchers);
+        const deadLetters = routed.pipe(
+          filter((o) => o.kind === 'dead-letter'),
+          map((o) => (o.kind === 'dead-letter' ? deadLetterFacts(o.deadLetter) : null)),
+        );
+        expect('dead letters', deadLetters, c.deadLetters, matchers);
       }
-      expectObservable(port(DEFAULT_PORT)).toBe(c.output, c.expect as Record<string, EventValue> | undefined);
+      expect(`port '${DEFAULT_PORT}'`, port(DEFAULT_PORT), c.output, c.expect as Record<string, EventValue> | undefined);
       for (const [name, marbles] of Object.entries(c.ports ?? {})) {
-        expectObservable(port(name)).toBe(marbles, c.expect as Record<string, EventValue> | undefined);
+        expect(`port '${name}'`, port(name), marbles, c.expect as Record<string, EventValue> | undefined);
       }
-      // Subscribed last, at frame 0 like the expectations, so that it joins the same shared run.
+      if (c.subscription !== undefined) {
+        names.push(SUBSCRIPTION);
+        expectSubscriptions(input.subscriptions).toBe(c.subscription);
+      }
+      // Subscribed last, at frame 0 like the expectations, so that it joins the same shared run; and
+      // unsubscribed with them, so that `unsubscribe` ends the spell's subscription to its input.
+      let watcher: Subscription | undefined;
       scheduler.schedule(() => {
-        routed.subscribe({
+        watcher = routed.subscribe({
           next: (o) => {
             if (o.kind === 'event' && !listed.has(o.port)) stray.push(`emitted ${JSON.stringify(o.event)} to port '${o.port}', which the case does not list`);
             if (o.kind === 'dead-letter' && c.deadLetters === undefined) stray.push(`unexpected dead letter: ${o.deadLetter.error.code} ${o.deadLetter.error.message} (event ${JSON.stringify(o.deadLetter.event ?? null)})`);
@@ -163,12 +190,26 @@ export function runCaseOn(spell: Spell, c: SpellMarbleCase): SpellCaseResult {
           error: () => {}, // the expectations check errors
         });
       });
+      if (until !== null) {
+        const { subscribedFrame, unsubscribedFrame } = TestScheduler.parseMarblesAsSubscriptions(until, true);
+        if (subscribedFrame !== Infinity && subscribedFrame !== 0) throw new Error(`unsubscribe '${until}': the outputs are subscribed at frame 0, so '^' can only be at the start`);
+        if (unsubscribedFrame === Infinity) throw new Error(`unsubscribe '${until}' has no '!': mark the frame of the unsubscription, as in '---!'`);
+        scheduler.schedule(() => watcher?.unsubscribe(), unsubscribedFrame);
+      }
     });
   } catch (e) {
     failures.push(`the case could not run: ${(e as Error).message}`);
   }
   failures.push(...stray);
   return { name: c.name, passed: failures.length === 0, failures };
+}
+
+const SUBSCRIPTION = 'subscription to the input';
+
+/** One subscription as TestScheduler logs it (frames; Infinity: never unsubscribed). */
+export interface SubscriptionLog {
+  readonly subscribedFrame: number;
+  readonly unsubscribedFrame: number;
 }
 
 function deadLetterFacts(dl: DeadLetter): Record<string, EventValue> {
@@ -191,17 +232,45 @@ export function compareFrames(actual: Frame[], expected: Frame[]): string {
 function frameMatches(a: Frame, e: Frame): boolean {
   if (a.frame !== e.frame || a.notification.kind !== e.notification.kind) return false;
   if (a.notification.kind === 'N') return valueMatches(a.notification.value, e.notification.value);
+  // An expected error matches any error unless it says what it expects.
+  if (a.notification.kind === 'E' && e.notification.error instanceof PartialMatch) return factsMatch(errorFacts(a.notification.error), e.notification.error);
   return true;
 }
 
 function valueMatches(actual: unknown, expected: unknown): boolean {
-  if (expected instanceof PartialMatch) {
-    const facts = actual as Record<string, unknown>;
-    return Object.entries(expected.expected).every(([k, v]) =>
-      k === 'message' ? typeof facts['message'] === 'string' && facts['message'].includes(String(v)) : deepEqual(facts[k], v),
-    );
-  }
+  if (expected instanceof PartialMatch) return factsMatch(actual as Record<string, unknown>, expected);
   return deepEqual(actual, expected);
+}
+
+function factsMatch(facts: Record<string, unknown>, expected: PartialMatch): boolean {
+  return Object.entries(expected.expected).every(([k, v]) =>
+    k === 'message' ? typeof facts['message'] === 'string' && facts['message'].includes(String(v)) : deepEqual(facts[k], v),
+  );
+}
+
+/** The fields an ErrorMatch checks, of any error: a SpellError's own, `code` and `message` of others. */
+function errorFacts(error: unknown): Record<string, unknown> {
+  if (error instanceof SpellError) return { code: error.code, line: error.line ?? null, hook: error.hook, message: error.luaMessage, file: error.file, event: error.event ?? null };
+  const e = error as { code?: unknown; message?: unknown } | null | undefined;
+  const message = typeof e?.message === 'string' ? e.message : typeof error === 'string' ? error : JSON.stringify(error);
+  return { code: typeof e?.code === 'string' ? e.code : null, message };
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof PartialMatch) return `error matching ${JSON.stringify(error.expected)}`;
+  if (error instanceof Error) return `error ${(error as { code?: string }).code ?? error.name}: ${error.message}`;
+  return `error ${JSON.stringify(error)}`;
+}
+
+/** Compares subscription logs (frames of subscribe and unsubscribe); '' when they agree. */
+export function compareSubscriptions(actual: SubscriptionLog[], expected: SubscriptionLog[]): string {
+  const same = actual.length === expected.length && actual.every((a, i) => a.subscribedFrame === expected[i]!.subscribedFrame && a.unsubscribedFrame === expected[i]!.unsubscribedFrame);
+  if (same) return '';
+  const describe = (logs: SubscriptionLog[]) =>
+    logs.length === 0
+      ? '    (never subscribed)'
+      : logs.map((l) => `    subscribed at frame ${l.subscribedFrame}, ${l.unsubscribedFrame === Infinity ? 'never unsubscribed' : `unsubscribed at frame ${l.unsubscribedFrame}`}`).join('\n');
+  return `  expected:\n${describe(expected)}\n  actual:\n${describe(actual)}`;
 }
 
 /** Structural equality of JSON values (key order ignored). */
@@ -227,7 +296,7 @@ function describeFrames(frames: Frame[]): string {
       const what =
         n.kind === 'N' ? `next ${n.value instanceof PartialMatch ? `matching ${JSON.stringify(n.value.expected)}` : JSON.stringify(n.value)}`
         : n.kind === 'C' ? 'complete'
-        : `error ${(n.error as Error)?.message ?? JSON.stringify(n.error)}`;
+        : describeError(n.error);
       return `    frame ${f.frame}: ${what}`;
     })
     .join('\n');

@@ -3,10 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { concatMap, delay, from, lastValueFrom, of, take, toArray, type Observable } from 'rxjs';
+import { concatMap, config, delay, from, lastValueFrom, map, of, range, take, tap, toArray, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { castParallel, type ParallelOptions } from '../../src/parallel/index.js';
 import { summon, SpellError, type DeadLetter, type EventValue, type SpellLogEntry } from '../../src/index.js';
+import { CallbackError } from '../../src/spellcraft/errors.js';
 import { tempDir } from '../helpers.js';
 
 type Ev = Record<string, EventValue>;
@@ -188,11 +189,57 @@ describe('castParallel', () => {
     expect(dead[0]!.event).toBe(events[1]);
   });
 
-  it('errors the stream when key() throws or returns something else than a string or number', async () => {
-    const boom = await lastValueFrom(of({ id: 1 }).pipe(castParallel(spellFile('enrich.lua'), { workers: 1, key: () => { throw new Error('no key'); } }))).catch((e: unknown) => e);
-    expect(boom).toMatchObject({ message: 'no key' });
+  it('errors the stream when key() throws (CALLBACK_FAILED) or returns something else than a string or number', async () => {
+    const noKey = new Error('no key');
+    const boom = await lastValueFrom(of({ id: 1 }).pipe(castParallel(spellFile('enrich.lua'), { workers: 1, key: () => { throw noKey; } }))).catch((e: unknown) => e);
+    expect(boom).toBeInstanceOf(CallbackError);
+    expect(boom).toMatchObject({ code: 'CALLBACK_FAILED', callback: 'key', spell: 'enrich', value: { id: 1 }, cause: noKey });
     const bad = await lastValueFrom(of({ id: 1 }).pipe(castParallel(spellFile('enrich.lua'), { workers: 1, key: () => null as unknown as string }))).catch((e: unknown) => e);
     expect(bad).toMatchObject({ code: 'USAGE' });
+  });
+
+  it('stops a synchronous source at once when the stream errors (key() throws on the first event)', async () => {
+    let pulls = 0;
+    const source = range(0, 2e6).pipe(tap(() => pulls++), map((id) => ({ id })));
+    const err = await lastValueFrom(source.pipe(castParallel(spellFile('enrich.lua'), { workers: 1, key: () => { throw new Error('no key'); } }))).catch((e: unknown) => e);
+    expect(pulls).toBe(1);
+    expect(err).toMatchObject({ code: 'CALLBACK_FAILED' });
+  });
+
+  it('a deadLetters target that throws errors the stream with CALLBACK_FAILED, after the batch\'s other dead letters', async () => {
+    const escaped: unknown[] = [];
+    config.onUnhandledError = (e) => escaped.push(e);
+    try {
+      const handed: DeadLetter[] = [];
+      const boom = new Error('dead letters are down');
+      const events = makeEvents(20).map((e) => ({ ...e, kind: 'one' }));
+      const out: EventValue[] = [];
+      const err = await new Promise((resolve) => {
+        from(events)
+          .pipe(castParallel(spellFile('fussy.lua'), { workers: 1, batchSize: 100, key: () => 1, deadLetters: (dl) => { handed.push(dl); if (handed.length === 1) throw boom; } }))
+          .subscribe({ next: (e) => out.push(e), error: resolve, complete: () => resolve('completed') });
+      });
+      expect(err).toBeInstanceOf(CallbackError);
+      expect(err).toMatchObject({ code: 'CALLBACK_FAILED', callback: 'dead-letters', spell: 'fussy', cause: boom });
+      expect(((err as CallbackError).value as DeadLetter).event).toBe(events[0]);
+      // One batch of 20: its 16 outputs, then its 4 dead letters (ids 0, 5, 10, 15), all handed over.
+      expect(out).toHaveLength(16);
+      expect(handed.map((d) => (d.event as Ev)['id'])).toEqual([0, 5, 10, 15]);
+      expect(escaped).toEqual([]);
+    } finally {
+      config.onUnhandledError = null;
+    }
+  });
+
+  it('applies the error policies as the single-threaded operator does (skip logs the same warnings)', async () => {
+    const events = makeEvents(30).map((e) => ({ ...e, kind: 'one' }));
+    const single: SpellLogEntry[] = [];
+    const spell = await summon(spellFile('fussy.lua'), { logger: (e) => single.push(e), onError: 'skip' });
+    await lastValueFrom(from(events).pipe(spell, toArray()));
+    const parallel: SpellLogEntry[] = [];
+    await lastValueFrom(from(events).pipe(castParallel(spellFile('fussy.lua'), { workers: 1, key: () => 1, summon: { logger: (e) => parallel.push(e), onError: 'skip' } }), toArray()));
+    expect(parallel).toHaveLength(6);
+    expect(parallel).toEqual(single);
   });
 
   it('rejects options that make no sense when it is called', () => {

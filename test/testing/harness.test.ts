@@ -112,3 +112,90 @@ describe('spells with state in spell tests', () => {
     expect(r.results.map((c) => c.passed)).toEqual([true, true]);
   });
 });
+
+describe('subscriptions, early unsubscribe and errors in spell tests', () => {
+  const ab = { a: { v: 1 }, b: { v: 2 }, c: { v: 3 } };
+  const xy = { x: { v: 1 }, y: { v: 2 }, z: { v: 3 } };
+
+  it('checks the subscription of the spell to its input', async () => {
+    const ok = await run([{ name: 's', input: 'a-b|', values: ab, output: 'x-y|', expect: xy, subscription: '^--!' }]);
+    expect(ok.results[0]!.failures).toEqual([]);
+    const wrong = await run([{ name: 's', input: 'a-b|', values: ab, output: 'x-y|', expect: xy, subscription: '^---!' }]);
+    expect(wrong.results[0]!.failures).toEqual([
+      'subscription to the input:\n  expected:\n    subscribed at frame 0, unsubscribed at frame 4\n  actual:\n    subscribed at frame 0, unsubscribed at frame 3',
+    ]);
+  });
+
+  it('a never-ending input is never unsubscribed', async () => {
+    const ok = await run([{ name: 'never', input: '-a--', values: ab, output: '-x--', expect: xy, subscription: '^' }]);
+    expect(ok.results[0]!.failures).toEqual([]);
+    const wrong = await run([{ name: 'never', input: '-a--', values: ab, output: '-x--', expect: xy, subscription: '^--!' }]);
+    expect(wrong.results[0]!.failures[0]).toContain('subscribed at frame 0, never unsubscribed');
+  });
+
+  it('unsubscribes early: the outputs end there, and so does the subscription to the input', async () => {
+    const ok = await run([{ name: 'u', input: 'a-b-c|', values: ab, output: 'x-', expect: xy, unsubscribe: '--!', subscription: '^-!' }]);
+    expect(ok.results[0]!.failures).toEqual([]);
+    // The same case with the events after the unsubscription expected fails.
+    const late = await run([{ name: 'u', input: 'a-b-c|', values: ab, output: 'x-y-z|', expect: xy, unsubscribe: '--!' }]);
+    expect(late.results[0]!.failures[0]).toMatch(/^port 'out':/);
+  });
+
+  it('an unsubscribe without its ! is an error of the case', async () => {
+    const r = await run([{ name: 'u', input: 'a|', values: ab, output: 'x|', expect: xy, unsubscribe: '--' }]);
+    expect(r.results[0]!.failures).toEqual([expect.stringMatching(/could not run: unsubscribe '--' has no '!'/)]);
+  });
+
+  it('matches the error of a # on the fields given', async () => {
+    const bad = { a: { v: 1 }, b: { bad: true } };
+    const ok = await run([{ name: 'e', onError: 'stop', input: 'ab|', values: bad, output: 'x#', expect: xy, error: { code: 'SPELL_RUNTIME', line: 3, hook: 'cast', message: 'bad event', event: { bad: true } } }]);
+    expect(ok.results[0]!.failures).toEqual([]);
+    const wrong = await run([{ name: 'e', onError: 'stop', input: 'ab|', values: bad, output: 'x#', expect: xy, error: { code: 'SPELL_BUDGET_EXCEEDED' } }]);
+    expect(wrong.results[0]!.failures[0]).toContain('frame 1: error matching {"code":"SPELL_BUDGET_EXCEEDED"}');
+    expect(wrong.results[0]!.failures[0]).toContain('frame 1: error SPELL_RUNTIME: ');
+    // Without `error`, any error matches a #.
+    const any = await run([{ name: 'e', onError: 'stop', input: 'ab|', values: bad, output: 'x#', expect: xy }]);
+    expect(any.results[0]!.failures).toEqual([]);
+  });
+
+  it("an input's # errors with 'input error', which passes through the spell", async () => {
+    const ok = await run([{ name: 'up', input: 'a-#', values: ab, output: 'x-#', expect: xy, error: { message: 'input error', code: null as unknown as string }, subscription: '^-!' }]);
+    expect(ok.results[0]!.failures).toEqual([]);
+    const wrong = await run([{ name: 'up', input: 'a-#', values: ab, output: 'x-#', expect: xy, error: { code: 'SPELL_RUNTIME' } }]);
+    expect(wrong.results[0]!.passed).toBe(false);
+  });
+
+  it('reads subscription, unsubscribe and error from a YAML file', async () => {
+    const dir = tempDir({
+      'x.lua': spell,
+      'x.test.yaml': [
+        'spell: x.lua',
+        'cases:',
+        '  - name: early unsubscribe',
+        '    input:        "a-b-|"',
+        '    values:       { a: { v: 1 }, b: { v: 2 } }',
+        '    output:       "x-"',
+        '    expect:       { x: { v: 1 } }',
+        '    unsubscribe:  "--!"',
+        '    subscription: "^-!"',
+        '  - name: stop matches its error',
+        '    on_error: stop',
+        '    input:  "a|"',
+        '    values: { a: { bad: true } }',
+        '    output: "#"',
+        '    error:  { code: SPELL_RUNTIME, message: bad event }',
+        '',
+      ].join('\n'),
+    });
+    const suite = loadSpellTestFile(path.join(dir, 'x.test.yaml'));
+    expect(suite.cases[0]).toMatchObject({ unsubscribe: '--!', subscription: '^-!' });
+    expect(suite.cases[1]).toMatchObject({ error: { code: 'SPELL_RUNTIME', message: 'bad event' } });
+    const r = await runSuite('inline', suite);
+    expect(r.results.map((c) => c.failures)).toEqual([[], []]);
+  });
+
+  it('rejects an error matcher with an unknown field', () => {
+    const dir = tempDir({ 'x.test.yaml': 'spell: x.lua\ncases:\n  - name: one\n    input: "a|"\n    output: "#"\n    error: { kode: X }\n' });
+    expect(() => loadSpellTestFile(path.join(dir, 'x.test.yaml'))).toThrow(/unknown key 'kode'/);
+  });
+});
