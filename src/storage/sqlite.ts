@@ -29,13 +29,16 @@ import { GroupCommit, type PendingAppend } from './internal/group-commit.js';
 import { compareKeys, keyInterval } from './internal/keys.js';
 import { Notifier, peerGroup, tailStream } from './internal/tail.js';
 import {
+  checkClearState,
   checkCount,
   checkField,
   checkKey,
   checkLimit,
   checkName,
+  checkPositions,
   checkQuery,
   checkRetention,
+  conflict,
   encodeItems,
   encodeValue,
   type EncodedItem,
@@ -567,13 +570,8 @@ class SqliteStore implements SqliteStorage {
       throw new StorageError({ code: 'STORAGE_INVALID', operation: 'commit', file: this.path, problem: 'was given a batch that is not an object' });
     }
     // Check and encode everything before the transaction: a bad value never starts one.
-    const c = batch.consumer;
-    const consumer = c === undefined ? undefined : {
-      name: checkName('consumer', c.name, 'commit', this.path),
-      stream: checkName('stream', c.stream, 'commit', this.path),
-      seq: checkCount('the consumer seq', c.seq, 'commit', this.path),
-      expected: c.expected === undefined ? undefined : checkCount('the expected consumer seq', c.expected, 'commit', this.path),
-    };
+    const positions = checkPositions(batch, this.path);
+    const cleared = checkClearState(batch, this.path);
     const changes = (batch.state ?? []).map((ch) => ({
       ns: checkName('namespace', ch.ns, 'commit', this.path),
       key: checkKey(ch.key, 'commit', this.path),
@@ -583,20 +581,13 @@ class SqliteStore implements SqliteStorage {
 
     const heads = new Map<string, Head>();
     const result = this.write('batch', 'commit', 'could not commit the batch', (): CommitResult => {
-      if (consumer !== undefined) {
-        if (consumer.expected !== undefined) {
-          const current = (this.s.offsetGet.get(consumer.name, consumer.stream) as number | undefined) ?? 0;
-          if (current !== consumer.expected) {
-            throw new StorageError({
-              code: 'STORAGE_CONFLICT',
-              operation: 'commit',
-              file: this.path,
-              problem: `could not commit the batch of consumer '${consumer.name}': its position in '${consumer.stream}' is ${current}, not the expected ${consumer.expected} (is another process running it?)`,
-            });
-          }
-        }
-        this.s.offsetPut.run(consumer.name, consumer.stream, consumer.seq);
+      for (const p of positions) {
+        if (p.expected === undefined) continue;
+        const current = (this.s.offsetGet.get(p.name, p.stream) as number | undefined) ?? 0;
+        if (current !== p.expected) throw conflict(p, current, this.path);
       }
+      for (const ns of cleared) this.s.stateClear.run(ns);
+      for (const p of positions) this.s.offsetPut.run(p.name, p.stream, p.seq);
       for (const ch of changes) {
         if (ch.json === null) this.s.stateDelete.run(ch.ns, ch.key);
         else this.s.stateUpsert.run(ch.ns, ch.key, ch.json);
@@ -642,6 +633,7 @@ function prepareStatements(db: Database.Database) {
     stateGet: pluck('SELECT json FROM state WHERE ns = ? AND key = ?'),
     stateUpsert: run('INSERT INTO state (ns, key, json) VALUES (?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET json = excluded.json'),
     stateDelete: run('DELETE FROM state WHERE ns = ? AND key = ?'),
+    stateClear: run('DELETE FROM state WHERE ns = ?'),
     nsCounts: raw('SELECT ns, count(*) FROM state GROUP BY ns'),
     indexNamed: pluck('SELECT name FROM state_indexes WHERE ns = ? AND field = ?'),
     indexAdd: run('INSERT OR IGNORE INTO state_indexes (ns, field, name) VALUES (?, ?, ?)'),
