@@ -192,6 +192,7 @@ function plan(storage: Storage, stream: string, input: Input, fromStart: boolean
   const match = same.find((r) => r.seq <= input.size && headHash(input.fd, r.head) === r.sha);
   if (match) {
     if (fromStart) process.stderr.write(`${input.name}: appending it again from its start (--from-start), though an earlier run appended it up to byte ${match.seq}\n`);
+    else if (match.seq > 0 && match.seq === input.size) process.stderr.write(`${input.name}: an earlier run appended all of it (${input.size} bytes); nothing new (--from-start appends it all again)\n`);
     else if (match.seq > 0) process.stderr.write(`${input.name}: an earlier run appended it up to byte ${match.seq} of ${input.size}; going on from there (--from-start appends it all again)\n`);
     return { key: match.key, start: fromStart ? 0 : match.seq, expected: match.seq };
   }
