@@ -46,7 +46,7 @@ export async function openStorageForWriting(flags: StorageFlags): Promise<DataLo
 }
 
 /**
- * Opens the storage the flags point at for reading only: nothing is created, no write lock is
+ * Opens the storage the flags point at for reading only: no data file is created, no write lock is
  * taken, and a directory this user cannot write is read all the same. `storage` is undefined
  * when there is no data file yet (nothing was ever made durable there).
  */

@@ -84,8 +84,9 @@ export interface SqliteStorageOptions {
   /** Create the file when it does not exist (default true). False: a missing file is an error. */
   readonly create?: boolean;
   /**
-   * Open for reading only (default false): creates no directory and no file (a missing file is a
-   * `STORAGE_FAILED` "does not exist"), takes no write lock, and every write throws `STORAGE_FAILED`
+   * Open for reading only (default false): creates no directory and no data file (a missing one is
+   * a `STORAGE_FAILED` "does not exist"; beside an existing one SQLite may create the -wal and -shm
+   * files every connection shares), takes no write lock, and every write throws `STORAGE_FAILED`
    * saying the store is read-only. Reads a data directory this process cannot write, too (a
    * read-only mount, another user's files) — when no `-wal` file there holds commits not yet copied
    * into the data file; one that does is refused with a message saying so.

@@ -1,6 +1,6 @@
 /**
  * The storage commands: `sanctum streams`, `append`, `tail` and `state`. The three that only read
- * open the data file read-only: they create nothing, and work on a directory they cannot write.
+ * open the data file read-only: they create no data file, and work on a directory they cannot write.
  */
 import type { Command } from 'commander';
 import { LineWriter } from '../../runtime/ndjson.js';
@@ -18,7 +18,7 @@ export function registerStorage(program: Command): void {
       .description('List the durable streams in the data directory: events, first and last sequence numbers.')
       .option('--json', 'print JSON'),
   )
-    .addHelpText('after', '\nReads only: creates nothing. With no data file yet, it says "no durable streams yet" (--json: []).\nExit codes: 0 listed, 2 the data file cannot be read.\n')
+    .addHelpText('after', '\nReads only: creates no data file. With no data file yet, it says "no durable streams yet" (--json: []).\nExit codes: 0 listed, 2 the data file cannot be read.\n')
     .action((flags: StorageFlags & { json?: boolean }) =>
       guarded(async () => {
         endQuietlyWhenStdoutCloses();
@@ -54,7 +54,7 @@ export function registerStorage(program: Command): void {
     .addHelpText(
       'after',
       '\nA stream is known once an event was appended to it, or when --runeset declares it durable (then --follow\n' +
-        'waits for its first events). Reads only: creates nothing.\n' +
+        'waits for its first events). Reads only: creates no data file.\n' +
         'Exit codes: 0 printed, 2 no such stream (the message lists them) or the data file cannot be read.\n',
     )
     .action((stream: string, flags: StorageFlags & { from?: number; follow?: boolean; limit?: number; meta?: boolean }) =>
@@ -108,7 +108,7 @@ export function registerStorage(program: Command): void {
       .option('--limit <n>', 'at most n keys', parseCount)
       .option('--reverse', 'in reverse key order'),
   )
-    .addHelpText('after', '\nReads only: creates nothing.\nExit codes: 0 printed, 1 the spell has no state here, 2 the data file cannot be read.\n')
+    .addHelpText('after', '\nReads only: creates no data file.\nExit codes: 0 printed, 1 the spell has no state here, 2 the data file cannot be read.\n')
     .action((spell: string, flags: StorageFlags & { prefix?: string; limit?: number; reverse?: boolean }) =>
       guarded(async () => {
         endQuietlyWhenStdoutCloses();
