@@ -2,6 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
+import { withoutEnvReferences } from '../src/runes/schema.js';
 
 /** The command that regenerates both files; staleness tests print it. */
 export const GENERATE_COMMAND = 'npx tsx scripts/gen-runes.ts';
@@ -40,7 +41,8 @@ interface Node {
 
 /** Reads the schema and the example runeset the reference page shows. */
 export function readInputs(): { schema: Node; example: string } {
-  return { schema: JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as Node, example: readFileSync(EXAMPLE_FILE, 'utf8') };
+  // Types and the page describe values as the loader sees them, references filled in.
+  return { schema: withoutEnvReferences(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as Node), example: readFileSync(EXAMPLE_FILE, 'utf8') };
 }
 
 /** The TypeScript types of a runeset as written, from the schema. */
@@ -176,6 +178,7 @@ export function generateReference(schema: Node, example: string): string {
   lines.push('- `$${` is a literal `${`.');
   lines.push('- An unquoted value is typed after the replacement (`instructions: ${BUDGET:-50000}` is a number); a quoted one stays a string.');
   lines.push('- Inside `{ … }` and `[ … ]` quote the value: `runes: { region: "${REGION:-eu}" }`.');
+  lines.push('- The published schema accepts a reference wherever a number, a boolean, a name or one of the listed values goes, so an editor does not flag `batch_size: ${BATCH:-500}`; `sanctum check` checks the value that is filled in.');
   lines.push('');
   lines.push('## Editor support');
   lines.push('');

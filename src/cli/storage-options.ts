@@ -1,9 +1,9 @@
-/** Where the storage commands find the data file: a runeset's data_dir, or --data-dir. */
+/** Where the storage commands find the data file: a runeset's data_dir, or --data-dir; opened for reading or for writing. */
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { Storage } from '../core/storage.js';
 import { loadRuneset, formatDiagnostic, type Runeset } from '../runes/index.js';
-import { openSqliteStorage } from '../storage/index.js';
+import { DATA_FILE, openSqliteStorage, type SqliteStorage } from '../storage/index.js';
 
 export interface StorageFlags {
   runeset?: string;
@@ -19,15 +19,44 @@ export function storageOptions(cmd: Command): Command {
 
 export class UsageError extends Error {}
 
-/** Opens the storage the flags point at; with --runeset, also returns the runeset. */
-export async function openStorageFromFlags(flags: StorageFlags): Promise<{ storage: Storage; runeset?: Runeset; dir: string }> {
+/** The data directory and file the flags point at (and the runeset, with --runeset). */
+export interface DataLocation {
+  readonly dir: string;
+  /** `<dir>/sanctum.db`. */
+  readonly file: string;
+  readonly runeset?: Runeset;
+}
+
+async function locate(flags: StorageFlags): Promise<DataLocation> {
   if (flags.runeset && flags.dataDir) throw new UsageError('give --runeset or --data-dir, not both');
   if (flags.runeset) {
     const { runeset, diagnostics } = await loadRuneset(flags.runeset, { checkSpells: false });
     if (!runeset) throw new UsageError(`the runeset has errors:\n${diagnostics.map(formatDiagnostic).join('\n')}`);
     const dir = runeset.sanctum.data_dir.absolute;
-    return { storage: openSqliteStorage({ dir, synchronous: runeset.sanctum.synchronous }), runeset, dir };
+    return { dir, file: path.join(dir, DATA_FILE), runeset };
   }
   const dir = path.resolve(flags.dataDir ?? '.sanctum');
-  return { storage: openSqliteStorage({ dir }), dir };
+  return { dir, file: path.join(dir, DATA_FILE) };
+}
+
+/** Opens the storage the flags point at for writing, creating it when missing. */
+export async function openStorageForWriting(flags: StorageFlags): Promise<DataLocation & { storage: SqliteStorage }> {
+  const where = await locate(flags);
+  return { ...where, storage: openSqliteStorage({ dir: where.dir, ...(where.runeset ? { synchronous: where.runeset.sanctum.synchronous } : {}) }) };
+}
+
+/**
+ * Opens the storage the flags point at for reading only: no data file is created, no write lock is
+ * taken, and a directory this user cannot write is read all the same. `storage` is undefined
+ * when there is no data file yet (nothing was ever made durable there).
+ */
+export async function openStorageForReading(flags: StorageFlags): Promise<DataLocation & { storage: SqliteStorage | undefined }> {
+  const where = await locate(flags);
+  if (!existsSync(where.file)) return { ...where, storage: undefined };
+  return { ...where, storage: openSqliteStorage({ dir: where.dir, readonly: true }) };
+}
+
+/** The durable streams of a runeset, for messages: `a, b`, or `none`. */
+export function durableNames(runeset: Runeset): string {
+  return Object.values(runeset.streams).filter((s) => s.durable).map((s) => s.name).join(', ') || 'none';
 }

@@ -223,7 +223,10 @@ export interface StreamAppend {
 export interface ConsumerPosition {
   readonly name: string;
   readonly stream: string;
-  /** The last input seq the batch consumed. */
+  /**
+   * The last input seq the batch consumed. The position is set to it as given, forward or back
+   * (a replay moves a consumer back); 0 means "nothing consumed".
+   */
   readonly seq: number;
   /**
    * Fencing: commit only if the consumer's committed position is still this (say, the `seq` of
@@ -233,9 +236,31 @@ export interface ConsumerPosition {
   readonly expected?: number;
 }
 
-/** The exactly-once unit: what one consumer's batch did. */
+/**
+ * The exactly-once unit: what one consumer's batch did. Everything in it commits in one
+ * transaction, in this order: every `expected` fence is checked (one that fails commits nothing),
+ * the namespaces of `clearState` are emptied, `state` changes are applied, `consumer` and then
+ * `positions` are set, and `appends` are appended.
+ *
+ * @example
+ * // A replay: fresh state and the input position moved back, at once (a crash leaves both or neither).
+ * storage.commitBatch({
+ *   clearState: ['total'],
+ *   positions: [{ name: 'pipeline:totals', stream: 'orders', seq: 99, expected: 500 }],
+ * });
+ */
 export interface CommitBatch {
   readonly consumer?: ConsumerPosition;
+  /**
+   * More consumer positions to set in the same transaction, each fenced by its own `expected`:
+   * a consumer that reads several streams, or a replay moving a pipeline back in all of them.
+   */
+  readonly positions?: readonly ConsumerPosition[];
+  /**
+   * State namespaces whose every key is deleted before `state` is applied (their value indexes
+   * stay): a replay starts its spells afresh in the same transaction that moves their position.
+   */
+  readonly clearState?: readonly string[];
   /** Applied in order: a later change to the same key wins. */
   readonly state?: readonly StateChange[];
   readonly appends?: readonly StreamAppend[];

@@ -33,8 +33,45 @@ export interface SchemaNode {
 /** Where the schema file is: beside `src/` in the repository and beside `dist/` in the package. */
 export const RUNESET_SCHEMA_URL = new URL('../../schema/runeset.schema.json', import.meta.url);
 
-/** The runeset schema, parsed. The single source of truth for keys, types, defaults and docs. */
-export const RUNESET_SCHEMA: SchemaNode = JSON.parse(readFileSync(RUNESET_SCHEMA_URL, 'utf8')) as SchemaNode;
+/** Where the published schema lets an environment reference stand for a value: `#/definitions/EnvReference`. */
+export const ENV_REFERENCE_REF = '#/definitions/EnvReference';
+
+/**
+ * The schema as published (schema/runeset.schema.json), for editors: it reads a runeset as written,
+ * so wherever a number, a boolean, a name or one of listed values goes it also accepts an
+ * environment reference (`batch_size: ${BATCH:-500}`), which the loader fills in before validating.
+ */
+export const PUBLISHED_RUNESET_SCHEMA: SchemaNode = JSON.parse(readFileSync(RUNESET_SCHEMA_URL, 'utf8')) as SchemaNode;
+
+/**
+ * The published schema without its environment-reference alternatives: what a runeset must be once
+ * its references are filled in. The loader validates with it, and the TypeScript types and the
+ * reference page are generated from it. An `anyOf` left with one branch becomes that branch, so
+ * this is the schema as it would be written without references.
+ */
+export function withoutEnvReferences<T extends object>(schema: T): T {
+  const strip = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(strip);
+    if (node === null || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(node)) out[k] = strip(v);
+    if (Array.isArray(out['anyOf'])) {
+      const branches = (out['anyOf'] as Record<string, unknown>[]).filter((b) => b['$ref'] !== ENV_REFERENCE_REF);
+      if (branches.length === 1) {
+        delete out['anyOf'];
+        return { ...branches[0], ...out }; // the node's own description and default win
+      }
+      out['anyOf'] = branches;
+    }
+    return out;
+  };
+  const out = strip(schema) as T & { definitions?: Record<string, unknown> };
+  if (out.definitions) delete out.definitions['EnvReference'];
+  return out;
+}
+
+/** The runeset schema once environment references are filled in (see {@link withoutEnvReferences}): keys, types, defaults and docs. */
+export const RUNESET_SCHEMA: SchemaNode = withoutEnvReferences(PUBLISHED_RUNESET_SCHEMA);
 
 let validator: ValidateFunction | undefined;
 

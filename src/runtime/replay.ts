@@ -32,11 +32,21 @@ export async function replayPipeline(runeset: Runeset, storage: Storage, name: s
   if (notDurable.length) throw new SanctumError('USAGE', `pipeline '${name}' reads ${notDurable.join(', ')}, which ${notDurable.length > 1 ? 'are' : 'is'} not durable: only pipelines over durable streams can be replayed`);
   if (!Number.isInteger(fromSeq) || fromSeq < 1) throw new SanctumError('USAGE', `--from must be a sequence number of at least 1, got ${fromSeq}`);
 
+  // A position past the end would skip, forever, the events appended later below it.
+  const inputs = p.from.map((s) => ({ stream: s, last: storage.log.lastSeq(s), at: storage.offsets.get(`pipeline:${p.name}`, s) }));
+  const past = inputs.filter((i) => fromSeq > i.last + 1);
+  if (past.length) {
+    const where = past.map((i) => `stream '${i.stream}' (its last seq is ${i.last})`).join(' and ');
+    throw new SanctumError('USAGE', `--from ${fromSeq} is past the end of ${where}: give --from ${Math.min(...past.map((i) => i.last + 1))} or less; nothing was changed`);
+  }
+
   const before = Object.fromEntries(Object.values(runeset.streams).map((s) => [s.name, storage.log.lastSeq(s.name)]));
-  // Fresh state for every spell of the pipeline, and the input position moved back.
-  const state = p.steps.flatMap((step) => storage.state.range(stateNamespace(step.spell)).map((e) => ({ ns: stateNamespace(step.spell), key: e.key, value: null })));
-  storage.commitBatch({ state });
-  for (const s of p.from) storage.commitBatch({ consumer: { name: `pipeline:${p.name}`, stream: s, seq: fromSeq - 1 } });
+  // Fresh state for every spell of the pipeline, and the input position moved back: one transaction,
+  // fenced on the positions just read (a `sanctum run` of the pipeline committing meanwhile is a conflict).
+  storage.commitBatch({
+    clearState: [...new Set(p.steps.map((step) => stateNamespace(step.spell)))],
+    positions: inputs.map((i) => ({ name: `pipeline:${p.name}`, stream: i.stream, seq: fromSeq - 1, expected: i.at })),
+  });
 
   // Only this pipeline, over the same log: the run's consumer loop, with no sources and no sinks.
   const only: Runeset = { ...runeset, sources: {}, sinks: {}, pipelines: { [name]: p } };

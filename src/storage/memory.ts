@@ -24,13 +24,16 @@ import { compareKeys, keyInterval } from './internal/keys.js';
 import { compareIndexValues, indexValue, matchesBounds } from './internal/query.js';
 import { Notifier, tailStream } from './internal/tail.js';
 import {
+  checkClearState,
   checkCount,
   checkField,
   checkKey,
   checkLimit,
   checkName,
+  checkPositions,
   checkQuery,
   checkRetention,
+  conflict,
   encodeItems,
   encodeValue,
   type EncodedItem,
@@ -84,7 +87,9 @@ interface Namespace {
 interface Staged {
   readonly streams: Map<string, { data: StreamData | undefined; first: number; last: number; lastTs: number; rows: Row[] }>;
   readonly state: { ns: string; key: string; json: string | null }[];
-  offset?: { consumer: string; stream: string; seq: number };
+  /** Namespaces emptied before `state` applies. */
+  readonly cleared: string[];
+  readonly offsets: { consumer: string; stream: string; seq: number }[];
 }
 
 class MemoryStore implements Storage {
@@ -145,7 +150,7 @@ class MemoryStore implements Storage {
   private write<T>(kind: CommitKind, operation: StorageOperation, doing: string, stage: (s: Staged) => T): T {
     this.checkOpen(operation);
     const index = ++this.commits;
-    const staged: Staged = { streams: new Map(), state: [] };
+    const staged: Staged = { streams: new Map(), state: [], cleared: [], offsets: [] };
     let result: T;
     try {
       result = stage(staged);
@@ -167,6 +172,12 @@ class MemoryStore implements Storage {
       data.last = s.last;
       data.lastTs = s.lastTs;
     }
+    for (const ns of staged.cleared) {
+      const n = this.nsData.get(ns);
+      if (n === undefined) continue;
+      n.values.clear();
+      n.sorted = undefined;
+    }
     for (const { ns, key, json } of staged.state) {
       const n = this.namespace(ns, json !== null);
       if (n === undefined) continue;
@@ -177,8 +188,7 @@ class MemoryStore implements Storage {
         n.values.set(key, json);
       }
     }
-    if (staged.offset !== undefined) {
-      const { consumer, stream, seq } = staged.offset;
+    for (const { consumer, stream, seq } of staged.offsets) {
       let m = this.offsetData.get(consumer);
       if (m === undefined) this.offsetData.set(consumer, (m = new Map()));
       m.set(stream, seq);
@@ -427,13 +437,8 @@ class MemoryStore implements Storage {
     if (batch === null || typeof batch !== 'object') {
       throw new StorageError({ code: 'STORAGE_INVALID', operation: 'commit', problem: 'was given a batch that is not an object' });
     }
-    const c = batch.consumer;
-    const consumer = c === undefined ? undefined : {
-      name: checkName('consumer', c.name, 'commit'),
-      stream: checkName('stream', c.stream, 'commit'),
-      seq: checkCount('the consumer seq', c.seq, 'commit'),
-      expected: c.expected === undefined ? undefined : checkCount('the expected consumer seq', c.expected, 'commit'),
-    };
+    const positions = checkPositions(batch);
+    const cleared = checkClearState(batch);
     const changes = (batch.state ?? []).map((ch) => ({
       ns: checkName('namespace', ch.ns, 'commit'),
       key: checkKey(ch.key, 'commit'),
@@ -441,17 +446,12 @@ class MemoryStore implements Storage {
     }));
     const appends = (batch.appends ?? []).map((a) => ({ stream: checkName('stream', a.stream, 'commit'), items: encodeItems(a.items, 'commit') }));
     return this.write('batch', 'commit', 'could not commit the batch', (staged): CommitResult => {
-      if (consumer !== undefined) {
-        const current = this.offsetData.get(consumer.name)?.get(consumer.stream) ?? 0;
-        if (consumer.expected !== undefined && current !== consumer.expected) {
-          throw new StorageError({
-            code: 'STORAGE_CONFLICT',
-            operation: 'commit',
-            problem: `could not commit the batch of consumer '${consumer.name}': its position in '${consumer.stream}' is ${current}, not the expected ${consumer.expected} (is another process running it?)`,
-          });
-        }
-        staged.offset = { consumer: consumer.name, stream: consumer.stream, seq: consumer.seq };
+      for (const p of positions) {
+        const current = this.offsetData.get(p.name)?.get(p.stream) ?? 0;
+        if (p.expected !== undefined && current !== p.expected) throw conflict(p, current);
       }
+      for (const ns of cleared) staged.cleared.push(ns);
+      for (const p of positions) staged.offsets.push({ consumer: p.name, stream: p.stream, seq: p.seq });
       for (const ch of changes) staged.state.push(ch);
       return { appended: appends.map((a) => ({ stream: a.stream, ...this.stageRows(staged, a.stream, a.items) })) };
     });

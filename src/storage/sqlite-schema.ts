@@ -127,10 +127,10 @@ function fsyncDir(dir: string): void {
  * `synchronous` is set on this connection explicitly: a later connection to a WAL file does not
  * inherit the setting of the one that created it (it falls back to NORMAL).
  */
-export function prepareConnection(db: Database.Database, file: string, options: { synchronous: Synchronous; busyTimeoutMs: number; verify: 'quick' | 'none' }): void {
+export function prepareConnection(db: Database.Database, file: string, options: { synchronous: Synchronous; busyTimeoutMs: number; verify: 'quick' | 'none'; readonly?: boolean }): void {
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
   checkFormat(db, file); // before anything writes: never touch a foreign file
-  if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') db.pragma('journal_mode = WAL');
+  if (!options.readonly && String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${options.synchronous}`);
   const sync = Number(db.pragma('synchronous', { simple: true }));
   const want = options.synchronous === 'FULL' ? 2 : 1;

@@ -29,13 +29,16 @@ import { GroupCommit, type PendingAppend } from './internal/group-commit.js';
 import { compareKeys, keyInterval } from './internal/keys.js';
 import { Notifier, peerGroup, tailStream } from './internal/tail.js';
 import {
+  checkClearState,
   checkCount,
   checkField,
   checkKey,
   checkLimit,
   checkName,
+  checkPositions,
   checkQuery,
   checkRetention,
+  conflict,
   encodeItems,
   encodeValue,
   type EncodedItem,
@@ -54,6 +57,12 @@ import {
 
 /** The file name inside the data directory. */
 export const DATA_FILE = 'sanctum.db';
+
+// SQLite reads a WAL-mode file in a directory it cannot write only when opened `immutable` (a URI
+// parameter: the -shm file it would need cannot be created), and better-sqlite3 takes URI file
+// names only when SQLITE_USE_URI=1 is set before its addon loads, at the first `new Database`.
+// Every other file name we open is an absolute path, never `file:…`, so this changes nothing else.
+process.env.SQLITE_USE_URI ??= '1';
 
 export interface SqliteStorageOptions {
   /** The data directory; created when missing. The file is `<dir>/sanctum.db`. */
@@ -74,6 +83,15 @@ export interface SqliteStorageOptions {
   readonly verify?: 'quick' | 'none';
   /** Create the file when it does not exist (default true). False: a missing file is an error. */
   readonly create?: boolean;
+  /**
+   * Open for reading only (default false): creates no directory and no data file (a missing one is
+   * a `STORAGE_FAILED` "does not exist"; beside an existing one SQLite may create the -wal and -shm
+   * files every connection shares), takes no write lock, and every write throws `STORAGE_FAILED`
+   * saying the store is read-only. Reads a data directory this process cannot write, too (a
+   * read-only mount, another user's files) — when no `-wal` file there holds commits not yet copied
+   * into the data file; one that does is refused with a message saying so.
+   */
+  readonly readonly?: boolean;
   /** Flush queued appends at once when this many events wait (default 4096). */
   readonly groupCommitMaxEvents?: number;
   /** The clock for event timestamps and age retention (default `Date.now`). */
@@ -86,6 +104,8 @@ export interface SqliteStorageOptions {
 export interface SqliteStorage extends Storage {
   readonly path: string;
   readonly synchronous: Synchronous;
+  /** Opened with `readonly: true`: every write throws. */
+  readonly readonly: boolean;
   /** The plan SQLite chooses for `state.query(ns, options)`, one line per step (EXPLAIN QUERY PLAN). */
   explainQuery(ns: string, options: QueryOptions): string[];
   /** Raw access for tools and tests. Writing through it bypasses every guarantee here. */
@@ -119,6 +139,7 @@ type Stmt = Database.Statement<unknown[], unknown>;
 class SqliteStore implements SqliteStorage {
   readonly path: string;
   readonly synchronous: Synchronous;
+  readonly readonly: boolean;
   readonly db: Database.Database;
   readonly log: EventLog;
   readonly state: StateStore;
@@ -151,21 +172,27 @@ class SqliteStore implements SqliteStorage {
     }
     this.now = options.now ?? Date.now;
     this.faults = options.faults;
+    this.readonly = options.readonly === true;
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
 
-    try {
-      fs.mkdirSync(path.dirname(this.path), { recursive: true });
-    } catch (e) {
-      throw classify(e, this.path, 'open', 'could not be opened: its directory cannot be created');
-    }
-    if (!fs.existsSync(this.path)) {
-      if (options.create === false) throw new StorageError({ code: 'STORAGE_FAILED', operation: 'open', file: this.path, problem: 'does not exist' });
-      createDataFile(this.path);
+    if (this.readonly) {
+      if (!fs.existsSync(this.path)) throw new StorageError({ code: 'STORAGE_FAILED', operation: 'open', file: this.path, problem: 'does not exist' });
+    } else {
+      try {
+        fs.mkdirSync(path.dirname(this.path), { recursive: true });
+      } catch (e) {
+        throw readOnlyError(e, this.path) ?? classify(e, this.path, 'open', 'could not be opened: its directory cannot be created');
+      }
+      checkCanWrite(this.path);
+      if (!fs.existsSync(this.path)) {
+        if (options.create === false) throw new StorageError({ code: 'STORAGE_FAILED', operation: 'open', file: this.path, problem: 'does not exist' });
+        createDataFile(this.path);
+      }
     }
     let db: Database.Database | undefined;
     try {
-      db = new Database(this.path, { fileMustExist: true, timeout: busyTimeoutMs });
-      prepareConnection(db, this.path, { synchronous: this.synchronous, busyTimeoutMs, verify });
+      db = this.readonly ? openReadOnly(this.path, busyTimeoutMs) : new Database(this.path, { fileMustExist: true, timeout: busyTimeoutMs });
+      prepareConnection(db, this.path, { synchronous: this.synchronous, busyTimeoutMs, verify, readonly: this.readonly });
       this.s = prepareStatements(db);
     } catch (e) {
       try {
@@ -214,6 +241,9 @@ class SqliteStore implements SqliteStorage {
 
   private checkWritable(operation: StorageOperation): void {
     this.checkOpen(operation);
+    if (this.readonly) {
+      throw new StorageError({ code: 'STORAGE_FAILED', operation, file: this.path, problem: `is open read-only: it takes no writes (${operation}); open it for writing, with write access to its directory` });
+    }
     if (this.failure !== undefined) {
       throw new StorageError(
         { code: 'STORAGE_FAILED', operation, file: this.path, problem: `takes no more writes after an earlier failure (${this.failure.problem}); close and reopen it to recover from the last committed state`, driverCode: this.failure.driverCode },
@@ -573,13 +603,8 @@ class SqliteStore implements SqliteStorage {
       throw new StorageError({ code: 'STORAGE_INVALID', operation: 'commit', file: this.path, problem: 'was given a batch that is not an object' });
     }
     // Check and encode everything before the transaction: a bad value never starts one.
-    const c = batch.consumer;
-    const consumer = c === undefined ? undefined : {
-      name: checkName('consumer', c.name, 'commit', this.path),
-      stream: checkName('stream', c.stream, 'commit', this.path),
-      seq: checkCount('the consumer seq', c.seq, 'commit', this.path),
-      expected: c.expected === undefined ? undefined : checkCount('the expected consumer seq', c.expected, 'commit', this.path),
-    };
+    const positions = checkPositions(batch, this.path);
+    const cleared = checkClearState(batch, this.path);
     const changes = (batch.state ?? []).map((ch) => ({
       ns: checkName('namespace', ch.ns, 'commit', this.path),
       key: checkKey(ch.key, 'commit', this.path),
@@ -589,20 +614,13 @@ class SqliteStore implements SqliteStorage {
 
     const heads = new Map<string, Head>();
     const result = this.write('batch', 'commit', 'could not commit the batch', (): CommitResult => {
-      if (consumer !== undefined) {
-        if (consumer.expected !== undefined) {
-          const current = (this.s.offsetGet.get(consumer.name, consumer.stream) as number | undefined) ?? 0;
-          if (current !== consumer.expected) {
-            throw new StorageError({
-              code: 'STORAGE_CONFLICT',
-              operation: 'commit',
-              file: this.path,
-              problem: `could not commit the batch of consumer '${consumer.name}': its position in '${consumer.stream}' is ${current}, not the expected ${consumer.expected} (is another process running it?)`,
-            });
-          }
-        }
-        this.s.offsetPut.run(consumer.name, consumer.stream, consumer.seq);
+      for (const p of positions) {
+        if (p.expected === undefined) continue;
+        const current = (this.s.offsetGet.get(p.name, p.stream) as number | undefined) ?? 0;
+        if (current !== p.expected) throw conflict(p, current, this.path);
       }
+      for (const ns of cleared) this.s.stateClear.run(ns);
+      for (const p of positions) this.s.offsetPut.run(p.name, p.stream, p.seq);
       for (const ch of changes) {
         if (ch.json === null) this.s.stateDelete.run(ch.ns, ch.key);
         else this.s.stateUpsert.run(ch.ns, ch.key, ch.json);
@@ -629,6 +647,76 @@ class SqliteStore implements SqliteStorage {
   }
 }
 
+/** Errno codes that mean "this user or this mount may not write here". */
+const NO_WRITE = new Set(['EACCES', 'EPERM', 'EROFS']);
+
+/** A StorageError saying the data file is read-only, when `e` is a permission or read-only-mount error. */
+function readOnlyError(e: unknown, file: string): StorageError | undefined {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === undefined || !NO_WRITE.has(code)) return undefined;
+  const where = (e as NodeJS.ErrnoException).path ?? path.dirname(file);
+  return new StorageError(
+    { code: 'STORAGE_FAILED', operation: 'open', file, problem: `is read-only: ${where} cannot be written (${code}); writing needs write access to the data directory and its files (reading does not)`, driverCode: code },
+    { cause: e },
+  );
+}
+
+/**
+ * Before opening for writing: the directory (SQLite creates the -wal and -shm files there) and the
+ * files that exist must be writable, or SQLite would open the file read-only without a word and
+ * fail at the first write with a less helpful message.
+ */
+function checkCanWrite(file: string): void {
+  for (const p of [path.dirname(file), file, `${file}-wal`, `${file}-shm`]) {
+    try {
+      fs.accessSync(p, fs.constants.W_OK);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw readOnlyError(e, file) ?? classify(e, file, 'open', 'could not be opened');
+    }
+  }
+}
+
+/**
+ * Opens the file for reading only. A reader of a WAL-mode file needs its -shm file, which it
+ * cannot create in a directory it may not write: then, when no -wal file holds commits not yet
+ * copied into the data file (a clean shutdown leaves none), the data file alone is the whole
+ * store, and SQLite reads it as `immutable` (no locks, no -shm).
+ */
+function openReadOnly(file: string, timeout: number): Database.Database {
+  const db = new Database(file, { readonly: true, fileMustExist: true, timeout });
+  let failure: unknown;
+  try {
+    db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
+    return db;
+  } catch (e) {
+    failure = e;
+    db.close();
+  }
+  const code = (failure as { code?: string }).code ?? '';
+  if (!/^SQLITE_(READONLY|CANTOPEN)/.test(code)) throw failure;
+  let walBytes = 0;
+  try {
+    walBytes = fs.statSync(`${file}-wal`).size;
+  } catch {
+    // no -wal file: the data file holds every commit
+  }
+  if (walBytes > 32) { // a WAL header alone is 32 bytes: more means frames
+    throw new StorageError(
+      { code: 'STORAGE_FAILED', operation: 'open', file, problem: `cannot be read: its directory is read-only, and its -wal file holds commits not yet copied into it, which SQLite reads only with a -shm file it cannot create there; open it once with write access (any command that writes) to fold them in`, driverCode: code },
+      { cause: failure },
+    );
+  }
+  try {
+    return new Database(`file:${encodeURI(file).replaceAll('?', '%3f').replaceAll('#', '%23')}?immutable=1`, { readonly: true, fileMustExist: true, timeout });
+  } catch (e) {
+    throw new StorageError(
+      { code: 'STORAGE_FAILED', operation: 'open', file, problem: `cannot be read: its directory is read-only and SQLite could not open it as immutable (${(e as Error).message}; URI file names need SQLITE_USE_URI=1 before better-sqlite3 loads)`, driverCode: code },
+      { cause: failure },
+    );
+  }
+}
+
 function prepareStatements(db: Database.Database) {
   const raw = (sql: string): Stmt => db.prepare(sql).raw() as Stmt;
   const pluck = (sql: string): Stmt => db.prepare(sql).pluck() as Stmt;
@@ -648,6 +736,7 @@ function prepareStatements(db: Database.Database) {
     stateGet: pluck('SELECT json FROM state WHERE ns = ? AND key = ?'),
     stateUpsert: run('INSERT INTO state (ns, key, json) VALUES (?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET json = excluded.json'),
     stateDelete: run('DELETE FROM state WHERE ns = ? AND key = ?'),
+    stateClear: run('DELETE FROM state WHERE ns = ?'),
     nsCounts: raw('SELECT ns, count(*) FROM state GROUP BY ns'),
     indexNamed: pluck('SELECT name FROM state_indexes WHERE ns = ? AND field = ?'),
     indexAdd: run('INSERT OR IGNORE INTO state_indexes (ns, field, name) VALUES (?, ?, ?)'),

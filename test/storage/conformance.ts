@@ -465,6 +465,64 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
       });
     });
 
+    describe('moving consumers and clearing state (replay)', () => {
+      async function seeded(options: ConformanceOptions = {}): Promise<Storage> {
+        const s = await open(options);
+        s.state.ensureIndex('a', 'v');
+        s.commitBatch({
+          consumer: { name: 'p', stream: 'in', seq: 10 },
+          positions: [{ name: 'p', stream: 'in2', seq: 7 }],
+          state: [{ ns: 'a', key: 'x', value: { v: 1 } }, { ns: 'a', key: 'y', value: { v: 2 } }, { ns: 'b', key: 'z', value: 3 }],
+        });
+        return s;
+      }
+
+      it('sets several positions, back as well as forward, clears namespaces and applies state, in one batch', async () => {
+        const s = await seeded();
+        expect(s.offsets.list('p')).toEqual([{ consumer: 'p', stream: 'in', seq: 10 }, { consumer: 'p', stream: 'in2', seq: 7 }]);
+        s.commitBatch({
+          clearState: ['a', 'never-used'],
+          positions: [{ name: 'p', stream: 'in', seq: 2, expected: 10 }, { name: 'p', stream: 'in2', seq: 0, expected: 7 }],
+          state: [{ ns: 'a', key: 'new', value: { v: 5 } }],
+        });
+        expect(s.offsets.get('p', 'in')).toBe(2);
+        expect(s.offsets.get('p', 'in2')).toBe(0);
+        expect(s.state.range('a')).toEqual([{ key: 'new', value: { v: 5 } }]);
+        expect(s.state.get('b', 'z')).toBe(3); // other namespaces untouched
+        expect(s.state.indexes('a')).toEqual(['v']); // the index stays, and is up to date
+        expect(s.state.query('a', { index: 'v', gte: 0 })).toEqual([{ key: 'new', value: { v: 5 } }]);
+        s.commitBatch({ clearState: ['a'] });
+        expect(s.state.count('a')).toBe(0);
+        expect(s.state.namespaces()).toEqual([{ ns: 'a', count: 0, indexes: ['v'] }, { ns: 'b', count: 1, indexes: [] }]);
+      });
+
+      it('leaves state and every position as they were when the commit fails, or a fence does', async () => {
+        let fail = false;
+        const s = await seeded({ faults: { beforeCommit: () => { if (fail) throw new Error('injected commit failure'); } } });
+        fail = true;
+        await expectStorageError(() => s.commitBatch({ clearState: ['a'], positions: [{ name: 'p', stream: 'in', seq: 0 }, { name: 'p', stream: 'in2', seq: 0 }] }), 'STORAGE_FAILED');
+        fail = false;
+        const err = await expectStorageError(
+          () => s.commitBatch({ clearState: ['a'], positions: [{ name: 'p', stream: 'in', seq: 0, expected: 10 }, { name: 'p', stream: 'in2', seq: 0, expected: 6 }] }),
+          'STORAGE_CONFLICT',
+        );
+        expect(err.message).toMatch(/position in 'in2' is 7, not the expected 6/);
+        expect(s.offsets.get('p', 'in')).toBe(10);
+        expect(s.offsets.get('p', 'in2')).toBe(7);
+        expect(s.state.count('a')).toBe(2);
+      });
+
+      it('refuses bad positions and namespaces before anything is written', async () => {
+        const s = await seeded();
+        await expectStorageError(() => s.commitBatch({ clearState: ['a'], positions: [{ name: 'p', stream: 'in', seq: -1 }] }), 'STORAGE_INVALID');
+        await expectStorageError(() => s.commitBatch({ clearState: ['a', ''] }), 'STORAGE_INVALID');
+        await expectStorageError(() => s.commitBatch({ clearState: 'a' as unknown as string[] }), 'STORAGE_INVALID');
+        await expectStorageError(() => s.commitBatch({ positions: {} as unknown as [] }), 'STORAGE_INVALID');
+        expect(s.state.count('a')).toBe(2);
+        expect(s.offsets.get('p', 'in')).toBe(10);
+      });
+    });
+
     describe('closing', () => {
       it('commits queued appends on close, then refuses every call with STORAGE_CLOSED', async () => {
         const s = await open();

@@ -10,6 +10,7 @@ import { EXIT } from '../exit-codes.js';
 import { openMemoryStorage } from '../../storage/index.js';
 import { StateSession } from '../../runtime/state-library.js';
 import { collectRune, parseCount, parsePolicy, parseSizeOption } from '../options.js';
+import { endQuietlyWhenStdoutCloses } from '../stdout.js';
 
 interface CastFlags {
   rune: Record<string, EventValue>;
@@ -36,6 +37,7 @@ export function registerCast(program: Command): void {
     .option('--state-index <field>', 'a value field state.query may use (repeatable); state lives in memory for this cast', (v: string, all: string[]) => [...all, v], [] as string[])
     .addHelpText('after', '\nFailures go to stderr as `file:line: message` with the event, and the cast goes on.\nExit codes: 0 all events cast, 1 some failed, 2 the spell did not load.\n')
     .action(async (spellFile: string, files: string[], flags: CastFlags) => {
+      endQuietlyWhenStdoutCloses();
       process.exitCode = await cast(spellFile, files, flags);
     });
 }

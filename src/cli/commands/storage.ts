@@ -1,27 +1,15 @@
-/** The storage commands: `sanctum streams`, `append`, `tail` and `state`. */
-import { statSync } from 'node:fs';
+/**
+ * The storage commands: `sanctum streams`, `append`, `tail` and `state`. The three that only read
+ * open the data file read-only: they create no data file, and work on a directory they cannot write.
+ */
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
-import type { EventValue } from '../../core/event.js';
-import type { AppendItem } from '../../core/storage.js';
-import { LineWriter, parseLine, readNdjson } from '../../runtime/ndjson.js';
+import { LineWriter } from '../../runtime/ndjson.js';
 import { EXIT } from '../exit-codes.js';
+import { guarded } from '../guarded.js';
 import { parseCount } from '../options.js';
-import { openStorageFromFlags, storageOptions, UsageError, type StorageFlags } from '../storage-options.js';
-
-/** Runs a storage command: usage and storage errors become a message and exit code 2. */
-async function guarded(body: () => Promise<number>): Promise<void> {
-  try {
-    process.exitCode = await body();
-  } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith?.('STORAGE_')) {
-      process.stderr.write(`sanctum: ${(e as Error).message}\n`);
-      process.exitCode = EXIT.INVALID;
-      return;
-    }
-    throw e;
-  }
-}
+import { endQuietlyWhenStdoutCloses } from '../stdout.js';
+import { durableNames, openStorageForReading, storageOptions, UsageError, type StorageFlags } from '../storage-options.js';
+import { registerAppend } from './append.js';
 
 export function registerStorage(program: Command): void {
   storageOptions(
@@ -29,77 +17,29 @@ export function registerStorage(program: Command): void {
       .command('streams')
       .description('List the durable streams in the data directory: events, first and last sequence numbers.')
       .option('--json', 'print JSON'),
-  ).action((flags: StorageFlags & { json?: boolean }) =>
-    guarded(async () => {
-      const { storage } = await openStorageFromFlags(flags);
-      try {
-        const list = storage.log.streams();
-        if (flags.json) process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
-        else if (list.length === 0) process.stdout.write('no durable streams yet\n');
-        else {
-          const rows = [['stream', 'events', 'first', 'last'], ...list.map((s) => [s.name, String(s.count), String(s.firstSeq), String(s.lastSeq)])];
-          const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-          for (const r of rows) process.stdout.write(`${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}\n`);
-        }
-        return EXIT.OK;
-      } finally {
-        storage.close();
-      }
-    }),
-  );
-
-  storageOptions(
-    program
-      .command('append')
-      .description('Append NDJSON events to a durable stream; each is acknowledged only once durable.')
-      .argument('<stream>', 'the durable stream')
-      .argument('[files...]', 'NDJSON files; none or - reads stdin')
-      .option('--key <field>', 'store this field of each event as its key (default: the stream\'s `key` rune)')
-      .option('--no-progress', 'no progress bar, even on a terminal'),
   )
-    .addHelpText('after', '\nPrints the sequence numbers given. Unreadable lines go to stderr with file:line and are not appended.\nExit codes: 0 all appended, 1 some lines were unreadable, 2 no such stream or data file.\n')
-    .action((stream: string, files: string[], flags: StorageFlags & { key?: string; progress: boolean }) =>
+    .addHelpText('after', '\nReads only: creates no data file. With no data file yet, it says "no durable streams yet" (--json: []).\nExit codes: 0 listed, 2 the data file cannot be read.\n')
+    .action((flags: StorageFlags & { json?: boolean }) =>
       guarded(async () => {
-        const { storage, runeset } = await openStorageFromFlags(flags);
+        endQuietlyWhenStdoutCloses();
+        const { storage, file } = await openStorageForReading(flags);
         try {
-          if (runeset && !runeset.streams[stream]?.durable) {
-            throw new UsageError(`stream '${stream}' is not a durable stream of ${flags.runeset} (durable: ${Object.values(runeset.streams).filter((s) => s.durable).map((s) => s.name).join(', ') || 'none'})`);
+          const list = storage?.log.streams() ?? [];
+          if (flags.json) process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+          else if (list.length === 0) process.stdout.write(`no durable streams yet${storage ? '' : ` (no data file at ${file})`}\n`);
+          else {
+            const rows = [['stream', 'events', 'first', 'last'], ...list.map((s) => [s.name, String(s.count), String(s.firstSeq), String(s.lastSeq)])];
+            const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+            for (const r of rows) process.stdout.write(`${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}\n`);
           }
-          const keyField = flags.key ?? runeset?.streams[stream]?.key;
-          const bar = progressBar(files, flags.progress);
-          let batch: AppendItem[] = [];
-          let first = 0;
-          let last = 0;
-          let appended = 0;
-          let bad = 0;
-          const flush = async () => {
-            if (batch.length === 0) return;
-            const r = await storage.log.append(stream, batch);
-            first ||= r.first;
-            last = r.last;
-            appended += batch.length;
-            batch = [];
-          };
-          for await (const { source, line, text } of readNdjson(files)) {
-            bar?.increment(Buffer.byteLength(text) + 1);
-            const parsed = parseLine(text);
-            if ('error' in parsed) {
-              bad++;
-              process.stderr.write(`${source}:${line}: ${parsed.error}\n`);
-              continue;
-            }
-            batch.push({ event: parsed.value, key: keyOf(parsed.value, keyField) });
-            if (batch.length >= 1000) await flush();
-          }
-          await flush();
-          bar?.stop();
-          process.stderr.write(appended ? `appended ${appended} event${appended === 1 ? '' : 's'} to ${stream} (seq ${first}..${last})\n` : `appended nothing to ${stream}\n`);
-          return bad ? EXIT.FAILURES : EXIT.OK;
+          return EXIT.OK;
         } finally {
-          storage.close();
+          storage?.close();
         }
       }),
     );
+
+  registerAppend(program);
 
   storageOptions(
     program
@@ -110,33 +50,54 @@ export function registerStorage(program: Command): void {
       .option('-f, --follow', 'keep printing new events as they are appended (Ctrl-C to stop)')
       .option('--limit <n>', 'print at most n events', parseCount)
       .option('--meta', 'print {"seq", "ts", "key", "event"} instead of the bare event'),
-  ).action((stream: string, flags: StorageFlags & { from?: number; follow?: boolean; limit?: number; meta?: boolean }) =>
-    guarded(async () => {
-      const { storage } = await openStorageFromFlags(flags);
-      const stop = new AbortController();
-      const onSignal = () => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      const out = new LineWriter(process.stdout);
-      try {
+  )
+    .addHelpText(
+      'after',
+      '\nA stream is known once an event was appended to it, or when --runeset declares it durable (then --follow\n' +
+        'waits for its first events). Reads only: creates no data file.\n' +
+        'Exit codes: 0 printed, 2 no such stream (the message lists them) or the data file cannot be read.\n',
+    )
+    .action((stream: string, flags: StorageFlags & { from?: number; follow?: boolean; limit?: number; meta?: boolean }) =>
+      guarded(async () => {
+        endQuietlyWhenStdoutCloses();
         if (flags.from !== undefined && !Number.isInteger(flags.from)) throw new UsageError('--from takes a whole number');
-        let from = flags.from ?? 1;
-        if (from <= 0) from = Math.max(1, storage.log.lastSeq(stream) + from + 1);
-        let n = 0;
-        for await (const e of storage.log.tail(stream, from, { follow: flags.follow === true, signal: stop.signal })) {
-          out.write(JSON.stringify(flags.meta ? { seq: e.seq, ts: e.ts, key: e.key, event: e.event } : e.event));
-          if (out.full) await out.flush();
-          if (flags.limit !== undefined && ++n >= flags.limit) break;
+        const { storage, runeset, file } = await openStorageForReading(flags);
+        const declared = runeset?.streams[stream];
+        if (declared && !declared.durable) {
+          storage?.close();
+          throw new UsageError(`stream '${stream}' is not durable in ${flags.runeset}: only durable streams are kept to tail (durable: ${durableNames(runeset!)})`);
         }
-        await out.flush();
-        return EXIT.OK;
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        storage.close();
-      }
-    }),
-  );
+        if (!storage) throw new UsageError(`no durable stream '${stream}': there are no durable streams yet (no data file at ${file})`);
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        const out = new LineWriter(process.stdout);
+        try {
+          const known = storage.log.streams();
+          if (!declared && !known.some((s) => s.name === stream)) {
+            throw new UsageError(`no durable stream '${stream}' in ${file} (streams: ${known.map((s) => s.name).join(', ') || 'none yet'})`);
+          }
+          let from = flags.from ?? 1;
+          if (from <= 0) from = Math.max(1, storage.log.lastSeq(stream) + from + 1);
+          let n = 0;
+          try {
+            for await (const e of storage.log.tail(stream, from, { follow: flags.follow === true, signal: stop.signal })) {
+              out.write(JSON.stringify(flags.meta ? { seq: e.seq, ts: e.ts, key: e.key, event: e.event } : e.event));
+              if (out.full) await out.flush();
+              if (flags.limit !== undefined && ++n >= flags.limit) break;
+            }
+          } finally {
+            await out.flush(); // every good event before a damaged one is printed before the error
+          }
+          return EXIT.OK;
+        } finally {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          storage.close();
+        }
+      }),
+    );
 
   storageOptions(
     program
@@ -146,41 +107,27 @@ export function registerStorage(program: Command): void {
       .option('--prefix <prefix>', 'only keys that start with this')
       .option('--limit <n>', 'at most n keys', parseCount)
       .option('--reverse', 'in reverse key order'),
-  ).action((spell: string, flags: StorageFlags & { prefix?: string; limit?: number; reverse?: boolean }) =>
-    guarded(async () => {
-      const { storage } = await openStorageFromFlags(flags);
-      try {
-        const known = storage.state.namespaces().map((n) => n.ns);
-        if (!known.includes(spell)) {
-          process.stderr.write(`sanctum: spell '${spell}' has no state here${known.length ? ` (spells with state: ${known.join(', ')})` : ''}\n`);
-          return EXIT.FAILURES;
+  )
+    .addHelpText('after', '\nReads only: creates no data file.\nExit codes: 0 printed, 1 the spell has no state here, 2 the data file cannot be read.\n')
+    .action((spell: string, flags: StorageFlags & { prefix?: string; limit?: number; reverse?: boolean }) =>
+      guarded(async () => {
+        endQuietlyWhenStdoutCloses();
+        const { storage, file } = await openStorageForReading(flags);
+        try {
+          const known = storage?.state.namespaces().map((n) => n.ns) ?? [];
+          if (!storage || !known.includes(spell)) {
+            process.stderr.write(`sanctum: spell '${spell}' has no state here${storage ? (known.length ? ` (spells with state: ${known.join(', ')})` : '') : ` (no data file at ${file})`}\n`);
+            return EXIT.FAILURES;
+          }
+          const out = new LineWriter(process.stdout);
+          for (const row of storage.state.range(spell, { prefix: flags.prefix, limit: flags.limit, reverse: flags.reverse === true })) {
+            out.write(JSON.stringify(row));
+          }
+          await out.flush();
+          return EXIT.OK;
+        } finally {
+          storage?.close();
         }
-        const out = new LineWriter(process.stdout);
-        for (const row of storage.state.range(spell, { prefix: flags.prefix, limit: flags.limit, reverse: flags.reverse === true })) {
-          out.write(JSON.stringify(row));
-        }
-        await out.flush();
-        return EXIT.OK;
-      } finally {
-        storage.close();
-      }
-    }),
-  );
+      }),
+    );
 }
-
-function keyOf(event: EventValue, field: string | undefined): string | null {
-  if (field === undefined || event === null || typeof event !== 'object' || Array.isArray(event)) return null;
-  const v = (event as Record<string, EventValue>)[field];
-  return v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v);
-}
-
-/** A progress bar over the input bytes, on a terminal only, for files of 1 MB or more. */
-function progressBar(files: readonly string[], wanted: boolean): cliProgress.SingleBar | undefined {
-  if (!wanted || !process.stderr.isTTY || files.length === 0 || files.includes('-')) return undefined;
-  const total = files.reduce((n, f) => n + statSync(f).size, 0);
-  if (total < 1 << 20) return undefined;
-  const bar = new cliProgress.SingleBar({ format: 'appending [{bar}] {percentage}% | {value}/{total} bytes | {eta}s left', stream: process.stderr }, cliProgress.Presets.shades_classic);
-  bar.start(total, 0);
-  return bar;
-}
-

@@ -25,6 +25,7 @@ async function runTestFile(file: string): Promise<FileResult> {
   return kind !== undefined ? runRunesetTestFile(file) : runSpellTestFile(file);
 }
 import { EXIT } from '../exit-codes.js';
+import { endQuietlyWhenStdoutCloses } from '../stdout.js';
 
 interface TestFlags {
   json?: boolean;
@@ -38,6 +39,7 @@ export function registerTest(program: Command): void {
     .option('--json', 'print the results as one JSON document')
     .addHelpText('after', '\nExit codes: 0 all cases passed, 1 some failed, 2 a test file is invalid or none was found.\n')
     .action(async (paths: string[], flags: TestFlags) => {
+      endQuietlyWhenStdoutCloses();
       process.exitCode = await test(paths, flags);
     });
 }
@@ -67,7 +69,9 @@ async function test(paths: string[], flags: TestFlags): Promise<number> {
   try {
     files = findTestFiles(paths);
   } catch (e) {
-    process.stderr.write(`sanctum test: ${(e as Error).message}\n`);
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'no such file or directory' : err.code === 'EACCES' ? 'permission denied' : err.message;
+    process.stderr.write(`sanctum test: cannot read ${err.path ?? 'the test paths'}: ${why}\n`);
     return EXIT.INVALID;
   }
   if (files.length === 0) {

@@ -79,7 +79,21 @@ export async function* tailStream(
   const pollMs = options.pollMs ?? 100;
   let next = Math.max(1, fromSeq);
   while (!signal?.aborted && !isClosed()) {
-    const page = read(next, PAGE);
+    let page: StoredEvent[];
+    try {
+      page = read(next, PAGE);
+    } catch (e) {
+      // A damaged event fails the read of its whole page: hand out the good events before it one
+      // at a time, and fail on the damaged one itself, so a reader gets everything up to it.
+      for (let i = 0; i < PAGE; i++) {
+        const one = read(next, 1); // throws at the damaged event
+        if (one.length === 0) throw e;
+        next = one[0]!.seq + 1;
+        yield one[0]!;
+        if (signal?.aborted || isClosed()) return;
+      }
+      continue; // the whole page read one by one: the failure did not come back
+    }
     for (const event of page) {
       next = event.seq + 1;
       yield event;

@@ -1,5 +1,5 @@
 /** Argument checks and JSON encoding shared by every adapter, so all of them refuse the same things the same way. */
-import type { AppendItem, IndexValue, QueryOptions, RetentionPolicy } from '../../core/storage.js';
+import type { AppendItem, CommitBatch, ConsumerPosition, IndexValue, QueryOptions, RetentionPolicy } from '../../core/storage.js';
 import { StorageError, type StorageOperation } from '../errors.js';
 
 /** An event or value as stored: its JSON text, and the partition key for events. */
@@ -82,6 +82,48 @@ export function encodeItems(items: readonly AppendItem[], operation: StorageOper
     out[i] = { json: encodeValue(item.event, operation, file), key: key === null ? null : checkKey(key, operation, file) };
   }
   return out;
+}
+
+/** A checked consumer position of a batch. */
+export interface CheckedPosition {
+  readonly name: string;
+  readonly stream: string;
+  readonly seq: number;
+  readonly expected: number | undefined;
+}
+
+/** The positions a batch sets, `consumer` first then `positions`, all checked before any is written. */
+export function checkPositions(batch: CommitBatch, file?: string): CheckedPosition[] {
+  if (batch.positions !== undefined && !Array.isArray(batch.positions)) {
+    throw invalid('commit', file, `was given ${describe(batch.positions)} as the batch's positions; give an array of { name, stream, seq, expected? }`);
+  }
+  const all: ConsumerPosition[] = batch.consumer === undefined ? [...(batch.positions ?? [])] : [batch.consumer, ...(batch.positions ?? [])];
+  return all.map((c) => {
+    if (c === null || typeof c !== 'object') throw invalid('commit', file, `was given ${describe(c)} as a consumer position; give { name, stream, seq, expected? }`);
+    return {
+      name: checkName('consumer', c.name, 'commit', file),
+      stream: checkName('stream', c.stream, 'commit', file),
+      seq: checkCount('the consumer seq', c.seq, 'commit', file),
+      expected: c.expected === undefined ? undefined : checkCount('the expected consumer seq', c.expected, 'commit', file),
+    };
+  });
+}
+
+/** The namespaces a batch clears, checked. */
+export function checkClearState(batch: CommitBatch, file?: string): string[] {
+  if (batch.clearState === undefined) return [];
+  if (!Array.isArray(batch.clearState)) throw invalid('commit', file, `was given ${describe(batch.clearState)} as clearState; give an array of namespaces`);
+  return batch.clearState.map((ns) => checkName('namespace', ns, 'commit', file));
+}
+
+/** The error of a failed `expected` fence: another process moved the consumer. */
+export function conflict(p: CheckedPosition, current: number, file?: string): StorageError {
+  return new StorageError({
+    code: 'STORAGE_CONFLICT',
+    operation: 'commit',
+    file,
+    problem: `could not commit the batch of consumer '${p.name}': its position in '${p.stream}' is ${current}, not the expected ${p.expected} (is another process running it?)`,
+  });
 }
 
 export function checkRetention(policy: RetentionPolicy, file?: string): { maxCount?: number; maxAgeMs?: number } {
