@@ -173,6 +173,26 @@ export class StreamGraph {
     return this.node(stream).closing;
   }
 
+  /** True once the stream completed: no producer left, and (durable) everything written committed. */
+  isCompleted(stream: string): boolean {
+    return this.node(stream).completed;
+  }
+
+  /** Calls `then` when every one of the streams has completed (at once if they have). */
+  whenCompleted(streams: readonly string[], then: () => void): void {
+    let open = 0;
+    for (const s of streams) {
+      if (this.node(s).completed) continue;
+      open++;
+      this.node(s).subject.subscribe({
+        complete: () => {
+          if (--open === 0) then();
+        },
+      });
+    }
+    if (open === 0) then();
+  }
+
   /** Completes every stream that has no producer left (or never had one). Idempotent. */
   start(): void {
     if (this.started) return;

@@ -241,7 +241,10 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
       const c = new Consumer(
         core,
         (wake) => {
-          const input = new LogInput(port, { consumer: `pipeline:${p.name}`, streams: p.from, ending: () => ending, signal: halt.signal, metrics: getMetrics, onFatal }, wake);
+          // Done once the run is ending, the streams it reads have completed (their producers in this
+          // run are done and committed) and it has caught up with them.
+          const input = new LogInput(port, { consumer: `pipeline:${p.name}`, streams: p.from, ending: () => ending && p.from.every((s) => graph.isCompleted(s)), signal: halt.signal, metrics: getMetrics, onFatal }, wake);
+          graph.whenCompleted(p.from, () => input.nudge());
           inputs.push(input);
           return input;
         },
@@ -284,7 +287,15 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
     signal?.addEventListener('abort', stop, { once: true });
     if (signal?.aborted) halt.abort();
     let sinkFailures = 0;
-    const opened = openSinks(graph, runeset, stdio, {
+    const { sinks: opened, durable: durableSinks } = openSinks({
+      graph,
+      runeset,
+      stdio,
+      port,
+      ending: () => ending,
+      signal: halt.signal,
+      metrics: getMetrics,
+      onFatal,
       onFailure: (_sink, error) => {
         sinkFailures++;
         // A closed pipe (`sanctum run … | head`): stop reading input, quietly.
@@ -297,6 +308,7 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
     const retention = setInterval(retain, 5000);
     retention.unref();
     for (const c of durableConsumers) c.start();
+    for (const d of durableSinks) d.start();
     let sourceDeadLetters = 0;
     const sourcesRun = runSources({
       graph,
@@ -317,6 +329,8 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
     ending = true;
     for (const i of inputs) i.nudge();
     await Promise.all(consumers.map((c) => c.done));
+    // Every pipeline is done: durable sinks catch up with what they wrote, then end.
+    for (const d of durableSinks) d.nudge();
     if (fatal.length) for (const c of consumers) c.abort();
     await appender?.settled();
     await Promise.all(sinks.map((s) => s.done));

@@ -114,7 +114,9 @@ async function readOnce(ctx: SourceContext, src: RunesetSource, pacer: Pacer | u
   const { graph, signal } = ctx;
   if (signal.aborted) return 0;
   const where = src.type === 'file' ? src.path.original : 'stdin';
-  const durable = ctx.appender !== undefined && graph.isDurable(src.to) ? ctx.appender : undefined;
+  // Positions are kept for files (they have an identity to resume); stdin into a durable stream is
+  // appended like any other write, with no position to resume from.
+  const durable = ctx.appender !== undefined && graph.isDurable(src.to) && src.type === 'file' ? ctx.appender : undefined;
   const deadDurable = durable !== undefined && graph.isDurable(DEAD_LETTERS);
   // Into a durable stream a file resumes where the last run committed: its identity and byte offset.
   let input: string | undefined;
