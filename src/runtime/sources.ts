@@ -37,13 +37,26 @@ export function sourceConsumer(source: string): string {
   return `source:${source}`;
 }
 
+/**
+ * Reads a source into its stream until it ends or `ctx.signal` aborts; resolves with the events
+ * read. Network sources (HTTP, NATS) register theirs in READERS, by source type.
+ */
+export type SourceReader = (ctx: SourceContext, src: RunesetSource) => Promise<number>;
+
+const READERS: Record<string, SourceReader> = {
+  file: readSource,
+  stdin: readSource,
+};
+
 /** Reads every source to its end (or until aborted); resolves with the events read. A failed commit rejects. */
 export async function runSources(ctx: SourceContext): Promise<{ read: number }> {
   let read = 0;
   await Promise.all(
     Object.values(ctx.runeset.sources).map(async (src) => {
       try {
-        read += await readSource(ctx, src);
+        const reader = READERS[src.type];
+        if (!reader) throw new Error(`no reader for sources of type '${src.type}'`);
+        read += await reader(ctx, src);
       } finally {
         ctx.graph.producerDone(src.to);
         ctx.graph.producerDone(DEAD_LETTERS);
