@@ -1,5 +1,5 @@
 /** Where the storage commands find the data file: a runeset's data_dir, or --data-dir; opened for reading or for writing. */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadRuneset, formatDiagnostic, type Runeset } from '../runes/index.js';
@@ -14,7 +14,7 @@ export interface StorageFlags {
 export function storageOptions(cmd: Command): Command {
   return cmd
     .option('--runeset <file>', 'the runeset whose data directory (sanctum.data_dir) to use')
-    .option('--data-dir <dir>', 'the data directory itself (default: .sanctum)');
+    .option('--data-dir <dir>', 'the data directory itself (default: the one data directory under .sanctum — .sanctum/<runeset name> — or .sanctum itself)');
 }
 
 export class UsageError extends Error {}
@@ -35,8 +35,31 @@ async function locate(flags: StorageFlags): Promise<DataLocation> {
     const dir = runeset.sanctum.data_dir.absolute;
     return { dir, file: path.join(dir, DATA_FILE), runeset };
   }
-  const dir = path.resolve(flags.dataDir ?? '.sanctum');
+  const dir = flags.dataDir !== undefined ? path.resolve(flags.dataDir) : defaultDataDir();
   return { dir, file: path.join(dir, DATA_FILE) };
+}
+
+/**
+ * Without flags: `.sanctum` when it holds a data file; otherwise the one runeset data directory
+ * under it (`.sanctum/<runeset name>`, each runeset's default); several: the user must say which.
+ */
+function defaultDataDir(): string {
+  const root = path.resolve('.sanctum');
+  if (existsSync(path.join(root, DATA_FILE))) return root;
+  let dirs: string[] = [];
+  try {
+    dirs = readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(path.join(root, d.name, DATA_FILE)))
+      .map((d) => d.name)
+      .sort();
+  } catch {
+    // no .sanctum here
+  }
+  if (dirs.length === 1) return path.join(root, dirs[0]!);
+  if (dirs.length > 1) {
+    throw new UsageError(`.sanctum holds the data of several runesets (${dirs.join(', ')}): say which with --runeset <file> or --data-dir .sanctum/<name>`);
+  }
+  return root;
 }
 
 /** Opens the storage the flags point at for writing, creating it when missing. */

@@ -108,7 +108,7 @@ export interface SanctumRunes {
    */
   log_level?: 'debug' | 'info' | 'warn' | 'error';
   /**
-   * The directory where Sanctum keeps its state, relative to the runeset file's directory.
+   * The directory where Sanctum keeps its event log and the spells' state, relative to the runeset file's directory. By default each runeset has its own: `.sanctum/{name}`, where `{name}` is the runeset file's name without `.runeset.yaml` or `.yaml` (`orders.runeset.yaml` keeps its data in `.sanctum/orders`), so two runesets in one folder never share state. Give two runesets the same `data_dir` on purpose to share durable streams; spells of the same name then share their state too.
    */
   data_dir?: string;
   /**
