@@ -5,12 +5,11 @@ import { Observable, Subject, type Observer, type OperatorFunction } from 'rxjs'
 import type { EventValue } from '../core/event.js';
 import { DEFAULT_PORT } from '../core/event.js';
 import { SpellCaster, type CasterOptions, type EmitSink, type SpellDefinition, type SpellLibraries, type SpellLogEntry, type SpellLogger, type SpellModule } from './caster.js';
-import { SpellError, deadLetterToJSON, type DeadLetter } from './errors.js';
+import { SpellError, deadLetterToJSON, type DeadLetter, type ErrorPolicy } from './errors.js';
 import { LuaVM } from './lua-vm.js';
 
-/** What happens to an event whose cast fails. */
-export type ErrorPolicy = 'dead-letter' | 'skip' | 'stop';
-export const ERROR_POLICIES: readonly ErrorPolicy[] = ['dead-letter', 'skip', 'stop'];
+// In errors.ts, which loads no Lua: the CLI's option parser needs the list to start up.
+export { ERROR_POLICIES, type ErrorPolicy } from './errors.js';
 
 /** Default instructions one call of a hook may run (about 50 ms of Lua here). */
 export const DEFAULT_INSTRUCTION_BUDGET = 10_000_000;

@@ -1,13 +1,14 @@
 /** The storage commands: `sanctum streams`, `append`, `tail` and `state`. */
 import { statSync } from 'node:fs';
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 import type { EventValue } from '../../core/event.js';
 import type { AppendItem } from '../../core/storage.js';
 import { LineWriter, parseLine, readNdjson } from '../../runtime/ndjson.js';
 import { EXIT } from '../exit-codes.js';
 import { parseCount } from '../options.js';
 import { openStorageFromFlags, storageOptions, UsageError, type StorageFlags } from '../storage-options.js';
+import { newProgressBar } from '../progress.js';
 
 /** Runs a storage command: usage and storage errors become a message and exit code 2. */
 async function guarded(body: () => Promise<number>): Promise<void> {
@@ -179,7 +180,7 @@ function progressBar(files: readonly string[], wanted: boolean): cliProgress.Sin
   if (!wanted || !process.stderr.isTTY || files.length === 0 || files.includes('-')) return undefined;
   const total = files.reduce((n, f) => n + statSync(f).size, 0);
   if (total < 1 << 20) return undefined;
-  const bar = new cliProgress.SingleBar({ format: 'appending [{bar}] {percentage}% | {value}/{total} bytes | {eta}s left', stream: process.stderr }, cliProgress.Presets.shades_classic);
+  const bar = newProgressBar('appending [{bar}] {percentage}% | {value}/{total} bytes | {eta}s left');
   bar.start(total, 0);
   return bar;
 }
