@@ -9,6 +9,7 @@ import { BIN } from './run-cli.js';
 
 const RECORDER = fileURLToPath(new URL('./fixtures/record-modules.mjs', import.meta.url));
 const SPELL = fileURLToPath(new URL('../../bench/spells/enrich.lua', import.meta.url));
+const DEMO = fileURLToPath(new URL('../../spells/demo.runeset.yaml', import.meta.url));
 
 /** Runs `sanctum args…` and returns the packages (and ajv's compiler) it loaded. */
 function loadedBy(args: string[], input = ''): { code: number | null; stdout: string; loaded: Set<string> } {
@@ -50,5 +51,12 @@ describe('start-up', () => {
     expect(JSON.parse(stdout)).toEqual({ id: 1, value: 120, kind: 'a', hot: true });
     expect(loaded.has('wasmoon') && loaded.has('rxjs')).toBe(true);
     expect(['ajv', 'yaml', 'pino', 'prom-client', 'cli-progress'].filter((p) => loaded.has(p))).toEqual([]);
+  });
+
+  it('`sanctum check` validates with the precompiled validator: ajv compiles nothing', () => {
+    const { code, loaded } = loadedBy(['check', DEMO]);
+    expect(code).toBe(0);
+    expect(loaded.has('yaml')).toBe(true);
+    expect(loaded.has('ajv (the schema compiler)')).toBe(false);
   });
 });
