@@ -208,7 +208,7 @@ export function generateReference(schema: Node, example: string): string {
   lines.push('when its first line names the schema, relative to the runeset file:');
   lines.push('');
   lines.push('```yaml');
-  lines.push('# yaml-language-server: $schema=./node_modules/sanctum/schema/runeset.schema.json');
+  lines.push('# yaml-language-server: $schema=./node_modules/sanctum-streams/schema/runeset.schema.json');
   lines.push('```');
   lines.push('');
   lines.push('## Keys');

@@ -1,4 +1,4 @@
-/** Sanctum's testing entry point (`sanctum/testing`): marble tests for spells. Needs vitest for spellTests. */
+/** Sanctum's testing entry point (`sanctum-streams/testing`): marble tests for spells. Needs vitest for spellTests. */
 export { spellTests } from './testing/vitest.js';
 export { runSpellCase, runCaseOn, deepEqual } from './testing/marbles.js';
 export type { SpellMarbleCase, SpellMarbleSuite, SpellCaseResult, DeadLetterMatch } from './testing/marbles.js';
