@@ -7,10 +7,11 @@
  * A wrong output fails the run (exit 1).
  *
  *   npm run bench:e2e -- [--events 200000] [--runs 3] [--startup-runs 10] [--json]
- *                        [--long] [--long-events 10000000] [--sanctum path/to/bin/sanctum.js]
+ *                        [--long] [--long-events 10000000] [--startup-only] [--sanctum path/to/bin/sanctum.js]
  *
  * `--long` adds the memory row: `sanctum run` over 10,000,000 events from stdin, its RSS sampled every
- * million. `--sanctum` measures another checkout's build (for a before/after).
+ * million. `--startup-only` runs the start-up rows alone. `--sanctum` measures another checkout's build
+ * (for a before/after).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -31,6 +32,7 @@ const STARTUP_RUNS = option('startup-runs', 10);
 const LONG = flag('long');
 const LONG_N = option('long-events', 10_000_000);
 const JSON_OUT = flag('json');
+const STARTUP_ONLY = flag('startup-only');
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SANCTUM = path.resolve(textOption('bench:e2e', 'sanctum', path.join(ROOT, 'bin/sanctum.js')));
@@ -262,8 +264,9 @@ function runJob(id: string, label: string, shape: RunesetShape, ref: { out: Refe
   });
 }
 
-progress(`writing ${N.toLocaleString('en-US')} events to ${work}`);
-writeEvents(at('in.ndjson'), N);
+const EVENTS = STARTUP_ONLY ? 1 : N;
+progress(`writing ${EVENTS.toLocaleString('en-US')} events to ${work}`);
+writeEvents(at('in.ndjson'), EVENTS);
 writeFileSync(at('one.ndjson'), `${JSON.stringify(event(1))}\n`);
 progress('making the reference outputs (plain baselines, untimed)');
 const ref = {
@@ -280,54 +283,58 @@ interface Group {
   jobs: Job[];
 }
 
-const groups: Group[] = [
-  {
-    name: 'cast',
-    jobs: [
-      plainJob('cast-plain', 'plain Node: read NDJSON, JSON.parse, enrich, JSON.stringify, write NDJSON', 'enrich', ref.enrich),
-      job({
-        id: 'cast',
-        label: '`sanctum cast enrich.lua in.ndjson > out.ndjson`',
-        argv: [SANCTUM, 'cast', path.join(SPELLS, 'enrich.lua'), at('in.ndjson')],
-        stdout: at('cast.out.ndjson'),
-        events: N,
-        check: (stdout) => sameEvents(ref.enrich.out, stdout, 'stdout'),
-      }),
-    ],
-  },
-  {
-    name: 'run in memory',
-    jobs: [
-      plainJob('route-plain', 'plain Node: enrich, route hot events to a second file', 'enrich', ref.route),
-      runJob('route', '`sanctum run`: file source → enrich → route (a port) → two file sinks, in memory', { steps: ['enrich', 'route'], route: true }, ref.route),
-    ],
-  },
-  {
-    name: 'run durable',
-    jobs: [
-      plainJob('durable-plain', 'plain Node: the same outputs to the same two files', 'enrich', ref.route),
-      plainJob('durable-sqlite', 'plain Node + raw SQLite: the same, and each input and output a row (1000 events a transaction, WAL, FULL)', 'enrich', ref.route, true),
-      runJob('durable', '`sanctum run`: the same with the three streams `durable: true` (exactly-once, FULL)', { steps: ['enrich', 'route'], route: true, durable: true }, ref.route),
-    ],
-  },
-  {
-    name: '3-spell pipeline',
-    jobs: [
-      plainJob('chain-plain', 'plain Node: enrich, tag, bucket', 'enrich,tag,bucket', ref.chain),
-      runJob('single-enrich', '`sanctum run`: file → enrich alone → file', { steps: ['enrich'] }, ref.enrich),
-      runJob('single-tag', '`sanctum run`: file → tag alone → file', { steps: ['tag'] }, ref.tag),
-      runJob('single-bucket', '`sanctum run`: file → bucket alone → file', { steps: ['bucket'] }, ref.bucket),
-      runJob('chain', '`sanctum run`: file → enrich → tag → bucket → file (3 spells, one pipeline)', { steps: ['enrich', 'tag', 'bucket'] }, ref.chain),
-    ],
-  },
-  {
-    name: 'stateful spell',
-    jobs: [
-      plainJob('count-plain', 'plain Node: enrich, count per kind in a Map', 'enrich,count', ref.count),
-      runJob('count', '`sanctum run`: file → enrich → count per kind with state.get/put → file (in-memory streams)', { steps: ['enrich', 'count-state'] }, ref.count),
-    ],
-  },
-];
+const groups: Group[] = STARTUP_ONLY ? [] : throughputGroups();
+
+function throughputGroups(): Group[] {
+  return [
+    {
+      name: 'cast',
+      jobs: [
+        plainJob('cast-plain', 'plain Node: read NDJSON, JSON.parse, enrich, JSON.stringify, write NDJSON', 'enrich', ref.enrich),
+        job({
+          id: 'cast',
+          label: '`sanctum cast enrich.lua in.ndjson > out.ndjson`',
+          argv: [SANCTUM, 'cast', path.join(SPELLS, 'enrich.lua'), at('in.ndjson')],
+          stdout: at('cast.out.ndjson'),
+          events: N,
+          check: (stdout) => sameEvents(ref.enrich.out, stdout, 'stdout'),
+        }),
+      ],
+    },
+    {
+      name: 'run in memory',
+      jobs: [
+        plainJob('route-plain', 'plain Node: enrich, route hot events to a second file', 'enrich', ref.route),
+        runJob('route', '`sanctum run`: file source → enrich → route (a port) → two file sinks, in memory', { steps: ['enrich', 'route'], route: true }, ref.route),
+      ],
+    },
+    {
+      name: 'run durable',
+      jobs: [
+        plainJob('durable-plain', 'plain Node: the same outputs to the same two files', 'enrich', ref.route),
+        plainJob('durable-sqlite', 'plain Node + raw SQLite: the same, and each input and output a row (1000 events a transaction, WAL, FULL)', 'enrich', ref.route, true),
+        runJob('durable', '`sanctum run`: the same with the three streams `durable: true` (exactly-once, FULL)', { steps: ['enrich', 'route'], route: true, durable: true }, ref.route),
+      ],
+    },
+    {
+      name: '3-spell pipeline',
+      jobs: [
+        plainJob('chain-plain', 'plain Node: enrich, tag, bucket', 'enrich,tag,bucket', ref.chain),
+        runJob('single-enrich', '`sanctum run`: file → enrich alone → file', { steps: ['enrich'] }, ref.enrich),
+        runJob('single-tag', '`sanctum run`: file → tag alone → file', { steps: ['tag'] }, ref.tag),
+        runJob('single-bucket', '`sanctum run`: file → bucket alone → file', { steps: ['bucket'] }, ref.bucket),
+        runJob('chain', '`sanctum run`: file → enrich → tag → bucket → file (3 spells, one pipeline)', { steps: ['enrich', 'tag', 'bucket'] }, ref.chain),
+      ],
+    },
+    {
+      name: 'stateful spell',
+      jobs: [
+        plainJob('count-plain', 'plain Node: enrich, count per kind in a Map', 'enrich,count', ref.count),
+        runJob('count', '`sanctum run`: file → enrich → count per kind with state.get/put → file (in-memory streams)', { steps: ['enrich', 'count-state'] }, ref.count),
+      ],
+    },
+  ];
+}
 
 const startup: { id: string; label: string; args: string[]; check: Job['check'] }[] = [
   { id: 'help', label: '`sanctum --help`', args: ['--help'], check: (s) => (s.includes('Usage: sanctum') ? undefined : 'no usage printed') },
@@ -439,15 +446,20 @@ interface Ratio {
   value: number;
   target?: { op: '>=' | '<='; value: number };
 }
-const slowestSingle = ['single-enrich', 'single-tag', 'single-bucket'].map(get).sort((a, b) => rate(a) - rate(b))[0]!;
+const throughputRatios = (): Ratio[] => {
+  const slowestSingle = ['single-enrich', 'single-tag', 'single-bucket'].map(get).sort((a, b) => rate(a) - rate(b))[0]!;
+  return [
+    { name: 'sanctum cast / plain Node', value: rate(get('cast')) / rate(get('cast-plain')), target: { op: '>=', value: 0.6 } },
+    { name: 'sanctum run, in memory / plain Node', value: rate(get('route')) / rate(get('route-plain')), target: { op: '>=', value: 0.5 } },
+    { name: 'sanctum run, durable / plain Node', value: rate(get('durable')) / rate(get('durable-plain')), target: { op: '>=', value: 0.3 } },
+    { name: 'sanctum run, durable / plain Node + raw SQLite', value: rate(get('durable')) / rate(get('durable-sqlite')) },
+    { name: `3 spells / slowest single (${slowestSingle.id.replace('single-', '')})`, value: rate(get('chain')) / rate(slowestSingle), target: { op: '>=', value: 0.7 } },
+    { name: '3 spells / plain Node', value: rate(get('chain')) / rate(get('chain-plain')) },
+    { name: 'stateful pipeline / plain Node', value: rate(get('count')) / rate(get('count-plain')) },
+  ];
+};
 const ratios: Ratio[] = [
-  { name: 'sanctum cast / plain Node', value: rate(get('cast')) / rate(get('cast-plain')), target: { op: '>=', value: 0.6 } },
-  { name: 'sanctum run, in memory / plain Node', value: rate(get('route')) / rate(get('route-plain')), target: { op: '>=', value: 0.5 } },
-  { name: 'sanctum run, durable / plain Node', value: rate(get('durable')) / rate(get('durable-plain')), target: { op: '>=', value: 0.3 } },
-  { name: 'sanctum run, durable / plain Node + raw SQLite', value: rate(get('durable')) / rate(get('durable-sqlite')) },
-  { name: `3 spells / slowest single (${slowestSingle.id.replace('single-', '')})`, value: rate(get('chain')) / rate(slowestSingle), target: { op: '>=', value: 0.7 } },
-  { name: '3 spells / plain Node', value: rate(get('chain')) / rate(get('chain-plain')) },
-  { name: 'stateful pipeline / plain Node', value: rate(get('count')) / rate(get('count-plain')) },
+  ...(STARTUP_ONLY ? [] : throughputRatios()),
   { name: 'sanctum --help / node -e 0', value: seconds(get('help')) / seconds(get('node-help')), target: { op: '<=', value: 2 } },
   { name: 'sanctum check (demo) / node -e 0', value: seconds(get('check')) / seconds(get('node-check')) },
   { name: 'sanctum cast, one event / node -e 0', value: seconds(get('cast-one')) / seconds(get('node-cast-one')), target: { op: '<=', value: 4 } },
