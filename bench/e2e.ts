@@ -19,7 +19,9 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import type { EventValue } from '../src/core/event.js';
+import { openSqliteStorage } from '../src/storage/index.js';
 import { equal, flag, machineInfo, median, option as optionOf, textOption } from './options.js';
 
 // -------------------------------------------------------------------------------------------------
@@ -243,8 +245,33 @@ function plainJob(id: string, label: string, steps: string, ref: { out: Referenc
     before: () => {
       for (const f of [out, hot, db, `${db}-wal`, `${db}-shm`]) rmSync(f, { force: true });
     },
-    check: checkFiles([[out, ref.out], ...(ref.hot ? ([[hot, ref.hot]] as [string, Reference][]) : [])]),
+    check: () => checkFiles([[out, ref.out], ...(ref.hot ? ([[hot, ref.hot]] as [string, Reference][]) : [])])() ?? (sqlite ? checkRows(db, ref) : undefined),
   });
+}
+
+/** The raw SQLite baseline stored every input and every output as a row. */
+function checkRows(file: string, ref: { out: Reference; hot?: Reference }): string | undefined {
+  const db = new Database(file, { readonly: true });
+  try {
+    const count = (stream: string) => db.prepare('SELECT count(*) FROM events WHERE stream = ?').pluck().get(stream) as number;
+    const want: [string, number][] = [['in', N], ['out', ref.out.lines.length], ['hot', ref.hot?.lines.length ?? 0]];
+    const wrong = want.find(([s, n]) => count(s) !== n);
+    return wrong ? `SQLite holds ${count(wrong[0])} rows of ${wrong[0]}, expected ${wrong[1]}` : undefined;
+  } finally {
+    db.close();
+  }
+}
+
+/** A durable run left every event in its streams: the input, and each output stream as its sink file. */
+function checkLog(dataDir: string, ref: { out: Reference; hot?: Reference }): string | undefined {
+  const storage = openSqliteStorage({ dir: dataDir });
+  try {
+    const want: [string, number][] = [['in', N], ['out', ref.out.lines.length], ...(ref.hot ? ([['hot', ref.hot.lines.length]] as [string, number][]) : [])];
+    const wrong = want.find(([s, n]) => storage.log.lastSeq(s) !== n);
+    return wrong ? `the durable stream ${wrong[0]} ends at seq ${storage.log.lastSeq(wrong[0])}, expected ${wrong[1]}` : undefined;
+  } finally {
+    storage.close();
+  }
 }
 
 /** `sanctum run` of a runeset of this shape, in a fresh directory each run (no state, no log left). */
@@ -260,7 +287,9 @@ function runJob(id: string, label: string, shape: RunesetShape, ref: { out: Refe
     before: () => {
       for (const f of ['.sanctum', 'out.ndjson', 'hot.ndjson']) rmSync(path.join(dir, f), { recursive: true, force: true });
     },
-    check: checkFiles([[path.join(dir, 'out.ndjson'), ref.out], ...(ref.hot ? ([[path.join(dir, 'hot.ndjson'), ref.hot]] as [string, Reference][]) : [])]),
+    check: () =>
+      checkFiles([[path.join(dir, 'out.ndjson'), ref.out], ...(ref.hot ? ([[path.join(dir, 'hot.ndjson'), ref.hot]] as [string, Reference][]) : [])])() ??
+      (shape.durable ? checkLog(path.join(dir, '.sanctum'), ref) : undefined),
   });
 }
 
