@@ -28,7 +28,8 @@ function loadedBy(args: string[], input = ''): { code: number | null; stdout: st
 
 const HEAVY = ['rxjs', 'wasmoon', 'ajv', 'yaml', 'better-sqlite3', 'pino', 'prom-client', 'cli-progress'];
 
-describe('start-up', () => {
+// Each test starts node processes: generous budgets for a busy machine.
+describe('start-up', { timeout: 120_000 }, () => {
   it('`sanctum --help` loads commander and none of the packages the commands use', () => {
     const { code, stdout, loaded } = loadedBy(['--help']);
     expect(code).toBe(0);

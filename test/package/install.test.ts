@@ -85,7 +85,8 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe(`the package ${pkg.name}, packed and installed into an empty project`, () => {
+// Each npx start-up takes seconds on a busy machine: generous budgets.
+describe(`the package ${pkg.name}, packed and installed into an empty project`, { timeout: 120_000 }, () => {
   it('is named so that npm installs this package, not the unrelated `sanctum`', () => {
     expect(pkg.name).not.toBe('sanctum');
     expect(pkg.bin).toEqual({ sanctum: 'bin/sanctum.js' });
