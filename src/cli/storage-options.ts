@@ -2,8 +2,11 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadRuneset, formatDiagnostic, type Runeset } from '../runes/index.js';
-import { DATA_FILE, openSqliteStorage, type SqliteStorage } from '../storage/index.js';
+import type { Runeset } from '../runes/index.js';
+import type { SqliteStorage } from '../storage/index.js';
+
+/** The data file's name in its directory (storage's DATA_FILE, without loading storage at start-up). */
+const DATA_FILE = 'sanctum.db';
 
 export interface StorageFlags {
   runeset?: string;
@@ -30,6 +33,8 @@ export interface DataLocation {
 async function locate(flags: StorageFlags): Promise<DataLocation> {
   if (flags.runeset && flags.dataDir) throw new UsageError('give --runeset or --data-dir, not both');
   if (flags.runeset) {
+    // Loaded here, not at the top: `sanctum --help` and the other commands do not pay for it.
+    const { loadRuneset, formatDiagnostic } = await import('../runes/index.js');
     const { runeset, diagnostics } = await loadRuneset(flags.runeset, { checkSpells: false });
     if (!runeset) throw new UsageError(`the runeset has errors:\n${diagnostics.map(formatDiagnostic).join('\n')}`);
     const dir = runeset.sanctum.data_dir.absolute;
@@ -65,6 +70,7 @@ function defaultDataDir(): string {
 /** Opens the storage the flags point at for writing, creating it when missing. */
 export async function openStorageForWriting(flags: StorageFlags): Promise<DataLocation & { storage: SqliteStorage }> {
   const where = await locate(flags);
+  const { openSqliteStorage } = await import('../storage/index.js');
   return { ...where, storage: openSqliteStorage({ dir: where.dir, ...(where.runeset ? { synchronous: where.runeset.sanctum.synchronous } : {}) }) };
 }
 
@@ -76,6 +82,7 @@ export async function openStorageForWriting(flags: StorageFlags): Promise<DataLo
 export async function openStorageForReading(flags: StorageFlags): Promise<DataLocation & { storage: SqliteStorage | undefined }> {
   const where = await locate(flags);
   if (!existsSync(where.file)) return { ...where, storage: undefined };
+  const { openSqliteStorage } = await import('../storage/index.js');
   return { ...where, storage: openSqliteStorage({ dir: where.dir, readonly: true }) };
 }
 

@@ -5,12 +5,13 @@ import { Subject, type Observable, type Observer, type OperatorFunction, type Su
 import type { EventValue } from '../core/event.js';
 import { DEFAULT_PORT } from '../core/event.js';
 import { SpellCaster, type CasterOptions, type EmitSink, type SpellDefinition, type SpellLibraries, type SpellLogEntry, type SpellLogger, type SpellModule } from './caster.js';
-import { applyErrorPolicy, stderrDeadLetters, type ErrorPolicy, type PolicyTargets } from './error-policy.js';
-import { CallbackError, SpellError, type DeadLetter } from './errors.js';
+import { applyErrorPolicy, stderrDeadLetters, type PolicyTargets } from './error-policy.js';
+import { CallbackError, SpellError, type DeadLetter, type ErrorPolicy } from './errors.js';
 import { LuaVM } from './lua-vm.js';
 import { UpstreamSubscriber, operate, toNext } from './operate.js';
 
-export { ERROR_POLICIES, type ErrorPolicy } from './error-policy.js';
+// In errors.ts, which loads no Lua: the CLI's option parser needs the list to start up.
+export { ERROR_POLICIES, type ErrorPolicy } from './errors.js';
 
 /** Default instructions one call of a hook may run (about 50 ms of Lua here). */
 export const DEFAULT_INSTRUCTION_BUDGET = 10_000_000;

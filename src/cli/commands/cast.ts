@@ -1,14 +1,11 @@
 /** `sanctum cast <spell.lua> [files…]`: run one spell over NDJSON events. */
 import { createWriteStream } from 'node:fs';
-import { Subject } from 'rxjs';
 import type { Command } from 'commander';
 import type { EventValue } from '../../core/event.js';
-import { summon, type ErrorPolicy } from '../../spellcraft/spell.js';
+import type { ErrorPolicy } from '../../spellcraft/spell.js';
 import { SpellError, deadLetterToJSON, type DeadLetter } from '../../spellcraft/errors.js';
 import { LineWriter, parseLine, readNdjson } from '../../runtime/ndjson.js';
 import { EXIT } from '../exit-codes.js';
-import { openMemoryStorage } from '../../storage/index.js';
-import { StateSession } from '../../runtime/state-library.js';
 import { collectRune, parseCount, parsePolicy, parseSizeOption } from '../options.js';
 import { endQuietlyWhenStdoutCloses } from '../stdout.js';
 
@@ -43,6 +40,13 @@ export function registerCast(program: Command): void {
 }
 
 async function cast(spellFile: string, files: string[], flags: CastFlags): Promise<number> {
+  // Loaded here, not at the top: `sanctum --help` and the other commands do not pay for them.
+  const [{ Subject }, { summon }, { openMemoryStorage }, { StateSession }] = await Promise.all([
+    import('rxjs'),
+    import('../../spellcraft/spell.js'),
+    import('../../storage/index.js'),
+    import('../../runtime/state-library.js'),
+  ]);
   let spell;
   try {
     spell = await summon(spellFile, {
