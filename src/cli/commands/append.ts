@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
+import { newProgressBar } from '../progress.js';
 import type { EventValue } from '../../core/event.js';
 import type { AppendItem, Storage } from '../../core/storage.js';
 import { parseLine, readNdjson } from '../../runtime/ndjson.js';
@@ -284,7 +285,7 @@ function progressBar(inputs: readonly (Input | undefined)[], wanted: boolean): c
   if (!wanted || !process.stderr.isTTY || inputs.length === 0 || inputs.some((i) => i === undefined || !i.regular)) return undefined;
   const total = inputs.reduce((n, i) => n + (i?.size ?? 0), 0);
   if (total < 1 << 20) return undefined;
-  const bar = new cliProgress.SingleBar({ format: 'appending [{bar}] {percentage}% | {value}/{total} bytes | {eta}s left', stream: process.stderr }, cliProgress.Presets.shades_classic);
+  const bar = newProgressBar('appending [{bar}] {percentage}% | {value}/{total} bytes | {eta}s left');
   bar.start(total, 0);
   return bar;
 }
