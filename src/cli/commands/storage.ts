@@ -80,9 +80,9 @@ export function registerStorage(program: Command): void {
             appended += batch.length;
             batch = [];
           };
-          for await (const { source, line, text } of readNdjson(files)) {
+          for await (const { source, line, text, problem } of readNdjson(files)) {
             bar?.increment(Buffer.byteLength(text) + 1);
-            const parsed = parseLine(text);
+            const parsed = problem ?? parseLine(text);
             if ('error' in parsed) {
               bad++;
               process.stderr.write(`${source}:${line}: ${parsed.error}\n`);
