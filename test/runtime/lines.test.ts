@@ -151,6 +151,17 @@ describe('readLines', () => {
     expect(flatten(batches).refused).toEqual(['1: INPUT_LINE_TOO_LONG']);
   });
 
+  it('splits a chunk bigger than its decode piece (64 KiB) the same, lines longer than a piece included', async () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => (i === 1234 ? `"${'ż'.repeat(60_000)}"` : JSON.stringify({ i, pad: 'x'.repeat(i % 200) })));
+    const text = lines.join('\r\n') + '\r\n';
+    expect(Buffer.byteLength(text)).toBeGreaterThan(4 * 64 * 1024);
+    const { batches } = await read(chunksOf(text));
+    expect(batches).toHaveLength(1);
+    expect(batches[0]!.lines).toEqual(lines);
+    const unterminated = await read(chunksOf(lines.join('\n')));
+    expect(unterminated.batches.flatMap((b) => b.lines)).toEqual(lines);
+  });
+
   it('reads a file stream in its chunks and a PassThrough fed piece by piece', async () => {
     const dir = tempDir();
     const lines = Array.from({ length: 10_000 }, (_, i) => JSON.stringify({ i, s: 'ż'.repeat(i % 7) }));

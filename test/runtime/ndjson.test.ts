@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { MAX_DEPTH, nestsDeeperThan } from '../../src/core/limits.js';
 import { decodeLines, parseLine, readNdjson, readNdjsonBatches } from '../../src/runtime/ndjson.js';
-import { tempDir } from '../helpers.js';
+import { castAll, tempDir } from '../helpers.js';
+import type { EventValue } from '../../src/core/event.js';
 
 const nested = (depth: number, inner = '') => '['.repeat(depth) + inner + ']'.repeat(depth);
 const codeOf = (text: string) => {
@@ -32,6 +33,17 @@ describe('parseLine', () => {
       const objects = (d: number) => '{"a":'.repeat(d) + '1' + '}'.repeat(d);
       expect(codeOf(objects(MAX_DEPTH))).toBe('ok');
       expect(codeOf(objects(MAX_DEPTH + 1))).toBe('INPUT_TOO_DEEP');
+    });
+
+    it('agrees with the Lua bridge: the deepest line it takes, a spell takes and gives back; one more, neither does', async () => {
+      const deepest = parseLine(nested(MAX_DEPTH));
+      expect('value' in deepest).toBe(true);
+      const pass = 'return { cast = function(e, emit) emit(e) end }';
+      const ok = await castAll(pass, [(deepest as { value: EventValue }).value]);
+      expect(ok.dead).toEqual([]);
+      expect(JSON.stringify(ok.out[0])).toBe(nested(MAX_DEPTH));
+      const tooDeep = await castAll(pass, [JSON.parse(nested(MAX_DEPTH + 1)) as EventValue]);
+      expect(tooDeep.dead.map((d) => d.error.code)).toEqual(['SPELL_BAD_INPUT']);
     });
 
     it('refuses a 6,000-deep array (12 KB of valid JSON) with a message, not a RangeError', () => {
@@ -82,6 +94,15 @@ describe('parseLine', () => {
       }
       expect(codeOf('[0.12345678901234567890123]')).toBe('ok');
       expect(codeOf('[12345678901234567890.5]')).toBe('ok');
+    });
+
+    it('finds a long integer wherever it sits in the line, next to shorter digit runs', () => {
+      for (let pad = 0; pad < 24; pad++) {
+        const line = `{"${'k'.repeat(pad)}":[123456789012345,1,9007199254740993]}`;
+        expect(codeOf(line), `pad ${pad}`).toBe('INPUT_INEXACT_INTEGER');
+        expect(codeOf(`[${'7'.repeat(pad)}0,9007199254740993]`), `run ${pad}`).toBe('INPUT_INEXACT_INTEGER');
+        expect(codeOf(`{"${'k'.repeat(pad)}":[123456789012345,1e400]}`), `pad ${pad}`).toBe('INPUT_NOT_FINITE');
+      }
     });
 
     it('looks only at numbers, not at digits inside strings', () => {
