@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { LuaFactory } from 'wasmoon';
 import type { EventValue } from '../core/event.js';
+import { MAX_DEPTH } from '../core/limits.js';
 import { BRIDGE_WASM_BASE64 } from './bridge-wasm.js';
 
 /** The raw exports of wasmoon's WASM module we use (pointers are numbers, lua_Integer is bigint). */
@@ -64,7 +65,6 @@ interface BridgeExports {
 const T_NIL = 0, T_BOOLEAN = 1, T_LIGHTUSERDATA = 2, T_NUMBER = 3, T_STRING = 4, T_TABLE = 5;
 const TYPE_NAMES = ['nil', 'boolean', 'userdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'];
 const UNLIMITED = 0xffffffff;
-const MAX_DEPTH = 200;
 const TWO_63 = 2 ** 63;
 const MAX_EXACT = 2 ** 53;
 const KEY_CACHE_LIMIT = 8192;
