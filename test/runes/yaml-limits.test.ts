@@ -43,7 +43,7 @@ describe('runesets and YAML aliases', () => {
     // 5 levels: 9^5 = 59,049 strings, fewer than MAX_EXPANDED_VALUES; the library's maxAliasCount (100) would refuse it.
     expect(9 ** 5).toBeLessThan(MAX_EXPANDED_VALUES);
     const r = await load(withRunes(laughs(5)), SPELL, { checkSpells: false });
-    expect(r.diagnostics).toEqual([]);
+    expect(r.diagnostics.filter((d) => d.severity !== 'warning')).toEqual([]);
     expect(JSON.stringify(r.runeset!.spells['p']!.runes['e']).match(/lol/g)).toHaveLength(9 ** 5);
   });
 
@@ -63,7 +63,7 @@ describe('runesets and YAML aliases', () => {
 
   it('keeps ordinary aliases, anchors redefined later included', async () => {
     const r = await load(withRunes('      base: &b { limit: 5, tags: [a, b] }\n      copy: *b\n      again: &b 7\n      seven: *b'), SPELL, { checkSpells: false });
-    expect(r.diagnostics).toEqual([]);
+    expect(r.diagnostics.filter((d) => d.severity !== 'warning')).toEqual([]);
     expect(r.runeset!.spells['p']!.runes).toEqual({ base: { limit: 5, tags: ['a', 'b'] }, copy: { limit: 5, tags: ['a', 'b'] }, again: 7, seven: 7 });
   });
 });
@@ -74,7 +74,7 @@ describe('runesets nested too deeply', () => {
 
   it(`refuses lists and mappings nested deeper than ${MAX_DEPTH} levels (RUNESET_TOO_DEEP), at the first level too many`, async () => {
     const ok = await load(flow(MAX_DEPTH - 4), SPELL, { checkSpells: false });
-    expect(ok.diagnostics).toEqual([]);
+    expect(ok.diagnostics.filter((d) => d.severity !== 'warning')).toEqual([]);
     const r = await load(flow(MAX_DEPTH - 3), SPELL);
     expect(brief(r)).toEqual([`8:${10 + MAX_DEPTH - 4} RUNESET_TOO_DEEP the runeset nests lists and mappings deeper than ${MAX_DEPTH} levels here`]);
   });
