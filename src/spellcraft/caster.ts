@@ -103,7 +103,7 @@ export class SpellCaster {
           code: tooLarge ? 'SPELL_MEMORY_CAP_TOO_LARGE' : 'SPELL_MEMORY_UNAVAILABLE',
           spell: def.name,
           file: def.file,
-          luaMessage: `${e.message}; ${tooLarge ? "lower the spell's memory cap (budget.memory)" : 'close other casters, or lower memory caps'}`,
+          luaMessage: `${e.message}; ${tooLarge ? "lower the spell's memory cap" : 'close other casters, or lower memory caps'}`,
           hook: 'summon',
         },
         { cause: e },
@@ -790,7 +790,7 @@ function cleanTraceback(tb: EventValue | undefined): string | undefined {
   const start = lines.findIndex((l) => l.startsWith('stack traceback:'));
   // Sanctum's prelude is stripped: its frames read `?: in ...`.
   const frames = lines.slice(start + 1).filter((l) => !/^\s*(\?:|sanctum:|\[C\]: in \?|\[C\]: in function 'xpcall'|\(\.\.\.tail calls\.\.\.\))/.test(l) && !/in function <(\?|sanctum):/.test(l));
-  const named = frames.map((l) => l.replace(/in upvalue 'spell_(cast|init|finish)'/, "in function 'spell.$1'"));
+  const named = frames.map((l) => l.replace(/in field 'spell\.(cast|init|finish)'/, "in function 'spell.$1'"));
   return named.length ? `stack traceback:\n${named.join('\n')}` : undefined;
 }
 

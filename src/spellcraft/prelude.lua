@@ -364,7 +364,9 @@ env.require = sandbox_require
 ---------------------------------------------------------------------------------------------------
 -- Calls from the host. Each returns the results() record on success; a failure is recorded by
 -- `handler` (the message handler of every host call) and read with last_error.
-local spell, spell_cast, spell_init, spell_finish
+-- The spell's hooks, called through fields named as a traceback should show them: the prelude
+-- is stripped, so a frame it calls is named by the field ("in field 'spell.cast'").
+local spell, hooks = nil, {}
 local err_value, err_source, err_line, err_traceback, err_kind
 
 -- Runs when an error is raised, before the stack unwinds: where it happened, from raw values only
@@ -404,7 +406,7 @@ local checkpoint -- set by the host when the spell's libraries take part in all-
 local function do_cast(ev)
   if checkpoint then checkpoint() end
   local before = n_out
-  local r = spell_cast(ev, emit)
+  local r = hooks["spell.cast"](ev, emit)
   if n_out == before and r ~= nil then
     if type(r) ~= "table" then
       err_kind = "bad_output"
@@ -451,14 +453,14 @@ end
 function host.init(runes)
   begin()
   if checkpoint then checkpoint() end
-  if spell_init then spell_init(runes) end
+  if hooks["spell.init"] then hooks["spell.init"](runes) end
   return results()
 end
 
 function host.finish()
   begin()
   if checkpoint then checkpoint() end
-  if spell_finish then spell_finish(emit) end
+  if hooks["spell.finish"] then hooks["spell.finish"](emit) end
   return results()
 end
 
@@ -557,7 +559,8 @@ function host.load(source, chunkname, module_list, libraries, checkpoint_fn, fet
       return "invalid", format("spell.%s must be a function, got %s", hook, type(result[hook]))
     end
   end
-  spell, spell_cast, spell_init, spell_finish = result, result.cast, result.init, result.finish
+  spell = result
+  hooks["spell.cast"], hooks["spell.init"], hooks["spell.finish"] = result.cast, result.init, result.finish
   return nil
 end
 
