@@ -79,13 +79,19 @@ end
 -- error("stack overflow") is an ordinary error). Memory refusals are counted by the allocator,
 -- out of the spell's reach; stack overflows are seen where they are raised.
 local stack_fault = false
+-- Lua's own messages for a stack overflow, with or without a "chunk:line: " position. It
+-- allocates nothing: it runs in message handlers, maybe at the memory cap.
+local OVERFLOW = { "^stack overflow$", "^C stack overflow$", "^stack overflow %(",
+                   "^[^\n]-:%d+: stack overflow$", "^[^\n]-:%d+: C stack overflow$", "^[^\n]-:%d+: stack overflow %(" }
 local function is_overflow(msg)
   if type(msg) ~= "string" then return false end
-  local _, e = find(msg, "^[^\n]-:%d+: ")
-  local text = e and sub(msg, e + 1) or msg
-  return text == "stack overflow" or text == "C stack overflow" or find(text, "^stack overflow %(") ~= nil
+  for i = 1, #OVERFLOW do
+    if find(msg, OVERFLOW[i]) then return true end
+  end
+  return false
 end
--- `f` is the function that raised `e`: error() and assert() raise what the spell says.
+-- An overflow message `e` raised by `f`: one Lua raised (not error() or assert(), which raise
+-- what the spell says) is a fault of this call.
 local function note_fault(e, f)
   if f ~= error and f ~= assert and is_overflow(e) then stack_fault = true end
 end
@@ -94,8 +100,17 @@ local function rethrow_if_exhausted(ok, ...)
   if used > limit then error(budget_message, 0) end
   return ok, ...
 end
+-- pcall is xpcall with a handler that only looks: a stack overflow it catches is seen where it
+-- was raised, so raising it again keeps its code.
+local function pcall_handler(e)
+  if used <= limit and is_overflow(e) then
+    local ar = getinfo(2, "f")
+    note_fault(e, ar and ar.func)
+  end
+  return e
+end
 local function sandbox_pcall(f, ...)
-  return rethrow_if_exhausted(C.pcall(f, ...))
+  return rethrow_if_exhausted(C.xpcall(f, pcall_handler, ...))
 end
 -- The budget error is raised inside the count hook, where Lua runs message handlers with hooks
 -- off: the spell's handler must not run then (it would run unmetered). Any other error reaches it
@@ -104,8 +119,10 @@ local function sandbox_xpcall(f, msgh, ...)
   if type(msgh) ~= "function" then return C.xpcall(f, msgh, ...) end -- xpcall's own error
   return rethrow_if_exhausted(C.xpcall(f, function(e)
     if used > limit then return e end
-    local ar = getinfo(2, "f")
-    note_fault(e, ar and ar.func)
+    if is_overflow(e) then
+      local ar = getinfo(2, "f")
+      note_fault(e, ar and ar.func)
+    end
     return msgh(e)
   end, ...))
 end
@@ -115,8 +132,10 @@ end
 local stopped = setmetatable({}, { __mode = "k" })
 local function after_resume(co, ok, ...)
   if not ok then
-    local ar = getinfo(co, 0, "f")
-    note_fault((...), ar and ar.func)
+    if is_overflow((...)) then
+      local ar = getinfo(co, 0, "f")
+      note_fault((...), ar and ar.func)
+    end
     if used > limit then
       stopped[co] = true
       error((...), 0)
@@ -141,8 +160,10 @@ local function sandbox_co_wrap(f)
   local co = hooked(C.create(f))
   local function results(ok, ...)
     if ok then return ... end
-    local ar = getinfo(co, 0, "f")
-    note_fault((...), ar and ar.func)
+    if is_overflow((...)) then
+      local ar = getinfo(co, 0, "f")
+      note_fault((...), ar and ar.func)
+    end
     if used > limit then stopped[co] = true else co_close(co) end
     error((...), 0)
   end
@@ -374,8 +395,11 @@ local err_value, err_source, err_line, err_traceback, err_kind
 -- short and bounded.
 local function handler(e)
   err_value = e
-  local ar = getinfo(2, "f")
-  note_fault(e, ar and ar.func)
+  local ar
+  if is_overflow(e) then
+    ar = getinfo(2, "f")
+    note_fault(e, ar and ar.func)
+  end
   err_traceback = traceback(type(e) == "string" and e or nil, 2)
   for level = 2, 80 do
     ar = getinfo(level, "Sl")
@@ -565,7 +589,7 @@ function host.load(source, chunkname, module_list, libraries, checkpoint_fn, fet
 end
 
 for _, f in ipairs({ host.last_error, host.drain_logs, host.port_name, host.batch_failure, host.collect,
-                    results, is_overflow, is_memory_message, note_fault, full_gc }) do
+                    results, is_overflow, is_memory_message, note_fault, full_gc, pcall_handler }) do
   quiet[f] = true
 end
 

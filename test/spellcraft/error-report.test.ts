@@ -72,6 +72,7 @@ describe('error codes cannot be spoofed by the message', () => {
     ['in plain Lua', 'local function f(n) return f(n + 1) + 1 end f(1)'],
     ['in a coroutine.wrap', 'local function f(n) return f(n + 1) + 1 end coroutine.wrap(function() f(1) end)()'],
     ['through C functions', 'local function f(s) return (string.gsub(s, ".", f)) end f("ab")'],
+    ['caught with pcall and raised again', 'local function f(n) return f(n + 1) + 1 end local ok, m = pcall(f, 1) error(m, 0)'],
   ])('a real stack overflow %s is SPELL_STACK_OVERFLOW', async (_what, body) => {
     const r = await castAll(casting(body), [{}], { memoryLimit: 256 * MiB, instructionBudget: 1e9 });
     expect(r.dead[0]!.error.code).toBe('SPELL_STACK_OVERFLOW');
