@@ -30,12 +30,15 @@ local function full_gc() gc("collect") end
 -- environment is a separate table).
 string.dump = nil
 
--- The spell's string and table libraries are copies, where the guarded functions below replace
--- the originals; strings index the copy. The originals stay in the real libraries (package.loaded),
--- where Lua finds the names of C functions for its messages ("bad argument #2 to 'table.insert'").
-local spell_string, spell_table = {}, {}
-for k, v in next, string do spell_string[k] = v end
-for k, v in next, table do spell_table[k] = v end
+-- The spell's libraries are copies: the guarded functions below replace some originals in them,
+-- strings index the copy of `string`, and what a spell adds to them stays out of the real ones in
+-- package.loaded, which a traceback walks to name functions.
+local function copy(lib)
+  local c = {}
+  for k, v in next, lib do c[k] = v end
+  return c
+end
+local spell_string, spell_table, spell_math, spell_utf8 = copy(string), copy(table), copy(math), copy(utf8)
 local string_mt = getmetatable("")
 string_mt.__index = spell_string
 string_mt.__metatable = "string"
@@ -335,7 +338,7 @@ local env = {
   tonumber = tonumber, tostring = tostring, type = type, rawequal = rawequal, rawget = rawget,
   rawlen = rawlen, rawset = rawset, getmetatable = getmetatable, setmetatable = sandbox_setmetatable,
   pcall = sandbox_pcall, xpcall = sandbox_xpcall, print = print, _VERSION = _VERSION,
-  math = math, string = spell_string, table = spell_table, utf8 = utf8, os = safe_os,
+  math = spell_math, string = spell_string, table = spell_table, utf8 = spell_utf8, os = safe_os,
   coroutine = { create = sandbox_co_create, wrap = sandbox_co_wrap, resume = sandbox_resume,
                 yield = coroutine.yield, status = coroutine.status, isyieldable = coroutine.isyieldable,
                 running = coroutine.running, close = sandbox_close },
