@@ -1,13 +1,13 @@
 -- Sanctum prelude: runs once in every new Lua state, before the spell is loaded.
 -- It builds the sandbox a spell lives in, the `emit` buffer, the instruction budget and the
--- host functions that the JS bridge calls. Everything the host needs from the standard library
--- is captured as a local here, before the dangerous parts of _G are removed: a spell can replace
--- `string.find` in the string table it shares with us, but not our copy of it.
+-- host functions that the JS bridge calls. Everything the prelude needs from the standard library
+-- is captured as a local here, before the dangerous parts of _G are removed: a spell may replace
+-- functions in its own copies of the libraries, never the ones the prelude calls.
 local null, slot_names = ...
 
 local type, error, assert, pairs, ipairs, next, select, tostring, tonumber, rawget, rawset, rawequal, rawlen =
   type, error, assert, pairs, ipairs, next, select, tostring, tonumber, rawget, rawset, rawequal, rawlen
-local pcall, xpcall, setmetatable, getmetatable, load = pcall, xpcall, setmetatable, getmetatable, load
+local xpcall, setmetatable, getmetatable, load = xpcall, setmetatable, getmetatable, load
 local sethook, getinfo, traceback, raw_getmetatable = debug.sethook, debug.getinfo, debug.traceback, debug.getmetatable
 local co_close = coroutine.close
 local format, find, sub = string.format, string.find, string.sub
@@ -203,8 +203,8 @@ spell_string.rep = function(...)
 end
 
 -- table.concat(t, sep, i, j) loops i..j; its elements may come from an __index metamethod that
--- is a C function. The last index is computed here (one call of __len, as concat makes) and
--- handed over, so concat loops over exactly what was charged.
+-- is a C function. The last index is computed here and handed over, so concat loops over exactly
+-- what was charged (it asks __len again, and ignores the answer when j is given).
 spell_table.concat = function(t, sep, i, j)
   if j == nil then
     if type(t) ~= "table" then return C.concat(t, sep, i, j) end -- concat's own error
