@@ -361,7 +361,8 @@ local function sandbox_load(chunk, name, mode, chunk_env)
     local reader = chunk
     chunk = function() charge(READER_COST) return reader() end
   end
-  return C.load(chunk, name, "t", chunk_env or env)
+  -- load runs the reader protected: like pcall, it must not swallow the budget error.
+  return rethrow_if_exhausted(C.load(chunk, name, "t", chunk_env or env))
 end
 env.load = sandbox_load
 
