@@ -9,6 +9,8 @@ export const ERROR_CODES = {
   SPELL_RUNTIME: 'A Lua error was raised inside `init`, `cast` or `finish`.',
   SPELL_BUDGET_EXCEEDED: 'One call ran more Lua instructions than its budget allows (a runaway loop).',
   SPELL_MEMORY_EXCEEDED: 'The spell tried to use more memory than its cap allows.',
+  SPELL_MEMORY_CAP_TOO_LARGE: 'The spell\'s memory cap is larger than one Lua engine can hold (960 MiB): lower it.',
+  SPELL_MEMORY_UNAVAILABLE: 'No Lua engine had room for the spell\'s memory cap and the process could not make another (out of memory or address space).',
   SPELL_STACK_OVERFLOW: 'The spell recursed too deeply.',
   SPELL_BAD_OUTPUT: 'The spell emitted or returned a value that is not an event (JSON-shaped).',
   SPELL_BAD_INPUT: 'The event cannot be handed to Lua without changing it (not JSON-shaped, or a number Lua cannot hold exactly).',
