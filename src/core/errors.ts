@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   SPELL_MEMORY_CAP_TOO_LARGE: 'The spell\'s memory cap is larger than one Lua engine can hold (960 MiB): lower it.',
   SPELL_MEMORY_UNAVAILABLE: 'No Lua engine had room for the spell\'s memory cap and the process could not make another (out of memory or address space).',
   SPELL_STACK_OVERFLOW: 'The spell recursed too deeply.',
+  SPELL_EMIT_LIMIT: 'One call of the spell emitted more events than its budget.emits allows (a cast holds its outputs until it succeeds, so their number is bounded).',
   SPELL_BAD_OUTPUT: 'The spell emitted or returned a value that is not an event (JSON-shaped).',
   SPELL_BAD_INPUT: 'The event cannot be handed to Lua without changing it (not JSON-shaped, or a number Lua cannot hold exactly).',
   SPELL_PORT_UNWIRED: 'The spell emitted to a port that is not wired anywhere.',

@@ -44,6 +44,7 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
       on_error: spec.on_error ?? RUNESET_DEFAULTS.on_error,
       budget: {
         instructions: spec.budget?.instructions ?? RUNESET_DEFAULTS.instructions,
+        emits: spec.budget?.emits ?? RUNESET_DEFAULTS.emits,
         memory: bytes(spec.budget?.memory ?? RUNESET_DEFAULTS.memory),
       },
       state: { indexes: [...(spec.state?.indexes ?? [])] },

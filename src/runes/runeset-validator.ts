@@ -5,7 +5,7 @@ const require = createRequire(import.meta.url);
 
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sanctum.dev/schema/runeset.schema.json","title":"Sanctum runeset","description":"A runeset is the YAML file that declares a Sanctum deployment: its energy streams, the spells that run over them, where events come from (sources), where they go (sinks) and the pipelines that connect them. Every key is a rune (a configuration option). Relative paths are relative to the directory of the runeset file. Any string may use `${VAR}` or `${VAR:-default}` to read an environment variable; write `$${` for a literal `${`.","type":"object","additionalProperties":false,"required":["version","streams"],"properties":{"version":{"const":1,"description":"The runeset format version. This Sanctum reads version 1."},"sanctum":{"$ref":"#/definitions/SanctumRunes"},"streams":{"description":"The energy streams, by name. A stream carries events from the sources and pipelines that write to it to the pipelines and sinks that read it. The stream `dead-letters` always exists, declared or not.","type":"object","propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/StreamSpec"}},"spells":{"description":"The spells, by name: Lua files that pipelines cast on each event.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/SpellSpec"}},"sources":{"description":"Where events come from, by name. Each source writes the events it reads (one JSON value per line) to a stream.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/SourceSpec"}},"sinks":{"description":"Where events go, by name. Each sink writes the events of its streams as one JSON value per line.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/SinkSpec"}},"pipelines":{"description":"The pipelines, by name. A pipeline reads its streams, casts its spells one after another on each event, and writes what the last spell emits to its `to` stream.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/PipelineSpec"}}},"definitions":{"Name":{"type":"string","pattern":"^[A-Za-z][A-Za-z0-9_-]*$","patternErrorMessage":"names start with a letter and contain only letters, digits, '_' and '-'","description":"A name: a letter, then letters, digits, `_` or `-`."},"StreamRefs":{"description":"One stream name, or a list of stream names.","anyOf":[{"description":"One stream name.","allOf":[{"$ref":"#/definitions/Name"}]},{"description":"A list of stream names.","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/definitions/Name"}}]},"SanctumRunes":{"description":"Sanctum's own runes.","type":"object","additionalProperties":false,"default":{},"properties":{"log_level":{"type":"string","enum":["debug","info","warn","error"],"description":"The least severe log line Sanctum and the spells print.","default":"info"},"data_dir":{"description":"The directory where Sanctum keeps its event log and the spells' state, relative to the runeset file's directory. By default each runeset has its own: `.sanctum/{name}`, where `{name}` is the runeset file's name without `.runeset.yaml` or `.yaml` (`orders.runeset.yaml` keeps its data in `.sanctum/orders`), so two runesets in one folder never share state. Give two runesets the same `data_dir` on purpose to share durable streams; spells of the same name then share their state too.","type":"string","minLength":1,"default":".sanctum/{name}"},"log_format":{"type":"string","enum":["auto","json","pretty"],"description":"How Sanctum writes its log lines on stderr: `json` (one JSON object a line, for machines), `pretty` (for people), or `auto`: pretty on a terminal, JSON otherwise. `sanctum run --log-format` overrides it.","default":"auto"},"metrics":{"$ref":"#/definitions/MetricsRunes"},"synchronous":{"type":"string","enum":["FULL","NORMAL"],"description":"How durable a commit is before it is acknowledged: `FULL` (fsync: survives power loss) or `NORMAL` (survives a crash of Sanctum, may lose the last commits on power loss; faster for small commits). Set on every connection to the data file.","default":"FULL"},"batch_size":{"type":"integer","minimum":1,"maximum":100000,"description":"The most events a durable pipeline casts and commits in one transaction. Larger batches: more throughput, more latency.","default":1000}}},"MetricsRunes":{"description":"Serve the run's metrics (`/metrics`, in the Prometheus text format) and live taps (`/tap`) over HTTP while it runs; `sanctum top` and `sanctum tap` read them. `sanctum run --metrics` does the same. See docunomicon/observability.md.","type":"object","additionalProperties":false,"required":["listen"],"properties":{"listen":{"type":"string","pattern":"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$","patternErrorMessage":"expected host:port, :port or port, such as 127.0.0.1:9598","description":"Where to serve: `host:port`, `:port` or `port` (the host is then 127.0.0.1, this machine only). Port 0 picks a free port; the log says which. Binding `0.0.0.0` serves every network: read docunomicon/observability.md first, since a tap shows your events."},"cast_sample":{"type":"integer","minimum":1,"description":"Time one cast in this many for `sanctum_spell_cast_duration_seconds` (1 times every cast, at a small cost per event).","default":16},"tap":{"type":"boolean","description":"Serve `/tap`, which streams live events to `sanctum tap`. Set it to false where whoever reaches the address must not read the events.","default":true}}},"StreamSpec":{"description":"A stream's options. Leave it empty (`orders: {}` or `orders:`) when there is nothing to say.","type":["object","null"],"additionalProperties":false,"properties":{"description":{"description":"Free text: what the events on this stream are.","type":"string"},"durable":{"type":"boolean","description":"Keep the stream's events in the event log under `sanctum.data_dir`: every event gets a sequence number and a timestamp, appends are acknowledged only once durable, and pipelines reading the stream become exactly-once consumers that resume after a crash or restart where they left off.","default":false},"key":{"description":"A top-level field of each event to store as the event's key (durable streams): shown by `sanctum tail`; events without it have no key.","type":"string","minLength":1},"retention":{"description":"How much of a durable stream to keep: the oldest events beyond the limits are deleted when the run starts and as it goes (sequence numbers are never reused).","type":"object","additionalProperties":false,"properties":{"max_events":{"type":"integer","minimum":1,"description":"Keep at most this many events."},"max_age":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","minimum":1,"description":"Keep events younger than this: a number of seconds, or a duration such as `90s`, `15m`, `12h`, `7d`."}}}}},"SpellSpec":{"description":"A spell: a Lua file and the runes it is summoned with.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The spell's Lua file, relative to the runeset file's directory.","type":"string","minLength":1},"runes":{"description":"The spell's own runes: any mapping, handed to the spell's `init(runes)` hook.","type":"object","additionalProperties":true,"default":{}},"on_error":{"type":"string","enum":["dead-letter","skip","stop"],"description":"What happens to an event whose cast fails: `dead-letter` sends it, with the error, to the pipeline's dead-letter stream; `skip` logs a warning and drops it; `stop` stops the pipeline.","default":"dead-letter"},"budget":{"$ref":"#/definitions/BudgetSpec"},"state":{"description":"The spell's durable state (the Lua `state` library): which top-level fields of stored values to index, so that `state.query{ index = \"field\", gt = …, lt = … }` uses the index.","type":"object","additionalProperties":false,"properties":{"indexes":{"description":"Value fields to index (numbers and strings).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}}}},"BudgetSpec":{"description":"Limits on what one spell may use.","type":"object","additionalProperties":false,"default":{},"properties":{"instructions":{"type":"integer","minimum":1000,"description":"The Lua instructions one call of `init`, `cast` or `finish` may run before it fails (a runaway loop).","default":10000000},"memory":{"description":"The Lua heap the spell may use: a number of bytes, or a size such as `512KiB`, `64MiB` or `1GiB` (KiB, MiB, GiB are powers of 1024; KB, MB, GB powers of 1000). At least 64KiB.","anyOf":[{"type":"integer","minimum":65536},{"type":"string","pattern":"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$","patternErrorMessage":"write a size as a whole number and a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 64MiB)"}],"default":"64MiB"}}},"SourceSpec":{"description":"A source of events: a newline-delimited JSON file, or standard input.","type":"object","additionalProperties":false,"required":["type","to"],"properties":{"type":{"type":"string","enum":["file","stdin"],"description":"Where the events are read from: `file` (the file at `path`) or `stdin`."},"path":{"description":"The file to read, relative to the runeset file's directory. Required when `type` is `file`.","type":"string","minLength":1},"to":{"description":"The stream the events are written to.","allOf":[{"$ref":"#/definitions/Name"}]},"rate":{"type":"number","exclusiveMinimum":0,"description":"At most this many events a second (file sources): replay a recorded file at a pace, for demos and load tests. Default: as fast as the pipeline takes them."},"loop":{"type":"boolean","description":"When the file ends, read it again from the start, until the run is stopped (file sources into streams that are not durable). With `rate`, a live stream from a recorded file.","default":false}},"if":{"type":"object","properties":{"type":{"const":"file"}},"required":["type"]},"then":{"required":["path"]}},"SinkSpec":{"description":"A sink: writes the events of its streams as newline-delimited JSON.","type":"object","additionalProperties":false,"required":["type","from"],"properties":{"type":{"type":"string","enum":["stdout","stderr","file"],"description":"Where the events are written: `stdout`, `stderr`, or `file` (the file at `path`)."},"from":{"description":"The stream, or list of streams, whose events the sink writes.","allOf":[{"$ref":"#/definitions/StreamRefs"}]},"path":{"description":"The file to write, relative to the runeset file's directory. Required when `type` is `file`.","type":"string","minLength":1}},"if":{"type":"object","properties":{"type":{"const":"file"}},"required":["type"]},"then":{"required":["path"]}},"PipelineSpec":{"description":"A pipeline: reads events from its streams and casts its steps on each, in order.","type":"object","additionalProperties":false,"required":["from","steps"],"properties":{"from":{"description":"The stream, or list of streams, the pipeline reads.","allOf":[{"$ref":"#/definitions/StreamRefs"}]},"steps":{"description":"The spells cast on each event, in order. What a step emits on its default port (`out`) goes to the next step.","type":"array","minItems":1,"items":{"$ref":"#/definitions/StepSpec"}},"to":{"description":"The stream that receives what the last step emits on its default port. Without it, those events are dropped.","allOf":[{"$ref":"#/definitions/Name"}]},"dead_letters":{"description":"The stream that receives the events whose cast failed (with the error), when the spell's `on_error` is `dead-letter`.","allOf":[{"$ref":"#/definitions/Name"}],"default":"dead-letters"}}},"StepSpec":{"description":"A step: a spell name, or a mapping with the spell name and the streams its named ports go to.","anyOf":[{"description":"The name of the spell this step casts; its named ports are not wired.","allOf":[{"$ref":"#/definitions/Name"}]},{"description":"A spell name and where its named ports go.","type":"object","additionalProperties":false,"required":["spell"],"properties":{"spell":{"description":"The name of the spell this step casts.","allOf":[{"$ref":"#/definitions/Name"}]},"ports":{"description":"Named output ports and the stream each goes to: a spell that calls `emit(event, \"alerts\")` needs `alerts` wired here. The default port `out` always goes to the next step.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"description":"The stream this port's events go to.","allOf":[{"$ref":"#/definitions/Name"}]}}}}]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sanctum.dev/schema/runeset.schema.json","title":"Sanctum runeset","description":"A runeset is the YAML file that declares a Sanctum deployment: its energy streams, the spells that run over them, where events come from (sources), where they go (sinks) and the pipelines that connect them. Every key is a rune (a configuration option). Relative paths are relative to the directory of the runeset file. Any string may use `${VAR}` or `${VAR:-default}` to read an environment variable; write `$${` for a literal `${`.","type":"object","additionalProperties":false,"required":["version","streams"],"properties":{"version":{"const":1,"description":"The runeset format version. This Sanctum reads version 1."},"sanctum":{"$ref":"#/definitions/SanctumRunes"},"streams":{"description":"The energy streams, by name. A stream carries events from the sources and pipelines that write to it to the pipelines and sinks that read it. The stream `dead-letters` always exists, declared or not.","type":"object","propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/StreamSpec"}},"spells":{"description":"The spells, by name: Lua files that pipelines cast on each event.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/SpellSpec"}},"sources":{"description":"Where events come from, by name. Each source writes the events it reads (one JSON value per line) to a stream.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/SourceSpec"}},"sinks":{"description":"Where events go, by name. Each sink writes the events of its streams as one JSON value per line.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/SinkSpec"}},"pipelines":{"description":"The pipelines, by name. A pipeline reads its streams, casts its spells one after another on each event, and writes what the last spell emits to its `to` stream.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/PipelineSpec"}}},"definitions":{"Name":{"type":"string","pattern":"^[A-Za-z][A-Za-z0-9_-]*$","patternErrorMessage":"names start with a letter and contain only letters, digits, '_' and '-'","description":"A name: a letter, then letters, digits, `_` or `-`."},"StreamRefs":{"description":"One stream name, or a list of stream names.","anyOf":[{"description":"One stream name.","allOf":[{"$ref":"#/definitions/Name"}]},{"description":"A list of stream names.","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/definitions/Name"}}]},"SanctumRunes":{"description":"Sanctum's own runes.","type":"object","additionalProperties":false,"default":{},"properties":{"log_level":{"type":"string","enum":["debug","info","warn","error"],"description":"The least severe log line Sanctum and the spells print.","default":"info"},"data_dir":{"description":"The directory where Sanctum keeps its event log and the spells' state, relative to the runeset file's directory. By default each runeset has its own: `.sanctum/{name}`, where `{name}` is the runeset file's name without `.runeset.yaml` or `.yaml` (`orders.runeset.yaml` keeps its data in `.sanctum/orders`), so two runesets in one folder never share state. Give two runesets the same `data_dir` on purpose to share durable streams; spells of the same name then share their state too.","type":"string","minLength":1,"default":".sanctum/{name}"},"log_format":{"type":"string","enum":["auto","json","pretty"],"description":"How Sanctum writes its log lines on stderr: `json` (one JSON object a line, for machines), `pretty` (for people), or `auto`: pretty on a terminal, JSON otherwise. `sanctum run --log-format` overrides it.","default":"auto"},"metrics":{"$ref":"#/definitions/MetricsRunes"},"synchronous":{"type":"string","enum":["FULL","NORMAL"],"description":"How durable a commit is before it is acknowledged: `FULL` (fsync: survives power loss) or `NORMAL` (survives a crash of Sanctum, may lose the last commits on power loss; faster for small commits). Set on every connection to the data file.","default":"FULL"},"batch_size":{"type":"integer","minimum":1,"maximum":100000,"description":"The most events a durable pipeline casts and commits in one transaction. Larger batches: more throughput, more latency.","default":1000}}},"MetricsRunes":{"description":"Serve the run's metrics (`/metrics`, in the Prometheus text format) and live taps (`/tap`) over HTTP while it runs; `sanctum top` and `sanctum tap` read them. `sanctum run --metrics` does the same. See docunomicon/observability.md.","type":"object","additionalProperties":false,"required":["listen"],"properties":{"listen":{"type":"string","pattern":"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$","patternErrorMessage":"expected host:port, :port or port, such as 127.0.0.1:9598","description":"Where to serve: `host:port`, `:port` or `port` (the host is then 127.0.0.1, this machine only). Port 0 picks a free port; the log says which. Binding `0.0.0.0` serves every network: read docunomicon/observability.md first, since a tap shows your events."},"cast_sample":{"type":"integer","minimum":1,"description":"Time one cast in this many for `sanctum_spell_cast_duration_seconds` (1 times every cast, at a small cost per event).","default":16},"tap":{"type":"boolean","description":"Serve `/tap`, which streams live events to `sanctum tap`. Set it to false where whoever reaches the address must not read the events.","default":true}}},"StreamSpec":{"description":"A stream's options. Leave it empty (`orders: {}` or `orders:`) when there is nothing to say.","type":["object","null"],"additionalProperties":false,"properties":{"description":{"description":"Free text: what the events on this stream are.","type":"string"},"durable":{"type":"boolean","description":"Keep the stream's events in the event log under `sanctum.data_dir`: every event gets a sequence number and a timestamp, appends are acknowledged only once durable, and pipelines reading the stream become exactly-once consumers that resume after a crash or restart where they left off.","default":false},"key":{"description":"A top-level field of each event to store as the event's key (durable streams): shown by `sanctum tail`; events without it have no key.","type":"string","minLength":1},"retention":{"description":"How much of a durable stream to keep: the oldest events beyond the limits are deleted when the run starts and as it goes (sequence numbers are never reused).","type":"object","additionalProperties":false,"properties":{"max_events":{"type":"integer","minimum":1,"description":"Keep at most this many events."},"max_age":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","minimum":1,"description":"Keep events younger than this: a number of seconds, or a duration such as `90s`, `15m`, `12h`, `7d`."}}}}},"SpellSpec":{"description":"A spell: a Lua file and the runes it is summoned with.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The spell's Lua file, relative to the runeset file's directory.","type":"string","minLength":1},"runes":{"description":"The spell's own runes: any mapping, handed to the spell's `init(runes)` hook.","type":"object","additionalProperties":true,"default":{}},"on_error":{"type":"string","enum":["dead-letter","skip","stop"],"description":"What happens to an event whose cast fails: `dead-letter` sends it, with the error, to the pipeline's dead-letter stream; `skip` logs a warning and drops it; `stop` stops the pipeline.","default":"dead-letter"},"budget":{"$ref":"#/definitions/BudgetSpec"},"state":{"description":"The spell's durable state (the Lua `state` library): which top-level fields of stored values to index, so that `state.query{ index = \"field\", gt = …, lt = … }` uses the index.","type":"object","additionalProperties":false,"properties":{"indexes":{"description":"Value fields to index (numbers and strings).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}}}},"BudgetSpec":{"description":"Limits on what one spell may use.","type":"object","additionalProperties":false,"default":{},"properties":{"instructions":{"type":"integer","minimum":1000,"description":"The Lua instructions one call of `init`, `cast` or `finish` may run before it fails (a runaway loop).","default":10000000},"emits":{"type":"integer","minimum":1,"description":"The events one call of `init`, `cast` or `finish` may emit (SPELL_EMIT_LIMIT beyond). A call's outputs are held until it succeeds, all or nothing, so their number is bounded; raise it for a `finish` that emits a row per key of a large state.","default":100000},"memory":{"description":"The Lua heap the spell may use: a number of bytes, or a size such as `512KiB`, `64MiB` or `1GiB` (KiB, MiB, GiB are powers of 1024; KB, MB, GB powers of 1000). At least 64KiB.","anyOf":[{"type":"integer","minimum":65536},{"type":"string","pattern":"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$","patternErrorMessage":"write a size as a whole number and a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 64MiB)"}],"default":"64MiB"}}},"SourceSpec":{"description":"A source of events: a newline-delimited JSON file, or standard input.","type":"object","additionalProperties":false,"required":["type","to"],"properties":{"type":{"type":"string","enum":["file","stdin"],"description":"Where the events are read from: `file` (the file at `path`) or `stdin`."},"path":{"description":"The file to read, relative to the runeset file's directory. Required when `type` is `file`.","type":"string","minLength":1},"to":{"description":"The stream the events are written to.","allOf":[{"$ref":"#/definitions/Name"}]},"rate":{"type":"number","exclusiveMinimum":0,"description":"At most this many events a second (file sources): replay a recorded file at a pace, for demos and load tests. Default: as fast as the pipeline takes them."},"loop":{"type":"boolean","description":"When the file ends, read it again from the start, until the run is stopped (file sources into streams that are not durable). With `rate`, a live stream from a recorded file.","default":false}},"if":{"type":"object","properties":{"type":{"const":"file"}},"required":["type"]},"then":{"required":["path"]}},"SinkSpec":{"description":"A sink: writes the events of its streams as newline-delimited JSON.","type":"object","additionalProperties":false,"required":["type","from"],"properties":{"type":{"type":"string","enum":["stdout","stderr","file"],"description":"Where the events are written: `stdout`, `stderr`, or `file` (the file at `path`)."},"from":{"description":"The stream, or list of streams, whose events the sink writes.","allOf":[{"$ref":"#/definitions/StreamRefs"}]},"path":{"description":"The file to write, relative to the runeset file's directory. Required when `type` is `file`.","type":"string","minLength":1}},"if":{"type":"object","properties":{"type":{"const":"file"}},"required":["type"]},"then":{"required":["path"]}},"PipelineSpec":{"description":"A pipeline: reads events from its streams and casts its steps on each, in order.","type":"object","additionalProperties":false,"required":["from","steps"],"properties":{"from":{"description":"The stream, or list of streams, the pipeline reads.","allOf":[{"$ref":"#/definitions/StreamRefs"}]},"steps":{"description":"The spells cast on each event, in order. What a step emits on its default port (`out`) goes to the next step.","type":"array","minItems":1,"items":{"$ref":"#/definitions/StepSpec"}},"to":{"description":"The stream that receives what the last step emits on its default port. Without it, those events are dropped.","allOf":[{"$ref":"#/definitions/Name"}]},"dead_letters":{"description":"The stream that receives the events whose cast failed (with the error), when the spell's `on_error` is `dead-letter`.","allOf":[{"$ref":"#/definitions/Name"}],"default":"dead-letters"}}},"StepSpec":{"description":"A step: a spell name, or a mapping with the spell name and the streams its named ports go to.","anyOf":[{"description":"The name of the spell this step casts; its named ports are not wired.","allOf":[{"$ref":"#/definitions/Name"}]},{"description":"A spell name and where its named ports go.","type":"object","additionalProperties":false,"required":["spell"],"properties":{"spell":{"description":"The name of the spell this step casts.","allOf":[{"$ref":"#/definitions/Name"}]},"ports":{"description":"Named output ports and the stream each goes to: a spell that calls `emit(event, \"alerts\")` needs `alerts` wired here. The default port `out` always goes to the next step.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"description":"The stream this port's events go to.","allOf":[{"$ref":"#/definitions/Name"}]}}}}]}}};
 const schema14 = {"type":"string","pattern":"^[A-Za-z][A-Za-z0-9_-]*$","patternErrorMessage":"names start with a letter and contain only letters, digits, '_' and '-'","description":"A name: a letter, then letters, digits, `_` or `-`."};
 const schema15 = {"description":"A stream's options. Leave it empty (`orders: {}` or `orders:`) when there is nothing to say.","type":["object","null"],"additionalProperties":false,"properties":{"description":{"description":"Free text: what the events on this stream are.","type":"string"},"durable":{"type":"boolean","description":"Keep the stream's events in the event log under `sanctum.data_dir`: every event gets a sequence number and a timestamp, appends are acknowledged only once durable, and pipelines reading the stream become exactly-once consumers that resume after a crash or restart where they left off.","default":false},"key":{"description":"A top-level field of each event to store as the event's key (durable streams): shown by `sanctum tail`; events without it have no key.","type":"string","minLength":1},"retention":{"description":"How much of a durable stream to keep: the oldest events beyond the limits are deleted when the run starts and as it goes (sequence numbers are never reused).","type":"object","additionalProperties":false,"properties":{"max_events":{"type":"integer","minimum":1,"description":"Keep at most this many events."},"max_age":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","minimum":1,"description":"Keep events younger than this: a number of seconds, or a duration such as `90s`, `15m`, `12h`, `7d`."}}}}};
 const schema12 = {"description":"Sanctum's own runes.","type":"object","additionalProperties":false,"default":{},"properties":{"log_level":{"type":"string","enum":["debug","info","warn","error"],"description":"The least severe log line Sanctum and the spells print.","default":"info"},"data_dir":{"description":"The directory where Sanctum keeps its event log and the spells' state, relative to the runeset file's directory. By default each runeset has its own: `.sanctum/{name}`, where `{name}` is the runeset file's name without `.runeset.yaml` or `.yaml` (`orders.runeset.yaml` keeps its data in `.sanctum/orders`), so two runesets in one folder never share state. Give two runesets the same `data_dir` on purpose to share durable streams; spells of the same name then share their state too.","type":"string","minLength":1,"default":".sanctum/{name}"},"log_format":{"type":"string","enum":["auto","json","pretty"],"description":"How Sanctum writes its log lines on stderr: `json` (one JSON object a line, for machines), `pretty` (for people), or `auto`: pretty on a terminal, JSON otherwise. `sanctum run --log-format` overrides it.","default":"auto"},"metrics":{"$ref":"#/definitions/MetricsRunes"},"synchronous":{"type":"string","enum":["FULL","NORMAL"],"description":"How durable a commit is before it is acknowledged: `FULL` (fsync: survives power loss) or `NORMAL` (survives a crash of Sanctum, may lose the last commits on power loss; faster for small commits). Set on every connection to the data file.","default":"FULL"},"batch_size":{"type":"integer","minimum":1,"maximum":100000,"description":"The most events a durable pipeline casts and commits in one transaction. Larger batches: more throughput, more latency.","default":1000}}};
@@ -274,7 +274,7 @@ return errors === 0;
 }
 
 const schema17 = {"description":"A spell: a Lua file and the runes it is summoned with.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The spell's Lua file, relative to the runeset file's directory.","type":"string","minLength":1},"runes":{"description":"The spell's own runes: any mapping, handed to the spell's `init(runes)` hook.","type":"object","additionalProperties":true,"default":{}},"on_error":{"type":"string","enum":["dead-letter","skip","stop"],"description":"What happens to an event whose cast fails: `dead-letter` sends it, with the error, to the pipeline's dead-letter stream; `skip` logs a warning and drops it; `stop` stops the pipeline.","default":"dead-letter"},"budget":{"$ref":"#/definitions/BudgetSpec"},"state":{"description":"The spell's durable state (the Lua `state` library): which top-level fields of stored values to index, so that `state.query{ index = \"field\", gt = …, lt = … }` uses the index.","type":"object","additionalProperties":false,"properties":{"indexes":{"description":"Value fields to index (numbers and strings).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}}}};
-const schema18 = {"description":"Limits on what one spell may use.","type":"object","additionalProperties":false,"default":{},"properties":{"instructions":{"type":"integer","minimum":1000,"description":"The Lua instructions one call of `init`, `cast` or `finish` may run before it fails (a runaway loop).","default":10000000},"memory":{"description":"The Lua heap the spell may use: a number of bytes, or a size such as `512KiB`, `64MiB` or `1GiB` (KiB, MiB, GiB are powers of 1024; KB, MB, GB powers of 1000). At least 64KiB.","anyOf":[{"type":"integer","minimum":65536},{"type":"string","pattern":"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$","patternErrorMessage":"write a size as a whole number and a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 64MiB)"}],"default":"64MiB"}}};
+const schema18 = {"description":"Limits on what one spell may use.","type":"object","additionalProperties":false,"default":{},"properties":{"instructions":{"type":"integer","minimum":1000,"description":"The Lua instructions one call of `init`, `cast` or `finish` may run before it fails (a runaway loop).","default":10000000},"emits":{"type":"integer","minimum":1,"description":"The events one call of `init`, `cast` or `finish` may emit (SPELL_EMIT_LIMIT beyond). A call's outputs are held until it succeeds, all or nothing, so their number is bounded; raise it for a `finish` that emits a row per key of a large state.","default":100000},"memory":{"description":"The Lua heap the spell may use: a number of bytes, or a size such as `512KiB`, `64MiB` or `1GiB` (KiB, MiB, GiB are powers of 1024; KB, MB, GB powers of 1000). At least 64KiB.","anyOf":[{"type":"integer","minimum":65536},{"type":"string","pattern":"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$","patternErrorMessage":"write a size as a whole number and a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 64MiB)"}],"default":"64MiB"}}};
 const pattern4 = new RegExp("^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$", "u");
 
 function validate13(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -370,7 +370,7 @@ if(data.budget !== undefined){
 let data3 = data.budget;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 for(const key1 in data3){
-if(!((key1 === "instructions") || (key1 === "memory"))){
+if(!(((key1 === "instructions") || (key1 === "emits")) || (key1 === "memory"))){
 const err7 = {instancePath:instancePath+"/budget",schemaPath:"#/definitions/BudgetSpec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema18,data:data3};
 if(vErrors === null){
 vErrors = [err7];
@@ -406,13 +406,10 @@ errors++;
 }
 }
 }
-if(data3.memory !== undefined){
-let data5 = data3.memory;
-const _errs16 = errors;
-let valid3 = false;
-const _errs17 = errors;
+if(data3.emits !== undefined){
+let data5 = data3.emits;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err10 = {instancePath:instancePath+"/budget/memory",schemaPath:"#/definitions/BudgetSpec/properties/memory/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema18.properties.memory.anyOf[0].type,parentSchema:schema18.properties.memory.anyOf[0],data:data5};
+const err10 = {instancePath:instancePath+"/budget/emits",schemaPath:"#/definitions/BudgetSpec/properties/emits/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema18.properties.emits.type,parentSchema:schema18.properties.emits,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -422,8 +419,8 @@ vErrors.push(err10);
 errors++;
 }
 if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 < 65536 || isNaN(data5)){
-const err11 = {instancePath:instancePath+"/budget/memory",schemaPath:"#/definitions/BudgetSpec/properties/memory/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 65536},message:"must be >= 65536",schema:65536,parentSchema:schema18.properties.memory.anyOf[0],data:data5};
+if(data5 < 1 || isNaN(data5)){
+const err11 = {instancePath:instancePath+"/budget/emits",schemaPath:"#/definitions/BudgetSpec/properties/emits/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema18.properties.emits,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -433,13 +430,14 @@ vErrors.push(err11);
 errors++;
 }
 }
-var _valid0 = _errs17 === errors;
-valid3 = valid3 || _valid0;
-if(!valid3){
+}
+if(data3.memory !== undefined){
+let data6 = data3.memory;
+const _errs18 = errors;
+let valid3 = false;
 const _errs19 = errors;
-if(typeof data5 === "string"){
-if(!pattern4.test(data5)){
-const err12 = {instancePath:instancePath+"/budget/memory",schemaPath:"#/definitions/BudgetSpec/properties/memory/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$"},message:"must match pattern \""+"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$"+"\"",schema:"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$",parentSchema:schema18.properties.memory.anyOf[1],data:data5};
+if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
+const err12 = {instancePath:instancePath+"/budget/memory",schemaPath:"#/definitions/BudgetSpec/properties/memory/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema18.properties.memory.anyOf[0].type,parentSchema:schema18.properties.memory.anyOf[0],data:data6};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -448,9 +446,9 @@ vErrors.push(err12);
 }
 errors++;
 }
-}
-else {
-const err13 = {instancePath:instancePath+"/budget/memory",schemaPath:"#/definitions/BudgetSpec/properties/memory/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.memory.anyOf[1].type,parentSchema:schema18.properties.memory.anyOf[1],data:data5};
+if((typeof data6 == "number") && (isFinite(data6))){
+if(data6 < 65536 || isNaN(data6)){
+const err13 = {instancePath:instancePath+"/budget/memory",schemaPath:"#/definitions/BudgetSpec/properties/memory/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 65536},message:"must be >= 65536",schema:65536,parentSchema:schema18.properties.memory.anyOf[0],data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -459,11 +457,14 @@ vErrors.push(err13);
 }
 errors++;
 }
+}
 var _valid0 = _errs19 === errors;
 valid3 = valid3 || _valid0;
-}
 if(!valid3){
-const err14 = {instancePath:instancePath+"/budget/memory",schemaPath:"#/definitions/BudgetSpec/properties/memory/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema18.properties.memory.anyOf,parentSchema:schema18.properties.memory,data:data5};
+const _errs21 = errors;
+if(typeof data6 === "string"){
+if(!pattern4.test(data6)){
+const err14 = {instancePath:instancePath+"/budget/memory",schemaPath:"#/definitions/BudgetSpec/properties/memory/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$"},message:"must match pattern \""+"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$"+"\"",schema:"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$",parentSchema:schema18.properties.memory.anyOf[1],data:data6};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -472,11 +473,35 @@ vErrors.push(err14);
 }
 errors++;
 }
+}
 else {
-errors = _errs16;
+const err15 = {instancePath:instancePath+"/budget/memory",schemaPath:"#/definitions/BudgetSpec/properties/memory/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.memory.anyOf[1].type,parentSchema:schema18.properties.memory.anyOf[1],data:data6};
+if(vErrors === null){
+vErrors = [err15];
+}
+else {
+vErrors.push(err15);
+}
+errors++;
+}
+var _valid0 = _errs21 === errors;
+valid3 = valid3 || _valid0;
+}
+if(!valid3){
+const err16 = {instancePath:instancePath+"/budget/memory",schemaPath:"#/definitions/BudgetSpec/properties/memory/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema18.properties.memory.anyOf,parentSchema:schema18.properties.memory,data:data6};
+if(vErrors === null){
+vErrors = [err16];
+}
+else {
+vErrors.push(err16);
+}
+errors++;
+}
+else {
+errors = _errs18;
 if(vErrors !== null){
-if(_errs16){
-vErrors.length = _errs16;
+if(_errs18){
+vErrors.length = _errs18;
 }
 else {
 vErrors = null;
@@ -486,40 +511,7 @@ vErrors = null;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/budget",schemaPath:"#/definitions/BudgetSpec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data:data3};
-if(vErrors === null){
-vErrors = [err15];
-}
-else {
-vErrors.push(err15);
-}
-errors++;
-}
-}
-if(data.state !== undefined){
-let data6 = data.state;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-for(const key2 in data6){
-if(!(key2 === "indexes")){
-const err16 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema17.properties.state,data:data6};
-if(vErrors === null){
-vErrors = [err16];
-}
-else {
-vErrors.push(err16);
-}
-errors++;
-}
-}
-if(data6.indexes !== undefined){
-let data7 = data6.indexes;
-if(Array.isArray(data7)){
-const len0 = data7.length;
-for(let i0=0; i0<len0; i0++){
-let data8 = data7[i0];
-if(typeof data8 === "string"){
-if(func2(data8) < 1){
-const err17 = {instancePath:instancePath+"/state/indexes/" + i0,schemaPath:"#/properties/state/properties/indexes/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.properties.state.properties.indexes.items,data:data8};
+const err17 = {instancePath:instancePath+"/budget",schemaPath:"#/definitions/BudgetSpec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data:data3};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -529,8 +521,12 @@ vErrors.push(err17);
 errors++;
 }
 }
-else {
-const err18 = {instancePath:instancePath+"/state/indexes/" + i0,schemaPath:"#/properties/state/properties/indexes/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.state.properties.indexes.items.type,parentSchema:schema17.properties.state.properties.indexes.items,data:data8};
+if(data.state !== undefined){
+let data7 = data.state;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key2 in data7){
+if(!(key2 === "indexes")){
+const err18 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema17.properties.state,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -540,18 +536,15 @@ vErrors.push(err18);
 errors++;
 }
 }
-let i1 = data7.length;
-let j0;
-if(i1 > 1){
-const indices0 = {};
-for(;i1--;){
-let item0 = data7[i1];
-if(typeof item0 !== "string"){
-continue;
-}
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err19 = {instancePath:instancePath+"/state/indexes",schemaPath:"#/properties/state/properties/indexes/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema17.properties.state.properties.indexes,data:data7};
+if(data7.indexes !== undefined){
+let data8 = data7.indexes;
+if(Array.isArray(data8)){
+const len0 = data8.length;
+for(let i0=0; i0<len0; i0++){
+let data9 = data8[i0];
+if(typeof data9 === "string"){
+if(func2(data9) < 1){
+const err19 = {instancePath:instancePath+"/state/indexes/" + i0,schemaPath:"#/properties/state/properties/indexes/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.properties.state.properties.indexes.items,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -559,14 +552,10 @@ else {
 vErrors.push(err19);
 }
 errors++;
-break;
-}
-indices0[item0] = i1;
-}
 }
 }
 else {
-const err20 = {instancePath:instancePath+"/state/indexes",schemaPath:"#/properties/state/properties/indexes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema17.properties.state.properties.indexes.type,parentSchema:schema17.properties.state.properties.indexes,data:data7};
+const err20 = {instancePath:instancePath+"/state/indexes/" + i0,schemaPath:"#/properties/state/properties/indexes/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.properties.state.properties.indexes.items.type,parentSchema:schema17.properties.state.properties.indexes.items,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -576,9 +565,18 @@ vErrors.push(err20);
 errors++;
 }
 }
+let i1 = data8.length;
+let j0;
+if(i1 > 1){
+const indices0 = {};
+for(;i1--;){
+let item0 = data8[i1];
+if(typeof item0 !== "string"){
+continue;
 }
-else {
-const err21 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.properties.state.type,parentSchema:schema17.properties.state,data:data6};
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err21 = {instancePath:instancePath+"/state/indexes",schemaPath:"#/properties/state/properties/indexes/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema17.properties.state.properties.indexes,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -586,16 +584,43 @@ else {
 vErrors.push(err21);
 }
 errors++;
+break;
+}
+indices0[item0] = i1;
 }
 }
 }
 else {
-const err22 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data};
+const err22 = {instancePath:instancePath+"/state/indexes",schemaPath:"#/properties/state/properties/indexes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema17.properties.state.properties.indexes.type,parentSchema:schema17.properties.state.properties.indexes,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
 else {
 vErrors.push(err22);
+}
+errors++;
+}
+}
+}
+else {
+const err23 = {instancePath:instancePath+"/state",schemaPath:"#/properties/state/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.properties.state.type,parentSchema:schema17.properties.state,data:data7};
+if(vErrors === null){
+vErrors = [err23];
+}
+else {
+vErrors.push(err23);
+}
+errors++;
+}
+}
+}
+else {
+const err24 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.type,parentSchema:schema17,data};
+if(vErrors === null){
+vErrors = [err24];
+}
+else {
+vErrors.push(err24);
 }
 errors++;
 }

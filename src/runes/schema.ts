@@ -129,6 +129,7 @@ export const RUNESET_DEFAULTS = {
   data_dir: schemaDefault<string>('#/definitions/SanctumRunes/properties/data_dir'),
   on_error: schemaDefault<OnError>('#/definitions/SpellSpec/properties/on_error'),
   instructions: schemaDefault<number>('#/definitions/BudgetSpec/properties/instructions'),
+  emits: schemaDefault<number>('#/definitions/BudgetSpec/properties/emits'),
   memory: schemaDefault<string>('#/definitions/BudgetSpec/properties/memory'),
   dead_letters: schemaDefault<string>('#/definitions/PipelineSpec/properties/dead_letters'),
   log_format: schemaDefault<LogFormat>('#/definitions/SanctumRunes/properties/log_format'),

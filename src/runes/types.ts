@@ -180,6 +180,10 @@ export interface BudgetSpec {
    */
   instructions?: number;
   /**
+   * The events one call of `init`, `cast` or `finish` may emit (SPELL_EMIT_LIMIT beyond). A call's outputs are held until it succeeds, all or nothing, so their number is bounded; raise it for a `finish` that emits a row per key of a large state.
+   */
+  emits?: number;
+  /**
    * The Lua heap the spell may use: a number of bytes, or a size such as `512KiB`, `64MiB` or `1GiB` (KiB, MiB, GiB are powers of 1024; KB, MB, GB powers of 1000). At least 64KiB.
    */
   memory?: number | string;

@@ -205,6 +205,10 @@ export class LogInput implements ConsumerInput {
     return undefined;
   }
 
+  putBack(rest: InputBatch): void {
+    this.ready = rest;
+  }
+
   /** Something changed (the run is ending, or was aborted): stop waiting and look again. */
   nudge(): void {
     this.waitAbort?.abort();

@@ -373,6 +373,26 @@ export class StreamQueue implements StreamReader {
     return out;
   }
 
+  /** Puts events taken from `stream` back at the head of the queue (they were not cast). */
+  putBack(stream: string, events: readonly EventValue[]): void {
+    if (events.length === 0) return;
+    if (this.head > 0 && this.offset === 0) {
+      this.head--;
+      this.batches[this.head] = events;
+      this.from[this.head] = stream;
+    } else {
+      this.batches.splice(this.head, 0, events);
+      this.from.splice(this.head, 0, stream);
+      if (this.offset > 0) {
+        // The batch at the head was partly taken: what is left of it stays after the events put back.
+        const partial = this.batches[this.head + 1]!;
+        this.batches[this.head + 1] = partial.slice(this.offset);
+        this.offset = 0;
+      }
+    }
+    this.queued += events.length;
+  }
+
   /** Stops reading: unsubscribes and leaves the streams' readers (queued events are dropped). */
   close(): void {
     for (const s of this.subscriptions) s.unsubscribe();

@@ -40,6 +40,7 @@ export async function summonSpells(runeset: Runeset, logger: SpellLogger = level
           runes: s.runes,
           onError: s.on_error,
           instructionBudget: s.budget.instructions,
+          emitLimit: s.budget.emits,
           memoryLimit: s.budget.memory,
           logger,
           displayPath: displayOf(s.file.absolute),
@@ -231,7 +232,8 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
   const durableConsumers: Consumer[] = [];
   for (const p of Object.values(runeset.pipelines)) {
     const durable = port !== undefined && p.from.every((s) => runeset.streams[s]?.durable === true);
-    const core = new PipelineCore(p, steps(p), options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {});
+    // The first step's outputs per batch are bounded by what a stream's reader may hold.
+    const core = new PipelineCore(p, steps(p), options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}, graph.bound);
     const consumerOptions = {
       batchSize: runeset.sanctum.batch_size,
       onStopped: (error: SanctumError) => failures.push({ pipeline: p.name, error }),
@@ -297,10 +299,16 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
       metrics: getMetrics,
       onFatal,
       onFailure: (_sink, error) => {
+        if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
+          // A closed pipe (`sanctum run … | head`): nobody reads any more. The run ends at once,
+          // quietly: input stops, the pipelines stop after the batch in flight (what they
+          // committed stays); the report counts only what was written.
+          halt.abort();
+          for (const c of consumers) c.abort();
+          return;
+        }
         sinkFailures++;
-        // A closed pipe (`sanctum run … | head`): stop reading input, quietly.
-        if ((error as NodeJS.ErrnoException).code !== 'EPIPE') onFatal(error);
-        else halt.abort();
+        onFatal(error);
       },
     });
     sinks.push(...opened);
@@ -374,6 +382,7 @@ function streamInput(graph: StreamGraph, from: readonly string[], wake: () => vo
     get ended() {
       return queue.ended;
     },
+    putBack: (rest: { events: readonly EventValue[]; origin?: { stream: string } }) => queue.putBack(rest.origin!.stream, rest.events),
     close: () => queue.close(),
   };
 }

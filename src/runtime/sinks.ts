@@ -132,13 +132,27 @@ export function openSinks(ctx: SinkContext): { sinks: SinkHandle[]; durable: Dur
 /** A destination over a Node stream (stdout, stderr): one write per batch, acknowledged by its callback. */
 function streamDestination(out: Writable, format: (events: readonly EventValue[]) => string, close: () => Promise<void> = async () => {}): SinkDestination {
   let failed: Error | undefined;
-  out.on('error', (e) => (failed ??= e));
+  // Writes not yet acknowledged: a failure of the stream fails them all (a destroyed stream may
+  // never call their callbacks).
+  const waiting = new Set<(e: Error) => void>();
+  const fail = (e: Error) => {
+    failed ??= e;
+    for (const reject of [...waiting]) reject(failed);
+    waiting.clear();
+  };
+  out.on('error', fail);
+  out.on('close', () => fail(Object.assign(new Error('the output was closed'), { code: 'EPIPE' })));
   return {
     inFlight: 16,
     write: (events) =>
       new Promise((resolve, reject) => {
         if (failed) return reject(failed);
-        out.write(format(events), (err) => (err ? reject(err) : resolve()));
+        waiting.add(reject);
+        out.write(format(events), (err) => {
+          waiting.delete(reject);
+          if (err) reject(err);
+          else resolve();
+        });
       }),
     close,
   };

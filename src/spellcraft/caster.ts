@@ -18,6 +18,8 @@ export interface SpellDefinition {
   readonly modules: readonly SpellModule[];
   readonly runes: Readonly<Record<string, EventValue>>;
   readonly instructionBudget: number;
+  /** Events one call of a hook may emit (SPELL_EMIT_LIMIT beyond). */
+  readonly emitLimit: number;
   readonly memoryLimit: number;
   readonly logger: SpellLogger;
 }
@@ -242,7 +244,8 @@ export class SpellCaster {
     const x = vm.x;
     x.lua_pushvalue(L, SLOT.setBudget);
     vm.h.pushint(L, Math.min(Math.max(1, Math.floor(def.instructionBudget)), Number.MAX_SAFE_INTEGER));
-    this.call(1, 0);
+    vm.h.pushint(L, Math.min(Math.max(1, Math.floor(def.emitLimit)), Number.MAX_SAFE_INTEGER));
+    this.call(2, 0);
     x.lua_pushvalue(L, SLOT.load);
     vm.pushString(L, def.source);
     vm.pushString(L, `@${def.file}`);
@@ -347,10 +350,21 @@ export class SpellCaster {
    * outputs of the others are handed to `sink` in order once the whole batch has run.
    */
   castBatch(events: readonly EventValue[], sink: EmitSink, acceptPort?: PortFilter): readonly SpellError[] {
-    if (this.closed) return events.map((e) => this.closedError('cast', e));
-    if (this.initError) return events.map((e) => this.initFailed(e));
+    return this.castPrefix(events, sink, acceptPort, Infinity).failures;
+  }
+
+  /**
+   * Like `castBatch`, but stops once the casts have emitted `maxOutputs` events or more, after the
+   * event it is on: `consumed` says how many of `events` were cast (their outputs went to `sink`,
+   * their failures are in `failures`); cast the rest with another call. This bounds what one call
+   * holds whatever the spell's fan-out — a pipeline commits the prefix and goes on.
+   */
+  castPrefix(events: readonly EventValue[], sink: EmitSink, acceptPort: PortFilter | undefined, maxOutputs: number): { failures: readonly SpellError[]; consumed: number } {
+    if (this.closed) return { failures: events.map((e) => this.closedError('cast', e)), consumed: events.length };
+    if (this.initError) return { failures: events.map((e) => this.initFailed(e)), consumed: events.length };
     const count = events.length;
-    if (count === 0) return NO_ERRORS;
+    if (count === 0) return { failures: NO_ERRORS, consumed: 0 };
+    const maxOut = maxOutputs === Infinity ? Number.MAX_SAFE_INTEGER : Math.max(1, Math.floor(maxOutputs));
     const { vm, L, base } = this;
     const x = vm.x;
     let failures: SpellError[] | undefined;
@@ -376,7 +390,7 @@ export class SpellCaster {
       // The batch does not fit under the cap at once: cast its events one by one, so that each
       // is measured on its own (outputs still reach the sink once the whole batch has run).
       x.lua_settop(L, base);
-      return this.castEach(events, index, m, sink, acceptPort, failures ?? []);
+      return { failures: this.castEach(events, index, m, sink, acceptPort, failures ?? []), consumed: count };
     }
     if (this.delivering) {
       this.outEvents = [];
@@ -384,6 +398,8 @@ export class SpellCaster {
     }
     let total = 0;
     let start = 1;
+    // The Lua position of the last event cast: all of them unless the output bound stopped the call.
+    let reached = m;
     // The events table is at base+1, so each call's results are at base+1+RESULT.x.
     const res = base + 1;
     while (start <= m) {
@@ -391,11 +407,14 @@ export class SpellCaster {
       x.lua_pushvalue(L, base + 1);
       vm.h.pushint(L, m);
       vm.h.pushint(L, start);
+      vm.h.pushint(L, Math.max(1, maxOut - total));
       vm.beginCall(ud, this.def.memoryLimit);
-      const status = this.call(3, RESULT_COUNT);
+      const status = this.call(4, RESULT_COUNT);
       vm.setMemoryCap(ud, 0);
       if (status === LUA_OK) {
-        total = this.collectBatch(start, m, total, res, events, index, acceptPort, (failures ??= []), x.lua_toboolean(L, res + RESULT.ones) !== 0);
+        const last = x.lua_tonumberx(L, res + RESULT.failed, 0);
+        reached = last >= start && last <= m ? last : m;
+        total = this.collectBatch(start, reached, total, res, events, index, acceptPort, (failures ??= []), x.lua_toboolean(L, res + RESULT.ones) !== 0);
         const nLogs = x.lua_tonumberx(L, res + RESULT.logs, 0);
         x.lua_settop(L, res);
         if (nLogs > 0) this.drainLogs();
@@ -420,10 +439,19 @@ export class SpellCaster {
       if (nLogs > 0) this.drainLogs();
       failures.push(this.lastError('cast', events[index ? index[failed - 1]! : failed - 1], status));
       start = failed + 1;
+      if (total >= maxOut && start <= m) {
+        reached = failed;
+        break;
+      }
     }
     x.lua_settop(L, base);
     if (total > 0) this.deliver(total, sink);
-    return failures && failures.length ? failures : NO_ERRORS;
+    // `reached` counts Lua positions; events that could not cross into Lua before it count too.
+    const consumed = reached >= m ? count : index ? index[reached - 1]! + 1 : reached;
+    // Events after the prefix are cast by a later call: their failures (they could not cross into
+    // Lua) are reported then, not now.
+    if (consumed < count && failures) failures = failures.filter((f) => events.indexOf(f.event as EventValue) < consumed);
+    return { failures: failures && failures.length ? failures : NO_ERRORS, consumed };
   }
 
   /** castBatch one event at a time (the batch did not fit under the cap); same outputs and order. */
@@ -719,6 +747,7 @@ export class SpellCaster {
       : refused && (status === LUA_ERRMEM || kind === 'memory') ? 'SPELL_MEMORY_EXCEEDED'
       : status === LUA_ERRERR || kind === 'stack' ? 'SPELL_STACK_OVERFLOW'
       : kind === 'bad_output' ? 'SPELL_BAD_OUTPUT'
+      : kind === 'emit_limit' ? 'SPELL_EMIT_LIMIT'
       : 'SPELL_RUNTIME';
     let luaMessage = parts.chunk !== undefined ? parts.text : rawMessage;
     if (code === 'SPELL_MEMORY_EXCEEDED') luaMessage = `not enough memory (the cap is ${formatBytes(this.def.memoryLimit)})`;

@@ -748,7 +748,10 @@ export const RESULT = Object.freeze({
   counts: 6,
   /** Batch: whether every cast emitted exactly one event (the counts need not be read). */
   ones: 7,
-  /** Batch failure: the position of the event whose cast failed. */
+  /**
+   * Batch: the position of the last event cast — of the last one of the batch, or where the output
+   * bound stopped the call. Batch failure: the position of the event whose cast failed.
+   */
   failed: 8,
   /** Batch failure: outputs emitted before that cast began. */
   failedBefore: 9,

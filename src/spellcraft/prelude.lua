@@ -99,8 +99,11 @@ local function note_fault(e, f)
   if f ~= error and f ~= assert and is_overflow(e) then stack_fault = true end
 end
 
+-- Set when a call emitted more than its limit: like the budget, the spell cannot swallow it.
+local emit_over, emit_message = false, "emitted too many events"
 local function rethrow_if_exhausted(ok, ...)
   if used > limit then error(budget_message, 0) end
+  if emit_over then error(emit_message, 0) end
   return ok, ...
 end
 -- pcall is xpcall with a handler that only looks: a stack overflow it catches is seen where it
@@ -310,8 +313,13 @@ local function deepcopy(v, depth)
   return setmetatable(c, raw_getmetatable(v) == array_mt and array_mt or nil)
 end
 
+local emit_limit = 100000 -- events one call may emit; set by host.set_budget
 local function emit(ev, port)
   if ev == nil then error("emit: the event is nil", 2) end
+  if n_out - cur_before >= emit_limit then
+    emit_over = true
+    error(emit_message, 2)
+  end
   local pid = 0
   if port ~= nil then
     pid = port_ids[port]
@@ -418,6 +426,8 @@ end
 
 local function begin()
   used, spare, n_out, named, stack_fault = 0, 0, 0, false, false
+  cur_before = 0 -- emits are counted from here (a batch moves it to each event's first output)
+  emit_over = false
   if #counts > 4096 then counts = {} end
   err_value, err_source, err_line, err_traceback, err_kind = nil, nil, nil, nil, nil
   if #out_ev > 4096 then out_ev, out_port = {}, {} end
@@ -459,8 +469,10 @@ end
 
 -- Casts events[start..count]; counts[i] = outputs of event i. A failure aborts the call: the host
 -- asks batch_failure() which event failed and how many outputs came before it, keeps those, and
--- calls again from the next event. A cast is all-or-nothing.
-function host.cast_batch(events, count, start)
+-- calls again from the next event. A cast is all-or-nothing. Once the call has emitted `max_out`
+-- events it stops after the event it is on: `cur` then says how far it got (the host casts the
+-- rest later), so what one call holds stays bounded whatever the spell's fan-out.
+function host.cast_batch(events, count, start, max_out)
   cur, cur_before = start, 0 -- a failure before the first cast (out of memory) is blamed on it
   begin()
   ones = true
@@ -470,6 +482,7 @@ function host.cast_batch(events, count, start)
     local c = n_out - cur_before
     counts[i] = c
     if c ~= 1 then ones = false end
+    if n_out >= max_out then break end
   end
   return results()
 end
@@ -518,6 +531,7 @@ function host.last_error()
   local kind = err_kind
   if kind == nil then
     if used > limit then kind = "budget"
+    elseif emit_over then kind = "emit_limit"
     elseif is_memory_message(v) then kind = "memory"
     elseif stack_fault and is_overflow(v) then kind = "stack"
     else kind = "runtime" end
@@ -533,10 +547,12 @@ end
 
 function host.port_name(id) return port_names[id] end
 
-function host.set_budget(instructions)
+function host.set_budget(instructions, emits)
   limit = instructions // PERIOD
   if limit < 1 then limit = 1 end
   budget_message = format("instruction budget exceeded (%d instructions)", instructions)
+  emit_limit = emits
+  emit_message = format("emitted more than %d events in one call (raise the spell's budget.emits, or emit fewer)", emits)
 end
 
 -- A full collection: the host asks for one when a state holds more than its cap between calls.

@@ -146,3 +146,58 @@ sinks: { out: { type: stdout, from: output } }
     expect(report.written['out']).toBe(0);
   }, 120_000);
 });
+
+describe('10.11 a durable batch whose outputs exceed the bound', () => {
+  const durable = (spell: string, inputs: number) => {
+    const dir = tempDir({
+      'fan.lua': spell,
+      'r.yaml': `version: 1
+streams:
+  in: { durable: true }
+  out: { durable: true }
+  dead-letters: { durable: true }
+spells: { fan: { file: fan.lua } }
+pipelines: { p: { from: in, steps: [fan], to: out } }
+`,
+    });
+    return { dir, inputs };
+  };
+
+  it('is split: each commit holds a bounded prefix of the input batch, every output once', async () => {
+    const { dir } = durable('return { cast = function(e, emit) for i = 1, 30000 do emit({ i = i, from = e.n }) end end }\n', 10);
+    const storage = openSqliteStorage({ dir: `${dir}/.sanctum/r`, synchronous: 'NORMAL' });
+    try {
+      await storage.log.append('in', Array.from({ length: 10 }, (_, n) => ({ event: { n } })));
+      const commits: number[] = [];
+      const opened = await openRuneset(await loadRunesetOrThrow(`${dir}/r.yaml`), { storage, logger: () => {} });
+      const report = await opened.run({ stdio: quiet(), metrics: { recordCommit: (s, _sec, n) => s === 'out' && commits.push(n), setLag: () => {} } });
+      expect(report.cast).toEqual({ p: 10 });
+      expect(storage.log.lastSeq('out')).toBe(300_000);
+      expect(storage.offsets.get('pipeline:p', 'in')).toBe(10);
+      // One input (30,000 outputs) past the bound of 8,192 per batch: ten commits, not one of 300,000.
+      expect(commits).toEqual(Array.from({ length: 10 }, () => 30_000));
+      const froms = storage.log.read('out', 1, 300_000).map((e) => (e.event as { from: number }).from);
+      expect(froms.filter((f, i) => i > 0 && f < froms[i - 1]!)).toEqual([]); // in order
+    } finally {
+      storage.close();
+    }
+  }, 300_000);
+
+  it('is refused with SPELL_EMIT_LIMIT when one cast emits more than budget.emits (1M outputs per input)', async () => {
+    const { dir } = durable('return { cast = function(e, emit) local t = { x = 1 } for i = 1, 1000000 do emit(t) end end }\n', 3);
+    const storage = openSqliteStorage({ dir: `${dir}/.sanctum/r`, synchronous: 'NORMAL' });
+    try {
+      await storage.log.append('in', [{ event: { n: 1 } }, { event: { n: 2 } }]);
+      const opened = await openRuneset(await loadRunesetOrThrow(`${dir}/r.yaml`), { storage, logger: () => {} });
+      const before = process.memoryUsage().rss;
+      await opened.run({ stdio: quiet() });
+      expect(process.memoryUsage().rss - before).toBeLessThan(512 * 1024 ** 2);
+      expect(storage.log.lastSeq('out')).toBe(0);
+      const dead = storage.log.read('dead-letters', 1, 10).map((e) => e.event as { code: string; message: string });
+      expect(dead.map((d) => d.code)).toEqual(['SPELL_EMIT_LIMIT', 'SPELL_EMIT_LIMIT']);
+      expect(dead[0]!.message).toMatch(/emitted more than 100000 events in one call \(raise the spell's budget\.emits/);
+    } finally {
+      storage.close();
+    }
+  }, 300_000);
+});

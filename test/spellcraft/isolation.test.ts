@@ -19,7 +19,7 @@ const hoarder = (mib: number) =>
   `local s = {} function s.init() local kb = string.rep("h", 1024) HOARD = {} for i = 1, ${mib} do HOARD[i] = string.rep(kb, 1024) end end function s.cast(e) return { n = #HOARD } end return s`;
 
 const def = (source: string, memoryLimit: number): SpellDefinition => ({
-  name: 'probe', file: 'probe.lua', source, modules: [], runes: {}, instructionBudget: 1e9, memoryLimit, logger: () => {},
+  name: 'probe', file: 'probe.lua', source, modules: [], runes: {}, emitLimit: 100_000, instructionBudget: 1e9, memoryLimit, logger: () => {},
 });
 
 describe('engines', () => {

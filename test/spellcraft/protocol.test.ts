@@ -65,7 +65,8 @@ describe('the slot protocol', () => {
     vm.push(L, [{ n: 1 }, { n: 2 }, { n: 3 }], SLOT.arrayMt);
     vm.h.pushint(L, 3);
     vm.h.pushint(L, 1);
-    expect(x.lua_pcallk(L, 3, RESULT_COUNT, SLOT.handler, 0, 0)).toBe(0);
+    vm.h.pushint(L, 1000); // the output bound: not reached
+    expect(x.lua_pcallk(L, 4, RESULT_COUNT, SLOT.handler, 0, 0)).toBe(0);
     const at = (k: keyof typeof RESULT) => read(base + RESULT[k]);
     expect(at('count')).toBe(5);
     expect(at('events')).toEqual([{ n: 1 }, { n: 1, again: true }, { n: 2 }, { n: 3 }, { n: 3, again: true }]);
@@ -74,6 +75,22 @@ describe('the slot protocol', () => {
     expect(at('named')).toBe(true);
     expect(at('counts')).toEqual([2, 1, 2]);
     expect(at('ones')).toBe(false);
+    expect(at('failed')).toBe(3); // the last event cast: all of them
+    x.lua_settop(L, base);
+  });
+
+  it('cast_batch stops after the event that reached the output bound, and says which', () => {
+    const { vm, x, L, base, read } = open();
+    x.lua_pushvalue(L, SLOT.castBatch);
+    vm.push(L, [{ n: 1 }, { n: 2 }, { n: 3 }], SLOT.arrayMt);
+    vm.h.pushint(L, 3);
+    vm.h.pushint(L, 1);
+    vm.h.pushint(L, 3); // the bound: reached during the second event (1 + 2 outputs… 2 + 1 = 3)
+    expect(x.lua_pcallk(L, 4, RESULT_COUNT, SLOT.handler, 0, 0)).toBe(0);
+    const at = (k: keyof typeof RESULT) => read(base + RESULT[k]);
+    expect(at('failed')).toBe(2);
+    expect(at('count')).toBe(3);
+    expect(at('counts')).toEqual([2, 1]);
     x.lua_settop(L, base);
   });
 
@@ -83,7 +100,8 @@ describe('the slot protocol', () => {
     vm.push(L, [{ n: 1 }, { n: 4 }, { n: 3, fail: true }, { n: 5 }], SLOT.arrayMt);
     vm.h.pushint(L, 4);
     vm.h.pushint(L, 1);
-    expect(x.lua_pcallk(L, 3, RESULT_COUNT, SLOT.handler, 0, 0)).toBe(2);
+    vm.h.pushint(L, 1000);
+    expect(x.lua_pcallk(L, 4, RESULT_COUNT, SLOT.handler, 0, 0)).toBe(2);
     x.lua_settop(L, base);
     x.lua_pushvalue(L, SLOT.batchFailure);
     expect(x.lua_pcallk(L, 0, RESULT_COUNT, 0, 0, 0)).toBe(0);
