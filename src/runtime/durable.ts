@@ -231,6 +231,9 @@ export class LogInput implements ConsumerInput {
       }
       const positions = this.positions;
       for (;;) {
+        // A local log answers at once: the reads and commits of a backlog would chain as
+        // microtasks and starve the event loop (signals, timers, the metrics server). Let it run.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         if (this.done) return;
         if (this.options.signal.aborted) break;
         for (let k = 0; k < streams.length; k++) {

@@ -440,9 +440,18 @@ local function results()
 end
 
 local checkpoint -- set by the host when the spell's libraries take part in all-or-nothing casts
+-- A library function ran since the last checkpoint: only then is there anything to make final
+-- (the host's undo log is empty otherwise), so a spell that writes no state pays no host call.
+local touched = false
+local function mark()
+  if checkpoint and touched then
+    touched = false
+    checkpoint()
+  end
+end
 
 local function do_cast(ev)
-  if checkpoint then checkpoint() end
+  mark()
   local before = n_out
   local r = hooks["spell.cast"](ev, emit)
   if n_out == before and r ~= nil then
@@ -493,14 +502,14 @@ end
 
 function host.init(runes)
   begin()
-  if checkpoint then checkpoint() end
+  mark()
   if hooks["spell.init"] then hooks["spell.init"](runes) end
   return results()
 end
 
 function host.finish()
   begin()
-  if checkpoint then checkpoint() end
+  mark()
   if hooks["spell.finish"] then hooks["spell.finish"](emit) end
   return results()
 end
@@ -565,6 +574,7 @@ end
 -- over (or fails with "not enough memory").
 local function host_function(cf, fetch)
   return function(...)
+    touched = true
     local ok, v, pending = cf(...)
     if pending then
       full_gc()
