@@ -8,12 +8,14 @@
 import { createReadStream, statSync, openSync, readSync, closeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { EventValue } from '../core/event.js';
+import type { RunLogger } from '../core/run-log.js';
 import type { Runeset, RunesetSource } from '../runes/runeset.js';
-import { parseLine } from './ndjson.js';
 import { readLineBatches } from './line-batches.js';
+import { decodeDocument, isBlank, lineDecoder } from './formats.js';
 import { isStorageError } from '../storage/index.js';
 import { DEAD_LETTERS, type Batch, type StreamGraph } from './graph.js';
 import type { DurableAppender } from './durable.js';
+import { readHttp } from './http-source.js';
 
 /** What the sources need from the run. */
 export interface SourceContext {
@@ -30,6 +32,35 @@ export interface SourceContext {
   readonly onWarning: (message: string) => void;
   /** Dead letters of sources (counted and logged by the run). */
   readonly onDeadLetter: (deadLetter: EventValue) => void;
+  /** The counters of a source, which it keeps up to date (for the metrics and readiness). */
+  readonly stats: (source: string) => SourceStats;
+  /** Log lines of network sources (listening, refused requests). */
+  readonly log: RunLogger;
+}
+
+/** What a source has done, read by the metrics at scrape time and by readiness. */
+export class SourceStats {
+  /** `starting` until it takes input, `open` while it does, `ended` once it stopped taking any. */
+  state: 'starting' | 'open' | 'ended' = 'starting';
+  /** Where a network source takes input, once it listens. */
+  url: string | undefined;
+  /** Events it handed to its stream. */
+  events = 0;
+  /** Requests answered, by HTTP status. */
+  readonly answers = new Map<number, number>();
+  /** Set by the metrics: times each acknowledged request, from its arrival to its answer. */
+  readonly probes: { ackTimer?: { record(seconds: number): void } | undefined } = {};
+
+  constructor(
+    readonly name: string,
+    readonly type: string,
+  ) {}
+
+  /** A request was answered with `status` after `seconds` (once per request, never per event). */
+  answered(status: number, seconds: number): void {
+    this.answers.set(status, (this.answers.get(status) ?? 0) + 1);
+    if (status === 200) this.probes.ackTimer?.record(seconds);
+  }
 }
 
 /** The consumer name under which a source's positions are committed. */
@@ -46,6 +77,7 @@ export type SourceReader = (ctx: SourceContext, src: RunesetSource) => Promise<n
 const READERS: Record<string, SourceReader> = {
   file: readSource,
   stdin: readSource,
+  http: (ctx, src) => readHttp(ctx, src as Extract<RunesetSource, { type: 'http' }>),
 };
 
 /** Reads every source to its end (or until aborted); resolves with the events read. A failed commit rejects. */
@@ -53,11 +85,15 @@ export async function runSources(ctx: SourceContext): Promise<{ read: number }> 
   let read = 0;
   await Promise.all(
     Object.values(ctx.runeset.sources).map(async (src) => {
+      const stats = ctx.stats(src.name);
       try {
         const reader = READERS[src.type];
         if (!reader) throw new Error(`no reader for sources of type '${src.type}'`);
+        // Network sources say when they are open (listening); the others are open as they start.
+        if (src.type === 'file' || src.type === 'stdin') stats.state = 'open';
         read += await reader(ctx, src);
       } finally {
+        stats.state = 'ended';
         ctx.graph.producerDone(src.to);
         ctx.graph.producerDone(DEAD_LETTERS);
       }
@@ -172,6 +208,15 @@ async function readOnce(ctx: SourceContext, src: RunesetSource, pacer: Pacer | u
   // Stopping ends the read at once: the stream is destroyed (stdin too: the run is ending).
   const stop = () => stream.destroy();
   signal.addEventListener('abort', stop, { once: true });
+  if (src.format === 'json') {
+    try {
+      return await readDocument(ctx, src, where, stream, durable ? (end, events, letters) => commitDurable(start + end, events, letters) : undefined);
+    } finally {
+      signal.removeEventListener('abort', stop);
+    }
+  }
+  const format = src.format;
+  const decode = lineDecoder(format, src.name);
   let n = 0;
   try {
     // Paced into a durable stream, each event commits alone (with the offset after its line).
@@ -179,7 +224,7 @@ async function readOnce(ctx: SourceContext, src: RunesetSource, pacer: Pacer | u
     for await (const chunk of readLineBatches(stream, { final: 'emit', firstLine, offsets: paced })) {
       // Into a durable stream, a last line without its newline is read only when it is a whole
       // event; otherwise it may still be being written: it is left, uncommitted, for the next run.
-      if (chunk.partial && durable && 'error' in parseLine(chunk.lines[0]!)) {
+      if (chunk.partial && durable && 'error' in decode(chunk.lines[0]!, chunk.firstLine)) {
         ctx.onWarning(`${where}:${chunk.firstLine}: the last line has no newline and is not a whole event yet; it is left for the next run`);
         break;
       }
@@ -187,9 +232,8 @@ async function readOnce(ctx: SourceContext, src: RunesetSource, pacer: Pacer | u
       let letters: EventValue[] = [];
       for (let i = 0; i < chunk.lines.length; i++) {
         const text = chunk.lines[i]!;
-        const blank = text.length === 0 || text.trim() === '';
-        if (!blank) {
-          const parsed = parseLine(text);
+        if (!isBlank(format, text)) {
+          const parsed = decode(text, chunk.firstLine + i);
           if ('error' in parsed) letters.push({ code: 'INPUT_INVALID_JSON', source: src.name, file: where, line: chunk.firstLine + i, message: parsed.error, text });
           else events.push(parsed.value);
         }
@@ -226,6 +270,43 @@ async function readOnce(ctx: SourceContext, src: RunesetSource, pacer: Pacer | u
     signal.removeEventListener('abort', stop);
   }
   return n;
+}
+
+/**
+ * Reads a source whose `format` is `json`: the whole input is one document (an array is its events).
+ * Into a durable stream it commits once, with the offset at its end.
+ */
+async function readDocument(
+  ctx: SourceContext,
+  src: RunesetSource,
+  where: string,
+  stream: Readable,
+  commit: ((end: number, events: EventValue[], letters: EventValue[]) => Promise<void>) | undefined,
+): Promise<number> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      chunks.push(b);
+      size += b.length;
+    }
+  } catch (e) {
+    if (!ctx.signal.aborted) deadLetter(ctx, { code: 'INPUT_UNREADABLE', source: src.name, file: where, message: (e as Error).message });
+    return 0;
+  }
+  if (ctx.signal.aborted) return 0;
+  const text = Buffer.concat(chunks, size).toString('utf8').replace(/^\ufeff/, '');
+  if (text.trim() === '') return 0;
+  const doc = decodeDocument(text);
+  const events = 'error' in doc ? [] : doc.events;
+  const letters = 'error' in doc ? [{ code: 'INPUT_INVALID_JSON', source: src.name, file: where, message: doc.error }] : [];
+  if (commit) await commit(size, events, letters);
+  else {
+    for (const l of letters) deadLetter(ctx, l);
+    ctx.graph.write(src.to, events);
+  }
+  return events.length;
 }
 
 function deadLetter(ctx: SourceContext, letter: EventValue): void {
