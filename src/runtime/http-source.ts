@@ -312,13 +312,15 @@ class Room {
 }
 
 /**
- * Group commit of a source's requests into a durable stream: while one commit is in flight, the
- * requests that arrive wait and commit together in the next — one fsync for many requests — and
- * each is answered with its own sequence numbers.
+ * Group commit of a source's requests into a durable stream: the requests read in one turn of the
+ * event loop, and those that arrive while a commit is in flight, commit together — one fsync for
+ * many requests — and each is answered with its own sequence numbers. (A commit blocks the thread
+ * while it syncs, so a commit started at once would hold only the request that started it.)
  */
 class GroupCommit {
   private waiting: { events: EventValue[]; resolve: (r: { first: number; last: number }) => void; reject: (e: unknown) => void }[] = [];
   private busy = false;
+  private scheduled: NodeJS.Immediate | undefined;
   private closed = false;
 
   constructor(
@@ -330,7 +332,16 @@ class GroupCommit {
     if (this.closed) return Promise.reject(new SanctumError('SOURCE_BUSY', 'the source is closed'));
     return new Promise((resolve, reject) => {
       this.waiting.push({ events, resolve, reject });
-      if (!this.busy) this.flush();
+      this.schedule();
+    });
+  }
+
+  /** Flushes after the I/O callbacks ready now have run (their requests join this commit). */
+  private schedule(): void {
+    if (this.busy || this.scheduled !== undefined) return;
+    this.scheduled = setImmediate(() => {
+      this.scheduled = undefined;
+      this.flush();
     });
   }
 
@@ -355,7 +366,7 @@ class GroupCommit {
       },
     ).finally(() => {
       this.busy = false;
-      if (this.waiting.length > 0) this.flush();
+      if (this.waiting.length > 0) this.schedule();
     });
   }
 }
