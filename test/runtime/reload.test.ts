@@ -6,6 +6,7 @@
 import { describe, it, expect, afterEach } from 'vitest';
 import { writeFileSync, readFileSync } from 'node:fs';
 import { loadRuneset } from '../../src/index.js';
+import { SanctumMetrics, TapHub } from '../../src/observe/index.js';
 import { openSqliteStorage } from '../../src/storage/index.js';
 import { ndjson, post, startRun, until, type LiveRun } from './http-helpers.js';
 
@@ -69,6 +70,27 @@ describe('reload', () => {
     expect(run.opened.reloads).toEqual({ ok: 1, failed: 0 });
     // The spell's counters go on across the reload (the metrics read them).
     expect(run.opened.spells.get('tagger')!.stats.casts).toBe(4);
+  });
+
+  it('hands the metrics\' cast timer and a tap on to the new spell; the tap, ended, leaves nothing behind', async () => {
+    const { run, seen } = await start();
+    const metrics = new SanctumMetrics(run.opened, { defaultMetrics: false });
+    const timer = run.opened.spells.get('tagger')!.probes.castTimer;
+    expect(timer).toBeDefined();
+    const lines: string[] = [];
+    const taps = new TapHub(run.opened);
+    const client = taps.open({ kind: 'spell', name: 'tagger' }, { write: (l) => (lines.push(l), true), end: (l) => void (l && lines.push(l)), on: () => undefined });
+    writeFileSync(`${run.dir}/tagger.lua`, spell('v2'));
+    expect((await reload(run)).ok).toBe(true);
+    const now = run.opened.spells.get('tagger')!;
+    expect(now.probes.castTimer).toBe(timer);
+    await post(run.url, ndjson(1));
+    await until(() => seen.length === 1, 'an event');
+    expect(lines.map((l) => JSON.parse(l) as unknown)).toEqual([{ spell: 'tagger', port: 'out', event: { i: 0, v: 'v2', tag: 'first', n: 1 } }]);
+    client.end('limit');
+    expect(now.probes.emitted).toBeUndefined();
+    metrics.detach();
+    expect(now.probes.castTimer).toBeUndefined();
   });
 
   it('refuses a runeset with errors, a spell that does not summon or fails its init, and structural changes; the old version goes on', async () => {
