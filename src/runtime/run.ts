@@ -246,7 +246,16 @@ export function structureChange(a: Runeset, b: Runeset): string | undefined {
   return changed.length ? changed.join(', ') : undefined;
 }
 
-/** Hands a spell's counters and probes on to the spell that replaces it, so metrics and taps go on. */
+/** Lets the spell that replaces another share its probes (cast timer, tap) from its first cast. */
+function shareProbes(from: Spell, to: Spell): void {
+  to.probes.castTimer = from.probes.castTimer;
+  to.probes.emitted = from.probes.emitted;
+}
+
+/**
+ * Once the old spell casts no more: adds its counters to the new one's (so the metrics' counters go
+ * on, exact) and leaves the probes to the new one alone.
+ */
 function carryOver(from: Spell, to: Spell): void {
   const a = from.stats as SpellStats;
   const b = to.stats as SpellStats;
@@ -258,6 +267,7 @@ function carryOver(from: Spell, to: Spell): void {
   for (const [k, v] of a.emittedToPorts) b.emittedToPorts.set(k, (b.emittedToPorts.get(k) ?? 0) + v);
   for (const [k, v] of a.failedByCode) b.failedByCode.set(k, (b.failedByCode.get(k) ?? 0) + v);
   for (const [k, v] of a.deadLetteredByCode) b.deadLetteredByCode.set(k, (b.deadLetteredByCode.get(k) ?? 0) + v);
+  // Until now observers found the old spell by name: what they set on it holds.
   to.probes.castTimer = from.probes.castTimer;
   to.probes.emitted = from.probes.emitted;
   from.probes.castTimer = undefined;
@@ -423,10 +433,15 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
     }
     for (const [name, spell] of summoned) {
       const old = spells.get(name);
+      if (old) shareProbes(old, spell);
+    }
+    // Each pipeline swaps between two of its batches; once all have, the old spells cast no more.
+    await Promise.all(plans.map((p) => p.consumer.swap(p.steps)));
+    for (const [name, spell] of summoned) {
+      const old = spells.get(name);
       if (old) carryOver(old, spell);
       spells.set(name, spell);
     }
-    await Promise.all(plans.map((p) => p.consumer.swap(p.steps)));
     return { pipelines: plans.length };
   }
 
