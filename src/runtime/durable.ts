@@ -209,6 +209,13 @@ export class LogInput implements ConsumerInput {
     this.ready = rest;
   }
 
+  /** Events of its streams after its committed position: read but not yet done with, or not yet read (for readiness). */
+  async lag(): Promise<number> {
+    let behind = 0;
+    for (const s of this.options.streams) behind += Math.max(0, (await this.port.lastSeq(s)) - (await this.port.position(this.options.consumer, s)));
+    return behind;
+  }
+
   /** Something changed (the run is ending, or was aborted): stop waiting and look again. */
   nudge(): void {
     this.waitAbort?.abort();

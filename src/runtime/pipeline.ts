@@ -60,18 +60,39 @@ export class PipelineCore {
    * True when a step's policy is `stop`: the pipeline casts one event at a time, so that it halts
    * exactly at the failing event and commits nothing of it.
    */
-  readonly oneByOne: boolean;
+  oneByOne: boolean;
   private closed = false;
 
   constructor(
     readonly pipeline: RunesetPipeline,
-    private readonly steps: readonly PipelineStep[],
+    private steps: readonly PipelineStep[],
     private readonly hooks: PipelineHooks = {},
     /** Outputs of the first step after which a batch is cut (the rest cast with the next). */
     private readonly maxOutputs = Infinity,
   ) {
     this.outputs = [...pipelineOutputs(pipeline)];
     this.oneByOne = steps.some((s) => s.policy === 'stop');
+  }
+
+  /** The steps as they are now (a reload swaps them). */
+  get currentSteps(): readonly PipelineStep[] {
+    return this.steps;
+  }
+
+  /**
+   * Swaps in new steps — a reload, between two batches: new spells and casters (their `init` already
+   * run), the same state sessions. The old casters are closed. After `close`, the new ones are closed instead.
+   */
+  swapSteps(steps: readonly PipelineStep[]): void {
+    if (this.closed) {
+      for (const s of steps) s.caster.close();
+      return;
+    }
+    const old = this.steps;
+    this.steps = steps;
+    this.oneByOne = steps.some((s) => s.policy === 'stop');
+    this.countdown.clear();
+    for (const s of old) s.caster.close();
   }
 
   /** Runs every step's `init`. A failure is a dead letter (and the step then fails every cast), or stops. */
