@@ -12,7 +12,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { ErrorCode } from '../core/errors.js';
 import type { EventValue } from '../core/event.js';
 import type { RunesetHttpSink } from '../runes/runeset.js';
-import type { SinkBatchMeta, SinkContext, SinkDestination, SinkStats, SinkWriteResult } from './sinks.js';
+import type { SinkBatchMeta, SinkContext, SinkDestination, SinkStats, SinkWriteResult } from './connector.js';
 
 /** Bytes of an answer kept for a dead letter or a log line. */
 const ANSWER_KEPT = 2048;

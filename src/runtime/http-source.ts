@@ -14,7 +14,7 @@ import { SanctumError, type ErrorCode } from '../core/errors.js';
 import type { EventValue } from '../core/event.js';
 import type { RunesetHttpSource, SourceFormat } from '../runes/runeset.js';
 import { decodeDocument, isBlank, lineDecoder } from './formats.js';
-import type { SourceContext } from './sources.js';
+import type { SourceContext } from './connector.js';
 
 /** Seconds a client is told to wait (`Retry-After`) when the source is busy or stopping. */
 const RETRY_AFTER_BUSY = 1;

@@ -10,64 +10,19 @@
  */
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type { EventValue } from '../core/event.js';
-import type { LogPort } from '../core/log-port.js';
-import type { DurableMetrics } from '../core/metrics.js';
-import type { RunLogger } from '../core/run-log.js';
-import type { Runeset, RunesetSink } from '../runes/runeset.js';
+import type { SinkBatchMeta, SinkContext, SinkDestination, SinkStats, SinkWriteResult } from './connector.js';
+import type { RunesetSink } from '../runes/runeset.js';
+export type { SinkBatchMeta, SinkContext, SinkDestination, SinkStats, SinkWriteResult, Stdio } from './connector.js';
 import { DEAD_LETTERS, StreamQueue, type StreamGraph } from './graph.js';
 import { LogInput, appendOf } from './durable.js';
 import { httpDestination } from './http-sink.js';
 
-export interface Stdio {
-  readonly stdin: Readable;
-  readonly stdout: Writable;
-  readonly stderr: Writable;
-}
 
-/** Where a batch written to a destination came from (durable sinks: its stream and sequence numbers). */
-export interface SinkBatchMeta {
-  readonly sink: string;
-  /** The durable stream and the sequence numbers of the batch, when the sink reads durable streams. */
-  readonly stream?: string;
-  readonly firstSeq?: number;
-  readonly lastSeq?: number;
-  /** Every event's sequence number, in order (durable sinks). */
-  readonly seqs?: readonly number[];
-}
 
-/** What a network destination counts, read by the metrics at scrape time. */
-export interface SinkStats {
-  /** Requests answered, by status (`200`, `503`), or that failed (`timeout`, `error`). */
-  readonly requests: Map<string, number>;
-  /** Requests sent again after a passing failure. */
-  retries: number;
-  /** Events the destination gave up on (dead letters). */
-  deadLettered: number;
-}
 
-/** What a destination did with a batch it could not deliver for good (a 4xx, retries exhausted). */
-export interface SinkWriteResult {
-  /** Dead letters to write instead (each names its event and why); the batch is done with. */
-  readonly deadLetters?: readonly EventValue[];
-}
 
-/**
- * A sink's destination: stdout, a file, an HTTP endpoint, a NATS subject. It writes a batch and
- * resolves once the destination acknowledged it (the OS took the bytes, the server answered). A
- * permanent failure of some events resolves with dead letters for them; a rejection is a failure of
- * the sink itself (it stops; the run reports it).
- */
-export interface SinkDestination {
-  write(events: readonly EventValue[], meta: SinkBatchMeta): Promise<SinkWriteResult | void>;
-  /** Writes this many batches at most without waiting for their acknowledgements (default 1). */
-  readonly inFlight?: number;
-  /** Flushes and releases the destination at the end of the run. */
-  close(): Promise<void>;
-  /** Its counters, when it keeps any (network destinations). */
-  readonly stats?: SinkStats;
-}
 
 /** A running sink: what it has written, and when it is done. */
 export interface SinkHandle {
@@ -86,24 +41,6 @@ export interface SinkHandle {
   lag?(): Promise<number>;
 }
 
-export interface SinkContext {
-  readonly graph: StreamGraph;
-  readonly runeset: Runeset;
-  readonly stdio: Stdio;
-  /** The durable log, when the runeset has durable streams: sinks over them are durable consumers. */
-  readonly port: LogPort | undefined;
-  /** True once the run is ending (a durable sink that caught up is then done). */
-  readonly ending: () => boolean;
-  /** Stops durable sinks after the batch in flight. */
-  readonly signal: AbortSignal;
-  readonly metrics: () => DurableMetrics;
-  /** The sink's destination failed (e.g. stdout closed). */
-  readonly onFailure: (sink: string, error: Error) => void;
-  /** A commit or read failed: fatal for the run. */
-  readonly onFatal: (error: unknown) => void;
-  /** Log lines of network sinks (retries, dead letters). */
-  readonly log: RunLogger;
-}
 
 /** Opens a sink type's destination. Network sinks register theirs here. */
 export type DestinationFactory = (sink: RunesetSink, ctx: SinkContext) => SinkDestination;

@@ -9,72 +9,22 @@ import { createReadStream, statSync, openSync, readSync, closeSync } from 'node:
 import type { Readable } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import type { EventValue } from '../core/event.js';
-import type { RunLogger } from '../core/run-log.js';
-import type { Runeset, RunesetSource } from '../runes/runeset.js';
+import type { SourceContext, SourceReader } from './connector.js';
+import type { RunesetSource } from '../runes/runeset.js';
+export { SourceStats, type SourceContext, type SourceReader } from './connector.js';
 import { FILE_CHUNK_BYTES, decodeLines, type EventBatch, type InputProblem } from './ndjson.js';
 import { readLines, type LineBatch, type LinesEnd } from './lines.js';
 import { decodeDocument } from './formats.js';
 import { isStorageError } from '../storage/index.js';
-import { DEAD_LETTERS, type Batch, type StreamGraph } from './graph.js';
-import type { DurableAppender } from './durable.js';
+import { DEAD_LETTERS, type Batch } from './graph.js';
 import { readHttp } from './http-source.js';
 
-/** What the sources need from the run. */
-export interface SourceContext {
-  readonly graph: StreamGraph;
-  readonly runeset: Runeset;
-  readonly stdin: Readable;
-  /** Stops the sources (they end quietly, after committing what they read). */
-  readonly signal: AbortSignal;
-  /** The durable side, when the runeset has durable streams. */
-  readonly appender: DurableAppender | undefined;
-  /** Reads the committed position of a source input (0: none). */
-  readonly position: (consumer: string, input: string) => Promise<number>;
-  /** A line for the run's log. */
-  readonly onWarning: (message: string) => void;
-  /** Dead letters of sources (counted and logged by the run). */
-  readonly onDeadLetter: (deadLetter: EventValue) => void;
-  /** The counters of a source, which it keeps up to date (for the metrics and readiness). */
-  readonly stats: (source: string) => SourceStats;
-  /** Log lines of network sources (listening, refused requests). */
-  readonly log: RunLogger;
-}
-
-/** What a source has done, read by the metrics at scrape time and by readiness. */
-export class SourceStats {
-  /** `starting` until it takes input, `open` while it does, `ended` once it stopped taking any. */
-  state: 'starting' | 'open' | 'ended' = 'starting';
-  /** Where a network source takes input, once it listens. */
-  url: string | undefined;
-  /** Events it handed to its stream. */
-  events = 0;
-  /** Requests answered, by HTTP status. */
-  readonly answers = new Map<number, number>();
-  /** Set by the metrics: times each acknowledged request, from its arrival to its answer. */
-  readonly probes: { ackTimer?: { record(seconds: number): void } | undefined } = {};
-
-  constructor(
-    readonly name: string,
-    readonly type: string,
-  ) {}
-
-  /** A request was answered with `status` after `seconds` (once per request, never per event). */
-  answered(status: number, seconds: number): void {
-    this.answers.set(status, (this.answers.get(status) ?? 0) + 1);
-    if (status === 200) this.probes.ackTimer?.record(seconds);
-  }
-}
 
 /** The consumer name under which a source's positions are committed. */
 export function sourceConsumer(source: string): string {
   return `source:${source}`;
 }
 
-/**
- * Reads a source into its stream until it ends or `ctx.signal` aborts; resolves with the events
- * read. Network sources (HTTP, NATS) register theirs in READERS, by source type.
- */
-export type SourceReader = (ctx: SourceContext, src: RunesetSource) => Promise<number>;
 
 const READERS: Record<string, SourceReader> = {
   file: readSource,

@@ -4,7 +4,7 @@
  * with durable streams), or in groups for in-memory pipelines.
  */
 import type { EventValue } from '../core/event.js';
-import type { IndexValue, QueryOptions, RangeOptions, StateChange, StateStore } from '../core/storage.js';
+import type { QueryOptions, RangeOptions, StateChange, StateStore } from '../core/storage.js';
 import { StateBuffer } from '../storage/index.js';
 import type { SpellLibraries } from '../spellcraft/caster.js';
 
