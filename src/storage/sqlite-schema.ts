@@ -2,8 +2,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type DatabaseModule from 'better-sqlite3';
+import type { Database as DatabaseType } from 'better-sqlite3';
 import { StorageError, type StorageOperation } from './errors.js';
+
+/**
+ * Opens a better-sqlite3 connection. The native addon loads on the first call, not at import:
+ * a run that keeps nothing durable never loads it.
+ */
+export function openDatabase(file: string, options?: DatabaseModule.Options): DatabaseType {
+  const Database = createRequire(import.meta.url)('better-sqlite3') as typeof DatabaseModule;
+  return new Database(file, options);
+}
 
 /** `meta.format` of every Sanctum data file. */
 export const FORMAT = 'sanctum-storage';
@@ -81,7 +92,7 @@ export type Synchronous = 'FULL' | 'NORMAL';
 export function createDataFile(file: string): void {
   const tmp = `${file}.init-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    const db = new Database(tmp);
+    const db = openDatabase(tmp);
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
@@ -127,7 +138,7 @@ function fsyncDir(dir: string): void {
  * `synchronous` is set on this connection explicitly: a later connection to a WAL file does not
  * inherit the setting of the one that created it (it falls back to NORMAL).
  */
-export function prepareConnection(db: Database.Database, file: string, options: { synchronous: Synchronous; busyTimeoutMs: number; verify: 'quick' | 'none'; readonly?: boolean }): void {
+export function prepareConnection(db: DatabaseType, file: string, options: { synchronous: Synchronous; busyTimeoutMs: number; verify: 'quick' | 'none'; readonly?: boolean }): void {
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
   checkFormat(db, file); // before anything writes: never touch a foreign file
   if (!options.readonly && String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') db.pragma('journal_mode = WAL');
@@ -146,7 +157,7 @@ export function prepareConnection(db: Database.Database, file: string, options: 
   }
 }
 
-function checkFormat(db: Database.Database, file: string): void {
+function checkFormat(db: DatabaseType, file: string): void {
   const tables = new Set(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]);
   const foreign = (problem: string): StorageError => new StorageError({ code: 'STORAGE_FOREIGN', operation: 'open', file, problem });
   const corrupt = (problem: string): StorageError => new StorageError({ code: 'STORAGE_CORRUPT', operation: 'open', file, problem });

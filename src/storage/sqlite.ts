@@ -1,7 +1,7 @@
 /** The SQLite adapter: event log, spell state and offsets in one file, `<dataDir>/sanctum.db`, through better-sqlite3. */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type { Database as DatabaseType, Statement as StatementType, Transaction as TransactionType } from 'better-sqlite3';
 import type { EventValue } from '../core/event.js';
 import type {
   AppendItem,
@@ -45,6 +45,7 @@ import {
   type QueryBounds,
 } from './internal/validate.js';
 import {
+  openDatabase,
   classify,
   createDataFile,
   fieldExpr,
@@ -109,7 +110,7 @@ export interface SqliteStorage extends Storage {
   /** The plan SQLite chooses for `state.query(ns, options)`, one line per step (EXPLAIN QUERY PLAN). */
   explainQuery(ns: string, options: QueryOptions): string[];
   /** Raw access for tools and tests. Writing through it bypasses every guarantee here. */
-  readonly db: Database.Database;
+  readonly db: DatabaseType;
 }
 
 /**
@@ -134,13 +135,13 @@ interface Head {
   touched: boolean;
 }
 
-type Stmt = Database.Statement<unknown[], unknown>;
+type Stmt = StatementType<unknown[], unknown>;
 
 class SqliteStore implements SqliteStorage {
   readonly path: string;
   readonly synchronous: Synchronous;
   readonly readonly: boolean;
-  readonly db: Database.Database;
+  readonly db: DatabaseType;
   readonly log: EventLog;
   readonly state: StateStore;
   readonly offsets: Offsets;
@@ -150,7 +151,7 @@ class SqliteStore implements SqliteStorage {
   private readonly notifier = new Notifier();
   private readonly peers: { notify: (streams: Iterable<string>) => void; leave: () => void };
   private readonly groupCommit: GroupCommit;
-  private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
+  private readonly tx: TransactionType<(fn: () => unknown) => unknown>;
   private readonly s: ReturnType<typeof prepareStatements>;
   private readonly shaped = new Map<string, Stmt>();
   private commits = 0;
@@ -189,9 +190,9 @@ class SqliteStore implements SqliteStorage {
         createDataFile(this.path);
       }
     }
-    let db: Database.Database | undefined;
+    let db: DatabaseType | undefined;
     try {
-      db = this.readonly ? openReadOnly(this.path, busyTimeoutMs) : new Database(this.path, { fileMustExist: true, timeout: busyTimeoutMs });
+      db = this.readonly ? openReadOnly(this.path, busyTimeoutMs) : openDatabase(this.path, { fileMustExist: true, timeout: busyTimeoutMs });
       prepareConnection(db, this.path, { synchronous: this.synchronous, busyTimeoutMs, verify, readonly: this.readonly });
       this.s = prepareStatements(db);
     } catch (e) {
@@ -683,8 +684,8 @@ function checkCanWrite(file: string): void {
  * copied into the data file (a clean shutdown leaves none), the data file alone is the whole
  * store, and SQLite reads it as `immutable` (no locks, no -shm).
  */
-function openReadOnly(file: string, timeout: number): Database.Database {
-  const db = new Database(file, { readonly: true, fileMustExist: true, timeout });
+function openReadOnly(file: string, timeout: number): DatabaseType {
+  const db = openDatabase(file, { readonly: true, fileMustExist: true, timeout });
   let failure: unknown;
   try {
     db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
@@ -708,7 +709,7 @@ function openReadOnly(file: string, timeout: number): Database.Database {
     );
   }
   try {
-    return new Database(`file:${encodeURI(file).replaceAll('?', '%3f').replaceAll('#', '%23')}?immutable=1`, { readonly: true, fileMustExist: true, timeout });
+    return openDatabase(`file:${encodeURI(file).replaceAll('?', '%3f').replaceAll('#', '%23')}?immutable=1`, { readonly: true, fileMustExist: true, timeout });
   } catch (e) {
     throw new StorageError(
       { code: 'STORAGE_FAILED', operation: 'open', file, problem: `cannot be read: its directory is read-only and SQLite could not open it as immutable (${(e as Error).message}; URI file names need SQLITE_USE_URI=1 before better-sqlite3 loads)`, driverCode: code },
@@ -717,7 +718,7 @@ function openReadOnly(file: string, timeout: number): Database.Database {
   }
 }
 
-function prepareStatements(db: Database.Database) {
+function prepareStatements(db: DatabaseType) {
   const raw = (sql: string): Stmt => db.prepare(sql).raw() as Stmt;
   const pluck = (sql: string): Stmt => db.prepare(sql).pluck() as Stmt;
   const run = (sql: string): Stmt => db.prepare(sql) as Stmt;
