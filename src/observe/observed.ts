@@ -46,10 +46,23 @@ export interface ObservedSink {
   readonly written: number;
 }
 
+/** A network source's or sink's connection (`source:orders`, `sink:out`), read at scrape time. */
+export interface ObservedConnector {
+  readonly name: string;
+  readonly type: string;
+  readonly connected: boolean;
+  readonly disconnects: number;
+  readonly retries: number;
+  readonly redeliveriesDropped: number;
+  readonly overflowDropped: number;
+}
+
 /** A run to observe: an `OpenedRuneset` fits. */
 export interface ObservedRun {
   readonly graph: ObservedGraph;
   readonly spells: ReadonlyMap<string, ObservedSpell>;
   /** Filled when the run starts. */
   readonly sinks?: readonly ObservedSink[];
+  /** Filled when the run starts. */
+  readonly connectors?: readonly ObservedConnector[];
 }

@@ -1,7 +1,7 @@
 /** From a valid runeset document to the normalized `Runeset`: defaults filled, shapes made uniform, paths resolved. */
 import path from 'node:path';
 import type { EventValue } from '../core/event.js';
-import type { Runeset, RunesetPath, RunesetPipeline, RunesetSink, RunesetSource, RunesetSpell, RunesetStep, RunesetStream } from './runeset.js';
+import type { Runeset, RunesetNatsConnection, RunesetPath, RunesetPipeline, RunesetSink, RunesetSource, RunesetSpell, RunesetStep, RunesetStream } from './runeset.js';
 import { DEAD_LETTERS_STREAM, RUNESET_DEFAULTS } from './schema.js';
 import { parseSize } from './size.js';
 import type { RunesetDocument, StreamRefs } from './types.js';
@@ -62,13 +62,29 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
             ...(spec.rate !== undefined ? { rate: spec.rate } : {}),
             ...(spec.loop ? { loop: true } : {}),
           }
-        : { name, type: spec.type, to: spec.to };
+        : spec.type === 'nats'
+          ? {
+              name,
+              type: 'nats',
+              to: spec.to,
+              connection: natsConnection(spec),
+              ...(spec.subject !== undefined ? { subject: spec.subject } : {}),
+              ...(spec.stream !== undefined ? { stream: spec.stream } : {}),
+              consumer: spec.consumer ?? `sanctum-${name}`,
+              ...(spec.queue !== undefined ? { queue: spec.queue } : {}),
+            }
+          : { name, type: spec.type, to: spec.to };
   }
 
   const sinks: Record<string, RunesetSink> = {};
   for (const [name, spec] of Object.entries(doc.sinks ?? {})) {
     const from = list(spec.from);
-    sinks[name] = spec.type === 'file' ? { name, type: 'file', path: resolvePath(required(spec.path, `sinks.${name}.path`)), from } : { name, type: spec.type, from };
+    sinks[name] =
+      spec.type === 'file'
+        ? { name, type: 'file', path: resolvePath(required(spec.path, `sinks.${name}.path`)), from }
+        : spec.type === 'nats'
+          ? { name, type: 'nats', from, connection: natsConnection(spec), subject: required(spec.subject, `sinks.${name}.subject`), ...(spec.stream !== undefined ? { stream: spec.stream } : {}) }
+          : { name, type: spec.type, from };
   }
 
   const pipelines: Record<string, RunesetPipeline> = {};
@@ -104,6 +120,27 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
     sinks,
     pipelines,
   };
+}
+
+/** The default NATS server: the loopback one. */
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+
+/** `url` split into its servers, and the credentials. */
+export function natsConnection(spec: { url?: string; user?: string; password?: string; token?: string }): RunesetNatsConnection {
+  return {
+    servers: natsServers(spec.url ?? DEFAULT_NATS_URL),
+    ...(spec.user !== undefined ? { user: spec.user } : {}),
+    ...(spec.password !== undefined ? { password: spec.password } : {}),
+    ...(spec.token !== undefined ? { token: spec.token } : {}),
+  };
+}
+
+/** `nats://a:4222, nats://b:4222` → the servers, in order. */
+export function natsServers(url: string): string[] {
+  return url
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
 }
 
 function bytes(size: number | string): number {

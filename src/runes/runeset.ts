@@ -83,11 +83,48 @@ export interface RunesetSpell {
 
 export type RunesetSource =
   | { readonly name: string; readonly type: Extract<SourceSpec['type'], 'file'>; readonly path: RunesetPath; readonly to: string; readonly rate?: number; readonly loop?: boolean }
-  | { readonly name: string; readonly type: Exclude<SourceSpec['type'], 'file'>; readonly to: string };
+  | RunesetNatsSource
+  | { readonly name: string; readonly type: Exclude<SourceSpec['type'], 'file' | 'nats'>; readonly to: string };
 
 export type RunesetSink =
   | { readonly name: string; readonly type: Extract<SinkSpec['type'], 'file'>; readonly path: RunesetPath; readonly from: readonly string[] }
-  | { readonly name: string; readonly type: Exclude<SinkSpec['type'], 'file'>; readonly from: readonly string[] };
+  | RunesetNatsSink
+  | { readonly name: string; readonly type: Exclude<SinkSpec['type'], 'file' | 'nats'>; readonly from: readonly string[] };
+
+/** How a `nats` source or sink reaches its server. */
+export interface RunesetNatsConnection {
+  /** The server URLs as written (`url`, split at commas), tried in turn. */
+  readonly servers: readonly string[];
+  readonly user?: string;
+  readonly password?: string;
+  readonly token?: string;
+}
+
+/** A `nats` source: a core NATS subscription (`subject`), or a JetStream stream read by a durable consumer (`stream`). */
+export interface RunesetNatsSource {
+  readonly name: string;
+  readonly type: 'nats';
+  readonly to: string;
+  readonly connection: RunesetNatsConnection;
+  /** The subject subscribed to (core), or the filter of the stream's messages (JetStream). */
+  readonly subject?: string;
+  /** The JetStream stream read; absent for a core NATS subscription. */
+  readonly stream?: string;
+  /** The durable JetStream consumer's name (`sanctum-<source>` unless set). */
+  readonly consumer: string;
+  /** A core subscription's queue group. */
+  readonly queue?: string;
+}
+
+/** A `nats` sink: publishes each event to `subject`, through JetStream (acknowledged, deduplicated) when `stream` is set. */
+export interface RunesetNatsSink {
+  readonly name: string;
+  readonly type: 'nats';
+  readonly from: readonly string[];
+  readonly connection: RunesetNatsConnection;
+  readonly subject: string;
+  readonly stream?: string;
+}
 
 /** A step, always in the long form. */
 export interface RunesetStep {

@@ -185,13 +185,13 @@ export interface BudgetSpec {
   memory?: number | string;
 }
 /**
- * A source of events: a newline-delimited JSON file, or standard input.
+ * A source of events: a newline-delimited JSON file, standard input, or NATS (one JSON event per message).
  */
 export interface SourceSpec {
   /**
-   * Where the events are read from: `file` (the file at `path`) or `stdin`.
+   * Where the events are read from: `file` (the file at `path`), `stdin`, or `nats` (a NATS subject, or a JetStream stream).
    */
-  type: 'file' | 'stdin';
+  type: 'file' | 'stdin' | 'nats';
   /**
    * The file to read, relative to the runeset file's directory. Required when `type` is `file`.
    */
@@ -208,15 +208,47 @@ export interface SourceSpec {
    * When the file ends, read it again from the start, until the run is stopped (file sources into streams that are not durable). With `rate`, a live stream from a recorded file.
    */
   loop?: boolean;
+  /**
+   * The NATS server to connect to (`nats` sources): `nats://host:port`, or several, separated by commas, to try in turn (a cluster). Default: `nats://127.0.0.1:4222`.
+   */
+  url?: string;
+  /**
+   * The NATS subject (`nats` sources): without `stream`, a core NATS subscription to it (wildcards `*` and `>` allowed); with `stream`, only the stream's messages on that subject are read.
+   */
+  subject?: string;
+  /**
+   * A JetStream stream to read (`nats` sources) with a durable consumer, from where the last run stopped: into a durable Sanctum stream, exactly once (each batch commits with the JetStream sequence it reached, and is acknowledged to NATS after that commit).
+   */
+  stream?: string;
+  /**
+   * The name of the durable JetStream consumer (`nats` sources with `stream`). Default: `sanctum-` and the source's name.
+   */
+  consumer?: string;
+  /**
+   * A queue group (`nats` sources on a core subject): the subscribers of one queue group share the messages, each message going to one of them.
+   */
+  queue?: string;
+  /**
+   * The user name to connect with (`nats`); with `password`. Write `${NATS_USER}` rather than the name itself.
+   */
+  user?: string;
+  /**
+   * The password to connect with (`nats`); with `user`. Write `${NATS_PASSWORD}`: a runeset is no place for a secret.
+   */
+  password?: string;
+  /**
+   * An authentication token to connect with (`nats`), instead of `user` and `password`. Write `${NATS_TOKEN}`.
+   */
+  token?: string;
 }
 /**
- * A sink: writes the events of its streams as newline-delimited JSON.
+ * A sink: writes the events of its streams as newline-delimited JSON, or publishes each as a NATS message.
  */
 export interface SinkSpec {
   /**
-   * Where the events are written: `stdout`, `stderr`, or `file` (the file at `path`).
+   * Where the events are written: `stdout`, `stderr`, `file` (the file at `path`), or `nats` (a NATS subject, or a JetStream stream).
    */
-  type: 'stdout' | 'stderr' | 'file';
+  type: 'stdout' | 'stderr' | 'file' | 'nats';
   /**
    * The stream, or list of streams, whose events the sink writes.
    */
@@ -225,6 +257,30 @@ export interface SinkSpec {
    * The file to write, relative to the runeset file's directory. Required when `type` is `file`.
    */
   path?: string;
+  /**
+   * The NATS server to connect to (`nats` sinks): `nats://host:port`, or several, separated by commas, to try in turn (a cluster). Default: `nats://127.0.0.1:4222`.
+   */
+  url?: string;
+  /**
+   * The NATS subject each event is published to (`nats` sinks; no wildcards). Required for `nats` sinks.
+   */
+  subject?: string;
+  /**
+   * A JetStream stream that captures `subject` (`nats` sinks): each event is published with a `Nats-Msg-Id` header and the sink waits for the server's acknowledgement, so a batch sent again after a crash is dropped by the server as a duplicate.
+   */
+  stream?: string;
+  /**
+   * The user name to connect with (`nats`); with `password`. Write `${NATS_USER}` rather than the name itself.
+   */
+  user?: string;
+  /**
+   * The password to connect with (`nats`); with `user`. Write `${NATS_PASSWORD}`: a runeset is no place for a secret.
+   */
+  password?: string;
+  /**
+   * An authentication token to connect with (`nats`), instead of `user` and `password`. Write `${NATS_TOKEN}`.
+   */
+  token?: string;
 }
 /**
  * A pipeline: reads events from its streams and casts its steps on each, in order.

@@ -17,6 +17,7 @@ import { PipelineCore, type Outputs, type PipelineStep } from './pipeline.js';
 import { StateSession } from './state-library.js';
 import { runSources, sourceConsumer } from './sources.js';
 import { openSinks, type SinkHandle, type Stdio } from './sinks.js';
+import { Connectors, type ConnectorStatus } from './connectors.js';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 
@@ -75,8 +76,10 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Commit latency, batch sizes and consumer lag of the durable path (the metrics). */
   readonly metrics?: DurableMetrics;
-  /** Source-level warnings (an incomplete last line, a truncated file). */
+  /** Source-level warnings (an incomplete last line, a truncated file, a lost connection). */
   readonly onWarning?: (message: string) => void;
+  /** Informational lines of sources and sinks (a connection back). */
+  readonly onInfo?: (message: string) => void;
 }
 
 /** A pipeline stopped by a `stop` error policy: which, and why. */
@@ -115,6 +118,8 @@ export interface OpenedRuneset {
   readonly storage: Storage | undefined;
   /** The sinks of the current run (empty until `run` starts): for the metrics. */
   readonly sinks: readonly SinkHandle[];
+  /** The network sources' and sinks' connections (empty until `run` starts): for the metrics. */
+  readonly connectors: readonly ConnectorStatus[];
   /** Runs the sources to their end (or until aborted) and waits for every pipeline and sink. */
   run(options?: RunOptions): Promise<RunReport>;
 }
@@ -133,6 +138,7 @@ export async function openRuneset(runeset: Runeset, options: OpenOptions = {}): 
   const spells = await summonSpells(runeset, options.logger ?? levelFilter(runeset.sanctum.log_level));
   const wiring = wire(runeset, spells, { ...options, withSources: true, sliceMs: 50 });
   const sinks: SinkHandle[] = [];
+  const connectors: ConnectorStatus[] = [];
   return {
     runeset,
     spells,
@@ -141,7 +147,8 @@ export async function openRuneset(runeset: Runeset, options: OpenOptions = {}): 
       return wiring.storage.current;
     },
     sinks,
-    run: (runOptions = {}) => wiring.run(runOptions, sinks),
+    connectors,
+    run: (runOptions = {}) => wiring.run(runOptions, sinks, connectors),
   };
 }
 
@@ -275,7 +282,7 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
     }
   };
 
-  async function run(runOptions: RunOptions, sinks: SinkHandle[]): Promise<RunReport> {
+  async function run(runOptions: RunOptions, sinks: SinkHandle[], connectorList: ConnectorStatus[] = []): Promise<RunReport> {
     metrics = runOptions.metrics ?? NO_DURABLE_METRICS;
     const stdio: Stdio = {
       stdin: runOptions.stdio?.stdin ?? process.stdin,
@@ -287,6 +294,8 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
     signal?.addEventListener('abort', stop, { once: true });
     if (signal?.aborted) halt.abort();
     let sinkFailures = 0;
+    const onWarning = runOptions.onWarning ?? ((m: string) => stdio.stderr.write(`sanctum: ${m}\n`));
+    const connectors = new Connectors({ info: runOptions.onInfo ?? (() => {}), warn: onWarning }, connectorList);
     const { sinks: opened, durable: durableSinks } = openSinks({
       graph,
       runeset,
@@ -296,6 +305,7 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
       signal: halt.signal,
       metrics: getMetrics,
       onFatal,
+      connectors,
       onFailure: (_sink, error) => {
         sinkFailures++;
         // A closed pipe (`sanctum run … | head`): stop reading input, quietly.
@@ -318,7 +328,8 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
       appender,
       position: (consumer, input) => (port ? port.position(consumer, input) : Promise.resolve(0)),
       onDeadLetter: () => sourceDeadLetters++,
-      onWarning: runOptions.onWarning ?? ((m) => stdio.stderr.write(`sanctum: ${m}\n`)),
+      onWarning,
+      connectors,
     }).catch((e: unknown) => {
       onFatal(e);
       return { read: 0 };

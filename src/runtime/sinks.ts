@@ -17,6 +17,9 @@ import type { DurableMetrics } from '../core/metrics.js';
 import type { Runeset, RunesetSink } from '../runes/runeset.js';
 import { DEAD_LETTERS, StreamQueue, type StreamGraph } from './graph.js';
 import { LogInput, appendOf } from './durable.js';
+import type { Connectors } from './connectors.js';
+import { sinkConsumer } from './positions.js';
+import { natsDestination } from './nats/sink.js';
 
 export interface Stdio {
   readonly stdin: Readable;
@@ -81,6 +84,8 @@ export interface SinkContext {
   readonly onFailure: (sink: string, error: Error) => void;
   /** A commit or read failed: fatal for the run. */
   readonly onFatal: (error: unknown) => void;
+  /** Network sinks' connection states (for the metrics) and their log lines. */
+  readonly connectors?: Connectors;
 }
 
 /** Opens a sink type's destination. Network sinks register theirs here. */
@@ -90,12 +95,10 @@ const DESTINATIONS: Record<string, DestinationFactory> = {
   stdout: (_sink, ctx) => streamDestination(ctx.stdio.stdout, ndjson),
   stderr: (_sink, ctx) => streamDestination(ctx.stdio.stderr, ndjson),
   file: (sink, ctx) => fileDestination(sink as Extract<RunesetSink, { type: 'file' }>, ctx),
+  nats: natsDestination,
 };
 
-/** The consumer name under which a durable sink's position is committed. */
-export function sinkConsumer(sink: string): string {
-  return `sink:${sink}`;
-}
+export { sinkConsumer } from './positions.js';
 
 /** True when the sink reads only durable streams: it runs as a durable consumer. */
 export function isDurableSink(sink: RunesetSink, graph: StreamGraph): boolean {

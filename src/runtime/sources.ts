@@ -14,6 +14,9 @@ import { readLineBatches } from './line-batches.js';
 import { isStorageError } from '../storage/index.js';
 import { DEAD_LETTERS, type Batch, type StreamGraph } from './graph.js';
 import type { DurableAppender } from './durable.js';
+import type { Connectors } from './connectors.js';
+import { readNats } from './nats/source.js';
+import { sourceConsumer } from './positions.js';
 
 /** What the sources need from the run. */
 export interface SourceContext {
@@ -30,12 +33,11 @@ export interface SourceContext {
   readonly onWarning: (message: string) => void;
   /** Dead letters of sources (counted and logged by the run). */
   readonly onDeadLetter: (deadLetter: EventValue) => void;
+  /** Network sources' connection states (for the metrics) and their log lines. */
+  readonly connectors?: Connectors;
 }
 
-/** The consumer name under which a source's positions are committed. */
-export function sourceConsumer(source: string): string {
-  return `source:${source}`;
-}
+export { sourceConsumer } from './positions.js';
 
 /**
  * Reads a source into its stream until it ends or `ctx.signal` aborts; resolves with the events
@@ -46,6 +48,7 @@ export type SourceReader = (ctx: SourceContext, src: RunesetSource) => Promise<n
 const READERS: Record<string, SourceReader> = {
   file: readSource,
   stdin: readSource,
+  nats: readNats,
 };
 
 /** Reads every source to its end (or until aborted); resolves with the events read. A failed commit rejects. */
