@@ -34,6 +34,8 @@ export interface SinkBatchMeta {
   readonly stream?: string;
   readonly firstSeq?: number;
   readonly lastSeq?: number;
+  /** The sequence number of each event of the batch (durable sinks), in order. */
+  readonly seqs?: readonly number[];
 }
 
 /** What a destination did with a batch it could not deliver for good (a 4xx, retries exhausted). */
@@ -310,7 +312,7 @@ export class DurableSink implements SinkHandle {
           return; // woken when a batch is ready
         }
         const seqs = batch.origin!.seqs!;
-        const meta: SinkBatchMeta = { sink: this.name, stream: batch.origin!.stream, firstSeq: seqs[0]!, lastSeq: seqs[seqs.length - 1]! };
+        const meta: SinkBatchMeta = { sink: this.name, stream: batch.origin!.stream, firstSeq: seqs[0]!, lastSeq: seqs[seqs.length - 1]!, seqs };
         let result: SinkWriteResult | void;
         try {
           result = await this.destination.write(batch.events, meta);

@@ -124,7 +124,7 @@ function run(dir: string, tag: string, control: string | undefined, killAfter?: 
         idleSince = performance.now();
       }
       const caughtUp = p.source >= N || (p.a > 0 && p.pipeline === p.a && p.sink === p.b && p.b === p.a && performance.now() - idleSince > 3000);
-      if (caughtUp || performance.now() - idleSince > 20_000) child.kill('SIGTERM');
+      if (caughtUp || performance.now() - idleSince > 10_000) child.kill('SIGTERM');
       else setTimeout(watch, 50);
     };
     setTimeout(watch, 5);

@@ -194,7 +194,7 @@ describe('nats source and sink over core subjects', () => {
   it('subscribes, maps and publishes; a subscriber of the output subject gets every event', async () => {
     const file = runesetFile(pipeline(`{ type: nats, url: "${server.url}", subject: "core.in.>", to: a }`, `{ type: nats, url: "${server.url}", subject: core.out, from: b }`, false));
     const got: { id: number; twice: number }[] = [];
-    const sub = nc.subscribe('core.out', { callback: (_e, m) => got.push(m.json()) });
+    const sub = nc.subscribe('core.out', { callback: (_e, m) => void got.push(m.json()) });
     const r = await start(file);
     // Core NATS keeps nothing for a subscriber that is not there yet: probe until it is.
     await until('the subscription', async () => {

@@ -33,6 +33,11 @@ export function natsMsgId(stream: string, seq: number): string {
   return `${stream}:${seq}`;
 }
 
+/** The sequence number of the batch's `i`th event. */
+function seqOf(meta: SinkBatchMeta, i: number): number {
+  return meta.seqs?.[i] ?? meta.firstSeq! + i;
+}
+
 interface Ready {
   readonly link: NatsLink;
   readonly publisher?: JetStreamPublisher;
@@ -95,7 +100,7 @@ export function natsDestination(sink: RunesetSink, ctx: SinkContext): SinkDestin
           continue;
         }
         payloads.push(payload);
-        ids.push(durable ? natsMsgId(meta.stream!, meta.firstSeq! + i) : `${runId}:${s.name}:${++counter}`);
+        ids.push(durable ? natsMsgId(meta.stream!, seqOf(meta, i)) : `${runId}:${s.name}:${++counter}`);
         at.push(i);
       }
       if (publisher) {
@@ -110,7 +115,7 @@ export function natsDestination(sink: RunesetSink, ctx: SinkContext): SinkDestin
           subject: s.subject,
           message: `${who}: NATS refused the event: ${r.message}`,
           ...(r.code !== undefined ? { nats_code: r.code } : {}),
-          ...(durable ? { stream: meta.stream!, seq: meta.firstSeq! + r.index } : {}),
+          ...(durable ? { stream: meta.stream!, seq: seqOf(meta, r.index) } : {}),
           event: events[r.index]!,
         })),
       };
