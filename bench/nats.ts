@@ -119,7 +119,7 @@ async function checkStream(tag: string): Promise<string | undefined> {
   const consumer = await js.consumers.get(`OUT_${tag}`);
   let got = 0;
   while (got < N) {
-    for await (const m of await consumer.fetch({ max_messages: 5000, expires: 5000 })) {
+    for await (const m of await consumer.fetch({ max_messages: Math.min(5000, N - got), expires: 5000 })) {
       const e = m.json<{ id: number; twice: number }>();
       if (e.twice !== e.id * 2 || seen[e.id]) return `wrong or repeated output ${JSON.stringify(e)}`;
       seen[e.id] = 1;

@@ -176,7 +176,7 @@ async function verdict(dir: string, tag: string): Promise<Verdict> {
   const ids: string[] = [];
   const outputs: { id: number; twice: number }[] = [];
   while (outputs.length < total) {
-    const batch = await consumer.fetch({ max_messages: 1000, expires: 5000 });
+    const batch = await consumer.fetch({ max_messages: Math.min(1000, total - outputs.length), expires: 5000 });
     for await (const m of batch) {
       outputs.push(m.json());
       ids.push(m.headers?.get('Nats-Msg-Id') ?? '');

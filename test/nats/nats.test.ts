@@ -4,7 +4,7 @@
  * are missing, and a server that goes away and comes back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, RetentionPolicy, type JetStreamManager } from '@nats-io/jetstream';
@@ -108,7 +108,7 @@ async function streamMessages(stream: string): Promise<{ data: { id: number; twi
   const data: { id: number; twice: number }[] = [];
   const ids: string[] = [];
   while (data.length < total) {
-    for await (const m of await consumer.fetch({ max_messages: 1000, expires: 5000 })) {
+    for await (const m of await consumer.fetch({ max_messages: Math.min(1000, total - data.length), expires: 5000 })) {
       data.push(m.json());
       ids.push(m.headers?.get('Nats-Msg-Id') ?? '');
     }
@@ -187,6 +187,33 @@ describe('nats source and sink over JetStream', () => {
     await expect(r1.done).rejects.toMatchObject({ code: 'NATS_STREAM_NOT_FOUND', message: expect.stringContaining("the JetStream stream 'NOPE' does not exist") });
     const r2 = await start(runesetFile(pipeline(`{ type: nats, url: "${server.url}", stream: IN3, to: a }`, `{ type: nats, url: "${server.url}", stream: IN3, subject: elsewhere, from: b }`)));
     await expect(r2.done).rejects.toMatchObject({ code: 'NATS_STREAM_NOT_FOUND', message: expect.stringContaining("does not capture 'elsewhere'") });
+    const r3 = await start(runesetFile(pipeline(`{ type: nats, url: "${server.url}", stream: IN3, subject: elsewhere, to: a }`, `{ type: stdout, from: b }`)));
+    await expect(r3.done).rejects.toMatchObject({ code: 'NATS_FAILED', message: expect.stringContaining("nats source 'in': cannot set up the durable consumer 'sanctum-in' on 'IN3'") });
+  });
+
+  it('an event the server will not take (over max_payload) is a dead letter; the others are published', async () => {
+    await jsm.streams.add({ name: 'OUT5', subjects: ['out5'] });
+    const dir = tempDir({
+      'in.ndjson': [JSON.stringify({ id: 1, n: 1 }), JSON.stringify({ id: 2, n: 2, big: 'x'.repeat(1_100_000) }), JSON.stringify({ id: 3, n: 3 })].join('\n') + '\n',
+      'r.yaml': `version: 1
+sanctum: { log_level: error }
+streams:
+  a: { durable: true }
+  dead-letters: { durable: true }
+sources:
+  in: { type: file, path: in.ndjson, to: a }
+sinks:
+  out: { type: nats, url: "${server.url}", stream: OUT5, subject: out5, from: a }
+  dead: { type: file, path: dead.ndjson, from: dead-letters }
+`,
+    });
+    const r = await start(path.join(dir, 'r.yaml'));
+    await until('2 outputs and a dead letter', async () => (await count('OUT5')) >= 2 && r.opened.graph.deadLetters >= 1);
+    const report = await r.stop();
+    expect(report.written['out']).toBe(2);
+    const dead = JSON.parse(readFileSync(path.join(dir, 'dead.ndjson'), 'utf8').trim()) as Record<string, unknown>;
+    expect(dead).toMatchObject({ code: 'NATS_FAILED', sink: 'out', subject: 'out5', stream: 'a', seq: 2, message: expect.stringContaining('the server takes at most') });
+    expect((await streamMessages('OUT5')).ids).toEqual(['a:1', 'a:3']);
   });
 });
 

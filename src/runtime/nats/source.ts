@@ -191,7 +191,7 @@ async function readCore(ctx: SourceContext, src: RunesetNatsSource, nc: NatsConn
 
 /** True for failures of a JetStream API call that a later try may not have: timeouts, no responders, a lost connection. */
 function transient(e: unknown): boolean {
-  if (e instanceof JetStreamApiError) return false;
+  if (e instanceof JetStreamApiError || e instanceof SanctumError) return false;
   const name = (e as Error)?.name ?? '';
   const message = (e as Error)?.message ?? '';
   return /Timeout|NoResponders|JetStreamNotEnabled|ConnectionError|Closed/i.test(name) || /timeout|no responders|not enabled|disconnect|connection/i.test(message);
@@ -269,6 +269,16 @@ async function readJetStream(ctx: SourceContext, src: RunesetNatsSource, stream:
     ...(workqueue || start <= 1 ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: start }),
   };
   const set = await retrying('setting up the durable consumer', who, log, signal, async () => {
+    try {
+      return await setUp();
+    } catch (e) {
+      if (e instanceof JetStreamApiError) throw new SanctumError('NATS_FAILED', `${who}: cannot set up the durable consumer '${src.consumer}' on '${stream}': ${e.message}`, { cause: e });
+      throw e;
+    }
+  });
+  if (!set) return 0;
+
+  async function setUp(): Promise<boolean> {
     // On an interest stream, messages no consumer wants are deleted with the last consumer that
     // wanted them: a guard holds that interest while the consumer is made again.
     const guard = `${src.consumer}-restart`;
@@ -281,8 +291,7 @@ async function readJetStream(ctx: SourceContext, src: RunesetNatsSource, stream:
     await jsm.consumers.add(stream, config);
     if (interest) await deleteConsumer(jsm, stream, guard);
     return true;
-  });
-  if (!set) return 0;
+  }
 
   const consumer = await jetstream(nc).consumers.get(stream, src.consumer);
   const inbox = new Inbox<JsMsg>();
