@@ -12,6 +12,11 @@ import { loadRuneset } from '../../src/runes/index.js';
 import { openRuneset, type OpenedRuneset, type RunReport } from '../../src/runtime/run.js';
 import { SanctumMetrics } from '../../src/observe/index.js';
 import { tempDir } from '../helpers.js';
+import { Readable } from 'node:stream';
+import { readNats } from '../../src/runtime/nats/source.js';
+import { Connectors } from '../../src/runtime/connectors.js';
+import type { SourceContext } from '../../src/runtime/sources.js';
+import type { StreamGraph } from '../../src/runtime/graph.js';
 import { startNatsServer, type NatsServer } from './server.js';
 
 let server: NatsServer;
@@ -235,6 +240,51 @@ describe('nats source and sink over core subjects', () => {
     await r.stop();
     sub.unsubscribe();
     expect(got.filter((e) => e.id > 0).map((e) => e.id)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  });
+});
+
+describe('a core subscription faster than the run', () => {
+  it('holds a bounded buffer and drops the excess, each drop counted and logged: nothing lost silently', async () => {
+    // A stream that never has room: the subscription's buffer fills, then the excess is dropped.
+    let written = 0;
+    let flood = 0;
+    const graph = {
+      isDurable: () => false,
+      isFull: () => true,
+      room: () => new Promise<void>(() => {}),
+      write: (_stream: string, batch: readonly { id: number }[]) => {
+        written += batch.length;
+        flood += batch.filter((e) => e.id > 0).length;
+      },
+    } as unknown as StreamGraph;
+    const { runeset } = await loadRuneset(runesetFile(pipeline(`{ type: nats, url: "${server.url}", subject: flood, to: a }`, '{ type: stdout, from: b }', false)));
+    const logs: string[] = [];
+    const stop = new AbortController();
+    const connectors = new Connectors({ info: (m) => logs.push(`info: ${m}`), warn: (m) => logs.push(`warn: ${m}`) });
+    const ctx: SourceContext = { graph, runeset: runeset!, stdin: Readable.from([]), signal: stop.signal, appender: undefined, position: async () => 0, onWarning: (m) => logs.push(`warn: ${m}`), onDeadLetter: () => {}, connectors };
+    const reading = readNats(ctx, runeset!.sources['in']!);
+    let probes = 0;
+    await until('the subscription', async () => {
+      probes++;
+      nc.publish('flood', JSON.stringify({ id: 0 }));
+      await nc.flush();
+      return written > 0;
+    });
+    const status = connectors.list[0]!;
+    const sent = 30_000;
+    for (let i = 1; i <= sent; i++) nc.publish('flood', JSON.stringify({ id: i }));
+    await nc.flush();
+    const bound = 10_000;
+    await until('the buffer full and the rest dropped', () => status.overflowDropped >= sent - bound);
+    await nc.flush();
+    stop.abort();
+    const read = await reading;
+    // What came before the stream was full, then the buffer (handed on at the end); the rest of the
+    // flood was dropped and counted. Every message of the flood is one or the other.
+    expect(read).toBe(written);
+    expect(read).toBeLessThanOrEqual(bound + probes);
+    expect(flood + status.overflowDropped).toBe(sent);
+    expect(logs.join('\n')).toMatch(/warn: nats source 'in': the run is behind and 10000 messages already wait; dropped 1 message of 'flood' \(core NATS has no flow control/);
   });
 });
 

@@ -50,7 +50,7 @@ export class JetStreamPublisher {
   private readonly timer: NodeJS.Timeout;
   private readonly timeoutMs: number;
   private readonly stopAfterMs: number;
-  private lastRetryLine = 0;
+  private lastRetryLine = -Infinity;
   private stopping = false;
 
   constructor(

@@ -146,7 +146,7 @@ async function readCore(ctx: SourceContext, src: RunesetNatsSource, nc: NatsConn
   // Core NATS cannot be slowed down: while the run is behind, messages wait here, up to a bound.
   const bound = Math.max(10_000, 4 * batch);
   const inbox = new Inbox<Msg>();
-  let lastLine = 0;
+  let lastLine = -Infinity;
   let droppedSinceLine = 0;
   const sub = nc.subscribe(src.subject!, {
     ...(src.queue !== undefined ? { queue: src.queue } : {}),
@@ -297,7 +297,7 @@ async function readJetStream(ctx: SourceContext, src: RunesetNatsSource, stream:
   const inbox = new Inbox<JsMsg>();
   const messages = await consumer.consume({ max_messages: Math.max(100, Math.min(batch, 1000) * 2), callback: (m) => inbox.push(m) });
   void (async () => {
-    let lastMissed = 0;
+    let lastMissed = -Infinity;
     for await (const s of messages.status()) {
       // Deleted under the run (by someone else): stop; a restart sets it up again. Not found for a
       // while (a server restarting) is waited out by the client, then counts as gone.
