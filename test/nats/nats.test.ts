@@ -315,4 +315,36 @@ describe('a NATS server that goes away and comes back', () => {
     expect(out.data.length).toBe(400);
     expect(await metrics.text()).toMatch(/sanctum_connector_connected\{connector="sink:out",type="nats"\} 0/); // closed at the end
   }, 180_000);
+
+  it('a run stopped while the server is away ends within seconds, and the next run publishes what was left, once', async () => {
+    await jsm.streams.add({ name: 'OUT6', subjects: ['out6'] });
+    const n = 150;
+    const dir = tempDir({
+      'in.ndjson': Array.from({ length: n }, (_, i) => JSON.stringify({ id: i + 1 })).join('\n') + '\n',
+      'r.yaml': `version: 1
+sanctum: { log_level: error }
+streams:
+  a: { durable: true }
+sources:
+  in: { type: file, path: in.ndjson, rate: 50, to: a }
+sinks:
+  out: { type: nats, url: "${server.url}", stream: OUT6, subject: out6, from: a }
+`,
+    });
+    let r = await start(path.join(dir, 'r.yaml'));
+    await until('some outputs', async () => (await count('OUT6')) >= 10);
+    await server.stop('SIGKILL');
+    const sink = r.opened.sinks.find((x) => x.name === 'out')!;
+    await until('the sink waiting for acknowledgements', () => r.opened.connectors.every((c) => !c.connected) && r.opened.graph.appended('a') > sink.written + 2);
+    const stopping = performance.now();
+    await expect(r.stop()).rejects.toThrow(/nats sink 'out': stopping, and NATS has not acknowledged \d+ publishes to 'out6' within 10 s/);
+    expect(performance.now() - stopping).toBeLessThan(30_000);
+    await server.start();
+    r = await start(path.join(dir, 'r.yaml'));
+    await until('every output', async () => (await count('OUT6').catch(() => 0)) >= n, 60_000);
+    await r.stop();
+    const out = await streamMessages('OUT6');
+    expect(out.data.map((e) => e.id)).toEqual(Array.from({ length: n }, (_, i) => i + 1));
+    expect(out.ids).toEqual(Array.from({ length: n }, (_, i) => `a:${i + 1}`));
+  }, 180_000);
 });

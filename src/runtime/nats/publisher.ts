@@ -51,7 +51,8 @@ export class JetStreamPublisher {
   private readonly timeoutMs: number;
   private readonly stopAfterMs: number;
   private lastRetryLine = -Infinity;
-  private stopping = false;
+  /** When `stop` was called (the run is ending), or undefined. */
+  private stoppedAt: number | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -101,9 +102,9 @@ export class JetStreamPublisher {
     }
   }
 
-  /** From now on, a message unacknowledged for `stopAfterMs` fails its batch instead of being sent again. */
+  /** The run is ending: what is still unacknowledged `stopAfterMs` from now fails its batch instead of being sent again. */
   stop(): void {
-    this.stopping = true;
+    this.stoppedAt ??= performance.now();
   }
 
   close(): void {
@@ -152,13 +153,13 @@ export class JetStreamPublisher {
   private sweep(): void {
     if (this.pending.size === 0) return;
     const now = performance.now();
+    if (this.stoppedAt !== undefined && now - this.stoppedAt >= this.stopAfterMs) {
+      this.failAll(new Error(`${this.who}: stopping, and NATS has not acknowledged ${this.pending.size} publishes to '${this.subject}' within ${this.stopAfterMs / 1000} s (is the server away?); they count as not written`));
+      return;
+    }
     let resent = 0;
     for (const [token, e] of this.pending) {
       if (now - e.sentAt < this.timeoutMs) continue;
-      if (this.stopping && now - e.sentAt >= this.stopAfterMs) {
-        this.failAll(new Error(`${this.who}: stopping, and NATS has not acknowledged ${this.pending.size} publishes to '${this.subject}' (is the server away?); they were not written`));
-        return;
-      }
       e.sentAt = now;
       this.send(token, e);
       resent++;
