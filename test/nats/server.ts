@@ -115,6 +115,9 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
       c.kill(signal);
     });
 
+  // A test process that ends without `dispose` (a failed beforeAll, a timeout) takes its server along.
+  const onExit = () => child?.kill('SIGKILL');
+  process.once('exit', onExit);
   await start();
   return {
     port,
@@ -128,6 +131,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
     start,
     stop,
     async dispose() {
+      process.off('exit', onExit);
       await stop();
       rmSync(dir, { recursive: true, force: true });
     },
