@@ -10,6 +10,7 @@ import { summon } from '../spellcraft/spell.js';
 import { SpellError } from '../spellcraft/errors.js';
 import type { RunesetDiagnostic } from './diagnostics.js';
 import { scanSpell, type EmittedPorts } from './lua-ports.js';
+import { checkNats } from './nats-checks.js';
 import { DEAD_LETTERS_STREAM, RUNESET_DEFAULTS, RUNESET_SCHEMA, schemaAtPointer } from './schema.js';
 import { parseSize } from './size.js';
 import type { RunesetYaml, ValuePath } from './source.js';
@@ -108,6 +109,7 @@ export function checkStructure(data: unknown, source: RunesetYaml): RunesetDiagn
 
   out.push(...checkDurability(root, source));
   out.push(...checkConnectors(root, source));
+  out.push(...checkNats(root, source));
   out.push(...checkCycles(root, streams, source));
   return out;
 }

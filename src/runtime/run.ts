@@ -19,6 +19,7 @@ import { PipelineCore, type Outputs, type PipelineStep } from './pipeline.js';
 import { StateSession } from './state-library.js';
 import { runSources, sourceConsumer, SourceStats } from './sources.js';
 import { openSinks, type SinkHandle, type Stdio } from './sinks.js';
+import { Connectors, type ConnectorStatus } from './connectors.js';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 
@@ -78,13 +79,15 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Commit latency, batch sizes and consumer lag of the durable path (the metrics). */
   readonly metrics?: DurableMetrics;
-  /** Source-level warnings (an incomplete last line, a truncated file). */
+  /** Source-level warnings (an incomplete last line, a truncated file, a lost connection). */
   readonly onWarning?: (message: string) => void;
   /**
    * Log lines of network sources and sinks (listening, refused requests, retries) and of reloads.
    * Default: warnings and errors on stderr.
    */
   readonly log?: RunLogger;
+  /** Informational lines of sources and sinks (a connection back). */
+  readonly onInfo?: (message: string) => void;
 }
 
 /** Where a run is: readiness reads it. */
@@ -146,6 +149,8 @@ export interface OpenedRuneset {
   readonly sources: readonly SourceStats[];
   /** Reloads done and refused so far. */
   readonly reloads: { readonly ok: number; readonly failed: number };
+  /** The network sources' and sinks' connections (empty until `run` starts): for the metrics. */
+  readonly connectors: readonly ConnectorStatus[];
   /** Runs the sources to their end (or until aborted) and waits for every pipeline and sink. */
   run(options?: RunOptions): Promise<RunReport>;
   /** Where the run is: its phase, its sources, the lag of its durable consumers (for `/readyz`). */
@@ -206,6 +211,7 @@ export async function openRuneset(runeset: Runeset, options: OpenOptions = {}): 
     reloads.ok++;
     return { ok: true, message: `reloaded ${summoned.size} spell${summoned.size === 1 ? '' : 's'} into ${result.pipelines} pipeline${result.pipelines === 1 ? '' : 's'}` };
   };
+  const connectors: ConnectorStatus[] = [];
   return {
     get runeset() {
       return current;
@@ -218,7 +224,8 @@ export async function openRuneset(runeset: Runeset, options: OpenOptions = {}): 
     sinks,
     sources: wiring.sourceStats,
     reloads,
-    run: (runOptions = {}) => wiring.run(runOptions, sinks),
+    connectors,
+    run: (runOptions = {}) => wiring.run(runOptions, sinks, connectors),
     status: () => wiring.status(sinks),
     // One reload at a time: a second waits for the first, then checks against what it left.
     reload: (next) => {
@@ -457,7 +464,7 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
     return { phase, sources: sourceStats.map((s) => ({ name: s.name, type: s.type, state: s.state, ...(s.url !== undefined ? { url: s.url } : {}) })), lag };
   }
 
-  async function run(runOptions: RunOptions, sinks: SinkHandle[]): Promise<RunReport> {
+  async function run(runOptions: RunOptions, sinks: SinkHandle[], connectorList: ConnectorStatus[] = []): Promise<RunReport> {
     metrics = runOptions.metrics ?? NO_DURABLE_METRICS;
     const warn = runOptions.onWarning;
     const log: RunLogger =
@@ -475,6 +482,8 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
     signal?.addEventListener('abort', stop, { once: true });
     if (signal?.aborted) halt.abort();
     let sinkFailures = 0;
+    const onWarning = runOptions.onWarning ?? ((m: string) => stdio.stderr.write(`sanctum: ${m}\n`));
+    const connectors = new Connectors({ info: runOptions.onInfo ?? (() => {}), warn: onWarning }, connectorList);
     const { sinks: opened, durable: durableSinks } = openSinks({
       graph,
       runeset,
@@ -485,6 +494,7 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
       metrics: getMetrics,
       onFatal,
       log,
+      connectors,
       onFailure: (_sink, error) => {
         if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
           // A closed pipe (`sanctum run … | head`): nobody reads any more. The run ends at once,
@@ -513,9 +523,10 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
       appender,
       position: (consumer, input) => (port ? port.position(consumer, input) : Promise.resolve(0)),
       onDeadLetter: () => sourceDeadLetters++,
-      onWarning: runOptions.onWarning ?? ((m) => stdio.stderr.write(`sanctum: ${m}\n`)),
+      onWarning,
       stats: (name) => sourceStats.find((s) => s.name === name)!,
       log,
+      connectors,
     }).catch((e: unknown) => {
       onFatal(e);
       return { read: 0 };

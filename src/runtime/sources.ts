@@ -19,17 +19,17 @@ import { isStorageError } from '../storage/index.js';
 import { DEAD_LETTERS, type Batch } from './graph.js';
 import { readHttp } from './http-source.js';
 
+import { readNats } from './nats/source.js';
+import { sourceConsumer } from './positions.js';
 
-/** The consumer name under which a source's positions are committed. */
-export function sourceConsumer(source: string): string {
-  return `source:${source}`;
-}
+export { sourceConsumer } from './positions.js';
 
 
 const READERS: Record<string, SourceReader> = {
   file: readSource,
   stdin: readSource,
   http: (ctx, src) => readHttp(ctx, src as Extract<RunesetSource, { type: 'http' }>),
+  nats: readNats,
 };
 
 /** Reads every source to its end (or until aborted); resolves with the events read. A failed commit rejects. */

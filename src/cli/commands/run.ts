@@ -102,7 +102,7 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   try {
     let report;
     try {
-      report = await opened.run({ signal: stop.signal, ...(observatory ? { metrics: observatory.metrics } : {}), onWarning: (m) => log.logger.warn(m), log: log.runLine });
+      report = await opened.run({ signal: stop.signal, ...(observatory ? { metrics: observatory.metrics } : {}), onWarning: (m) => log.logger.warn(m), onInfo: (m) => log.logger.info(m), log: log.runLine });
     } catch (e) {
       // A commit that failed (a full disk, another process running the same runeset): the run
       // stops; what was committed stays, and the next run resumes from it.
