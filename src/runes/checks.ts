@@ -114,26 +114,41 @@ export function checkStructure(data: unknown, source: RunesetYaml): RunesetDiagn
   return out;
 }
 
-/** Runes that mean something only for some types of source or sink. */
+/** Runes that mean something only for some types of source or sink (one table for every type). */
 const SOURCE_RUNES: Readonly<Record<string, readonly string[]>> = {
+  path: ['file', 'http'],
+  format: ['file', 'stdin', 'http'],
+  rate: ['file'],
+  loop: ['file'],
   listen: ['http'],
-  token: ['http'],
+  token: ['http', 'nats'],
   max_body: ['http'],
   queue: ['http'],
   max_wait: ['http'],
   timeout: ['http'],
-  path: ['file', 'http'],
+  url: ['nats'],
+  subject: ['nats'],
+  stream: ['nats'],
+  consumer: ['nats'],
+  queue_group: ['nats'],
+  user: ['nats'],
+  password: ['nats'],
 };
 const SINK_RUNES: Readonly<Record<string, readonly string[]>> = {
+  path: ['file'],
   mode: ['file'],
-  url: ['http'],
-  token: ['http'],
+  url: ['http', 'nats'],
+  token: ['http', 'nats'],
   headers: ['http'],
   batch_size: ['http'],
   timeout: ['http'],
   retries: ['http'],
   backoff: ['http'],
   max_backoff: ['http'],
+  subject: ['nats'],
+  stream: ['nats'],
+  user: ['nats'],
+  password: ['nats'],
 };
 
 /**
@@ -304,11 +319,6 @@ function checkDurability(root: Obj, source: RunesetYaml): RunesetDiagnostic[] {
           hint: 'remove loop, or write to a stream that is not durable',
         }),
       );
-    }
-    for (const rune of ['rate', 'loop']) {
-      if (spec['type'] === 'stdin' && spec[rune] !== undefined) {
-        out.push(source.at(['sources', name, rune], 'key', { code: 'RUNESET_BAD_VALUE', severity: 'warning', message: `sources.${name}.${rune} has no effect on a stdin source`, hint: `it paces or repeats file sources` }));
-      }
     }
   }
   for (const [name, spec] of entries(root['pipelines'])) {

@@ -9,11 +9,6 @@ import type { RunesetYaml } from './source.js';
 
 type Obj = Readonly<Record<string, unknown>>;
 
-/** The runes only `nats` sources and sinks read. */
-const SOURCE_RUNES = ['url', 'subject', 'stream', 'consumer', 'queue_group', 'user', 'password', 'token'] as const;
-const SINK_RUNES = ['url', 'subject', 'stream', 'user', 'password', 'token'] as const;
-/** The runes of other types that a `nats` source or sink does not read. */
-const OTHER_RUNES = ['path', 'rate', 'loop'] as const;
 
 /** Why a server URL is not one the NATS client can dial, or undefined when it is. */
 export function natsUrlProblem(url: string): string | undefined {
@@ -80,15 +75,11 @@ export function checkNats(root: Obj, source: RunesetYaml): RunesetDiagnostic[] {
       out.push(source.at(has('user') ? [...base, 'user'] : [...base, 'password'], 'key', { code: 'RUNESET_MISSING_KEY', message: `${kind}.${name} has ${has('user') ? 'user' : 'password'} but no ${missing}`, hint: `add ${missing} (from the environment: \${NATS_${missing.toUpperCase()}})` }));
     }
     if (has('token') && has('user')) bad([...base, 'token'], `${kind}.${name} has both token and user: the server takes one or the other`);
-    for (const rune of OTHER_RUNES) if (spec[rune] !== undefined) unused([...base, rune], `${kind}.${name}.${rune} has no effect on a nats ${kind === 'sources' ? 'source' : 'sink'}`, rune === 'path' ? 'a nats source or sink names its server (url) and subject' : 'it paces or repeats file sources');
   };
 
   for (const [name, spec] of entries(root['sources'])) {
     const base = ['sources', name];
-    if (spec['type'] !== 'nats') {
-      for (const rune of SOURCE_RUNES) if (spec[rune] !== undefined) unused([...base, rune], `sources.${name}.${rune} has no effect on a ${String(spec['type'])} source`, 'it is a rune of nats sources');
-      continue;
-    }
+    if (spec['type'] !== 'nats') continue;
     common('sources', name, spec);
     const subject = spec['subject'];
     const stream = spec['stream'];
@@ -134,10 +125,7 @@ export function checkNats(root: Obj, source: RunesetYaml): RunesetDiagnostic[] {
 
   for (const [name, spec] of entries(root['sinks'])) {
     const base = ['sinks', name];
-    if (spec['type'] !== 'nats') {
-      for (const rune of SINK_RUNES) if (spec[rune] !== undefined) unused([...base, rune], `sinks.${name}.${rune} has no effect on a ${String(spec['type'])} sink`, 'it is a rune of nats sinks');
-      continue;
-    }
+    if (spec['type'] !== 'nats') continue;
     common('sinks', name, spec);
     const subject = spec['subject'];
     if (subject === undefined) out.push(source.at(base, 'key', { code: 'RUNESET_MISSING_KEY', message: `sink '${name}' (nats) needs a subject to publish to`, hint: 'add subject: orders.enriched' }));

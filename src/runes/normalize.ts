@@ -86,7 +86,6 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
         name,
         type: 'nats',
         to: spec.to,
-        format,
         connection: natsConnection(spec),
         ...(spec.subject !== undefined ? { subject: spec.subject } : {}),
         ...(spec.stream !== undefined ? { stream: spec.stream } : {}),

@@ -160,7 +160,6 @@ export interface RunesetNatsSource {
   readonly name: string;
   readonly type: 'nats';
   readonly to: string;
-  readonly format: SourceFormat;
   readonly connection: RunesetNatsConnection;
   /** The subject subscribed to (core), or the filter of the stream's messages (JetStream). */
   readonly subject?: string;

@@ -51,7 +51,7 @@ sinks:
       "6:3 RUNESET_MISSING_KEY source 'none' (nats) needs a subject (a core NATS subscription) or a stream (a JetStream stream)",
       "7:27 RUNESET_BAD_VALUE sources.web.url: 'http://localhost:8222' is not a NATS address (nats:// or tls://, not http://)",
       "8:32 RUNESET_BAD_VALUE sources.wild.subject: subject 'a.>.b': '>' may only be the last token",
-      "9:53 RUNESET_BAD_VALUE sources.both.queue_group is for core NATS subjects; a JetStream source reads through its durable consumer",
+      "9:59 RUNESET_BAD_VALUE sources.both.queue_group is for core NATS subjects; a JetStream source reads through its durable consumer",
       "10:33 RUNESET_BAD_VALUE sources.dotted.stream: the JetStream stream name 'X.Y' may not hold white space, '.', '*', '>', '/' or '\\'",
       "10:50 RUNESET_BAD_VALUE sources.dotted.consumer: the consumer name 'c d' may not hold white space, '.', '*', '>', '/' or '\\'",
       '11:35 RUNESET_MISSING_KEY sources.half has user but no password',
