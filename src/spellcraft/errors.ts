@@ -3,7 +3,7 @@ import { SanctumError, formatPosition, type ErrorCode } from '../core/errors.js'
 import type { EventValue } from '../core/event.js';
 
 /** The hook that was running when a spell failed. */
-export type SpellHook = 'summon' | 'init' | 'cast' | 'finish';
+export type SpellHook = 'summon' | 'init' | 'cast' | 'finish' | 'tick' | 'timer';
 
 export interface SpellErrorFields {
   readonly code: ErrorCode;

@@ -573,8 +573,10 @@ export const SLOT = {
   /** The message handler every host call runs under (records file, line, traceback). */
   handler: 11,
   batchFailure: 12,
+  /** Ticks and timer firing (prelude's host.time). */
+  time: 13,
 } as const;
-const PRELUDE_SLOTS = 12;
+const PRELUDE_SLOTS = 13;
 
 /** One Lua state: its pointer, its allocator record, and the VM it lives in. */
 export class LuaState {

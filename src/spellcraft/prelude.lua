@@ -186,6 +186,7 @@ env.require = sandbox_require
 ---------------------------------------------------------------------------------------------------
 -- Calls from the host. Each returns a count >= 0 on success, -1 on failure (see last_error).
 local spell, spell_cast, spell_init, spell_finish
+local spell_tick, spell_timer, take_timer
 local err_value, err_source, err_line, err_traceback, err_kind
 
 local function handler(e)
@@ -214,11 +215,12 @@ local function done()
 end
 
 local checkpoint -- set by the host when the spell's libraries take part in all-or-nothing casts
+local fire -- set while cast_batch fires timers: each "event" is a timer key (see host.time)
 
 local function do_cast(ev)
   if checkpoint then checkpoint() end
   local before = n_out
-  local r = spell_cast(ev, emit)
+  local r = (fire or spell_cast)(ev, emit)
   if n_out == before and r ~= nil then
     if type(r) ~= "table" then
       err_kind = "bad_output"
@@ -325,9 +327,22 @@ function host.load(source, chunkname, module_list, libraries, checkpoint_fn)
     modules[module_list[i]] = { chunkname = module_list[i + 1], source = module_list[i + 2] }
   end
   for name, fns in next, libraries do
-    local lib = {}
+    local lib = rawget(env, name) -- a library may add to a table the sandbox has (sanctum.now)
+    if type(lib) ~= "table" then lib = {} end
     for fname, cf in next, fns do lib[fname] = host_function(cf) end
     env[name] = lib
+  end
+  local timers = rawget(env, "timers")
+  if timers then
+    -- `take` is the firing loop's (host.time), not the spell's; `set` needs a hook to call.
+    take_timer, timers.take = timers.take, nil
+    local set = timers.set
+    timers.set = function(key, at)
+      if not spell_timer then
+        error("timers.set: the spell has no timer hook; define function spell.timer(key, now, emit), which is called when a timer is due", 2)
+      end
+      return set(key, at)
+    end
   end
   local f, err = load(source, chunkname, "t", env)
   if not f then return "syntax", err end
@@ -341,15 +356,41 @@ function host.load(source, chunkname, module_list, libraries, checkpoint_fn)
   if type(result.cast) ~= "function" then
     return "invalid", "the spell's table has no `cast` function: define function spell.cast(event, emit)"
   end
-  for _, hook in ipairs({ "init", "finish" }) do
+  for _, hook in ipairs({ "init", "finish", "tick", "timer" }) do
     if result[hook] ~= nil and type(result[hook]) ~= "function" then
       return "invalid", format("spell.%s must be a function, got %s", hook, type(result[hook]))
     end
   end
   spell, spell_cast, spell_init, spell_finish = result, result.cast, result.init, result.finish
+  spell_tick, spell_timer = result.tick, result.timer
   return nil
+end
+
+-- Time: ticks and timers. host.time("tick", now) calls spell.tick(now, emit) like finish;
+-- host.time("fire", now) makes cast_batch fire timers (each "event" a key: spell.timer(key, now,
+-- emit) if the timer is still due, taken first so that a failing timer fires once) until
+-- host.time("fire", nil); host.time("hooks") says which time hooks the spell has (1 tick, 2 timer).
+function host.time(op, a)
+  if op == "tick" then
+    begin()
+    if checkpoint then checkpoint() end
+    if spell_tick then spell_tick(a, emit) end
+    return done()
+  elseif op == "fire" then
+    if a == nil then
+      fire = nil
+    else
+      local now = a
+      fire = function(key, emit_)
+        if take_timer and take_timer(key, now) then return spell_timer(key, now, emit_) end
+      end
+    end
+    return 0
+  elseif op == "hooks" then
+    return (spell_tick and 1 or 0) + (spell_timer and 2 or 0)
+  end
 end
 
 -- Slots the host keeps on the stack, in this order.
 return host.cast, host.cast_batch, host.init, host.finish, host.last_error, host.drain_logs,
-  host.port_name, host.set_budget, host.load, array_mt, handler, host.batch_failure
+  host.port_name, host.set_budget, host.load, array_mt, handler, host.batch_failure, host.time

@@ -1,0 +1,115 @@
+/** TimerBuffer: a spell's uncommitted timer changes over its committed timers, read-your-writes, handed to commitBatch. */
+import type { TimerChange, TimerStore } from '../core/storage.js';
+import { compareKeys } from './internal/keys.js';
+import { checkInstant, checkKey, checkName } from './internal/validate.js';
+
+/**
+ * The timer changes of one batch of one namespace, before they commit: timers set (`key → at`) and
+ * cancelled (`key → null`) over the store's committed timers. `next()` and `due()` see both, so a
+ * timer set in this batch counts at once; `changes()` is what goes into `commitBatch({ timers })`.
+ *
+ * @example
+ * const timers = new TimerBuffer(storage.timers, 'session');
+ * timers.set('user:ada', now + 30_000);
+ * storage.commitBatch({ timers: timers.changes() });
+ * timers.committed();
+ */
+export class TimerBuffer {
+  /** key → due instant, or null for cancelled. */
+  private readonly pending = new Map<string, number | null>();
+  /** The earliest due instant, when known (null: none pending); undefined: ask again. */
+  private cachedNext: number | null | undefined;
+
+  constructor(
+    private readonly store: TimerStore,
+    readonly ns: string,
+  ) {
+    checkName('namespace', ns, 'commit');
+  }
+
+  /** The instant timer `key` is due, or undefined when it is not set. */
+  get(key: string): number | undefined {
+    const p = this.pending.get(key);
+    if (p !== undefined) return p === null ? undefined : p;
+    return this.store.get(this.ns, key);
+  }
+
+  set(key: string, at: number): void {
+    checkKey(key, 'commit');
+    checkInstant('the instant of a timer', at, 'commit');
+    this.pending.set(key, at);
+    // Earlier than the earliest: the new earliest. Otherwise the key may have held the earliest: ask again.
+    if (this.cachedNext !== undefined && (this.cachedNext === null || at < this.cachedNext)) this.cachedNext = at;
+    else this.cachedNext = undefined;
+  }
+
+  cancel(key: string): void {
+    checkKey(key, 'commit');
+    this.pending.set(key, null);
+    this.cachedNext = undefined;
+  }
+
+  /** The earliest instant a timer is due, pending changes included; undefined when none is set. */
+  next(): number | undefined {
+    if (this.cachedNext === undefined) this.cachedNext = this.computeNext() ?? null;
+    return this.cachedNext ?? undefined;
+  }
+
+  private computeNext(): number | undefined {
+    const committed = this.store.next(this.ns);
+    if (this.pending.size === 0) return committed;
+    let best: number | undefined;
+    if (committed !== undefined) {
+      // The committed earliest counts unless every timer at it is overridden here; then look further.
+      const limit = this.pending.size + 1;
+      const at = this.store.due(this.ns, committed, limit);
+      const rows = at.length < limit && at.every((t) => this.pending.has(t.key)) ? this.store.due(this.ns, Number.MAX_SAFE_INTEGER, limit) : at;
+      best = rows.find((t) => !this.pending.has(t.key))?.at;
+    }
+    for (const at of this.pending.values()) if (at !== null && (best === undefined || at < best)) best = at;
+    return best;
+  }
+
+  /** Keys of the timers due at or before `now`, earliest first (then by key), at most `limit`. */
+  due(now: number, limit: number): string[] {
+    const next = this.next();
+    if (next === undefined || next > now || limit <= 0) return [];
+    if (this.pending.size === 0) return this.store.due(this.ns, now, limit).map((t) => t.key);
+    const hits = this.store.due(this.ns, now, limit + this.pending.size).filter((t) => !this.pending.has(t.key));
+    for (const [key, at] of this.pending) if (at !== null && at <= now) hits.push({ key, at });
+    hits.sort((a, b) => a.at - b.at || compareKeys(a.key, b.key));
+    return hits.slice(0, limit).map((t) => t.key);
+  }
+
+  /** The buffered changes, for `commitBatch({ timers })`. */
+  changes(): TimerChange[] {
+    return [...this.pending].map(([key, at]) => ({ ns: this.ns, key, at }));
+  }
+
+  /** The pending change of a key: an instant, null (cancelled), or undefined (none). */
+  pendingOf(key: string): number | null | undefined {
+    return this.pending.get(key);
+  }
+
+  /** Restores a key's pending change to what `pendingOf` returned earlier (undo). */
+  restore(key: string, pending: number | null | undefined): void {
+    if (pending === undefined) this.pending.delete(key);
+    else this.pending.set(key, pending);
+    this.cachedNext = undefined;
+  }
+
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** The changes committed: forget them (the store now holds them, so the earliest instant stays known). */
+  committed(): void {
+    this.pending.clear();
+  }
+
+  /** Forgets the changes without their commit (a failed commit): the store's timers are the truth again. */
+  discard(): void {
+    this.pending.clear();
+    this.cachedNext = undefined;
+  }
+}
