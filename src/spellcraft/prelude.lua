@@ -175,7 +175,8 @@ local function sandbox_require(name)
   end
   local f, err = load(m.source, m.chunkname, "t", env)
   if not f then error(err, 0) end
-  spell_sources[m.chunkname] = true
+  -- Modules bundled with Sanctum (sanctum.*) are not the spell's code: errors point past them.
+  if m.chunkname:sub(1, 9) ~= "@sanctum/" then spell_sources[m.chunkname] = true end
   v = f(name)
   if v == nil then v = true end
   loaded[name] = v

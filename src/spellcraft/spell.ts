@@ -168,6 +168,7 @@ export async function summon(file: string, options: SummonOptions = {}): Promise
  * names it in messages (default `<inline>.lua`).
  */
 export async function summonSource(source: string, options: SummonOptions = {}, modules: readonly SpellModule[] = []): Promise<Spell> {
+  modules = await withBundledModules(source, modules);
   const vm = await LuaVM.shared();
   const file = options.displayPath ?? `${options.name ?? 'inline'}.lua`;
   const def: SpellDefinition = {
@@ -428,6 +429,33 @@ function displayPathOf(file: string): string {
 
 const REQUIRE_RE = /\brequire\s*\(?\s*["']([A-Za-z0-9_.\-/]+)["']/g;
 
+/** Where the Lua modules bundled with Sanctum live: `require "sanctum.window"` is `lib/sanctum/window.lua`. */
+const BUNDLED = new URL('./lib/', import.meta.url);
+
+/** The modules bundled with Sanctum (`sanctum.*`) that the spell or its modules require, added to `modules`. */
+async function withBundledModules(source: string, modules: readonly SpellModule[]): Promise<readonly SpellModule[]> {
+  const found = new Map(modules.map((m) => [m.name, m] as const));
+  const queue = [source, ...modules.map((m) => m.source)];
+  let added = false;
+  while (queue.length) {
+    for (const m of queue.pop()!.matchAll(REQUIRE_RE)) {
+      const name = m[1]!;
+      if (found.has(name) || !name.startsWith('sanctum.')) continue;
+      const file = `${name.replace(/\./g, '/')}.lua`;
+      let modSource: string;
+      try {
+        modSource = await readFile(new URL(file, BUNDLED), 'utf8');
+      } catch {
+        continue; // no such bundled module: `require` says so when the spell calls it
+      }
+      found.set(name, { name, file, source: modSource });
+      queue.push(modSource);
+      added = true;
+    }
+  }
+  return added ? [...found.values()] : modules;
+}
+
 /** Finds the modules a spell requires (literal names), next to it, transitively. */
 async function collectModules(absFile: string, display: string, source: string): Promise<SpellModule[]> {
   const dir = path.dirname(absFile);
@@ -438,7 +466,7 @@ async function collectModules(absFile: string, display: string, source: string):
     const src = queue.pop()!;
     for (const m of src.matchAll(REQUIRE_RE)) {
       const name = m[1]!;
-      if (found.has(name) || name === 'sanctum') continue;
+      if (found.has(name) || name === 'sanctum' || name.startsWith('sanctum.')) continue; // sanctum.* are bundled
       const rel = `${name.replace(/\./g, '/')}.lua`;
       try {
         const modSource = await readFile(path.join(dir, rel), 'utf8');

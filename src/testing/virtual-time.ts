@@ -2,7 +2,8 @@
  * Virtual time for marble tests: a frame is `frame` ms of spell time (RxJS's TestScheduler, run
  * mode, with its frame factor set to that), so `sanctum.now()`, ticks and timers advance with the
  * marbles, and a day of spell time runs in milliseconds. Time stops at the end of the longest
- * marble diagram of the case, so a spell that ticks on a never-ending input ends too.
+ * marble diagram of the case (the frame after its last is not run), so a spell that ticks on a
+ * never-ending input ends too.
  */
 import { TestScheduler } from 'rxjs/testing';
 import { schedulerClock, type Clock } from '../core/clock.js';
@@ -22,7 +23,8 @@ export function expandProgressions(marbles: string): string {
 
 /** The instant (virtual ms) just after a marble diagram ends; call inside `scheduler.run` with the frame factor set. */
 function endOf(marbles: string): number {
-  const messages = TestScheduler.parseMarbles(`${marbles} x`, undefined, undefined, false, true);
+  // Subscription marbles (`^--!`) count too: their markers take a frame, as `-` does.
+  const messages = TestScheduler.parseMarbles(`${marbles.replace(/[!^]/g, '-')} x`, undefined, undefined, false, true);
   return messages[messages.length - 1]!.frame;
 }
 
@@ -38,8 +40,9 @@ export interface VirtualTime {
  */
 export function useVirtualTime(scheduler: TestScheduler, frameMs: number, marbles: readonly (string | undefined)[]): VirtualTime {
   TestScheduler.frameTimeFactor = frameMs; // run() restores it when it returns
-  let horizon = 0;
-  for (const m of marbles) if (m !== undefined) horizon = Math.max(horizon, endOf(m));
-  scheduler.maxFrames = horizon;
+  // Up to (not including) the frame after the last one drawn: what the diagrams can show.
+  let end = 0;
+  for (const m of marbles) if (m !== undefined) end = Math.max(end, endOf(m));
+  scheduler.maxFrames = end - 1;
   return { clock: schedulerClock(scheduler), toFrame: (ms) => ms / frameMs };
 }
