@@ -64,6 +64,8 @@ export class PipelineCore {
   private closed = false;
   /** Per step: the instant its next tick is due (Infinity: it does not tick). */
   private readonly nextTicks: number[];
+  /** Per step: the instant it last ticked (a final tick at that same instant would be a second one). */
+  private readonly lastTicks: number[];
   /** Per step: it fires timers. */
   private readonly firesTimers: boolean[];
   private readonly now: () => number;
@@ -77,6 +79,7 @@ export class PipelineCore {
     this.oneByOne = steps.some((s) => s.policy === 'stop');
     this.now = hooks.now ?? Date.now;
     this.nextTicks = steps.map(() => Infinity);
+    this.lastTicks = steps.map(() => -Infinity);
     this.firesTimers = steps.map((s) => s.caster.hasTimer && s.caster.timers !== undefined);
     this.timed = steps.some((s, i) => (s.tick !== undefined && s.caster.hasTick) || this.firesTimers[i]);
   }
@@ -182,7 +185,8 @@ export class PipelineCore {
       }
       const target = this.sinkFor(step, produced, out);
       const tick = step.tick;
-      if (tick !== undefined && step.caster.hasTick && (final || this.nextTicks[i]! <= now)) {
+      if (tick !== undefined && step.caster.hasTick && (final ? this.lastTicks[i] !== now : this.nextTicks[i]! <= now)) {
+        this.lastTicks[i] = now;
         // The next tick one interval on; a late loop skips the ticks it missed rather than piling them up.
         const next = this.nextTicks[i]! + tick;
         this.nextTicks[i] = next > now ? next : now + tick;

@@ -275,6 +275,7 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
       const timers = caster.hasTimer ? caster.timers : undefined;
       const timed = ticks || timers !== undefined;
       let nextTick = ticks ? clock.now() + tickMs : Infinity;
+      let lastTick = -Infinity;
       let cancelWake: (() => void) | undefined;
       let wakeAt = Infinity;
       const nextDue = (): number => Math.min(nextTick, timers?.nextTimer() ?? Infinity);
@@ -294,7 +295,8 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
       /** Runs the tick (when due, or with `final`) and the due timers; false when that ended the stream. */
       const runDue = (final: boolean): boolean => {
         const now = clock.now();
-        if (ticks && (final || nextTick <= now)) {
+        if (ticks && (final ? lastTick !== now : nextTick <= now)) {
+          lastTick = now;
           const next = nextTick + tickMs;
           nextTick = next > now ? next : now + tickMs;
           const err = caster.tick(now, sink, acceptPort);
