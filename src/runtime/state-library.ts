@@ -110,23 +110,38 @@ export class StateSession implements TimerQueue {
   }
 
   /** What each key written since the last checkpoint was before: the undo log of the current cast. */
-  private readonly undo = new Map<string, { value: EventValue | null | undefined; expiresAt: number | undefined }>();
+  private readonly undo = new Map<string, EventValue | null | undefined>();
+  /** The expiries of those keys' pending values, for the ones that had one. */
+  private readonly undoExpiry = new Map<string, number>();
   private readonly timerUndo = new Map<string, number | null | undefined>();
 
   private remember(key: string): void {
-    if (!this.undo.has(key)) this.undo.set(key, { value: this.buffer.pendingOf(key), expiresAt: this.buffer.pendingExpiryOf(key) });
+    if (this.undo.has(key)) return;
+    const buffer = this.buffer;
+    this.undo.set(key, buffer.pendingOf(key));
+    if (this.expiring) {
+      const at = buffer.pendingExpiryOf(key);
+      if (at !== undefined) this.undoExpiry.set(key, at);
+    }
   }
 
-  /** A cast begins: the writes before it are final. */
-  checkpoint(): void {
-    this.undo.clear();
-    this.timerUndo.clear();
+  /** How many times writes were undone or dropped: the spell's `sanctum.epoch()`. */
+  private rollbacks = 0;
+
+  /** A cast begins: the writes before it are final. Answers how many casts were rolled back so far. */
+  checkpoint(): number {
+    if (this.undo.size > 0) this.undo.clear();
+    if (this.undoExpiry.size > 0) this.undoExpiry.clear();
+    if (this.timerUndo.size > 0) this.timerUndo.clear();
+    return this.rollbacks;
   }
 
   /** The cast failed: its writes are undone (a cast is all-or-nothing, state and timers included). */
   rollback(): void {
-    for (const [key, before] of this.undo) this.buffer.restore(key, before.value, before.expiresAt);
+    this.rollbacks++;
+    for (const [key, before] of this.undo) this.buffer.restore(key, before, this.undoExpiry.get(key));
     this.undo.clear();
+    this.undoExpiry.clear();
     for (const [key, before] of this.timerUndo) this.timerBuf!.restore(key, before);
     this.timerUndo.clear();
   }
@@ -215,6 +230,7 @@ export class StateSession implements TimerQueue {
   /** The pending state and timer changes; forgets them (the caller commits them). */
   takeChanges(): SpellChanges {
     this.undo.clear();
+    this.undoExpiry.clear();
     this.timerUndo.clear();
     const buffer = this.buffered;
     let state: StateChange[] = [];
@@ -233,9 +249,11 @@ export class StateSession implements TimerQueue {
 
   /** Drops the pending writes (the batch that made them failed to commit). */
   discard(): void {
+    this.rollbacks++;
     this.buffered?.clear();
     this.timerBuffer?.discard();
     this.undo.clear();
+    this.undoExpiry.clear();
     this.timerUndo.clear();
   }
 

@@ -55,7 +55,11 @@ export interface CasterOptions {
    * Makes the libraries' effects part of each cast's all-or-nothing: `checkpoint` is called as each
    * cast (and init and finish) begins, `rollback` when it fails.
    */
-  readonly transaction?: { checkpoint(): void; rollback(): void };
+  readonly transaction?: {
+    /** A cast begins; may answer how many casts were rolled back so far (`sanctum.epoch()` in Lua). */
+    checkpoint(): number | void;
+    rollback(): void;
+  };
   /** The clock `sanctum.now()` reads, in ms (default `Date.now`): a run's clock, or a test's virtual one. */
   readonly now?: () => number;
   /** The spell's timers, when it has a `timers` library: what is due, for whoever fires them. */
@@ -215,9 +219,11 @@ export class SpellCaster {
     this.pushLibraries();
     const tx = this.options.transaction;
     if (tx) {
-      const id = vm.registerHost(() => {
-        tx.checkpoint();
-        return 0;
+      const id = vm.registerHost((CL) => {
+        const epoch = tx.checkpoint();
+        if (epoch === undefined) return 0;
+        vm.h.pushint(CL, epoch);
+        return 1;
       });
       this.hostIds.push(id);
       vm.pushHostFunction(L, id, SLOT.arrayMt);

@@ -217,6 +217,10 @@ end
 
 local checkpoint -- set by the host when the spell's libraries take part in all-or-nothing casts
 local fire -- set while cast_batch fires timers: each "event" is a timer key (see host.time)
+-- How many calls of this spell failed and had their state and timer writes undone, as of the
+-- current call: a cache of state kept in Lua locals is stale when it changes.
+local epoch = 0
+env.sanctum.epoch = function() return epoch end
 
 local function do_cast(ev)
   if checkpoint then checkpoint() end
@@ -324,6 +328,10 @@ end
 
 function host.load(source, chunkname, module_list, libraries, checkpoint_fn)
   checkpoint = checkpoint_fn
+  if checkpoint_fn then
+    -- The host's checkpoint answers how many casts were rolled back so far: sanctum.epoch().
+    checkpoint = function() epoch = checkpoint_fn() or epoch end
+  end
   for i = 1, #module_list, 3 do
     modules[module_list[i]] = { chunkname = module_list[i + 1], source = module_list[i + 2] }
   end

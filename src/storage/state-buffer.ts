@@ -46,13 +46,17 @@ export class StateBuffer {
   }
 
   /**
-   * Sets a key in the buffer. Throws `STORAGE_INVALID` now (not at commit) for a value JSON cannot
-   * hold — unless `trusted`: values read from Lua by the bridge are JSON-shaped by construction, and
-   * encoding them once more here would only double the commit's work.
+   * Sets a key in the buffer. Throws `STORAGE_INVALID` now (not at commit) for a key or a value it
+   * cannot hold — unless `trusted`: keys and values read from Lua by the bridge are well-formed by
+   * construction, and checking them once more here would only double the commit's work.
    */
   put(key: string, value: EventValue, trusted = false, expiresAt?: number): void {
-    checkKey(key, 'put');
-    if (!trusted) encodeValue(value, 'put'); // refuse early, where the spell can see which call it was
+    if (!trusted) {
+      // Refuse early, where the spell can see which call it was. (Keys and values read from Lua
+      // are strings and JSON-shaped values by construction: the bridge decodes UTF-8 strictly.)
+      checkKey(key, 'put');
+      encodeValue(value, 'put');
+    }
     this.pending.set(key, value);
     if (expiresAt !== undefined) this.expiry.set(key, expiresAt);
     else if (this.expiry.size > 0) this.expiry.delete(key);
@@ -68,9 +72,17 @@ export class StateBuffer {
   range(options: RangeOptions = {}): StateEntry[] {
     const limit = checkLimit(options.limit, 'read');
     if (this.pending.size === 0) return this.store.range(this.ns, options);
-    // Every pending key can hide one committed entry: ask for that many more.
-    const committed = this.store.range(this.ns, { ...options, limit: limit < 0 ? undefined : limit + this.pending.size });
     const { lower, upper } = keyInterval(options);
+    // Every pending delete in the range can hide one committed entry: ask for that many more. (A
+    // pending put hides none: its key stays in the result, with its new value.)
+    let deletes = 0;
+    if (limit >= 0) {
+      for (const [key, value] of this.pending) {
+        if (value !== null && !this.expiredPending(key, options.asOf)) continue;
+        if ((lower === undefined || compareKeys(key, lower) >= 0) && (upper === undefined || compareKeys(key, upper) < 0)) deletes++;
+      }
+    }
+    const committed = this.store.range(this.ns, { ...options, limit: limit < 0 ? undefined : limit + deletes });
     const merged = committed.filter((e) => !this.pending.has(e.key));
     for (const [key, value] of this.pending) {
       if (value === null || this.expiredPending(key, options.asOf)) continue;

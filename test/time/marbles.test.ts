@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { runRunesetTestFile, spellTests } from '../../src/testing.js';
 
 spellTests('test/time/fixtures/clock.test.yaml');
+spellTests('test/time/fixtures/fragile-count.test.yaml');
 
 describe('runeset tests in virtual time', () => {
   it('test/time/fixtures/time.test.yaml passes: timer outputs through later steps, ticks at their instants', async () => {
