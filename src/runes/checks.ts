@@ -496,7 +496,7 @@ function checkTime(root: Obj, source: RunesetYaml, scans: ReadonlyMap<string, { 
         source.at(step.spellPath, 'value', {
           code: 'RUNESET_BAD_VALUE',
           severity: 'warning',
-          message: `spell '${step.spell}' uses timers in pipeline '${pipeline}', which reads in-memory streams: its timers live with its state in ${dataDir}/sanctum.db and commit with each batch, but its input does not survive a restart`,
+          message: `spell '${step.spell}' uses timers in pipeline '${pipeline}', which reads in-memory streams: its timers live with its state, in ${dataDir}/sanctum.db beside the runeset, and commit with each batch, but its input does not survive a restart`,
           hint: `make the streams pipeline '${pipeline}' reads durable for exactly-once timers (a timer set by an event then fires once, even across a crash)`,
         }),
       );
