@@ -225,7 +225,8 @@ env.sanctum.epoch = function() return epoch end
 local function do_cast(ev)
   if checkpoint then checkpoint() end
   local before = n_out
-  local r = (fire or spell_cast)(ev, emit)
+  local r
+  if fire then r = fire(ev, emit) else r = spell_cast(ev, emit) end -- called by name: tracebacks say spell.cast
   if n_out == before and r ~= nil then
     if type(r) ~= "table" then
       err_kind = "bad_output"
