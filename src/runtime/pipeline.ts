@@ -170,10 +170,11 @@ export class PipelineCore {
    * Runs what is due at `now`: each step's tick (when due, or every tick with `final`, at a graceful
    * stop) and up to `max` of its due timers; what they emit flows through the steps after it, as
    * `finish`'s outputs do. Failures follow the step's error policy. Commit the result like a batch:
-   * the timers taken are deleted in the same unit as the outputs.
+   * the timers taken are deleted in the same unit as the outputs (and a little expired state with them).
    */
   fire(now: number, max: number, final = false): CastResult {
     const out: Outputs = new Map();
+    for (const s of this.steps) s.session.sweep(now); // an idle pipeline's expired state goes too
     let carry: EventValue[] = [];
     for (let i = 0; i < this.steps.length; i++) {
       const step = this.steps[i]!;
