@@ -1,6 +1,7 @@
 /** TimerBuffer: a spell's uncommitted timer changes over its committed timers, read-your-writes, handed to commitBatch. */
 import type { TimerChange, TimerStore } from '../core/storage.js';
 import { compareKeys } from './internal/keys.js';
+import { TimerHeap } from './internal/timer-heap.js';
 import { checkInstant, checkKey, checkName } from './internal/validate.js';
 
 /**
@@ -17,6 +18,8 @@ import { checkInstant, checkKey, checkName } from './internal/validate.js';
 export class TimerBuffer {
   /** key → due instant, or null for cancelled. */
   private readonly pending = new Map<string, number | null>();
+  /** The pending sets, by instant: the earliest of them, and the due ones, without a scan. */
+  private readonly sets = new TimerHeap();
   /** The earliest due instant, when known (null: none pending); undefined: ask again. */
   private cachedNext: number | null | undefined;
 
@@ -38,6 +41,7 @@ export class TimerBuffer {
     checkKey(key, 'commit');
     checkInstant('the instant of a timer', at, 'commit');
     this.pending.set(key, at);
+    this.sets.set(key, at);
     // Earlier than the earliest: the new earliest. Otherwise the key may have held the earliest: ask again.
     if (this.cachedNext !== undefined && (this.cachedNext === null || at < this.cachedNext)) this.cachedNext = at;
     else this.cachedNext = undefined;
@@ -46,6 +50,7 @@ export class TimerBuffer {
   cancel(key: string): void {
     checkKey(key, 'commit');
     this.pending.set(key, null);
+    this.sets.delete(key);
     this.cachedNext = undefined;
   }
 
@@ -66,7 +71,8 @@ export class TimerBuffer {
       const rows = at.length < limit && at.every((t) => this.pending.has(t.key)) ? this.store.due(this.ns, Number.MAX_SAFE_INTEGER, limit) : at;
       best = rows.find((t) => !this.pending.has(t.key))?.at;
     }
-    for (const at of this.pending.values()) if (at !== null && (best === undefined || at < best)) best = at;
+    const earliest = this.sets.peek();
+    if (earliest !== undefined && (best === undefined || earliest < best)) best = earliest;
     return best;
   }
 
@@ -76,7 +82,7 @@ export class TimerBuffer {
     if (next === undefined || next > now || limit <= 0) return [];
     if (this.pending.size === 0) return this.store.due(this.ns, now, limit).map((t) => t.key);
     const hits = this.store.due(this.ns, now, limit + this.pending.size).filter((t) => !this.pending.has(t.key));
-    for (const [key, at] of this.pending) if (at !== null && at <= now) hits.push({ key, at });
+    for (const t of this.sets.smallest(now, limit)) hits.push(t);
     hits.sort((a, b) => a.at - b.at || compareKeys(a.key, b.key));
     return hits.slice(0, limit).map((t) => t.key);
   }
@@ -95,6 +101,8 @@ export class TimerBuffer {
   restore(key: string, pending: number | null | undefined): void {
     if (pending === undefined) this.pending.delete(key);
     else this.pending.set(key, pending);
+    if (pending === undefined || pending === null) this.sets.delete(key);
+    else this.sets.set(key, pending);
     this.cachedNext = undefined;
   }
 
@@ -105,11 +113,13 @@ export class TimerBuffer {
   /** The changes committed: forget them (the store now holds them, so the earliest instant stays known). */
   committed(): void {
     this.pending.clear();
+    this.sets.clear();
   }
 
   /** Forgets the changes without their commit (a failed commit): the store's timers are the truth again. */
   discard(): void {
     this.pending.clear();
+    this.sets.clear();
     this.cachedNext = undefined;
   }
 }
