@@ -65,4 +65,6 @@ export interface TimerQueue {
   nextTimer(): number | undefined;
   /** Keys of the timers due at or before `now`, earliest first (then by key), at most `limit`. */
   dueTimers(now: number, limit: number): string[];
+  /** Takes timer `key` for firing at `now`: true (and it is gone) when it is still due by then. */
+  takeTimer(key: string, now: number): boolean;
 }

@@ -470,7 +470,12 @@ export class SpellCaster {
    */
   fireTimers(keys: readonly string[], now: number, sink: EmitSink, acceptPort?: PortFilter): readonly SpellError[] {
     if (keys.length === 0) return NO_ERRORS;
-    if (this.closed || this.initError || !this.hasTimer) return this.castBatch(keys, sink, acceptPort).map((e) => asTimerError(e));
+    if (this.closed || this.initError || !this.hasTimer) {
+      // They cannot fire: each fails once (taken, so that it does not come due again and again).
+      const failures = this.castBatch(keys, sink, acceptPort).map((e) => asTimerError(e));
+      for (const key of keys) this.options.timers?.takeTimer(key, now);
+      return failures;
+    }
     const { vm, L, base } = this;
     const x = vm.x;
     const mode = (at: number | undefined): void => {

@@ -96,6 +96,24 @@ describe('durable timers', () => {
     expect(storage.timers.count('reminder')).toBe(0);
   });
 
+  it('fire once, as a dead letter, when the spell cannot run them (its init failed): no timer comes due forever', async () => {
+    const storage = openMemoryStorage();
+    const at = { t: 0 };
+    await storage.log.append('in', [{ event: { id: 9, after: 10 } }]);
+    await runOnce(storage, fixedClock(at));
+    at.t = 100;
+    const failing = runeset().replace('reminder: { file: reminder.lua }', 'reminder: { file: reminder.lua, runes: { fail: true } }');
+    const dir = tempDir({ 'reminder.lua': reminder.replace('local s = {}', 'local s = {}\nfunction s.init(r) if r.fail then error("init fails") end end'), 'dedup.lua': dedup, 'r.yaml': failing });
+    const opened = await openRuneset(await loadRunesetOrThrow(`${dir}/r.yaml`), { storage, logger: () => {}, clock: fixedClock(at) });
+    await opened.run({ stdio: quiet() });
+    const letters = storage.log.read('dead-letters', 1, 100).map((e) => e.event as { code: string; hook: string; event?: unknown });
+    expect(letters.map((l) => [l.code, l.hook, l.event])).toEqual([
+      ['SPELL_RUNTIME', 'init', null],
+      ['SPELL_INIT_FAILED', 'timer', { timer: '9' }],
+    ]);
+    expect(storage.timers.count('reminder')).toBe(0);
+  });
+
   it('wake an idle consumer: a timer fires while the input waits, on the wall clock', async () => {
     const storage = openMemoryStorage();
     // stdin feeds an in-memory stream that a pass-through pipeline copies into the durable one, so
