@@ -104,11 +104,9 @@ export class PipelineCore {
     return { out };
   }
 
-  /** Casts a batch through every step. Expired state is swept a little per batch (it commits with it). */
+  /** Casts a batch through every step; then expired state is swept a little (it commits with the batch). */
   process(events: readonly EventValue[], origin?: BatchOrigin): CastResult {
     const out: Outputs = new Map();
-    const now = this.now();
-    for (const s of this.steps) s.session.sweep(now);
     let items = events;
     for (let i = 0; i < this.steps.length && items.length > 0; i++) {
       const r = this.castStep(i, items, i === 0 ? origin : undefined, out);
@@ -116,6 +114,7 @@ export class PipelineCore {
       items = r.produced;
     }
     this.toLast(items, out);
+    this.sweep();
     return { out };
   }
 
@@ -174,7 +173,6 @@ export class PipelineCore {
    */
   fire(now: number, max: number, final = false): CastResult {
     const out: Outputs = new Map();
-    for (const s of this.steps) s.session.sweep(now); // an idle pipeline's expired state goes too
     let carry: EventValue[] = [];
     for (let i = 0; i < this.steps.length; i++) {
       const step = this.steps[i]!;
@@ -210,7 +208,14 @@ export class PipelineCore {
       carry = produced;
     }
     this.toLast(carry, out);
+    this.sweep(); // an idle pipeline's expired state goes too
     return { out };
+  }
+
+  /** Deletes a little of each step's expired state, with the batch (after its casts, which keep what they wrote). */
+  private sweep(): void {
+    const now = this.now();
+    for (const s of this.steps) s.session.sweep(now);
   }
 
   /** The state and timer changes of every step since the last call (they commit with the batch). */

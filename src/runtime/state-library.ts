@@ -163,10 +163,12 @@ export class StateSession implements TimerQueue {
 
   /**
    * Deletes up to `limit` values whose time to live has ended by `now` (a background sweep: reads
-   * hide them already, this frees them); the deletes commit with the batch. Returns how many.
+   * hide them already, this frees them); the deletes commit with the batch. Returns how many. A
+   * session whose spell has not used its state yet sweeps nothing.
    */
   sweep(now: number, limit = SWEEP_LIMIT): number {
-    if (this.asOf() === undefined) return 0;
+    // Only once the spell has used its state: a spell that never does opens no store for this.
+    if (this.buffered === undefined || this.asOf() === undefined) return 0;
     let n = 0;
     for (const key of this.stateStore().expired(this.ns, now, limit)) {
       if (this.buffer.pendingOf(key) !== undefined) continue; // written in this batch: its own value counts

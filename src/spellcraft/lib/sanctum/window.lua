@@ -90,6 +90,7 @@ function window.new(settings, agg)
   return w
 end
 
+--- An event's time (the error that says why it has none, when it has none).
 function Window:event_time(e)
   if not self.time_field then return sanctum.now() end
   local t = e[self.time_field]
@@ -98,13 +99,6 @@ function Window:event_time(e)
   end
   if t < 0 then error(string.format("window: the event's time %s is before 1970 (negative)", tostring(t)), 3) end
   return math.floor(t)
-end
-
-function Window:key_of(e)
-  if not self.key_field then return "" end
-  local k = e[self.key_field]
-  if k == nil or k == sanctum.null then return "" end
-  return tostring(k)
 end
 
 function Window:window_key(key, e)
