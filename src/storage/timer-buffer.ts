@@ -22,6 +22,11 @@ export class TimerBuffer {
   private readonly sets = new TimerHeap();
   /** The earliest due instant, when known (null: none pending); undefined: ask again. */
   private cachedNext: number | null | undefined;
+  /**
+   * The committed timers `due()` listed last, by key: what they are due at without asking the store
+   * again as each is taken (a pending change of the key, when there is one, comes first).
+   */
+  private listed = new Map<string, number>();
 
   constructor(
     private readonly store: TimerStore,
@@ -34,7 +39,8 @@ export class TimerBuffer {
   get(key: string): number | undefined {
     const p = this.pending.get(key);
     if (p !== undefined) return p === null ? undefined : p;
-    return this.store.get(this.ns, key);
+    const listed = this.listed.get(key);
+    return listed !== undefined ? listed : this.store.get(this.ns, key);
   }
 
   set(key: string, at: number): void {
@@ -80,8 +86,11 @@ export class TimerBuffer {
   due(now: number, limit: number): string[] {
     const next = this.next();
     if (next === undefined || next > now || limit <= 0) return [];
-    if (this.pending.size === 0) return this.store.due(this.ns, now, limit).map((t) => t.key);
-    const hits = this.store.due(this.ns, now, limit + this.pending.size).filter((t) => !this.pending.has(t.key));
+    const committed = this.store.due(this.ns, now, this.pending.size === 0 ? limit : limit + this.pending.size);
+    const listed = (this.listed = new Map());
+    for (const t of committed) listed.set(t.key, t.at);
+    if (this.pending.size === 0) return committed.map((t) => t.key);
+    const hits = committed.filter((t) => !this.pending.has(t.key));
     for (const t of this.sets.smallest(now, limit)) hits.push(t);
     hits.sort((a, b) => a.at - b.at || compareKeys(a.key, b.key));
     return hits.slice(0, limit).map((t) => t.key);
@@ -114,12 +123,14 @@ export class TimerBuffer {
   committed(): void {
     this.pending.clear();
     this.sets.clear();
+    this.listed = new Map();
   }
 
   /** Forgets the changes without their commit (a failed commit): the store's timers are the truth again. */
   discard(): void {
     this.pending.clear();
     this.sets.clear();
+    this.listed = new Map();
     this.cachedNext = undefined;
   }
 }
