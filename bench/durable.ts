@@ -33,7 +33,7 @@ import { openMemoryStorage, openSqliteStorage, type Storage, type Synchronous } 
 import { StateSession } from '../src/runtime/state-library.js';
 import { openRuneset } from '../src/runtime/run.js';
 import { loadRuneset } from '../src/runes/index.js';
-import { option as optionOf, flag, machineInfo } from './options.js';
+import { option as optionOf, flag, machineInfo, median } from './options.js';
 
 // -------------------------------------------------------------------------------------------------
 // Options
@@ -95,12 +95,6 @@ interface Row {
 }
 const rows: Row[] = [];
 const failures: string[] = [];
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 function progress(what: string): void {
   if (!JSON_OUT) process.stderr.write(`  running ${what}\n`);

@@ -16,8 +16,8 @@ import { EMPTY, from, lastValueFrom, map, toArray, type OperatorFunction } from 
 import { LuaFactory } from 'wasmoon';
 import { summon, type EmitSink, type EventValue, type SpellCaster, type SpellError } from '../src/index.js';
 import type { Transport } from '../src/parallel/index.js';
-import { LuaVM } from '../src/spellcraft/lua-vm.js';
-import { option as optionOf, flag, machineInfo } from './options.js';
+import { LuaPool } from '../src/spellcraft/lua-vm.js';
+import { option as optionOf, flag, machineInfo, median, equal } from './options.js';
 
 // -------------------------------------------------------------------------------------------------
 // Options
@@ -122,12 +122,6 @@ interface Row {
 const rows: Row[] = [];
 const failures: string[] = [];
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-
 /**
  * Runs `once` RUNS times after one warm-up on a tenth of the events. `once` returns the time it
  * measured and a check of its output (an error message, or undefined when the output is right).
@@ -160,23 +154,6 @@ async function timed<T>(f: () => Promise<T> | T): Promise<{ ms: number; value: T
   const t0 = performance.now();
   const value = await f();
   return { ms: performance.now() - t0, value };
-}
-
-/** Deep equality of JSON-shaped values, key order aside (util.isDeepStrictEqual is 3–4× slower). */
-function equal(x: EventValue | undefined, y: EventValue | undefined): boolean {
-  if (x === y) return true;
-  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
-  if (Array.isArray(x)) {
-    if (!Array.isArray(y) || x.length !== y.length) return false;
-    for (let i = 0; i < x.length; i++) if (!equal(x[i], y[i])) return false;
-    return true;
-  }
-  if (Array.isArray(y)) return false;
-  const xo = x as Obj, yo = y as Obj;
-  const keys = Object.keys(xo);
-  if (keys.length !== Object.keys(yo).length) return false;
-  for (const k of keys) if (!Object.hasOwn(yo, k) || !equal(xo[k], yo[k])) return false;
-  return true;
 }
 
 /** Checks outputs in order against the reference. */
@@ -390,8 +367,8 @@ interface MemoryReport {
 
 async function memory(): Promise<MemoryReport> {
   progress('memory: 1,000 spells, 200 open casters');
-  const vm = await LuaVM.shared();
-  const wasm = () => vm.x.memory.buffer.byteLength;
+  // Casters spread over engines as their caps add up (each reserves twice its cap): all of them count.
+  const wasm = () => LuaPool.shared().engines.reduce((sum, e) => sum + e.x.memory.buffer.byteLength, 0);
   const sink: EmitSink = () => {};
   const event = flatEvent(1);
   gc();

@@ -1,16 +1,19 @@
-// Generates src/runes/types.ts and docunomicon/reference/runeset.md from schema/runeset.schema.json (`npx tsx scripts/gen-runes.ts`).
+// Generates src/runes/types.ts, src/runes/runeset-validator.ts and docunomicon/reference/runeset.md from schema/runeset.schema.json (`npx tsx scripts/gen-runes.ts`).
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Ajv } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
 import { withoutEnvReferences } from '../src/runes/schema.js';
 
-/** The command that regenerates both files; staleness tests print it. */
+/** The command that regenerates the three files; staleness tests print it. */
 export const GENERATE_COMMAND = 'npx tsx scripts/gen-runes.ts';
 
 const root = new URL('../', import.meta.url);
 export const SCHEMA_FILE = new URL('schema/runeset.schema.json', root);
 export const EXAMPLE_FILE = new URL('test/runes/fixtures/example/sanctum.runeset.yaml', root);
 export const TYPES_FILE = new URL('src/runes/types.ts', root);
+export const VALIDATOR_FILE = new URL('src/runes/runeset-validator.ts', root);
 export const REFERENCE_FILE = new URL('docunomicon/reference/runeset.md', root);
 
 /** A JSON Schema node, as far as the generators read it. */
@@ -59,6 +62,28 @@ export async function generateTypes(schema: Node): Promise<string> {
     style: { singleQuote: true, printWidth: 120, trailingComma: 'all' },
   });
   return out;
+}
+
+/**
+ * The validator of a runeset as written: ajv's standalone code for the schema, so that no command
+ * compiles the schema at start-up (compiling took about 100 ms of every `sanctum check` and `run`).
+ * Errors carry their schema (`verbose`), which the error mapper in schema-errors.ts reads.
+ */
+export function generateValidator(schema: Node): string {
+  // strictRequired would reject `then: { required: [path] }`, whose property is declared beside it.
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true, code: { source: true, esm: true, lines: true } });
+  // The custom error text yaml-language-server shows for a failed pattern; ours too.
+  ajv.addKeyword({ keyword: 'patternErrorMessage', schemaType: 'string' });
+  const code = standaloneCode.default(ajv, ajv.compile(schema));
+  return [
+    '// @ts-nocheck',
+    `/** Generated from schema/runeset.schema.json by \`${GENERATE_COMMAND}\` (ajv standalone code): do not edit; edit the schema and run it again. */`,
+    // ajv's ESM output still require()s its runtime helpers (ucs2length, equal).
+    "import { createRequire } from 'node:module';",
+    'const require = createRequire(import.meta.url);',
+    code.replace(/^"use strict";/, ''),
+    '',
+  ].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -186,7 +211,7 @@ export function generateReference(schema: Node, example: string): string {
   lines.push('when its first line names the schema, relative to the runeset file:');
   lines.push('');
   lines.push('```yaml');
-  lines.push('# yaml-language-server: $schema=./node_modules/sanctum/schema/runeset.schema.json');
+  lines.push('# yaml-language-server: $schema=./node_modules/sanctum-streams/schema/runeset.schema.json');
   lines.push('```');
   lines.push('');
   lines.push('## Keys');
@@ -236,8 +261,9 @@ function anchor(key: string): string {
 async function main(): Promise<void> {
   const { schema, example } = readInputs();
   writeFileSync(TYPES_FILE, await generateTypes(schema));
+  writeFileSync(VALIDATOR_FILE, generateValidator(schema));
   writeFileSync(REFERENCE_FILE, generateReference(schema, example));
-  process.stdout.write(`wrote ${fileURLToPath(TYPES_FILE)}\nwrote ${fileURLToPath(REFERENCE_FILE)}\n`);
+  for (const file of [TYPES_FILE, VALIDATOR_FILE, REFERENCE_FILE]) process.stdout.write(`wrote ${fileURLToPath(file)}\n`);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

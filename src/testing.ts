@@ -1,4 +1,4 @@
-/** Sanctum's testing entry point (`sanctum/testing`): marble tests for spells. Needs vitest for spellTests. */
+/** Sanctum's testing entry point (`sanctum-streams/testing`): marble tests for spells. Needs vitest for spellTests. */
 export { spellTests } from './testing/vitest.js';
 export { runSpellCase, runCaseOn, deepEqual } from './testing/marbles.js';
 export { INPUT_ERROR_MESSAGE } from './testing/marbles.js';

@@ -1,5 +1,5 @@
 // suite.spec.ts: a spell suite written in TypeScript instead of YAML (the keys are camelCase).
-import { spellTests } from 'sanctum/testing';
+import { spellTests } from 'sanctum-streams/testing';
 
 spellTests({
   spell: 'examples/parse-price.lua',

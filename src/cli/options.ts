@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import type { EventValue } from '../core/event.js';
 import { parseSize } from '../core/units.js';
-import { ERROR_POLICIES, type ErrorPolicy } from '../spellcraft/spell.js';
+import { ERROR_POLICIES, type ErrorPolicy } from '../spellcraft/errors.js';
 
 /** `--rune key=value`: the value is JSON when it parses as JSON, else a string; `a.b=1` nests. */
 export function collectRune(arg: string, runes: Record<string, EventValue> = {}): Record<string, EventValue> {

@@ -1,9 +1,12 @@
 /** Where the storage commands find the data file: a runeset's data_dir, or --data-dir; opened for reading or for writing. */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { loadRuneset, formatDiagnostic, type Runeset } from '../runes/index.js';
-import { DATA_FILE, openSqliteStorage, type SqliteStorage } from '../storage/index.js';
+import type { Runeset } from '../runes/index.js';
+import type { SqliteStorage } from '../storage/index.js';
+
+/** The data file's name in its directory (storage's DATA_FILE, without loading storage at start-up). */
+const DATA_FILE = 'sanctum.db';
 
 export interface StorageFlags {
   runeset?: string;
@@ -14,7 +17,7 @@ export interface StorageFlags {
 export function storageOptions(cmd: Command): Command {
   return cmd
     .option('--runeset <file>', 'the runeset whose data directory (sanctum.data_dir) to use')
-    .option('--data-dir <dir>', 'the data directory itself (default: .sanctum)');
+    .option('--data-dir <dir>', 'the data directory itself (default: the one data directory under .sanctum — .sanctum/<runeset name> — or .sanctum itself)');
 }
 
 export class UsageError extends Error {}
@@ -30,18 +33,44 @@ export interface DataLocation {
 async function locate(flags: StorageFlags): Promise<DataLocation> {
   if (flags.runeset && flags.dataDir) throw new UsageError('give --runeset or --data-dir, not both');
   if (flags.runeset) {
+    // Loaded here, not at the top: `sanctum --help` and the other commands do not pay for it.
+    const { loadRuneset, formatDiagnostic } = await import('../runes/index.js');
     const { runeset, diagnostics } = await loadRuneset(flags.runeset, { checkSpells: false });
     if (!runeset) throw new UsageError(`the runeset has errors:\n${diagnostics.map(formatDiagnostic).join('\n')}`);
     const dir = runeset.sanctum.data_dir.absolute;
     return { dir, file: path.join(dir, DATA_FILE), runeset };
   }
-  const dir = path.resolve(flags.dataDir ?? '.sanctum');
+  const dir = flags.dataDir !== undefined ? path.resolve(flags.dataDir) : defaultDataDir();
   return { dir, file: path.join(dir, DATA_FILE) };
+}
+
+/**
+ * Without flags: `.sanctum` when it holds a data file; otherwise the one runeset data directory
+ * under it (`.sanctum/<runeset name>`, each runeset's default); several: the user must say which.
+ */
+function defaultDataDir(): string {
+  const root = path.resolve('.sanctum');
+  if (existsSync(path.join(root, DATA_FILE))) return root;
+  let dirs: string[] = [];
+  try {
+    dirs = readdirSync(root, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(path.join(root, d.name, DATA_FILE)))
+      .map((d) => d.name)
+      .sort();
+  } catch {
+    // no .sanctum here
+  }
+  if (dirs.length === 1) return path.join(root, dirs[0]!);
+  if (dirs.length > 1) {
+    throw new UsageError(`.sanctum holds the data of several runesets (${dirs.join(', ')}): say which with --runeset <file> or --data-dir .sanctum/<name>`);
+  }
+  return root;
 }
 
 /** Opens the storage the flags point at for writing, creating it when missing. */
 export async function openStorageForWriting(flags: StorageFlags): Promise<DataLocation & { storage: SqliteStorage }> {
   const where = await locate(flags);
+  const { openSqliteStorage } = await import('../storage/index.js');
   return { ...where, storage: openSqliteStorage({ dir: where.dir, ...(where.runeset ? { synchronous: where.runeset.sanctum.synchronous } : {}) }) };
 }
 
@@ -53,6 +82,7 @@ export async function openStorageForWriting(flags: StorageFlags): Promise<DataLo
 export async function openStorageForReading(flags: StorageFlags): Promise<DataLocation & { storage: SqliteStorage | undefined }> {
   const where = await locate(flags);
   if (!existsSync(where.file)) return { ...where, storage: undefined };
+  const { openSqliteStorage } = await import('../storage/index.js');
   return { ...where, storage: openSqliteStorage({ dir: where.dir, readonly: true }) };
 }
 

@@ -11,7 +11,7 @@ import type { RunesetDiagnostic } from './diagnostics.js';
 import { scanSpell, type EmittedPorts } from './lua-ports.js';
 import { DEAD_LETTERS_STREAM, RUNESET_DEFAULTS, RUNESET_SCHEMA, schemaAtPointer } from './schema.js';
 import { parseSize } from './size.js';
-import { durationMs } from './normalize.js';
+import { durationMs, runesetName } from './normalize.js';
 import type { RunesetYaml, ValuePath } from './source.js';
 import { didYouMean, suggest } from './suggest.js';
 
@@ -484,7 +484,7 @@ function checkTime(root: Obj, source: RunesetYaml, scans: ReadonlyMap<string, { 
     }
   }
   const durable = new Set(entries(root['streams']).filter(([, spec]) => spec['durable'] === true).map(([n]) => n));
-  const dataDir = String(asObj(root['sanctum'])?.['data_dir'] ?? RUNESET_DEFAULTS.data_dir);
+  const dataDir = String(asObj(root['sanctum'])?.['data_dir'] ?? RUNESET_DEFAULTS.data_dir.replace('{name}', runesetName(source.file)));
   const told = new Set<string>();
   for (const [pipeline, spec] of entries(root['pipelines'])) {
     const from = refs(spec['from'], ['pipelines', pipeline, 'from']).map((r) => r.value);

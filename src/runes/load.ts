@@ -53,14 +53,20 @@ export async function loadRuneset(file: string, options: LoadRunesetOptions = {}
   }
 
   const source = new RunesetYaml(shown, text);
+  if (source.tooDeep) return { diagnostics: [source.tooDeep] };
   const yamlProblems = source.doc.warnings.map((w) => source.atOffset(w.pos[0], { code: 'RUNESET_YAML', severity: 'warning', message: w.message }));
   // A document that is not well-formed YAML has no reliable shape: more checks would only guess.
   // The parser's later errors mostly follow from its first, so only the first is reported.
   const [first, ...rest] = source.doc.errors;
   if (first) return { diagnostics: sortDiagnostics([...yamlProblems, yamlError(source, first.pos[0], first.message, rest.length)]) };
+  // Aliases that loop or explode would hang or crash every check below: they go first, alone.
+  const aliases = source.aliasProblems();
+  if (aliases.length) return { diagnostics: sortDiagnostics([...yamlProblems, ...aliases]) };
 
   const env = substituteEnv(source, options.env ?? process.env);
-  const data: unknown = source.doc.toJS();
+  // aliasProblems() bounds what the aliases expand to, exactly; the library's own guess
+  // (maxAliasCount) would refuse some runesets within that bound.
+  const data: unknown = source.doc.toJS({ maxAliasCount: -1 });
   const findings = [
     ...schemaDiagnostics(validateRunesetData(data), data, source),
     ...checkStructure(data, source),

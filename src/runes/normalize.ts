@@ -48,6 +48,7 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
       on_error: spec.on_error ?? RUNESET_DEFAULTS.on_error,
       budget: {
         instructions: spec.budget?.instructions ?? RUNESET_DEFAULTS.instructions,
+        emits: spec.budget?.emits ?? RUNESET_DEFAULTS.emits,
         memory: bytes(spec.budget?.memory ?? RUNESET_DEFAULTS.memory),
       },
       state: { indexes: [...(spec.state?.indexes ?? [])] },
@@ -88,7 +89,7 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
     dir,
     sanctum: {
       log_level: doc.sanctum?.log_level ?? RUNESET_DEFAULTS.log_level,
-      data_dir: resolvePath(doc.sanctum?.data_dir ?? RUNESET_DEFAULTS.data_dir),
+      data_dir: resolvePath(doc.sanctum?.data_dir ?? RUNESET_DEFAULTS.data_dir.replace('{name}', runesetName(file))),
       synchronous: doc.sanctum?.synchronous ?? RUNESET_DEFAULTS.synchronous,
       batch_size: doc.sanctum?.batch_size ?? RUNESET_DEFAULTS.batch_size,
       ...(doc.sanctum?.log_format === undefined ? {} : { log_format: doc.sanctum.log_format }),
@@ -137,4 +138,9 @@ export function durationMs(v: number | string): number {
   const m = /^(\d+)(ms|s|m|h|d)?$/.exec(v)!;
   const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'];
   return Number(m[1]) * unit;
+}
+
+/** A runeset's name: its file name without `.runeset.yaml`, `.yaml` or `.yml` (for its default data directory). */
+export function runesetName(file: string): string {
+  return path.basename(file).replace(/(\.runeset)?\.ya?ml$/i, '') || 'runeset';
 }

@@ -74,6 +74,8 @@ export interface RunesetSpell {
   readonly budget: {
     /** Lua instructions per call of `init`, `cast` or `finish`. */
     readonly instructions: number;
+    /** Events per call of `init`, `cast` or `finish`. */
+    readonly emits: number;
     /** Bytes of Lua heap (sizes such as `64MiB` converted). */
     readonly memory: number;
   };

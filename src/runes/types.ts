@@ -145,7 +145,7 @@ export interface SanctumRunes {
    */
   log_level?: 'debug' | 'info' | 'warn' | 'error';
   /**
-   * The directory where Sanctum keeps its state, relative to the runeset file's directory.
+   * The directory where Sanctum keeps its event log and the spells' state, relative to the runeset file's directory. By default each runeset has its own: `.sanctum/{name}`, where `{name}` is the runeset file's name without `.runeset.yaml` or `.yaml` (`orders.runeset.yaml` keeps its data in `.sanctum/orders`), so two runesets in one folder never share state. Give two runesets the same `data_dir` on purpose to share durable streams; spells of the same name then share their state too.
    */
   data_dir?: string;
   /**
@@ -221,6 +221,10 @@ export interface BudgetSpec {
    * The Lua instructions one call of `init`, `cast` or `finish` may run before it fails (a runaway loop).
    */
   instructions?: number;
+  /**
+   * The events one call of `init`, `cast` or `finish` may emit (SPELL_EMIT_LIMIT beyond). A call's outputs are held until it succeeds, all or nothing, so their number is bounded; raise it for a `finish` that emits a row per key of a large state.
+   */
+  emits?: number;
   /**
    * The Lua heap the spell may use: a number of bytes, or a size such as `512KiB`, `64MiB` or `1GiB` (KiB, MiB, GiB are powers of 1024; KB, MB, GB powers of 1000). At least 64KiB.
    */

@@ -33,6 +33,8 @@ export interface ConsumerInput {
   take(max: number): InputBatch | undefined;
   /** True once no batch will come any more. */
   readonly ended: boolean;
+  /** Hands back the tail of the last batch taken (not cast): it is the next batch taken. */
+  putBack(rest: InputBatch): void;
   /** Stops reading (idempotent). */
   close(): void;
 }
@@ -97,7 +99,7 @@ export class Consumer implements Task {
   start(): void {
     if (this.phase !== 'idle') return;
     this.phase = 'running';
-    if (this.apply(undefined, () => this.core.init(), () => this.flow.schedule(this))) this.flow.schedule(this);
+    if (this.apply(() => undefined, () => this.core.init(), () => this.flow.schedule(this))) this.flow.schedule(this);
   }
 
   run(): void {
@@ -110,7 +112,7 @@ export class Consumer implements Task {
         // Ticks and timers due now run before the next batch, and commit like one.
         const now = this.clock.now();
         if (this.core.dueAt(now)) {
-          if (!this.apply(undefined, () => this.core.fire(now, max), () => this.flow.schedule(this))) return;
+          if (!this.apply(() => undefined, () => this.core.fire(now, max), () => this.flow.schedule(this))) return;
           continue;
         }
       }
@@ -120,8 +122,23 @@ export class Consumer implements Task {
         else if (timed) this.armWake();
         return;
       }
-      this.cast += batch.events.length;
-      const sync = this.apply(batch.position, () => this.core.process(batch.events, batch.origin), () => this.flow.schedule(this));
+      let position = batch.position;
+      const sync = this.apply(
+        () => position,
+        () => {
+          const r = this.core.process(batch.events, batch.origin);
+          const consumed = r.consumed ?? batch.events.length;
+          this.cast += consumed;
+          // Cut by the output bound: commit the prefix; the rest is the next batch.
+          if (consumed < batch.events.length && !r.stopped) {
+            const [head, rest] = split(batch, consumed);
+            position = head.position;
+            this.input.putBack(rest);
+          }
+          return r;
+        },
+        () => this.flow.schedule(this),
+      );
       if (!sync) return;
     }
     this.flow.schedule(this); // more may wait: to the back of the line, so others get a turn
@@ -158,7 +175,7 @@ export class Consumer implements Task {
    * Casts (through `cast`), commits and hands on. Returns true when all of it happened now; false when
    * a commit is awaited (then `next` runs after it) or the pipeline ended.
    */
-  private apply(position: ConsumerPosition | undefined, cast: () => CastResult, next: () => void): boolean {
+  private apply(position: () => ConsumerPosition | undefined, cast: () => CastResult, next: () => void): boolean {
     let result: CastResult;
     try {
       result = cast();
@@ -175,7 +192,7 @@ export class Consumer implements Task {
     }
     let pending: void | Promise<void>;
     try {
-      pending = this.committer.commit(position, this.core.takeChanges(), result.out);
+      pending = this.committer.commit(position(), this.core.takeChanges(), result.out);
     } catch (e) {
       this.fatal(e);
       return false;
@@ -206,10 +223,10 @@ export class Consumer implements Task {
         const final = !this.finalTicked;
         if (!final && !this.core.dueAt(now)) break;
         this.finalTicked = true;
-        if (!this.apply(undefined, () => this.core.fire(now, max, final), () => this.finish())) return;
+        if (!this.apply(() => undefined, () => this.core.fire(now, max, final), () => this.finish())) return;
       }
     }
-    this.apply(undefined, () => this.core.finish(), () => this.end());
+    this.apply(() => undefined, () => this.core.finish(), () => this.end());
     if (this.phase === 'running') this.end();
   }
 
@@ -238,4 +255,22 @@ export class Consumer implements Task {
     this.core.discardState();
     this.end();
   }
+}
+
+/** Splits a batch after `n` events: its prefix (committing to the prefix's last position) and the rest. */
+function split(batch: InputBatch, n: number): [InputBatch, InputBatch] {
+  const { events, origin, position } = batch;
+  const seqs = origin?.seqs;
+  const cut = seqs !== undefined && position !== undefined ? seqs[n - 1]! : undefined;
+  const head: InputBatch = {
+    events: events.slice(0, n),
+    ...(origin ? { origin: { stream: origin.stream, ...(seqs ? { seqs: seqs.slice(0, n) } : {}) } } : {}),
+    ...(position ? { position: cut !== undefined ? { ...position, seq: cut } : position } : {}),
+  };
+  const rest: InputBatch = {
+    events: events.slice(n),
+    ...(origin ? { origin: { stream: origin.stream, ...(seqs ? { seqs: seqs.slice(n) } : {}) } } : {}),
+    ...(position ? { position: cut !== undefined ? { ...position, expected: cut } : position } : {}),
+  };
+  return [head, rest];
 }

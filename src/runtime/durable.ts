@@ -6,7 +6,7 @@
  */
 import type { EventValue } from '../core/event.js';
 import type { LogPort } from '../core/log-port.js';
-import type { AppendItem, ConsumerPosition, StreamAppend } from '../core/storage.js';
+import type { AppendItem, CommitResult, ConsumerPosition, StreamAppend } from '../core/storage.js';
 import type { DurableMetrics } from '../core/metrics.js';
 import type { Runeset } from '../runes/runeset.js';
 import type { Batch, StreamAppender, StreamGraph } from './graph.js';
@@ -106,17 +106,19 @@ export class DurableAppender implements StreamAppender {
       appends.push(appendOf(this.runeset, stream, events));
       batches.push([stream, events]);
     }
-    this.enqueue(appends, undefined, () => {
+    void this.enqueue(appends, undefined, () => {
       for (const [stream, events] of batches) this.options.deliver(stream, events);
-    }, batches);
+    }, batches).catch(() => {}); // a failure is fatal for the run: onFatal has it
   }
 
   /**
-   * Commits a source's batch with the source's input position — and the dead letters of its
-   * unreadable lines when `dead-letters` is durable — in one unit, after the commits queued before.
-   * Resolves once committed and handed on; rejects (and fails the run) when the commit failed.
+   * Commits a source's batch — with the source's input position when it has one, and the dead
+   * letters of its unreadable input when `dead-letters` is durable — in one unit, after the commits
+   * queued before. Resolves once committed and handed on, with the sequence numbers given (one entry
+   * per non-empty write, in order): an HTTP source acknowledges with them. Rejects (and fails the
+   * run) when the commit failed: then nothing of it is stored.
    */
-  commitSource(position: ConsumerPosition, writes: readonly [string, Batch][]): Promise<void> {
+  commitSource(position: ConsumerPosition | undefined, writes: readonly [string, Batch][]): Promise<CommitResult> {
     this.flush();
     const appends = writes.filter(([, b]) => b.length > 0).map(([s, b]) => appendOf(this.runeset, s, b));
     for (const [s, b] of writes) this.inFlight.set(s, (this.inFlight.get(s) ?? 0) + b.length);
@@ -125,12 +127,13 @@ export class DurableAppender implements StreamAppender {
     }, writes);
   }
 
-  private enqueue(appends: StreamAppend[], position: ConsumerPosition | undefined, handOn: () => void, counted: readonly [string, Batch][]): Promise<void> {
-    const run = async (): Promise<void> => {
+  private enqueue(appends: StreamAppend[], position: ConsumerPosition | undefined, handOn: () => void, counted: readonly [string, Batch][]): Promise<CommitResult> {
+    const run = async (): Promise<CommitResult> => {
       if (this.failed !== undefined) throw this.failed;
       const started = performance.now();
+      let result: CommitResult;
       try {
-        await this.port.commit({ ...(position ? { consumer: position } : {}), appends });
+        result = await this.port.commit({ ...(position ? { consumer: position } : {}), appends });
       } catch (e) {
         this.failed ??= e;
         this.options.onFatal(e);
@@ -142,9 +145,13 @@ export class DurableAppender implements StreamAppender {
       const metrics = this.options.metrics();
       for (const a of appends) metrics.recordCommit(a.stream, seconds, a.items.length);
       handOn();
+      return result;
     };
     const result = this.chain.then(run);
-    this.chain = result.catch(() => {});
+    this.chain = result.then(
+      () => {},
+      () => {},
+    );
     return result;
   }
 }
@@ -197,6 +204,10 @@ export class LogInput implements ConsumerInput {
     }
     if (!this.fetching && !this.done) void this.fetch();
     return undefined;
+  }
+
+  putBack(rest: InputBatch): void {
+    this.ready = rest;
   }
 
   /** Something changed (the run is ending, or was aborted): stop waiting and look again. */

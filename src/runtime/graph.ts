@@ -173,6 +173,26 @@ export class StreamGraph {
     return this.node(stream).closing;
   }
 
+  /** True once the stream completed: no producer left, and (durable) everything written committed. */
+  isCompleted(stream: string): boolean {
+    return this.node(stream).completed;
+  }
+
+  /** Calls `then` when every one of the streams has completed (at once if they have). */
+  whenCompleted(streams: readonly string[], then: () => void): void {
+    let open = 0;
+    for (const s of streams) {
+      if (this.node(s).completed) continue;
+      open++;
+      this.node(s).subject.subscribe({
+        complete: () => {
+          if (--open === 0) then();
+        },
+      });
+    }
+    if (open === 0) then();
+  }
+
   /** Completes every stream that has no producer left (or never had one). Idempotent. */
   start(): void {
     if (this.started) return;
@@ -351,6 +371,26 @@ export class StreamQueue implements StreamReader {
     }
     if (before >= this.low && this.queued < this.low) this.graph.relieved(this.streams);
     return out;
+  }
+
+  /** Puts events taken from `stream` back at the head of the queue (they were not cast). */
+  putBack(stream: string, events: readonly EventValue[]): void {
+    if (events.length === 0) return;
+    if (this.head > 0 && this.offset === 0) {
+      this.head--;
+      this.batches[this.head] = events;
+      this.from[this.head] = stream;
+    } else {
+      this.batches.splice(this.head, 0, events);
+      this.from.splice(this.head, 0, stream);
+      if (this.offset > 0) {
+        // The batch at the head was partly taken: what is left of it stays after the events put back.
+        const partial = this.batches[this.head + 1]!;
+        this.batches[this.head + 1] = partial.slice(this.offset);
+        this.offset = 0;
+      }
+    }
+    this.queued += events.length;
   }
 
   /** Stops reading: unsubscribes and leaves the streams' readers (queued events are dropped). */

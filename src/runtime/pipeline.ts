@@ -49,6 +49,12 @@ export interface PipelineHooks {
 export interface CastResult {
   readonly out: Outputs;
   readonly stopped?: SanctumError;
+  /**
+   * How many events of the batch were cast: fewer than all when the first step's outputs reached
+   * the pipeline's output bound. The rest are cast with the next batch (and, durable, committed
+   * with it): what one batch holds stays bounded whatever the fan-out.
+   */
+  readonly consumed?: number;
 }
 
 export class PipelineCore {
@@ -74,6 +80,8 @@ export class PipelineCore {
     readonly pipeline: RunesetPipeline,
     private readonly steps: readonly PipelineStep[],
     private readonly hooks: PipelineHooks = {},
+    /** Outputs of the first step after which a batch is cut (the rest cast with the next). */
+    private readonly maxOutputs = Infinity,
   ) {
     this.outputs = [...pipelineOutputs(pipeline)];
     this.oneByOne = steps.some((s) => s.policy === 'stop');
@@ -104,18 +112,23 @@ export class PipelineCore {
     return { out };
   }
 
-  /** Casts a batch through every step; then expired state is swept a little (it commits with the batch). */
+  /**
+   * Casts a batch through every step (a prefix of it, when the first step's outputs reach the bound);
+   * then expired state is swept a little (it commits with the batch).
+   */
   process(events: readonly EventValue[], origin?: BatchOrigin): CastResult {
     const out: Outputs = new Map();
     let items = events;
+    let consumed = events.length;
     for (let i = 0; i < this.steps.length && items.length > 0; i++) {
-      const r = this.castStep(i, items, i === 0 ? origin : undefined, out);
+      const r = this.castStep(i, items, i === 0 ? origin : undefined, out, i === 0 ? this.maxOutputs : Infinity);
       if (r.stopped) return { out, stopped: r.stopped };
+      if (i === 0) consumed = r.consumed;
       items = r.produced;
     }
     this.toLast(items, out);
     this.sweep();
-    return { out };
+    return { out, consumed };
   }
 
   /** Runs every step's `finish`; what a step emits flows through the steps after it. */
@@ -243,26 +256,27 @@ export class PipelineCore {
     for (const s of this.steps) s.caster.close();
   }
 
-  private castStep(i: number, items: readonly EventValue[], origin: BatchOrigin | undefined, out: Outputs): { produced: EventValue[]; stopped?: SanctumError } {
+  private castStep(i: number, items: readonly EventValue[], origin: BatchOrigin | undefined, out: Outputs, maxOutputs = Infinity): { produced: EventValue[]; stopped?: SanctumError; consumed: number } {
     const step = this.steps[i]!;
     const produced: EventValue[] = [];
     const target = this.sinkFor(step, produced, out);
     const spell = step.spell;
     const timer = spell.probes.castTimer;
-    let failures: readonly SpellError[];
+    let r: { failures: readonly SpellError[]; consumed: number };
     if (timer !== undefined && (this.countdown.get(spell) ?? 0) <= 0) {
       // One cast in `every` is timed: a timed batch counts as the casts of it that would have been.
       const t0 = performance.now();
-      failures = step.caster.castBatch(items, target.sink, target.accept);
-      const each = (performance.now() - t0) / 1000 / items.length;
-      const sampled = Math.ceil(items.length / timer.every);
+      r = step.caster.castPrefix(items, target.sink, target.accept, maxOutputs);
+      const each = (performance.now() - t0) / 1000 / Math.max(1, r.consumed);
+      const sampled = Math.ceil(r.consumed / timer.every);
       for (let k = 0; k < sampled; k++) timer.record(each);
-      this.countdown.set(spell, timer.every * sampled - items.length);
+      this.countdown.set(spell, timer.every * sampled - r.consumed);
     } else {
-      if (timer !== undefined) this.countdown.set(spell, (this.countdown.get(spell) ?? 0) - items.length);
-      failures = step.caster.castBatch(items, target.sink, target.accept);
+      r = step.caster.castPrefix(items, target.sink, target.accept, maxOutputs);
+      if (timer !== undefined) this.countdown.set(spell, (this.countdown.get(spell) ?? 0) - r.consumed);
     }
-    (spell.stats as SpellStats).casts += items.length;
+    const failures = r.failures;
+    (spell.stats as SpellStats).casts += r.consumed;
     this.count(step, target);
     for (const f of failures) {
       let where: { stream: string; seq?: number } | undefined;
@@ -271,9 +285,9 @@ export class PipelineCore {
         where = { stream: origin.stream, ...(k >= 0 ? { seq: origin.seqs![k] } : {}) };
       }
       const stop = this.fail(step, f, where, out);
-      if (stop) return { produced, stopped: stop };
+      if (stop) return { produced, stopped: stop, consumed: r.consumed };
     }
-    return { produced };
+    return { produced, consumed: r.consumed };
   }
 
   private readonly countdown = new Map<Spell, number>();

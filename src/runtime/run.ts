@@ -41,6 +41,7 @@ export async function summonSpells(runeset: Runeset, logger: SpellLogger = level
           runes: s.runes,
           onError: s.on_error,
           instructionBudget: s.budget.instructions,
+          emitLimit: s.budget.emits,
           memoryLimit: s.budget.memory,
           logger,
           displayPath: displayOf(s.file.absolute),
@@ -237,7 +238,8 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
   const durableConsumers: Consumer[] = [];
   for (const p of Object.values(runeset.pipelines)) {
     const durable = port !== undefined && p.from.every((s) => runeset.streams[s]?.durable === true);
-    const core = new PipelineCore(p, steps(p), { ...(options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}), now: () => clock.now() });
+    // The first step's outputs per batch are bounded by what a stream's reader may hold.
+    const core = new PipelineCore(p, steps(p), { ...(options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}), now: () => clock.now() }, graph.bound);
     const consumerOptions = {
       batchSize: runeset.sanctum.batch_size,
       onStopped: (error: SanctumError) => failures.push({ pipeline: p.name, error }),
@@ -248,7 +250,10 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
       const c = new Consumer(
         core,
         (wake) => {
-          const input = new LogInput(port, { consumer: `pipeline:${p.name}`, streams: p.from, ending: () => ending, signal: halt.signal, metrics: getMetrics, onFatal }, wake);
+          // Done once the run is ending, the streams it reads have completed (their producers in this
+          // run are done and committed) and it has caught up with them.
+          const input = new LogInput(port, { consumer: `pipeline:${p.name}`, streams: p.from, ending: () => ending && p.from.every((s) => graph.isCompleted(s)), signal: halt.signal, metrics: getMetrics, onFatal }, wake);
+          graph.whenCompleted(p.from, () => input.nudge());
           inputs.push(input);
           return input;
         },
@@ -291,12 +296,26 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
     signal?.addEventListener('abort', stop, { once: true });
     if (signal?.aborted) halt.abort();
     let sinkFailures = 0;
-    const opened = openSinks(graph, runeset, stdio, {
+    const { sinks: opened, durable: durableSinks } = openSinks({
+      graph,
+      runeset,
+      stdio,
+      port,
+      ending: () => ending,
+      signal: halt.signal,
+      metrics: getMetrics,
+      onFatal,
       onFailure: (_sink, error) => {
+        if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
+          // A closed pipe (`sanctum run … | head`): nobody reads any more. The run ends at once,
+          // quietly: input stops, the pipelines stop after the batch in flight (what they
+          // committed stays); the report counts only what was written.
+          halt.abort();
+          for (const c of consumers) c.abort();
+          return;
+        }
         sinkFailures++;
-        // A closed pipe (`sanctum run … | head`): stop reading input, quietly.
-        if ((error as NodeJS.ErrnoException).code !== 'EPIPE') onFatal(error);
-        else halt.abort();
+        onFatal(error);
       },
     });
     sinks.push(...opened);
@@ -304,6 +323,7 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
     const retention = setInterval(retain, 5000);
     retention.unref();
     for (const c of durableConsumers) c.start();
+    for (const d of durableSinks) d.start();
     let sourceDeadLetters = 0;
     const sourcesRun = runSources({
       graph,
@@ -324,6 +344,8 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
     ending = true;
     for (const i of inputs) i.nudge();
     await Promise.all(consumers.map((c) => c.done));
+    // Every pipeline is done: durable sinks catch up with what they wrote, then end.
+    for (const d of durableSinks) d.nudge();
     if (fatal.length) for (const c of consumers) c.abort();
     await appender?.settled();
     await Promise.all(sinks.map((s) => s.done));
@@ -367,6 +389,7 @@ function streamInput(graph: StreamGraph, from: readonly string[], wake: () => vo
     get ended() {
       return queue.ended;
     },
+    putBack: (rest: { events: readonly EventValue[]; origin?: { stream: string } }) => queue.putBack(rest.origin!.stream, rest.events),
     close: () => queue.close(),
   };
 }

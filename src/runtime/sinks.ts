@@ -1,19 +1,56 @@
 /**
- * Sinks of a runeset: stdout, stderr and files, as NDJSON. Each reads its streams through a bounded
- * queue and writes one buffer per batch; while it is behind, the pipelines that feed it wait. It
- * counts what it has written (handed to the operating system), not what it was given.
+ * Sinks of a runeset. A sink is a destination (stdout, stderr, a file; network ones plug in the same
+ * way) driven by one of two loops:
+ * - over in-memory streams, a bounded queue whose events are written as they come (at most once:
+ *   a crash loses what was in flight), while the pipelines that feed it wait when it is behind;
+ * - over durable streams, a durable consumer: it reads the log after its committed position, writes
+ *   a batch, and commits its position once the destination acknowledged it — a crash writes the
+ *   unacknowledged batch again (at least once, never lost).
+ * A sink counts what its destination acknowledged, not what it was given.
  */
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { EventValue } from '../core/event.js';
+import type { LogPort } from '../core/log-port.js';
+import type { DurableMetrics } from '../core/metrics.js';
 import type { Runeset, RunesetSink } from '../runes/runeset.js';
 import { DEAD_LETTERS, StreamQueue, type StreamGraph } from './graph.js';
+import { LogInput, appendOf } from './durable.js';
 
 export interface Stdio {
-  readonly stdin: import('node:stream').Readable;
+  readonly stdin: Readable;
   readonly stdout: Writable;
   readonly stderr: Writable;
+}
+
+/** Where a batch written to a destination came from (durable sinks: its stream and sequence numbers). */
+export interface SinkBatchMeta {
+  readonly sink: string;
+  /** The durable stream and the sequence numbers of the batch, when the sink reads durable streams. */
+  readonly stream?: string;
+  readonly firstSeq?: number;
+  readonly lastSeq?: number;
+}
+
+/** What a destination did with a batch it could not deliver for good (a 4xx, retries exhausted). */
+export interface SinkWriteResult {
+  /** Dead letters to write instead (each names its event and why); the batch is done with. */
+  readonly deadLetters?: readonly EventValue[];
+}
+
+/**
+ * A sink's destination: stdout, a file, an HTTP endpoint, a NATS subject. It writes a batch and
+ * resolves once the destination acknowledged it (the OS took the bytes, the server answered). A
+ * permanent failure of some events resolves with dead letters for them; a rejection is a failure of
+ * the sink itself (it stops; the run reports it).
+ */
+export interface SinkDestination {
+  write(events: readonly EventValue[], meta: SinkBatchMeta): Promise<SinkWriteResult | void>;
+  /** Writes this many batches at most without waiting for their acknowledgements (default 1). */
+  readonly inFlight?: number;
+  /** Flushes and releases the destination at the end of the run. */
+  close(): Promise<void>;
 }
 
 /** A running sink: what it has written, and when it is done. */
@@ -23,63 +60,138 @@ export interface SinkHandle {
   readonly done: Promise<void>;
   /** True for the stderr sink Sanctum adds for unread dead letters. */
   readonly implicit: boolean;
-  /** Events written so far. */
+  /** Events written (acknowledged by the destination) so far. */
   readonly written: number;
   /** Why it stopped writing, if it failed (a closed pipe, a full disk). */
   readonly error: Error | undefined;
 }
 
-export interface SinkOptions {
-  /** The sink's destination failed (e.g. stdout closed): the run should stop reading input. */
+export interface SinkContext {
+  readonly graph: StreamGraph;
+  readonly runeset: Runeset;
+  readonly stdio: Stdio;
+  /** The durable log, when the runeset has durable streams: sinks over them are durable consumers. */
+  readonly port: LogPort | undefined;
+  /** True once the run is ending (a durable sink that caught up is then done). */
+  readonly ending: () => boolean;
+  /** Stops durable sinks after the batch in flight. */
+  readonly signal: AbortSignal;
+  readonly metrics: () => DurableMetrics;
+  /** The sink's destination failed (e.g. stdout closed). */
   readonly onFailure: (sink: string, error: Error) => void;
+  /** A commit or read failed: fatal for the run. */
+  readonly onFatal: (error: unknown) => void;
+}
+
+/** Opens a sink type's destination. Network sinks register theirs here. */
+export type DestinationFactory = (sink: RunesetSink, ctx: SinkContext) => SinkDestination;
+
+const DESTINATIONS: Record<string, DestinationFactory> = {
+  stdout: (_sink, ctx) => streamDestination(ctx.stdio.stdout, ndjson),
+  stderr: (_sink, ctx) => streamDestination(ctx.stdio.stderr, ndjson),
+  file: (sink, ctx) => fileDestination(sink as Extract<RunesetSink, { type: 'file' }>, ctx),
+};
+
+/** The consumer name under which a durable sink's position is committed. */
+export function sinkConsumer(sink: string): string {
+  return `sink:${sink}`;
+}
+
+/** True when the sink reads only durable streams: it runs as a durable consumer. */
+export function isDurableSink(sink: RunesetSink, graph: StreamGraph): boolean {
+  return sink.from.length > 0 && sink.from.every((s) => graph.isDurable(s));
 }
 
 /**
  * Opens every sink of the runeset. When nothing reads `dead-letters`, an implicit sink prints them
  * on stderr, so a failure is always somewhere a user can read it.
  */
-export function openSinks(graph: StreamGraph, runeset: Runeset, stdio: Stdio, options: SinkOptions): SinkHandle[] {
-  const sinks: SinkHandle[] = Object.values(runeset.sinks).map((s) => openSink(graph, s, stdio, options));
+export function openSinks(ctx: SinkContext): { sinks: SinkHandle[]; durable: DurableSink[] } {
+  const { graph, runeset } = ctx;
+  const sinks: SinkHandle[] = [];
+  const durable: DurableSink[] = [];
+  for (const s of Object.values(runeset.sinks)) {
+    const factory = DESTINATIONS[s.type];
+    if (!factory) throw new Error(`no destination for sinks of type '${s.type}'`);
+    const destination = factory(s, ctx);
+    // What a destination refuses for good becomes a dead letter: the sink writes to `dead-letters`
+    // until it is done (unless it reads that stream itself).
+    if (!s.from.includes(DEAD_LETTERS)) graph.addProducer(DEAD_LETTERS);
+    if (ctx.port && isDurableSink(s, graph)) {
+      const d = new DurableSink(s.name, s.from, destination, ctx);
+      durable.push(d);
+      sinks.push(d);
+    } else sinks.push(new MemorySink(graph, s.name, s.from, destination, false, ctx));
+    if (!s.from.includes(DEAD_LETTERS)) void sinks[sinks.length - 1]!.done.then(() => graph.producerDone(DEAD_LETTERS));
+  }
   const read = new Set([...Object.values(runeset.sinks).flatMap((s) => s.from), ...Object.values(runeset.pipelines).flatMap((p) => p.from)]);
-  if (!read.has(DEAD_LETTERS)) sinks.push(new SinkWriter(graph, 'stderr (dead-letters)', [DEAD_LETTERS], stdio.stderr, async () => {}, formatDeadLetters, true, options));
-  return sinks;
+  if (!read.has(DEAD_LETTERS)) sinks.push(new MemorySink(graph, 'stderr (dead-letters)', [DEAD_LETTERS], streamDestination(ctx.stdio.stderr, formatDeadLetters), true, ctx));
+  return { sinks, durable };
 }
 
-function openSink(graph: StreamGraph, sink: RunesetSink, stdio: Stdio, options: SinkOptions): SinkHandle {
-  if (sink.type === 'file') {
-    mkdirSync(path.dirname(sink.path.absolute), { recursive: true });
-    const file = createWriteStream(sink.path.absolute);
-    const close = () => new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve())));
-    return new SinkWriter(graph, sink.name, sink.from, file, close, ndjson, false, options);
-  }
-  return new SinkWriter(graph, sink.name, sink.from, sink.type === 'stdout' ? stdio.stdout : stdio.stderr, async () => {}, ndjson, false, options);
+/** A destination over a Node stream (stdout, stderr): one write per batch, acknowledged by its callback. */
+function streamDestination(out: Writable, format: (events: readonly EventValue[]) => string, close: () => Promise<void> = async () => {}): SinkDestination {
+  let failed: Error | undefined;
+  // Writes not yet acknowledged: a failure of the stream fails them all (a destroyed stream may
+  // never call their callbacks).
+  const waiting = new Set<(e: Error) => void>();
+  const fail = (e: Error) => {
+    failed ??= e;
+    for (const reject of [...waiting]) reject(failed);
+    waiting.clear();
+  };
+  out.on('error', fail);
+  out.on('close', () => fail(Object.assign(new Error('the output was closed'), { code: 'EPIPE' })));
+  return {
+    inFlight: 16,
+    write: (events) =>
+      new Promise((resolve, reject) => {
+        if (failed) return reject(failed);
+        waiting.add(reject);
+        out.write(format(events), (err) => {
+          waiting.delete(reject);
+          if (err) reject(err);
+          else resolve();
+        });
+      }),
+    close,
+  };
+}
+
+function fileDestination(sink: Extract<RunesetSink, { type: 'file' }>, ctx: SinkContext): SinkDestination {
+  mkdirSync(path.dirname(sink.path.absolute), { recursive: true });
+  // Over durable streams the file grows across runs (a restart goes on where it stopped); over
+  // in-memory streams each run writes it afresh.
+  const append = ctx.port !== undefined && isDurableSink(sink, ctx.graph);
+  const file = createWriteStream(sink.path.absolute, { flags: append ? 'a' : 'w' });
+  return streamDestination(file, ndjson, () => new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve()))));
 }
 
 /** Events per write. */
 const CHUNK = 4096;
 
-class SinkWriter implements SinkHandle {
+/** A sink over in-memory streams: a bounded queue, written as it fills (at most once). */
+class MemorySink implements SinkHandle {
   readonly done: Promise<void>;
   written = 0;
   error: Error | undefined;
   private readonly queue: StreamQueue;
   private writing = false;
   private finished = false;
+  private pending = 0;
+  private settledWaiter: (() => void) | undefined;
   private resolveDone!: () => void;
 
   constructor(
-    graph: StreamGraph,
+    private readonly graph: StreamGraph,
     readonly name: string,
     streams: readonly string[],
-    private readonly out: Writable,
-    private readonly close: () => Promise<void>,
-    private readonly format: (events: readonly EventValue[]) => string,
+    private readonly destination: SinkDestination,
     readonly implicit: boolean,
-    private readonly options: SinkOptions,
+    private readonly ctx: SinkContext,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.queue = new StreamQueue(graph, streams, () => this.kick());
-    out.on('error', (e) => this.fail(e));
   }
 
   private kick(): void {
@@ -88,18 +200,25 @@ class SinkWriter implements SinkHandle {
 
   private async loop(): Promise<void> {
     this.writing = true;
+    const max = Math.max(1, this.destination.inFlight ?? 1);
     try {
       for (;;) {
         if (this.error) return;
+        if (this.pending >= max) await this.settled(max - 1);
         const events = this.queue.take(CHUNK);
         if (events === undefined) break;
-        const n = events.length;
-        this.unconfirmed++;
-        const ok = this.out.write(this.format(events), (err) => {
-          if (!err) this.written += n;
-          if (--this.unconfirmed === 0) this.confirmed?.();
-        });
-        if (!ok) await this.drain();
+        this.pending++;
+        this.destination.write(events, { sink: this.name }).then(
+          (r) => {
+            this.written += events.length - (r?.deadLetters?.length ?? 0);
+            if (r?.deadLetters?.length) this.graph.write(DEAD_LETTERS, r.deadLetters);
+            this.release();
+          },
+          (e: unknown) => {
+            this.release();
+            this.fail(e as Error);
+          },
+        );
       }
     } finally {
       this.writing = false;
@@ -107,9 +226,9 @@ class SinkWriter implements SinkHandle {
     if (this.queue.ended && !this.finished) {
       this.finished = true;
       this.queue.close();
-      await this.flushed();
+      await this.settled(0);
       try {
-        await this.close();
+        await this.destination.close();
       } catch (e) {
         this.fail(e as Error);
       }
@@ -117,32 +236,20 @@ class SinkWriter implements SinkHandle {
     }
   }
 
-  /** Waits for 'drain' (or a failure). */
-  private drain(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.out.off('drain', done);
-        this.out.off('error', done);
-        this.out.off('close', done);
-        resolve();
-      };
-      this.out.on('drain', done);
-      this.out.on('error', done);
-      this.out.on('close', done);
-    });
+  private release(): void {
+    this.pending--;
+    this.settledWaiter?.();
   }
 
-  /** Writes whose callback has not run yet. */
-  private unconfirmed = 0;
-  private confirmed: (() => void) | undefined;
-
-  /** Resolves once what was written so far is handed to the OS (its write callbacks ran). */
-  private flushed(): Promise<void> {
-    if (this.error || this.unconfirmed === 0) return Promise.resolve();
+  /** Resolves once at most `n` writes are unacknowledged. */
+  private settled(n: number): Promise<void> {
+    if (this.pending <= n || this.error) return Promise.resolve();
     return new Promise((resolve) => {
-      this.confirmed = () => {
-        this.confirmed = undefined;
-        resolve();
+      this.settledWaiter = () => {
+        if (this.pending <= n || this.error) {
+          this.settledWaiter = undefined;
+          resolve();
+        }
       };
     });
   }
@@ -150,10 +257,100 @@ class SinkWriter implements SinkHandle {
   private fail(error: Error): void {
     if (this.error) return;
     this.error = error;
-    this.options.onFailure(this.name, error);
+    this.ctx.onFailure(this.name, error);
     // Stop reading: nothing more can be written here, and its producers must not wait for it.
     this.finished = true;
     this.queue.close();
+    this.settledWaiter?.();
+    this.resolveDone();
+  }
+}
+
+/**
+ * A sink over durable streams: a durable consumer of the log. Each batch is written, and once the
+ * destination acknowledged it, its position (and the dead letters of what the destination refused
+ * for good) commit — so a crash re-sends at most the batch in flight, and loses nothing.
+ */
+export class DurableSink implements SinkHandle {
+  readonly done: Promise<void>;
+  readonly implicit = false;
+  written = 0;
+  error: Error | undefined;
+  private readonly input: LogInput;
+  private running = false;
+  private resolveDone!: () => void;
+
+  constructor(
+    readonly name: string,
+    streams: readonly string[],
+    private readonly destination: SinkDestination,
+    private readonly ctx: SinkContext,
+  ) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    // Done once the run is ending, its streams completed (everything written to them in this run is
+    // committed) and it has caught up.
+    this.input = new LogInput(
+      ctx.port!,
+      { consumer: sinkConsumer(name), streams, ending: () => ctx.ending() && streams.every((s) => ctx.graph.isCompleted(s)), signal: ctx.signal, metrics: ctx.metrics, onFatal: ctx.onFatal },
+      () => this.kick(),
+    );
+    ctx.graph.whenCompleted(streams, () => this.input.nudge());
+  }
+
+  /** Starts reading (when the run starts). */
+  start(): void {
+    this.kick();
+  }
+
+  /** The run is ending or was aborted: look again instead of waiting for appends. */
+  nudge(): void {
+    this.input.nudge();
+  }
+
+  private kick(): void {
+    if (!this.running) void this.loop();
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    try {
+      for (;;) {
+        const batch = this.input.take(1000);
+        if (batch === undefined) {
+          if (this.input.ended) break;
+          return; // woken when a batch is ready
+        }
+        const seqs = batch.origin!.seqs!;
+        const meta: SinkBatchMeta = { sink: this.name, stream: batch.origin!.stream, firstSeq: seqs[0]!, lastSeq: seqs[seqs.length - 1]! };
+        let result: SinkWriteResult | void;
+        try {
+          result = await this.destination.write(batch.events, meta);
+        } catch (e) {
+          this.error = e as Error;
+          this.ctx.onFailure(this.name, e as Error);
+          break;
+        }
+        const letters = result?.deadLetters ?? [];
+        const durableLetters = letters.length > 0 && this.ctx.graph.isDurable(DEAD_LETTERS);
+        await this.ctx.port!.commit({ consumer: batch.position!, ...(durableLetters ? { appends: [appendOf(this.ctx.runeset, DEAD_LETTERS, letters)] } : {}) });
+        if (letters.length) {
+          if (durableLetters) this.ctx.graph.deliver(DEAD_LETTERS, letters);
+          else this.ctx.graph.write(DEAD_LETTERS, letters);
+        }
+        this.written += batch.events.length - letters.length;
+      }
+    } catch (e) {
+      this.ctx.onFatal(e);
+    } finally {
+      this.running = false;
+    }
+    this.input.close();
+    try {
+      await this.destination.close();
+    } catch (e) {
+      this.error ??= e as Error;
+      this.ctx.onFailure(this.name, e as Error);
+    }
     this.resolveDone();
   }
 }

@@ -7,10 +7,11 @@
  */
 import { createReadStream, statSync, openSync, readSync, closeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { isUtf8 } from 'node:buffer';
 import type { EventValue } from '../core/event.js';
 import type { Runeset, RunesetSource } from '../runes/runeset.js';
-import { parseLine } from './ndjson.js';
-import { readLineBatches } from './line-batches.js';
+import { FILE_CHUNK_BYTES, decodeLines, isBlank, parseLine, type InputProblem } from './ndjson.js';
+import { readLines, type LinesEnd } from './lines.js';
 import { isStorageError } from '../storage/index.js';
 import { DEAD_LETTERS, type Batch, type StreamGraph } from './graph.js';
 import type { DurableAppender } from './durable.js';
@@ -37,13 +38,26 @@ export function sourceConsumer(source: string): string {
   return `source:${source}`;
 }
 
+/**
+ * Reads a source into its stream until it ends or `ctx.signal` aborts; resolves with the events
+ * read. Network sources (HTTP, NATS) register theirs in READERS, by source type.
+ */
+export type SourceReader = (ctx: SourceContext, src: RunesetSource) => Promise<number>;
+
+const READERS: Record<string, SourceReader> = {
+  file: readSource,
+  stdin: readSource,
+};
+
 /** Reads every source to its end (or until aborted); resolves with the events read. A failed commit rejects. */
 export async function runSources(ctx: SourceContext): Promise<{ read: number }> {
   let read = 0;
   await Promise.all(
     Object.values(ctx.runeset.sources).map(async (src) => {
       try {
-        read += await readSource(ctx, src);
+        const reader = READERS[src.type];
+        if (!reader) throw new Error(`no reader for sources of type '${src.type}'`);
+        read += await reader(ctx, src);
       } finally {
         ctx.graph.producerDone(src.to);
         ctx.graph.producerDone(DEAD_LETTERS);
@@ -110,11 +124,43 @@ function countLines(path: string, bytes: number): number {
   return lines;
 }
 
+/** The byte offsets just after each line of the file's bytes [from, to): for sources that commit line by line. */
+function lineEnds(path: string, from: number, to: number): number[] {
+  const bytes = readBytes(path, from, to - from);
+  const ends: number[] = [];
+  for (let i = bytes.indexOf(10); i !== -1; i = bytes.indexOf(10, i + 1)) ends.push(from + i + 1);
+  return ends;
+}
+
+function readBytes(path: string, from: number, length: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(length);
+    let got = 0;
+    while (got < length) {
+      const r = readSync(fd, buf, got, length - got, from + got);
+      if (r === 0) break;
+      got += r;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The text of bytes [from, from + length) of a file, or undefined when they are not UTF-8. */
+function readRange(path: string, from: number, length: number): string | undefined {
+  const bytes = readBytes(path, from, length);
+  return isUtf8(bytes) ? bytes.toString('utf8') : undefined;
+}
+
 async function readOnce(ctx: SourceContext, src: RunesetSource, pacer: Pacer | undefined): Promise<number> {
   const { graph, signal } = ctx;
   if (signal.aborted) return 0;
   const where = src.type === 'file' ? src.path.original : 'stdin';
-  const durable = ctx.appender !== undefined && graph.isDurable(src.to) ? ctx.appender : undefined;
+  // Positions are kept for files (they have an identity to resume); stdin into a durable stream is
+  // appended like any other write, with no position to resume from.
+  const durable = ctx.appender !== undefined && graph.isDurable(src.to) && src.type === 'file' ? ctx.appender : undefined;
   const deadDurable = durable !== undefined && graph.isDurable(DEAD_LETTERS);
   // Into a durable stream a file resumes where the last run committed: its identity and byte offset.
   let input: string | undefined;
@@ -153,56 +199,72 @@ async function readOnce(ctx: SourceContext, src: RunesetSource, pacer: Pacer | u
     await durable!.commitSource(position, writes);
     committed = offset;
   };
-  const stream = src.type === 'file' ? createReadStream(src.path.absolute, { start }) : ctx.stdin;
+  const stream = src.type === 'file' ? createReadStream(src.path.absolute, { start, highWaterMark: FILE_CHUNK_BYTES }) : ctx.stdin;
   // Stopping ends the read at once: the stream is destroyed (stdin too: the run is ending).
   const stop = () => stream.destroy();
   signal.addEventListener('abort', stop, { once: true });
+  const filePath = src.type === 'file' ? src.path.absolute : undefined;
+  const letterOf = (p: InputProblem): EventValue => ({ code: p.code, source: src.name, file: where, line: p.line, message: p.message, text: p.text });
   let n = 0;
   try {
-    // Paced into a durable stream, each event commits alone (with the offset after its line).
+    // Paced into a durable stream, each event commits alone, with the offset after its line.
     const paced = pacer !== undefined && durable !== undefined;
-    for await (const chunk of readLineBatches(stream, { final: 'emit', firstLine, offsets: paced })) {
-      // Into a durable stream, a last line without its newline is read only when it is a whole
-      // event; otherwise it may still be being written: it is left, uncommitted, for the next run.
-      if (chunk.partial && durable && 'error' in parseLine(chunk.lines[0]!)) {
-        ctx.onWarning(`${where}:${chunk.firstLine}: the last line has no newline and is not a whole event yet; it is left for the next run`);
+    // Into a durable stream, a last line without its newline is held back: it may still be being
+    // written (see below for a file that simply ends without one).
+    const lines = readLines(stream, { final: durable ? 'hold' : 'emit', startOffset: start, startLine: firstLine });
+    let batchStart = start;
+    let end: LinesEnd | undefined;
+    for (;;) {
+      const r = await lines.next();
+      if (r.done) {
+        end = r.value;
         break;
       }
-      let events: EventValue[] = [];
-      let letters: EventValue[] = [];
-      for (let i = 0; i < chunk.lines.length; i++) {
-        const text = chunk.lines[i]!;
-        const blank = text.length === 0 || text.trim() === '';
-        if (!blank) {
-          const parsed = parseLine(text);
-          if ('error' in parsed) letters.push({ code: 'INPUT_INVALID_JSON', source: src.name, file: where, line: chunk.firstLine + i, message: parsed.error, text });
-          else events.push(parsed.value);
-        }
-        if (paced && (events.length > 0 || i === chunk.lines.length - 1)) {
+      const batch = r.value;
+      const decoded = decodeLines(batch, where);
+      if (paced) {
+        const ends = lineEnds(filePath!, batchStart, batch.end);
+        let k = 0; // the next problem
+        for (let i = 0, e = 0; i < batch.lines.length && !signal.aborted; i++) {
+          const line = batch.firstLine + i;
+          const letters: EventValue[] = [];
+          while (k < decoded.problems.length && decoded.problems[k]!.line === line) letters.push(letterOf(decoded.problems[k++]!));
+          const isEvent = letters.length === 0 && !isBlank(batch.lines[i]!) && !batch.refused?.has(i);
+          const events = isEvent ? [decoded.events[e++]!] : [];
+          if (events.length === 0 && letters.length === 0 && i < batch.lines.length - 1) continue;
           n += events.length;
-          await commitDurable(start + chunk.ends![i]!, events, letters);
+          await commitDurable(ends[i] ?? batch.end, events, letters);
           if (events.length) await pacer.tick(signal);
-          events = [];
-          letters = [];
-          if (signal.aborted) break;
         }
-      }
-      if (!paced) {
-        n += events.length;
-        if (durable) await commitDurable(start + chunk.endOffset, events, letters);
+      } else {
+        n += decoded.events.length;
+        const letters = decoded.problems.map(letterOf);
+        if (durable) await commitDurable(batch.end, decoded.events, letters);
         else {
           for (const l of letters) deadLetter(ctx, l);
           if (pacer) {
-            for (const e of events) {
+            for (const e of decoded.events) {
               graph.write(src.to, [e]);
               await pacer.tick(signal);
               if (signal.aborted) break;
             }
-          } else graph.write(src.to, events);
+          } else graph.write(src.to, decoded.events);
         }
       }
+      batchStart = batch.end;
       if (signal.aborted) break;
       await graph.room(src.to);
+    }
+    // A file read to its end whose last line has no newline: it is read when it is a whole event
+    // (the file simply ends without one); otherwise it may still be being written, and is left,
+    // uncommitted, for the next run.
+    if (durable && end !== undefined && end.held > 0 && !signal.aborted) {
+      const text = readRange(filePath!, end.end, end.held);
+      const parsed = text === undefined ? undefined : parseLine(text.endsWith('\r') ? text.slice(0, -1) : text);
+      if (parsed !== undefined && !('error' in parsed)) {
+        n++;
+        await commitDurable(end.end + end.held, [parsed.value], []);
+      } else ctx.onWarning(`${where}:${end.nextLine}: the last line has no newline and is not a whole event yet; it is left for the next run`);
     }
   } catch (e) {
     if (isStorageError(e)) throw e; // a failed commit stops the run; a restart resumes from the last one

@@ -6,7 +6,7 @@ import type { EventValue } from '../core/event.js';
 import { DEFAULT_PORT } from '../core/event.js';
 import { SpellError, splitLuaMessage, type SpellHook } from './errors.js';
 import type { ErrorCode } from '../core/errors.js';
-import { ConversionError, HOST_ARRAY_MT, LUA_OK, LUA_ERRMEM, SLOT, type LuaState, type LuaVM } from './lua-vm.js';
+import { ConversionError, EngineError, HOST_ARRAY_MT, LUA_OK, LUA_ERRERR, LUA_ERRMEM, LuaVM, T_STRING, T_TABLE, REPORT, REPORT_COUNT, RESULT, RESULT_COUNT, SLOT, type LuaPool, type LuaState } from './lua-vm.js';
 import type { TimerQueue } from '../core/clock.js';
 
 /** What a caster needs to know about the spell it runs. */
@@ -19,6 +19,8 @@ export interface SpellDefinition {
   readonly modules: readonly SpellModule[];
   readonly runes: Readonly<Record<string, EventValue>>;
   readonly instructionBudget: number;
+  /** Events one call of a hook may emit (SPELL_EMIT_LIMIT beyond). */
+  readonly emitLimit: number;
   readonly memoryLimit: number;
   readonly logger: SpellLogger;
 }
@@ -74,6 +76,9 @@ export type EmitSink = (event: EventValue, port: string) => void;
 
 const NO_ERRORS: readonly SpellError[] = Object.freeze([]);
 
+/** Room the host gives a state while it builds an error report (the state may be at its cap). */
+const REPORT_HEADROOM = 64 * 1024;
+
 export class SpellCaster {
   private readonly state: LuaState;
   private readonly vm: LuaVM;
@@ -90,16 +95,36 @@ export class SpellCaster {
   /** The time hooks the spell defines: 1 `tick`, 2 `timer` (prelude's host.time("hooks")). */
   private timeHooks = 0;
 
-  /** Opens a Lua state and loads the spell. Throws SpellError when the spell does not load. */
+  /**
+   * Opens a Lua state and loads the spell. The state goes into an engine of `engines` (the pool of
+   * the engine given) with room for the spell's memory cap. Throws SpellError when the spell does
+   * not load, or when no engine can hold its cap (SPELL_MEMORY_CAP_TOO_LARGE, SPELL_MEMORY_UNAVAILABLE).
+   */
   constructor(
-    vm: LuaVM,
+    engines: LuaVM | LuaPool,
     readonly def: SpellDefinition,
     private readonly options: CasterOptions = {},
   ) {
-    this.vm = vm;
-    this.state = vm.openState();
+    const pool = engines instanceof LuaVM ? engines.pool : engines;
+    try {
+      this.state = pool.openState(def.memoryLimit);
+    } catch (e) {
+      if (!(e instanceof EngineError)) throw e;
+      const tooLarge = e.reason === 'cap-too-large';
+      throw new SpellError(
+        {
+          code: tooLarge ? 'SPELL_MEMORY_CAP_TOO_LARGE' : 'SPELL_MEMORY_UNAVAILABLE',
+          spell: def.name,
+          file: def.file,
+          luaMessage: `${e.message}; ${tooLarge ? "lower the spell's memory cap" : 'close other casters, or lower memory caps'}`,
+          hook: 'summon',
+        },
+        { cause: e },
+      );
+    }
+    this.vm = this.state.vm;
     this.L = this.state.L;
-    this.base = vm.x.lua_gettop(this.L);
+    this.base = this.vm.x.lua_gettop(this.L);
     this.sources = new Map([[`@${def.file}`, { file: def.file, source: def.source }]]);
     for (const m of def.modules) this.sources.set(`@${m.file}`, { file: m.file, source: m.source });
     try {
@@ -174,20 +199,74 @@ export class SpellCaster {
     }
   }
 
-  /** Runs a host function for Lua: pushes (true, result) or (false, message). Never throws into WASM. */
+  /**
+   * Runs a host function for Lua: pushes (true, result) or (false, message). Never throws into WASM.
+   * Results are pushed with the cap lifted (an allocation failure here could not be caught), then
+   * counted: one that takes the state over its cap is held back, and Lua asks for it again after
+   * a collection (see fetchPending), so what a spell holds never passes its cap this way either.
+   */
   private callHost(CL: number, fn: HostFunction): number {
     const vm = this.vm;
     const x = vm.x;
     const n = x.lua_gettop(CL);
     const ud = this.state.ud;
-    vm.setMemoryCap(ud, 0); // results are pushed outside the spell's own budget, like events
+    vm.setMemoryCap(ud, 0);
     try {
       const args: EventValue[] = [];
       for (let i = 1; i <= n; i++) args.push(x.lua_type(CL, i) === 0 ? null : vm.read(CL, i, HOST_ARRAY_MT));
-      const result = fn(args);
+      return this.pushHostResult(CL, n, fn(args), true);
+    } catch (e) {
+      x.lua_settop(CL, n);
+      x.lua_pushboolean(CL, 0);
+      vm.pushString(CL, e instanceof Error ? e.message : String(e));
+      return 2;
+    } finally {
+      vm.setMemoryCap(ud, this.def.memoryLimit);
+    }
+  }
+
+  /** A host function's result that did not fit under the cap, until Lua fetches it. */
+  private pending: { readonly value: EventValue | undefined } | undefined;
+
+  /**
+   * Pushes (true, result). When that takes the state over its cap: the first time, pops it and
+   * pushes (false, nil, true) — "collect, then fetch" — keeping the result; after a collection,
+   * (false, "not enough memory"), counted as a refusal of the cap.
+   */
+  private pushHostResult(CL: number, n: number, result: EventValue | undefined, first: boolean): number {
+    const { vm } = this;
+    const x = vm.x;
+    const ud = this.state.ud;
+    x.lua_pushboolean(CL, 1);
+    if (result === undefined) x.lua_pushnil(CL);
+    else vm.push(CL, result, HOST_ARRAY_MT);
+    if (vm.memoryUsed(ud) <= this.def.memoryLimit) return 2;
+    x.lua_settop(CL, n);
+    x.lua_pushboolean(CL, 0);
+    if (first) {
+      this.pending = { value: result };
+      x.lua_pushnil(CL);
       x.lua_pushboolean(CL, 1);
-      if (result === undefined) x.lua_pushnil(CL);
-      else vm.push(CL, result, HOST_ARRAY_MT);
+      return 3;
+    }
+    vm.markRefused(ud);
+    vm.pushString(CL, 'not enough memory');
+    return 2;
+  }
+
+  /** Lua fetches a held-back host result after a collection. */
+  private fetchPending(CL: number): number {
+    const { vm } = this;
+    const x = vm.x;
+    const n = x.lua_gettop(CL);
+    const p = this.pending;
+    this.pending = undefined;
+    const ud = this.state.ud;
+    vm.setMemoryCap(ud, 0);
+    try {
+      if (p) return this.pushHostResult(CL, n, p.value, false);
+      x.lua_pushboolean(CL, 0);
+      vm.pushString(CL, 'no host result is waiting');
       return 2;
     } catch (e) {
       x.lua_settop(CL, n);
@@ -204,7 +283,8 @@ export class SpellCaster {
     const x = vm.x;
     x.lua_pushvalue(L, SLOT.setBudget);
     vm.h.pushint(L, Math.min(Math.max(1, Math.floor(def.instructionBudget)), Number.MAX_SAFE_INTEGER));
-    this.call(1, 0);
+    vm.h.pushint(L, Math.min(Math.max(1, Math.floor(def.emitLimit)), Number.MAX_SAFE_INTEGER));
+    this.call(2, 0);
     x.lua_pushvalue(L, SLOT.load);
     vm.pushString(L, def.source);
     vm.pushString(L, `@${def.file}`);
@@ -230,11 +310,13 @@ export class SpellCaster {
     } else {
       x.lua_pushnil(L);
     }
-    vm.setMemoryCap(this.state.ud, def.memoryLimit);
-    const status = this.call(5, 2);
+    const fetch = vm.registerHost((CL) => this.fetchPending(CL));
+    this.hostIds.push(fetch);
+    vm.pushHostFunction(L, fetch, SLOT.arrayMt);
+    vm.beginCall(this.state.ud, def.memoryLimit);
+    const status = this.call(6, 2);
     vm.setMemoryCap(this.state.ud, 0);
-    if (status === LUA_ERRMEM) throw this.vmFailure('summon', status);
-    if (status !== LUA_OK) throw this.lastError('summon', undefined);
+    if (status !== LUA_OK) throw this.lastError('summon', undefined, status);
     const top = this.base;
     if (x.lua_type(L, top + 1) === 0) {
       x.lua_settop(L, this.base);
@@ -243,7 +325,7 @@ export class SpellCaster {
     const kind = vm.readString(L, top + 1);
     const message = vm.readString(L, top + 2);
     x.lua_settop(L, this.base);
-    if (kind === 'runtime') throw this.lastError('summon', undefined);
+    if (kind === 'runtime') throw this.lastError('summon', undefined, 2);
     const parts = splitLuaMessage(message);
     const code: ErrorCode = kind === 'syntax' ? 'SPELL_SYNTAX' : 'SPELL_INVALID';
     const line = kind === 'syntax' ? parts.line : undefined;
@@ -309,10 +391,21 @@ export class SpellCaster {
    * outputs of the others are handed to `sink` in order once the whole batch has run.
    */
   castBatch(events: readonly EventValue[], sink: EmitSink, acceptPort?: PortFilter): readonly SpellError[] {
-    if (this.closed) return events.map((e) => this.closedError('cast', e));
-    if (this.initError) return events.map((e) => this.initFailed(e));
+    return this.castPrefix(events, sink, acceptPort, Infinity).failures;
+  }
+
+  /**
+   * Like `castBatch`, but stops once the casts have emitted `maxOutputs` events or more, after the
+   * event it is on: `consumed` says how many of `events` were cast (their outputs went to `sink`,
+   * their failures are in `failures`); cast the rest with another call. This bounds what one call
+   * holds whatever the spell's fan-out — a pipeline commits the prefix and goes on.
+   */
+  castPrefix(events: readonly EventValue[], sink: EmitSink, acceptPort: PortFilter | undefined, maxOutputs: number): { failures: readonly SpellError[]; consumed: number } {
+    if (this.closed) return { failures: events.map((e) => this.closedError('cast', e)), consumed: events.length };
+    if (this.initError) return { failures: events.map((e) => this.initFailed(e)), consumed: events.length };
     const count = events.length;
-    if (count === 0) return NO_ERRORS;
+    if (count === 0) return { failures: NO_ERRORS, consumed: 0 };
+    const maxOut = maxOutputs === Infinity ? Number.MAX_SAFE_INTEGER : Math.max(1, Math.floor(maxOutputs));
     const { vm, L, base } = this;
     const x = vm.x;
     let failures: SpellError[] | undefined;
@@ -333,60 +426,107 @@ export class SpellCaster {
       vm.h.rawseti(L, -2, ++m);
       index?.push(i);
     }
+    const ud = this.state.ud;
+    if (vm.memoryUsed(ud) > this.def.memoryLimit && !this.fitsAfterCollect()) {
+      // The batch does not fit under the cap at once: cast its events one by one, so that each
+      // is measured on its own (outputs still reach the sink once the whole batch has run).
+      x.lua_settop(L, base);
+      return { failures: this.castEach(events, index, m, sink, acceptPort, failures ?? []), consumed: count };
+    }
     if (this.delivering) {
       this.outEvents = [];
       this.outPorts = [];
     }
     let total = 0;
     let start = 1;
-    const ud = this.state.ud;
+    // The Lua position of the last event cast: all of them unless the output bound stopped the call.
+    let reached = m;
+    // The events table is at base+1, so each call's results are at base+1+RESULT.x.
+    const res = base + 1;
     while (start <= m) {
       x.lua_pushvalue(L, SLOT.castBatch);
       x.lua_pushvalue(L, base + 1);
       vm.h.pushint(L, m);
       vm.h.pushint(L, start);
-      vm.setMemoryCap(ud, this.def.memoryLimit);
-      const status = this.call(3, 7);
+      vm.h.pushint(L, Math.max(1, maxOut - total));
+      vm.beginCall(ud, this.def.memoryLimit);
+      const status = this.call(4, RESULT_COUNT);
       vm.setMemoryCap(ud, 0);
       if (status === LUA_OK) {
-        // base+2..base+8: n_out, out_ev, out_port, counts, n_logs, named, ones.
-        const ones = x.lua_toboolean(L, base + 8) !== 0;
-        total = this.collectBatch(start, m, total, base + 3, x.lua_toboolean(L, base + 7) !== 0, events, index, acceptPort, (failures ??= []), ones);
-        const nLogs = x.lua_tonumberx(L, base + 6, 0);
-        x.lua_settop(L, base + 1);
+        const last = x.lua_tonumberx(L, res + RESULT.failed, 0);
+        reached = last >= start && last <= m ? last : m;
+        total = this.collectBatch(start, reached, total, res, events, index, acceptPort, (failures ??= []), x.lua_toboolean(L, res + RESULT.ones) !== 0);
+        const nLogs = x.lua_tonumberx(L, res + RESULT.logs, 0);
+        x.lua_settop(L, res);
         if (nLogs > 0) this.drainLogs();
         break;
       }
       // A cast failed and aborted the call: undo its library effects (its writes since its
       // checkpoint), then ask which cast it was and what came before it.
       this.options.transaction?.rollback();
-      x.lua_settop(L, base + 1);
+      x.lua_settop(L, res);
       x.lua_pushvalue(L, SLOT.batchFailure);
-      if (x.lua_pcallk(L, 0, 7, 0, 0, 0) !== LUA_OK) {
-        x.lua_settop(L, base + 1);
-        for (let j = start; j <= m; j++) (failures ??= []).push(this.vmFailure('cast', status, events[index ? index[j - 1]! : j - 1]));
+      if (x.lua_pcallk(L, 0, RESULT_COUNT, 0, 0, 0) !== LUA_OK) {
+        x.lua_settop(L, res);
+        for (let j = start; j <= m; j++) (failures ??= []).push(this.lastError('cast', events[index ? index[j - 1]! : j - 1], status));
         break;
       }
-      // base+2..base+8: cur, cur_before, out_ev, out_port, counts, n_logs, named.
-      const failed = x.lua_tonumberx(L, base + 2, 0);
-      total = this.collectBatch(start, failed - 1, total, base + 4, x.lua_toboolean(L, base + 8) !== 0, events, index, acceptPort, (failures ??= []));
-      const nLogs = x.lua_tonumberx(L, base + 7, 0);
-      x.lua_settop(L, base + 1);
+      // The event that failed; always one of this call's, so that each call makes progress.
+      let failed = x.lua_tonumberx(L, res + RESULT.failed, 0);
+      if (!(failed >= start && failed <= m)) failed = start;
+      total = this.collectBatch(start, failed - 1, total, res, events, index, acceptPort, (failures ??= []));
+      const nLogs = x.lua_tonumberx(L, res + RESULT.logs, 0);
+      x.lua_settop(L, res);
       if (nLogs > 0) this.drainLogs();
-      const original = events[index ? index[failed - 1]! : failed - 1];
-      failures.push(status === LUA_ERRMEM ? this.vmFailure('cast', status, original) : this.lastError('cast', original));
+      failures.push(this.lastError('cast', events[index ? index[failed - 1]! : failed - 1], status));
       start = failed + 1;
+      if (total >= maxOut && start <= m) {
+        reached = failed;
+        break;
+      }
     }
     x.lua_settop(L, base);
     if (total > 0) this.deliver(total, sink);
-    return failures && failures.length ? failures : NO_ERRORS;
+    // `reached` counts Lua positions; events that could not cross into Lua before it count too.
+    const consumed = reached >= m ? count : index ? index[reached - 1]! + 1 : reached;
+    // Events after the prefix are cast by a later call: their failures (they could not cross into
+    // Lua) are reported then, not now.
+    if (consumed < count && failures) failures = failures.filter((f) => events.indexOf(f.event as EventValue) < consumed);
+    return { failures: failures && failures.length ? failures : NO_ERRORS, consumed };
+  }
+
+  /** castBatch one event at a time (the batch did not fit under the cap); same outputs and order. */
+  private castEach(events: readonly EventValue[], index: number[] | undefined, m: number, sink: EmitSink, acceptPort: PortFilter | undefined, failures: SpellError[]): readonly SpellError[] {
+    const held: [EventValue, string][] = [];
+    const hold: EmitSink = (ev, port) => held.push([ev, port]);
+    for (let j = 0; j < m; j++) {
+      const err = this.cast(events[index ? index[j]! : j]!, hold, acceptPort);
+      if (err) failures.push(err);
+    }
+    for (const [ev, port] of held) sink(ev, port);
+    return failures.length ? failures : NO_ERRORS;
+  }
+
+  /**
+   * Between calls a state may hold more than its cap: what it kept, plus the event just pushed
+   * (events cross with the cap lifted). Collects its garbage and says whether it fits now.
+   */
+  private fitsAfterCollect(): boolean {
+    const { vm, L } = this;
+    const x = vm.x;
+    const top = x.lua_gettop(L);
+    x.lua_pushvalue(L, SLOT.collect);
+    x.lua_pcallk(L, 0, 0, 0, 0, 0);
+    x.lua_settop(L, top);
+    return vm.memoryUsed(this.state.ud) <= this.def.memoryLimit;
   }
 
   /** Reads the outputs of events first..last of a batch call into the output buffers. */
-  private collectBatch(first: number, last: number, k: number, evIdx: number, named: boolean, events: readonly EventValue[], index: number[] | undefined, acceptPort: PortFilter | undefined, failures: SpellError[], ones = false): number {
+  private collectBatch(first: number, last: number, k: number, res: number, events: readonly EventValue[], index: number[] | undefined, acceptPort: PortFilter | undefined, failures: SpellError[], ones = false): number {
     const { vm, L } = this;
     const x = vm.x;
-    const portIdx = evIdx + 1, countsIdx = evIdx + 2;
+    const evIdx = res + RESULT.events, portIdx = res + RESULT.ports, countsIdx = res + RESULT.counts;
+    const named = x.lua_toboolean(L, res + RESULT.named) !== 0;
     const tmp = x.lua_gettop(L) + 1;
     const outEvents = this.outEvents, outPorts = this.outPorts;
     // Lua numbers the outputs of this call from 1.
@@ -516,19 +656,24 @@ export class SpellCaster {
     const { vm, L, base } = this;
     const x = vm.x;
     const ud = this.state.ud;
-    vm.setMemoryCap(ud, this.def.memoryLimit);
-    const status = this.call(nargs, 5);
+    if (vm.memoryUsed(ud) > this.def.memoryLimit && !this.fitsAfterCollect()) {
+      x.lua_settop(L, base);
+      return this.overCap(hook, event);
+    }
+    vm.beginCall(ud, this.def.memoryLimit);
+    const status = this.call(nargs, RESULT_COUNT);
     vm.setMemoryCap(ud, 0);
     if (status !== LUA_OK) {
       x.lua_settop(L, base);
+      const err = this.lastError(hook, event, status);
       this.drainLogs();
-      return status === LUA_ERRMEM ? this.vmFailure(hook, status, event) : this.lastError(hook, event);
+      return err;
     }
-    const n = x.lua_tonumberx(L, base + 1, 0);
-    const nLogs = x.lua_tonumberx(L, base + 4, 0);
+    // The results are at base+RESULT.x.
+    const n = x.lua_tonumberx(L, base + RESULT.count, 0);
+    const nLogs = x.lua_tonumberx(L, base + RESULT.logs, 0);
     let err: SpellError | undefined;
-    const named = x.lua_toboolean(L, base + 5) !== 0;
-    if (n > 0 && sink) err = this.collect(n, hook, event, acceptPort, named);
+    if (n > 0 && sink) err = this.collect(n, hook, event, acceptPort, x.lua_toboolean(L, base + RESULT.named) !== 0);
     x.lua_settop(L, base);
     if (nLogs > 0) this.drainLogs();
     if (err || n === 0 || !sink) return err;
@@ -536,7 +681,7 @@ export class SpellCaster {
     return undefined;
   }
 
-  /** Reads n outputs from the buffers at base+2 (events) and base+3 (port ids). */
+  /** Reads n outputs from the result buffers (RESULT.events, RESULT.ports). */
   private collect(n: number, hook: SpellHook, event: EventValue | undefined, acceptPort: PortFilter | undefined, named: boolean): SpellError | undefined {
     const { vm, L, base } = this;
     const x = vm.x;
@@ -547,9 +692,9 @@ export class SpellCaster {
     }
     const events = this.outEvents;
     const ports = this.outPorts;
-    const evIdx = base + 2;
-    const portIdx = base + 3;
-    const top = base + 5;
+    const evIdx = base + RESULT.events;
+    const portIdx = base + RESULT.ports;
+    const top = base + RESULT_COUNT;
     for (let i = 1; i <= n; i++) {
       vm.h.rawgeti(L, evIdx, i);
       try {
@@ -630,45 +775,68 @@ export class SpellCaster {
     });
   }
 
-  /** The dispatcher itself failed: out of memory before the spell ran, or a bug. */
-  private vmFailure(hook: SpellHook, status: number, event?: EventValue): SpellError {
-    const memory = status === LUA_ERRMEM;
+  /** The state holds more than its cap before a call begins, even after a collection. */
+  private overCap(hook: SpellHook, event: EventValue | undefined): SpellError {
+    const held = this.vm.memoryUsed(this.state.ud);
+    const given = hook === 'cast' ? 'the event' : hook === 'init' ? 'the runes' : 'nothing';
     return new SpellError({
-      code: memory ? 'SPELL_MEMORY_EXCEEDED' : 'LUA_VM_FAILED',
+      code: 'SPELL_MEMORY_EXCEEDED',
       spell: this.def.name,
       file: this.def.file,
-      luaMessage: memory ? `not enough memory (the cap is ${formatBytes(this.def.memoryLimit)})` : `the Lua dispatcher failed with status ${status}`,
+      luaMessage: `not enough memory (the cap is ${formatBytes(this.def.memoryLimit)}): what the spell keeps and ${given} it is given come to ${held} bytes before ${hook} begins`,
       hook,
       event,
     });
   }
 
-  /** Builds the SpellError for the failure the prelude recorded. */
-  private lastError(hook: SpellHook, event: EventValue | undefined): SpellError {
+  /**
+   * Builds the SpellError for a failed call (`status`, Lua's) from what the prelude recorded. The
+   * report is built from raw values (no code of the spell runs) under a small cap above what the
+   * state holds. The code comes from what the VM and the allocator saw, not from the message:
+   * an error that only says "not enough memory" (which Lua raises with the status of a memory
+   * error) or "stack overflow" is SPELL_RUNTIME.
+   */
+  private lastError(hook: SpellHook, event: EventValue | undefined, status: number): SpellError {
     const { vm, L } = this;
     const x = vm.x;
+    const ud = this.state.ud;
+    const refused = vm.refusals(ud) > 0;
     const top = x.lua_gettop(L);
     x.lua_pushvalue(L, SLOT.lastError);
-    let info: Record<string, EventValue> = {};
-    if (x.lua_pcallk(L, 0, 1, 0, 0, 0) === LUA_OK) {
-      try {
-        info = vm.read(L, top + 1, SLOT.arrayMt) as Record<string, EventValue>;
-      } catch {
-        info = { message: 'the error value could not be read', kind: 'runtime' };
+    vm.setMemoryCap(ud, vm.memoryUsed(ud) + REPORT_HEADROOM);
+    const reported = x.lua_pcallk(L, 0, REPORT_COUNT, 0, 0, 0) === LUA_OK;
+    vm.setMemoryCap(ud, 0);
+    const str = (i: number) => (x.lua_type(L, top + i) === T_STRING ? vm.readString(L, top + i) : undefined);
+    // A memory error runs no message handler, so nothing was recorded: Lua's own message.
+    let rawMessage = status === LUA_ERRMEM ? 'not enough memory' : 'the error could not be reported';
+    let kind = 'runtime';
+    let chunk: string | undefined, luaLine: number | undefined, traceback: string | undefined, data: EventValue | undefined;
+    if (reported) {
+      rawMessage = str(REPORT.message) ?? rawMessage;
+      kind = str(REPORT.kind) ?? kind;
+      chunk = str(REPORT.source);
+      traceback = str(REPORT.traceback);
+      const l = x.lua_tonumberx(L, top + REPORT.line, 0);
+      if (l > 0) luaLine = l;
+      if (x.lua_type(L, top + REPORT.data) === T_TABLE) {
+        try {
+          data = vm.read(L, top + REPORT.data, SLOT.arrayMt);
+        } catch (e) {
+          if (!(e instanceof ConversionError)) throw e;
+          data = { unreadable: `the error object cannot be read as data: ${e.message}` };
+        }
       }
     }
     x.lua_settop(L, top);
-    const kind = String(info['kind'] ?? 'runtime');
-    const rawMessage = String(info['message'] ?? 'unknown error');
     const parts = splitLuaMessage(rawMessage);
-    const chunk = typeof info['source'] === 'string' ? info['source'] : undefined;
     const src = chunk !== undefined ? this.sources.get(chunk) : undefined;
-    const line = typeof info['line'] === 'number' && info['line'] > 0 ? info['line'] : parts.line;
+    const line = luaLine ?? parts.line;
     const code: ErrorCode =
       kind === 'budget' ? 'SPELL_BUDGET_EXCEEDED'
-      : kind === 'memory' ? 'SPELL_MEMORY_EXCEEDED'
-      : kind === 'stack' ? 'SPELL_STACK_OVERFLOW'
+      : refused && (status === LUA_ERRMEM || kind === 'memory') ? 'SPELL_MEMORY_EXCEEDED'
+      : status === LUA_ERRERR || kind === 'stack' ? 'SPELL_STACK_OVERFLOW'
       : kind === 'bad_output' ? 'SPELL_BAD_OUTPUT'
+      : kind === 'emit_limit' ? 'SPELL_EMIT_LIMIT'
       : 'SPELL_RUNTIME';
     let luaMessage = parts.chunk !== undefined ? parts.text : rawMessage;
     if (code === 'SPELL_MEMORY_EXCEEDED') luaMessage = `not enough memory (the cap is ${formatBytes(this.def.memoryLimit)})`;
@@ -679,10 +847,10 @@ export class SpellCaster {
       line,
       luaMessage,
       sourceLine: this.sourceLine(chunk ?? `@${this.def.file}`, line),
-      traceback: cleanTraceback(info['traceback']),
+      traceback: cleanTraceback(traceback),
       hook,
       event,
-      data: info['data'],
+      data,
     });
   }
 
@@ -744,8 +912,9 @@ function cleanTraceback(tb: EventValue | undefined): string | undefined {
   if (typeof tb !== 'string') return undefined;
   const lines = tb.split('\n');
   const start = lines.findIndex((l) => l.startsWith('stack traceback:'));
-  const frames = lines.slice(start + 1).filter((l) => !/^\s*(sanctum:|\[C\]: in \?|\[C\]: in function 'xpcall'|\(\.\.\.tail calls\.\.\.\))/.test(l) && !/in function <sanctum:/.test(l));
-  const named = frames.map((l) => l.replace(/in upvalue 'spell_(cast|init|finish|tick|timer)'/, "in function 'spell.$1'"));
+  // Sanctum's prelude is stripped: its frames read `?: in ...`.
+  const frames = lines.slice(start + 1).filter((l) => !/^\s*(\?:|sanctum:|\[C\]: in \?|\[C\]: in function 'xpcall'|\(\.\.\.tail calls\.\.\.\))/.test(l) && !/in function <(\?|sanctum):/.test(l));
+  const named = frames.map((l) => l.replace(/in field 'spell\.(cast|init|finish|tick|timer)'/, "in function 'spell.$1'"));
   return named.length ? `stack traceback:\n${named.join('\n')}` : undefined;
 }
 

@@ -1,10 +1,8 @@
 /** The error policies (dead-letter, skip, stop): what a failed cast does, decided in one place for every operator. */
 import type { SpellLogger, SpellLogEntry } from './caster.js';
-import { CallbackError, deadLetterToJSON, type DeadLetter, type SpellError } from './errors.js';
+import { CallbackError, deadLetterToJSON, type DeadLetter, type ErrorPolicy, type SpellError } from './errors.js';
 
-/** What happens to an event whose cast fails. */
-export type ErrorPolicy = 'dead-letter' | 'skip' | 'stop';
-export const ERROR_POLICIES: readonly ErrorPolicy[] = ['dead-letter', 'skip', 'stop'];
+export { ERROR_POLICIES, type ErrorPolicy } from './errors.js';
 
 /** A policy and where it sends what it handles; made once per subscription, not per event. */
 export interface PolicyTargets {

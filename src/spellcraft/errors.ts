@@ -2,6 +2,10 @@
 import { SanctumError, formatPosition, type ErrorCode } from '../core/errors.js';
 import type { EventValue } from '../core/event.js';
 
+/** What happens to an event whose cast fails. */
+export type ErrorPolicy = 'dead-letter' | 'skip' | 'stop';
+export const ERROR_POLICIES: readonly ErrorPolicy[] = ['dead-letter', 'skip', 'stop'];
+
 /** The hook that was running when a spell failed. */
 export type SpellHook = 'summon' | 'init' | 'cast' | 'finish' | 'tick' | 'timer';
 

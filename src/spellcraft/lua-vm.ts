@@ -2,73 +2,35 @@
  * The wasmoon bridge: the only module that touches Lua. It drives the WASM module's raw exports
  * directly (wasmoon's generic conversion costs 60–80 wrapped calls per small event; see
  * shared/notes/wasmoon.md), marshals events by hand, and counts each Lua state's memory with a
- * tiny WASM allocator so a memory cap costs no JS call per allocation.
+ * tiny WASM allocator so a memory cap costs no JS call per allocation. Engines (WASM instances)
+ * come from a pool in which every state reserves its memory cap, so caps add up.
  */
 import { readFileSync } from 'node:fs';
-import { LuaFactory } from 'wasmoon';
 import type { EventValue } from '../core/event.js';
+import { MAX_DEPTH } from '../core/limits.js';
 import { BRIDGE_WASM_BASE64 } from './bridge-wasm.js';
-
-/** The raw exports of wasmoon's WASM module we use (pointers are numbers, lua_Integer is bigint). */
-interface LuaExports {
-  memory: WebAssembly.Memory;
-  __indirect_function_table: WebAssembly.Table;
-  malloc(size: number): number;
-  free(ptr: number): void;
-  realloc(ptr: number, size: number): number;
-  lua_newstate(alloc: number, ud: number): number;
-  luaL_openlibs(L: number): void;
-  lua_close(L: number): void;
-  luaL_loadbufferx(L: number, buf: number, size: number, name: number, mode: number): number;
-  lua_pcallk(L: number, nargs: number, nresults: number, msgh: number, ctx: number, k: number): number;
-  lua_settop(L: number, idx: number): void;
-  lua_rotate(L: number, idx: number, n: number): void;
-  lua_gettop(L: number): number;
-  lua_checkstack(L: number, n: number): number;
-  lua_pushvalue(L: number, idx: number): void;
-  lua_pushnil(L: number): void;
-  lua_pushboolean(L: number, b: number): void;
-  lua_pushnumber(L: number, n: number): void;
-  lua_pushinteger(L: number, n: bigint): void;
-  lua_pushlstring(L: number, s: number, len: number): number;
-  lua_pushlightuserdata(L: number, p: number): void;
-  lua_pushcclosure(L: number, fn: number, n: number): void;
-  lua_createtable(L: number, narr: number, nrec: number): void;
-  lua_setfield(L: number, idx: number, k: number): void;
-  lua_rawset(L: number, idx: number): void;
-  lua_rawseti(L: number, idx: number, n: bigint): void;
-  lua_rawgeti(L: number, idx: number, n: bigint): number;
-  lua_setmetatable(L: number, idx: number): number;
-  lua_getmetatable(L: number, idx: number): number;
-  lua_rawequal(L: number, a: number, b: number): number;
-  lua_type(L: number, idx: number): number;
-  lua_toboolean(L: number, idx: number): number;
-  lua_tonumberx(L: number, idx: number, isnum: number): number;
-  lua_tointegerx(L: number, idx: number, isnum: number): bigint;
-  lua_isinteger(L: number, idx: number): number;
-  lua_tolstring(L: number, idx: number, len: number): number;
-  lua_touserdata(L: number, idx: number): number;
-  lua_rawlen(L: number, idx: number): bigint;
-  lua_next(L: number, idx: number): number;
-}
+import { instantiateLua, WASM_HEAP_LIMIT, type LuaExports } from './lua-wasm.js';
 
 /** Sanctum's own WASM helpers (bridge.wat), linked to the Lua module. */
 interface BridgeExports {
   alloc: WebAssembly.ExportValue;
+  host_dispatch: WebAssembly.ExportValue;
   /** lua_pushinteger of a double holding an integer below 2^63 in magnitude: no BigInt. */
   pushint(L: number, v: number): void;
   rawgeti(L: number, idx: number, n: number): number;
   rawseti(L: number, idx: number, n: number): void;
 }
 
-const T_NIL = 0, T_BOOLEAN = 1, T_LIGHTUSERDATA = 2, T_NUMBER = 3, T_STRING = 4, T_TABLE = 5;
+const T_NIL = 0, T_BOOLEAN = 1, T_LIGHTUSERDATA = 2, T_NUMBER = 3;
+/** Lua type tags (lua_type). */
+export const T_STRING = 4, T_TABLE = 5;
 const TYPE_NAMES = ['nil', 'boolean', 'userdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'];
 const UNLIMITED = 0xffffffff;
-const MAX_DEPTH = 200;
 const TWO_63 = 2 ** 63;
 const MAX_EXACT = 2 ** 53;
 const KEY_CACHE_LIMIT = 8192;
 const KEY_SLOTS = 1024;
+const MiB = 1024 * 1024;
 
 /** A JS function Lua calls: arguments at stack 1..lua_gettop(L); returns how many results it pushed. */
 export type HostCallback = (L: number) => number;
@@ -79,7 +41,7 @@ const UPVALUE_1 = -1001000 - 1;
 export const HOST_ARRAY_MT = -1001000 - 2;
 
 /** Lua status codes of lua_pcall. */
-export const LUA_OK = 0, LUA_ERRMEM = 4;
+export const LUA_OK = 0, LUA_ERRRUN = 2, LUA_ERRMEM = 4, LUA_ERRERR = 5;
 
 /** A value could not cross between JS and Lua unchanged. `path` says where in the value. */
 export class ConversionError extends Error {
@@ -96,27 +58,142 @@ export class ConversionError extends Error {
   }
 }
 
+/** A state cannot be opened: its cap is larger than an engine holds, or no engine could be made. */
+export class EngineError extends Error {
+  constructor(
+    readonly reason: 'cap-too-large' | 'unavailable',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'EngineError';
+  }
+}
+
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 
-let sharedVM: Promise<LuaVM> | undefined;
+/** The largest memory cap of a spell: what one engine's 2 GiB can promise (see reservationFor). */
+export const MAX_MEMORY_CAP = 960 * MiB;
+
+/**
+ * Bytes of an engine a state with this cap reserves: twice the cap, and 1 MiB for the state's
+ * life outside its calls (the event being pushed, the error report). Lua's allocations cost the
+ * engine more than the bytes they ask for: a header and rounding on each block, and the blocks
+ * left free when a growing table moves. Measured (memory cap reached, engine grown exactly):
+ * 1.0 for long strings, 1.34–1.38 for small tables, closures and hash keys, 1.68 for an array of
+ * short strings.
+ */
+export function reservationFor(cap: number): number {
+  return 2 * cap + MiB;
+}
+
+let bridgeModule: WebAssembly.Module | undefined;
+/** The prelude as a stripped binary chunk (see LuaVM.compilePrelude). */
+let preludeChunk: Uint8Array | undefined;
+
+/**
+ * Engines: WASM instances of Lua, each holding many Lua states. Every state reserves its memory
+ * cap (see reservationFor) in an engine that has room, and a new engine is made, synchronously,
+ * when none has: so the caps of all live states add up, and a spell that holds all its memory
+ * cannot take what another spell's cap promised. A state whose cap is larger than one engine
+ * holds (MAX_MEMORY_CAP) is refused.
+ */
+export class LuaPool {
+  private static sharedPool: LuaPool | undefined;
+
+  /** The process-wide pool (one per thread: a worker has its own). */
+  static shared(): LuaPool {
+    LuaPool.sharedPool ??= new LuaPool();
+    return LuaPool.sharedPool;
+  }
+
+  private readonly list: LuaVM[] = [];
+  /** The largest memory cap a state of this pool may have. */
+  readonly maxCap: number;
+
+  /** `engineBytes`: how far each engine's memory may grow (the WASM limit unless a test shrinks it). */
+  constructor(readonly engineBytes: number = WASM_HEAP_LIMIT) {
+    // An engine's heap starts after its static data and stack (about 6 MiB into its memory).
+    this.maxCap = Math.min(MAX_MEMORY_CAP, Math.floor((engineBytes - engineMargin(engineBytes) - 8 * MiB - MiB) / 2));
+  }
+
+  /** The first engine, made on first use. */
+  get primary(): LuaVM {
+    return this.list[0] ?? this.addEngine();
+  }
+
+  /** The live engines. */
+  get engines(): readonly LuaVM[] {
+    return this.list;
+  }
+
+  /**
+   * Opens a fresh Lua state with the Sanctum prelude loaded, in an engine with room for `cap`.
+   * Throws EngineError when the cap is larger than an engine holds or no engine can be made.
+   */
+  openState(cap: number): LuaState {
+    if (!(cap <= this.maxCap)) {
+      throw new EngineError('cap-too-large', `a memory cap of ${formatMiB(cap)} is more than one Lua engine can hold (at most ${formatMiB(this.maxCap)})`);
+    }
+    const need = reservationFor(cap);
+    let vm = this.list.find((e) => e.capacity - e.reserved >= need);
+    if (!vm) {
+      try {
+        vm = this.addEngine();
+      } catch (e) {
+        throw new EngineError('unavailable', `no Lua engine has room for another ${formatMiB(cap)} cap, and a new engine could not be made: ${(e as Error).message}`, { cause: e });
+      }
+      if (vm.capacity < need) throw new EngineError('cap-too-large', `a memory cap of ${formatMiB(cap)} is more than one Lua engine can hold`);
+    }
+    return vm.openState(need);
+  }
+
+  private addEngine(): LuaVM {
+    const vm = LuaVM.make(this);
+    this.list.push(vm);
+    return vm;
+  }
+
+  /** @internal An engine lost its last state: keep one empty engine for reuse, drop the others. */
+  idle(vm: LuaVM): void {
+    if (vm === this.list[0]) return;
+    if (this.list.some((e) => e !== vm && e !== this.list[0] && e.states === 0)) {
+      this.list.splice(this.list.indexOf(vm), 1);
+    }
+  }
+}
+
+/** Memory an engine keeps out of its capacity: key cache, string scratch, the allocator's slack. */
+function engineMargin(engineBytes: number): number {
+  return Math.min(32 * MiB, Math.floor(engineBytes / 16));
+}
+
+function formatMiB(n: number): string {
+  return n % MiB === 0 ? `${n / MiB} MiB` : `${n} bytes`;
+}
 
 /**
  * One WASM instance of Lua 5.4 and the machinery to run many independent Lua states in it.
  * All states share the instance's memory; each has its own heap budget.
  */
 export class LuaVM {
-  /** The process-wide VM, created on first use. */
+  /** The first engine of the process-wide pool. */
   static shared(): Promise<LuaVM> {
-    sharedVM ??= LuaVM.create();
-    return sharedVM;
+    return Promise.resolve(LuaPool.shared().primary);
   }
 
-  /** A VM of its own (its own WASM instance): for worker threads and isolation tests. */
+  /** An engine of its own, in a pool of its own (its own WASM instance): for isolation tests. */
   static async create(): Promise<LuaVM> {
-    const lua = await instantiateLua();
-    const x = lua.exports;
-    const bridge = await WebAssembly.instantiate(Buffer.from(BRIDGE_WASM_BASE64, 'base64'), {
+    return new LuaPool().primary;
+  }
+
+  /** @internal A new engine of `pool`, made synchronously. */
+  static make(pool: LuaPool): LuaVM {
+    const x = instantiateLua(pool.engineBytes);
+    let vm: LuaVM | undefined;
+    bridgeModule ??= new WebAssembly.Module(Buffer.from(BRIDGE_WASM_BASE64, 'base64'));
+    const bridge = new WebAssembly.Instance(bridgeModule, {
       env: {
         memory: x.memory,
         realloc: x.realloc,
@@ -124,19 +201,29 @@ export class LuaVM {
         lua_pushinteger: x.lua_pushinteger,
         lua_rawgeti: x.lua_rawgeti,
         lua_rawseti: x.lua_rawseti,
+        host_call: (L: number) => vm!.dispatchHost(L),
       },
     });
-    const h = bridge.instance.exports as unknown as BridgeExports;
+    const h = bridge.exports as unknown as BridgeExports;
     const table = x.__indirect_function_table;
     const allocFn = table.length;
-    table.grow(1);
+    table.grow(2);
     table.set(allocFn, h.alloc);
-    return new LuaVM(x, h, allocFn, lua.addFunction);
+    table.set(allocFn + 1, h.host_dispatch);
+    vm = new LuaVM(pool, x, h, allocFn, allocFn + 1);
+    return vm;
   }
 
   readonly x: LuaExports;
   readonly h: BridgeExports;
+  /** Bytes of memory caps this engine can promise its states (see reservationFor). */
+  readonly capacity: number;
+  /** Bytes its live states have reserved. */
+  reserved = 0;
+  /** Its live states. */
+  states = 0;
   private readonly allocFn: number;
+  private readonly hostFn: number;
   private u8: Uint8Array;
   private u32: Uint32Array;
   private scratch: number;
@@ -144,23 +231,27 @@ export class LuaVM {
   /** Holds a size_t for lua_tolstring. */
   private readonly lenPtr: number;
   private readonly keyPtrs = new Map<string, number>();
-  private readonly preludeBytes: Uint8Array;
 
   private constructor(
+    readonly pool: LuaPool,
     x: LuaExports,
     h: BridgeExports,
     allocFn: number,
-    private readonly addFunction: LuaModule['addFunction'],
+    hostFn: number,
   ) {
     this.x = x;
     this.h = h;
     this.allocFn = allocFn;
+    this.hostFn = hostFn;
     this.u8 = new Uint8Array(x.memory.buffer);
     this.u32 = new Uint32Array(x.memory.buffer);
     this.scratchSize = 1 << 16;
     this.scratch = x.malloc(this.scratchSize);
     this.lenPtr = x.malloc(8);
-    this.preludeBytes = encoder.encode(PRELUDE_SOURCE);
+    // Where the heap ends now (a fresh block comes from its top): what is left is the engine's.
+    const top = x.malloc(16);
+    x.free(top);
+    this.capacity = pool.engineBytes - top - engineMargin(pool.engineBytes);
   }
 
   /** The views go stale whenever WASM memory grows (any Lua call may grow it). */
@@ -198,32 +289,35 @@ export class LuaVM {
   }
 
   /**
-   * Opens a fresh Lua state with the Sanctum prelude loaded. Returns the state, or throws when the
-   * WASM instance has no memory left.
+   * Opens a fresh Lua state with the Sanctum prelude loaded, reserving `reservation` bytes of
+   * this engine. Throws when the engine has no memory left. Use LuaPool.openState.
    */
-  openState(): LuaState {
+  openState(reservation: number): LuaState {
     const x = this.x;
-    const ud = x.malloc(8);
+    const ud = x.malloc(UD_SIZE);
+    if (!ud) throw new Error('cannot create a Lua state: the engine is out of memory');
     const h32 = this.heap32();
     h32[ud >> 2] = 0;
     h32[(ud >> 2) + 1] = UNLIMITED;
+    h32[(ud >> 2) + 2] = 0;
     const L = x.lua_newstate(this.allocFn, ud);
     if (!L) {
       x.free(ud);
-      throw new Error('cannot create a Lua state: out of memory');
+      throw new Error('cannot create a Lua state: the engine is out of memory');
     }
     x.luaL_openlibs(L);
     x.lua_checkstack(L, 64);
-    const src = this.copyIn(this.preludeBytes, false);
-    const name = this.copyIn(encoder.encode('=sanctum'), true);
-    const mode = this.copyIn(encoder.encode('t'), true);
-    let status = x.luaL_loadbufferx(L, src, this.preludeBytes.length, name, mode);
-    x.free(src);
-    x.free(name);
-    x.free(mode);
+    preludeChunk ??= this.compilePrelude(L);
+    let status = this.loadChunk(L, preludeChunk, '=sanctum', 'b');
     if (status === LUA_OK) {
       x.lua_pushlightuserdata(L, 0); // sanctum.null
-      status = x.lua_pcallk(L, 1, PRELUDE_SLOTS, 0, 0, 0);
+      // The entry points, by name, in the order the host keeps them (SLOT): the prelude returns them so.
+      x.lua_createtable(L, SLOT_NAMES.length, 0);
+      SLOT_NAMES.forEach((n, i) => {
+        this.pushString(L, n);
+        this.h.rawseti(L, -2, i + 1);
+      });
+      status = x.lua_pcallk(L, 2, SLOT_NAMES.length, 0, 0, 0);
     }
     if (status !== LUA_OK) {
       const msg = x.lua_type(L, -1) === T_STRING ? this.readString(L, -1) : `status ${status}`;
@@ -231,12 +325,57 @@ export class LuaVM {
       x.free(ud);
       throw new Error(`the Sanctum prelude failed to load: ${msg}`);
     }
-    return new LuaState(this, L, ud);
+    this.reserved += reservation;
+    this.states++;
+    return new LuaState(this, L, ud, reservation);
   }
 
-  private hostDispatcher = 0;
+  private loadChunk(L: number, bytes: Uint8Array, chunkname: string, mode: 't' | 'b'): number {
+    const x = this.x;
+    const src = this.copyIn(bytes, false);
+    const name = this.copyIn(encoder.encode(chunkname), true);
+    const m = this.copyIn(encoder.encode(mode), true);
+    const status = x.luaL_loadbufferx(L, src, bytes.length, name, m);
+    x.free(src);
+    x.free(name);
+    x.free(m);
+    return status;
+  }
+
+  /**
+   * The prelude, compiled once per process and stripped of its line information. Its functions
+   * stand between the spell and library functions (table.insert, xpcall, ...): stripped, they
+   * add no position of their own to the library's error messages ("bad argument #2 to 'insert'"),
+   * and no lines of Sanctum to a spell's traceback.
+   */
+  private compilePrelude(L: number): Uint8Array {
+    const x = this.x;
+    const top = x.lua_gettop(L);
+    const boot = encoder.encode('return string.dump(assert(load(..., "=sanctum", "t")), true)');
+    let status = this.loadChunk(L, boot, '=boot', 't');
+    if (status === LUA_OK) {
+      this.pushString(L, PRELUDE_SOURCE);
+      status = x.lua_pcallk(L, 1, 1, 0, 0, 0);
+    }
+    if (status !== LUA_OK || x.lua_type(L, -1) !== T_STRING) {
+      const msg = x.lua_type(L, -1) === T_STRING ? this.readString(L, -1) : `status ${status}`;
+      x.lua_settop(L, top);
+      throw new Error(`the Sanctum prelude does not compile: ${msg}`);
+    }
+    const p = x.lua_tolstring(L, -1, this.lenPtr);
+    const bytes = this.heap().slice(p, p + this.heap32()[this.lenPtr >> 2]!);
+    x.lua_settop(L, top);
+    return bytes;
+  }
+
   private readonly hostCallbacks = new Map<number, HostCallback>();
   private nextHostId = 1;
+
+  /** Runs the host callback whose id is the calling closure's first upvalue. */
+  private dispatchHost(L: number): number {
+    const fn = this.hostCallbacks.get(this.x.lua_touserdata(L, UPVALUE_1));
+    return fn ? fn(L) : 0;
+  }
 
   /**
    * Registers a JS callback that Lua can call synchronously, and returns its id. The callback gets
@@ -244,14 +383,6 @@ export class LuaVM {
    * and returns how many. Push it into a state with `pushHostFunction`.
    */
   registerHost(cb: HostCallback): number {
-    if (this.hostDispatcher === 0) {
-      // One C function for every callback; which one runs is its upvalue (a light userdata id).
-      this.hostDispatcher = this.addFunction((L: number) => {
-        const id = this.x.lua_touserdata(L, UPVALUE_1);
-        const fn = this.hostCallbacks.get(id);
-        return fn ? fn(L) : 0;
-      }, 'ii');
-    }
     const id = this.nextHostId++;
     this.hostCallbacks.set(id, cb);
     return id;
@@ -268,13 +399,16 @@ export class LuaVM {
   pushHostFunction(L: number, id: number, arrayMtIdx: number): void {
     this.x.lua_pushlightuserdata(L, id);
     this.x.lua_pushvalue(L, arrayMtIdx);
-    this.x.lua_pushcclosure(L, this.hostDispatcher, 2);
+    this.x.lua_pushcclosure(L, this.hostFn, 2);
   }
 
   /** @internal */
   closeState(state: LuaState): void {
     this.x.lua_close(state.L);
     this.x.free(state.ud);
+    this.reserved -= state.reservation;
+    this.states--;
+    if (this.states === 0) this.pool.idle(this);
   }
 
   /** Bytes of Lua heap the state uses now. */
@@ -285,6 +419,23 @@ export class LuaVM {
   /** Sets the state's heap cap in bytes (0 or Infinity: none). */
   setMemoryCap(ud: number, bytes: number): void {
     this.heap32()[(ud >> 2) + 1] = bytes > 0 && bytes < UNLIMITED ? bytes : UNLIMITED;
+  }
+
+  /** Sets the state's heap cap for a call and clears its count of refused allocations. */
+  beginCall(ud: number, bytes: number): void {
+    const h = this.heap32();
+    h[(ud >> 2) + 1] = bytes > 0 && bytes < UNLIMITED ? bytes : UNLIMITED;
+    h[(ud >> 2) + 2] = 0;
+  }
+
+  /** How many allocations the cap refused since beginCall (or markRefused). */
+  refusals(ud: number): number {
+    return this.heap32()[(ud >> 2) + 2]!;
+  }
+
+  /** Records a refusal the host made for the state (a result too big for its cap). */
+  markRefused(ud: number): void {
+    this.heap32()[(ud >> 2) + 2]!++;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -558,33 +709,81 @@ function tostringFloat(n: number): string {
   return Number.isNaN(n) ? 'NaN (0/0)' : n > 0 ? 'inf (1/0)' : '-inf (-1/0)';
 }
 
-/** Stack slots the prelude leaves at the bottom of every state, in the order it returns them. */
-export const SLOT = {
-  cast: 1,
-  castBatch: 2,
-  init: 3,
-  finish: 4,
-  lastError: 5,
-  drainLogs: 6,
-  portName: 7,
-  setBudget: 8,
-  load: 9,
-  arrayMt: 10,
-  /** The message handler every host call runs under (records file, line, traceback). */
-  handler: 11,
-  batchFailure: 12,
-  /** Ticks and timer firing (prelude's host.time). */
-  time: 13,
-} as const;
-const PRELUDE_SLOTS = 13;
+// ---------------------------------------------------------------------------------------------
+// The protocol between the host and the prelude: one definition of each layout, here.
 
-/** One Lua state: its pointer, its allocator record, and the VM it lives in. */
+/**
+ * The prelude's entry points, in the order they stay at the bottom of every state's stack: the
+ * host hands these names to the prelude, which returns its functions in this order (an unknown
+ * name fails the state's opening), so the two cannot disagree.
+ */
+const SLOT_NAMES = [
+  'cast', 'cast_batch', 'init', 'finish', 'last_error', 'drain_logs', 'port_name', 'set_budget',
+  'load', 'array_mt', 'handler', 'batch_failure', 'collect', 'time',
+] as const;
+type SlotName = (typeof SLOT_NAMES)[number];
+const camel = (n: string) => n.replace(/_(.)/g, (_, c: string) => c.toUpperCase());
+type Camel<S extends string> = S extends `${infer A}_${infer B}` ? `${A}${Capitalize<Camel<B>>}` : S;
+
+/** Stack index of each entry point (`handler`: the message handler every host call runs under). */
+export const SLOT = Object.freeze(Object.fromEntries(SLOT_NAMES.map((n, i) => [camel(n), i + 1]))) as { readonly [K in SlotName as Camel<K>]: number };
+
+/**
+ * What every call of cast, cast_batch, init, finish and batch_failure returns, by position (1 is
+ * the first result): the prelude's `results()` returns them in this order, for single and batch
+ * calls alike; test/spellcraft/protocol.test.ts checks each position holds what its name says.
+ */
+export const RESULT = Object.freeze({
+  /** How many events the call emitted. */
+  count: 1,
+  /** Table 1..count of the emitted events. */
+  events: 2,
+  /** Table 1..count of their port ids (0: the default port). */
+  ports: 3,
+  /** Log entries waiting to be drained. */
+  logs: 4,
+  /** Whether a named port was used (else the port ids need not be read). */
+  named: 5,
+  /** Batch: table of how many events each cast emitted. */
+  counts: 6,
+  /** Batch: whether every cast emitted exactly one event (the counts need not be read). */
+  ones: 7,
+  /**
+   * Batch: the position of the last event cast — of the last one of the batch, or where the output
+   * bound stopped the call. Batch failure: the position of the event whose cast failed.
+   */
+  failed: 8,
+  /** Batch failure: outputs emitted before that cast began. */
+  failedBefore: 9,
+} as const);
+export const RESULT_COUNT = 9;
+
+/** What `last_error` returns, by position: the failure the prelude recorded, built from raw values. */
+export const REPORT = Object.freeze({
+  /** The message: the error string, a table's string `message` field, or a description. */
+  message: 1,
+  /** The error value itself when it was a table (the host reads it raw, as data). */
+  data: 2,
+  /** 'budget', 'stack', 'bad_output', 'runtime', or 'memory?' (memory if the allocator refused). */
+  kind: 3,
+  /** Chunk name and line in the spell's code where it failed. */
+  source: 4,
+  line: 5,
+  traceback: 6,
+} as const);
+export const REPORT_COUNT = 6;
+
+/** A state's allocator record in WASM memory: used, max, refused (u32 each). */
+const UD_SIZE = 12;
+
+/** One Lua state: its pointer, its allocator record, the engine it lives in and what it reserved there. */
 export class LuaState {
   private closed = false;
   constructor(
     readonly vm: LuaVM,
     readonly L: number,
     readonly ud: number,
+    readonly reservation: number,
   ) {}
   get isClosed(): boolean {
     return this.closed;
@@ -597,38 +796,3 @@ export class LuaState {
 }
 
 const PRELUDE_SOURCE = readFileSync(new URL('./prelude.lua', import.meta.url), 'utf8');
-
-/**
- * Creates wasmoon's module and captures the WASM instance's own exports: wasmoon only hands out
- * wrappers that check arguments on every call (~5× slower than calling the export).
- */
-interface LuaModule {
-  exports: LuaExports;
-  /** Emscripten's addFunction: makes a JS function callable from WASM (a C function pointer). */
-  addFunction(fn: (...args: number[]) => number, signature: string): number;
-}
-
-async function instantiateLua(): Promise<LuaModule> {
-  const seen: WebAssembly.Instance[] = [];
-  const original = WebAssembly.instantiate;
-  const capture = async function (this: unknown, ...args: unknown[]) {
-    const result = await (original as (...a: unknown[]) => Promise<unknown>).apply(this, args);
-    const instance = (result as { instance?: WebAssembly.Instance }).instance ?? (result as WebAssembly.Instance);
-    seen.push(instance);
-    return result;
-  };
-  (WebAssembly as { instantiate: unknown }).instantiate = capture;
-  let module;
-  try {
-    module = await new LuaFactory().getLuaModule();
-  } finally {
-    if ((WebAssembly as { instantiate: unknown }).instantiate === capture) {
-      (WebAssembly as { instantiate: unknown }).instantiate = original;
-    }
-  }
-  const heap = (module.module as unknown as { HEAPU8: Uint8Array }).HEAPU8;
-  const instance = seen.find((i) => (i.exports['memory'] as WebAssembly.Memory | undefined)?.buffer === heap.buffer);
-  if (!instance) throw new Error('could not reach the Lua WASM exports (has wasmoon changed?)');
-  const em = module.module as unknown as { addFunction: LuaModule['addFunction'] };
-  return { exports: instance.exports as unknown as LuaExports, addFunction: em.addFunction.bind(em) };
-}

@@ -5,16 +5,23 @@ import { Subject, type Observable, type Observer, type OperatorFunction, type Su
 import type { EventValue } from '../core/event.js';
 import { DEFAULT_PORT } from '../core/event.js';
 import { SpellCaster, type CasterOptions, type EmitSink, type SpellDefinition, type SpellLibraries, type SpellLogEntry, type SpellLogger, type SpellModule } from './caster.js';
-import { applyErrorPolicy, stderrDeadLetters, type ErrorPolicy, type PolicyTargets } from './error-policy.js';
-import { CallbackError, SpellError, type DeadLetter } from './errors.js';
+import { applyErrorPolicy, stderrDeadLetters, type PolicyTargets } from './error-policy.js';
+import { CallbackError, SpellError, type DeadLetter, type ErrorPolicy } from './errors.js';
 import { LuaVM } from './lua-vm.js';
 import { UpstreamSubscriber, operate, toNext } from './operate.js';
 import { systemClock, type Clock } from '../core/clock.js';
 
-export { ERROR_POLICIES, type ErrorPolicy } from './error-policy.js';
+// In errors.ts, which loads no Lua: the CLI's option parser needs the list to start up.
+export { ERROR_POLICIES, type ErrorPolicy } from './errors.js';
 
 /** Default instructions one call of a hook may run (about 50 ms of Lua here). */
 export const DEFAULT_INSTRUCTION_BUDGET = 10_000_000;
+/**
+ * Default number of events one call of a hook may emit: a cast's outputs are held until it
+ * succeeds (all or nothing), so their number is bounded. Raise it (budget.emits) for a `finish`
+ * that emits a row per key of a large state.
+ */
+export const DEFAULT_EMIT_LIMIT = 100_000;
 /** Default cap on one spell's Lua heap. */
 export const DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024;
 
@@ -27,6 +34,8 @@ export interface SummonOptions {
   readonly onError?: ErrorPolicy;
   /** Lua instructions one call of `init`, `cast` or `finish` may run. Default 10,000,000. */
   readonly instructionBudget?: number;
+  /** Events one call of `init`, `cast` or `finish` may emit (SPELL_EMIT_LIMIT beyond). Default 100,000. */
+  readonly emitLimit?: number;
   /** Bytes of Lua heap the spell may use. Default 64 MiB. */
   readonly memoryLimit?: number;
   /** Where `print` and `log.*` go. Default: one line each on stderr. */
@@ -178,6 +187,7 @@ export async function summonSource(source: string, options: SummonOptions = {}, 
     modules,
     runes: options.runes ?? {},
     instructionBudget: options.instructionBudget ?? DEFAULT_INSTRUCTION_BUDGET,
+    emitLimit: options.emitLimit ?? DEFAULT_EMIT_LIMIT,
     memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
     logger: options.logger ?? stderrLogger,
   };
@@ -191,6 +201,7 @@ function validateLimits(def: SpellDefinition): void {
   const bad = (what: string, v: number) =>
     new SpellError({ code: 'SPELL_INVALID', spell: def.name, file: def.file, luaMessage: `${what} must be a positive number, got ${v}`, hook: 'summon' });
   if (!(def.instructionBudget >= 1)) throw bad('instructionBudget', def.instructionBudget);
+  if (!(def.emitLimit >= 1)) throw bad('emitLimit', def.emitLimit);
   if (!(def.memoryLimit >= 64 * 1024)) throw bad('memoryLimit (at least 65536 bytes)', def.memoryLimit);
 }
 

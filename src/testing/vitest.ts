@@ -9,7 +9,7 @@ import { runSpellCase, type SpellMarbleSuite } from './marbles.js';
  *
  * @example
  * // marble-tests/counting-loop.test.ts
- * import { spellTests } from 'sanctum/testing';
+ * import { spellTests } from 'sanctum-streams/testing';
  * spellTests('spells/counting-loop.test.yaml');
  */
 export function spellTests(suiteOrFile: string | SpellMarbleSuite): void {

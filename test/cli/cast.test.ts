@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { sanctum, lines } from './run-cli.js';
 import { tempDir } from '../helpers.js';
 
@@ -48,7 +48,10 @@ describe('sanctum cast', () => {
     expect(r.stderr).toContain('stdin:2: invalid JSON');
     expect(r.stderr).toContain('2 of 3 events failed');
     const dead = lines(readFileSync(`${dir}/dead.ndjson`, 'utf8'));
-    expect(dead).toEqual([expect.objectContaining({ code: 'SPELL_RUNTIME', file: 'spells/enrich.lua', line: 5, message: 'event has no value', event: { id: 1 } })]);
+    expect(dead).toEqual([
+      expect.objectContaining({ code: 'SPELL_RUNTIME', file: 'spells/enrich.lua', line: 5, message: 'event has no value', event: { id: 1 } }),
+      { code: 'INPUT_INVALID_JSON', file: 'stdin', line: 2, message: expect.stringMatching(/^invalid JSON/), text: 'not json' },
+    ]);
   });
 
   it('stops at the first failure with --on-error stop', async () => {
@@ -102,6 +105,61 @@ return s
     const r = await sanctum(['cast', 'x.lua', '--on-error', 'explode']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("option '--on-error <policy>' argument 'explode' is invalid. expected one of dead-letter, skip, stop");
+  });
+});
+
+describe('hostile input lines, on cast and append', () => {
+  // Issue 10: a 6,000-deep array (12 KB of valid JSON) killed `cast` with a RangeError and aborted
+  // `append`'s batch; 1e400 and 2^63 were stored changed; a BOM lost the first event.
+  const deep = '['.repeat(6000) + ']'.repeat(6000);
+  const input = ['\ufeff{"id":1,"value":1}', deep, '{"x":1e400}', '{"big":9223372036854775808}', '{"s":"\\ud800"}', '{"id":2,"value":2}'].join('\r\n') + '\n';
+
+  it('cast: each bad line is a coded dead letter with file:line, the good lines around it are cast, exit 1, no stack trace', async () => {
+    const dir = tempDir({ 'enrich.lua': enrich, 'in.ndjson': input });
+    const r = await sanctum(['cast', 'enrich.lua', 'in.ndjson', '--dead-letters', 'dead.ndjson'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(lines(r.stdout)).toEqual([{ id: 1, value: 2, hot: false }, { id: 2, value: 4, hot: false }]);
+    expect(r.stderr).toContain('in.ndjson:2: nested deeper than 200 levels (arrays and objects); events may nest at most 200\n');
+    expect(r.stderr).toContain('in.ndjson:3: the number 1e400 is beyond the range of a double');
+    expect(r.stderr).toContain('in.ndjson:4: the number 9223372036854775808 cannot be represented exactly');
+    expect(r.stderr).toContain('in.ndjson:5: a string holds a lone UTF-16 surrogate');
+    expect(r.stderr).toContain('4 of 6 events failed');
+    expect(r.stderr).not.toMatch(/RangeError|\n\s+at /);
+    const dead = lines(readFileSync(`${dir}/dead.ndjson`, 'utf8')) as { code: string; file: string; line: number; text: string }[];
+    expect(dead.map((d) => `${d.file}:${d.line} ${d.code}`)).toEqual(['in.ndjson:2 INPUT_TOO_DEEP', 'in.ndjson:3 INPUT_NOT_FINITE', 'in.ndjson:4 INPUT_INEXACT_INTEGER', 'in.ndjson:5 INPUT_BAD_UNICODE']);
+    expect(dead[0]!.text).toBe(deep);
+  });
+
+  it('cast --on-error stop stops at a bad line, after casting the lines before it', async () => {
+    const dir = tempDir({ 'enrich.lua': enrich });
+    const r = await sanctum(['cast', `${dir}/enrich.lua`, '--on-error', 'stop'], { input });
+    expect(r.code).toBe(1);
+    expect(lines(r.stdout)).toEqual([{ id: 1, value: 2, hot: false }]);
+    expect(r.stderr).toContain('1 of 2 events failed (stopped)');
+  });
+
+  it('append: the good lines are appended unchanged, each bad one reported with its line, exit 1', async () => {
+    const dir = tempDir({ 'in.ndjson': input });
+    const r = await sanctum(['append', 'orders', 'in.ndjson', '--data-dir', '.sanctum'], { cwd: dir });
+    expect(r.stderr).toContain('in.ndjson:2: nested deeper than 200 levels');
+    expect(r.stderr).toContain('in.ndjson:3: the number 1e400');
+    expect(r.stderr).toContain('in.ndjson:4: the number 9223372036854775808');
+    expect(r.stderr).toContain('in.ndjson:5: a string holds a lone UTF-16 surrogate');
+    expect(r.stderr).toContain('appended 2 events to orders (seq 1..2)');
+    expect(r.stderr).not.toMatch(/RangeError|\n\s+at /);
+    expect(r.code).toBe(1);
+    const tail = await sanctum(['tail', 'orders', '--data-dir', '.sanctum'], { cwd: dir });
+    expect(tail.stdout).toBe('{"id":1,"value":1}\n{"id":2,"value":2}\n');
+  });
+
+  it('append refuses a line that is not UTF-8 instead of storing it changed', async () => {
+    const dir = tempDir();
+    writeFileSync(`${dir}/in.ndjson`, Buffer.concat([Buffer.from('{"a":1}\n{"name":"caf'), Buffer.of(0xe9), Buffer.from('"}\n{"a":2}')]));
+    const r = await sanctum(['append', 'orders', 'in.ndjson', '--data-dir', '.sanctum'], { cwd: dir });
+    expect(r.stderr).toContain('in.ndjson:2: the line is not valid UTF-8 (byte 0xe9 at byte 13 of the line)');
+    expect(r.code).toBe(1);
+    const tail = await sanctum(['tail', 'orders', '--data-dir', '.sanctum'], { cwd: dir });
+    expect(tail.stdout).toBe('{"a":1}\n{"a":2}\n');
   });
 });
 

@@ -45,7 +45,7 @@ describe('a closed stdout', () => {
 
   it('ends `sanctum tail` and `sanctum streams` quietly with 0', async () => {
     const dir = tempDir();
-    const s = openSqliteStorage({ dir: path.join(dir, '.sanctum') });
+    const s = openSqliteStorage({ dir: path.join(dir, '.sanctum', 'r') });
     await s.log.append('s', Array.from({ length: 100_000 }, (_, i) => ({ event: { i } })));
     s.close();
     const tail = await intoClosedPipe(['tail', 's'], { cwd: dir });

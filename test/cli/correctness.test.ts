@@ -60,7 +60,7 @@ return s
 `;
 
 function stateKeys(dir: string, ns: string): string[] {
-  const storage = openSqliteStorage({ dir: `${dir}/.sanctum`, create: false });
+  const storage = openSqliteStorage({ dir: `${dir}/.sanctum/r`, create: false });
   try {
     return storage.state.range(ns).map((e) => e.key);
   } finally {
@@ -87,7 +87,7 @@ describe('9.1 every state write a cast made is committed before close', () => {
       const poll = () => {
         let keys: string[] = [];
         try {
-          if (existsSync(`${dir}/.sanctum/sanctum.db`)) keys = stateKeys(dir, 'remember');
+          if (existsSync(`${dir}/.sanctum/r/sanctum.db`)) keys = stateKeys(dir, 'remember');
         } catch {
           // not there yet
         }
@@ -124,7 +124,7 @@ describe('9.3 the state library is always there', () => {
     const dir = tempDir({ 'id.lua': 'return { cast = function(e) return e end }', 'r.yaml': stateRuneset().replace('remember: { file: remember.lua }', 'remember: { file: id.lua }') });
     const r = await sanctum(['run', `${dir}/r.yaml`], { input: '{"id":"a"}\n' });
     expect(r.code).toBe(0);
-    expect(existsSync(`${dir}/.sanctum`)).toBe(false);
+    expect(existsSync(`${dir}/.sanctum/r`)).toBe(false);
   });
 });
 
@@ -181,7 +181,7 @@ sinks:
     expect(lines(r.stdout)).toHaveLength(20);
     // 20 events at 10 a second are appended over about 2 s (their timestamps say when): a lower
     // bound, which holds however busy the machine is. Unpaced, they are one commit.
-    const storage = openSqliteStorage({ dir: `${dir}/.sanctum`, create: false });
+    const storage = openSqliteStorage({ dir: `${dir}/.sanctum/r`, create: false });
     const stored = storage.log.read('orders', 1, 100);
     storage.close();
     expect(stored).toHaveLength(20);
@@ -256,7 +256,7 @@ describe('9.7 signals, warnings, counts', () => {
     await new Promise<void>((resolve) => {
       const poll = () => {
         try {
-          if (existsSync(`${dir}/.sanctum/sanctum.db`) && stateKeys(dir, 'remember').length === 1) return resolve();
+          if (existsSync(`${dir}/.sanctum/r/sanctum.db`) && stateKeys(dir, 'remember').length === 1) return resolve();
         } catch {
           // not yet
         }

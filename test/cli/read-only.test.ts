@@ -124,7 +124,7 @@ describe('sanctum tail', () => {
 
   it('takes a stream the runeset declares durable before its first event, and refuses one that is not durable', async () => {
     const dir = tempDir({ 'r.yaml': 'version: 1\nstreams:\n  s: { durable: true }\n  later: { durable: true }\n  mem: {}\n' });
-    const s = openSqliteStorage({ dir: path.join(dir, '.sanctum') });
+    const s = openSqliteStorage({ dir: path.join(dir, '.sanctum', 'r') });
     await s.log.append('s', [{ event: 1 }]);
     s.close();
     const later = await sanctum(['tail', 'later', '--runeset', 'r.yaml'], { cwd: dir });

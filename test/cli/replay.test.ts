@@ -97,7 +97,7 @@ describe('replay is one step: fresh state and the moved position commit together
 describe('sanctum replay --from', () => {
   async function seeded(): Promise<string> {
     const dir = setup();
-    const s = openSqliteStorage({ dir: path.join(dir, '.sanctum') });
+    const s = openSqliteStorage({ dir: path.join(dir, '.sanctum', 'r') });
     await s.log.append('orders', orders.map((event) => ({ event })));
     s.close();
     expect((await sanctum(['replay', 'r.yaml', 'totals', '--from', '1'], { cwd: dir })).code).toBe(0);
@@ -105,7 +105,7 @@ describe('sanctum replay --from', () => {
   }
 
   function inspect(dir: string): { position: number; state: unknown[]; totals: number } {
-    const s = openSqliteStorage({ dir: path.join(dir, '.sanctum') });
+    const s = openSqliteStorage({ dir: path.join(dir, '.sanctum', 'r') });
     try {
       return { position: s.offsets.get('pipeline:totals', 'orders'), state: s.state.range('total'), totals: s.log.lastSeq('totals') };
     } finally {

@@ -208,7 +208,7 @@ describe('docunomicon/examples', () => {
 });
 
 // The vitest specs among the examples (spells.spec.ts) register their tests here, as they would in
-// a project of their own; they import `sanctum/testing`.
+// a project of their own; they import `sanctum-streams/testing`.
 const specs = exampleFiles.filter((f) => f.endsWith('.spec.ts'));
 describe('docunomicon/examples/*.spec.ts', async () => {
   for (const spec of specs) await import(pathToFileURL(path.join(DOCS, spec)).href);

@@ -15,7 +15,7 @@ describe('the docunomicon example convention', () => {
         fence('sh exit=1', 'sanctum cast examples/a.lua \\\n  --rune \'k=[1, 2]\''),
         fence('ndjson output', '{"a":1}'),
         fence('text stderr', 'oops'),
-        fence('sh norun', 'npm install sanctum'),
+        fence('sh norun', 'npm install sanctum-streams'),
         fence('text', 'a-b|'),
         fence('ts file=examples/x.ts', 'export async function main() {}'),
         fence('json output', '1'),

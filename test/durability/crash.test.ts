@@ -52,7 +52,7 @@ const TSX = import.meta.resolve('tsx');
 /** The consumer's committed position, read by another connection (0 before the file exists). */
 function position(dir: string): number {
   try {
-    const storage = openSqliteStorage({ dir: `${dir}/.sanctum`, create: false, verify: 'none' });
+    const storage = openSqliteStorage({ dir: `${dir}/.sanctum/r`, create: false, verify: 'none' });
     try {
       return storage.offsets.get('pipeline:sum', 'in');
     } finally {
@@ -98,7 +98,7 @@ interface Verdict {
 }
 
 function verdict(dir: string): Verdict {
-  const storage = openSqliteStorage({ dir: `${dir}/.sanctum` });
+  const storage = openSqliteStorage({ dir: `${dir}/.sanctum/r` });
   try {
     const out = storage.log.read('out', 1, N * 3).map((e) => e.event as { id: number });
     const expected = new Map<string, { total: number; n: number }>();

@@ -33,7 +33,7 @@ pipelines:
       version: 1,
       file: r.file,
       dir,
-      sanctum: { log_level: 'info', data_dir: { absolute: path.join(dir, '.sanctum'), original: '.sanctum' }, synchronous: 'FULL', batch_size: 1000 },
+      sanctum: { log_level: 'info', data_dir: { absolute: path.join(dir, '.sanctum', 'runeset'), original: '.sanctum/runeset' }, synchronous: 'FULL', batch_size: 1000 },
       streams: {
         orders: { name: 'orders', implicit: false, durable: false },
         alerts: { name: 'alerts', description: 'big ones', implicit: false, durable: false },

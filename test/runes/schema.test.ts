@@ -5,7 +5,7 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { DEFAULT_INSTRUCTION_BUDGET, DEFAULT_MEMORY_LIMIT, ERROR_POLICIES, type ErrorPolicy } from '../../src/index.js';
 import { RUNESET_DEFAULTS, RUNESET_SCHEMA, parseSize, type LogLevel, type OnError } from '../../src/runes/index.js';
 import { resolveSchema, type SchemaNode } from '../../src/runes/schema.js';
-import { GENERATE_COMMAND, REFERENCE_FILE, TYPES_FILE, generateReference, generateTypes, readInputs } from '../../scripts/gen-runes.js';
+import { GENERATE_COMMAND, REFERENCE_FILE, TYPES_FILE, VALIDATOR_FILE, generateReference, generateTypes, generateValidator, readInputs } from '../../scripts/gen-runes.js';
 
 /** Every subschema with the JSON path that leads to it. */
 function* subschemas(node: SchemaNode, at: string): Generator<[string, SchemaNode]> {
@@ -65,6 +65,12 @@ describe('files generated from the schema', () => {
   it('src/runes/types.ts is up to date', async () => {
     const { schema } = readInputs();
     expect(readFileSync(TYPES_FILE, 'utf8'), stale(TYPES_FILE)).toBe(await generateTypes(schema));
+  });
+
+  it('src/runes/runeset-validator.ts (the precompiled validator) is up to date', () => {
+    const { schema } = readInputs();
+    // No diff on failure: the file is ajv's generated code, with the whole schema on one line.
+    if (readFileSync(VALIDATOR_FILE, 'utf8') !== generateValidator(schema)) expect.fail(stale(VALIDATOR_FILE));
   });
 
   it('docunomicon/reference/runeset.md is up to date', () => {

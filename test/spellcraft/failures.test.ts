@@ -162,6 +162,21 @@ describe('runaway magic', () => {
     expect(r.dead[0]!.error.code).toBe('SPELL_BUDGET_EXCEEDED');
   });
 
+  it('a spell cannot swallow the budget error with coroutine.resume, nor run a handler for it', async () => {
+    const r = await castAll(
+      `local s = {} function s.cast(e)
+         if e.resume then return { ok = coroutine.resume(coroutine.create(function() while true do end end)) } end
+         local called = false
+         xpcall(function() while true do end end, function(m) called = true return m end)
+         return { called = called }
+       end return s`,
+      [{ resume: true }, {}],
+      { instructionBudget: 100_000 },
+    );
+    expect(r.out).toEqual([]);
+    expect(r.dead.map((d) => d.error.code)).toEqual(['SPELL_BUDGET_EXCEEDED', 'SPELL_BUDGET_EXCEEDED']);
+  });
+
   it('counts instructions inside coroutines too', async () => {
     const r = await castAll(
       'local s = {} function s.cast(e) local co = coroutine.wrap(function() while true do end end) co() end return s',

@@ -32,6 +32,35 @@ describe('the sandbox', () => {
     expect(r.out).toEqual([{ v: [2, 'A', 'a,b', 'ł', 'number', 'number', 2] }]);
   });
 
+  it('the library functions guarded against unbounded work give the results and errors of plain Lua', async () => {
+    const r = await castAll(
+      probe(`{
+        string.rep("ab", 3, ","), ("x"):rep(2), string.rep("", 5), string.rep("", 3, "-"), string.rep("", 3, ""),
+        table.concat({ 1, "a", 2.5 }, "-"), table.concat({ "x", "y", "z" }, "", 2), table.concat({}, ","),
+        (function() local t = { 1, 2 } table.insert(t, 1, 0) table.insert(t, 9) return t end)(),
+        (function() local t = { 1, 2, 3 } return { table.remove(t, 1), table.remove(t), t } end)(),
+        table.move({ 1, 2, 3 }, 1, 3, 2),
+        (function() local t = { 3, 1, 2 } table.sort(t, function(a, b) return a > b end) return t end)(),
+        (function() local t = setmetatable({ 3, 1, 2, 9 }, { __len = function() return 3 end }) table.sort(t) return { t[1], t[2], t[3], t[4] } end)(),
+        select(2, pcall(table.insert, { 1 }, 5, 0)), select(2, pcall(table.concat, { {} })), select(2, pcall(string.rep)),
+        select(2, pcall(table.insert, {})),
+      }`),
+      [{}],
+    );
+    expect(r.dead).toEqual([]);
+    expect(r.out).toEqual([{ v: [
+      'ab,ab,ab', 'xx', '', '--', '',
+      '1-a-2.5', 'yz', '',
+      [0, 1, 2, 9],
+      [1, 3, [2]],
+      [1, 1, 2, 3],
+      [3, 2, 1],
+      [1, 2, 3, 9],
+      "bad argument #2 to 'insert' (position out of bounds)", "invalid value (table) at index 1 in table for 'concat'", "bad argument #1 to 'rep' (string expected, got no value)",
+      "wrong number of arguments to 'insert'",
+    ] }]);
+  });
+
   it('cannot reach the string metatable', async () => {
     const r = await castAll(probe('getmetatable("")'), [{}]);
     expect(r.out).toEqual([{ v: 'string' }]);

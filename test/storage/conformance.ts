@@ -1,6 +1,7 @@
 /** The Storage conformance suite: every adapter's test calls `storageConformance` with its factory. */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventValue } from '../../src/core/event.js';
+import { MAX_STORED_DEPTH } from '../../src/core/limits.js';
 import type { Storage, StorageFaults, StoredEvent } from '../../src/core/storage.js';
 import { StorageError } from '../../src/storage/errors.js';
 
@@ -229,6 +230,20 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
         await expectStorageError(() => s.log.tail('a', -1), 'STORAGE_INVALID');
         await expectStorageError(() => s.log.retain('a', { maxCount: -1 }), 'STORAGE_INVALID');
         expect(s.log.streams()).toEqual([]);
+      });
+
+      it(`refuses values nested deeper than ${MAX_STORED_DEPTH} levels with STORAGE_INVALID, however deep, and stores the rest`, async () => {
+        const s = await open();
+        const deep = (d: number): EventValue => JSON.parse('['.repeat(d) + ']'.repeat(d)) as EventValue;
+        for (const d of [MAX_STORED_DEPTH + 1, 6000, 100_000]) {
+          const e = await expectStorageError(() => s.log.append('a', [ev(1), { event: { deep: deep(d) } }]), 'STORAGE_INVALID');
+          expect(e.message).toContain(`nested deeper than ${MAX_STORED_DEPTH} levels`);
+          await expectStorageError(() => s.state.put('ns', 'k', deep(d)), 'STORAGE_INVALID');
+        }
+        expect(s.log.lastSeq('a')).toBe(0);
+        expect(await s.log.append('a', [{ event: deep(MAX_STORED_DEPTH) }])).toEqual({ first: 1, last: 1 });
+        expect(s.log.read('a', 1, 1)[0]!.event).toEqual(deep(MAX_STORED_DEPTH));
+        await s.state.put('ns', 'k', { s: '['.repeat(10_000) });
       });
 
       it('rejects every append of a group whose commit fails, and stores none of them', async () => {

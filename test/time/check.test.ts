@@ -42,7 +42,7 @@ describe('time runes', () => {
       { 't.lua': TIMERS },
     );
     expect(brief(r).filter((d) => d.includes('timers'))).toEqual([
-      "10:28 warning RUNESET_BAD_VALUE spell 't' uses timers in pipeline 'mem', which reads in-memory streams: its timers live with its state, in .sanctum/sanctum.db beside the runeset, and commit with each batch, but its input does not survive a restart",
+      "10:28 warning RUNESET_BAD_VALUE spell 't' uses timers in pipeline 'mem', which reads in-memory streams: its timers live with its state, in .sanctum/runeset/sanctum.db beside the runeset, and commit with each batch, but its input does not survive a restart",
     ]);
   });
 

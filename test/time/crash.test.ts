@@ -42,7 +42,7 @@ return s
 `;
 
 const runeset = `version: 1
-sanctum: { batch_size: 25, log_level: error }
+sanctum: { batch_size: 25, log_level: error, data_dir: .sanctum }
 streams:
   in: { durable: true }
   out: { durable: true }

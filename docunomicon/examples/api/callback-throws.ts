@@ -1,6 +1,6 @@
 // callback-throws.ts: a port target that throws errors the stream with CALLBACK_FAILED.
 import { catchError, from, lastValueFrom, of, toArray } from 'rxjs';
-import { summon, type CallbackError, type EventValue } from 'sanctum';
+import { summon, type CallbackError, type EventValue } from 'sanctum-streams';
 
 export async function main() {
   const route = await summon('examples/route-refunds.lua', { runes: { review_from: 50000 } });

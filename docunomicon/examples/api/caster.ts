@@ -1,5 +1,5 @@
 // caster.ts: drive a spell by hand, one event at a time, without RxJS.
-import { summon, type EventValue } from 'sanctum';
+import { summon, type EventValue } from 'sanctum-streams';
 
 export async function main() {
   const dedup = await summon('examples/dedup.lua', { runes: { window: 100 }, logger: () => {} });

@@ -1,6 +1,6 @@
 // compose.ts: spells are operators, so they chain with each other and with RxJS operators.
 import { filter, from, lastValueFrom, map, reduce } from 'rxjs';
-import { summon } from 'sanctum';
+import { summon } from 'sanctum-streams';
 
 export async function main() {
   const onlyPaid = await summon('examples/only-paid.lua');

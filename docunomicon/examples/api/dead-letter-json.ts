@@ -1,6 +1,6 @@
 // dead-letter-json.ts: a dead letter, and the JSON form written to dead-letter files.
 import { from, lastValueFrom } from 'rxjs';
-import { deadLetterToJSON, summon, type DeadLetter } from 'sanctum';
+import { deadLetterToJSON, summon, type DeadLetter } from 'sanctum-streams';
 
 export async function main() {
   const parse = await summon('examples/parse-price.lua');

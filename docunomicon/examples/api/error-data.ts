@@ -1,6 +1,6 @@
 // error-data.ts: error() with a table keeps the table as the dead letter's `data`.
 import { from, lastValueFrom } from 'rxjs';
-import { summonSource, type DeadLetter } from 'sanctum';
+import { summonSource, type DeadLetter } from 'sanctum-streams';
 
 const source = `
 local spell = {}

@@ -1,6 +1,6 @@
 // inline.ts: summon a spell from source text, with a smaller budget, and read its stats.
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { summonSource } from 'sanctum';
+import { summonSource } from 'sanctum-streams';
 
 const source = `
 local spell = {}

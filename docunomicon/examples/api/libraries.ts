@@ -1,6 +1,6 @@
 // libraries.ts: give a spell JavaScript functions to call from Lua (here, a price lookup).
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { summonSource, type EventValue } from 'sanctum';
+import { summonSource, type EventValue } from 'sanctum-streams';
 
 const prices = new Map<string, number>([['tea', 450], ['mug', 1200]]);
 

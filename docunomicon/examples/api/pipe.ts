@@ -1,6 +1,6 @@
 // pipe.ts: summon a spell and use it as an RxJS operator.
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { summon } from 'sanctum';
+import { summon } from 'sanctum-streams';
 
 export async function main() {
   const onlyPaid = await summon('examples/only-paid.lua');

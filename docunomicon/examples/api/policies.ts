@@ -1,6 +1,6 @@
 // policies.ts: the three error policies on the same events.
 import { catchError, from, lastValueFrom, of, toArray } from 'rxjs';
-import { summon, type SpellError } from 'sanctum';
+import { summon, type SpellError } from 'sanctum-streams';
 
 const prices = [
   { sku: 'tea', price: '4.50 EUR' },

@@ -1,6 +1,6 @@
 // ports.ts: wire a spell's named ports and its dead letters.
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { summon, type DeadLetter, type EventValue } from 'sanctum';
+import { summon, type DeadLetter, type EventValue } from 'sanctum-streams';
 
 export async function main() {
   const route = await summon('examples/route-refunds.lua', { runes: { review_from: 50000 } });

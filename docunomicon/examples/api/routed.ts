@@ -1,6 +1,6 @@
 // routed.ts: every port's events and every dead letter, tagged, in one stream.
 import { from, lastValueFrom, map, toArray } from 'rxjs';
-import { summon } from 'sanctum';
+import { summon } from 'sanctum-streams';
 
 export async function main() {
   const route = await summon('examples/route-refunds.lua');

@@ -1,5 +1,5 @@
 // summon-errors.ts: a spell that cannot be used fails at summon, with a SpellError.
-import { summon, summonSource, SpellError } from 'sanctum';
+import { summon, summonSource, SpellError } from 'sanctum-streams';
 
 async function failure(summoning: Promise<unknown>) {
   try {

@@ -6,10 +6,13 @@ import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
+import { newProgressBar } from '../progress.js';
 import type { EventValue } from '../../core/event.js';
 import type { AppendItem, Storage } from '../../core/storage.js';
-import { parseLine, readNdjson } from '../../runtime/ndjson.js';
+import { FILE_CHUNK_BYTES, parseLine, readNdjson } from '../../runtime/ndjson.js';
+import { readLines } from '../../runtime/lines.js';
+import { keyOf } from '../../runtime/durable.js';
 import { EXIT } from '../exit-codes.js';
 import { guarded } from '../guarded.js';
 import { durableNames, openStorageForWriting, storageOptions, UsageError, type StorageFlags } from '../storage-options.js';
@@ -75,8 +78,8 @@ async function append(stream: string, files: string[], flags: AppendFlags): Prom
         totals.appended += items.length;
       }
     };
-    const toItem = (source: string, line: () => number, text: string): AppendItem | undefined => {
-      const parsed = parseLine(text);
+    const toItem = (source: string, line: () => number, text: string, problem?: { error: string; code?: string }): AppendItem | undefined => {
+      const parsed = problem ?? parseLine(text);
       if ('error' in parsed) {
         totals.bad++;
         process.stderr.write(`${source}:${line()}: ${parsed.error}\n`);
@@ -99,13 +102,13 @@ async function append(stream: string, files: string[], flags: AppendFlags): Prom
 }
 
 type Commit = (items: AppendItem[], position?: { key: string; seq: number; expected: number }) => void;
-type ToItem = (source: string, line: () => number, text: string) => AppendItem | undefined;
+type ToItem = (source: string, line: () => number, text: string, problem?: { error: string; code?: string }) => AppendItem | undefined;
 
 /** Standard input: read once, committed in batches, with no position to resume from. */
 async function appendStdin(commit: Commit, toItem: ToItem): Promise<void> {
   let batch: AppendItem[] = [];
-  for await (const { source, line, text } of readNdjson(['-'])) {
-    const item = toItem(source, () => line, text);
+  for await (const { source, line, text, problem } of readNdjson(['-'])) {
+    const item = toItem(source, () => line, text, problem);
     if (item) batch.push(item);
     if (batch.length >= BATCH_LINES) {
       commit(batch);
@@ -214,50 +217,34 @@ async function appendFile(storage: Storage, stream: string, input: Input, fromSt
   const start = position?.start ?? 0;
   bar?.increment(start);
   let expected = position?.expected ?? 0;
-  let batch: AppendItem[] = [];
-  let lines = 0;
-  let reached = start;
-  const flush = (): void => {
-    if (position) {
-      if (reached === expected && batch.length === 0) return;
-      commit(batch, { key: position.key, seq: reached, expected });
-      expected = reached;
-    } else if (batch.length) commit(batch);
-    batch = [];
-    lines = 0;
-  };
   // Line numbers for messages: lines before `start` are counted only when one is needed.
   let base: number | undefined;
-  let lineInRun = 0;
-  const lineNo = (): number => (base ??= countLines(input.fd, start)) + lineInRun;
-
-  let pos = start; // the file offset of buf[0]
-  let carry: Buffer | undefined;
-  const stream_ = createReadStream('', { fd: input.fd, start, autoClose: false, highWaterMark: 1 << 20 });
-  const line = (buf: Buffer, from: number, to: number, end: number): void => {
-    lineInRun++;
-    lines++;
-    const text = buf.toString('utf8', from, to > from && buf[to - 1] === 0x0d ? to - 1 : to);
-    if (text.trim() !== '') {
+  let reached = start;
+  const stream_ = createReadStream('', { fd: input.fd, start, autoClose: false, highWaterMark: FILE_CHUNK_BYTES });
+  // The one line reader of every input path: a BOM at the file's start skipped, CRLF, invalid UTF-8
+  // and over-long lines refused with their line. Each batch commits with the offset it reached.
+  for await (const b of readLines(stream_, { final: 'emit', startOffset: start })) {
+    bar?.increment(b.end - reached);
+    reached = b.end;
+    const batch: AppendItem[] = [];
+    for (let i = 0; i < b.lines.length; i++) {
+      const text = b.lines[i]!;
+      const refusal = b.refused?.get(i);
+      const lineNo = () => (base ??= countLines(input.fd, start)) + b.firstLine + i;
+      if (refusal) {
+        toItem(input.name, lineNo, text, { error: refusal.message, code: refusal.code });
+        continue;
+      }
+      if (text.trim() === '') continue;
       const item = toItem(input.name, lineNo, text);
       if (item) batch.push(item);
     }
-    reached = end;
-    if (lines >= BATCH_LINES) flush();
-  };
-  for await (const chunk of stream_ as AsyncIterable<Buffer>) {
-    bar?.increment(chunk.length);
-    const buf = carry ? Buffer.concat([carry, chunk]) : chunk;
-    let from = 0;
-    for (let nl = buf.indexOf(0x0a, from); nl >= 0; nl = buf.indexOf(0x0a, from)) {
-      line(buf, from, nl, pos + nl + 1);
-      from = nl + 1;
-    }
-    pos += from;
-    carry = from < buf.length ? buf.subarray(from) : undefined;
+    if (position) {
+      if (b.end === expected && batch.length === 0) continue;
+      commit(batch, { key: position.key, seq: b.end, expected });
+      expected = b.end;
+    } else if (batch.length) commit(batch);
   }
-  if (carry) line(carry, 0, carry.length, pos + carry.length); // a last line without a newline
-  flush();
 }
 
 /** How many lines end before byte `end` of the file. */
@@ -273,18 +260,13 @@ function countLines(fd: number, end: number): number {
   return n;
 }
 
-function keyOf(event: EventValue, field: string | undefined): string | null {
-  if (field === undefined || event === null || typeof event !== 'object' || Array.isArray(event)) return null;
-  const v = (event as Record<string, EventValue>)[field];
-  return v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v);
-}
 
 /** A progress bar over the input bytes, on a terminal only, for files of 1 MB or more. */
 function progressBar(inputs: readonly (Input | undefined)[], wanted: boolean): cliProgress.SingleBar | undefined {
   if (!wanted || !process.stderr.isTTY || inputs.length === 0 || inputs.some((i) => i === undefined || !i.regular)) return undefined;
   const total = inputs.reduce((n, i) => n + (i?.size ?? 0), 0);
   if (total < 1 << 20) return undefined;
-  const bar = new cliProgress.SingleBar({ format: 'appending [{bar}] {percentage}% | {value}/{total} bytes | {eta}s left', stream: process.stderr }, cliProgress.Presets.shades_classic);
+  const bar = newProgressBar('appending [{bar}] {percentage}% | {value}/{total} bytes | {eta}s left');
   bar.start(total, 0);
   return bar;
 }

@@ -1,14 +1,11 @@
 /** `sanctum cast <spell.lua> [files…]`: run one spell over NDJSON events. */
 import { createWriteStream } from 'node:fs';
-import { Subject } from 'rxjs';
 import type { Command } from 'commander';
 import type { EventValue } from '../../core/event.js';
-import { summon, type ErrorPolicy } from '../../spellcraft/spell.js';
+import type { ErrorPolicy } from '../../spellcraft/spell.js';
 import { SpellError, deadLetterToJSON, type DeadLetter } from '../../spellcraft/errors.js';
-import { LineWriter, parseLine, readNdjson } from '../../runtime/ndjson.js';
+import { LineWriter, readNdjsonBatches, type InputProblem } from '../../runtime/ndjson.js';
 import { EXIT } from '../exit-codes.js';
-import { openMemoryStorage } from '../../storage/index.js';
-import { StateSession } from '../../runtime/state-library.js';
 import { collectRune, parseCount, parsePolicy, parseSizeOption } from '../options.js';
 import { endQuietlyWhenStdoutCloses } from '../stdout.js';
 
@@ -43,6 +40,13 @@ export function registerCast(program: Command): void {
 }
 
 async function cast(spellFile: string, files: string[], flags: CastFlags): Promise<number> {
+  // Loaded here, not at the top: `sanctum --help` and the other commands do not pay for them.
+  const [{ Subject }, { summon }, { openMemoryStorage }, { StateSession }] = await Promise.all([
+    import('rxjs'),
+    import('../../spellcraft/spell.js'),
+    import('../../storage/index.js'),
+    import('../../runtime/state-library.js'),
+  ]);
   let spell;
   try {
     spell = await summon(spellFile, {
@@ -67,6 +71,7 @@ async function cast(spellFile: string, files: string[], flags: CastFlags): Promi
   let hookFailures = 0;
   let read = 0;
   let stopped: unknown;
+  let inputStop: Error | undefined;
   const reportDeadLetter = (dl: DeadLetter) => {
     if (dl.event !== undefined) failed++;
     else hookFailures++;
@@ -88,28 +93,36 @@ async function cast(spellFile: string, files: string[], flags: CastFlags): Promi
       complete: () => resolve(),
     });
   });
+  const reportProblem = (p: InputProblem) => {
+    failed++;
+    process.stderr.write(`${p.source}:${p.line}: ${p.message}\n`);
+    if (flags.onError === 'dead-letter') dlFile?.write(`${JSON.stringify({ code: p.code, file: p.source, line: p.line, message: p.message, text: p.text })}\n`);
+    if (flags.onError === 'stop') stopped = inputStop = new Error(`${p.source}:${p.line}: ${p.message}`);
+  };
   try {
-    for await (const { source, line, text } of readNdjson(files)) {
-      if (stopped) break;
-      read++;
-      const parsed = parseLine(text);
-      if ('error' in parsed) {
-        failed++;
-        process.stderr.write(`${source}:${line}: ${parsed.error}\n`);
-        if (flags.onError === 'stop') {
-          stopped = new Error(`${source}:${line}: ${parsed.error}`);
-          break;
+    // A batch per chunk read; its events and refused lines are handled in line order.
+    for await (const { events, problems } of readNdjsonBatches(files)) {
+      let from = 0;
+      for (let k = 0; k <= problems.length && !stopped; k++) {
+        const upTo = k < problems.length ? problems[k]!.at : events.length;
+        for (; from < upTo && !stopped; from++) {
+          read++;
+          input.next(events[from]!);
         }
-        continue;
+        if (k < problems.length && !stopped) {
+          read++;
+          reportProblem(problems[k]!);
+        }
       }
-      input.next(parsed.value);
+      if (stopped) break;
       if (out.full) await out.flush();
     }
   } catch (e) {
     process.stderr.write(`sanctum cast: cannot read input: ${(e as Error).message}\n`);
     return EXIT.INVALID;
   }
-  if (!stopped) input.complete();
+  // Stopped by a bad line, the input ends there: the spell finishes as at the end of the input.
+  if (!stopped || stopped === inputStop) input.complete();
   await done;
   await out.flush();
   if (dlFile) await new Promise((r) => dlFile.end(r));

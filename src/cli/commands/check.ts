@@ -1,6 +1,5 @@
 /** `sanctum check <runeset>`: validate a runeset and summon its spells, running nothing. */
 import type { Command } from 'commander';
-import { loadRuneset, formatDiagnostic } from '../../runes/index.js';
 import { EXIT } from '../exit-codes.js';
 
 export function registerCheck(program: Command): void {
@@ -11,6 +10,7 @@ export function registerCheck(program: Command): void {
     .option('--json', 'print the diagnostics as JSON')
     .addHelpText('after', '\nEach problem is printed as file:line:column: message.\nExit codes: 0 the runeset is valid (warnings allowed), 2 it has errors.\n')
     .action(async (file: string, flags: { json?: boolean }) => {
+      const { loadRuneset, formatDiagnostic } = await import('../../runes/index.js');
       const { runeset, diagnostics } = await loadRuneset(file);
       const errors = diagnostics.filter((d) => d.severity === 'error').length;
       const warnings = diagnostics.length - errors;

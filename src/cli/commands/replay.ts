@@ -1,11 +1,8 @@
 /** `sanctum replay <runeset> <pipeline> --from N`: re-run a durable pipeline over old events, into fresh state. */
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { SanctumError } from '../../core/errors.js';
-import { loadRuneset, formatDiagnostic } from '../../runes/index.js';
-import { openSqliteStorage } from '../../storage/index.js';
-import { replayPipeline } from '../../runtime/replay.js';
 import { EXIT } from '../exit-codes.js';
+import { newProgressBar } from '../progress.js';
 
 export function registerReplay(program: Command): void {
   program
@@ -17,6 +14,8 @@ export function registerReplay(program: Command): void {
     .option('--no-progress', 'no progress bar, even on a terminal')
     .addHelpText('after', '\nStop `sanctum run` first: replay and a running consumer of the same pipeline would race.\nExit codes: 0 replayed, 2 bad arguments or runeset.\n')
     .action(async (file: string, name: string, flags: { from: number; progress: boolean }) => {
+      // Loaded here, not at the top: `sanctum --help` and the other commands do not pay for them.
+      const [{ loadRuneset, formatDiagnostic }, { openSqliteStorage }, { replayPipeline }] = await Promise.all([import('../../runes/index.js'), import('../../storage/index.js'), import('../../runtime/replay.js')]);
       const { runeset, diagnostics } = await loadRuneset(file);
       for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
       if (!runeset) {
@@ -24,7 +23,7 @@ export function registerReplay(program: Command): void {
         return;
       }
       const storage = openSqliteStorage({ dir: runeset.sanctum.data_dir.absolute, synchronous: runeset.sanctum.synchronous });
-      const bar = flags.progress && process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'replaying [{bar}] {percentage}% | seq {value}/{total}', stream: process.stderr }, cliProgress.Presets.shades_classic) : undefined;
+      const bar = flags.progress && process.stderr.isTTY ? newProgressBar('replaying [{bar}] {percentage}% | seq {value}/{total}') : undefined;
       try {
         let started = false;
         const report = await replayPipeline(runeset, storage, name, flags.from, {

@@ -1,9 +1,8 @@
 /** `sanctum run <runeset>`: run every pipeline until the sources end, or until SIGINT/SIGTERM. */
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { loadRuneset, formatDiagnostic } from '../../runes/index.js';
-import { openRuneset } from '../../runtime/run.js';
 import { SanctumError } from '../../core/errors.js';
-import { createRunLog, DEFAULT_LISTEN, parseListen, startObservatory, type Observatory } from '../../observe/index.js';
+import type { Observatory } from '../../observe/index.js';
+import { DEFAULT_LISTEN, parseListen } from '../../observe/address.js';
 import { EXIT } from '../exit-codes.js';
 
 interface RunFlags {
@@ -42,6 +41,8 @@ export function registerRun(program: Command): void {
 }
 
 async function run(file: string, flags: RunFlags): Promise<number> {
+  // Loaded here, not at the top: `sanctum --help` and the other commands do not pay for them.
+  const [{ loadRuneset, formatDiagnostic }, { openRuneset }, { createRunLog, startObservatory }] = await Promise.all([import('../../runes/index.js'), import('../../runtime/run.js'), import('../../observe/index.js')]);
   const { runeset, diagnostics } = await loadRuneset(file);
   for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (!runeset) return EXIT.INVALID;

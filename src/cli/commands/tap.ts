@@ -1,6 +1,6 @@
 /** `sanctum tap <stream|spell>`: print the live events of a running `sanctum run --metrics` as NDJSON. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { DEFAULT_URL } from '../../observe/index.js';
+import { DEFAULT_URL } from '../../observe/address.js';
 import { EXIT } from '../exit-codes.js';
 
 interface TapFlags {

@@ -3,11 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
-import { runSpellTestFile, SpellTestFileError } from '../../testing/spell-test-file.js';
-import { runRunesetTestFile } from '../../testing/runeset-test.js';
 import type { SpellCaseResult } from '../../testing/marbles.js';
-import { RunesetError } from '../../runes/index.js';
 
 interface FileResult {
   readonly file: string;
@@ -16,6 +12,7 @@ interface FileResult {
 
 /** A test file is a runeset test when it names a runeset, else a spell test. */
 async function runTestFile(file: string): Promise<FileResult> {
+  const [{ parse }, { runSpellTestFile }, { runRunesetTestFile }] = await Promise.all([import('yaml'), import('../../testing/spell-test-file.js'), import('../../testing/runeset-test.js')]);
   let kind: unknown;
   try {
     kind = (parse(readFileSync(file, 'utf8')) as Record<string, unknown> | null)?.['runeset'];
@@ -65,6 +62,8 @@ export function findTestFiles(paths: readonly string[]): string[] {
 }
 
 async function test(paths: string[], flags: TestFlags): Promise<number> {
+  // Loaded here, not at the top: `sanctum --help` and the other commands do not pay for them.
+  const [{ SpellTestFileError }, { RunesetError }] = await Promise.all([import('../../testing/spell-test-file.js'), import('../../runes/index.js')]);
   let files: string[];
   try {
     files = findTestFiles(paths);

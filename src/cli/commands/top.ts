@@ -1,6 +1,7 @@
 /** `sanctum top`: a live table of a running `sanctum run --metrics`'s streams and spells. */
 import { InvalidArgumentError, type Command } from 'commander';
-import { DEFAULT_URL, renderTop, scrapeOf, type Scrape } from '../../observe/index.js';
+import { DEFAULT_URL } from '../../observe/address.js';
+import { renderTop, scrapeOf, type Scrape } from '../../observe/top.js';
 import { EXIT } from '../exit-codes.js';
 
 interface TopFlags {

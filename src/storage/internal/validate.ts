@@ -1,5 +1,6 @@
 /** Argument checks and JSON encoding shared by every adapter, so all of them refuse the same things the same way. */
 import type { AppendItem, CommitBatch, ConsumerPosition, IndexValue, QueryOptions, RetentionPolicy } from '../../core/storage.js';
+import { MAX_DEPTH, MAX_STORED_DEPTH, nestsDeeperThan } from '../../core/limits.js';
 import { StorageError, type StorageOperation } from '../errors.js';
 
 /** An event or value as stored: its JSON text, and the partition key for events. */
@@ -59,16 +60,28 @@ export function checkField(field: unknown, operation: StorageOperation, file?: s
  * A value's JSON text. What JSON cannot say is refused rather than changed, where that is cheap
  * to tell: `undefined`, functions and symbols at the top, BigInt, cycles. (NaN and ±Infinity nested
  * inside become null, as JSON.stringify does; the spell layer refuses them before they get here.)
+ *
+ * Nesting: every input refuses events deeper than `MAX_DEPTH` (NDJSON lines, the Lua bridge), so
+ * values from a pipeline are shallow. Values given by TypeScript code straight to storage are not
+ * checked anywhere else: they are refused here beyond `MAX_STORED_DEPTH` (room for a record wrapped
+ * around an event, such as a dead letter), so that every later JSON.stringify or format of a stored
+ * value stays far from the end of the stack. Shallow or bracket-poor JSON is answered without a scan.
  */
 export function encodeValue(value: unknown, operation: StorageOperation, file?: string): string {
   let json: string | undefined;
   try {
     json = JSON.stringify(value);
   } catch (e) {
+    if (e instanceof RangeError && /call stack/i.test(e.message)) throw tooDeep(operation, file, e);
     throw invalid(operation, file, `was given a value that is not JSON (${(e as Error).message})`, e);
   }
   if (json === undefined) throw invalid(operation, file, `was given ${describe(value)} as a value; values are JSON`);
+  if (nestsDeeperThan(json, MAX_STORED_DEPTH)) throw tooDeep(operation, file);
   return json;
+}
+
+function tooDeep(operation: StorageOperation, file: string | undefined, cause?: unknown): StorageError {
+  return invalid(operation, file, `was given a value nested deeper than ${MAX_STORED_DEPTH} levels of arrays and objects (events nest at most ${MAX_DEPTH})`, cause);
 }
 
 /** Encodes the items of one append, refusing the whole append when any item is bad. */

@@ -1,0 +1,154 @@
+/**
+ * Issue 10.7 and 10.12 with real processes. A durable file source commits the dead letters of its
+ * unreadable lines with its position, so a kill -9 never loses them nor writes them twice (the
+ * negative control commits them apart, as the old group commit did, and is caught). A SIGTERM with a
+ * durable backlog stops after the batch in flight instead of draining the log.
+ */
+import { describe, it, expect } from 'vitest';
+import { spawn } from 'node:child_process';
+import { openSqliteStorage } from '../../src/storage/index.js';
+import { BIN } from '../cli/run-cli.js';
+import { tempDir } from '../helpers.js';
+
+const SPLIT = new URL('./fixtures/split-dead-letters-run.ts', import.meta.url).pathname;
+const TSX = import.meta.resolve('tsx');
+const LINES = 60_000;
+
+const runeset = `version: 1
+sanctum: { log_level: error }
+streams:
+  in: { durable: true }
+  dead-letters: { durable: true }
+sources:
+  file: { type: file, path: in.ndjson, to: in }
+`;
+
+/** Every 7th line is not JSON. */
+function setup(): { dir: string; bad: number } {
+  const lines: string[] = [];
+  let bad = 0;
+  for (let i = 1; i <= LINES; i++) {
+    if (i % 7 === 0) {
+      lines.push(`not json ${i}`);
+      bad++;
+    } else lines.push(JSON.stringify({ i, pad: 'x'.repeat(40) }));
+  }
+  return { dir: tempDir({ 'r.yaml': runeset, 'in.ndjson': lines.join('\n') + '\n' }), bad };
+}
+
+function read(dir: string, what: (s: ReturnType<typeof openSqliteStorage>) => number): number {
+  try {
+    const s = openSqliteStorage({ dir: `${dir}/.sanctum/r`, create: false, verify: 'none' });
+    try {
+      return what(s);
+    } finally {
+      s.close();
+    }
+  } catch {
+    return 0;
+  }
+}
+
+/** Runs the runeset (or the negative control's runner); SIGKILLs the node process once `in` has grown by `killAfter`. */
+function run(dir: string, control: boolean, killAfter?: number): Promise<string> {
+  const args = control ? ['--import', TSX, SPLIT, 'r.yaml'] : [BIN, 'run', 'r.yaml', '--quiet'];
+  const start = read(dir, (s) => s.log.lastSeq('in'));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, args, { cwd: dir, stdio: 'ignore' });
+    let timer: NodeJS.Timeout | undefined;
+    let ended = false;
+    const watch = () => {
+      if (ended || timer) return;
+      if (read(dir, (s) => s.log.lastSeq('in')) - start >= killAfter!) timer = setTimeout(() => child.kill('SIGKILL'), Math.floor(Math.random() * 20));
+      else setTimeout(watch, 5);
+    };
+    if (killAfter !== undefined) watch();
+    child.on('close', (code, signal) => {
+      ended = true;
+      if (timer) clearTimeout(timer);
+      resolve(signal ?? String(code));
+    });
+  });
+}
+
+async function killAndFinish(dir: string, control: boolean): Promise<string[]> {
+  const ends: string[] = [];
+  for (let k = 0; k < 12; k++) ends.push(await run(dir, control, 1000 + Math.floor(Math.random() * 4000)));
+  ends.push(await run(dir, control));
+  return ends;
+}
+
+function verdict(dir: string) {
+  const s = openSqliteStorage({ dir: `${dir}/.sanctum/r` });
+  try {
+    const events = s.log.read('in', 1, LINES + 10).map((e) => (e.event as { i: number }).i);
+    const dead = s.log.read('dead-letters', 1, LINES + 10).map((e) => (e.event as { line: number }).line);
+    return { events: events.length, distinctEvents: new Set(events).size, dead: dead.length, distinctDead: new Set(dead).size };
+  } finally {
+    s.close();
+  }
+}
+
+describe('10.7 dead letters of unreadable source lines survive kill -9', () => {
+  it('every unreadable line is dead-lettered exactly once, every good line stored once, over 10+ kills', async () => {
+    const { dir, bad } = setup();
+    const ends = await killAndFinish(dir, false);
+    expect(ends.filter((e) => e === 'SIGKILL').length).toBeGreaterThanOrEqual(10);
+    expect(ends.at(-1)).toBe('0');
+    expect(verdict(dir)).toEqual({ events: LINES - bad, distinctEvents: LINES - bad, dead: bad, distinctDead: bad });
+  }, 900_000);
+
+  it('negative control: dead letters committed apart from the position are caught lost', async () => {
+    const { dir, bad } = setup();
+    const ends = await killAndFinish(dir, true);
+    expect(ends.filter((e) => e === 'SIGKILL').length).toBeGreaterThanOrEqual(10);
+    const v = verdict(dir);
+    expect(v.events).toBe(LINES - bad); // the events themselves are exact…
+    expect(v.dead).toBeLessThan(bad); // …but kills between the two commits lost dead letters
+  }, 900_000);
+});
+
+describe('10.12 SIGTERM with a durable backlog', () => {
+  it('stops after the batch in flight, exits 0, and the next run goes on from there', async () => {
+    const N = 100_000;
+    const dir = tempDir({
+      // About 20 µs of Lua per event: the backlog takes seconds to cast.
+      'slow.lua': 'return { cast = function(e) local x = 0 for i = 1, 2000 do x = x + i end return { i = e.i, x = x } end }\n',
+      'in.ndjson': Array.from({ length: N }, (_, i) => JSON.stringify({ i })).join('\n') + '\n',
+      'load.yaml': `version: 1
+sanctum: { data_dir: .sanctum/r }
+streams: { in: { durable: true } }
+sources: { file: { type: file, path: in.ndjson, to: in } }
+`,
+      'r.yaml': `version: 1
+sanctum: { log_level: error, batch_size: 500 }
+streams: { in: { durable: true }, out: { durable: true } }
+spells: { slow: { file: slow.lua } }
+pipelines: { p: { from: in, steps: [slow], to: out } }
+`,
+    });
+    // The backlog: 100,000 events in the log before the run starts.
+    const load = spawn(process.execPath, [BIN, 'run', 'load.yaml', '--quiet'], { cwd: dir, stdio: 'ignore' });
+    expect(await new Promise((r) => load.on('close', r))).toBe(0);
+    expect(read(dir, (s) => s.log.lastSeq('in'))).toBe(N);
+    const child = spawn(process.execPath, [BIN, 'run', 'r.yaml'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    // Ready once it has committed a first batch.
+    await new Promise<void>((resolve) => {
+      const poll = () => (read(dir, (s) => s.offsets.get('pipeline:p', 'in')) > 0 ? resolve() : setTimeout(poll, 10));
+      poll();
+    });
+    child.kill('SIGTERM');
+    const code = await new Promise((r) => child.on('close', r));
+    expect(code).toBe(0);
+    const stoppedAt = read(dir, (s) => s.offsets.get('pipeline:p', 'in'));
+    expect(stoppedAt).toBeLessThan(N); // it did not drain the backlog
+    expect(read(dir, (s) => s.log.lastSeq('out'))).toBe(stoppedAt); // what it cast, it committed
+    // The next run goes on from there and finishes the rest, each event once.
+    const rest = spawn(process.execPath, [BIN, 'run', 'r.yaml', '--quiet'], { cwd: dir, stdio: 'ignore' });
+    expect(await new Promise((r) => rest.on('close', r))).toBe(0);
+    expect(read(dir, (s) => s.log.lastSeq('out'))).toBe(N);
+    expect(stderr).toContain('SIGTERM: stopping input');
+  }, 900_000);
+});

@@ -1,0 +1,201 @@
+/** parseLine, the one input decoder: what it refuses, with which code, and that it never recurses on data. */
+import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
+import { MAX_DEPTH, nestsDeeperThan } from '../../src/core/limits.js';
+import { decodeLines, parseLine, readNdjson, readNdjsonBatches } from '../../src/runtime/ndjson.js';
+import { castAll, tempDir } from '../helpers.js';
+import type { EventValue } from '../../src/core/event.js';
+
+const nested = (depth: number, inner = '') => '['.repeat(depth) + inner + ']'.repeat(depth);
+const codeOf = (text: string) => {
+  const r = parseLine(text);
+  return 'code' in r ? r.code : 'ok';
+};
+
+describe('parseLine', () => {
+  it('parses JSON lines into events', () => {
+    expect(parseLine('{"id":1,"tags":["a"],"n":null}')).toEqual({ value: { id: 1, tags: ['a'], n: null } });
+    expect(parseLine('42')).toEqual({ value: 42 });
+    expect(parseLine(' "x" ')).toEqual({ value: 'x' });
+  });
+
+  it('refuses what is not JSON (INPUT_INVALID_JSON)', () => {
+    expect(parseLine('not json')).toEqual({ code: 'INPUT_INVALID_JSON', error: expect.stringMatching(/^invalid JSON: /) });
+    expect(codeOf('{"a":1')).toBe('INPUT_INVALID_JSON');
+    expect(codeOf('NaN')).toBe('INPUT_INVALID_JSON');
+  });
+
+  describe('nesting (INPUT_TOO_DEEP)', () => {
+    it(`allows ${MAX_DEPTH} levels of arrays and objects, the Lua bridge's limit, and refuses one more`, () => {
+      expect(codeOf(nested(MAX_DEPTH))).toBe('ok');
+      expect(codeOf(nested(MAX_DEPTH + 1))).toBe('INPUT_TOO_DEEP');
+      const objects = (d: number) => '{"a":'.repeat(d) + '1' + '}'.repeat(d);
+      expect(codeOf(objects(MAX_DEPTH))).toBe('ok');
+      expect(codeOf(objects(MAX_DEPTH + 1))).toBe('INPUT_TOO_DEEP');
+    });
+
+    it('agrees with the Lua bridge: the deepest line it takes, a spell takes and gives back; one more, neither does', async () => {
+      const deepest = parseLine(nested(MAX_DEPTH));
+      expect('value' in deepest).toBe(true);
+      const pass = 'return { cast = function(e, emit) emit(e) end }';
+      const ok = await castAll(pass, [(deepest as { value: EventValue }).value]);
+      expect(ok.dead).toEqual([]);
+      expect(JSON.stringify(ok.out[0])).toBe(nested(MAX_DEPTH));
+      const tooDeep = await castAll(pass, [JSON.parse(nested(MAX_DEPTH + 1)) as EventValue]);
+      expect(tooDeep.dead.map((d) => d.error.code)).toEqual(['SPELL_BAD_INPUT']);
+    });
+
+    it('refuses a 6,000-deep array (12 KB of valid JSON) with a message, not a RangeError', () => {
+      const line = nested(6000);
+      expect(line.length).toBe(12_000);
+      expect(parseLine(line)).toEqual({ code: 'INPUT_TOO_DEEP', error: `nested deeper than ${MAX_DEPTH} levels (arrays and objects); events may nest at most ${MAX_DEPTH}` });
+      expect(codeOf(nested(1_000_000))).toBe('INPUT_TOO_DEEP');
+    });
+
+    it('does not count brackets inside strings, escaped quotes included', () => {
+      const s = JSON.stringify({ s: '['.repeat(5000), t: 'a\\"[{[{', u: '\\\\' });
+      expect(codeOf(s)).toBe('ok');
+      expect(codeOf(`[${JSON.stringify('"[[[')},${nested(MAX_DEPTH - 1)}]`)).toBe('ok');
+      expect(codeOf(`[${JSON.stringify('x\\')},${nested(MAX_DEPTH)}]`)).toBe('INPUT_TOO_DEEP');
+    });
+
+    it('allows many brackets side by side (wide, not deep)', () => {
+      const wide = JSON.stringify({ items: Array.from({ length: 5000 }, (_, i) => ({ i, tags: [i] })) });
+      expect(codeOf(wide)).toBe('ok');
+    });
+  });
+
+  describe('numbers', () => {
+    it('refuses numbers beyond the range of a double (INPUT_NOT_FINITE), which JSON.parse makes Infinity', () => {
+      expect(parseLine('{"x":1e400}')).toEqual({ code: 'INPUT_NOT_FINITE', error: expect.stringContaining('the number 1e400 is beyond the range of a double') });
+      for (const n of ['-1e400', '1E+400', '2.5e309', '1' + '0'.repeat(400)]) expect(codeOf(`[${n}]`), n).toBe('INPUT_NOT_FINITE');
+      expect(codeOf('{"x":1.7976931348623157e308}')).toBe('ok');
+      expect(codeOf('{"x":1e-400}')).toBe('ok'); // rounds to 0, as decimals round
+    });
+
+    it('refuses integers beyond ±2^53 that a double does not hold as written (INPUT_INEXACT_INTEGER)', () => {
+      expect(parseLine('{"id":9007199254740993}')).toEqual({
+        code: 'INPUT_INEXACT_INTEGER',
+        error: 'the number 9007199254740993 cannot be represented exactly (integers are exact up to ±2^53); send it as a string',
+      });
+      // Powers of two: a double holds them, but JSON.stringify writes other digits (9223372036854776000).
+      expect(codeOf('{"n":9223372036854775808}')).toBe('INPUT_INEXACT_INTEGER'); // 2^63
+      expect(codeOf('{"n":18446744073709551616}')).toBe('INPUT_INEXACT_INTEGER'); // 2^64
+      expect(codeOf('{"n":-9223372036854775808}')).toBe('INPUT_INEXACT_INTEGER'); // -2^63
+      expect(codeOf('{"n":1152921504606846976}')).toBe('INPUT_INEXACT_INTEGER'); // 2^60
+      expect(codeOf('[100000000000000000000000]')).toBe('INPUT_INEXACT_INTEGER'); // 1e23: written 1e+23
+    });
+
+    it('keeps integers a double holds and writes as given, and decimals', () => {
+      for (const n of ['9007199254740991', '-9007199254740991', '9007199254740992', '9007199254740994', '10000000000000000', '123456789012345680000']) {
+        expect(parseLine(`[${n}]`), n).toEqual({ value: [Number(n)] });
+        expect(JSON.stringify(Number(n))).toBe(n);
+      }
+      expect(codeOf('[0.12345678901234567890123]')).toBe('ok');
+      expect(codeOf('[12345678901234567890.5]')).toBe('ok');
+    });
+
+    it('finds a long integer wherever it sits in the line, next to shorter digit runs', () => {
+      for (let pad = 0; pad < 24; pad++) {
+        const line = `{"${'k'.repeat(pad)}":[123456789012345,1,9007199254740993]}`;
+        expect(codeOf(line), `pad ${pad}`).toBe('INPUT_INEXACT_INTEGER');
+        expect(codeOf(`[${'7'.repeat(pad)}0,9007199254740993]`), `run ${pad}`).toBe('INPUT_INEXACT_INTEGER');
+        expect(codeOf(`{"${'k'.repeat(pad)}":[123456789012345,1e400]}`), `pad ${pad}`).toBe('INPUT_NOT_FINITE');
+      }
+    });
+
+    it('looks only at numbers, not at digits inside strings', () => {
+      expect(codeOf('{"id":"9007199254740993","x":"1e400"}')).toBe('ok');
+      expect(codeOf('{"a":"\\"","id":9007199254740993}')).toBe('INPUT_INEXACT_INTEGER');
+      expect(codeOf('{"k\\\\":"x","id":12345678901234567890}')).toBe('INPUT_INEXACT_INTEGER');
+    });
+  });
+
+  describe('unicode (INPUT_BAD_UNICODE)', () => {
+    it('refuses lone surrogates from \\u escapes, in values and keys', () => {
+      expect(parseLine('{"s":"\\ud800"}')).toEqual({ code: 'INPUT_BAD_UNICODE', error: expect.stringContaining('lone UTF-16 surrogate') });
+      expect(codeOf('{"s":"a\\uDC00b"}')).toBe('INPUT_BAD_UNICODE');
+      expect(codeOf('{"\\udbff":1}')).toBe('INPUT_BAD_UNICODE');
+      expect(codeOf('[[["x",{"y":"\\ude00"}]]]')).toBe('INPUT_BAD_UNICODE');
+    });
+
+    it('keeps surrogate pairs, other escapes, and an escaped backslash before "ud800"', () => {
+      expect(parseLine('{"s":"\\ud83d\\ude00"}')).toEqual({ value: { s: '😀' } });
+      expect(parseLine('{"s":"\\\\ud800"}')).toEqual({ value: { s: '\\ud800' } });
+      expect(parseLine('{"s":"\\u00e9"}')).toEqual({ value: { s: 'é' } });
+    });
+
+    it('refuses a raw lone surrogate in the text (a string from TypeScript)', () => {
+      expect(codeOf('"\ud800"')).toBe('INPUT_BAD_UNICODE');
+    });
+  });
+});
+
+describe('nestsDeeperThan', () => {
+  it('answers without scanning when the text is short or has few brackets, and exactly otherwise', () => {
+    expect(nestsDeeperThan('[[1]]', 1)).toBe(true);
+    expect(nestsDeeperThan('[[1]]', 2)).toBe(false);
+    expect(nestsDeeperThan('[1,[2],[3]]', 1)).toBe(true);
+    expect(nestsDeeperThan('{"a":"[[[["}', 1)).toBe(false);
+    expect(nestsDeeperThan('[[], [], []]', 1)).toBe(true);
+    expect(nestsDeeperThan('[1], [2], [3]', 1)).toBe(false);
+  });
+});
+
+describe('decodeLines', () => {
+  it('turns a batch into events and problems in line order, skipping blank lines', () => {
+    const batch = decodeLines({ lines: ['{"a":1}', '', 'oops', '  ', '{"b":2}', nested(300), '{"c":3}'], firstLine: 10, end: 999, refused: undefined }, 'in.ndjson');
+    expect(batch.events).toEqual([{ a: 1 }, { b: 2 }, { c: 3 }]);
+    expect(batch.problems).toEqual([
+      { code: 'INPUT_INVALID_JSON', source: 'in.ndjson', line: 12, message: expect.stringMatching(/^invalid JSON/), text: 'oops', at: 1 },
+      { code: 'INPUT_TOO_DEEP', source: 'in.ndjson', line: 15, message: expect.any(String), text: nested(300), at: 2 },
+    ]);
+    expect(batch).toMatchObject({ lines: 5, end: 999, lastLine: 16 });
+  });
+
+  it("reports the reader's refusals with their code", () => {
+    const batch = decodeLines({ lines: ['{"a":"\ufffd"}'], firstLine: 1, end: 9, refused: new Map([[0, { code: 'INPUT_BAD_UNICODE', message: 'the line is not valid UTF-8' }]]) }, 'stdin');
+    expect(batch.events).toEqual([]);
+    expect(batch.problems).toEqual([{ code: 'INPUT_BAD_UNICODE', source: 'stdin', line: 1, message: 'the line is not valid UTF-8', text: '{"a":"\ufffd"}', at: 0 }]);
+  });
+});
+
+describe('readNdjson and readNdjsonBatches', () => {
+  const content = '\ufeff{"a":1}\r\n\n{"x":1e400}\n' + nested(6000) + '\n{"b":2}';
+
+  it('read files and stdin in order, line by line, with numbers, BOM and CRLF handled and the last line read', async () => {
+    const dir = tempDir({ 'in.ndjson': content });
+    const stdin = new PassThrough();
+    stdin.end('{"c":3}\n');
+    const got = [];
+    for await (const l of readNdjson([`${dir}/in.ndjson`, '-'], stdin)) got.push({ ...l, text: l.text.slice(0, 12) });
+    expect(got).toEqual([
+      { source: `${dir}/in.ndjson`, line: 1, text: '{"a":1}' },
+      { source: `${dir}/in.ndjson`, line: 3, text: '{"x":1e400}' },
+      { source: `${dir}/in.ndjson`, line: 4, text: '[[[[[[[[[[[[' },
+      { source: `${dir}/in.ndjson`, line: 5, text: '{"b":2}' },
+      { source: 'stdin', line: 1, text: '{"c":3}' },
+    ]);
+  });
+
+  it("give a line the reader refused with its problem (readNdjson) or as a problem (batches)", async () => {
+    const dir = tempDir();
+    writeFileSync(`${dir}/in.ndjson`, Buffer.concat([Buffer.from('{"a":1}\n"'), Buffer.of(0xc3), Buffer.from('"\n')]));
+    const lines = [];
+    for await (const l of readNdjson([`${dir}/in.ndjson`])) lines.push(l);
+    expect(lines[1]).toMatchObject({ line: 2, problem: { code: 'INPUT_BAD_UNICODE' } });
+    const batches = [];
+    for await (const b of readNdjsonBatches([`${dir}/in.ndjson`])) batches.push(b);
+    expect(batches.flatMap((b) => b.problems.map((p) => [p.line, p.code]))).toEqual([[2, 'INPUT_BAD_UNICODE']]);
+  });
+
+  it('readNdjsonBatches decodes every chunk once: events and coded problems with file:line', async () => {
+    const dir = tempDir({ 'in.ndjson': content });
+    const batches = [];
+    for await (const b of readNdjsonBatches([`${dir}/in.ndjson`], { chunkBytes: 16 })) batches.push(b);
+    expect(batches.flatMap((b) => b.events)).toEqual([{ a: 1 }, { b: 2 }]);
+    expect(batches.flatMap((b) => b.problems.map((p) => `${p.source}:${p.line} ${p.code}`))).toEqual([`${dir}/in.ndjson:3 INPUT_NOT_FINITE`, `${dir}/in.ndjson:4 INPUT_TOO_DEEP`]);
+    expect(batches.at(-1)!.end).toBe(Buffer.byteLength(content));
+  });
+});
