@@ -5,6 +5,7 @@
  */
 import { pino, type Logger } from 'pino';
 import PinoPretty from 'pino-pretty';
+import type { RunLogEntry } from '../core/run-log.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -98,6 +99,8 @@ export interface RunLog {
    * stream, once streams are durable.
    */
   readonly deadLetter: (deadLetter: DeadLetterLine, pipeline: string, stream: string | undefined, sequence?: number) => void;
+  /** A `RunLogger` for the lines of sources, sinks and reloads: hand it to `opened.run({ log })`. */
+  readonly runLine: (entry: RunLogEntry) => void;
   /** Lines left out by the rate limit so far (each also counted in a summary line). */
   readonly suppressed: () => number;
   /** Writes the pending "… N more like this" lines. */
@@ -124,8 +127,8 @@ export function createRunLog(options: RunLogOptions): RunLog {
   const limiter = new RateLimiter({
     ...options.rateLimit,
     onSummary: (fields, suppressed, seconds) => {
-      const { spell, level, ...rest } = fields as { spell: string; level: LogLevel } & Record<string, unknown>;
-      forSpell(spell)[level]({ ...rest, suppressed }, `… ${suppressed} more like this in the last ${seconds}s`);
+      const { spell, level, ...rest } = fields as { spell?: string; level: LogLevel } & Record<string, unknown>;
+      (spell !== undefined ? forSpell(spell) : logger)[level]({ ...rest, suppressed }, `… ${suppressed} more like this in the last ${seconds}s`);
     },
   });
 
@@ -161,5 +164,14 @@ export function createRunLog(options: RunLogOptions): RunLog {
     );
   };
 
-  return { logger, spellLine, deadLetter, suppressed: () => limiter.suppressedTotal, close: () => limiter.stop() };
+  const runLine = (e: RunLogEntry): void => {
+    if (!logger.isLevelEnabled(e.level)) return;
+    const who = e.source !== undefined ? { source: e.source } : e.sink !== undefined ? { sink: e.sink } : {};
+    // Warnings and errors can come once per request or batch (a flood of bad requests, a receiver
+    // that is down): limited per source or sink and code.
+    if ((e.level === 'warn' || e.level === 'error') && !limiter.allow(`run\0${e.source ?? ''}\0${e.sink ?? ''}\0${e.level}\0${e.code ?? ''}`, { ...who, level: e.level, ...(e.code !== undefined ? { code: e.code } : {}) })) return;
+    logger[e.level]({ ...who, ...(e.code !== undefined ? { code: e.code } : {}), ...e.fields }, e.message);
+  };
+
+  return { logger, spellLine, deadLetter, runLine, suppressed: () => limiter.suppressedTotal, close: () => limiter.stop() };
 }

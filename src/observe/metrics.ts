@@ -17,6 +17,8 @@ export const CAST_DURATION_BUCKETS: readonly number[] = [
 export const COMMIT_DURATION_BUCKETS: readonly number[] = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 /** Upper bounds (events) of the durable commit batch size buckets. */
 export const COMMIT_BATCH_BUCKETS: readonly number[] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+/** Upper bounds (seconds) of the HTTP acknowledgement latency buckets: 0.5 ms to 10 s. */
+export const ACK_DURATION_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** One cast in this many is timed unless told otherwise. */
 export const DEFAULT_CAST_SAMPLE = 16;
 
@@ -106,6 +108,7 @@ class CollectedHistogram {
 export class SanctumMetrics implements DurableMetrics {
   readonly registry = new Registry();
   private readonly timers = new Map<string, BucketTimer>();
+  private readonly ackTimers = new Map<string, BucketTimer>();
   private readonly commitSeconds: Histogram<'stream'>;
   private readonly commitBatch: Histogram<'stream'>;
   private readonly lag: Gauge<'consumer' | 'stream'>;
@@ -242,6 +245,86 @@ export class SanctumMetrics implements DurableMetrics {
         for (const s of run.sinks ?? []) this.inc({ sink: s.name }, s.written);
       },
     });
+    const sources = () => run.sources ?? [];
+    new Counter({
+      name: 'sanctum_source_events_total',
+      help: 'Events a source handed to its stream (an HTTP source: in requests it acknowledged).',
+      labelNames: ['source'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of sources()) this.inc({ source: s.name }, s.events);
+      },
+    });
+    new Counter({
+      name: 'sanctum_source_requests_total',
+      help: 'Requests an HTTP source answered, by status: 200 appended; 400 bad body, 401 no token, 408 too slow, 413 too large, 429 pipeline behind, 503 queue full or stopping.',
+      labelNames: ['source', 'status'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of sources()) for (const [status, n] of s.answers) this.inc({ source: s.name, status: String(status) }, n);
+      },
+    });
+    const ackTimers = this.ackTimers;
+    for (const s of sources()) {
+      if (s.type !== 'http') continue;
+      const timer = new BucketTimer(1, ACK_DURATION_BUCKETS);
+      ackTimers.set(s.name, timer);
+      s.probes.ackTimer = timer;
+    }
+    this.registry.registerMetric(
+      new CollectedHistogram(
+        'sanctum_source_ack_duration_seconds',
+        'Time from an HTTP request\'s arrival to its 200 answer (for a durable stream, after the commit).',
+        ['source'],
+        ACK_DURATION_BUCKETS,
+        function* () {
+          for (const [source, t] of ackTimers) yield [{ source }, t] as const;
+        },
+      ) as unknown as Metric,
+    );
+    new Counter({
+      name: 'sanctum_sink_requests_total',
+      help: 'Requests an HTTP sink made, by answer status, or `timeout` and `error` (no answer).',
+      labelNames: ['sink', 'status'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of run.sinks ?? []) for (const [status, n] of s.stats?.requests ?? []) this.inc({ sink: s.name, status }, n);
+      },
+    });
+    new Counter({
+      name: 'sanctum_sink_retries_total',
+      help: 'Requests an HTTP sink sent again after a passing failure (5xx, 408, 429, timeout, connection error).',
+      labelNames: ['sink'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of run.sinks ?? []) if (s.stats) this.inc({ sink: s.name }, s.stats.retries);
+      },
+    });
+    new Counter({
+      name: 'sanctum_sink_dead_letters_total',
+      help: 'Events a sink gave up on (a 4xx answer, retries used up): they went to dead letters.',
+      labelNames: ['sink'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of run.sinks ?? []) if (s.stats) this.inc({ sink: s.name }, s.stats.deadLettered);
+      },
+    });
+    new Counter({
+      name: 'sanctum_reloads_total',
+      help: 'Reloads (SIGHUP, --watch) by result: `ok` (the new spells run), `failed` (refused; the running version went on).',
+      labelNames: ['result'],
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ result: 'ok' }, run.reloads?.ok ?? 0);
+        this.inc({ result: 'failed' }, run.reloads?.failed ?? 0);
+      },
+    });
     this.commitSeconds = new Histogram({
       name: 'sanctum_stream_commit_duration_seconds',
       help: 'Time a durable commit (one batch of events) to the stream took.',
@@ -324,6 +407,9 @@ export class SanctumMetrics implements DurableMetrics {
   detach(): void {
     for (const spell of this.run.spells.values()) {
       if (spell.probes.castTimer === this.timers.get(spell.name)) spell.probes.castTimer = undefined;
+    }
+    for (const source of this.run.sources ?? []) {
+      if (source.probes.ackTimer === this.ackTimers.get(source.name)) source.probes.ackTimer = undefined;
     }
   }
 }

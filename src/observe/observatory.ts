@@ -16,6 +16,8 @@ export interface ObservatoryOptions {
   readonly defaultMetrics?: boolean;
   /** Shown at `/`. */
   readonly about?: Readonly<Record<string, unknown>>;
+  /** `/readyz` fails while a durable consumer is more than this many events behind. Default 10000. */
+  readonly readyLag?: number;
 }
 
 export interface Observatory {
@@ -48,7 +50,14 @@ export async function startObservatory(run: ObservedRun, options: ObservatoryOpt
   });
   let server;
   try {
-    server = await serveObservatory({ listen, metrics, ...(taps ? { taps } : {}), ...(options.about ? { about: options.about } : {}) });
+    server = await serveObservatory({
+      listen,
+      metrics,
+      ...(taps ? { taps } : {}),
+      ...(options.about ? { about: options.about } : {}),
+      ...(run.status ? { status: () => run.status!() } : {}),
+      ...(options.readyLag !== undefined ? { readyLag: options.readyLag } : {}),
+    });
   } catch (e) {
     metrics.detach();
     throw e;

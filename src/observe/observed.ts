@@ -44,6 +44,35 @@ export interface ObservedGraph {
 export interface ObservedSink {
   readonly name: string;
   readonly written: number;
+  /** A network sink's counters. */
+  readonly stats?:
+    | {
+        /** Requests by answer status (`200`, `503`) or failure (`timeout`, `error`). */
+        readonly requests: ReadonlyMap<string, number>;
+        readonly retries: number;
+        readonly deadLettered: number;
+      }
+    | undefined;
+}
+
+/** A source's counters. */
+export interface ObservedSource {
+  readonly name: string;
+  readonly type: string;
+  /** Events handed to its stream. */
+  readonly events: number;
+  /** Requests answered, by HTTP status (network sources). */
+  readonly answers: ReadonlyMap<number, number>;
+  /** Set by the metrics: times each acknowledged request. */
+  readonly probes: { ackTimer?: { record(seconds: number): void } | undefined };
+}
+
+/** Where a run is, for `/readyz`. */
+export interface ObservedStatus {
+  readonly phase: 'starting' | 'running' | 'stopping' | 'ended';
+  readonly sources: readonly { readonly name: string; readonly type: string; readonly state: 'starting' | 'open' | 'ended'; readonly url?: string }[];
+  /** Events each durable consumer has yet to read. */
+  readonly lag: readonly { readonly consumer: string; readonly events: number }[];
 }
 
 /** A run to observe: an `OpenedRuneset` fits. */
@@ -52,4 +81,9 @@ export interface ObservedRun {
   readonly spells: ReadonlyMap<string, ObservedSpell>;
   /** Filled when the run starts. */
   readonly sinks?: readonly ObservedSink[];
+  readonly sources?: readonly ObservedSource[];
+  /** Reloads done and refused. */
+  readonly reloads?: { readonly ok: number; readonly failed: number };
+  /** Where the run is (for `/readyz`). */
+  status?(): Promise<ObservedStatus>;
 }

@@ -1,11 +1,13 @@
 /**
- * The observing HTTP server of a run: `/metrics` (Prometheus text format) and `/tap` (NDJSON).
- * It binds where it is told, 127.0.0.1 unless a host is named.
+ * The observing HTTP server of a run: `/metrics` (Prometheus text format), `/tap` (NDJSON), and the
+ * health checks `/healthz` (the process is up) and `/readyz` (its sources are open and its durable
+ * consumers caught up within a bound). It binds where it is told, 127.0.0.1 unless a host is named.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { urlOf, type ListenAddress } from './address.js';
 import type { SanctumMetrics } from './metrics.js';
+import type { ObservedStatus } from './observed.js';
 import type { TapClientOptions, TapHub } from './tap.js';
 
 export interface ServeOptions {
@@ -15,6 +17,10 @@ export interface ServeOptions {
   readonly taps?: TapHub;
   /** Shown at `/`. */
   readonly about?: Readonly<Record<string, unknown>>;
+  /** Where the run is: without it `/readyz` answers as `/healthz` does. */
+  readonly status?: () => Promise<ObservedStatus>;
+  /** `/readyz` fails while a durable consumer is more than this many events behind. Default 10000. */
+  readonly readyLag?: number;
 }
 
 export interface ObserveServer {
@@ -56,11 +62,27 @@ export async function serveObservatory(options: ServeOptions): Promise<ObserveSe
       }
       case '/tap':
         return tap(url, res);
+      case '/healthz':
+        return json(res, 200, { status: 'up' });
+      case '/readyz':
+        return ready(res);
       case '/':
-        return json(res, 200, { ...options.about, endpoints: { metrics: '/metrics', tap: taps ? '/tap?stream=NAME|spell=NAME[&sample=0.1][&limit=100][&buffer=1000]' : null } });
+        return json(res, 200, { ...options.about, endpoints: { metrics: '/metrics', tap: taps ? '/tap?stream=NAME|spell=NAME[&sample=0.1][&limit=100][&buffer=1000]' : null, healthz: '/healthz', readyz: '/readyz' } });
       default:
-        return json(res, 404, { error: `no such endpoint: ${url.pathname} (try /metrics or /tap)` });
+        return json(res, 404, { error: `no such endpoint: ${url.pathname} (try /metrics, /tap, /healthz or /readyz)` });
     }
+  }
+
+  /** 200 when the run takes input and keeps up; 503 with the reasons otherwise. */
+  async function ready(res: ServerResponse): Promise<void> {
+    if (!options.status) return json(res, 200, { ready: true });
+    const s = await options.status();
+    const bound = options.readyLag ?? 10_000;
+    const reasons: string[] = [];
+    if (s.phase !== 'running') reasons.push(`the run is ${s.phase}`);
+    for (const src of s.sources) if (src.state === 'starting') reasons.push(`source '${src.name}' is not open yet`);
+    for (const l of s.lag) if (l.events > bound) reasons.push(`${l.consumer} is ${l.events} events behind (more than ${bound})`);
+    json(res, reasons.length ? 503 : 200, { ready: reasons.length === 0, ...(reasons.length ? { reasons } : {}), phase: s.phase, sources: s.sources, lag: s.lag });
   }
 
   function tap(url: URL, res: ServerResponse): void {

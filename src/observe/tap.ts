@@ -216,7 +216,9 @@ export class TapHub {
     };
     spell.probes.emitted = probe;
     return () => {
-      if (spell.probes.emitted === probe) spell.probes.emitted = undefined;
+      // The spell as it is now: a reload hands the probe on to the spell it summons.
+      const current = (this.run.spells.get(target.name) as ObservedSpell | undefined) ?? spell;
+      if (current.probes.emitted === probe) current.probes.emitted = undefined;
     };
   }
 }

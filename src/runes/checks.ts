@@ -1,6 +1,7 @@
 /** Checks beyond the schema: references between streams, spells and ports, cycles, spell files. */
 import { readFile, stat, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { isLoopback, parseListen } from '../core/address.js';
 import { SanctumError, type ErrorCode } from '../core/errors.js';
 import { DEFAULT_PORT, type EventValue } from '../core/event.js';
 // Straight from spellcraft rather than the public entry (`../index.js`): the entry will re-export
@@ -108,7 +109,167 @@ export function checkStructure(data: unknown, source: RunesetYaml): RunesetDiagn
   }
 
   out.push(...checkDurability(root, source));
+  out.push(...checkConnectors(root, source));
   out.push(...checkCycles(root, streams, source));
+  return out;
+}
+
+/** Runes that mean something only for some types of source or sink. */
+const SOURCE_RUNES: Readonly<Record<string, readonly string[]>> = {
+  listen: ['http'],
+  token: ['http'],
+  max_body: ['http'],
+  queue: ['http'],
+  max_wait: ['http'],
+  timeout: ['http'],
+  path: ['file', 'http'],
+};
+const SINK_RUNES: Readonly<Record<string, readonly string[]>> = {
+  mode: ['file'],
+  url: ['http'],
+  token: ['http'],
+  headers: ['http'],
+  batch_size: ['http'],
+  timeout: ['http'],
+  retries: ['http'],
+  backoff: ['http'],
+  max_backoff: ['http'],
+};
+
+/**
+ * Network sources and sinks: the keys their type needs, addresses that parse and do not collide
+ * (with each other or the metrics server), tokens that would cross a network in clear text, and
+ * runes given to a type they do nothing for.
+ */
+function checkConnectors(root: Obj, source: RunesetYaml): RunesetDiagnostic[] {
+  const out: RunesetDiagnostic[] = [];
+  const inapplicable = (kind: 'sources' | 'sinks', name: string, spec: Obj, table: Readonly<Record<string, readonly string[]>>) => {
+    const type = spec['type'];
+    if (typeof type !== 'string') return;
+    for (const [rune, types] of Object.entries(table)) {
+      if (spec[rune] === undefined || types.includes(type)) continue;
+      out.push(
+        source.at([kind, name, rune], 'key', {
+          code: 'RUNESET_BAD_VALUE',
+          severity: 'warning',
+          message: `${kind}.${name}.${rune} has no effect on ${/^(http|[aeiou])/.test(type) ? 'an' : 'a'} ${type} ${kind === 'sources' ? 'source' : 'sink'}`,
+          hint: `it is a rune of ${types.join(' and ')} ${kind}`,
+        }),
+      );
+    }
+  };
+  const metricsListen = asObj(asObj(root['sanctum'])?.['metrics'])?.['listen'];
+  const metrics = typeof metricsListen === 'string' ? parseListen(metricsListen) : undefined;
+  const ports = new Map<number, string>();
+  for (const [name, spec] of entries(root['sources'])) {
+    inapplicable('sources', name, spec, SOURCE_RUNES);
+    if (spec['type'] !== 'http') continue;
+    const listen = spec['listen'];
+    if (listen === undefined) {
+      out.push(
+        source.at(['sources', name], 'key', {
+          code: 'RUNESET_MISSING_KEY',
+          message: `sources.${name} is missing the required key 'listen' (needed when type is 'http')`,
+          hint: 'listen: where its server listens, such as 127.0.0.1:8080 (or :8080)',
+        }),
+      );
+    } else if (typeof listen === 'string') {
+      const at = parseListen(listen);
+      if (!('error' in at)) {
+        if (at.port !== 0 && metrics && !('error' in metrics) && metrics.port === at.port) {
+          out.push(
+            source.at(['sources', name, 'listen'], 'value', {
+              code: 'RUNESET_BAD_VALUE',
+              message: `source '${name}' listens on port ${at.port}, where the metrics server (sanctum.metrics.listen) listens`,
+              hint: 'give the source or the metrics server another port',
+            }),
+          );
+        }
+        const other = ports.get(at.port);
+        if (at.port !== 0 && other !== undefined) {
+          out.push(
+            source.at(['sources', name, 'listen'], 'value', {
+              code: 'RUNESET_BAD_VALUE',
+              message: `sources '${other}' and '${name}' both listen on port ${at.port}`,
+              hint: 'each http source has a server of its own: give each its own port',
+            }),
+          );
+        } else if (at.port !== 0) ports.set(at.port, name);
+        if (spec['token'] !== undefined && !isLoopback(at.host)) {
+          out.push(
+            source.at(['sources', name, 'token'], 'key', {
+              code: 'RUNESET_BAD_VALUE',
+              severity: 'warning',
+              message: `source '${name}' takes a bearer token on ${at.host}, over plain HTTP: anyone on the network path can read it`,
+              hint: 'put a TLS-terminating proxy in front of the source and listen on 127.0.0.1 (docunomicon/connectors.md)',
+            }),
+          );
+        }
+      }
+    }
+    const urlPath = spec['path'];
+    if (typeof urlPath === 'string' && !/^\/[^\s?#]*$/.test(urlPath)) {
+      out.push(
+        source.at(['sources', name, 'path'], 'value', {
+          code: 'RUNESET_BAD_VALUE',
+          message: `sources.${name}.path must be a URL path starting with '/' (no query, no spaces), not '${urlPath}'`,
+          hint: 'such as /events',
+        }),
+      );
+    }
+  }
+  const durable = new Set(entries(root['streams']).filter(([, spec]) => spec['durable'] === true).map(([n]) => n));
+  for (const [name, spec] of entries(root['sinks'])) {
+    inapplicable('sinks', name, spec, SINK_RUNES);
+    const from = refs(spec['from'], ['sinks', name, 'from']).map((r) => r.value);
+    if (spec['type'] === 'file' && spec['mode'] === 'truncate' && from.length > 0 && from.every((s) => isName(s) && durable.has(s))) {
+      out.push(
+        source.at(['sinks', name, 'mode'], 'value', {
+          code: 'RUNESET_BAD_VALUE',
+          severity: 'warning',
+          message: `sink '${name}' reads durable streams and truncates its file: a restart empties the file and goes on after what the last run wrote, so that is lost from the file`,
+          hint: 'leave mode out (append is the default over durable streams), or write to a stream that is not durable',
+        }),
+      );
+    }
+    if (spec['type'] !== 'http') continue;
+    const url = spec['url'];
+    if (url === undefined) {
+      out.push(
+        source.at(['sinks', name], 'key', {
+          code: 'RUNESET_MISSING_KEY',
+          message: `sinks.${name} is missing the required key 'url' (needed when type is 'http')`,
+          hint: 'url: where each batch is POSTed, such as http://127.0.0.1:8080/events',
+        }),
+      );
+      continue;
+    }
+    if (typeof url !== 'string') continue;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(url);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed === undefined || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
+      out.push(
+        source.at(['sinks', name, 'url'], 'value', {
+          code: 'RUNESET_BAD_VALUE',
+          message: `sinks.${name}.url must be an http:// or https:// URL, not '${url}'`,
+          hint: 'such as http://127.0.0.1:8080/events',
+        }),
+      );
+    } else if (spec['token'] !== undefined && parsed.protocol === 'http:' && !isLoopback(parsed.hostname)) {
+      out.push(
+        source.at(['sinks', name, 'token'], 'key', {
+          code: 'RUNESET_BAD_VALUE',
+          severity: 'warning',
+          message: `sink '${name}' sends a bearer token to ${parsed.host} over plain HTTP: anyone on the network path can read it`,
+          hint: 'use an https:// URL',
+        }),
+      );
+    }
+  }
   return out;
 }
 

@@ -1,5 +1,6 @@
 /** From a valid runeset document to the normalized `Runeset`: defaults filled, shapes made uniform, paths resolved. */
 import path from 'node:path';
+import { parseListen } from '../core/address.js';
 import type { EventValue } from '../core/event.js';
 import type { Runeset, RunesetPath, RunesetPipeline, RunesetSink, RunesetSource, RunesetSpell, RunesetStep, RunesetStream, RunesetWindow } from './runeset.js';
 import { DEAD_LETTERS_STREAM, RUNESET_DEFAULTS } from './schema.js';
@@ -57,23 +58,56 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
 
   const sources: Record<string, RunesetSource> = {};
   for (const [name, spec] of Object.entries(doc.sources ?? {})) {
-    sources[name] =
-      spec.type === 'file'
-        ? {
-            name,
-            type: 'file',
-            path: resolvePath(required(spec.path, `sources.${name}.path`)),
-            to: spec.to,
-            ...(spec.rate !== undefined ? { rate: spec.rate } : {}),
-            ...(spec.loop ? { loop: true } : {}),
-          }
-        : { name, type: spec.type, to: spec.to };
+    const format = spec.format ?? RUNESET_DEFAULTS.format;
+    if (spec.type === 'file') {
+      sources[name] = {
+        name,
+        type: 'file',
+        path: resolvePath(required(spec.path, `sources.${name}.path`)),
+        to: spec.to,
+        format,
+        ...(spec.rate !== undefined ? { rate: spec.rate } : {}),
+        ...(spec.loop ? { loop: true } : {}),
+      };
+    } else if (spec.type === 'http') {
+      const listen = parseListen(required(spec.listen, `sources.${name}.listen`));
+      if ('error' in listen) throw new Error(`runeset: sources.${name}.listen: ${listen.error} after validation`);
+      sources[name] = {
+        name,
+        type: 'http',
+        to: spec.to,
+        format,
+        listen,
+        path: spec.path ?? '/',
+        ...(spec.token !== undefined ? { token: spec.token } : {}),
+        maxBody: bytes(spec.max_body ?? RUNESET_DEFAULTS.source_max_body),
+        queue: spec.queue ?? RUNESET_DEFAULTS.source_queue,
+        maxWaitMs: durationMs(spec.max_wait ?? RUNESET_DEFAULTS.source_max_wait),
+        timeoutMs: durationMs(spec.timeout ?? RUNESET_DEFAULTS.source_timeout),
+      };
+    } else sources[name] = { name, type: spec.type, to: spec.to, format };
   }
 
   const sinks: Record<string, RunesetSink> = {};
   for (const [name, spec] of Object.entries(doc.sinks ?? {})) {
     const from = list(spec.from);
-    sinks[name] = spec.type === 'file' ? { name, type: 'file', path: resolvePath(required(spec.path, `sinks.${name}.path`)), from } : { name, type: spec.type, from };
+    if (spec.type === 'file') {
+      sinks[name] = { name, type: 'file', path: resolvePath(required(spec.path, `sinks.${name}.path`)), from, ...(spec.mode !== undefined ? { mode: spec.mode } : {}) };
+    } else if (spec.type === 'http') {
+      sinks[name] = {
+        name,
+        type: 'http',
+        from,
+        url: required(spec.url, `sinks.${name}.url`),
+        ...(spec.token !== undefined ? { token: spec.token } : {}),
+        headers: { ...(spec.headers ?? {}) },
+        batchSize: spec.batch_size ?? RUNESET_DEFAULTS.sink_batch_size,
+        timeoutMs: durationMs(spec.timeout ?? RUNESET_DEFAULTS.sink_timeout),
+        retries: spec.retries ?? RUNESET_DEFAULTS.sink_retries,
+        backoffMs: durationMs(spec.backoff ?? RUNESET_DEFAULTS.sink_backoff),
+        maxBackoffMs: durationMs(spec.max_backoff ?? RUNESET_DEFAULTS.sink_max_backoff),
+      };
+    } else sinks[name] = { name, type: spec.type, from };
   }
 
   const pipelines: Record<string, RunesetPipeline> = {};
@@ -100,6 +134,7 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
               listen: doc.sanctum.metrics.listen,
               cast_sample: doc.sanctum.metrics.cast_sample ?? RUNESET_DEFAULTS.cast_sample,
               tap: doc.sanctum.metrics.tap ?? RUNESET_DEFAULTS.tap,
+              ready_lag: doc.sanctum.metrics.ready_lag ?? RUNESET_DEFAULTS.ready_lag,
             },
           }),
     },

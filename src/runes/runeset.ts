@@ -1,4 +1,5 @@
 /** The normalized runeset: what `loadRuneset` hands to the runtime, defaults filled and paths resolved. */
+import type { ListenAddress } from '../core/address.js';
 import type { EventValue } from '../core/event.js';
 import type { SanctumRunes, SinkSpec, SourceSpec, SpellSpec } from './types.js';
 
@@ -6,6 +7,10 @@ import type { SanctumRunes, SinkSpec, SourceSpec, SpellSpec } from './types.js';
 export type LogLevel = NonNullable<SanctumRunes['log_level']>;
 /** `auto`, `json` or `pretty`. */
 export type LogFormat = NonNullable<SanctumRunes['log_format']>;
+/** `ndjson`, `lines` or `json`: how a source reads its input. */
+export type SourceFormat = NonNullable<SourceSpec['format']>;
+/** `append` or `truncate`: what a file sink does with what the file holds. */
+export type FileSinkMode = NonNullable<SinkSpec['mode']>;
 /** `dead-letter`, `skip` or `stop`. */
 export type OnError = NonNullable<SpellSpec['on_error']>;
 
@@ -51,6 +56,8 @@ export interface RunesetMetrics {
   readonly cast_sample: number;
   /** Serve `/tap`. */
   readonly tap: boolean;
+  /** `/readyz` fails while a durable consumer is more than this many events behind. */
+  readonly ready_lag: number;
 }
 
 export interface RunesetStream {
@@ -100,12 +107,51 @@ export interface RunesetWindow {
 }
 
 export type RunesetSource =
-  | { readonly name: string; readonly type: Extract<SourceSpec['type'], 'file'>; readonly path: RunesetPath; readonly to: string; readonly rate?: number; readonly loop?: boolean }
-  | { readonly name: string; readonly type: Exclude<SourceSpec['type'], 'file'>; readonly to: string };
+  | { readonly name: string; readonly type: Extract<SourceSpec['type'], 'file'>; readonly path: RunesetPath; readonly to: string; readonly format: SourceFormat; readonly rate?: number; readonly loop?: boolean }
+  | RunesetHttpSource
+  | { readonly name: string; readonly type: Exclude<SourceSpec['type'], 'file' | 'http'>; readonly to: string; readonly format: SourceFormat };
+
+/** An HTTP source: a server that takes POSTed events. */
+export interface RunesetHttpSource {
+  readonly name: string;
+  readonly type: Extract<SourceSpec['type'], 'http'>;
+  readonly to: string;
+  readonly format: SourceFormat;
+  readonly listen: ListenAddress;
+  /** The URL path that takes POSTs (`/` unless told). */
+  readonly path: string;
+  /** The bearer token requests must carry. */
+  readonly token?: string;
+  /** The largest body taken, in bytes. */
+  readonly maxBody: number;
+  /** Requests in the source at once. */
+  readonly queue: number;
+  /** How long a request waits for room in its stream, in ms. */
+  readonly maxWaitMs: number;
+  /** The time a client has to send a whole request, in ms. */
+  readonly timeoutMs: number;
+}
 
 export type RunesetSink =
-  | { readonly name: string; readonly type: Extract<SinkSpec['type'], 'file'>; readonly path: RunesetPath; readonly from: readonly string[] }
-  | { readonly name: string; readonly type: Exclude<SinkSpec['type'], 'file'>; readonly from: readonly string[] };
+  | { readonly name: string; readonly type: Extract<SinkSpec['type'], 'file'>; readonly path: RunesetPath; readonly from: readonly string[]; readonly mode?: FileSinkMode }
+  | RunesetHttpSink
+  | { readonly name: string; readonly type: Exclude<SinkSpec['type'], 'file' | 'http'>; readonly from: readonly string[] };
+
+/** An HTTP sink: POSTs batches of events to a URL. */
+export interface RunesetHttpSink {
+  readonly name: string;
+  readonly type: Extract<SinkSpec['type'], 'http'>;
+  readonly from: readonly string[];
+  readonly url: string;
+  readonly token?: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The most events in one POST. */
+  readonly batchSize: number;
+  readonly timeoutMs: number;
+  readonly retries: number;
+  readonly backoffMs: number;
+  readonly maxBackoffMs: number;
+}
 
 /** A step, always in the long form. */
 export interface RunesetStep {

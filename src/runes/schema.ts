@@ -138,6 +138,17 @@ export const RUNESET_DEFAULTS = {
   synchronous: schemaDefault<'FULL' | 'NORMAL'>('#/definitions/SanctumRunes/properties/synchronous'),
   batch_size: schemaDefault<number>('#/definitions/SanctumRunes/properties/batch_size'),
   durable: schemaDefault<boolean>('#/definitions/StreamSpec/properties/durable'),
+  ready_lag: schemaDefault<number>('#/definitions/MetricsRunes/properties/ready_lag'),
+  format: schemaDefault<'ndjson' | 'lines' | 'json'>('#/definitions/SourceSpec/properties/format'),
+  source_max_body: schemaDefault<string>('#/definitions/SourceSpec/properties/max_body'),
+  source_queue: schemaDefault<number>('#/definitions/SourceSpec/properties/queue'),
+  source_max_wait: schemaDefault<string>('#/definitions/SourceSpec/properties/max_wait'),
+  source_timeout: schemaDefault<string>('#/definitions/SourceSpec/properties/timeout'),
+  sink_batch_size: schemaDefault<number>('#/definitions/SinkSpec/properties/batch_size'),
+  sink_timeout: schemaDefault<string>('#/definitions/SinkSpec/properties/timeout'),
+  sink_retries: schemaDefault<number>('#/definitions/SinkSpec/properties/retries'),
+  sink_backoff: schemaDefault<string>('#/definitions/SinkSpec/properties/backoff'),
+  sink_max_backoff: schemaDefault<string>('#/definitions/SinkSpec/properties/max_backoff'),
 } as const;
 
 /** The stream that exists in every runeset, declared or not. */

@@ -118,7 +118,7 @@ export interface RunesetDocument {
     [k: string]: SpellSpec;
   };
   /**
-   * Where events come from, by name. Each source writes the events it reads (one JSON value per line) to a stream.
+   * Where events come from, by name. Each source writes the events it reads to a stream.
    */
   sources?: {
     [k: string]: SourceSpec;
@@ -163,7 +163,7 @@ export interface SanctumRunes {
   batch_size?: number;
 }
 /**
- * Serve the run's metrics (`/metrics`, in the Prometheus text format) and live taps (`/tap`) over HTTP while it runs; `sanctum top` and `sanctum tap` read them. `sanctum run --metrics` does the same. See docunomicon/observability.md.
+ * Serve the run's metrics (`/metrics`, in the Prometheus text format), live taps (`/tap`) and health checks (`/healthz`, `/readyz`) over HTTP while it runs; `sanctum top` and `sanctum tap` read them. `sanctum run --metrics` does the same. See docunomicon/observability.md and docunomicon/service.md.
  */
 export interface MetricsRunes {
   /**
@@ -178,6 +178,10 @@ export interface MetricsRunes {
    * Serve `/tap`, which streams live events to `sanctum tap`. Set it to false where whoever reaches the address must not read the events.
    */
   tap?: boolean;
+  /**
+   * `/readyz` answers 503 while a pipeline or sink over durable streams is more than this many events behind (and while a source is not open yet, or the run is stopping).
+   */
+  ready_lag?: number;
 }
 /**
  * A spell: a Lua file and the runes it is summoned with.
@@ -231,21 +235,25 @@ export interface BudgetSpec {
   memory?: number | string;
 }
 /**
- * A source of events: a newline-delimited JSON file, or standard input.
+ * A source of events: a file, standard input, or an HTTP endpoint that clients POST events to. docunomicon/connectors.md describes each, with its delivery guarantee.
  */
 export interface SourceSpec {
   /**
-   * Where the events are read from: `file` (the file at `path`) or `stdin`.
+   * Where the events are read from: `file` (the file at `path`), `stdin`, or `http` (a server on `listen` that takes POSTed events).
    */
-  type: 'file' | 'stdin';
+  type: 'file' | 'stdin' | 'http';
   /**
-   * The file to read, relative to the runeset file's directory. Required when `type` is `file`.
+   * For `file`: the file to read, relative to the runeset file's directory (required). For `http`: the URL path that takes POSTs, such as `/events` (default `/`).
    */
   path?: string;
   /**
    * The stream the events are written to.
    */
   to: Name;
+  /**
+   * How the input is read: `ndjson` (one JSON event per line), `lines` (each line of text becomes the event `{ message, source, line }`: the text, the source's name and the line number; a spell parses the rest), or `json` (the whole input is one JSON document: an array is its events, anything else one event). An `http` source reads a request whose `Content-Type` is `application/json` as `json` unless `format` is `lines`.
+   */
+  format?: 'ndjson' | 'lines' | 'json';
   /**
    * At most this many events a second (file sources): replay a recorded file at a pace, for demos and load tests. Default: as fast as the pipeline takes them.
    */
@@ -254,15 +262,39 @@ export interface SourceSpec {
    * When the file ends, read it again from the start, until the run is stopped (file sources into streams that are not durable). With `rate`, a live stream from a recorded file.
    */
   loop?: boolean;
+  /**
+   * For `http` (required): where the server listens: `host:port`, `:port` or `port` (the host is then 127.0.0.1, this machine only; `0.0.0.0:8080` serves every network). Port 0 picks a free port; the log says which.
+   */
+  listen?: string;
+  /**
+   * For `http`: a bearer token every request must send (`Authorization: Bearer <token>`); others get 401. Write it as `${VAR}` to read it from the environment, not the file. The server speaks plain HTTP: off this machine, put a TLS proxy in front.
+   */
+  token?: string;
+  /**
+   * For `http`: the largest request body taken; a bigger one is answered 413 and nothing of it is appended. A number of bytes, or a size such as `512KiB` or `4MiB`.
+   */
+  max_body?: number | string;
+  /**
+   * For `http`: how many requests may be in the source at once (their bodies being read, parsed, or waiting for room in the stream). One more is answered 503 with `Retry-After`. With `max_body` it bounds the memory the source holds.
+   */
+  queue?: number;
+  /**
+   * For `http`: how long a request waits for room in a stream whose pipeline is behind before it is answered 429 with `Retry-After` (nothing of it appended). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.
+   */
+  max_wait?: number | string;
+  /**
+   * For `http`: the time a client has to send a whole request (headers and body); a slower one is answered 408 and disconnected (slow clients cannot hold connections open). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.
+   */
+  timeout?: number | string;
 }
 /**
- * A sink: writes the events of its streams as newline-delimited JSON.
+ * A sink: writes the events of its streams as newline-delimited JSON, to standard output or error, a file, or an HTTP endpoint. docunomicon/connectors.md describes each, with its delivery guarantee.
  */
 export interface SinkSpec {
   /**
-   * Where the events are written: `stdout`, `stderr`, or `file` (the file at `path`).
+   * Where the events are written: `stdout`, `stderr`, `file` (the file at `path`), or `http` (POSTed to `url`).
    */
-  type: 'stdout' | 'stderr' | 'file';
+  type: 'stdout' | 'stderr' | 'file' | 'http';
   /**
    * The stream, or list of streams, whose events the sink writes.
    */
@@ -271,6 +303,47 @@ export interface SinkSpec {
    * The file to write, relative to the runeset file's directory. Required when `type` is `file`.
    */
   path?: string;
+  /**
+   * For `file`: `append` keeps what the file holds and adds to it; `truncate` empties it when the run starts. Default: `append` when the sink reads durable streams (a restart goes on where the last run stopped), `truncate` otherwise.
+   */
+  mode?: 'append' | 'truncate';
+  /**
+   * For `http` (required): the `http://` or `https://` URL each batch is POSTed to, as NDJSON.
+   */
+  url?: string;
+  /**
+   * For `http`: sent as `Authorization: Bearer <token>`. Write it as `${VAR}` to read it from the environment.
+   */
+  token?: string;
+  /**
+   * For `http`: more request headers, by name.
+   */
+  headers?: {
+    /**
+     * The header's value.
+     */
+    [k: string]: string;
+  };
+  /**
+   * For `http`: the most events in one POST.
+   */
+  batch_size?: number;
+  /**
+   * For `http`: how long one POST may take (connecting, sending, the answer) before it counts as failed and is retried. A number of seconds, or a duration such as `250ms`, `10s`, `5m`.
+   */
+  timeout?: number | string;
+  /**
+   * For `http`: how many times a POST that failed for a passing reason (a 5xx, 408 or 429 answer, a timeout, a connection error) is sent again, after a growing, jittered wait. When they are used up, its events become dead letters (`SINK_RETRIES_EXHAUSTED`); a 4xx answer makes them dead letters at once (`SINK_REJECTED`).
+   */
+  retries?: number;
+  /**
+   * For `http`: the wait before the first retry; it doubles with each retry, up to `max_backoff`, each wait drawn at random between half and all of it. A number of seconds, or a duration such as `250ms`, `10s`, `5m`.
+   */
+  backoff?: number | string;
+  /**
+   * For `http`: the longest wait between two retries (a `Retry-After` from the server is followed up to it). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.
+   */
+  max_backoff?: number | string;
 }
 /**
  * A pipeline: reads events from its streams and casts its steps on each, in order.

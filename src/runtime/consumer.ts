@@ -15,7 +15,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { SanctumError } from '../core/errors.js';
 import type { Flow, Task } from './flow.js';
 import type { StreamGraph } from './graph.js';
-import type { BatchOrigin, CastResult, Outputs, PipelineCore } from './pipeline.js';
+import type { BatchOrigin, CastResult, Outputs, PipelineCore, PipelineStep } from './pipeline.js';
 import type { SpellChanges } from './state-library.js';
 
 /** A batch an input hands to its consumer. */
@@ -75,6 +75,8 @@ export class Consumer implements Task {
   private wakeAt = Infinity;
   /** The final tick of a graceful stop has run. */
   private finalTicked = false;
+  /** Steps a reload handed over, swapped in before the next batch. */
+  private pendingSwap: { readonly steps: readonly PipelineStep[]; readonly settle: (swapped: boolean) => void } | undefined;
 
   constructor(
     private readonly core: PipelineCore,
@@ -95,6 +97,49 @@ export class Consumer implements Task {
     return this.core.pipeline.name;
   }
 
+  /** The pipeline's steps as they are now. */
+  get steps(): readonly PipelineStep[] {
+    return this.core.currentSteps;
+  }
+
+  /** True once the pipeline has ended (finished, stopped or failed). */
+  get ended(): boolean {
+    return this.phase === 'done';
+  }
+
+  /**
+   * Swaps the pipeline's steps between two batches (a reload): never in the middle of a cast or a
+   * commit. Resolves true once swapped; false when the pipeline ended first (the new steps' casters
+   * are closed then).
+   */
+  swap(steps: readonly PipelineStep[]): Promise<boolean> {
+    if (this.phase === 'done') {
+      for (const s of steps) s.caster.close();
+      return Promise.resolve(false);
+    }
+    this.dropSwap();
+    return new Promise((settle) => {
+      this.pendingSwap = { steps, settle };
+      if (this.phase === 'running') this.flow.schedule(this);
+    });
+  }
+
+  private applySwap(): void {
+    const swap = this.pendingSwap;
+    if (swap === undefined) return;
+    this.pendingSwap = undefined;
+    this.core.swapSteps(swap.steps);
+    swap.settle(true);
+  }
+
+  private dropSwap(): void {
+    const swap = this.pendingSwap;
+    if (swap === undefined) return;
+    this.pendingSwap = undefined;
+    for (const s of swap.steps) s.caster.close();
+    swap.settle(false);
+  }
+
   /** Runs the steps' `init` (committing what it dead-letters), then starts consuming. */
   start(): void {
     if (this.phase !== 'idle') return;
@@ -104,6 +149,7 @@ export class Consumer implements Task {
 
   run(): void {
     if (this.phase !== 'running') return;
+    this.applySwap();
     const max = this.core.oneByOne ? 1 : this.options.batchSize;
     const timed = this.core.timed;
     for (let slice = 0; slice < 16; slice++) {
@@ -243,6 +289,7 @@ export class Consumer implements Task {
     this.phase = 'done';
     this.cancelWake?.();
     this.cancelWake = undefined;
+    this.dropSwap();
     this.input.close();
     this.core.close();
     for (const s of this.core.outputs) this.graph.producerDone(s);

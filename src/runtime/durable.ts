@@ -210,6 +210,13 @@ export class LogInput implements ConsumerInput {
     this.ready = rest;
   }
 
+  /** Events of its streams after its committed position: read but not yet done with, or not yet read (for readiness). */
+  async lag(): Promise<number> {
+    let behind = 0;
+    for (const s of this.options.streams) behind += Math.max(0, (await this.port.lastSeq(s)) - (await this.port.position(this.options.consumer, s)));
+    return behind;
+  }
+
   /** Something changed (the run is ending, or was aborted): stop waiting and look again. */
   nudge(): void {
     this.waitAbort?.abort();
@@ -232,6 +239,9 @@ export class LogInput implements ConsumerInput {
       }
       const positions = this.positions;
       for (;;) {
+        // A local log answers at once: the reads and commits of a backlog would chain as
+        // microtasks and starve the event loop (signals, timers, the metrics server). Let it run.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         if (this.done) return;
         if (this.options.signal.aborted) break;
         for (let k = 0; k < streams.length; k++) {

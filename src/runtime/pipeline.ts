@@ -64,21 +64,21 @@ export class PipelineCore {
    * True when a step's policy is `stop`: the pipeline casts one event at a time, so that it halts
    * exactly at the failing event and commits nothing of it.
    */
-  readonly oneByOne: boolean;
+  oneByOne: boolean;
   /** True when a step has a `tick` rune and hook, or timers and a `timer` hook: the consumer then asks for due work. */
-  readonly timed: boolean;
+  timed = false;
   private closed = false;
   /** Per step: the instant its next tick is due (Infinity: it does not tick). */
-  private readonly nextTicks: number[];
+  private nextTicks: number[] = [];
   /** Per step: the instant it last ticked (a final tick at that same instant would be a second one). */
-  private readonly lastTicks: number[];
+  private lastTicks: number[] = [];
   /** Per step: it fires timers. */
-  private readonly firesTimers: boolean[];
+  private firesTimers: boolean[] = [];
   private readonly now: () => number;
 
   constructor(
     readonly pipeline: RunesetPipeline,
-    private readonly steps: readonly PipelineStep[],
+    private steps: readonly PipelineStep[],
     private readonly hooks: PipelineHooks = {},
     /** Outputs of the first step after which a batch is cut (the rest cast with the next). */
     private readonly maxOutputs = Infinity,
@@ -86,10 +86,45 @@ export class PipelineCore {
     this.outputs = [...pipelineOutputs(pipeline)];
     this.oneByOne = steps.some((s) => s.policy === 'stop');
     this.now = hooks.now ?? Date.now;
-    this.nextTicks = steps.map(() => Infinity);
-    this.lastTicks = steps.map(() => -Infinity);
+    this.timeSteps(steps, undefined);
+  }
+
+  /**
+   * What the steps do in time: who fires timers, who ticks and when next. Steps that tick keep their
+   * schedule across a reload (`now` given), a step that starts ticking first ticks an interval later.
+   */
+  private timeSteps(steps: readonly PipelineStep[], now: number | undefined): void {
+    const nextTicks = steps.map((s, i) => {
+      if (now === undefined || s.tick === undefined || !s.caster.hasTick) return Infinity;
+      const before = this.nextTicks[i];
+      return before !== undefined && before !== Infinity ? before : now + s.tick;
+    });
+    this.lastTicks = steps.map((_, i) => this.lastTicks[i] ?? -Infinity);
+    this.nextTicks = nextTicks;
     this.firesTimers = steps.map((s) => s.caster.hasTimer && s.caster.timers !== undefined);
     this.timed = steps.some((s, i) => (s.tick !== undefined && s.caster.hasTick) || this.firesTimers[i]);
+  }
+
+  /** The steps as they are now (a reload swaps them). */
+  get currentSteps(): readonly PipelineStep[] {
+    return this.steps;
+  }
+
+  /**
+   * Swaps in new steps — a reload, between two batches: new spells and casters (their `init` already
+   * run), the same state sessions. The old casters are closed. After `close`, the new ones are closed instead.
+   */
+  swapSteps(steps: readonly PipelineStep[]): void {
+    if (this.closed) {
+      for (const s of steps) s.caster.close();
+      return;
+    }
+    const old = this.steps;
+    this.steps = steps;
+    this.oneByOne = steps.some((s) => s.policy === 'stop');
+    this.timeSteps(steps, this.now());
+    this.countdown.clear();
+    for (const s of old) s.caster.close();
   }
 
   /**

@@ -5,10 +5,12 @@ import type { Storage } from '../core/storage.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { LogPort } from '../core/log-port.js';
 import { NO_DURABLE_METRICS, type DurableMetrics } from '../core/metrics.js';
+import type { RunLogger } from '../core/run-log.js';
 import type { SpellLogger, SpellLogEntry } from '../spellcraft/caster.js';
 import type { DeadLetter } from '../spellcraft/errors.js';
-import { summon, stderrLogger, type Spell } from '../spellcraft/spell.js';
+import { summon, stderrLogger, type Spell, type SpellStats } from '../spellcraft/spell.js';
 import type { Runeset, RunesetPipeline } from '../runes/runeset.js';
+import type { RunesetDiagnostic, RunesetLoadResult } from '../runes/index.js';
 import { openSqliteStorage, storageLogPort } from '../storage/index.js';
 import { Flow } from './flow.js';
 import { DEAD_LETTERS, StreamGraph, StreamQueue } from './graph.js';
@@ -16,7 +18,7 @@ import { Consumer, type Committer } from './consumer.js';
 import { DurableAppender, LogInput, durableCommitter, stateNamespace } from './durable.js';
 import { PipelineCore, type Outputs, type PipelineStep } from './pipeline.js';
 import { StateSession, type SpellChanges } from './state-library.js';
-import { runSources, sourceConsumer } from './sources.js';
+import { runSources, sourceConsumer, SourceStats } from './sources.js';
 import { openSinks, type SinkHandle, type Stdio } from './sinks.js';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
@@ -81,6 +83,30 @@ export interface RunOptions {
   readonly metrics?: DurableMetrics;
   /** Source-level warnings (an incomplete last line, a truncated file). */
   readonly onWarning?: (message: string) => void;
+  /**
+   * Log lines of network sources and sinks (listening, refused requests, retries) and of reloads.
+   * Default: warnings and errors on stderr.
+   */
+  readonly log?: RunLogger;
+}
+
+/** Where a run is: readiness reads it. */
+export interface RunStatus {
+  /** `starting` until `run()` opened its sources, `running`, `stopping` once asked to stop or its input ended, `ended`. */
+  readonly phase: 'starting' | 'running' | 'stopping' | 'ended';
+  readonly sources: readonly { readonly name: string; readonly type: string; readonly state: SourceStats['state']; readonly url?: string }[];
+  /** Events each durable consumer (pipeline or sink) has yet to read. */
+  readonly lag: readonly { readonly consumer: string; readonly events: number }[];
+}
+
+/** What a reload did. */
+export interface ReloadResult {
+  /** True when the new spells run now. */
+  readonly ok: boolean;
+  /** What was reloaded, or why not (then the running version goes on). */
+  readonly message: string;
+  /** The runeset's diagnostics, when it had errors. */
+  readonly diagnostics?: readonly RunesetDiagnostic[];
 }
 
 /** A pipeline stopped by a `stop` error policy: which, and why. */
@@ -119,8 +145,25 @@ export interface OpenedRuneset {
   readonly storage: Storage | undefined;
   /** The sinks of the current run (empty until `run` starts): for the metrics. */
   readonly sinks: readonly SinkHandle[];
+  /** What each source has done (for the metrics and readiness). */
+  readonly sources: readonly SourceStats[];
+  /** Reloads done and refused so far. */
+  readonly reloads: { readonly ok: number; readonly failed: number };
   /** Runs the sources to their end (or until aborted) and waits for every pipeline and sink. */
   run(options?: RunOptions): Promise<RunReport>;
+  /** Where the run is: its phase, its sources, the lag of its durable consumers (for `/readyz`). */
+  status(): Promise<RunStatus>;
+  /**
+   * Reloads a running runeset: checks that only spells changed (their files, runes, error policy or
+   * budget), summons them again, runs their `init`, and swaps them into every pipeline between two
+   * batches — state, positions and streams stay. If anything fails, the running version goes on and
+   * the result says why. Give it a load result (from `loadRuneset`) to have its errors counted as a
+   * refused reload.
+   *
+   * @example
+   * process.on('SIGHUP', async () => console.error((await opened.reload(await loadRuneset(file))).message));
+   */
+  reload(next: Runeset | RunesetLoadResult): Promise<ReloadResult>;
 }
 
 /**
@@ -134,19 +177,105 @@ export interface OpenedRuneset {
  * await opened.run();
  */
 export async function openRuneset(runeset: Runeset, options: OpenOptions = {}): Promise<OpenedRuneset> {
-  const spells = await summonSpells(runeset, options.logger ?? levelFilter(runeset.sanctum.log_level));
+  const logger = options.logger ?? levelFilter(runeset.sanctum.log_level);
+  const spells = await summonSpells(runeset, logger);
   const wiring = wire(runeset, spells, { ...options, withSources: true, sliceMs: 50 });
   const sinks: SinkHandle[] = [];
+  const reloads = { ok: 0, failed: 0 };
+  let current = runeset;
+  let reloading: Promise<ReloadResult> | undefined;
+  const refuse = (message: string, diagnostics?: readonly RunesetDiagnostic[]): ReloadResult => {
+    reloads.failed++;
+    return { ok: false, message, ...(diagnostics ? { diagnostics } : {}) };
+  };
+  const reload = async (next: Runeset | RunesetLoadResult): Promise<ReloadResult> => {
+    const loaded = 'diagnostics' in next ? next : { runeset: next, diagnostics: [] };
+    if (loaded.runeset === undefined) {
+      const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+      return refuse(`the runeset has ${errors.length} error${errors.length === 1 ? '' : 's'}; the running version goes on`, loaded.diagnostics);
+    }
+    if (wiring.phase() !== 'running') return refuse(`the run is ${wiring.phase()}: nothing to reload`);
+    const changed = structureChange(current, loaded.runeset);
+    if (changed !== undefined) return refuse(`restart to apply: ${changed} changed (a reload swaps spells — their files, runes, on_error and budget — and keeps everything else)`);
+    let summoned: Map<string, Spell>;
+    try {
+      summoned = await summonSpells(loaded.runeset, logger);
+    } catch (e) {
+      return refuse(`a spell does not summon: ${(e as Error).message}; the running version goes on`);
+    }
+    const result = await wiring.swapSpells(summoned);
+    if ('error' in result) return refuse(`${result.error}; the running version goes on`);
+    current = loaded.runeset;
+    reloads.ok++;
+    return { ok: true, message: `reloaded ${summoned.size} spell${summoned.size === 1 ? '' : 's'} into ${result.pipelines} pipeline${result.pipelines === 1 ? '' : 's'}` };
+  };
   return {
-    runeset,
+    get runeset() {
+      return current;
+    },
     spells,
     graph: wiring.graph,
     get storage() {
       return wiring.storage.current;
     },
     sinks,
+    sources: wiring.sourceStats,
+    reloads,
     run: (runOptions = {}) => wiring.run(runOptions, sinks),
+    status: () => wiring.status(sinks),
+    // One reload at a time: a second waits for the first, then checks against what it left.
+    reload: (next) => {
+      const run = (reloading ?? Promise.resolve()).then(() => reload(next));
+      reloading = run.catch(() => undefined) as Promise<ReloadResult>;
+      return run;
+    },
   };
+}
+
+/**
+ * What changed between two runesets that a reload cannot apply (streams, sources, sinks, pipelines,
+ * Sanctum's runes, the spells declared and their state indexes), as words; undefined when only
+ * spells changed.
+ */
+export function structureChange(a: Runeset, b: Runeset): string | undefined {
+  const same = (x: unknown, y: unknown) => JSON.stringify(x) === JSON.stringify(y);
+  const shape = (r: Runeset) => Object.values(r.spells).map((s) => [s.name, s.state.indexes]);
+  const changed: string[] = [];
+  if (!same(a.sanctum, b.sanctum)) changed.push('sanctum');
+  if (!same(a.streams, b.streams)) changed.push('streams');
+  if (!same(a.sources, b.sources)) changed.push('sources');
+  if (!same(a.sinks, b.sinks)) changed.push('sinks');
+  if (!same(a.pipelines, b.pipelines)) changed.push('pipelines');
+  if (!same(shape(a), shape(b))) changed.push('the spells declared (or their state indexes)');
+  return changed.length ? changed.join(', ') : undefined;
+}
+
+/** Lets the spell that replaces another share its probes (cast timer, tap) from its first cast. */
+function shareProbes(from: Spell, to: Spell): void {
+  to.probes.castTimer = from.probes.castTimer;
+  to.probes.emitted = from.probes.emitted;
+}
+
+/**
+ * Once the old spell casts no more: adds its counters to the new one's (so the metrics' counters go
+ * on, exact) and leaves the probes to the new one alone.
+ */
+function carryOver(from: Spell, to: Spell): void {
+  const a = from.stats as SpellStats;
+  const b = to.stats as SpellStats;
+  b.casts += a.casts;
+  b.emitted += a.emitted;
+  b.failed += a.failed;
+  b.skipped += a.skipped;
+  b.deadLettered += a.deadLettered;
+  for (const [k, v] of a.emittedToPorts) b.emittedToPorts.set(k, (b.emittedToPorts.get(k) ?? 0) + v);
+  for (const [k, v] of a.failedByCode) b.failedByCode.set(k, (b.failedByCode.get(k) ?? 0) + v);
+  for (const [k, v] of a.deadLetteredByCode) b.deadLetteredByCode.set(k, (b.deadLetteredByCode.get(k) ?? 0) + v);
+  // Until now observers found the old spell by name: what they set on it holds.
+  to.probes.castTimer = from.probes.castTimer;
+  to.probes.emitted = from.probes.emitted;
+  from.probes.castTimer = undefined;
+  from.probes.emitted = undefined;
 }
 
 /** The storage of a run, opened on first use (a spell's first `state` call, or a durable stream). */
@@ -183,7 +312,7 @@ interface WireOptions extends OpenOptions {
  * stream it reads is durable, over stream queues otherwise. In-memory pipelines start at once (their
  * `init` runs now); durable ones when the run starts.
  */
-export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, options: WireOptions) {
+export function wire(runeset: Runeset, spells: Map<string, Spell>, options: WireOptions) {
   const storage = new LazyStorage(
     () => options.storage ?? openSqliteStorage({ dir: runeset.sanctum.data_dir.absolute, synchronous: runeset.sanctum.synchronous }),
     options.storage === undefined,
@@ -215,6 +344,8 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
       graph.addProducer(DEAD_LETTERS); // unreadable lines become dead letters
     }
   }
+  const sourceStats = Object.values(runeset.sources).map((s) => new SourceStats(s.name, s.type));
+  let phase: RunStatus['phase'] = 'starting';
 
   const indexes = new Map(Object.values(runeset.spells).map((s) => [s.name, s.state.indexes] as const));
   const steps = (p: RunesetPipeline): PipelineStep[] =>
@@ -228,6 +359,7 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
 
   let ending = false;
   const inputs: LogInput[] = [];
+  const durableInputs = new Map<string, LogInput>();
   const memoryCommit: Committer = {
     commit(_position, { state, timers }: SpellChanges, out: Outputs) {
       if (state.length > 0 || timers.length > 0) storage.get().commitBatch({ state, ...(timers.length > 0 ? { timers } : {}) });
@@ -255,6 +387,7 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
           const input = new LogInput(port, { consumer: `pipeline:${p.name}`, streams: p.from, ending: () => ending && p.from.every((s) => graph.isCompleted(s)), signal: halt.signal, metrics: getMetrics, onFatal }, wake);
           graph.whenCompleted(p.from, () => input.nudge());
           inputs.push(input);
+          durableInputs.set(`pipeline:${p.name}`, input);
           return input;
         },
         durableCommitter(port, graph, runeset, getMetrics, options.onCommit ? (pos) => options.onCommit!(p.name, pos.stream, pos.seq) : undefined),
@@ -284,8 +417,61 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
     }
   };
 
+  /** Swaps freshly summoned spells into every running pipeline (a reload); an `init` that fails leaves the old ones. */
+  async function swapSpells(summoned: ReadonlyMap<string, Spell>): Promise<{ pipelines: number } | { error: string }> {
+    const plans: { consumer: Consumer; steps: PipelineStep[] }[] = [];
+    const opened: PipelineStep[] = [];
+    const closeOpened = () => {
+      for (const s of opened) s.caster.close();
+    };
+    for (const c of consumers) {
+      if (c.ended) continue;
+      const steps: PipelineStep[] = [];
+      for (const old of c.steps) {
+        const spell = summoned.get(old.spell.name)!;
+        const step: PipelineStep = { spell, caster: spell.open(old.session.casterOptions()), session: old.session, ports: old.ports, policy: spell.options.onError ?? 'dead-letter', ...(old.tick !== undefined ? { tick: old.tick } : {}) };
+        opened.push(step);
+        steps.push(step);
+        const err = step.caster.init();
+        if (err !== undefined) {
+          closeOpened();
+          return { error: `spell '${spell.name}' fails its init: ${err.message}` };
+        }
+      }
+      plans.push({ consumer: c, steps });
+    }
+    for (const [name, spell] of summoned) {
+      const old = spells.get(name);
+      if (old) shareProbes(old, spell);
+    }
+    // Each pipeline swaps between two of its batches; once all have, the old spells cast no more.
+    await Promise.all(plans.map((p) => p.consumer.swap(p.steps)));
+    for (const [name, spell] of summoned) {
+      const old = spells.get(name);
+      if (old) carryOver(old, spell);
+      spells.set(name, spell);
+    }
+    return { pipelines: plans.length };
+  }
+
+  /** The run's phase, its sources, and the lag of its durable consumers. */
+  async function status(sinks: readonly SinkHandle[]): Promise<RunStatus> {
+    const lag: { consumer: string; events: number }[] = [];
+    if (phase === 'running') {
+      for (const [consumer, input] of durableInputs) lag.push({ consumer, events: await input.lag() });
+      for (const s of sinks) if (s.lag) lag.push({ consumer: `sink:${s.name}`, events: await s.lag() });
+    }
+    return { phase, sources: sourceStats.map((s) => ({ name: s.name, type: s.type, state: s.state, ...(s.url !== undefined ? { url: s.url } : {}) })), lag };
+  }
+
   async function run(runOptions: RunOptions, sinks: SinkHandle[]): Promise<RunReport> {
     metrics = runOptions.metrics ?? NO_DURABLE_METRICS;
+    const warn = runOptions.onWarning;
+    const log: RunLogger =
+      runOptions.log ??
+      ((e) => {
+        if (e.level === 'warn' || e.level === 'error') (warn ?? ((m: string) => process.stderr.write(`sanctum: ${m}\n`)))(e.message);
+      });
     const stdio: Stdio = {
       stdin: runOptions.stdio?.stdin ?? process.stdin,
       stdout: runOptions.stdio?.stdout ?? process.stdout,
@@ -305,6 +491,7 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
       signal: halt.signal,
       metrics: getMetrics,
       onFatal,
+      log,
       onFailure: (_sink, error) => {
         if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
           // A closed pipe (`sanctum run … | head`): nobody reads any more. The run ends at once,
@@ -334,14 +521,22 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
       position: (consumer, input) => (port ? port.position(consumer, input) : Promise.resolve(0)),
       onDeadLetter: () => sourceDeadLetters++,
       onWarning: runOptions.onWarning ?? ((m) => stdio.stderr.write(`sanctum: ${m}\n`)),
+      stats: (name) => sourceStats.find((s) => s.name === name)!,
+      log,
     }).catch((e: unknown) => {
       onFatal(e);
       return { read: 0 };
     });
     graph.start();
+    phase = 'running';
+    const stopping = () => {
+      if (phase === 'running') phase = 'stopping';
+    };
+    halt.signal.addEventListener('abort', stopping, { once: true });
     const { read } = await sourcesRun;
     // The run is ending: a durable pipeline that has caught up is done.
     ending = true;
+    stopping();
     for (const i of inputs) i.nudge();
     await Promise.all(consumers.map((c) => c.done));
     // Every pipeline is done: durable sinks catch up with what they wrote, then end.
@@ -351,6 +546,7 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
     await Promise.all(sinks.map((s) => s.done));
     clearInterval(retention);
     signal?.removeEventListener('abort', stop);
+    phase = 'ended';
     try {
       if (!fatal.length) retain();
     } finally {
@@ -376,7 +572,7 @@ export function wire(runeset: Runeset, spells: ReadonlyMap<string, Spell>, optio
     };
   }
 
-  return { graph, storage, consumers, run, sourceConsumer };
+  return { graph, storage, consumers, run, sourceConsumer, sourceStats, status, swapSpells, phase: () => phase };
 }
 
 function streamInput(graph: StreamGraph, from: readonly string[], wake: () => void) {

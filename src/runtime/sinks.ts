@@ -14,9 +14,11 @@ import type { Readable, Writable } from 'node:stream';
 import type { EventValue } from '../core/event.js';
 import type { LogPort } from '../core/log-port.js';
 import type { DurableMetrics } from '../core/metrics.js';
+import type { RunLogger } from '../core/run-log.js';
 import type { Runeset, RunesetSink } from '../runes/runeset.js';
 import { DEAD_LETTERS, StreamQueue, type StreamGraph } from './graph.js';
 import { LogInput, appendOf } from './durable.js';
+import { httpDestination } from './http-sink.js';
 
 export interface Stdio {
   readonly stdin: Readable;
@@ -31,6 +33,18 @@ export interface SinkBatchMeta {
   readonly stream?: string;
   readonly firstSeq?: number;
   readonly lastSeq?: number;
+  /** Every event's sequence number, in order (durable sinks). */
+  readonly seqs?: readonly number[];
+}
+
+/** What a network destination counts, read by the metrics at scrape time. */
+export interface SinkStats {
+  /** Requests answered, by status (`200`, `503`), or that failed (`timeout`, `error`). */
+  readonly requests: Map<string, number>;
+  /** Requests sent again after a passing failure. */
+  retries: number;
+  /** Events the destination gave up on (dead letters). */
+  deadLettered: number;
 }
 
 /** What a destination did with a batch it could not deliver for good (a 4xx, retries exhausted). */
@@ -51,6 +65,8 @@ export interface SinkDestination {
   readonly inFlight?: number;
   /** Flushes and releases the destination at the end of the run. */
   close(): Promise<void>;
+  /** Its counters, when it keeps any (network destinations). */
+  readonly stats?: SinkStats;
 }
 
 /** A running sink: what it has written, and when it is done. */
@@ -64,6 +80,10 @@ export interface SinkHandle {
   readonly written: number;
   /** Why it stopped writing, if it failed (a closed pipe, a full disk). */
   readonly error: Error | undefined;
+  /** Its destination's counters (network sinks). */
+  readonly stats?: SinkStats | undefined;
+  /** Events a durable sink has yet to write (undefined for in-memory sinks). */
+  lag?(): Promise<number>;
 }
 
 export interface SinkContext {
@@ -81,6 +101,8 @@ export interface SinkContext {
   readonly onFailure: (sink: string, error: Error) => void;
   /** A commit or read failed: fatal for the run. */
   readonly onFatal: (error: unknown) => void;
+  /** Log lines of network sinks (retries, dead letters). */
+  readonly log: RunLogger;
 }
 
 /** Opens a sink type's destination. Network sinks register theirs here. */
@@ -90,7 +112,18 @@ const DESTINATIONS: Record<string, DestinationFactory> = {
   stdout: (_sink, ctx) => streamDestination(ctx.stdio.stdout, ndjson),
   stderr: (_sink, ctx) => streamDestination(ctx.stdio.stderr, ndjson),
   file: (sink, ctx) => fileDestination(sink as Extract<RunesetSink, { type: 'file' }>, ctx),
+  http: (sink, ctx) => httpDestination(sink as Extract<RunesetSink, { type: 'http' }>, ctx, ctx.port !== undefined && isDurableSink(sink, ctx.graph)),
 };
+
+/**
+ * Registers the destination of a sink type (a plugin, or a test that wraps one), for the runs this
+ * process starts from now on. Returns the factory it replaces, so a wrapper can call it.
+ */
+export function registerDestination(type: string, factory: DestinationFactory): DestinationFactory | undefined {
+  const previous = DESTINATIONS[type];
+  DESTINATIONS[type] = factory;
+  return previous;
+}
 
 /** The consumer name under which a durable sink's position is committed. */
 export function sinkConsumer(sink: string): string {
@@ -160,9 +193,9 @@ function streamDestination(out: Writable, format: (events: readonly EventValue[]
 
 function fileDestination(sink: Extract<RunesetSink, { type: 'file' }>, ctx: SinkContext): SinkDestination {
   mkdirSync(path.dirname(sink.path.absolute), { recursive: true });
-  // Over durable streams the file grows across runs (a restart goes on where it stopped); over
-  // in-memory streams each run writes it afresh.
-  const append = ctx.port !== undefined && isDurableSink(sink, ctx.graph);
+  // Over durable streams the file grows across runs by default (a restart goes on where it
+  // stopped); over in-memory streams each run writes it afresh, unless `mode` says otherwise.
+  const append = sink.mode !== undefined ? sink.mode === 'append' : ctx.port !== undefined && isDurableSink(sink, ctx.graph);
   const file = createWriteStream(sink.path.absolute, { flags: append ? 'a' : 'w' });
   return streamDestination(file, ndjson, () => new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve()))));
 }
@@ -181,6 +214,10 @@ class MemorySink implements SinkHandle {
   private pending = 0;
   private settledWaiter: (() => void) | undefined;
   private resolveDone!: () => void;
+
+  get stats(): SinkStats | undefined {
+    return this.destination.stats;
+  }
 
   constructor(
     private readonly graph: StreamGraph,
@@ -280,6 +317,15 @@ export class DurableSink implements SinkHandle {
   private running = false;
   private resolveDone!: () => void;
 
+  get stats(): SinkStats | undefined {
+    return this.destination.stats;
+  }
+
+  /** Events it has yet to write. */
+  lag(): Promise<number> {
+    return this.input.lag();
+  }
+
   constructor(
     readonly name: string,
     streams: readonly string[],
@@ -321,11 +367,13 @@ export class DurableSink implements SinkHandle {
           return; // woken when a batch is ready
         }
         const seqs = batch.origin!.seqs!;
-        const meta: SinkBatchMeta = { sink: this.name, stream: batch.origin!.stream, firstSeq: seqs[0]!, lastSeq: seqs[seqs.length - 1]! };
+        const meta: SinkBatchMeta = { sink: this.name, stream: batch.origin!.stream, firstSeq: seqs[0]!, lastSeq: seqs[seqs.length - 1]!, seqs };
         let result: SinkWriteResult | void;
         try {
           result = await this.destination.write(batch.events, meta);
         } catch (e) {
+          // Stopped while waiting to retry: nothing committed; the next run writes the batch again.
+          if (this.ctx.signal.aborted && (e as Error).name === 'AbortError') break;
           this.error = e as Error;
           this.ctx.onFailure(this.name, e as Error);
           break;
@@ -371,7 +419,7 @@ function formatDeadLetters(events: readonly EventValue[]): string {
 export function formatDeadLetter(dl: EventValue): string {
   const d = (dl ?? {}) as Record<string, EventValue>;
   const where = d['file'] ? `${String(d['file'])}${d['line'] != null ? `:${String(d['line'])}` : ''}: ` : '';
-  const who = [d['pipeline'], d['spell'] ?? d['source']].filter((x) => x != null).join('/');
+  const who = [d['pipeline'], d['spell'] ?? d['source'] ?? d['sink']].filter((x) => x != null).join('/');
   const event = d['event'] !== undefined ? `\n  event: ${JSON.stringify(d['event'])}` : d['text'] !== undefined ? `\n  line: ${String(d['text'])}` : '';
   return `dead letter${who ? ` (${who})` : ''} ${String(d['code'] ?? '')}: ${where}${String(d['message'] ?? '')}${event}\n`;
 }

@@ -9,12 +9,15 @@ import { createReadStream, statSync, openSync, readSync, closeSync } from 'node:
 import type { Readable } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import type { EventValue } from '../core/event.js';
+import type { RunLogger } from '../core/run-log.js';
 import type { Runeset, RunesetSource } from '../runes/runeset.js';
-import { FILE_CHUNK_BYTES, decodeLines, isBlank, parseLine, type InputProblem } from './ndjson.js';
-import { readLines, type LinesEnd } from './lines.js';
+import { FILE_CHUNK_BYTES, decodeLines, type EventBatch, type InputProblem } from './ndjson.js';
+import { readLines, type LineBatch, type LinesEnd } from './lines.js';
+import { decodeDocument } from './formats.js';
 import { isStorageError } from '../storage/index.js';
 import { DEAD_LETTERS, type Batch, type StreamGraph } from './graph.js';
 import type { DurableAppender } from './durable.js';
+import { readHttp } from './http-source.js';
 
 /** What the sources need from the run. */
 export interface SourceContext {
@@ -31,6 +34,35 @@ export interface SourceContext {
   readonly onWarning: (message: string) => void;
   /** Dead letters of sources (counted and logged by the run). */
   readonly onDeadLetter: (deadLetter: EventValue) => void;
+  /** The counters of a source, which it keeps up to date (for the metrics and readiness). */
+  readonly stats: (source: string) => SourceStats;
+  /** Log lines of network sources (listening, refused requests). */
+  readonly log: RunLogger;
+}
+
+/** What a source has done, read by the metrics at scrape time and by readiness. */
+export class SourceStats {
+  /** `starting` until it takes input, `open` while it does, `ended` once it stopped taking any. */
+  state: 'starting' | 'open' | 'ended' = 'starting';
+  /** Where a network source takes input, once it listens. */
+  url: string | undefined;
+  /** Events it handed to its stream. */
+  events = 0;
+  /** Requests answered, by HTTP status. */
+  readonly answers = new Map<number, number>();
+  /** Set by the metrics: times each acknowledged request, from its arrival to its answer. */
+  readonly probes: { ackTimer?: { record(seconds: number): void } | undefined } = {};
+
+  constructor(
+    readonly name: string,
+    readonly type: string,
+  ) {}
+
+  /** A request was answered with `status` after `seconds` (once per request, never per event). */
+  answered(status: number, seconds: number): void {
+    this.answers.set(status, (this.answers.get(status) ?? 0) + 1);
+    if (status === 200) this.probes.ackTimer?.record(seconds);
+  }
 }
 
 /** The consumer name under which a source's positions are committed. */
@@ -47,6 +79,7 @@ export type SourceReader = (ctx: SourceContext, src: RunesetSource) => Promise<n
 const READERS: Record<string, SourceReader> = {
   file: readSource,
   stdin: readSource,
+  http: (ctx, src) => readHttp(ctx, src as Extract<RunesetSource, { type: 'http' }>),
 };
 
 /** Reads every source to its end (or until aborted); resolves with the events read. A failed commit rejects. */
@@ -54,11 +87,15 @@ export async function runSources(ctx: SourceContext): Promise<{ read: number }> 
   let read = 0;
   await Promise.all(
     Object.values(ctx.runeset.sources).map(async (src) => {
+      const stats = ctx.stats(src.name);
       try {
         const reader = READERS[src.type];
         if (!reader) throw new Error(`no reader for sources of type '${src.type}'`);
+        // Network sources say when they are open (listening); the others are open as they start.
+        if (src.type === 'file' || src.type === 'stdin') stats.state = 'open';
         read += await reader(ctx, src);
       } finally {
+        stats.state = 'ended';
         ctx.graph.producerDone(src.to);
         ctx.graph.producerDone(DEAD_LETTERS);
       }
@@ -122,6 +159,25 @@ function countLines(path: string, bytes: number): number {
     closeSync(fd);
   }
   return lines;
+}
+
+/**
+ * The `lines` format: each line of text an event `{ message, source, line }` (empty lines skipped;
+ * lines that are not UTF-8 or too long are problems, as for NDJSON).
+ */
+function decodeTextLines(batch: LineBatch, source: string, where: string): EventBatch {
+  const events: EventValue[] = [];
+  const problems: (InputProblem & { at: number })[] = [];
+  let read = 0;
+  for (let i = 0; i < batch.lines.length; i++) {
+    const text = batch.lines[i]!;
+    const refusal = batch.refused?.get(i);
+    if (refusal === undefined && text.length === 0) continue;
+    read++;
+    if (refusal) problems.push({ code: refusal.code, source: where, line: batch.firstLine + i, message: refusal.message, text, at: events.length });
+    else events.push({ message: text, source, line: batch.firstLine + i });
+  }
+  return { events, problems, lines: read, end: batch.end, lastLine: batch.firstLine + batch.lines.length - 1 };
 }
 
 /** The byte offsets just after each line of the file's bytes [from, to): for sources that commit line by line. */
@@ -205,6 +261,15 @@ async function readOnce(ctx: SourceContext, src: RunesetSource, pacer: Pacer | u
   signal.addEventListener('abort', stop, { once: true });
   const filePath = src.type === 'file' ? src.path.absolute : undefined;
   const letterOf = (p: InputProblem): EventValue => ({ code: p.code, source: src.name, file: where, line: p.line, message: p.message, text: p.text });
+  if (src.format === 'json') {
+    try {
+      return await readDocument(ctx, src, where, stream, durable ? (end, events, letters) => commitDurable(start + end, events, letters) : undefined);
+    } finally {
+      signal.removeEventListener('abort', stop);
+    }
+  }
+  // `lines`: each line of text an event { message, source, line }; `ndjson`: a JSON event a line.
+  const decodeBatch = src.format === 'lines' ? (b: LineBatch) => decodeTextLines(b, src.name, where) : (b: LineBatch) => decodeLines(b, where);
   let n = 0;
   try {
     // Paced into a durable stream, each event commits alone, with the offset after its line.
@@ -221,16 +286,14 @@ async function readOnce(ctx: SourceContext, src: RunesetSource, pacer: Pacer | u
         break;
       }
       const batch = r.value;
-      const decoded = decodeLines(batch, where);
+      const decoded = decodeBatch(batch);
       if (paced) {
+        // The slow path (a paced source): line by line, each with the offset after it.
         const ends = lineEnds(filePath!, batchStart, batch.end);
-        let k = 0; // the next problem
-        for (let i = 0, e = 0; i < batch.lines.length && !signal.aborted; i++) {
-          const line = batch.firstLine + i;
-          const letters: EventValue[] = [];
-          while (k < decoded.problems.length && decoded.problems[k]!.line === line) letters.push(letterOf(decoded.problems[k++]!));
-          const isEvent = letters.length === 0 && !isBlank(batch.lines[i]!) && !batch.refused?.has(i);
-          const events = isEvent ? [decoded.events[e++]!] : [];
+        for (let i = 0; i < batch.lines.length && !signal.aborted; i++) {
+          const one = decodeBatch({ lines: [batch.lines[i]!], firstLine: batch.firstLine + i, end: ends[i] ?? batch.end, refused: batch.refused?.has(i) ? new Map([[0, batch.refused.get(i)!]]) : undefined });
+          const events = one.events;
+          const letters = one.problems.map(letterOf);
           if (events.length === 0 && letters.length === 0 && i < batch.lines.length - 1) continue;
           n += events.length;
           await commitDurable(ends[i] ?? batch.end, events, letters);
@@ -260,10 +323,12 @@ async function readOnce(ctx: SourceContext, src: RunesetSource, pacer: Pacer | u
     // uncommitted, for the next run.
     if (durable && end !== undefined && end.held > 0 && !signal.aborted) {
       const text = readRange(filePath!, end.end, end.held);
-      const parsed = text === undefined ? undefined : parseLine(text.endsWith('\r') ? text.slice(0, -1) : text);
-      if (parsed !== undefined && !('error' in parsed)) {
+      const line = text === undefined ? undefined : text.endsWith('\r') ? text.slice(0, -1) : text;
+      // A `lines` source takes any text as a line; NDJSON only a whole event.
+      const last = line === undefined ? undefined : decodeBatch({ lines: [line], firstLine: end.nextLine, end: end.end + end.held, refused: undefined });
+      if (last !== undefined && last.problems.length === 0 && last.events.length === 1) {
         n++;
-        await commitDurable(end.end + end.held, [parsed.value], []);
+        await commitDurable(end.end + end.held, last.events, []);
       } else ctx.onWarning(`${where}:${end.nextLine}: the last line has no newline and is not a whole event yet; it is left for the next run`);
     }
   } catch (e) {
@@ -273,6 +338,43 @@ async function readOnce(ctx: SourceContext, src: RunesetSource, pacer: Pacer | u
     signal.removeEventListener('abort', stop);
   }
   return n;
+}
+
+/**
+ * Reads a source whose `format` is `json`: the whole input is one document (an array is its events).
+ * Into a durable stream it commits once, with the offset at its end.
+ */
+async function readDocument(
+  ctx: SourceContext,
+  src: RunesetSource,
+  where: string,
+  stream: Readable,
+  commit: ((end: number, events: EventValue[], letters: EventValue[]) => Promise<void>) | undefined,
+): Promise<number> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of stream) {
+      const b = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+      chunks.push(b);
+      size += b.length;
+    }
+  } catch (e) {
+    if (!ctx.signal.aborted) deadLetter(ctx, { code: 'INPUT_UNREADABLE', source: src.name, file: where, message: (e as Error).message });
+    return 0;
+  }
+  if (ctx.signal.aborted) return 0;
+  const text = Buffer.concat(chunks, size).toString('utf8').replace(/^\ufeff/, '');
+  if (text.trim() === '') return 0;
+  const doc = decodeDocument(text);
+  const events = 'error' in doc ? [] : doc.events;
+  const letters = 'error' in doc ? [{ code: 'INPUT_INVALID_JSON', source: src.name, file: where, message: doc.error }] : [];
+  if (commit) await commit(size, events, letters);
+  else {
+    for (const l of letters) deadLetter(ctx, l);
+    ctx.graph.write(src.to, events);
+  }
+  return events.length;
 }
 
 function deadLetter(ctx: SourceContext, letter: EventValue): void {

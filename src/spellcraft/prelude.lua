@@ -447,9 +447,18 @@ local fire -- set while cast_batch fires timers: each "event" is a timer key (se
 -- current call: a cache of state kept in Lua locals is stale when it changes.
 local epoch = 0
 env.sanctum.epoch = function() return epoch end
+-- A library function ran since the last checkpoint: only then is there anything to make final
+-- (the host's undo log is empty otherwise), so a spell that writes no state pays no host call.
+local touched = false
+local function mark()
+  if checkpoint and touched then
+    touched = false
+    checkpoint()
+  end
+end
 
 local function do_cast(ev)
-  if checkpoint then checkpoint() end
+  mark()
   local before = n_out
   local r
   if fire then r = fire(ev, emit) else r = hooks["spell.cast"](ev, emit) end
@@ -501,14 +510,14 @@ end
 
 function host.init(runes)
   begin()
-  if checkpoint then checkpoint() end
+  mark()
   if hooks["spell.init"] then hooks["spell.init"](runes) end
   return results()
 end
 
 function host.finish()
   begin()
-  if checkpoint then checkpoint() end
+  mark()
   if hooks["spell.finish"] then hooks["spell.finish"](emit) end
   return results()
 end
@@ -573,6 +582,7 @@ end
 -- over (or fails with "not enough memory").
 local function host_function(cf, fetch)
   return function(...)
+    touched = true
     local ok, v, pending = cf(...)
     if pending then
       full_gc()
@@ -641,7 +651,7 @@ end
 function host.time(op, a)
   if op == "tick" then
     begin()
-    if checkpoint then checkpoint() end
+    mark()
     if hooks["spell.tick"] then hooks["spell.tick"](a, emit) end
     return results()
   elseif op == "fire" then

@@ -249,25 +249,32 @@ describe('9.6 honest exit codes', () => {
 });
 
 describe('9.7 signals, warnings, counts', () => {
-  it('SIGHUP stops a run like SIGTERM: finish runs, exit 0', async () => {
+  it('SIGHUP reloads (the run goes on, its state kept); SIGTERM then stops it: finish runs, exit 0', async () => {
     const dir = tempDir({ 'remember.lua': remember, 'r.yaml': stateRuneset() });
     const { run, exited } = live(['run', `${dir}/r.yaml`]);
     run.child.stdin.write('{"id":"a"}\n');
-    await new Promise<void>((resolve) => {
-      const poll = () => {
-        try {
-          if (existsSync(`${dir}/.sanctum/r/sanctum.db`) && stateKeys(dir, 'remember').length === 1) return resolve();
-        } catch {
-          // not yet
-        }
-        setTimeout(poll, 20);
-      };
-      poll();
-    });
+    const poll = (test: () => boolean) =>
+      new Promise<void>((resolve) => {
+        const check = () => {
+          try {
+            if (test()) return resolve();
+          } catch {
+            // not yet
+          }
+          setTimeout(check, 20);
+        };
+        check();
+      });
+    await poll(() => existsSync(`${dir}/.sanctum/r/sanctum.db`) && stateKeys(dir, 'remember').length === 1);
     run.child.kill('SIGHUP');
+    await poll(() => /reloaded 1 spell into 1 pipeline/.test(run.stderr));
+    run.child.stdin.write('{"id":"b"}\n');
+    await poll(() => stateKeys(dir, 'remember').length === 2);
+    run.child.kill('SIGTERM');
     expect(await exited).toBe(0);
-    expect(lines(run.stdout)).toEqual([{ forgot: 'a' }]);
-    expect(run.stderr).toContain('SIGHUP: stopping input');
+    expect(lines(run.stdout)).toEqual([{ forgot: 'a' }, { forgot: 'b' }]);
+    expect(run.stderr).not.toContain('SIGHUP: stopping input');
+    expect(run.stderr).toContain('SIGTERM: stopping input');
   });
 
   it('prints each warning of the runeset once', async () => {

@@ -112,8 +112,8 @@ describe('10.12 SIGTERM with a durable backlog', () => {
   it('stops after the batch in flight, exits 0, and the next run goes on from there', async () => {
     const N = 100_000;
     const dir = tempDir({
-      // About 20 µs of Lua per event: the backlog takes seconds to cast.
-      'slow.lua': 'return { cast = function(e) local x = 0 for i = 1, 2000 do x = x + i end return { i = e.i, x = x } end }\n',
+      // About 200 µs of Lua per event: the backlog takes half a minute or more to cast.
+      'slow.lua': 'return { cast = function(e) local x = 0 for i = 1, 20000 do x = x + i end return { i = e.i, x = x } end }\n',
       'in.ndjson': Array.from({ length: N }, (_, i) => JSON.stringify({ i })).join('\n') + '\n',
       'load.yaml': `version: 1
 sanctum: { data_dir: .sanctum/r }

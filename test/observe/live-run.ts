@@ -19,9 +19,8 @@ export interface LiveRun {
   readonly exited: Promise<number | null>;
 }
 
-/** Starts a run of `files['r.yaml']` in a temporary directory, and waits until it serves metrics. */
-export async function startRun(files: Record<string, string>, args: string[] = []): Promise<LiveRun> {
-  const dir = tempDir(files);
+/** Starts a run of `files['r.yaml']` in a temporary directory (or of `dir/r.yaml`), and waits until it serves metrics. */
+export async function startRun(files: Record<string, string>, args: string[] = [], dir = tempDir(files)): Promise<LiveRun> {
   const child = spawn(process.execPath, [BIN, 'run', `${dir}/r.yaml`, '--metrics', '127.0.0.1:0', '--log-format', 'json', ...args], { cwd: dir });
   const run = {
     child,

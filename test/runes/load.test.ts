@@ -72,6 +72,7 @@ pipelines:
       type: 'file',
       path: { absolute: path.join(dir, 'data/orders.ndjson'), original: 'data/orders.ndjson' },
       to: 'orders',
+      format: 'ndjson',
     });
     expect(runeset!.sinks).toEqual({
       'alerts-out': { name: 'alerts-out', type: 'stdout', from: ['alerts'] },

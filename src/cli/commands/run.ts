@@ -1,7 +1,10 @@
-/** `sanctum run <runeset>`: run every pipeline until the sources end, or until SIGINT/SIGTERM. */
+/** `sanctum run <runeset>`: run every pipeline until the sources end, or until SIGINT/SIGTERM; SIGHUP (and `--watch`) reloads the spells. */
+import { watch, type FSWatcher } from 'node:fs';
+import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { OpenedRuneset } from '../../runtime/run.js';
 import { SanctumError } from '../../core/errors.js';
-import type { Observatory } from '../../observe/index.js';
+import type { Observatory, RunLog } from '../../observe/index.js';
 import { DEFAULT_LISTEN, parseListen } from '../../observe/address.js';
 import { EXIT } from '../exit-codes.js';
 
@@ -10,6 +13,7 @@ interface RunFlags {
   logFormat?: 'auto' | 'json' | 'pretty';
   metrics?: string | true;
   quiet?: boolean;
+  watch?: boolean;
 }
 
 function parseMetricsAddress(arg: string): string {
@@ -31,9 +35,10 @@ export function registerRun(program: Command): void {
       ),
     )
     .option('-q, --quiet', 'no summary line at the end')
+    .option('-w, --watch', 'reload when the runeset or a spell file changes (as SIGHUP does)')
     .addHelpText(
       'after',
-      '\nOn SIGINT, SIGTERM or SIGHUP it stops reading input, lets in-flight events finish, runs the spells\' finish hooks,\nflushes the sinks and exits 0. A second signal exits at once (130).\nExit codes: 0 the run ended and every failure went where the runeset sends it (a dead-letter stream it declares);\n1 a pipeline stopped on an error, or failures had no home (dead letters on the undeclared dead-letters stream,\nunreadable input, a missing source, a sink that failed); 2 the runeset is invalid.\n',
+      '\nOn SIGINT or SIGTERM it stops reading input (HTTP sources answer 503), lets in-flight events finish, runs the\nspells\' finish hooks, flushes the sinks and exits 0. A second signal exits at once (130). On SIGHUP it checks the\nruneset again and, if it is valid and only spells changed, swaps the new spells in between batches (state and\npositions stay); otherwise the running version goes on and the log says why.\nExit codes: 0 the run ended and every failure went where the runeset sends it (a dead-letter stream it declares);\n1 a pipeline stopped on an error, or failures had no home (dead letters on the undeclared dead-letters stream,\nunreadable input, a missing source, a sink that failed); 2 the runeset is invalid.\n',
     )
     .action(async (file: string, flags: RunFlags) => {
       process.exitCode = await run(file, flags);
@@ -63,7 +68,13 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   let observatory: Observatory | undefined;
   if (listen !== undefined) {
     try {
-      observatory = await startObservatory(opened, { listen, castSample: metricsRunes?.cast_sample, tap: metricsRunes?.tap, about: { sanctum: 'run', runeset: runeset.file, pid: process.pid } });
+      observatory = await startObservatory(opened, {
+        listen,
+        castSample: metricsRunes?.cast_sample,
+        tap: metricsRunes?.tap,
+        ...(metricsRunes ? { readyLag: metricsRunes.ready_lag } : {}),
+        about: { sanctum: 'run', runeset: runeset.file, pid: process.pid },
+      });
     } catch (e) {
       log.close();
       process.stderr.write(`sanctum: ${(e as Error).message}\n`);
@@ -80,13 +91,16 @@ async function run(file: string, flags: RunFlags): Promise<number> {
     process.stderr.write(`\nsanctum: ${sig}: stopping input, finishing in-flight events… (again to exit at once)\n`);
     stop.abort();
   };
-  // SIGHUP (the terminal went away) stops like SIGTERM: input stops, what is in flight finishes.
-  const signalNames: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const signalNames: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
   for (const s of signalNames) process.on(s, onSignal);
+  const reloader = new Reloader(file, opened, log);
+  const onHangup = () => reloader.request('SIGHUP');
+  process.on('SIGHUP', onHangup);
+  if (flags.watch) reloader.watch();
   try {
     let report;
     try {
-      report = await opened.run({ signal: stop.signal, ...(observatory ? { metrics: observatory.metrics } : {}), onWarning: (m) => log.logger.warn(m) });
+      report = await opened.run({ signal: stop.signal, ...(observatory ? { metrics: observatory.metrics } : {}), onWarning: (m) => log.logger.warn(m), log: log.runLine });
     } catch (e) {
       // A commit that failed (a full disk, another process running the same runeset): the run
       // stops; what was committed stays, and the next run resumes from it.
@@ -108,7 +122,102 @@ async function run(file: string, flags: RunFlags): Promise<number> {
     return report.failures.length || report.unhandled ? EXIT.FAILURES : EXIT.OK;
   } finally {
     for (const s of signalNames) process.off(s, onSignal);
+    process.off('SIGHUP', onHangup);
+    reloader.close();
     await observatory?.close();
     log.close();
+  }
+}
+
+/**
+ * Reloads a running runeset on request (SIGHUP, a change `--watch` saw): loads and checks the
+ * runeset again and hands it to `opened.reload`, one reload at a time; logs what happened. With
+ * `--watch`, it watches the directories of the runeset and its spell files (editors often replace
+ * a file rather than write it) and reloads shortly after the last change.
+ */
+class Reloader {
+  private running: Promise<void> | undefined;
+  private again: string | undefined;
+  private watchers: FSWatcher[] = [];
+  private debounce: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly file: string,
+    private readonly opened: OpenedRuneset,
+    private readonly log: RunLog,
+  ) {}
+
+  request(why: string): void {
+    if (this.closed) return;
+    if (this.running) {
+      this.again = why; // once the current reload is done, reload again: something changed since
+      return;
+    }
+    this.running = this.reload(why).finally(() => {
+      this.running = undefined;
+      const next = this.again;
+      this.again = undefined;
+      if (next !== undefined) this.request(next);
+    });
+  }
+
+  private async reload(why: string): Promise<void> {
+    const logger = this.log.logger;
+    logger.info({ reason: why }, `reloading ${this.file} (${why})`);
+    let result;
+    const { loadRuneset } = await import('../../runes/index.js');
+    try {
+      result = await this.opened.reload(await loadRuneset(this.file));
+    } catch (e) {
+      logger.error({ code: 'RELOAD_REFUSED', reason: why }, `reload failed: ${(e as Error).message}; the running version goes on`);
+      return;
+    }
+    if (result.ok) {
+      logger.info({ reason: why }, result.message);
+      if (this.watchers.length) this.watch(); // the spell files may have moved
+      return;
+    }
+    const { formatDiagnostic } = await import('../../runes/index.js');
+    for (const d of result.diagnostics ?? []) if (d.severity === 'error') logger.error({ code: d.code, file: d.file, line: d.line, column: d.column }, formatDiagnostic(d));
+    logger.error({ code: 'RELOAD_REFUSED', reason: why }, `reload refused: ${result.message}`);
+  }
+
+  /** Watches the runeset's directory and its spells' (again after a reload). */
+  watch(): void {
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    const names = new Map<string, Set<string>>();
+    const add = (f: string) => {
+      const dir = path.dirname(path.resolve(f));
+      let set = names.get(dir);
+      if (!set) names.set(dir, (set = new Set()));
+      set.add(path.basename(f));
+    };
+    add(this.file);
+    for (const s of Object.values(this.opened.runeset.spells)) add(s.file.absolute);
+    for (const [dir, files] of names) {
+      try {
+        const w = watch(dir, (_event, name) => {
+          // A spell's modules are .lua files beside it; a change to one reloads too.
+          if (name === null || files.has(name) || name.endsWith('.lua')) this.changed();
+        });
+        w.on('error', () => {});
+        this.watchers.push(w);
+      } catch (e) {
+        this.log.logger.warn({ dir }, `--watch cannot watch ${dir}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private changed(): void {
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => this.request('a file changed'), 200);
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.debounce);
+    for (const w of this.watchers) w.close();
   }
 }

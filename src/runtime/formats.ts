@@ -1,0 +1,38 @@
+/**
+ * Input formats of sources (the `format` rune): `ndjson` (a JSON event a line), `lines` (each line
+ * of text an event `{ message, source, line }`, for a spell to parse) and `json` (one document: an
+ * array is its events, anything else one event). File, stdin and HTTP sources share them.
+ */
+import type { EventValue } from '../core/event.js';
+import type { SourceFormat } from '../runes/runeset.js';
+import { parseLine } from './ndjson.js';
+
+/** A line decoded: its event, or why it is not one. */
+export type Decoded = { value: EventValue } | { error: string };
+
+/** Decodes one line of a line format (`ndjson`, `lines`), numbered from 1, for the source `source`. */
+export type LineDecoder = (text: string, line: number) => Decoded;
+
+/**
+ * The line decoder of a format. `lines` makes `{ message, source, line }`: the text as it is (a
+ * trailing `\r` already removed), the source's name, the line's number.
+ */
+export function lineDecoder(format: Exclude<SourceFormat, 'json'>, source: string): LineDecoder {
+  if (format === 'lines') return (text, line) => ({ value: { message: text, source, line } });
+  return (text) => parseLine(text);
+}
+
+/** True for a line the line formats skip: empty or only white space (`ndjson`); `lines` skips only empty lines. */
+export function isBlank(format: Exclude<SourceFormat, 'json'>, text: string): boolean {
+  return format === 'lines' ? text.length === 0 : text.length === 0 || text.trim() === '';
+}
+
+/**
+ * Decodes a whole `json` document: an array is its events, anything else one event. The same exact-
+ * number rule as NDJSON applies (an integer a double cannot hold is refused).
+ */
+export function decodeDocument(text: string): { events: EventValue[] } | { error: string } {
+  const parsed = parseLine(text);
+  if ('error' in parsed) return parsed;
+  return { events: Array.isArray(parsed.value) ? (parsed.value as EventValue[]) : [parsed.value] };
+}
