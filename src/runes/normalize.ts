@@ -2,10 +2,10 @@
 import path from 'node:path';
 import { parseListen } from '../core/address.js';
 import type { EventValue } from '../core/event.js';
-import type { Runeset, RunesetNatsConnection, RunesetPath, RunesetPipeline, RunesetSink, RunesetSource, RunesetSpell, RunesetStep, RunesetStream } from './runeset.js';
+import type { Runeset, RunesetNatsConnection, RunesetPath, RunesetPipeline, RunesetSink, RunesetSource, RunesetSpell, RunesetStep, RunesetStream, RunesetWindow } from './runeset.js';
 import { DEAD_LETTERS_STREAM, RUNESET_DEFAULTS } from './schema.js';
 import { parseSize } from './size.js';
-import type { RunesetDocument, StreamRefs } from './types.js';
+import type { RunesetDocument, StreamRefs, WindowSpec } from './types.js';
 
 /**
  * Normalizes a runeset document that passed every check. `file` is the runeset's absolute path;
@@ -38,10 +38,14 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
 
   const spells: Record<string, RunesetSpell> = {};
   for (const [name, spec] of Object.entries(doc.spells ?? {})) {
+    const window = spec.window === undefined ? undefined : windowOf(spec.window);
+    const runes = (spec.runes ?? {}) as Record<string, EventValue>;
     spells[name] = {
       name,
       file: resolvePath(spec.file),
-      runes: (spec.runes ?? {}) as Record<string, EventValue>,
+      runes: window === undefined ? runes : { ...runes, window: window as unknown as EventValue },
+      ...(spec.tick === undefined ? {} : { tick: durationMs(spec.tick) }),
+      ...(window === undefined ? {} : { window }),
       on_error: spec.on_error ?? RUNESET_DEFAULTS.on_error,
       budget: {
         instructions: spec.budget?.instructions ?? RUNESET_DEFAULTS.instructions,
@@ -174,6 +178,15 @@ export function natsServers(url: string): string[] {
     .split(',')
     .map((u) => u.trim())
     .filter((u) => u !== '');
+}
+
+/** A `window` rune with its durations in ms. */
+function windowOf(w: WindowSpec): RunesetWindow {
+  const out: Record<string, unknown> = { kind: w.kind };
+  for (const k of ['size', 'slide', 'gap', 'lateness', 'idle'] as const) if (w[k] !== undefined) out[k] = durationMs(w[k]);
+  if (w.time !== undefined) out['time'] = w.time;
+  if (w.key !== undefined) out['key'] = w.key;
+  return out as unknown as RunesetWindow;
 }
 
 function bytes(size: number | string): number {

@@ -88,6 +88,22 @@ export interface RunesetSpell {
   };
   /** The spell's durable state: indexed value fields. */
   readonly state: { readonly indexes: readonly string[] };
+  /** How often its `tick` hook runs, in ms; absent: it does not tick. */
+  readonly tick?: number;
+  /** Its event-time windows (durations in ms); also in `runes.window`, for its `init`. */
+  readonly window?: RunesetWindow;
+}
+
+/** A spell's `window` rune, normalized: durations in ms. */
+export interface RunesetWindow {
+  readonly kind: 'tumbling' | 'hopping' | 'session';
+  readonly size?: number;
+  readonly slide?: number;
+  readonly gap?: number;
+  readonly time?: string;
+  readonly key?: string;
+  readonly lateness?: number;
+  readonly idle?: number;
 }
 
 export type RunesetSource =

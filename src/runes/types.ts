@@ -31,6 +31,43 @@ export type StreamSpec = {
   };
 } | null;
 /**
+ * Event-time windows for a spell that uses the bundled `sanctum.window` module: handed to its `init(runes)` as `runes.window`, durations in ms. See docunomicon/time.md.
+ */
+export type WindowSpec = {
+  /**
+   * `tumbling`: fixed windows of `size` one after another; `hopping`: windows of `size` starting every `slide` (they overlap); `session`: a key's events no more than `gap` apart, one window.
+   */
+  kind: 'tumbling' | 'hopping' | 'session';
+  /**
+   * How long a window is (`tumbling` and `hopping`).
+   */
+  size?: number | string;
+  /**
+   * How far apart hopping windows start (`hopping`); at most `size`.
+   */
+  slide?: number | string;
+  /**
+   * How long a key may be silent before its session closes (`session`).
+   */
+  gap?: number | string;
+  /**
+   * The event field that holds the event's time, in ms since the epoch. Without it, windows run on processing time: an event's time is `sanctum.now()` when it is cast.
+   */
+  time?: string;
+  /**
+   * The event field windows are kept per (one window per value). Without it, one window covers every event.
+   */
+  key?: string;
+  /**
+   * How late an event may be: the watermark is the latest event time seen minus this, and an event older than the watermark goes to the `late` port. Default 0.
+   */
+  lateness?: number | string;
+  /**
+   * When no event has come for this long (processing time), ticks move the watermark on as if event time passed like processing time, so the windows of a quiet input close. Default: never (the spell needs a `tick` rune for it).
+   */
+  idle?: number | string;
+};
+/**
  * A name: a letter, then letters, digits, `_` or `-`.
  */
 export type Name = string;
@@ -165,6 +202,11 @@ export interface SpellSpec {
    */
   on_error?: 'dead-letter' | 'skip' | 'stop';
   budget?: BudgetSpec;
+  /**
+   * Call the spell's `tick(now, emit)` hook this often, in processing time, between batches (and once more when the pipeline stops gracefully): a duration such as `250ms`, `1s` or `5m` (a bare number is seconds). A spell with no `tick` function ignores it (`sanctum check` warns). See docunomicon/time.md.
+   */
+  tick?: number | string;
+  window?: WindowSpec;
   /**
    * The spell's durable state (the Lua `state` library): which top-level fields of stored values to index, so that `state.query{ index = "field", gt = …, lt = … }` uses the index.
    */

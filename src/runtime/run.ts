@@ -1,7 +1,8 @@
 /** Running a runeset: summon its spells, wire its streams and pipelines, read its sources, drain its sinks. */
 import type { EventValue } from '../core/event.js';
 import { SanctumError } from '../core/errors.js';
-import type { Storage, StateChange } from '../core/storage.js';
+import type { Storage } from '../core/storage.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { LogPort } from '../core/log-port.js';
 import { NO_DURABLE_METRICS, type DurableMetrics } from '../core/metrics.js';
 import type { RunLogger } from '../core/run-log.js';
@@ -16,7 +17,7 @@ import { DEAD_LETTERS, StreamGraph, StreamQueue } from './graph.js';
 import { Consumer, type Committer } from './consumer.js';
 import { DurableAppender, LogInput, durableCommitter, stateNamespace } from './durable.js';
 import { PipelineCore, type Outputs, type PipelineStep } from './pipeline.js';
-import { StateSession } from './state-library.js';
+import { StateSession, type SpellChanges } from './state-library.js';
 import { runSources, sourceConsumer, SourceStats } from './sources.js';
 import { openSinks, type SinkHandle, type Stdio } from './sinks.js';
 import { Connectors, type ConnectorStatus } from './connectors.js';
@@ -71,6 +72,8 @@ export interface OpenOptions {
   readonly onDeadLetter?: DeadLetterHook;
   /** How often an idle durable pipeline looks for appends made by other processes, in ms (default 100). */
   readonly pollMs?: number;
+  /** The clock of `sanctum.now()`, ticks and timers (default: the wall clock). */
+  readonly clock?: Clock;
 }
 
 export interface RunOptions {
@@ -337,6 +340,7 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
   };
 
   const flow = new Flow({ sliceMs: options.sliceMs, onTaskError: onFatal });
+  const clock = options.clock ?? systemClock;
   let graph!: StreamGraph;
   const appender = port ? new DurableAppender(port, runeset, { batchSize: runeset.sanctum.batch_size, deliver: (s, b) => graph.deliver(s, b), metrics: getMetrics, onFatal }) : undefined;
   graph = new StreamGraph(runeset, { flow, ...(appender ? { appender } : {}) });
@@ -354,16 +358,18 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
   const steps = (p: RunesetPipeline): PipelineStep[] =>
     p.steps.map((step) => {
       const spell = spells.get(step.spell)!;
-      const session = new StateSession(() => storage.get().state, stateNamespace(step.spell), indexes.get(step.spell) ?? []);
-      return { spell, caster: spell.open(session.casterOptions()), session, ports: step.ports, policy: spell.options.onError ?? 'dead-letter' };
+      // Timers live with the spell's state: in the data file, committed with its batches.
+      const session = new StateSession(() => storage.get().state, stateNamespace(step.spell), indexes.get(step.spell) ?? [], { timers: () => storage.get().timers, now: () => clock.now() });
+      const tick = runeset.spells[step.spell]?.tick;
+      return { spell, caster: spell.open(session.casterOptions()), session, ports: step.ports, policy: spell.options.onError ?? 'dead-letter', ...(tick !== undefined ? { tick } : {}) };
     });
 
   let ending = false;
   const inputs: LogInput[] = [];
   const durableInputs = new Map<string, LogInput>();
   const memoryCommit: Committer = {
-    commit(_position, state: readonly StateChange[], out: Outputs) {
-      if (state.length > 0) storage.get().commitBatch({ state });
+    commit(_position, { state, timers }: SpellChanges, out: Outputs) {
+      if (state.length > 0 || timers.length > 0) storage.get().commitBatch({ state, ...(timers.length > 0 ? { timers } : {}) });
       for (const [stream, events] of out) graph.write(stream, events as EventValue[]);
     },
   };
@@ -372,11 +378,12 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
   for (const p of Object.values(runeset.pipelines)) {
     const durable = port !== undefined && p.from.every((s) => runeset.streams[s]?.durable === true);
     // The first step's outputs per batch are bounded by what a stream's reader may hold.
-    const core = new PipelineCore(p, steps(p), options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}, graph.bound);
+    const core = new PipelineCore(p, steps(p), { ...(options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}), now: () => clock.now() }, graph.bound);
     const consumerOptions = {
       batchSize: runeset.sanctum.batch_size,
       onStopped: (error: SanctumError) => failures.push({ pipeline: p.name, error }),
       onFatal,
+      clock,
     };
     if (durable) {
       const c = new Consumer(
@@ -429,7 +436,7 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
       const steps: PipelineStep[] = [];
       for (const old of c.steps) {
         const spell = summoned.get(old.spell.name)!;
-        const step: PipelineStep = { spell, caster: spell.open(old.session.casterOptions()), session: old.session, ports: old.ports, policy: spell.options.onError ?? 'dead-letter' };
+        const step: PipelineStep = { spell, caster: spell.open(old.session.casterOptions()), session: old.session, ports: old.ports, policy: spell.options.onError ?? 'dead-letter', ...(old.tick !== undefined ? { tick: old.tick } : {}) };
         opened.push(step);
         steps.push(step);
         const err = step.caster.init();

@@ -76,7 +76,7 @@ async function setup(tag: string): Promise<string> {
 /** Committed positions, read by another connection (0 before the data file exists). */
 function positions(dir: string, tag: string): { source: number; pipeline: number; sink: number; a: number; b: number } {
   try {
-    const storage = openSqliteStorage({ dir: `${dir}/.sanctum`, create: false, verify: 'none' });
+    const storage = openSqliteStorage({ dir: `${dir}/.sanctum/r`, create: false, verify: 'none' });
     try {
       return {
         source: storage.offsets.get('source:in', `nats:IN_${tag}`),
@@ -174,7 +174,7 @@ interface Verdict {
 }
 
 async function verdict(dir: string, tag: string): Promise<Verdict> {
-  const storage = openSqliteStorage({ dir: `${dir}/.sanctum` });
+  const storage = openSqliteStorage({ dir: `${dir}/.sanctum/r` });
   let a: { id: number }[];
   try {
     a = storage.log.read('a', 1, N * 3).map((e) => e.event as { id: number });

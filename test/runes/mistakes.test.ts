@@ -52,7 +52,7 @@ spells:
       '4:3 RUNESET_MISSING_KEY spells.enrich is missing the required key \'file\'',
       "5:5 RUNESET_UNKNOWN_KEY unknown key 'fiel' in spells.enrich; did you mean 'file'?",
     ]);
-    expect(r.diagnostics[1]!.hint).toBe('allowed here: file, runes, on_error, budget, state');
+    expect(r.diagnostics[1]!.hint).toBe('allowed here: file, runes, on_error, budget, tick, window, state');
   });
 
   it('reports an unknown top-level key', async () => {
