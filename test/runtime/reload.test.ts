@@ -129,6 +129,17 @@ describe('reload', () => {
     for (let k = 5; k < 10; k++) await post(run.url, ndjson(100, 100 * k));
     expect((await reloading).ok).toBe(true);
     for (let k = 10; k < 15; k++) await post(run.url, ndjson(100, 100 * k));
+    // Every event posted is committed to `in`; a stop does not wait for the pipeline to drain its
+    // durable backlog (the next run would), so wait until it has cast them all.
+    const castSoFar = () => {
+      const s = openSqliteStorage({ dir: `${run.dir}/.sanctum/r`, create: false, verify: 'none' });
+      try {
+        return s.offsets.get('pipeline:p', 'in');
+      } finally {
+        s.close();
+      }
+    };
+    await until(() => castSoFar() === 1500, 'the pipeline through all 1,500 events', 60_000);
     await run.stop();
     const storage = openSqliteStorage({ dir: `${run.dir}/.sanctum/r` });
     try {
