@@ -11,6 +11,7 @@ import type { RunLogger } from '../core/run-log.js';
 import type { Runeset, RunesetSource } from '../runes/runeset.js';
 import type { StreamGraph } from './graph.js';
 import type { DurableAppender } from './durable.js';
+import type { Connectors } from './connectors.js';
 
 /** What a source has done, read by the metrics at scrape time and by readiness. */
 export class SourceStats {
@@ -56,6 +57,8 @@ export interface SourceContext {
   readonly stats: (source: string) => SourceStats;
   /** Log lines of network sources (listening, refused requests). */
   readonly log: RunLogger;
+  /** Network sources' connection states (for the metrics) and their log lines. */
+  readonly connectors?: Connectors;
 }
 
 /**
@@ -120,6 +123,8 @@ export interface SinkContext {
   readonly onFatal: (error: unknown) => void;
   /** Log lines of network sinks (retries, dead letters). */
   readonly log: RunLogger;
+  /** Network sinks' connection states (for the metrics) and their log lines. */
+  readonly connectors?: Connectors;
 }
 
 /** What a network destination counts, read by the metrics at scrape time. */
