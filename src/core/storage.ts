@@ -349,15 +349,3 @@ export interface Storage {
   /** The data file, for stores that have one. */
   readonly path?: string;
 }
-
-/** What a write transaction is for, as {@link StorageFaults.beforeCommit} reports it. */
-export type CommitKind = 'append' | 'batch' | 'retain' | 'put' | 'delete' | 'index';
-
-/** Test hooks that adapters accept to inject failures (R5: the k-th commit fails). */
-export interface StorageFaults {
-  /**
-   * Called inside every write transaction after all its writes, just before it commits; throwing
-   * makes that commit fail. `index` counts the store's write transactions from 1.
-   */
-  readonly beforeCommit?: (commit: { readonly kind: CommitKind; readonly index: number }) => void;
-}

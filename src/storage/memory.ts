@@ -4,7 +4,6 @@ import type {
   AppendItem,
   AppendResult,
   CommitBatch,
-  CommitKind,
   CommitResult,
   NamespaceInfo,
   OffsetEntry,
@@ -13,7 +12,6 @@ import type {
   RetentionPolicy,
   StateEntry,
   Storage,
-  StorageFaults,
   StoredEvent,
   StreamInfo,
   TailOptions,
@@ -47,8 +45,6 @@ import {
 export interface MemoryStorageOptions {
   /** The clock for event timestamps and age retention (default `Date.now`). */
   readonly now?: () => number;
-  /** Failure injection, for tests. */
-  readonly faults?: StorageFaults;
   /** Flush queued appends at once when this many events wait (default 4096). */
   readonly groupCommitMaxEvents?: number;
 }
@@ -92,7 +88,7 @@ interface Namespace {
   readonly timers: TimerHeap;
 }
 
-/** What one write transaction would change; applied only after `beforeCommit` let it through. */
+/** What one write transaction would change; applied only once all of it was staged without a failure. */
 interface Staged {
   readonly streams: Map<string, { data: StreamData | undefined; first: number; last: number; lastTs: number; rows: Row[] }>;
   readonly state: { ns: string; key: string; json: string | null; expiresAt?: number | undefined }[];
@@ -105,13 +101,11 @@ interface Staged {
 class MemoryStore implements Storage {
   readonly path = undefined;
   private readonly now: () => number;
-  private readonly faults: StorageFaults | undefined;
   private readonly notifier = new Notifier();
   private readonly groupCommit: GroupCommit;
   private readonly streamData = new Map<string, StreamData>();
   private readonly nsData = new Map<string, Namespace>();
   private readonly offsetData = new Map<string, Map<string, number>>();
-  private commits = 0;
   private closed = false;
 
   readonly log = {
@@ -156,7 +150,6 @@ class MemoryStore implements Storage {
 
   constructor(options: MemoryStorageOptions) {
     this.now = options.now ?? Date.now;
-    this.faults = options.faults;
     this.groupCommit = new GroupCommit((batch) => this.commitAppends(batch), Math.max(1, options.groupCommitMaxEvents ?? 4096));
   }
 
@@ -164,15 +157,13 @@ class MemoryStore implements Storage {
     if (this.closed) throw new StorageError({ code: 'STORAGE_CLOSED', operation, problem: 'is closed; open it again to use it' });
   }
 
-  /** Stages a transaction, lets the fault hook veto it, then applies it: all or nothing. */
-  private write<T>(kind: CommitKind, operation: StorageOperation, doing: string, stage: (s: Staged) => T): T {
+  /** Stages a transaction, then applies it: a failure while staging leaves nothing (all or nothing). */
+  private write<T>(operation: StorageOperation, doing: string, stage: (s: Staged) => T): T {
     this.checkOpen(operation);
-    const index = ++this.commits;
     const staged: Staged = { streams: new Map(), state: [], timers: [], cleared: [], offsets: [] };
     let result: T;
     try {
       result = stage(staged);
-      this.faults?.beforeCommit?.({ kind, index });
     } catch (e) {
       if (e instanceof StorageError) throw e;
       throw new StorageError({ code: 'STORAGE_FAILED', operation, problem: `${doing} (${e instanceof Error ? e.message : String(e)})` }, { cause: e });
@@ -265,7 +256,7 @@ class MemoryStore implements Storage {
   }
 
   private commitAppends(batch: readonly PendingAppend[]): AppendResult[] {
-    return this.write('append', 'append', `could not commit ${batch.length} append${batch.length === 1 ? '' : 's'}`, (staged) =>
+    return this.write('append', `could not commit ${batch.length} append${batch.length === 1 ? '' : 's'}`, (staged) =>
       batch.map((p) => this.stageRows(staged, p.stream, p.items)),
     );
   }
@@ -328,7 +319,6 @@ class MemoryStore implements Storage {
     }
     if (cut <= data.first) return 0;
     const deleted = Math.min(cut - data.first, data.rows.length);
-    this.write('retain', 'retain', `could not apply retention to stream '${stream}'`, () => undefined);
     data.rows.splice(0, deleted);
     data.first = cut;
     return deleted;
@@ -445,7 +435,6 @@ class MemoryStore implements Storage {
     checkName('namespace', ns, 'index');
     checkField(field, 'index');
     if (this.nsData.get(ns)?.indexes.has(field)) return;
-    this.write('index', 'index', `could not create the index on '${field}' of '${ns}'`, () => undefined);
     this.namespace(ns, true)!.indexes.add(field);
   }
 
@@ -478,7 +467,7 @@ class MemoryStore implements Storage {
     checkName('namespace', ns, 'put');
     checkKey(key, 'put');
     const json = encodeValue(value, 'put');
-    this.write('put', 'put', `could not write state '${ns}'`, (s) => s.state.push({ ns, key, json }));
+    this.write('put', `could not write state '${ns}'`, (s) => s.state.push({ ns, key, json }));
   }
 
   private stateDelete(ns: string, key: string): boolean {
@@ -486,7 +475,7 @@ class MemoryStore implements Storage {
     checkName('namespace', ns, 'delete');
     checkKey(key, 'delete');
     const existed = this.nsData.get(ns)?.values.has(key) ?? false;
-    this.write('delete', 'delete', `could not delete from state '${ns}'`, (s) => s.state.push({ ns, key, json: null }));
+    this.write('delete', `could not delete from state '${ns}'`, (s) => s.state.push({ ns, key, json: null }));
     return existed;
   }
 
@@ -527,7 +516,7 @@ class MemoryStore implements Storage {
     }));
     const timers = checkTimers(batch);
     const appends = (batch.appends ?? []).map((a) => ({ stream: checkName('stream', a.stream, 'commit'), items: encodeItems(a.items, 'commit') }));
-    return this.write('batch', 'commit', 'could not commit the batch', (staged): CommitResult => {
+    return this.write('commit', 'could not commit the batch', (staged): CommitResult => {
       for (const p of positions) {
         const current = this.offsetData.get(p.name)?.get(p.stream) ?? 0;
         if (p.expected !== undefined && current !== p.expected) throw conflict(p, current);

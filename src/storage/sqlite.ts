@@ -7,7 +7,6 @@ import type {
   AppendItem,
   AppendResult,
   CommitBatch,
-  CommitKind,
   CommitResult,
   EventLog,
   NamespaceInfo,
@@ -19,7 +18,6 @@ import type {
   StateEntry,
   StateStore,
   Storage,
-  StorageFaults,
   StoredEvent,
   StreamInfo,
   TailOptions,
@@ -102,8 +100,6 @@ export interface SqliteStorageOptions {
   readonly groupCommitMaxEvents?: number;
   /** The clock for event timestamps and age retention (default `Date.now`). */
   readonly now?: () => number;
-  /** Failure injection, for tests. */
-  readonly faults?: StorageFaults;
 }
 
 /** The SQLite store: a {@link Storage} with its file and a way to see query plans. */
@@ -155,14 +151,12 @@ class SqliteStore implements SqliteStorage {
   private readonly now: () => number;
   /** False for a version-1 file opened read-only (not upgraded): it has no timers and no expiries. */
   private readonly timed: boolean;
-  private readonly faults: StorageFaults | undefined;
   private readonly notifier = new Notifier();
   private readonly peers: { notify: (streams: Iterable<string>) => void; leave: () => void };
   private readonly groupCommit: GroupCommit;
   private readonly tx: TransactionType<(fn: () => unknown) => unknown>;
   private readonly s: ReturnType<typeof prepareStatements>;
   private readonly shaped = new Map<string, Stmt>();
-  private commits = 0;
   private closed = false;
   private failure: StorageError | undefined;
 
@@ -180,7 +174,6 @@ class SqliteStore implements SqliteStorage {
       throw new StorageError({ code: 'STORAGE_INVALID', operation: 'open', file: this.path, problem: `was asked to verify '${String(verify)}'; use 'quick' or 'none'` });
     }
     this.now = options.now ?? Date.now;
-    this.faults = options.faults;
     this.readonly = options.readonly === true;
     const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
 
@@ -275,16 +268,10 @@ class SqliteStore implements SqliteStorage {
    * StorageError; a disk or file failure also stops the store taking writes (after a failed fsync
    * the file's state is unknown: recover by reopening, never by retrying — PostgreSQL's fsyncgate).
    */
-  private write<T>(kind: CommitKind, operation: StorageOperation, doing: string, fn: () => T): T {
+  private write<T>(operation: StorageOperation, doing: string, fn: () => T): T {
     this.checkWritable(operation);
-    const index = ++this.commits;
-    const hook = this.faults?.beforeCommit;
     try {
-      return this.tx.immediate(() => {
-        const result = fn();
-        hook?.({ kind, index });
-        return result;
-      }) as T;
+      return this.tx.immediate(fn) as T;
     } catch (e) {
       const error = classify(e, this.path, operation, doing);
       if (isFatalDriverCode(error.driverCode)) this.fail(error);
@@ -330,7 +317,7 @@ class SqliteStore implements SqliteStorage {
 
   private commitAppends(batch: readonly PendingAppend[]): AppendResult[] {
     const heads = new Map<string, Head>();
-    const results = this.write('append', 'append', `could not commit ${batch.length} append${batch.length === 1 ? '' : 's'}`, () => {
+    const results = this.write('append', `could not commit ${batch.length} append${batch.length === 1 ? '' : 's'}`, () => {
       const out = batch.map((p) => this.appendRows(heads, p.stream, p.items));
       this.saveHeads(heads);
       return out;
@@ -420,7 +407,7 @@ class SqliteStore implements SqliteStorage {
   private retain(stream: string, policy: RetentionPolicy): number {
     checkName('stream', stream, 'retain', this.path);
     const p = checkRetention(policy, this.path);
-    return this.write('retain', 'retain', `could not apply retention to stream '${stream}'`, () => {
+    return this.write('retain', `could not apply retention to stream '${stream}'`, () => {
       const row = this.s.streamHead.get(stream) as [number, number, number] | undefined;
       if (row === undefined) return 0;
       const [first, last] = row;
@@ -596,7 +583,7 @@ class SqliteStore implements SqliteStorage {
     checkField(field, 'index', this.path);
     if (this.readGuard('index', 'could not read its indexes', () => this.s.indexNamed.get(ns, field)) !== undefined) return;
     const name = indexName(ns, field);
-    this.write('index', 'index', `could not create the index on '${field}' of '${ns}'`, () => {
+    this.write('index', `could not create the index on '${field}' of '${ns}'`, () => {
       this.db.exec(`CREATE INDEX IF NOT EXISTS ${name} ON state (ns, ${fieldExpr(field)}, key) WHERE ns = ${sqlString(ns)}`);
       this.s.indexAdd.run(ns, field, name);
     });
@@ -635,13 +622,13 @@ class SqliteStore implements SqliteStorage {
     checkName('namespace', ns, 'put', this.path);
     checkKey(key, 'put', this.path);
     const json = encodeValue(value, 'put', this.path);
-    this.write('put', 'put', `could not write state '${ns}'`, () => this.s.stateUpsert.run(ns, key, json));
+    this.write('put', `could not write state '${ns}'`, () => this.s.stateUpsert.run(ns, key, json));
   }
 
   private stateDelete(ns: string, key: string): boolean {
     checkName('namespace', ns, 'delete', this.path);
     checkKey(key, 'delete', this.path);
-    return this.write('delete', 'delete', `could not delete from state '${ns}'`, () => this.s.stateDelete.run(ns, key).changes > 0);
+    return this.write('delete', `could not delete from state '${ns}'`, () => this.s.stateDelete.run(ns, key).changes > 0);
   }
 
   // ---- offsets ----
@@ -680,7 +667,7 @@ class SqliteStore implements SqliteStorage {
     const appends = (batch.appends ?? []).map((a) => ({ stream: checkName('stream', a.stream, 'commit', this.path), items: encodeItems(a.items, 'commit', this.path) }));
 
     const heads = new Map<string, Head>();
-    const result = this.write('batch', 'commit', 'could not commit the batch', (): CommitResult => {
+    const result = this.write('commit', 'could not commit the batch', (): CommitResult => {
       for (const p of positions) {
         if (p.expected === undefined) continue;
         const current = (this.s.offsetGet.get(p.name, p.stream) as number | undefined) ?? 0;

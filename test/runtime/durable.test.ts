@@ -6,6 +6,7 @@ import { loadRunesetOrThrow, openRuneset, summonSource, type EventValue } from '
 import type { Storage } from '../../src/core/storage.js';
 import { StateSession } from '../../src/runtime/state-library.js';
 import { tempDir } from '../helpers.js';
+import { CommitFaults } from '../storage/faults.js';
 
 const totals = `local s = {}
 function s.cast(e, emit)
@@ -97,7 +98,8 @@ describe('the durable consumer', () => {
 
   it('a failed commit leaves nothing of the batch and stops the run', async () => {
     let commits = 0;
-    const storage = openMemoryStorage({ faults: { beforeCommit: (c) => { if (c.kind === 'batch' && ++commits === 2) throw new Error('disk on fire'); } } });
+    const faults = new CommitFaults((c) => { if (c.kind === 'batch' && ++commits === 2) throw new Error('disk on fire'); });
+    const storage = faults.wrap(openMemoryStorage({ now: faults.now }));
     await storage.log.append('in', [1, 2, 3, 4, 5, 6].map((i) => ({ event: { id: i, user: 'ada', amount: 1 } })));
     await expect(runOnce(storage)).rejects.toThrow(/disk on fire/);
     expect(storage.offsets.get('pipeline:sum', 'in')).toBe(3);

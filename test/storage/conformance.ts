@@ -2,12 +2,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventValue } from '../../src/core/event.js';
 import { MAX_STORED_DEPTH } from '../../src/core/limits.js';
-import type { Storage, StorageFaults, StoredEvent } from '../../src/core/storage.js';
+import type { Storage, StoredEvent } from '../../src/core/storage.js';
 import { StorageError } from '../../src/storage/errors.js';
+import type { FaultPlan } from './faults.js';
 
 export interface ConformanceOptions {
   readonly now?: () => number;
-  readonly faults?: StorageFaults;
+  /** Commit failures to inject (see faults.ts: `openWithFaults` opens a store with them). */
+  readonly faults?: FaultPlan;
 }
 
 /** Opens a fresh, empty store. Called once or more per test; the suite closes what it opened. */
@@ -69,11 +71,19 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
 
       it('group-commits concurrent appends: many appends, one transaction', async () => {
         const commits: string[] = [];
-        const s = await open({ faults: { beforeCommit: (c) => commits.push(c.kind) } });
-        await Promise.all(Array.from({ length: 200 }, (_, i) => s.log.append(i % 2 ? 'odd' : 'even', [ev(i)])));
-        expect(commits).toEqual(['append']);
+        let failed = false;
+        // One failure, injected into the first transaction: every append in it fails with it, and
+        // only those. Two transactions would leave some of the 200 appends stored.
+        const s = await open({ faults: (c) => { commits.push(c.kind); if (!failed) { failed = true; throw new Error('injected commit failure'); } } });
+        const appends = (base: number) => Array.from({ length: 200 }, (_, i) => s.log.append(i % 2 ? 'odd' : 'even', [ev(base + i)]));
+        const first = await Promise.allSettled(appends(0));
+        expect(first.filter((r) => r.status === 'rejected')).toHaveLength(200);
+        expect(s.log.lastSeq('odd')).toBe(0);
+        await Promise.all(appends(200));
+        expect(commits).toEqual(['append', 'append']);
         expect(s.log.lastSeq('odd')).toBe(100);
         expect(s.log.lastSeq('even')).toBe(100);
+        expect(s.log.read('even', 1, 1)[0]!.event).toEqual({ n: 200 });
       });
 
       it('answers an empty append without storing anything', async () => {
@@ -248,7 +258,7 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
 
       it('rejects every append of a group whose commit fails, and stores none of them', async () => {
         let fail = true;
-        const s = await open({ faults: { beforeCommit: (c) => { if (c.kind === 'append' && fail) throw new Error('injected commit failure'); } } });
+        const s = await open({ faults: (c) => { if (c.kind === 'append' && fail) throw new Error('injected commit failure'); } });
         const results = await Promise.allSettled([s.log.append('a', [ev(1)]), s.log.append('a', [ev(2)]), s.log.append('b', [ev(3)])]);
         expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
         const reason = (results[0] as PromiseRejectedResult).reason as StorageError;
@@ -435,7 +445,7 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
 
       it('leaves nothing of a batch whose commit fails mid-way, and keeps seqs contiguous after it', async () => {
         let failNext = false;
-        const s = await open({ faults: { beforeCommit: (c) => { if (failNext && c.kind === 'batch') { failNext = false; throw new Error('injected commit failure'); } } } });
+        const s = await open({ faults: (c) => { if (failNext && c.kind === 'batch') { failNext = false; throw new Error('injected commit failure'); } } });
         s.commitBatch({ consumer: { name: 'c', stream: 'in', seq: 1 }, state: [{ ns: 'c', key: 'k', value: 1 }], appends: [{ stream: 'out', items: [ev(1)] }] });
         failNext = true;
         const err = await expectStorageError(
@@ -513,7 +523,7 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
 
       it('leaves state and every position as they were when the commit fails, or a fence does', async () => {
         let fail = false;
-        const s = await seeded({ faults: { beforeCommit: () => { if (fail) throw new Error('injected commit failure'); } } });
+        const s = await seeded({ faults: () => { if (fail) throw new Error('injected commit failure'); } });
         fail = true;
         await expectStorageError(() => s.commitBatch({ clearState: ['a'], positions: [{ name: 'p', stream: 'in', seq: 0 }, { name: 'p', stream: 'in2', seq: 0 }] }), 'STORAGE_FAILED');
         fail = false;
@@ -593,7 +603,7 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
 
       it('commits timers with the rest of the batch, or none of them when the commit fails', async () => {
         let fail = false;
-        const s = await open({ faults: { beforeCommit: () => { if (fail) throw new Error('injected commit failure'); } } });
+        const s = await open({ faults: () => { if (fail) throw new Error('injected commit failure'); } });
         s.commitBatch({ timers: [{ ns: 'w', key: 'a', at: 10 }], state: [{ ns: 'w', key: 'x', value: 1 }] });
         fail = true;
         await expectStorageError(() => s.commitBatch({ timers: [{ ns: 'w', key: 'a', at: null }, { ns: 'w', key: 'b', at: 5 }], state: [{ ns: 'w', key: 'x', value: 2 }] }), 'STORAGE_FAILED');

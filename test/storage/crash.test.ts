@@ -9,6 +9,7 @@ import type { EventValue } from '../../src/core/event.js';
 import { StorageError } from '../../src/storage/errors.js';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage/sqlite.js';
 import { expectStorageError } from './conformance.js';
+import { CommitFaults, FAULT_STREAM } from './faults.js';
 import { tempDirs } from './helpers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -365,7 +366,8 @@ describe('R5: a failed commit is fatal for its batch only', () => {
   it('the k-th commit throws: that batch is not stored, the earlier ones are (after a reopen too)', async () => {
     const dir = tmp();
     const k = 4;
-    const s = openSqliteStorage({ dir, faults: { beforeCommit: ({ index }) => { if (index === k) throw new Error('injected: fsync failed'); } } });
+    const faults = new CommitFaults(({ index }) => { if (index === k) throw new Error('injected: fsync failed'); });
+    const s = faults.wrap(openSqliteStorage({ dir, now: faults.now }));
     for (let i = 1; i < k; i++) s.commitBatch(batch(i));
     const err = await expectStorageError(() => s.commitBatch(batch(k)), 'STORAGE_FAILED');
     expect(err.message).toBe(`${s.path} could not commit the batch (injected: fsync failed)`);
@@ -376,6 +378,7 @@ describe('R5: a failed commit is fatal for its batch only', () => {
       expect(again.offsets.get('c', 'in')).toBe(k - 1);
       expect(again.state.get('c', 'last')).toBe(k - 1);
       expect(again.log.read('out', 1, 100).map((e) => e.event)).toEqual([{ i: 1 }, { i: 2 }, { i: 3 }]);
+      expect(again.log.lastSeq(FAULT_STREAM)).toBe(0); // the write that failed the transaction went with it
       expect(again.commitBatch(batch(k)).appended).toEqual([{ stream: 'out', first: k, last: k }]);
     } finally {
       again.close();
@@ -411,7 +414,8 @@ describe('R5: a failed commit is fatal for its batch only', () => {
   it('group commit: a failed flush rejects every append in it, stores none, and acknowledges none', async () => {
     const dir = tmp();
     let failing = false;
-    const s = openSqliteStorage({ dir, faults: { beforeCommit: ({ kind }) => { if (failing && kind === 'append') throw new Error('injected'); } } });
+    const faults = new CommitFaults(({ kind }) => { if (failing && kind === 'append') throw new Error('injected'); });
+    const s = faults.wrap(openSqliteStorage({ dir, now: faults.now }));
     await s.log.append('a', [{ event: 0 }]);
     failing = true;
     const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => s.log.append('a', [{ event: i + 1 }])));

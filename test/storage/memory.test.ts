@@ -1,5 +1,6 @@
 /** The memory adapter through the shared Storage conformance suite. */
 import { openMemoryStorage } from '../../src/storage/memory.js';
 import { storageConformance } from './conformance.js';
+import { openWithFaults } from './faults.js';
 
-storageConformance('memory', (options) => openMemoryStorage(options));
+storageConformance('memory', (options) => openWithFaults((now) => openMemoryStorage({ now }), options));

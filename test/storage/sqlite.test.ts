@@ -9,11 +9,12 @@ import { describe, expect, it } from 'vitest';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage/sqlite.js';
 import { FORMAT_VERSION } from '../../src/storage/sqlite-schema.js';
 import { storageConformance, expectStorageError } from './conformance.js';
+import { openWithFaults } from './faults.js';
 import { tempDirs } from './helpers.js';
 
 const tmp = tempDirs();
 
-storageConformance('sqlite', (options) => openSqliteStorage({ dir: tmp(), ...options }));
+storageConformance('sqlite', (options) => openWithFaults((now) => openSqliteStorage({ dir: tmp(), now }), options));
 
 describe('SQLite storage', () => {
   const withStore = <T>(dir: string, fn: (s: SqliteStorage) => T, options: Partial<Parameters<typeof openSqliteStorage>[0]> = {}): T => {

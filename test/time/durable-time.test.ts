@@ -9,7 +9,8 @@ import { firstValueFrom, filter } from 'rxjs';
 import { openMemoryStorage } from '../../src/storage/index.js';
 import { loadRunesetOrThrow, openRuneset } from '../../src/index.js';
 import type { Clock } from '../../src/core/clock.js';
-import type { Storage, StorageFaults } from '../../src/core/storage.js';
+import type { Storage } from '../../src/core/storage.js';
+import { CommitFaults } from '../storage/faults.js';
 import { tempDir } from '../helpers.js';
 
 const reminder = `-- reminds of each event's id \`after\` ms later, through a durable timer
@@ -80,8 +81,10 @@ describe('durable timers', () => {
 
   it('fire again after a failed commit: the deletion and the outputs are one unit', async () => {
     let failing = false;
-    const faults: StorageFaults = { beforeCommit: ({ kind }) => { if (failing && kind === 'batch') throw new Error('injected commit failure'); } };
-    const storage = openMemoryStorage({ faults });
+    const faults = new CommitFaults(({ kind }) => {
+      if (failing && kind === 'batch') throw new Error('injected commit failure');
+    });
+    const storage = faults.wrap(openMemoryStorage({ now: faults.now }));
     const at = { t: 0 };
     await storage.log.append('in', [{ event: { id: 7, after: 10 } }]);
     await runOnce(storage, fixedClock(at));
