@@ -5,7 +5,7 @@ const require = createRequire(import.meta.url);
 
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sanctum.dev/schema/runeset.schema.json","title":"Sanctum runeset","description":"A runeset is the YAML file that declares a Sanctum deployment: its energy streams, the spells that run over them, where events come from (sources), where they go (sinks) and the pipelines that connect them. Every key is a rune (a configuration option). Relative paths are relative to the directory of the runeset file. Any string may use `${VAR}` or `${VAR:-default}` to read an environment variable; write `$${` for a literal `${`.","type":"object","additionalProperties":false,"required":["version","streams"],"properties":{"version":{"const":1,"description":"The runeset format version. This Sanctum reads version 1."},"sanctum":{"$ref":"#/definitions/SanctumRunes"},"streams":{"description":"The energy streams, by name. A stream carries events from the sources and pipelines that write to it to the pipelines and sinks that read it. The stream `dead-letters` always exists, declared or not.","type":"object","propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/StreamSpec"}},"spells":{"description":"The spells, by name: Lua files that pipelines cast on each event.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/SpellSpec"}},"sources":{"description":"Where events come from, by name. Each source writes the events it reads to a stream.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/SourceSpec"}},"sinks":{"description":"Where events go, by name. Each sink writes the events of its streams as one JSON value per line.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/SinkSpec"}},"pipelines":{"description":"The pipelines, by name. A pipeline reads its streams, casts its spells one after another on each event, and writes what the last spell emits to its `to` stream.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/PipelineSpec"}}},"definitions":{"Name":{"type":"string","pattern":"^[A-Za-z][A-Za-z0-9_-]*$","patternErrorMessage":"names start with a letter and contain only letters, digits, '_' and '-'","description":"A name: a letter, then letters, digits, `_` or `-`."},"StreamRefs":{"description":"One stream name, or a list of stream names.","anyOf":[{"description":"One stream name.","allOf":[{"$ref":"#/definitions/Name"}]},{"description":"A list of stream names.","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/definitions/Name"}}]},"SanctumRunes":{"description":"Sanctum's own runes.","type":"object","additionalProperties":false,"default":{},"properties":{"log_level":{"type":"string","enum":["debug","info","warn","error"],"description":"The least severe log line Sanctum and the spells print.","default":"info"},"data_dir":{"description":"The directory where Sanctum keeps its event log and the spells' state, relative to the runeset file's directory. By default each runeset has its own: `.sanctum/{name}`, where `{name}` is the runeset file's name without `.runeset.yaml` or `.yaml` (`orders.runeset.yaml` keeps its data in `.sanctum/orders`), so two runesets in one folder never share state. Give two runesets the same `data_dir` on purpose to share durable streams; spells of the same name then share their state too.","type":"string","minLength":1,"default":".sanctum/{name}"},"log_format":{"type":"string","enum":["auto","json","pretty"],"description":"How Sanctum writes its log lines on stderr: `json` (one JSON object a line, for machines), `pretty` (for people), or `auto`: pretty on a terminal, JSON otherwise. `sanctum run --log-format` overrides it.","default":"auto"},"metrics":{"$ref":"#/definitions/MetricsRunes"},"synchronous":{"type":"string","enum":["FULL","NORMAL"],"description":"How durable a commit is before it is acknowledged: `FULL` (fsync: survives power loss) or `NORMAL` (survives a crash of Sanctum, may lose the last commits on power loss; faster for small commits). Set on every connection to the data file.","default":"FULL"},"batch_size":{"type":"integer","minimum":1,"maximum":100000,"description":"The most events a durable pipeline casts and commits in one transaction. Larger batches: more throughput, more latency.","default":1000}}},"MetricsRunes":{"description":"Serve the run's metrics (`/metrics`, in the Prometheus text format), live taps (`/tap`) and health checks (`/healthz`, `/readyz`) over HTTP while it runs; `sanctum top` and `sanctum tap` read them. `sanctum run --metrics` does the same. See docunomicon/observability.md and docunomicon/service.md.","type":"object","additionalProperties":false,"required":["listen"],"properties":{"listen":{"type":"string","pattern":"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$","patternErrorMessage":"expected host:port, :port or port, such as 127.0.0.1:9598","description":"Where to serve: `host:port`, `:port` or `port` (the host is then 127.0.0.1, this machine only). Port 0 picks a free port; the log says which. Binding `0.0.0.0` serves every network: read docunomicon/observability.md first, since a tap shows your events."},"cast_sample":{"type":"integer","minimum":1,"description":"Time one cast in this many for `sanctum_spell_cast_duration_seconds` (1 times every cast, at a small cost per event).","default":16},"tap":{"type":"boolean","description":"Serve `/tap`, which streams live events to `sanctum tap`. Set it to false where whoever reaches the address must not read the events.","default":true},"ready_lag":{"type":"integer","minimum":0,"description":"`/readyz` answers 503 while a pipeline or sink over durable streams is more than this many events behind (and while a source is not open yet, or the run is stopping).","default":10000}}},"StreamSpec":{"description":"A stream's options. Leave it empty (`orders: {}` or `orders:`) when there is nothing to say.","type":["object","null"],"additionalProperties":false,"properties":{"description":{"description":"Free text: what the events on this stream are.","type":"string"},"durable":{"type":"boolean","description":"Keep the stream's events in the event log under `sanctum.data_dir`: every event gets a sequence number and a timestamp, appends are acknowledged only once durable, and pipelines reading the stream become exactly-once consumers that resume after a crash or restart where they left off.","default":false},"key":{"description":"A top-level field of each event to store as the event's key (durable streams): shown by `sanctum tail`; events without it have no key.","type":"string","minLength":1},"retention":{"description":"How much of a durable stream to keep: the oldest events beyond the limits are deleted when the run starts and as it goes (sequence numbers are never reused).","type":"object","additionalProperties":false,"properties":{"max_events":{"type":"integer","minimum":1,"description":"Keep at most this many events."},"max_age":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","minimum":1,"description":"Keep events younger than this: a number of seconds, or a duration such as `90s`, `15m`, `12h`, `7d`."}}}}},"SpellSpec":{"description":"A spell: a Lua file and the runes it is summoned with.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The spell's Lua file, relative to the runeset file's directory.","type":"string","minLength":1},"runes":{"description":"The spell's own runes: any mapping, handed to the spell's `init(runes)` hook.","type":"object","additionalProperties":true,"default":{}},"on_error":{"type":"string","enum":["dead-letter","skip","stop"],"description":"What happens to an event whose cast fails: `dead-letter` sends it, with the error, to the pipeline's dead-letter stream; `skip` logs a warning and drops it; `stop` stops the pipeline.","default":"dead-letter"},"budget":{"$ref":"#/definitions/BudgetSpec"},"state":{"description":"The spell's durable state (the Lua `state` library): which top-level fields of stored values to index, so that `state.query{ index = \"field\", gt = …, lt = … }` uses the index.","type":"object","additionalProperties":false,"properties":{"indexes":{"description":"Value fields to index (numbers and strings).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}}}},"BudgetSpec":{"description":"Limits on what one spell may use.","type":"object","additionalProperties":false,"default":{},"properties":{"instructions":{"type":"integer","minimum":1000,"description":"The Lua instructions one call of `init`, `cast` or `finish` may run before it fails (a runaway loop).","default":10000000},"emits":{"type":"integer","minimum":1,"description":"The events one call of `init`, `cast` or `finish` may emit (SPELL_EMIT_LIMIT beyond). A call's outputs are held until it succeeds, all or nothing, so their number is bounded; raise it for a `finish` that emits a row per key of a large state.","default":100000},"memory":{"description":"The Lua heap the spell may use: a number of bytes, or a size such as `512KiB`, `64MiB` or `1GiB` (KiB, MiB, GiB are powers of 1024; KB, MB, GB powers of 1000). At least 64KiB.","anyOf":[{"type":"integer","minimum":65536},{"type":"string","pattern":"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$","patternErrorMessage":"write a size as a whole number and a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 64MiB)"}],"default":"64MiB"}}},"SourceSpec":{"description":"A source of events: a file, standard input, or an HTTP endpoint that clients POST events to. docunomicon/connectors.md describes each, with its delivery guarantee.","type":"object","additionalProperties":false,"required":["type","to"],"properties":{"type":{"type":"string","enum":["file","stdin","http"],"description":"Where the events are read from: `file` (the file at `path`), `stdin`, or `http` (a server on `listen` that takes POSTed events)."},"path":{"description":"For `file`: the file to read, relative to the runeset file's directory (required). For `http`: the URL path that takes POSTs, such as `/events` (default `/`).","type":"string","minLength":1},"to":{"description":"The stream the events are written to.","allOf":[{"$ref":"#/definitions/Name"}]},"format":{"type":"string","enum":["ndjson","lines","json"],"description":"How the input is read: `ndjson` (one JSON event per line), `lines` (each line of text becomes the event `{ message, source, line }`: the text, the source's name and the line number; a spell parses the rest), or `json` (the whole input is one JSON document: an array is its events, anything else one event). An `http` source reads a request whose `Content-Type` is `application/json` as `json` unless `format` is `lines`.","default":"ndjson"},"rate":{"type":"number","exclusiveMinimum":0,"description":"At most this many events a second (file sources): replay a recorded file at a pace, for demos and load tests. Default: as fast as the pipeline takes them."},"loop":{"type":"boolean","description":"When the file ends, read it again from the start, until the run is stopped (file sources into streams that are not durable). With `rate`, a live stream from a recorded file.","default":false},"listen":{"type":"string","pattern":"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$","patternErrorMessage":"expected host:port, :port or port, such as 127.0.0.1:9598","description":"For `http` (required): where the server listens: `host:port`, `:port` or `port` (the host is then 127.0.0.1, this machine only; `0.0.0.0:8080` serves every network). Port 0 picks a free port; the log says which."},"token":{"description":"For `http`: a bearer token every request must send (`Authorization: Bearer <token>`); others get 401. Write it as `${VAR}` to read it from the environment, not the file. The server speaks plain HTTP: off this machine, put a TLS proxy in front.","type":"string","minLength":1},"max_body":{"description":"For `http`: the largest request body taken; a bigger one is answered 413 and nothing of it is appended. A number of bytes, or a size such as `512KiB` or `4MiB`.","anyOf":[{"type":"integer","minimum":1},{"type":"string","pattern":"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$","patternErrorMessage":"write a size as a whole number and a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 1MiB)"}],"default":"1MiB"},"queue":{"type":"integer","minimum":1,"maximum":100000,"description":"For `http`: how many requests may be in the source at once (their bodies being read, parsed, or waiting for room in the stream). One more is answered 503 with `Retry-After`. With `max_body` it bounds the memory the source holds.","default":64},"max_wait":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: how long a request waits for room in a stream whose pipeline is behind before it is answered 429 with `Retry-After` (nothing of it appended). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"5s"},"timeout":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: the time a client has to send a whole request (headers and body); a slower one is answered 408 and disconnected (slow clients cannot hold connections open). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"30s"}},"if":{"type":"object","properties":{"type":{"const":"file"}},"required":["type"]},"then":{"required":["path"]}},"SinkSpec":{"description":"A sink: writes the events of its streams as newline-delimited JSON, to standard output or error, a file, or an HTTP endpoint. docunomicon/connectors.md describes each, with its delivery guarantee.","type":"object","additionalProperties":false,"required":["type","from"],"properties":{"type":{"type":"string","enum":["stdout","stderr","file","http"],"description":"Where the events are written: `stdout`, `stderr`, `file` (the file at `path`), or `http` (POSTed to `url`)."},"from":{"description":"The stream, or list of streams, whose events the sink writes.","allOf":[{"$ref":"#/definitions/StreamRefs"}]},"path":{"description":"The file to write, relative to the runeset file's directory. Required when `type` is `file`.","type":"string","minLength":1},"mode":{"type":"string","enum":["append","truncate"],"description":"For `file`: `append` keeps what the file holds and adds to it; `truncate` empties it when the run starts. Default: `append` when the sink reads durable streams (a restart goes on where the last run stopped), `truncate` otherwise."},"url":{"description":"For `http` (required): the `http://` or `https://` URL each batch is POSTed to, as NDJSON.","type":"string","minLength":1},"token":{"description":"For `http`: sent as `Authorization: Bearer <token>`. Write it as `${VAR}` to read it from the environment.","type":"string","minLength":1},"headers":{"description":"For `http`: more request headers, by name.","type":"object","additionalProperties":{"description":"The header's value.","type":"string"}},"batch_size":{"type":"integer","minimum":1,"maximum":100000,"description":"For `http`: the most events in one POST.","default":1000},"timeout":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: how long one POST may take (connecting, sending, the answer) before it counts as failed and is retried. A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"10s"},"retries":{"type":"integer","minimum":0,"maximum":1000,"description":"For `http`: how many times a POST that failed for a passing reason (a 5xx, 408 or 429 answer, a timeout, a connection error) is sent again, after a growing, jittered wait. When they are used up, its events become dead letters (`SINK_RETRIES_EXHAUSTED`); a 4xx answer makes them dead letters at once (`SINK_REJECTED`).","default":8},"backoff":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: the wait before the first retry; it doubles with each retry, up to `max_backoff`, each wait drawn at random between half and all of it. A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"100ms"},"max_backoff":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: the longest wait between two retries (a `Retry-After` from the server is followed up to it). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"30s"}},"if":{"type":"object","properties":{"type":{"const":"file"}},"required":["type"]},"then":{"required":["path"]}},"PipelineSpec":{"description":"A pipeline: reads events from its streams and casts its steps on each, in order.","type":"object","additionalProperties":false,"required":["from","steps"],"properties":{"from":{"description":"The stream, or list of streams, the pipeline reads.","allOf":[{"$ref":"#/definitions/StreamRefs"}]},"steps":{"description":"The spells cast on each event, in order. What a step emits on its default port (`out`) goes to the next step.","type":"array","minItems":1,"items":{"$ref":"#/definitions/StepSpec"}},"to":{"description":"The stream that receives what the last step emits on its default port. Without it, those events are dropped.","allOf":[{"$ref":"#/definitions/Name"}]},"dead_letters":{"description":"The stream that receives the events whose cast failed (with the error), when the spell's `on_error` is `dead-letter`.","allOf":[{"$ref":"#/definitions/Name"}],"default":"dead-letters"}}},"StepSpec":{"description":"A step: a spell name, or a mapping with the spell name and the streams its named ports go to.","anyOf":[{"description":"The name of the spell this step casts; its named ports are not wired.","allOf":[{"$ref":"#/definitions/Name"}]},{"description":"A spell name and where its named ports go.","type":"object","additionalProperties":false,"required":["spell"],"properties":{"spell":{"description":"The name of the spell this step casts.","allOf":[{"$ref":"#/definitions/Name"}]},"ports":{"description":"Named output ports and the stream each goes to: a spell that calls `emit(event, \"alerts\")` needs `alerts` wired here. The default port `out` always goes to the next step.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"description":"The stream this port's events go to.","allOf":[{"$ref":"#/definitions/Name"}]}}}}]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sanctum.dev/schema/runeset.schema.json","title":"Sanctum runeset","description":"A runeset is the YAML file that declares a Sanctum deployment: its energy streams, the spells that run over them, where events come from (sources), where they go (sinks) and the pipelines that connect them. Every key is a rune (a configuration option). Relative paths are relative to the directory of the runeset file. Any string may use `${VAR}` or `${VAR:-default}` to read an environment variable; write `$${` for a literal `${`.","type":"object","additionalProperties":false,"required":["version","streams"],"properties":{"version":{"const":1,"description":"The runeset format version. This Sanctum reads version 1."},"sanctum":{"$ref":"#/definitions/SanctumRunes"},"streams":{"description":"The energy streams, by name. A stream carries events from the sources and pipelines that write to it to the pipelines and sinks that read it. The stream `dead-letters` always exists, declared or not.","type":"object","propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/StreamSpec"}},"spells":{"description":"The spells, by name: Lua files that pipelines cast on each event.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/SpellSpec"}},"sources":{"description":"Where events come from, by name. Each source writes the events it reads to a stream.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/SourceSpec"}},"sinks":{"description":"Where events go, by name. Each sink writes the events of its streams as one JSON value per line.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/SinkSpec"}},"pipelines":{"description":"The pipelines, by name. A pipeline reads its streams, casts its spells one after another on each event, and writes what the last spell emits to its `to` stream.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/PipelineSpec"}}},"definitions":{"Name":{"type":"string","pattern":"^[A-Za-z][A-Za-z0-9_-]*$","patternErrorMessage":"names start with a letter and contain only letters, digits, '_' and '-'","description":"A name: a letter, then letters, digits, `_` or `-`."},"StreamRefs":{"description":"One stream name, or a list of stream names.","anyOf":[{"description":"One stream name.","allOf":[{"$ref":"#/definitions/Name"}]},{"description":"A list of stream names.","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/definitions/Name"}}]},"SanctumRunes":{"description":"Sanctum's own runes.","type":"object","additionalProperties":false,"default":{},"properties":{"log_level":{"type":"string","enum":["debug","info","warn","error"],"description":"The least severe log line Sanctum and the spells print.","default":"info"},"data_dir":{"description":"The directory where Sanctum keeps its event log and the spells' state, relative to the runeset file's directory. By default each runeset has its own: `.sanctum/{name}`, where `{name}` is the runeset file's name without `.runeset.yaml` or `.yaml` (`orders.runeset.yaml` keeps its data in `.sanctum/orders`), so two runesets in one folder never share state. Give two runesets the same `data_dir` on purpose to share durable streams; spells of the same name then share their state too.","type":"string","minLength":1,"default":".sanctum/{name}"},"log_format":{"type":"string","enum":["auto","json","pretty"],"description":"How Sanctum writes its log lines on stderr: `json` (one JSON object a line, for machines), `pretty` (for people), or `auto`: pretty on a terminal, JSON otherwise. `sanctum run --log-format` overrides it.","default":"auto"},"metrics":{"$ref":"#/definitions/MetricsRunes"},"synchronous":{"type":"string","enum":["FULL","NORMAL"],"description":"How durable a commit is before it is acknowledged: `FULL` (fsync: survives power loss) or `NORMAL` (survives a crash of Sanctum, may lose the last commits on power loss; faster for small commits). Set on every connection to the data file.","default":"FULL"},"batch_size":{"type":"integer","minimum":1,"maximum":100000,"description":"The most events a durable pipeline casts and commits in one transaction. Larger batches: more throughput, more latency.","default":1000}}},"MetricsRunes":{"description":"Serve the run's metrics (`/metrics`, in the Prometheus text format), live taps (`/tap`) and health checks (`/healthz`, `/readyz`) over HTTP while it runs; `sanctum top` and `sanctum tap` read them. `sanctum run --metrics` does the same. See docunomicon/observability.md and docunomicon/service.md.","type":"object","additionalProperties":false,"required":["listen"],"properties":{"listen":{"type":"string","pattern":"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$","patternErrorMessage":"expected host:port, :port or port, such as 127.0.0.1:9598","description":"Where to serve: `host:port`, `:port` or `port` (the host is then 127.0.0.1, this machine only). Port 0 picks a free port; the log says which. Binding `0.0.0.0` serves every network: read docunomicon/observability.md first, since a tap shows your events."},"cast_sample":{"type":"integer","minimum":1,"description":"Time one cast in this many for `sanctum_spell_cast_duration_seconds` (1 times every cast, at a small cost per event).","default":16},"tap":{"type":"boolean","description":"Serve `/tap`, which streams live events to `sanctum tap`. Set it to false where whoever reaches the address must not read the events.","default":true},"ready_lag":{"type":"integer","minimum":0,"description":"`/readyz` answers 503 while a pipeline or sink over durable streams is more than this many events behind (and while a source is not open yet, or the run is stopping).","default":10000}}},"StreamSpec":{"description":"A stream's options. Leave it empty (`orders: {}` or `orders:`) when there is nothing to say.","type":["object","null"],"additionalProperties":false,"properties":{"description":{"description":"Free text: what the events on this stream are.","type":"string"},"durable":{"type":"boolean","description":"Keep the stream's events in the event log under `sanctum.data_dir`: every event gets a sequence number and a timestamp, appends are acknowledged only once durable, and pipelines reading the stream become exactly-once consumers that resume after a crash or restart where they left off.","default":false},"key":{"description":"A top-level field of each event to store as the event's key (durable streams): shown by `sanctum tail`; events without it have no key.","type":"string","minLength":1},"retention":{"description":"How much of a durable stream to keep: the oldest events beyond the limits are deleted when the run starts and as it goes (sequence numbers are never reused).","type":"object","additionalProperties":false,"properties":{"max_events":{"type":"integer","minimum":1,"description":"Keep at most this many events."},"max_age":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","minimum":1,"description":"Keep events younger than this: a number of seconds, or a duration such as `90s`, `15m`, `12h`, `7d`."}}}}},"SpellSpec":{"description":"A spell: a Lua file and the runes it is summoned with.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The spell's Lua file, relative to the runeset file's directory.","type":"string","minLength":1},"runes":{"description":"The spell's own runes: any mapping, handed to the spell's `init(runes)` hook.","type":"object","additionalProperties":true,"default":{}},"on_error":{"type":"string","enum":["dead-letter","skip","stop"],"description":"What happens to an event whose cast fails: `dead-letter` sends it, with the error, to the pipeline's dead-letter stream; `skip` logs a warning and drops it; `stop` stops the pipeline.","default":"dead-letter"},"budget":{"$ref":"#/definitions/BudgetSpec"},"state":{"description":"The spell's durable state (the Lua `state` library): which top-level fields of stored values to index, so that `state.query{ index = \"field\", gt = …, lt = … }` uses the index.","type":"object","additionalProperties":false,"properties":{"indexes":{"description":"Value fields to index (numbers and strings).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}}}},"BudgetSpec":{"description":"Limits on what one spell may use.","type":"object","additionalProperties":false,"default":{},"properties":{"instructions":{"type":"integer","minimum":1000,"description":"The Lua instructions one call of `init`, `cast` or `finish` may run before it fails (a runaway loop).","default":10000000},"emits":{"type":"integer","minimum":1,"description":"The events one call of `init`, `cast` or `finish` may emit (SPELL_EMIT_LIMIT beyond). A call's outputs are held until it succeeds, all or nothing, so their number is bounded; raise it for a `finish` that emits a row per key of a large state.","default":100000},"memory":{"description":"The Lua heap the spell may use: a number of bytes, or a size such as `512KiB`, `64MiB` or `1GiB` (KiB, MiB, GiB are powers of 1024; KB, MB, GB powers of 1000). At least 64KiB.","anyOf":[{"type":"integer","minimum":65536},{"type":"string","pattern":"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$","patternErrorMessage":"write a size as a whole number and a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 64MiB)"}],"default":"64MiB"}}},"SourceSpec":{"description":"A source of events: a file, standard input, or an HTTP endpoint that clients POST events to. docunomicon/connectors.md describes each, with its delivery guarantee.","type":"object","additionalProperties":false,"required":["type","to"],"properties":{"type":{"type":"string","enum":["file","stdin","http"],"description":"Where the events are read from: `file` (the file at `path`), `stdin`, or `http` (a server on `listen` that takes POSTed events)."},"path":{"description":"For `file`: the file to read, relative to the runeset file's directory (required); with `follow`, it may be a glob (`*`, `?` and `[...]` within a path segment). For `http`: the URL path that takes POSTs, such as `/events` (default `/`).","type":"string","minLength":1},"to":{"description":"The stream the events are written to.","allOf":[{"$ref":"#/definitions/Name"}]},"format":{"type":"string","enum":["ndjson","lines","json"],"description":"How the input is read: `ndjson` (one JSON event per line), `lines` (each line of text becomes the event `{ message, source, line }`: the text, the source's name and the line number; a spell parses the rest), or `json` (the whole input is one JSON document: an array is its events, anything else one event). An `http` source reads a request whose `Content-Type` is `application/json` as `json` unless `format` is `lines`.","default":"ndjson"},"rate":{"type":"number","exclusiveMinimum":0,"description":"At most this many events a second (file sources): replay a recorded file at a pace, for demos and load tests. Default: as fast as the pipeline takes them."},"loop":{"type":"boolean","description":"When the file ends, read it again from the start, until the run is stopped (file sources into streams that are not durable). With `rate`, a live stream from a recorded file.","default":false},"follow":{"type":"boolean","description":"For `file`: keep reading as the file grows, like `tail -F`, until the run is stopped (SIGINT or SIGTERM). A file renamed away (log rotation) is read to its end and the new file at `path` from its start; a file that gets shorter (copytruncate) is read again from its start. `path` may then be a glob (`logs/*.log`): files that come to match it are read too. Into a durable stream each file's position (its device, inode and byte offset) commits with its events: exactly once across restarts and rotations. docunomicon/connectors.md#followed-files says what rotation can and cannot keep.","default":false},"poll_interval":{"type":["integer","string"],"pattern":"^0*[1-9][0-9]*(ms|s|m|h|d)?$","patternErrorMessage":"write a duration above zero as a whole number and a unit: ms, s, m, h or d (e.g. 1s)","minimum":1,"description":"For `file` with `follow`: how often the files are looked at even when the file system sent no change notice (inotify does not see writes made on another machine to a network file system). A number of seconds, or a duration such as `250ms`, `1s`.","default":"1s"},"start_at":{"type":"string","enum":["beginning","end"],"description":"For `file` with `follow`: where a file that is there when the run starts, and that no earlier run has read into a durable stream, is read from: `beginning` (all of it) or `end` (only what is written from now on). A file that appears later is always read from its beginning, and a file with a committed position from there.","default":"beginning"},"listen":{"type":"string","pattern":"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$","patternErrorMessage":"expected host:port, :port or port, such as 127.0.0.1:9598","description":"For `http` (required): where the server listens: `host:port`, `:port` or `port` (the host is then 127.0.0.1, this machine only; `0.0.0.0:8080` serves every network). Port 0 picks a free port; the log says which."},"token":{"description":"For `http`: a bearer token every request must send (`Authorization: Bearer <token>`); others get 401. Write it as `${VAR}` to read it from the environment, not the file. The server speaks plain HTTP: off this machine, put a TLS proxy in front.","type":"string","minLength":1},"max_body":{"description":"For `http`: the largest request body taken; a bigger one is answered 413 and nothing of it is appended. A number of bytes, or a size such as `512KiB` or `4MiB`.","anyOf":[{"type":"integer","minimum":1},{"type":"string","pattern":"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$","patternErrorMessage":"write a size as a whole number and a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 1MiB)"}],"default":"1MiB"},"queue":{"type":"integer","minimum":1,"maximum":100000,"description":"For `http`: how many requests may be in the source at once (their bodies being read, parsed, or waiting for room in the stream). One more is answered 503 with `Retry-After`. With `max_body` it bounds the memory the source holds.","default":64},"max_wait":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: how long a request waits for room in a stream whose pipeline is behind before it is answered 429 with `Retry-After` (nothing of it appended). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"5s"},"timeout":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: the time a client has to send a whole request (headers and body); a slower one is answered 408 and disconnected (slow clients cannot hold connections open). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"30s"}},"if":{"type":"object","properties":{"type":{"const":"file"}},"required":["type"]},"then":{"required":["path"]}},"SinkSpec":{"description":"A sink: writes the events of its streams as newline-delimited JSON, to standard output or error, a file, or an HTTP endpoint. docunomicon/connectors.md describes each, with its delivery guarantee.","type":"object","additionalProperties":false,"required":["type","from"],"properties":{"type":{"type":"string","enum":["stdout","stderr","file","http"],"description":"Where the events are written: `stdout`, `stderr`, `file` (the file at `path`), or `http` (POSTed to `url`)."},"from":{"description":"The stream, or list of streams, whose events the sink writes.","allOf":[{"$ref":"#/definitions/StreamRefs"}]},"path":{"description":"The file to write, relative to the runeset file's directory. Required when `type` is `file`.","type":"string","minLength":1},"mode":{"type":"string","enum":["append","truncate"],"description":"For `file`: `append` keeps what the file holds and adds to it; `truncate` empties it when the run starts. Default: `append` when the sink reads durable streams (a restart goes on where the last run stopped), `truncate` otherwise."},"url":{"description":"For `http` (required): the `http://` or `https://` URL each batch is POSTed to, as NDJSON.","type":"string","minLength":1},"token":{"description":"For `http`: sent as `Authorization: Bearer <token>`. Write it as `${VAR}` to read it from the environment.","type":"string","minLength":1},"headers":{"description":"For `http`: more request headers, by name.","type":"object","additionalProperties":{"description":"The header's value.","type":"string"}},"batch_size":{"type":"integer","minimum":1,"maximum":100000,"description":"For `http`: the most events in one POST.","default":1000},"timeout":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: how long one POST may take (connecting, sending, the answer) before it counts as failed and is retried. A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"10s"},"retries":{"type":"integer","minimum":0,"maximum":1000,"description":"For `http`: how many times a POST that failed for a passing reason (a 5xx, 408 or 429 answer, a timeout, a connection error) is sent again, after a growing, jittered wait. When they are used up, its events become dead letters (`SINK_RETRIES_EXHAUSTED`); a 4xx answer makes them dead letters at once (`SINK_REJECTED`).","default":8},"backoff":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: the wait before the first retry; it doubles with each retry, up to `max_backoff`, each wait drawn at random between half and all of it. A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"100ms"},"max_backoff":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: the longest wait between two retries (a `Retry-After` from the server is followed up to it). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"30s"}},"if":{"type":"object","properties":{"type":{"const":"file"}},"required":["type"]},"then":{"required":["path"]}},"PipelineSpec":{"description":"A pipeline: reads events from its streams and casts its steps on each, in order.","type":"object","additionalProperties":false,"required":["from","steps"],"properties":{"from":{"description":"The stream, or list of streams, the pipeline reads.","allOf":[{"$ref":"#/definitions/StreamRefs"}]},"steps":{"description":"The spells cast on each event, in order. What a step emits on its default port (`out`) goes to the next step.","type":"array","minItems":1,"items":{"$ref":"#/definitions/StepSpec"}},"to":{"description":"The stream that receives what the last step emits on its default port. Without it, those events are dropped.","allOf":[{"$ref":"#/definitions/Name"}]},"dead_letters":{"description":"The stream that receives the events whose cast failed (with the error), when the spell's `on_error` is `dead-letter`.","allOf":[{"$ref":"#/definitions/Name"}],"default":"dead-letters"}}},"StepSpec":{"description":"A step: a spell name, or a mapping with the spell name and the streams its named ports go to.","anyOf":[{"description":"The name of the spell this step casts; its named ports are not wired.","allOf":[{"$ref":"#/definitions/Name"}]},{"description":"A spell name and where its named ports go.","type":"object","additionalProperties":false,"required":["spell"],"properties":{"spell":{"description":"The name of the spell this step casts.","allOf":[{"$ref":"#/definitions/Name"}]},"ports":{"description":"Named output ports and the stream each goes to: a spell that calls `emit(event, \"alerts\")` needs `alerts` wired here. The default port `out` always goes to the next step.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"description":"The stream this port's events go to.","allOf":[{"$ref":"#/definitions/Name"}]}}}}]}}};
 const schema14 = {"type":"string","pattern":"^[A-Za-z][A-Za-z0-9_-]*$","patternErrorMessage":"names start with a letter and contain only letters, digits, '_' and '-'","description":"A name: a letter, then letters, digits, `_` or `-`."};
 const schema15 = {"description":"A stream's options. Leave it empty (`orders: {}` or `orders:`) when there is nothing to say.","type":["object","null"],"additionalProperties":false,"properties":{"description":{"description":"Free text: what the events on this stream are.","type":"string"},"durable":{"type":"boolean","description":"Keep the stream's events in the event log under `sanctum.data_dir`: every event gets a sequence number and a timestamp, appends are acknowledged only once durable, and pipelines reading the stream become exactly-once consumers that resume after a crash or restart where they left off.","default":false},"key":{"description":"A top-level field of each event to store as the event's key (durable streams): shown by `sanctum tail`; events without it have no key.","type":"string","minLength":1},"retention":{"description":"How much of a durable stream to keep: the oldest events beyond the limits are deleted when the run starts and as it goes (sequence numbers are never reused).","type":"object","additionalProperties":false,"properties":{"max_events":{"type":"integer","minimum":1,"description":"Keep at most this many events."},"max_age":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","minimum":1,"description":"Keep events younger than this: a number of seconds, or a duration such as `90s`, `15m`, `12h`, `7d`."}}}}};
 const schema12 = {"description":"Sanctum's own runes.","type":"object","additionalProperties":false,"default":{},"properties":{"log_level":{"type":"string","enum":["debug","info","warn","error"],"description":"The least severe log line Sanctum and the spells print.","default":"info"},"data_dir":{"description":"The directory where Sanctum keeps its event log and the spells' state, relative to the runeset file's directory. By default each runeset has its own: `.sanctum/{name}`, where `{name}` is the runeset file's name without `.runeset.yaml` or `.yaml` (`orders.runeset.yaml` keeps its data in `.sanctum/orders`), so two runesets in one folder never share state. Give two runesets the same `data_dir` on purpose to share durable streams; spells of the same name then share their state too.","type":"string","minLength":1,"default":".sanctum/{name}"},"log_format":{"type":"string","enum":["auto","json","pretty"],"description":"How Sanctum writes its log lines on stderr: `json` (one JSON object a line, for machines), `pretty` (for people), or `auto`: pretty on a terminal, JSON otherwise. `sanctum run --log-format` overrides it.","default":"auto"},"metrics":{"$ref":"#/definitions/MetricsRunes"},"synchronous":{"type":"string","enum":["FULL","NORMAL"],"description":"How durable a commit is before it is acknowledged: `FULL` (fsync: survives power loss) or `NORMAL` (survives a crash of Sanctum, may lose the last commits on power loss; faster for small commits). Set on every connection to the data file.","default":"FULL"},"batch_size":{"type":"integer","minimum":1,"maximum":100000,"description":"The most events a durable pipeline casts and commits in one transaction. Larger batches: more throughput, more latency.","default":1000}}};
@@ -653,9 +653,10 @@ validate13.errors = vErrors;
 return errors === 0;
 }
 
-const schema20 = {"description":"A source of events: a file, standard input, or an HTTP endpoint that clients POST events to. docunomicon/connectors.md describes each, with its delivery guarantee.","type":"object","additionalProperties":false,"required":["type","to"],"properties":{"type":{"type":"string","enum":["file","stdin","http"],"description":"Where the events are read from: `file` (the file at `path`), `stdin`, or `http` (a server on `listen` that takes POSTed events)."},"path":{"description":"For `file`: the file to read, relative to the runeset file's directory (required). For `http`: the URL path that takes POSTs, such as `/events` (default `/`).","type":"string","minLength":1},"to":{"description":"The stream the events are written to.","allOf":[{"$ref":"#/definitions/Name"}]},"format":{"type":"string","enum":["ndjson","lines","json"],"description":"How the input is read: `ndjson` (one JSON event per line), `lines` (each line of text becomes the event `{ message, source, line }`: the text, the source's name and the line number; a spell parses the rest), or `json` (the whole input is one JSON document: an array is its events, anything else one event). An `http` source reads a request whose `Content-Type` is `application/json` as `json` unless `format` is `lines`.","default":"ndjson"},"rate":{"type":"number","exclusiveMinimum":0,"description":"At most this many events a second (file sources): replay a recorded file at a pace, for demos and load tests. Default: as fast as the pipeline takes them."},"loop":{"type":"boolean","description":"When the file ends, read it again from the start, until the run is stopped (file sources into streams that are not durable). With `rate`, a live stream from a recorded file.","default":false},"listen":{"type":"string","pattern":"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$","patternErrorMessage":"expected host:port, :port or port, such as 127.0.0.1:9598","description":"For `http` (required): where the server listens: `host:port`, `:port` or `port` (the host is then 127.0.0.1, this machine only; `0.0.0.0:8080` serves every network). Port 0 picks a free port; the log says which."},"token":{"description":"For `http`: a bearer token every request must send (`Authorization: Bearer <token>`); others get 401. Write it as `${VAR}` to read it from the environment, not the file. The server speaks plain HTTP: off this machine, put a TLS proxy in front.","type":"string","minLength":1},"max_body":{"description":"For `http`: the largest request body taken; a bigger one is answered 413 and nothing of it is appended. A number of bytes, or a size such as `512KiB` or `4MiB`.","anyOf":[{"type":"integer","minimum":1},{"type":"string","pattern":"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$","patternErrorMessage":"write a size as a whole number and a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 1MiB)"}],"default":"1MiB"},"queue":{"type":"integer","minimum":1,"maximum":100000,"description":"For `http`: how many requests may be in the source at once (their bodies being read, parsed, or waiting for room in the stream). One more is answered 503 with `Retry-After`. With `max_body` it bounds the memory the source holds.","default":64},"max_wait":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: how long a request waits for room in a stream whose pipeline is behind before it is answered 429 with `Retry-After` (nothing of it appended). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"5s"},"timeout":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: the time a client has to send a whole request (headers and body); a slower one is answered 408 and disconnected (slow clients cannot hold connections open). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"30s"}},"if":{"type":"object","properties":{"type":{"const":"file"}},"required":["type"]},"then":{"required":["path"]}};
+const schema20 = {"description":"A source of events: a file, standard input, or an HTTP endpoint that clients POST events to. docunomicon/connectors.md describes each, with its delivery guarantee.","type":"object","additionalProperties":false,"required":["type","to"],"properties":{"type":{"type":"string","enum":["file","stdin","http"],"description":"Where the events are read from: `file` (the file at `path`), `stdin`, or `http` (a server on `listen` that takes POSTed events)."},"path":{"description":"For `file`: the file to read, relative to the runeset file's directory (required); with `follow`, it may be a glob (`*`, `?` and `[...]` within a path segment). For `http`: the URL path that takes POSTs, such as `/events` (default `/`).","type":"string","minLength":1},"to":{"description":"The stream the events are written to.","allOf":[{"$ref":"#/definitions/Name"}]},"format":{"type":"string","enum":["ndjson","lines","json"],"description":"How the input is read: `ndjson` (one JSON event per line), `lines` (each line of text becomes the event `{ message, source, line }`: the text, the source's name and the line number; a spell parses the rest), or `json` (the whole input is one JSON document: an array is its events, anything else one event). An `http` source reads a request whose `Content-Type` is `application/json` as `json` unless `format` is `lines`.","default":"ndjson"},"rate":{"type":"number","exclusiveMinimum":0,"description":"At most this many events a second (file sources): replay a recorded file at a pace, for demos and load tests. Default: as fast as the pipeline takes them."},"loop":{"type":"boolean","description":"When the file ends, read it again from the start, until the run is stopped (file sources into streams that are not durable). With `rate`, a live stream from a recorded file.","default":false},"follow":{"type":"boolean","description":"For `file`: keep reading as the file grows, like `tail -F`, until the run is stopped (SIGINT or SIGTERM). A file renamed away (log rotation) is read to its end and the new file at `path` from its start; a file that gets shorter (copytruncate) is read again from its start. `path` may then be a glob (`logs/*.log`): files that come to match it are read too. Into a durable stream each file's position (its device, inode and byte offset) commits with its events: exactly once across restarts and rotations. docunomicon/connectors.md#followed-files says what rotation can and cannot keep.","default":false},"poll_interval":{"type":["integer","string"],"pattern":"^0*[1-9][0-9]*(ms|s|m|h|d)?$","patternErrorMessage":"write a duration above zero as a whole number and a unit: ms, s, m, h or d (e.g. 1s)","minimum":1,"description":"For `file` with `follow`: how often the files are looked at even when the file system sent no change notice (inotify does not see writes made on another machine to a network file system). A number of seconds, or a duration such as `250ms`, `1s`.","default":"1s"},"start_at":{"type":"string","enum":["beginning","end"],"description":"For `file` with `follow`: where a file that is there when the run starts, and that no earlier run has read into a durable stream, is read from: `beginning` (all of it) or `end` (only what is written from now on). A file that appears later is always read from its beginning, and a file with a committed position from there.","default":"beginning"},"listen":{"type":"string","pattern":"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$","patternErrorMessage":"expected host:port, :port or port, such as 127.0.0.1:9598","description":"For `http` (required): where the server listens: `host:port`, `:port` or `port` (the host is then 127.0.0.1, this machine only; `0.0.0.0:8080` serves every network). Port 0 picks a free port; the log says which."},"token":{"description":"For `http`: a bearer token every request must send (`Authorization: Bearer <token>`); others get 401. Write it as `${VAR}` to read it from the environment, not the file. The server speaks plain HTTP: off this machine, put a TLS proxy in front.","type":"string","minLength":1},"max_body":{"description":"For `http`: the largest request body taken; a bigger one is answered 413 and nothing of it is appended. A number of bytes, or a size such as `512KiB` or `4MiB`.","anyOf":[{"type":"integer","minimum":1},{"type":"string","pattern":"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$","patternErrorMessage":"write a size as a whole number and a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 1MiB)"}],"default":"1MiB"},"queue":{"type":"integer","minimum":1,"maximum":100000,"description":"For `http`: how many requests may be in the source at once (their bodies being read, parsed, or waiting for room in the stream). One more is answered 503 with `Retry-After`. With `max_body` it bounds the memory the source holds.","default":64},"max_wait":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: how long a request waits for room in a stream whose pipeline is behind before it is answered 429 with `Retry-After` (nothing of it appended). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"5s"},"timeout":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: the time a client has to send a whole request (headers and body); a slower one is answered 408 and disconnected (slow clients cannot hold connections open). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"30s"}},"if":{"type":"object","properties":{"type":{"const":"file"}},"required":["type"]},"then":{"required":["path"]}};
 const func6 = Object.prototype.hasOwnProperty;
 const pattern1 = new RegExp("^[A-Za-z][A-Za-z0-9_-]*$", "u");
+const pattern7 = new RegExp("^0*[1-9][0-9]*(ms|s|m|h|d)?$", "u");
 const pattern2 = new RegExp("^[0-9]+(ms|s|m|h|d)?$", "u");
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -907,11 +908,10 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data.listen !== undefined){
-let data7 = data.listen;
-if(typeof data7 === "string"){
-if(!pattern0.test(data7)){
-const err19 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/pattern",keyword:"pattern",params:{pattern: "^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$"},message:"must match pattern \""+"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$"+"\"",schema:"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$",parentSchema:schema20.properties.listen,data:data7};
+if(data.follow !== undefined){
+let data7 = data.follow;
+if(typeof data7 !== "boolean"){
+const err19 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema20.properties.follow.type,parentSchema:schema20.properties.follow,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -921,8 +921,10 @@ vErrors.push(err19);
 errors++;
 }
 }
-else {
-const err20 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.listen.type,parentSchema:schema20.properties.listen,data:data7};
+if(data.poll_interval !== undefined){
+let data8 = data.poll_interval;
+if((!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))) && (typeof data8 !== "string")){
+const err20 = {instancePath:instancePath+"/poll_interval",schemaPath:"#/properties/poll_interval/type",keyword:"type",params:{type: schema20.properties.poll_interval.type},message:"must be integer,string",schema:schema20.properties.poll_interval.type,parentSchema:schema20.properties.poll_interval,data:data8};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -931,12 +933,9 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-if(data.token !== undefined){
-let data8 = data.token;
-if(typeof data8 === "string"){
-if(func2(data8) < 1){
-const err21 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.token,data:data8};
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 < 1 || isNaN(data8)){
+const err21 = {instancePath:instancePath+"/poll_interval",schemaPath:"#/properties/poll_interval/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema20.properties.poll_interval,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -946,8 +945,9 @@ vErrors.push(err21);
 errors++;
 }
 }
-else {
-const err22 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.token.type,parentSchema:schema20.properties.token,data:data8};
+if(typeof data8 === "string"){
+if(!pattern7.test(data8)){
+const err22 = {instancePath:instancePath+"/poll_interval",schemaPath:"#/properties/poll_interval/pattern",keyword:"pattern",params:{pattern: "^0*[1-9][0-9]*(ms|s|m|h|d)?$"},message:"must match pattern \""+"^0*[1-9][0-9]*(ms|s|m|h|d)?$"+"\"",schema:"^0*[1-9][0-9]*(ms|s|m|h|d)?$",parentSchema:schema20.properties.poll_interval,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -957,13 +957,11 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.max_body !== undefined){
-let data9 = data.max_body;
-const _errs28 = errors;
-let valid5 = false;
-const _errs29 = errors;
-if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err23 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema20.properties.max_body.anyOf[0].type,parentSchema:schema20.properties.max_body.anyOf[0],data:data9};
+}
+if(data.start_at !== undefined){
+let data9 = data.start_at;
+if(typeof data9 !== "string"){
+const err23 = {instancePath:instancePath+"/start_at",schemaPath:"#/properties/start_at/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.start_at.type,parentSchema:schema20.properties.start_at,data:data9};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -972,9 +970,8 @@ vErrors.push(err23);
 }
 errors++;
 }
-if((typeof data9 == "number") && (isFinite(data9))){
-if(data9 < 1 || isNaN(data9)){
-const err24 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema20.properties.max_body.anyOf[0],data:data9};
+if(!((data9 === "beginning") || (data9 === "end"))){
+const err24 = {instancePath:instancePath+"/start_at",schemaPath:"#/properties/start_at/enum",keyword:"enum",params:{allowedValues: schema20.properties.start_at.enum},message:"must be equal to one of the allowed values",schema:schema20.properties.start_at.enum,parentSchema:schema20.properties.start_at,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -984,13 +981,11 @@ vErrors.push(err24);
 errors++;
 }
 }
-var _valid1 = _errs29 === errors;
-valid5 = valid5 || _valid1;
-if(!valid5){
-const _errs31 = errors;
-if(typeof data9 === "string"){
-if(!pattern4.test(data9)){
-const err25 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$"},message:"must match pattern \""+"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$"+"\"",schema:"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$",parentSchema:schema20.properties.max_body.anyOf[1],data:data9};
+if(data.listen !== undefined){
+let data10 = data.listen;
+if(typeof data10 === "string"){
+if(!pattern0.test(data10)){
+const err25 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/pattern",keyword:"pattern",params:{pattern: "^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$"},message:"must match pattern \""+"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$"+"\"",schema:"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$",parentSchema:schema20.properties.listen,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1001,7 +996,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.max_body.anyOf[1].type,parentSchema:schema20.properties.max_body.anyOf[1],data:data9};
+const err26 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.listen.type,parentSchema:schema20.properties.listen,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1010,11 +1005,12 @@ vErrors.push(err26);
 }
 errors++;
 }
-var _valid1 = _errs31 === errors;
-valid5 = valid5 || _valid1;
 }
-if(!valid5){
-const err27 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema20.properties.max_body.anyOf,parentSchema:schema20.properties.max_body,data:data9};
+if(data.token !== undefined){
+let data11 = data.token;
+if(typeof data11 === "string"){
+if(func2(data11) < 1){
+const err27 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema20.properties.token,data:data11};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1023,22 +1019,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-else {
-errors = _errs28;
-if(vErrors !== null){
-if(_errs28){
-vErrors.length = _errs28;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.queue !== undefined){
-let data10 = data.queue;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err28 = {instancePath:instancePath+"/queue",schemaPath:"#/properties/queue/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema20.properties.queue.type,parentSchema:schema20.properties.queue,data:data10};
+const err28 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.token.type,parentSchema:schema20.properties.token,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1047,9 +1030,14 @@ vErrors.push(err28);
 }
 errors++;
 }
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 > 100000 || isNaN(data10)){
-const err29 = {instancePath:instancePath+"/queue",schemaPath:"#/properties/queue/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema20.properties.queue,data:data10};
+}
+if(data.max_body !== undefined){
+let data12 = data.max_body;
+const _errs35 = errors;
+let valid5 = false;
+const _errs36 = errors;
+if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
+const err29 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema20.properties.max_body.anyOf[0].type,parentSchema:schema20.properties.max_body.anyOf[0],data:data12};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1058,8 +1046,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-if(data10 < 1 || isNaN(data10)){
-const err30 = {instancePath:instancePath+"/queue",schemaPath:"#/properties/queue/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema20.properties.queue,data:data10};
+if((typeof data12 == "number") && (isFinite(data12))){
+if(data12 < 1 || isNaN(data12)){
+const err30 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema20.properties.max_body.anyOf[0],data:data12};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1069,11 +1058,13 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
-if(data.max_wait !== undefined){
-let data11 = data.max_wait;
-if((!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))) && (typeof data11 !== "string")){
-const err31 = {instancePath:instancePath+"/max_wait",schemaPath:"#/properties/max_wait/type",keyword:"type",params:{type: schema20.properties.max_wait.type},message:"must be integer,string",schema:schema20.properties.max_wait.type,parentSchema:schema20.properties.max_wait,data:data11};
+var _valid1 = _errs36 === errors;
+valid5 = valid5 || _valid1;
+if(!valid5){
+const _errs38 = errors;
+if(typeof data12 === "string"){
+if(!pattern4.test(data12)){
+const err31 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$"},message:"must match pattern \""+"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$"+"\"",schema:"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$",parentSchema:schema20.properties.max_body.anyOf[1],data:data12};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1082,9 +1073,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-if((typeof data11 == "number") && (isFinite(data11))){
-if(data11 < 0 || isNaN(data11)){
-const err32 = {instancePath:instancePath+"/max_wait",schemaPath:"#/properties/max_wait/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema20.properties.max_wait,data:data11};
+}
+else {
+const err32 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.properties.max_body.anyOf[1].type,parentSchema:schema20.properties.max_body.anyOf[1],data:data12};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1093,10 +1084,11 @@ vErrors.push(err32);
 }
 errors++;
 }
+var _valid1 = _errs38 === errors;
+valid5 = valid5 || _valid1;
 }
-if(typeof data11 === "string"){
-if(!pattern2.test(data11)){
-const err33 = {instancePath:instancePath+"/max_wait",schemaPath:"#/properties/max_wait/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h|d)?$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h|d)?$"+"\"",schema:"^[0-9]+(ms|s|m|h|d)?$",parentSchema:schema20.properties.max_wait,data:data11};
+if(!valid5){
+const err33 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema20.properties.max_body.anyOf,parentSchema:schema20.properties.max_body,data:data12};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1105,12 +1097,22 @@ vErrors.push(err33);
 }
 errors++;
 }
+else {
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
+else {
+vErrors = null;
 }
 }
-if(data.timeout !== undefined){
-let data12 = data.timeout;
-if((!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))) && (typeof data12 !== "string")){
-const err34 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: schema20.properties.timeout.type},message:"must be integer,string",schema:schema20.properties.timeout.type,parentSchema:schema20.properties.timeout,data:data12};
+}
+}
+if(data.queue !== undefined){
+let data13 = data.queue;
+if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
+const err34 = {instancePath:instancePath+"/queue",schemaPath:"#/properties/queue/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema20.properties.queue.type,parentSchema:schema20.properties.queue,data:data13};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1119,9 +1121,9 @@ vErrors.push(err34);
 }
 errors++;
 }
-if((typeof data12 == "number") && (isFinite(data12))){
-if(data12 < 0 || isNaN(data12)){
-const err35 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema20.properties.timeout,data:data12};
+if((typeof data13 == "number") && (isFinite(data13))){
+if(data13 > 100000 || isNaN(data13)){
+const err35 = {instancePath:instancePath+"/queue",schemaPath:"#/properties/queue/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema20.properties.queue,data:data13};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1130,10 +1132,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-if(typeof data12 === "string"){
-if(!pattern2.test(data12)){
-const err36 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h|d)?$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h|d)?$"+"\"",schema:"^[0-9]+(ms|s|m|h|d)?$",parentSchema:schema20.properties.timeout,data:data12};
+if(data13 < 1 || isNaN(data13)){
+const err36 = {instancePath:instancePath+"/queue",schemaPath:"#/properties/queue/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema20.properties.queue,data:data13};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1144,14 +1144,88 @@ errors++;
 }
 }
 }
-}
-else {
-const err37 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data};
+if(data.max_wait !== undefined){
+let data14 = data.max_wait;
+if((!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))) && (typeof data14 !== "string")){
+const err37 = {instancePath:instancePath+"/max_wait",schemaPath:"#/properties/max_wait/type",keyword:"type",params:{type: schema20.properties.max_wait.type},message:"must be integer,string",schema:schema20.properties.max_wait.type,parentSchema:schema20.properties.max_wait,data:data14};
 if(vErrors === null){
 vErrors = [err37];
 }
 else {
 vErrors.push(err37);
+}
+errors++;
+}
+if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 < 0 || isNaN(data14)){
+const err38 = {instancePath:instancePath+"/max_wait",schemaPath:"#/properties/max_wait/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema20.properties.max_wait,data:data14};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(typeof data14 === "string"){
+if(!pattern2.test(data14)){
+const err39 = {instancePath:instancePath+"/max_wait",schemaPath:"#/properties/max_wait/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h|d)?$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h|d)?$"+"\"",schema:"^[0-9]+(ms|s|m|h|d)?$",parentSchema:schema20.properties.max_wait,data:data14};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+}
+if(data.timeout !== undefined){
+let data15 = data.timeout;
+if((!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))) && (typeof data15 !== "string")){
+const err40 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: schema20.properties.timeout.type},message:"must be integer,string",schema:schema20.properties.timeout.type,parentSchema:schema20.properties.timeout,data:data15};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 0 || isNaN(data15)){
+const err41 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema20.properties.timeout,data:data15};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(typeof data15 === "string"){
+if(!pattern2.test(data15)){
+const err42 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h|d)?$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h|d)?$"+"\"",schema:"^[0-9]+(ms|s|m|h|d)?$",parentSchema:schema20.properties.timeout,data:data15};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+}
+}
+else {
+const err43 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
 }
 errors++;
 }
