@@ -1,6 +1,7 @@
-// Copies the non-TypeScript files the runtime reads (the Lua prelude) next to the compiled code.
+// Copies the non-TypeScript files the runtime reads (the Lua prelude, the bundled Lua modules) next to the compiled code.
 import fs from 'node:fs';
-for (const rel of ['spellcraft/prelude.lua']) {
+const lib = fs.readdirSync(new URL('../src/spellcraft/lib/', import.meta.url), { recursive: true }).filter((f) => String(f).endsWith('.lua'));
+for (const rel of ['spellcraft/prelude.lua', ...lib.map((f) => `spellcraft/lib/${f}`)]) {
   fs.mkdirSync(new URL(`../dist/${rel}/..`, import.meta.url), { recursive: true });
   fs.copyFileSync(new URL(`../src/${rel}`, import.meta.url), new URL(`../dist/${rel}`, import.meta.url));
 }

@@ -7,6 +7,8 @@ export type { DeadLetter, SpellHook, SpellErrorFields, CallbackErrorFields, Oper
 export { SanctumError, ERROR_CODES } from './core/errors.js';
 export type { ErrorCode } from './core/errors.js';
 export { DEFAULT_PORT } from './core/event.js';
+export { schedulerClock, systemClock } from './core/clock.js';
+export type { Clock, TimerQueue } from './core/clock.js';
 export type { EventValue, SanctumEvent } from './core/event.js';
 export { loadRuneset, loadRunesetOrThrow, RunesetError, formatDiagnostic } from './runes/index.js';
 export type { Runeset, RunesetDiagnostic, LoadRunesetOptions, RunesetLoadResult } from './runes/index.js';

@@ -55,6 +55,8 @@ export const ERROR_CODES = {
   RUNESET_PORT_UNWIRED: 'A spell emits to a named port that its pipeline step does not wire.',
   RUNESET_PORT_UNUSED: 'A step wires a port that its spell never emits to (a warning).',
   RUNESET_CYCLE: 'Pipelines write, directly or through each other, to a stream they read: events would loop.',
+  NATS_STREAM_NOT_FOUND: 'A nats source or sink names a JetStream stream that does not exist on its server (or that does not capture its subject).',
+  NATS_FAILED: 'The NATS server refused what a nats source or sink asked for good: credentials, permissions, a message it will not store.',
   USAGE: 'The command was called with wrong arguments.',
   STORAGE_FAILED: 'The storage could not do what was asked (a commit, read or open failed); nothing of a failed commit is stored.',
   STORAGE_CORRUPT: 'The data file is damaged (truncated, torn or overwritten); restore it from a backup.',

@@ -4,7 +4,7 @@
  * call may cross a network, so every call returns a Promise; spell state stays a local, synchronous
  * {@link StateStore} (a network log keeps a changelog of it and a local cache, see shared/notes/nats.md).
  */
-import type { CommitBatch, CommitResult, StateStore, StoredEvent } from './storage.js';
+import type { CommitBatch, CommitResult, StateStore, StoredEvent, TimerStore } from './storage.js';
 
 /**
  * One durable log as a consumer loop sees it: read after a committed position, commit a batch's
@@ -36,4 +36,6 @@ export interface LogPort {
   waitForAppend(stream: string, afterSeq: number, signal: AbortSignal): Promise<void>;
   /** The spell state that commits with this log. */
   readonly state: StateStore;
+  /** The spell timers that commit with this log. */
+  readonly timers: TimerStore;
 }

@@ -125,6 +125,8 @@ export interface RangeOptions {
   readonly limit?: number;
   /** Largest keys first. */
   readonly reverse?: boolean;
+  /** Leave out entries that expired at or before this instant (ms); without it, expired entries count too. */
+  readonly asOf?: number;
 }
 
 /** A value that a value index orders: numbers (numerically), then strings (by code point). */
@@ -147,6 +149,8 @@ export interface QueryOptions {
   readonly limit?: number;
   /** Largest field values first. */
   readonly reverse?: boolean;
+  /** Leave out entries that expired at or before this instant (ms); without it, expired entries count too. */
+  readonly asOf?: number;
 }
 
 /** One namespace of spell state, as {@link StateStore.namespaces} lists them. */
@@ -168,8 +172,11 @@ export interface NamespaceInfo {
  * storage.state.range('prices', { prefix: 'sku:', reverse: true, limit: 10 });
  */
 export interface StateStore {
-  /** The value at `key`, a fresh copy; undefined when there is none. */
-  get(ns: string, key: string): EventValue | undefined;
+  /**
+   * The value at `key`, a fresh copy; undefined when there is none — or, with `asOf`, when it
+   * expired at or before that instant.
+   */
+  get(ns: string, key: string, asOf?: number): EventValue | undefined;
   /** The entries of a key range, ordered by key (see {@link RangeOptions}). */
   range(ns: string, options?: RangeOptions): StateEntry[];
   /**
@@ -189,6 +196,34 @@ export interface StateStore {
   put(ns: string, key: string, value: EventValue): void;
   /** Deletes one key, committed alone; true when it existed. */
   delete(ns: string, key: string): boolean;
+  /**
+   * Keys of `ns` whose time to live ended at or before `asOf`, earliest first, at most `limit`:
+   * what a sweep deletes (through `commitBatch`). Uses an index on the expiry: O(log n + limit).
+   */
+  expired(ns: string, asOf: number, limit: number): string[];
+}
+
+/** One pending timer of a spell: its key and the instant (ms) it is due. */
+export interface TimerEntry {
+  readonly key: string;
+  readonly at: number;
+}
+
+/**
+ * Durable timers: per namespace (one per spell, like its state), a key and the instant it is due.
+ * They change only through {@link Storage.commitBatch}, with the spell's state and outputs, so a
+ * timer set by a cast commits with that cast's batch and a fired timer's deletion with its outputs.
+ * Finding the next due timer is O(log n) (an index on the instant), never a scan.
+ */
+export interface TimerStore {
+  /** The instant the timer `key` is due, or undefined when it is not set. */
+  get(ns: string, key: string): number | undefined;
+  /** The earliest instant a timer of `ns` is due, or undefined when it has none. */
+  next(ns: string): number | undefined;
+  /** Timers of `ns` due at or before `at`, earliest first (then by key), at most `limit`. */
+  due(ns: string, at: number, limit: number): TimerEntry[];
+  /** How many timers `ns` holds. */
+  count(ns: string): number;
 }
 
 /** One consumer's committed position in one stream. */
@@ -211,6 +246,15 @@ export interface StateChange {
   readonly ns: string;
   readonly key: string;
   readonly value: EventValue | null;
+  /** The instant (ms) the value expires: reads `asOf` a later instant no longer see it. None: it lives until deleted. */
+  readonly expiresAt?: number;
+}
+
+/** One change of a spell's timers in a batch: set `key` due at `at` (replacing it), or cancel it (`at: null`). */
+export interface TimerChange {
+  readonly ns: string;
+  readonly key: string;
+  readonly at: number | null;
 }
 
 /** Events a batch appends to one stream. */
@@ -239,8 +283,8 @@ export interface ConsumerPosition {
 /**
  * The exactly-once unit: what one consumer's batch did. Everything in it commits in one
  * transaction, in this order: every `expected` fence is checked (one that fails commits nothing),
- * the namespaces of `clearState` are emptied, `state` changes are applied, `consumer` and then
- * `positions` are set, and `appends` are appended.
+ * the namespaces of `clearState` are emptied, `state` and then `timers` changes are applied,
+ * `consumer` and then `positions` are set, and `appends` are appended.
  *
  * @example
  * // A replay: fresh state and the input position moved back, at once (a crash leaves both or neither).
@@ -257,12 +301,15 @@ export interface CommitBatch {
    */
   readonly positions?: readonly ConsumerPosition[];
   /**
-   * State namespaces whose every key is deleted before `state` is applied (their value indexes
-   * stay): a replay starts its spells afresh in the same transaction that moves their position.
+   * State namespaces whose every key and timer is deleted before `state` and `timers` are applied
+   * (their value indexes stay): a replay starts its spells afresh in the same transaction that
+   * moves their position.
    */
   readonly clearState?: readonly string[];
   /** Applied in order: a later change to the same key wins. */
   readonly state?: readonly StateChange[];
+  /** Timers set or cancelled, applied in order after `state` (a later change to the same key wins). */
+  readonly timers?: readonly TimerChange[];
   readonly appends?: readonly StreamAppend[];
 }
 
@@ -288,9 +335,10 @@ export interface CommitResult {
 export interface Storage {
   readonly log: EventLog;
   readonly state: StateStore;
+  readonly timers: TimerStore;
   readonly offsets: Offsets;
   /**
-   * Commits a consumer's input position, its state changes and the events it emitted in ONE
+   * Commits a consumer's input position, its state and timer changes and the events it emitted in ONE
    * transaction: all of it or nothing. Synchronous; returns after the durable commit. Any
    * failure throws a `StorageError` and leaves nothing of the batch visible: the caller must
    * treat it as fatal for the batch (never acknowledge it; recover from the committed state).

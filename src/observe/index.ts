@@ -17,4 +17,4 @@ export { parsePromText } from './prom-text.js';
 export type { PromSample } from './prom-text.js';
 export { renderTop, scrapeOf, table, formatCount, formatRate, formatBytes, formatSeconds } from './top.js';
 export type { Scrape, RenderOptions } from './top.js';
-export type { ObservedRun, ObservedSpell, ObservedGraph, ObservedSink, ObservedSource, ObservedStatus, ObservedSpellStats, ObservedCastTimer } from './observed.js';
+export type { ObservedRun, ObservedSpell, ObservedGraph, ObservedSink, ObservedSource, ObservedStatus, ObservedConnector, ObservedSpellStats, ObservedCastTimer } from './observed.js';

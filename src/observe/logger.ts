@@ -3,8 +3,9 @@
  * `log.*`) and dead letters go through it with their spell, file and line; the kinds that can
  * repeat once per event are rate-limited (see rate-limit.ts).
  */
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import PinoPretty from 'pino-pretty';
+import type PinoPrettyModule from 'pino-pretty';
 import type { RunLogEntry } from '../core/run-log.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 
@@ -65,6 +66,8 @@ export function createLogger(options: LoggerOptions): Logger {
   const format = resolveFormat(options.format, options.destination);
   const base = { level: options.level, base: { pid: process.pid } };
   if (format === 'pretty') {
+    // Loaded when used: a run that logs JSON (not on a terminal) does not pay for it.
+    const PinoPretty = createRequire(import.meta.url)('pino-pretty') as typeof PinoPrettyModule;
     const pretty = PinoPretty({
       destination: options.destination ?? 2,
       sync: true,

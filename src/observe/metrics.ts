@@ -359,6 +359,50 @@ export class SanctumMetrics implements DurableMetrics {
         this.inc({ result: 'failed' }, run.reloads?.failed ?? 0);
       },
     });
+    const connectors = () => run.connectors ?? [];
+    new Gauge({
+      name: 'sanctum_connector_connected',
+      help: 'Whether the network source or sink (`source:NAME`, `sink:NAME`) is connected to its server (1) or not (0).',
+      labelNames: ['connector', 'type'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of connectors()) this.set({ connector: c.name, type: c.type }, c.connected ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'sanctum_connector_disconnects_total',
+      help: 'Times the network source or sink lost its connection (it reconnects by itself).',
+      labelNames: ['connector', 'type'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of connectors()) this.inc({ connector: c.name, type: c.type }, c.disconnects);
+      },
+    });
+    new Counter({
+      name: 'sanctum_connector_retries_total',
+      help: 'Writes a network sink sent again because no acknowledgement came in time.',
+      labelNames: ['connector', 'type'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of connectors()) this.inc({ connector: c.name, type: c.type }, c.retries);
+      },
+    });
+    new Counter({
+      name: 'sanctum_connector_dropped_total',
+      help: 'Messages a network source dropped: `redelivered` (already committed or in flight: not lost) or `overflow` (core NATS while the run was behind: lost).',
+      labelNames: ['connector', 'type', 'reason'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of connectors()) {
+          this.inc({ connector: c.name, type: c.type, reason: 'redelivered' }, c.redeliveriesDropped);
+          this.inc({ connector: c.name, type: c.type, reason: 'overflow' }, c.overflowDropped);
+        }
+      },
+    });
     this.commitSeconds = new Histogram({
       name: 'sanctum_stream_commit_duration_seconds',
       help: 'Time a durable commit (one batch of events) to the stream took.',

@@ -77,6 +77,17 @@ export interface ObservedStatus {
   readonly lag: readonly { readonly consumer: string; readonly events: number }[];
 }
 
+/** A network source's or sink's connection (`source:orders`, `sink:out`), read at scrape time. */
+export interface ObservedConnector {
+  readonly name: string;
+  readonly type: string;
+  readonly connected: boolean;
+  readonly disconnects: number;
+  readonly retries: number;
+  readonly redeliveriesDropped: number;
+  readonly overflowDropped: number;
+}
+
 /** A run to observe: an `OpenedRuneset` fits. */
 export interface ObservedRun {
   readonly graph: ObservedGraph;
@@ -88,4 +99,6 @@ export interface ObservedRun {
   readonly reloads?: { readonly ok: number; readonly failed: number };
   /** Where the run is (for `/readyz`). */
   status?(): Promise<ObservedStatus>;
+  /** Filled when the run starts. */
+  readonly connectors?: readonly ObservedConnector[];
 }

@@ -11,8 +11,10 @@ import { summon } from '../spellcraft/spell.js';
 import { SpellError } from '../spellcraft/errors.js';
 import type { RunesetDiagnostic } from './diagnostics.js';
 import { scanSpell, type EmittedPorts } from './lua-ports.js';
+import { checkNats } from './nats-checks.js';
 import { DEAD_LETTERS_STREAM, RUNESET_DEFAULTS, RUNESET_SCHEMA, schemaAtPointer } from './schema.js';
 import { parseSize } from './size.js';
+import { durationMs, runesetName } from './normalize.js';
 import type { RunesetYaml, ValuePath } from './source.js';
 import { didYouMean, suggest } from './suggest.js';
 
@@ -55,6 +57,7 @@ export function checkStructure(data: unknown, source: RunesetYaml): RunesetDiagn
   };
 
   for (const [name, spec] of entries(root['spells'])) {
+    out.push(...checkWindow(name, spec, source));
     const budget = asObj(spec['budget']);
     const memory = budget?.['memory'];
     const bytes = typeof memory === 'string' ? parseSize(memory) : undefined;
@@ -110,33 +113,49 @@ export function checkStructure(data: unknown, source: RunesetYaml): RunesetDiagn
   out.push(...checkDurability(root, source));
   out.push(...checkConnectors(root, source));
   out.push(...checkFollow(root, source));
+  out.push(...checkNats(root, source));
   out.push(...checkCycles(root, streams, source));
   return out;
 }
 
-/** Runes that mean something only for some types of source or sink. */
+/** Runes that mean something only for some types of source or sink (one table for every type). */
 const SOURCE_RUNES: Readonly<Record<string, readonly string[]>> = {
+  path: ['file', 'http'],
+  format: ['file', 'stdin', 'http'],
+  rate: ['file'],
+  loop: ['file'],
   listen: ['http'],
-  token: ['http'],
+  token: ['http', 'nats'],
   max_body: ['http'],
   queue: ['http'],
   max_wait: ['http'],
   timeout: ['http'],
-  path: ['file', 'http'],
   follow: ['file'],
   poll_interval: ['file'],
   start_at: ['file'],
+  url: ['nats'],
+  subject: ['nats'],
+  stream: ['nats'],
+  consumer: ['nats'],
+  queue_group: ['nats'],
+  user: ['nats'],
+  password: ['nats'],
 };
 const SINK_RUNES: Readonly<Record<string, readonly string[]>> = {
+  path: ['file'],
   mode: ['file'],
-  url: ['http'],
-  token: ['http'],
+  url: ['http', 'nats'],
+  token: ['http', 'nats'],
   headers: ['http'],
   batch_size: ['http'],
   timeout: ['http'],
   retries: ['http'],
   backoff: ['http'],
   max_backoff: ['http'],
+  subject: ['nats'],
+  stream: ['nats'],
+  user: ['nats'],
+  password: ['nats'],
 };
 
 /**
@@ -322,6 +341,62 @@ function checkFollow(root: Obj, source: RunesetYaml): RunesetDiagnostic[] {
 }
 
 /**
+ * A spell's `window` rune: a hopping window's slide must fit in its size, the rune must not also be
+ * written under `runes` (the spell gets it as `runes.window`), and `idle` needs ticks to act.
+ */
+function checkWindow(name: string, spec: Obj, source: RunesetYaml): RunesetDiagnostic[] {
+  const w = asObj(spec['window']);
+  if (w === undefined) return [];
+  const out: RunesetDiagnostic[] = [];
+  const at = ['spells', name, 'window'];
+  const ms = (v: unknown): number | undefined => (typeof v === 'number' || (typeof v === 'string' && DURATION.test(v)) ? durationMs(v) : undefined);
+  const size = ms(w['size']);
+  const slide = ms(w['slide']);
+  if (w['kind'] === 'hopping' && size !== undefined && slide !== undefined && slide > size) {
+    out.push(
+      source.at([...at, 'slide'], 'value', {
+        code: 'RUNESET_BAD_VALUE',
+        message: `spells.${name}.window.slide (${String(w['slide'])}) is longer than its size (${String(w['size'])}): hopping windows would leave gaps no window covers`,
+        hint: 'make the slide at most the size (equal to it, the windows are tumbling)',
+      }),
+    );
+  }
+  for (const [rune, kinds] of [['size', ['tumbling', 'hopping']], ['slide', ['hopping']], ['gap', ['session']]] as const) {
+    if (w[rune] === undefined || typeof w['kind'] !== 'string' || (kinds as readonly string[]).includes(w['kind'])) continue;
+    out.push(
+      source.at([...at, rune], 'key', {
+        code: 'RUNESET_BAD_VALUE',
+        severity: 'warning',
+        message: `spells.${name}.window.${rune} has no effect on ${w['kind']} windows`,
+        hint: `${rune} is for ${kinds.join(' and ')} windows`,
+      }),
+    );
+  }
+  if (asObj(spec['runes'])?.['window'] !== undefined) {
+    out.push(
+      source.at(['spells', name, 'runes', 'window'], 'key', {
+        code: 'RUNESET_BAD_VALUE',
+        message: `spells.${name} has both a window rune and runes.window; the window rune is what the spell gets as runes.window`,
+        hint: `keep one: spells.${name}.window (checked, durations such as 1m) or runes.window`,
+      }),
+    );
+  }
+  if (w['idle'] !== undefined && spec['tick'] === undefined) {
+    out.push(
+      source.at([...at, 'idle'], 'key', {
+        code: 'RUNESET_BAD_VALUE',
+        severity: 'warning',
+        message: `spells.${name}.window.idle moves the watermark on ticks, but spell '${name}' has no tick rune`,
+        hint: `add tick: to spells.${name} (a tenth of idle, say)`,
+      }),
+    );
+  }
+  return out;
+}
+
+const DURATION = /^[0-9]+(ms|s|m|h|d)?$/;
+
+/**
  * A pipeline is an exactly-once consumer when every stream it reads is durable; reading durable and
  * in-memory streams at once would make a promise it cannot keep. Retention and keys only mean
  * something for durable streams.
@@ -352,11 +427,6 @@ function checkDurability(root: Obj, source: RunesetYaml): RunesetDiagnostic[] {
           hint: 'remove loop, or write to a stream that is not durable',
         }),
       );
-    }
-    for (const rune of ['rate', 'loop']) {
-      if (spec['type'] === 'stdin' && spec[rune] !== undefined) {
-        out.push(source.at(['sources', name, rune], 'key', { code: 'RUNESET_BAD_VALUE', severity: 'warning', message: `sources.${name}.${rune} has no effect on a stdin source`, hint: `it paces or repeats file sources` }));
-      }
     }
   }
   for (const [name, spec] of entries(root['pipelines'])) {
@@ -472,7 +542,7 @@ export interface SpellCheckOptions {
 export async function checkSpells(data: unknown, source: RunesetYaml, options: SpellCheckOptions): Promise<RunesetDiagnostic[]> {
   const root = asObj(data) ?? {};
   const out: RunesetDiagnostic[] = [];
-  const scans = new Map<string, { file: string; ports: EmittedPorts; usesState: boolean }>();
+  const scans = new Map<string, { file: string; ports: EmittedPorts; usesState: boolean; requires: readonly string[]; hooks?: { tick: boolean; timer: boolean } }>();
 
   await Promise.all(
     entries(root['spells']).map(async ([name, spec]) => {
@@ -493,10 +563,17 @@ export async function checkSpells(data: unknown, source: RunesetYaml, options: S
         return;
       }
       const scan = scanSpell(text);
-      scans.set(name, { file, ports: scan.emits, usesState: scan.writesState || (await modulesWriteState(absolute, scan.requires)) });
+      const entry: { file: string; ports: EmittedPorts; usesState: boolean; requires: readonly string[]; hooks?: { tick: boolean; timer: boolean } } = {
+        file,
+        ports: scan.emits,
+        usesState: scan.writesState || (await modulesWriteState(absolute, scan.requires)),
+        requires: scan.requires,
+      };
+      scans.set(name, entry);
       if (options.summon) {
-        const failure = await summonFailure(name, absolute, file, spec);
-        if (failure) out.push(source.at(at, 'value', failure));
+        const summoned = await summonSpell(name, absolute, file, spec);
+        if ('failure' in summoned) out.push(source.at(at, 'value', summoned.failure));
+        else entry.hooks = summoned.hooks;
       }
     }),
   );
@@ -520,6 +597,8 @@ export async function checkSpells(data: unknown, source: RunesetYaml, options: S
       }),
     );
   }
+
+  out.push(...checkTime(root, source, scans));
 
   for (const [pipeline, spec] of entries(root['pipelines'])) {
     for (const step of steps(spec, ['pipelines', pipeline])) {
@@ -611,6 +690,59 @@ export async function checkSpells(data: unknown, source: RunesetYaml, options: S
   return out;
 }
 
+/**
+ * Time runes against what the spells define (known when they were summoned): a `tick` on a spell
+ * with no `tick` function does nothing; a `window` on a spell that does not use `sanctum.window`
+ * does nothing; and a spell with timers cast by a pipeline over in-memory streams is told where its
+ * timers live (with its state, in the data file) and what a restart keeps.
+ */
+function checkTime(root: Obj, source: RunesetYaml, scans: ReadonlyMap<string, { requires: readonly string[]; hooks?: { tick: boolean; timer: boolean } }>): RunesetDiagnostic[] {
+  const out: RunesetDiagnostic[] = [];
+  for (const [name, spec] of entries(root['spells'])) {
+    const scan = scans.get(name);
+    if (spec['tick'] !== undefined && scan?.hooks && !scan.hooks.tick) {
+      out.push(
+        source.at(['spells', name, 'tick'], 'key', {
+          code: 'RUNESET_BAD_VALUE',
+          severity: 'warning',
+          message: `spell '${name}' has a tick rune, but ${String(spec['file'])} defines no tick function: nothing will tick`,
+          hint: 'define function spell.tick(now, emit), or remove the tick rune',
+        }),
+      );
+    }
+    if (spec['window'] !== undefined && scan !== undefined && !scan.requires.includes('sanctum.window')) {
+      out.push(
+        source.at(['spells', name, 'window'], 'key', {
+          code: 'RUNESET_BAD_VALUE',
+          severity: 'warning',
+          message: `spell '${name}' has a window rune, but ${String(spec['file'])} does not require "sanctum.window": the rune only reaches its init as runes.window`,
+          hint: 'use the bundled module: local window = require "sanctum.window"; window.new(runes.window, …) (see docunomicon/time.md)',
+        }),
+      );
+    }
+  }
+  const durable = new Set(entries(root['streams']).filter(([, spec]) => spec['durable'] === true).map(([n]) => n));
+  const dataDir = String(asObj(root['sanctum'])?.['data_dir'] ?? RUNESET_DEFAULTS.data_dir.replace('{name}', runesetName(source.file)));
+  const told = new Set<string>();
+  for (const [pipeline, spec] of entries(root['pipelines'])) {
+    const from = refs(spec['from'], ['pipelines', pipeline, 'from']).map((r) => r.value);
+    if (from.length > 0 && from.every((f) => isName(f) && durable.has(f))) continue;
+    for (const step of steps(spec, ['pipelines', pipeline])) {
+      if (!isName(step.spell) || told.has(step.spell) || !scans.get(step.spell)?.hooks?.timer) continue;
+      told.add(step.spell);
+      out.push(
+        source.at(step.spellPath, 'value', {
+          code: 'RUNESET_BAD_VALUE',
+          severity: 'warning',
+          message: `spell '${step.spell}' uses timers in pipeline '${pipeline}', which reads in-memory streams: its timers live with its state, in ${dataDir}/sanctum.db beside the runeset, and commit with each batch, but its input does not survive a restart`,
+          hint: `make the streams pipeline '${pipeline}' reads durable for exactly-once timers (a timer set by an event then fires once, even across a crash)`,
+        }),
+      );
+    }
+  }
+  return out;
+}
+
 /** Whether a module the spell requires (next to it, transitively) writes state. */
 async function modulesWriteState(spellFile: string, requires: readonly string[]): Promise<boolean> {
   const dir = path.dirname(spellFile);
@@ -652,31 +784,50 @@ async function missingFile(absolute: string, written: string, dir: string): Prom
   }
 }
 
-/** Summons a spell as the runtime would; a failure as a finding for the `file:` value. */
-async function summonFailure(name: string, absolute: string, written: string, spec: Obj): Promise<{ code: ErrorCode; message: string; hint?: string } | undefined> {
+/**
+ * Summons a spell as the runtime would: the time hooks it defines, or a failure as a finding for
+ * the `file:` value.
+ */
+async function summonSpell(name: string, absolute: string, written: string, spec: Obj): Promise<{ failure: { code: ErrorCode; message: string; hint?: string } } | { hooks: { tick: boolean; timer: boolean } }> {
+  const failure = (f: { code: ErrorCode; message: string; hint?: string }) => ({ failure: f });
   const budget = asObj(spec['budget']) ?? {};
   const instructions = budget['instructions'];
   const memory = parseSize(budget['memory']);
+  const window = asObj(spec['window']);
+  const runes = { ...(asObj(spec['runes']) ?? {}), ...(window ? { window: windowInMs(window) } : {}) };
   try {
-    await summon(absolute, {
+    const spell = await summon(absolute, {
       name,
       displayPath: written,
-      runes: (asObj(spec['runes']) ?? {}) as Record<string, EventValue>,
+      runes: runes as Record<string, EventValue>,
       instructionBudget: typeof instructions === 'number' && Number.isInteger(instructions) && instructions >= 1000 ? instructions : RUNESET_DEFAULTS.instructions,
       memoryLimit: memory !== undefined && memory >= MIN_MEMORY ? memory : (parseSize(RUNESET_DEFAULTS.memory) ?? MIN_MEMORY),
       // Checking is quiet: a spell that prints while it loads prints when it runs.
       logger: () => {},
     });
-    return undefined;
+    const caster = spell.open();
+    const hooks = { tick: caster.hasTick, timer: caster.hasTimer };
+    caster.close();
+    return { hooks };
   } catch (e) {
     if (e instanceof SpellError) {
       const hint = e.sourceLine !== undefined && e.line !== undefined ? `line ${e.line}: ${e.sourceLine}` : undefined;
       const finding = { code: e.code, message: `spell '${name}' does not summon: ${e.message}` };
-      return hint === undefined ? finding : { ...finding, hint };
+      return failure(hint === undefined ? finding : { ...finding, hint });
     }
     const code: ErrorCode = e instanceof SanctumError ? e.code : 'LUA_VM_FAILED';
-    return { code, message: `spell '${name}' does not summon: ${e instanceof Error ? e.message : String(e)}` };
+    return failure({ code, message: `spell '${name}' does not summon: ${e instanceof Error ? e.message : String(e)}` });
   }
+}
+
+/** A `window` rune as the spell gets it: durations in ms (where they are durations). */
+function windowInMs(w: Obj): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...w };
+  for (const k of ['size', 'slide', 'gap', 'lateness', 'idle']) {
+    const v = w[k];
+    if (typeof v === 'number' || (typeof v === 'string' && DURATION.test(v))) out[k] = durationMs(v);
+  }
+  return out;
 }
 
 function declaredStreams(root: Obj): string[] {

@@ -2,10 +2,10 @@
 import path from 'node:path';
 import { parseListen } from '../core/address.js';
 import type { EventValue } from '../core/event.js';
-import type { Runeset, RunesetPath, RunesetPipeline, RunesetSink, RunesetSource, RunesetSpell, RunesetStep, RunesetStream } from './runeset.js';
+import type { Runeset, RunesetNatsConnection, RunesetPath, RunesetPipeline, RunesetSink, RunesetSource, RunesetSpell, RunesetStep, RunesetStream, RunesetWindow } from './runeset.js';
 import { DEAD_LETTERS_STREAM, RUNESET_DEFAULTS } from './schema.js';
 import { parseSize } from './size.js';
-import type { RunesetDocument, StreamRefs } from './types.js';
+import type { RunesetDocument, StreamRefs, WindowSpec } from './types.js';
 
 /**
  * Normalizes a runeset document that passed every check. `file` is the runeset's absolute path;
@@ -38,10 +38,14 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
 
   const spells: Record<string, RunesetSpell> = {};
   for (const [name, spec] of Object.entries(doc.spells ?? {})) {
+    const window = spec.window === undefined ? undefined : windowOf(spec.window);
+    const runes = (spec.runes ?? {}) as Record<string, EventValue>;
     spells[name] = {
       name,
       file: resolvePath(spec.file),
-      runes: (spec.runes ?? {}) as Record<string, EventValue>,
+      runes: window === undefined ? runes : { ...runes, window: window as unknown as EventValue },
+      ...(spec.tick === undefined ? {} : { tick: durationMs(spec.tick) }),
+      ...(window === undefined ? {} : { window }),
       on_error: spec.on_error ?? RUNESET_DEFAULTS.on_error,
       budget: {
         instructions: spec.budget?.instructions ?? RUNESET_DEFAULTS.instructions,
@@ -82,6 +86,17 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
         maxWaitMs: durationMs(spec.max_wait ?? RUNESET_DEFAULTS.source_max_wait),
         timeoutMs: durationMs(spec.timeout ?? RUNESET_DEFAULTS.source_timeout),
       };
+    } else if (spec.type === 'nats') {
+      sources[name] = {
+        name,
+        type: 'nats',
+        to: spec.to,
+        connection: natsConnection(spec),
+        ...(spec.subject !== undefined ? { subject: spec.subject } : {}),
+        ...(spec.stream !== undefined ? { stream: spec.stream } : {}),
+        consumer: spec.consumer ?? `sanctum-${name}`,
+        ...(spec.queue_group !== undefined ? { queue: spec.queue_group } : {}),
+      };
     } else sources[name] = { name, type: spec.type, to: spec.to, format };
   }
 
@@ -104,6 +119,8 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
         backoffMs: durationMs(spec.backoff ?? RUNESET_DEFAULTS.sink_backoff),
         maxBackoffMs: durationMs(spec.max_backoff ?? RUNESET_DEFAULTS.sink_max_backoff),
       };
+    } else if (spec.type === 'nats') {
+      sinks[name] = { name, type: 'nats', from, connection: natsConnection(spec), subject: required(spec.subject, `sinks.${name}.subject`), ...(spec.stream !== undefined ? { stream: spec.stream } : {}) };
     } else sinks[name] = { name, type: spec.type, from };
   }
 
@@ -141,6 +158,36 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
     sinks,
     pipelines,
   };
+}
+
+/** The default NATS server: the loopback one. */
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+
+/** `url` split into its servers, and the credentials. */
+export function natsConnection(spec: { url?: string; user?: string; password?: string; token?: string }): RunesetNatsConnection {
+  return {
+    servers: natsServers(spec.url ?? DEFAULT_NATS_URL),
+    ...(spec.user !== undefined ? { user: spec.user } : {}),
+    ...(spec.password !== undefined ? { password: spec.password } : {}),
+    ...(spec.token !== undefined ? { token: spec.token } : {}),
+  };
+}
+
+/** `nats://a:4222, nats://b:4222` → the servers, in order. */
+export function natsServers(url: string): string[] {
+  return url
+    .split(',')
+    .map((u) => u.trim())
+    .filter((u) => u !== '');
+}
+
+/** A `window` rune with its durations in ms. */
+function windowOf(w: WindowSpec): RunesetWindow {
+  const out: Record<string, unknown> = { kind: w.kind };
+  for (const k of ['size', 'slide', 'gap', 'lateness', 'idle'] as const) if (w[k] !== undefined) out[k] = durationMs(w[k]);
+  if (w.time !== undefined) out['time'] = w.time;
+  if (w.key !== undefined) out['key'] = w.key;
+  return out as unknown as RunesetWindow;
 }
 
 function bytes(size: number | string): number {

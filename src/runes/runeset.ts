@@ -88,12 +88,29 @@ export interface RunesetSpell {
   };
   /** The spell's durable state: indexed value fields. */
   readonly state: { readonly indexes: readonly string[] };
+  /** How often its `tick` hook runs, in ms; absent: it does not tick. */
+  readonly tick?: number;
+  /** Its event-time windows (durations in ms); also in `runes.window`, for its `init`. */
+  readonly window?: RunesetWindow;
+}
+
+/** A spell's `window` rune, normalized: durations in ms. */
+export interface RunesetWindow {
+  readonly kind: 'tumbling' | 'hopping' | 'session';
+  readonly size?: number;
+  readonly slide?: number;
+  readonly gap?: number;
+  readonly time?: string;
+  readonly key?: string;
+  readonly lateness?: number;
+  readonly idle?: number;
 }
 
 export type RunesetSource =
   | { readonly name: string; readonly type: Extract<SourceSpec['type'], 'file'>; readonly path: RunesetPath; readonly to: string; readonly format: SourceFormat; readonly rate?: number; readonly loop?: boolean; readonly follow?: RunesetFollow }
   | RunesetHttpSource
-  | { readonly name: string; readonly type: Exclude<SourceSpec['type'], 'file' | 'http'>; readonly to: string; readonly format: SourceFormat };
+  | RunesetNatsSource
+  | { readonly name: string; readonly type: Exclude<SourceSpec['type'], 'file' | 'http' | 'nats'>; readonly to: string; readonly format: SourceFormat };
 
 /** How a file source with `follow: true` follows its files (absent: it reads them once, to their end). */
 export interface RunesetFollow {
@@ -130,7 +147,8 @@ export interface RunesetHttpSource {
 export type RunesetSink =
   | { readonly name: string; readonly type: Extract<SinkSpec['type'], 'file'>; readonly path: RunesetPath; readonly from: readonly string[]; readonly mode?: FileSinkMode }
   | RunesetHttpSink
-  | { readonly name: string; readonly type: Exclude<SinkSpec['type'], 'file' | 'http'>; readonly from: readonly string[] };
+  | RunesetNatsSink
+  | { readonly name: string; readonly type: Exclude<SinkSpec['type'], 'file' | 'http' | 'nats'>; readonly from: readonly string[] };
 
 /** An HTTP sink: POSTs batches of events to a URL. */
 export interface RunesetHttpSink {
@@ -153,6 +171,41 @@ export interface RunesetStep {
   readonly spell: string;
   /** Named port to stream; empty when the step wires none. */
   readonly ports: Readonly<Record<string, string>>;
+}
+
+/** How a `nats` source or sink reaches its server. */
+export interface RunesetNatsConnection {
+  /** The server URLs as written (`url`, split at commas), tried in turn. */
+  readonly servers: readonly string[];
+  readonly user?: string;
+  readonly password?: string;
+  readonly token?: string;
+}
+
+/** A `nats` source: a core NATS subscription (`subject`), or a JetStream stream read by a durable consumer (`stream`). */
+export interface RunesetNatsSource {
+  readonly name: string;
+  readonly type: 'nats';
+  readonly to: string;
+  readonly connection: RunesetNatsConnection;
+  /** The subject subscribed to (core), or the filter of the stream's messages (JetStream). */
+  readonly subject?: string;
+  /** The JetStream stream read; absent for a core NATS subscription. */
+  readonly stream?: string;
+  /** The durable JetStream consumer's name (`sanctum-<source>` unless set). */
+  readonly consumer: string;
+  /** A core subscription's queue group. */
+  readonly queue?: string;
+}
+
+/** A `nats` sink: publishes each event to `subject`, through JetStream (acknowledged, deduplicated) when `stream` is set. */
+export interface RunesetNatsSink {
+  readonly name: string;
+  readonly type: 'nats';
+  readonly from: readonly string[];
+  readonly connection: RunesetNatsConnection;
+  readonly subject: string;
+  readonly stream?: string;
 }
 
 export interface RunesetPipeline {

@@ -72,7 +72,10 @@ function toDiagnostic(e: ErrorObject, path: ValuePath, data: unknown, source: Ru
       const objectSchema = schemaForValue(path, data) ?? parent;
       const property = objectSchema.properties?.[missing];
       const propertyDescription = property ? resolveSchema(property).description : undefined;
-      const why = conditional ? ` (needed when ${conditionText(objectSchema)})` : '';
+      // A condition under allOf (several if/then pairs on one object) is the branch the path names.
+      const branch = /\/allOf\/(\d+)\/then\/required$/.exec(e.schemaPath);
+      const conditionOf = branch ? (objectSchema.allOf?.[Number(branch[1])] ?? objectSchema) : objectSchema;
+      const why = conditional ? ` (needed when ${conditionText(conditionOf)})` : '';
       return at(
         source,
         path,

@@ -31,6 +31,43 @@ export type StreamSpec = {
   };
 } | null;
 /**
+ * Event-time windows for a spell that uses the bundled `sanctum.window` module: handed to its `init(runes)` as `runes.window`, durations in ms. See docunomicon/time.md.
+ */
+export type WindowSpec = {
+  /**
+   * `tumbling`: fixed windows of `size` one after another; `hopping`: windows of `size` starting every `slide` (they overlap); `session`: a key's events no more than `gap` apart, one window.
+   */
+  kind: 'tumbling' | 'hopping' | 'session';
+  /**
+   * How long a window is (`tumbling` and `hopping`).
+   */
+  size?: number | string;
+  /**
+   * How far apart hopping windows start (`hopping`); at most `size`.
+   */
+  slide?: number | string;
+  /**
+   * How long a key may be silent before its session closes (`session`).
+   */
+  gap?: number | string;
+  /**
+   * The event field that holds the event's time, in ms since the epoch. Without it, windows run on processing time: an event's time is `sanctum.now()` when it is cast.
+   */
+  time?: string;
+  /**
+   * The event field windows are kept per (one window per value). Without it, one window covers every event.
+   */
+  key?: string;
+  /**
+   * How late an event may be: the watermark is the latest event time seen minus this, and an event older than the watermark goes to the `late` port. Default 0.
+   */
+  lateness?: number | string;
+  /**
+   * When no event has come for this long (processing time), ticks move the watermark on as if event time passed like processing time, so the windows of a quiet input close. Default: never (the spell needs a `tick` rune for it).
+   */
+  idle?: number | string;
+};
+/**
  * A name: a letter, then letters, digits, `_` or `-`.
  */
 export type Name = string;
@@ -166,6 +203,11 @@ export interface SpellSpec {
   on_error?: 'dead-letter' | 'skip' | 'stop';
   budget?: BudgetSpec;
   /**
+   * Call the spell's `tick(now, emit)` hook this often, in processing time, between batches (and once more when the pipeline stops gracefully): a duration such as `250ms`, `1s` or `5m` (a bare number is seconds). A spell with no `tick` function ignores it (`sanctum check` warns). See docunomicon/time.md.
+   */
+  tick?: number | string;
+  window?: WindowSpec;
+  /**
    * The spell's durable state (the Lua `state` library): which top-level fields of stored values to index, so that `state.query{ index = "field", gt = …, lt = … }` uses the index.
    */
   state?: {
@@ -193,13 +235,13 @@ export interface BudgetSpec {
   memory?: number | string;
 }
 /**
- * A source of events: a file, standard input, or an HTTP endpoint that clients POST events to. docunomicon/connectors.md describes each, with its delivery guarantee.
+ * A source of events: a file, standard input, an HTTP endpoint that clients POST events to, or NATS (one JSON event per message). docunomicon/connectors.md describes each, with its delivery guarantee.
  */
 export interface SourceSpec {
   /**
-   * Where the events are read from: `file` (the file at `path`), `stdin`, or `http` (a server on `listen` that takes POSTed events).
+   * Where the events are read from: `file` (the file at `path`), `stdin`, `http` (a server on `listen` that takes POSTed events), or `nats` (a NATS subject, or a JetStream stream).
    */
-  type: 'file' | 'stdin' | 'http';
+  type: 'file' | 'stdin' | 'http' | 'nats';
   /**
    * For `file`: the file to read, relative to the runeset file's directory (required); with `follow`, it may be a glob (`*`, `?` and `[...]` within a path segment). For `http`: the URL path that takes POSTs, such as `/events` (default `/`).
    */
@@ -237,7 +279,7 @@ export interface SourceSpec {
    */
   listen?: string;
   /**
-   * For `http`: a bearer token every request must send (`Authorization: Bearer <token>`); others get 401. Write it as `${VAR}` to read it from the environment, not the file. The server speaks plain HTTP: off this machine, put a TLS proxy in front.
+   * For `http`: a bearer token every request must send (`Authorization: Bearer <token>`); others get 401. The server speaks plain HTTP: off this machine, put a TLS proxy in front. For `nats`: an authentication token to connect with, instead of `user` and `password`. Write it as `${VAR}` to read it from the environment, not the file.
    */
   token?: string;
   /**
@@ -256,15 +298,43 @@ export interface SourceSpec {
    * For `http`: the time a client has to send a whole request (headers and body); a slower one is answered 408 and disconnected (slow clients cannot hold connections open). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.
    */
   timeout?: number | string;
+  /**
+   * The NATS server to connect to (`nats` sources): `nats://host:port`, or several, separated by commas, to try in turn (a cluster). Default: `nats://127.0.0.1:4222`.
+   */
+  url?: string;
+  /**
+   * The NATS subject (`nats` sources): without `stream`, a core NATS subscription to it (wildcards `*` and `>` allowed); with `stream`, only the stream's messages on that subject are read.
+   */
+  subject?: string;
+  /**
+   * A JetStream stream to read (`nats` sources) with a durable consumer, from where the last run stopped: into a durable Sanctum stream, exactly once (each batch commits with the JetStream sequence it reached, and is acknowledged to NATS after that commit).
+   */
+  stream?: string;
+  /**
+   * The name of the durable JetStream consumer (`nats` sources with `stream`). Default: `sanctum-` and the source's name.
+   */
+  consumer?: string;
+  /**
+   * The user name to connect with (`nats`); with `password`. Write `${NATS_USER}` rather than the name itself.
+   */
+  user?: string;
+  /**
+   * The password to connect with (`nats`); with `user`. Write `${NATS_PASSWORD}`: a runeset is no place for a secret.
+   */
+  password?: string;
+  /**
+   * A queue group (`nats` sources on a core subject): the subscribers of one queue group share the messages, each message going to one of them.
+   */
+  queue_group?: string;
 }
 /**
- * A sink: writes the events of its streams as newline-delimited JSON, to standard output or error, a file, or an HTTP endpoint. docunomicon/connectors.md describes each, with its delivery guarantee.
+ * A sink: writes the events of its streams as newline-delimited JSON to standard output or error, a file or an HTTP endpoint, or publishes each as a NATS message. docunomicon/connectors.md describes each, with its delivery guarantee.
  */
 export interface SinkSpec {
   /**
-   * Where the events are written: `stdout`, `stderr`, `file` (the file at `path`), or `http` (POSTed to `url`).
+   * Where the events are written: `stdout`, `stderr`, `file` (the file at `path`), `http` (POSTed to `url`), or `nats` (a NATS subject, or a JetStream stream).
    */
-  type: 'stdout' | 'stderr' | 'file' | 'http';
+  type: 'stdout' | 'stderr' | 'file' | 'http' | 'nats';
   /**
    * The stream, or list of streams, whose events the sink writes.
    */
@@ -278,11 +348,11 @@ export interface SinkSpec {
    */
   mode?: 'append' | 'truncate';
   /**
-   * For `http` (required): the `http://` or `https://` URL each batch is POSTed to, as NDJSON.
+   * For `http` (required): the `http://` or `https://` URL each batch is POSTed to, as NDJSON. For `nats`: the NATS server to connect to, `nats://host:port`, or several, separated by commas, to try in turn (a cluster); default `nats://127.0.0.1:4222`.
    */
   url?: string;
   /**
-   * For `http`: sent as `Authorization: Bearer <token>`. Write it as `${VAR}` to read it from the environment.
+   * For `http`: sent as `Authorization: Bearer <token>`. For `nats`: an authentication token to connect with, instead of `user` and `password`. Write it as `${VAR}` to read it from the environment.
    */
   token?: string;
   /**
@@ -314,6 +384,22 @@ export interface SinkSpec {
    * For `http`: the longest wait between two retries (a `Retry-After` from the server is followed up to it). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.
    */
   max_backoff?: number | string;
+  /**
+   * The NATS subject each event is published to (`nats` sinks; no wildcards). Required for `nats` sinks.
+   */
+  subject?: string;
+  /**
+   * A JetStream stream that captures `subject` (`nats` sinks): each event is published with a `Nats-Msg-Id` header and the sink waits for the server's acknowledgement, so a batch sent again after a crash is dropped by the server as a duplicate.
+   */
+  stream?: string;
+  /**
+   * The user name to connect with (`nats`); with `password`. Write `${NATS_USER}` rather than the name itself.
+   */
+  user?: string;
+  /**
+   * The password to connect with (`nats`); with `user`. Write `${NATS_PASSWORD}`: a runeset is no place for a secret.
+   */
+  password?: string;
 }
 /**
  * A pipeline: reads events from its streams and casts its steps on each, in order.

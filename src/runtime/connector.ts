@@ -11,11 +11,9 @@ import type { RunLogger } from '../core/run-log.js';
 import type { Runeset, RunesetSource } from '../runes/runeset.js';
 import { DEAD_LETTERS, type StreamGraph } from './graph.js';
 import type { DurableAppender } from './durable.js';
+import type { Connectors } from './connectors.js';
 
-/** The consumer name under which a source's positions are committed. */
-export function sourceConsumer(source: string): string {
-  return `source:${source}`;
-}
+export { sourceConsumer } from './positions.js';
 
 /** A source's dead letter (an unreadable line or file): counted and logged by the run, and written to `dead-letters`. */
 export function sourceDeadLetter(ctx: SourceContext, letter: EventValue): void {
@@ -81,6 +79,8 @@ export interface SourceContext {
   readonly stats: (source: string) => SourceStats;
   /** Log lines of network sources (listening, refused requests). */
   readonly log: RunLogger;
+  /** Network sources' connection states (for the metrics) and their log lines. */
+  readonly connectors?: Connectors;
 }
 
 /**
@@ -145,6 +145,8 @@ export interface SinkContext {
   readonly onFatal: (error: unknown) => void;
   /** Log lines of network sinks (retries, dead letters). */
   readonly log: RunLogger;
+  /** Network sinks' connection states (for the metrics) and their log lines. */
+  readonly connectors?: Connectors;
 }
 
 /** What a network destination counts, read by the metrics at scrape time. */

@@ -6,13 +6,17 @@
  * injected: where batches come from (a stream queue, a durable log) and how a batch commits.
  * It runs on the flow (no recursion) and stays synchronous while its input and its commits are, so
  * in-memory pipelines run in virtual time under marble tests; a durable input or commit is awaited.
+ * Between batches it runs the ticks and timers that are due on its clock (they commit like a
+ * batch), and while its input is idle the clock wakes it when the next one is due.
  */
 import type { EventValue } from '../core/event.js';
-import type { ConsumerPosition, StateChange } from '../core/storage.js';
+import type { ConsumerPosition } from '../core/storage.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { SanctumError } from '../core/errors.js';
 import type { Flow, Task } from './flow.js';
 import type { StreamGraph } from './graph.js';
 import type { BatchOrigin, CastResult, Outputs, PipelineCore, PipelineStep } from './pipeline.js';
+import type { SpellChanges } from './state-library.js';
 
 /** A batch an input hands to its consumer. */
 export interface InputBatch {
@@ -38,11 +42,11 @@ export interface ConsumerInput {
 /** How a batch's effects are made durable and handed on. */
 export interface Committer {
   /**
-   * Commits the batch's position (if any), its state changes and its outputs to durable streams in
-   * one unit, then hands every output on. Synchronous when the store is; a rejection is fatal for
-   * the run (nothing of the batch was committed; a restart resumes from the last commit).
+   * Commits the batch's position (if any), its state and timer changes and its outputs to durable
+   * streams in one unit, then hands every output on. Synchronous when the store is; a rejection is
+   * fatal for the run (nothing of the batch was committed; a restart resumes from the last commit).
    */
-  commit(position: ConsumerPosition | undefined, state: readonly StateChange[], out: Outputs): void | Promise<void>;
+  commit(position: ConsumerPosition | undefined, changes: SpellChanges, out: Outputs): void | Promise<void>;
 }
 
 export interface ConsumerOptions {
@@ -52,6 +56,8 @@ export interface ConsumerOptions {
   readonly onStopped: (error: SanctumError) => void;
   /** A commit failed, or a bug: fatal for the run. */
   readonly onFatal: (error: unknown) => void;
+  /** The clock ticks and timers run on (default: the wall clock). */
+  readonly clock?: Clock;
 }
 
 /** Runs a pipeline: consumer loop, as a task of the flow. */
@@ -63,6 +69,12 @@ export class Consumer implements Task {
   readonly done: Promise<void> = new Promise((resolve) => (this.resolveDone = resolve));
   /** Events taken from the input and cast. */
   cast = 0;
+  private readonly clock: Clock;
+  /** Cancels the clock's pending wake-up, and the instant it is for. */
+  private cancelWake: (() => void) | undefined;
+  private wakeAt = Infinity;
+  /** The final tick of a graceful stop has run. */
+  private finalTicked = false;
   /** Steps a reload handed over, swapped in before the next batch. */
   private pendingSwap: { readonly steps: readonly PipelineStep[]; readonly settle: (swapped: boolean) => void } | undefined;
 
@@ -74,6 +86,7 @@ export class Consumer implements Task {
     private readonly flow: Flow,
     private readonly options: ConsumerOptions,
   ) {
+    this.clock = options.clock ?? systemClock;
     for (const s of core.outputs) graph.addProducer(s);
     this.input = input(() => {
       if (this.phase === 'running') this.flow.schedule(this);
@@ -138,11 +151,21 @@ export class Consumer implements Task {
     if (this.phase !== 'running') return;
     this.applySwap();
     const max = this.core.oneByOne ? 1 : this.options.batchSize;
+    const timed = this.core.timed;
     for (let slice = 0; slice < 16; slice++) {
       if (!this.hasRoom()) return;
+      if (timed) {
+        // Ticks and timers due now run before the next batch, and commit like one.
+        const now = this.clock.now();
+        if (this.core.dueAt(now)) {
+          if (!this.apply(() => undefined, () => this.core.fire(now, max), () => this.flow.schedule(this))) return;
+          continue;
+        }
+      }
       const batch = this.input.take(max);
       if (batch === undefined) {
         if (this.input.ended) this.finish();
+        else if (timed) this.armWake();
         return;
       }
       let position = batch.position;
@@ -165,6 +188,21 @@ export class Consumer implements Task {
       if (!sync) return;
     }
     this.flow.schedule(this); // more may wait: to the back of the line, so others get a turn
+  }
+
+  /** Asks the clock to wake the consumer when its next tick or timer is due (its input is idle). */
+  private armWake(): void {
+    const at = this.core.nextDue() ?? Infinity;
+    if (at === this.wakeAt) return;
+    this.cancelWake?.();
+    this.cancelWake = undefined;
+    this.wakeAt = at;
+    if (at === Infinity) return;
+    this.cancelWake = this.clock.wakeAt(at, () => {
+      this.cancelWake = undefined;
+      this.wakeAt = Infinity;
+      this.flow.schedule(this);
+    });
   }
 
   /** True when every stream it writes has room; otherwise it is woken when they do. */
@@ -200,7 +238,7 @@ export class Consumer implements Task {
     }
     let pending: void | Promise<void>;
     try {
-      pending = this.committer.commit(position(), this.core.takeState(), result.out);
+      pending = this.committer.commit(position(), this.core.takeChanges(), result.out);
     } catch (e) {
       this.fatal(e);
       return false;
@@ -218,7 +256,22 @@ export class Consumer implements Task {
     return false;
   }
 
+  /**
+   * The input ended (or the run stops gracefully): every tick runs once more and the timers due
+   * now fire, then `finish`. Timers set for later stay pending (durable: for the next run).
+   */
   private finish(): void {
+    if (this.core.timed) {
+      const max = this.core.oneByOne ? 1 : this.options.batchSize;
+      for (;;) {
+        if (this.phase !== 'running') return;
+        const now = this.clock.now();
+        const final = !this.finalTicked;
+        if (!final && !this.core.dueAt(now)) break;
+        this.finalTicked = true;
+        if (!this.apply(() => undefined, () => this.core.fire(now, max, final), () => this.finish())) return;
+      }
+    }
     this.apply(() => undefined, () => this.core.finish(), () => this.end());
     if (this.phase === 'running') this.end();
   }
@@ -234,6 +287,8 @@ export class Consumer implements Task {
   private end(): void {
     if (this.phase === 'done') return;
     this.phase = 'done';
+    this.cancelWake?.();
+    this.cancelWake = undefined;
     this.dropSwap();
     this.input.close();
     this.core.close();

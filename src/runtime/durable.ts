@@ -6,12 +6,13 @@
  */
 import type { EventValue } from '../core/event.js';
 import type { LogPort } from '../core/log-port.js';
-import type { AppendItem, CommitResult, ConsumerPosition, StateChange, StreamAppend } from '../core/storage.js';
+import type { AppendItem, CommitResult, ConsumerPosition, StreamAppend } from '../core/storage.js';
 import type { DurableMetrics } from '../core/metrics.js';
 import type { Runeset } from '../runes/runeset.js';
 import type { Batch, StreamAppender, StreamGraph } from './graph.js';
 import type { Committer, ConsumerInput, InputBatch } from './consumer.js';
 import type { Outputs } from './pipeline.js';
+import type { SpellChanges } from './state-library.js';
 
 /** The state namespace of a spell in a runeset: its name. */
 export function stateNamespace(spellName: string): string {
@@ -281,15 +282,15 @@ export class LogInput implements ConsumerInput {
   }
 }
 
-/** Commits of a pipeline over durable streams: position, state and durable outputs in one unit, then the rest. */
+/** Commits of a pipeline over durable streams: position, state, timers and durable outputs in one unit, then the rest. */
 export function durableCommitter(port: LogPort, graph: StreamGraph, runeset: Runeset, metrics: () => DurableMetrics, onCommit?: (position: ConsumerPosition) => void): Committer {
   return {
-    async commit(position: ConsumerPosition | undefined, state: readonly StateChange[], out: Outputs): Promise<void> {
+    async commit(position: ConsumerPosition | undefined, { state, timers }: SpellChanges, out: Outputs): Promise<void> {
       const appends: StreamAppend[] = [];
       for (const [stream, events] of out) if (graph.isDurable(stream)) appends.push(appendOf(runeset, stream, events));
-      if (position !== undefined || state.length > 0 || appends.length > 0) {
+      if (position !== undefined || state.length > 0 || timers.length > 0 || appends.length > 0) {
         const started = performance.now();
-        await port.commit({ ...(position ? { consumer: position } : {}), state, appends });
+        await port.commit({ ...(position ? { consumer: position } : {}), state, ...(timers.length > 0 ? { timers } : {}), appends });
         const seconds = (performance.now() - started) / 1000;
         const m = metrics();
         for (const a of appends) m.recordCommit(a.stream, seconds, a.items.length);

@@ -8,12 +8,12 @@
 import type { EventValue } from '../core/event.js';
 import { DEFAULT_PORT } from '../core/event.js';
 import { SanctumError } from '../core/errors.js';
-import type { StateChange } from '../core/storage.js';
+import type { StateChange, TimerChange } from '../core/storage.js';
 import { SpellError, deadLetterToJSON, type DeadLetter } from '../spellcraft/errors.js';
 import type { EmitSink, SpellCaster } from '../spellcraft/caster.js';
 import type { ErrorPolicy, Spell, SpellStats } from '../spellcraft/spell.js';
 import type { RunesetPipeline } from '../runes/runeset.js';
-import type { StateSession } from './state-library.js';
+import type { SpellChanges, StateSession } from './state-library.js';
 
 /** One step of a pipeline, opened: its spell, its live caster and the state it writes. */
 export interface PipelineStep {
@@ -23,6 +23,8 @@ export interface PipelineStep {
   /** Named port → stream. */
   readonly ports: Readonly<Record<string, string>>;
   readonly policy: ErrorPolicy;
+  /** Call the spell's `tick` this often, in ms (its `tick` rune), when it defines one. */
+  readonly tick?: number;
 }
 
 /** Where the events of a batch came from: a durable stream and their sequence numbers. */
@@ -39,6 +41,8 @@ export type Outputs = Map<string, EventValue[]>;
 export interface PipelineHooks {
   /** Each dead letter (for the log), with where the failed event was read, when known. */
   readonly onDeadLetter?: (deadLetter: DeadLetter, pipeline: string, stream: string | undefined, sequence?: number) => void;
+  /** The run's clock, for the sweep of expired state (default `Date.now`). */
+  readonly now?: () => number;
 }
 
 /** The result of casting a batch. `stopped` is set when a `stop` policy halted the pipeline. */
@@ -61,7 +65,16 @@ export class PipelineCore {
    * exactly at the failing event and commits nothing of it.
    */
   oneByOne: boolean;
+  /** True when a step has a `tick` rune and hook, or timers and a `timer` hook: the consumer then asks for due work. */
+  timed = false;
   private closed = false;
+  /** Per step: the instant its next tick is due (Infinity: it does not tick). */
+  private nextTicks: number[] = [];
+  /** Per step: the instant it last ticked (a final tick at that same instant would be a second one). */
+  private lastTicks: number[] = [];
+  /** Per step: it fires timers. */
+  private firesTimers: boolean[] = [];
+  private readonly now: () => number;
 
   constructor(
     readonly pipeline: RunesetPipeline,
@@ -72,6 +85,24 @@ export class PipelineCore {
   ) {
     this.outputs = [...pipelineOutputs(pipeline)];
     this.oneByOne = steps.some((s) => s.policy === 'stop');
+    this.now = hooks.now ?? Date.now;
+    this.timeSteps(steps, undefined);
+  }
+
+  /**
+   * What the steps do in time: who fires timers, who ticks and when next. Steps that tick keep their
+   * schedule across a reload (`now` given), a step that starts ticking first ticks an interval later.
+   */
+  private timeSteps(steps: readonly PipelineStep[], now: number | undefined): void {
+    const nextTicks = steps.map((s, i) => {
+      if (now === undefined || s.tick === undefined || !s.caster.hasTick) return Infinity;
+      const before = this.nextTicks[i];
+      return before !== undefined && before !== Infinity ? before : now + s.tick;
+    });
+    this.lastTicks = steps.map((_, i) => this.lastTicks[i] ?? -Infinity);
+    this.nextTicks = nextTicks;
+    this.firesTimers = steps.map((s) => s.caster.hasTimer && s.caster.timers !== undefined);
+    this.timed = steps.some((s, i) => (s.tick !== undefined && s.caster.hasTick) || this.firesTimers[i]);
   }
 
   /** The steps as they are now (a reload swaps them). */
@@ -91,12 +122,20 @@ export class PipelineCore {
     const old = this.steps;
     this.steps = steps;
     this.oneByOne = steps.some((s) => s.policy === 'stop');
+    this.timeSteps(steps, this.now());
     this.countdown.clear();
     for (const s of old) s.caster.close();
   }
 
-  /** Runs every step's `init`. A failure is a dead letter (and the step then fails every cast), or stops. */
+  /**
+   * Runs every step's `init`. A failure is a dead letter (and the step then fails every cast), or
+   * stops. Ticks count from here: the first is one interval later.
+   */
   init(): CastResult {
+    const now = this.now();
+    this.steps.forEach((s, i) => {
+      if (s.tick !== undefined && s.caster.hasTick) this.nextTicks[i] = now + s.tick;
+    });
     const out: Outputs = new Map();
     for (const step of this.steps) {
       const err = step.caster.init();
@@ -108,7 +147,10 @@ export class PipelineCore {
     return { out };
   }
 
-  /** Casts a batch through every step (a prefix of it, when the first step's outputs reach the bound). */
+  /**
+   * Casts a batch through every step (a prefix of it, when the first step's outputs reach the bound);
+   * then expired state is swept a little (it commits with the batch).
+   */
   process(events: readonly EventValue[], origin?: BatchOrigin): CastResult {
     const out: Outputs = new Map();
     let items = events;
@@ -120,6 +162,7 @@ export class PipelineCore {
       items = r.produced;
     }
     this.toLast(items, out);
+    this.sweep();
     return { out, consumed };
   }
 
@@ -148,11 +191,92 @@ export class PipelineCore {
     return { out };
   }
 
-  /** The state changes of every step since the last call (they commit with the batch). */
-  takeState(): StateChange[] {
-    const changes: StateChange[] = [];
-    for (const s of this.steps) if (s.session.size > 0) for (const c of s.session.take()) changes.push(c);
-    return changes;
+  // ---- time: ticks and timers, between batches ----
+
+  /** True when a tick or a timer is due at `now`. */
+  dueAt(now: number): boolean {
+    const next = this.nextDue();
+    return next !== undefined && next <= now;
+  }
+
+  /** The earliest instant a tick or a timer is due; undefined when none will be. */
+  nextDue(): number | undefined {
+    if (!this.timed) return undefined;
+    let next = Infinity;
+    for (let i = 0; i < this.steps.length; i++) {
+      if (this.nextTicks[i]! < next) next = this.nextTicks[i]!;
+      if (this.firesTimers[i]) {
+        const t = this.steps[i]!.session.nextTimer();
+        if (t !== undefined && t < next) next = t;
+      }
+    }
+    return next === Infinity ? undefined : next;
+  }
+
+  /**
+   * Runs what is due at `now`: each step's tick (when due, or every tick with `final`, at a graceful
+   * stop) and up to `max` of its due timers; what they emit flows through the steps after it, as
+   * `finish`'s outputs do. Failures follow the step's error policy. Commit the result like a batch:
+   * the timers taken are deleted in the same unit as the outputs (and a little expired state with them).
+   */
+  fire(now: number, max: number, final = false): CastResult {
+    const out: Outputs = new Map();
+    let carry: EventValue[] = [];
+    for (let i = 0; i < this.steps.length; i++) {
+      const step = this.steps[i]!;
+      let produced: EventValue[] = [];
+      if (carry.length) {
+        const r = this.castStep(i, carry, undefined, out);
+        if (r.stopped) return { out, stopped: r.stopped };
+        produced = r.produced;
+      }
+      const target = this.sinkFor(step, produced, out);
+      const tick = step.tick;
+      if (tick !== undefined && step.caster.hasTick && (final ? this.lastTicks[i] !== now : this.nextTicks[i]! <= now)) {
+        this.lastTicks[i] = now;
+        // The next tick one interval on; a late loop skips the ticks it missed rather than piling them up.
+        const next = this.nextTicks[i]! + tick;
+        this.nextTicks[i] = next > now ? next : now + tick;
+        const err = step.caster.tick(now, target.sink, target.accept);
+        if (err) {
+          const stop = this.fail(step, err, undefined, out);
+          if (stop) return { out, stopped: stop };
+        }
+      }
+      if (this.firesTimers[i]) {
+        const keys = step.session.dueTimers(now, max);
+        if (keys.length > 0) {
+          for (const f of step.caster.fireTimers(keys, now, target.sink, target.accept)) {
+            const stop = this.fail(step, f, undefined, out);
+            if (stop) return { out, stopped: stop };
+          }
+        }
+      }
+      this.count(step, target);
+      carry = produced;
+    }
+    this.toLast(carry, out);
+    this.sweep(); // an idle pipeline's expired state goes too
+    return { out };
+  }
+
+  /** Deletes a little of each step's expired state, with the batch (after its casts, which keep what they wrote). */
+  private sweep(): void {
+    const now = this.now();
+    for (const s of this.steps) s.session.sweep(now);
+  }
+
+  /** The state and timer changes of every step since the last call (they commit with the batch). */
+  takeChanges(): SpellChanges {
+    const state: StateChange[] = [];
+    const timers: TimerChange[] = [];
+    for (const s of this.steps) {
+      if (s.session.size === 0) continue;
+      const c = s.session.takeChanges();
+      for (const x of c.state) state.push(x);
+      for (const x of c.timers) timers.push(x);
+    }
+    return { state, timers };
   }
 
   /** Forgets uncommitted state changes (a commit failed, or the pipeline stopped). */

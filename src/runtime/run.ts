@@ -1,7 +1,8 @@
 /** Running a runeset: summon its spells, wire its streams and pipelines, read its sources, drain its sinks. */
 import type { EventValue } from '../core/event.js';
 import { SanctumError } from '../core/errors.js';
-import type { Storage, StateChange } from '../core/storage.js';
+import type { Storage } from '../core/storage.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { LogPort } from '../core/log-port.js';
 import { NO_DURABLE_METRICS, type DurableMetrics } from '../core/metrics.js';
 import type { RunLogger } from '../core/run-log.js';
@@ -16,9 +17,10 @@ import { DEAD_LETTERS, StreamGraph, StreamQueue } from './graph.js';
 import { Consumer, type Committer } from './consumer.js';
 import { DurableAppender, LogInput, durableCommitter, stateNamespace } from './durable.js';
 import { PipelineCore, type Outputs, type PipelineStep } from './pipeline.js';
-import { StateSession } from './state-library.js';
+import { StateSession, type SpellChanges } from './state-library.js';
 import { runSources, sourceConsumer, SourceStats } from './sources.js';
 import { openSinks, type SinkHandle, type Stdio } from './sinks.js';
+import { Connectors, type ConnectorStatus } from './connectors.js';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 
@@ -70,6 +72,8 @@ export interface OpenOptions {
   readonly onDeadLetter?: DeadLetterHook;
   /** How often an idle durable pipeline looks for appends made by other processes, in ms (default 100). */
   readonly pollMs?: number;
+  /** The clock of `sanctum.now()`, ticks and timers (default: the wall clock). */
+  readonly clock?: Clock;
 }
 
 export interface RunOptions {
@@ -78,13 +82,15 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Commit latency, batch sizes and consumer lag of the durable path (the metrics). */
   readonly metrics?: DurableMetrics;
-  /** Source-level warnings (an incomplete last line, a truncated file). */
+  /** Source-level warnings (an incomplete last line, a truncated file, a lost connection). */
   readonly onWarning?: (message: string) => void;
   /**
    * Log lines of network sources and sinks (listening, refused requests, retries) and of reloads.
    * Default: warnings and errors on stderr.
    */
   readonly log?: RunLogger;
+  /** Informational lines of sources and sinks (a connection back). */
+  readonly onInfo?: (message: string) => void;
 }
 
 /** Where a run is: readiness reads it. */
@@ -146,6 +152,8 @@ export interface OpenedRuneset {
   readonly sources: readonly SourceStats[];
   /** Reloads done and refused so far. */
   readonly reloads: { readonly ok: number; readonly failed: number };
+  /** The network sources' and sinks' connections (empty until `run` starts): for the metrics. */
+  readonly connectors: readonly ConnectorStatus[];
   /** Runs the sources to their end (or until aborted) and waits for every pipeline and sink. */
   run(options?: RunOptions): Promise<RunReport>;
   /** Where the run is: its phase, its sources, the lag of its durable consumers (for `/readyz`). */
@@ -206,6 +214,7 @@ export async function openRuneset(runeset: Runeset, options: OpenOptions = {}): 
     reloads.ok++;
     return { ok: true, message: `reloaded ${summoned.size} spell${summoned.size === 1 ? '' : 's'} into ${result.pipelines} pipeline${result.pipelines === 1 ? '' : 's'}` };
   };
+  const connectors: ConnectorStatus[] = [];
   return {
     get runeset() {
       return current;
@@ -218,7 +227,8 @@ export async function openRuneset(runeset: Runeset, options: OpenOptions = {}): 
     sinks,
     sources: wiring.sourceStats,
     reloads,
-    run: (runOptions = {}) => wiring.run(runOptions, sinks),
+    connectors,
+    run: (runOptions = {}) => wiring.run(runOptions, sinks, connectors),
     status: () => wiring.status(sinks),
     // One reload at a time: a second waits for the first, then checks against what it left.
     reload: (next) => {
@@ -330,6 +340,7 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
   };
 
   const flow = new Flow({ sliceMs: options.sliceMs, onTaskError: onFatal });
+  const clock = options.clock ?? systemClock;
   let graph!: StreamGraph;
   const appender = port ? new DurableAppender(port, runeset, { batchSize: runeset.sanctum.batch_size, deliver: (s, b) => graph.deliver(s, b), metrics: getMetrics, onFatal }) : undefined;
   graph = new StreamGraph(runeset, { flow, ...(appender ? { appender } : {}) });
@@ -347,16 +358,18 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
   const steps = (p: RunesetPipeline): PipelineStep[] =>
     p.steps.map((step) => {
       const spell = spells.get(step.spell)!;
-      const session = new StateSession(() => storage.get().state, stateNamespace(step.spell), indexes.get(step.spell) ?? []);
-      return { spell, caster: spell.open(session.casterOptions()), session, ports: step.ports, policy: spell.options.onError ?? 'dead-letter' };
+      // Timers live with the spell's state: in the data file, committed with its batches.
+      const session = new StateSession(() => storage.get().state, stateNamespace(step.spell), indexes.get(step.spell) ?? [], { timers: () => storage.get().timers, now: () => clock.now() });
+      const tick = runeset.spells[step.spell]?.tick;
+      return { spell, caster: spell.open(session.casterOptions()), session, ports: step.ports, policy: spell.options.onError ?? 'dead-letter', ...(tick !== undefined ? { tick } : {}) };
     });
 
   let ending = false;
   const inputs: LogInput[] = [];
   const durableInputs = new Map<string, LogInput>();
   const memoryCommit: Committer = {
-    commit(_position, state: readonly StateChange[], out: Outputs) {
-      if (state.length > 0) storage.get().commitBatch({ state });
+    commit(_position, { state, timers }: SpellChanges, out: Outputs) {
+      if (state.length > 0 || timers.length > 0) storage.get().commitBatch({ state, ...(timers.length > 0 ? { timers } : {}) });
       for (const [stream, events] of out) graph.write(stream, events as EventValue[]);
     },
   };
@@ -365,11 +378,12 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
   for (const p of Object.values(runeset.pipelines)) {
     const durable = port !== undefined && p.from.every((s) => runeset.streams[s]?.durable === true);
     // The first step's outputs per batch are bounded by what a stream's reader may hold.
-    const core = new PipelineCore(p, steps(p), options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}, graph.bound);
+    const core = new PipelineCore(p, steps(p), { ...(options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}), now: () => clock.now() }, graph.bound);
     const consumerOptions = {
       batchSize: runeset.sanctum.batch_size,
       onStopped: (error: SanctumError) => failures.push({ pipeline: p.name, error }),
       onFatal,
+      clock,
     };
     if (durable) {
       const c = new Consumer(
@@ -422,7 +436,7 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
       const steps: PipelineStep[] = [];
       for (const old of c.steps) {
         const spell = summoned.get(old.spell.name)!;
-        const step: PipelineStep = { spell, caster: spell.open(old.session.casterOptions()), session: old.session, ports: old.ports, policy: spell.options.onError ?? 'dead-letter' };
+        const step: PipelineStep = { spell, caster: spell.open(old.session.casterOptions()), session: old.session, ports: old.ports, policy: spell.options.onError ?? 'dead-letter', ...(old.tick !== undefined ? { tick: old.tick } : {}) };
         opened.push(step);
         steps.push(step);
         const err = step.caster.init();
@@ -457,7 +471,7 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
     return { phase, sources: sourceStats.map((s) => ({ name: s.name, type: s.type, state: s.state, ...(s.url !== undefined ? { url: s.url } : {}) })), lag };
   }
 
-  async function run(runOptions: RunOptions, sinks: SinkHandle[]): Promise<RunReport> {
+  async function run(runOptions: RunOptions, sinks: SinkHandle[], connectorList: ConnectorStatus[] = []): Promise<RunReport> {
     metrics = runOptions.metrics ?? NO_DURABLE_METRICS;
     const warn = runOptions.onWarning;
     const log: RunLogger =
@@ -475,6 +489,8 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
     signal?.addEventListener('abort', stop, { once: true });
     if (signal?.aborted) halt.abort();
     let sinkFailures = 0;
+    const onWarning = runOptions.onWarning ?? ((m: string) => stdio.stderr.write(`sanctum: ${m}\n`));
+    const connectors = new Connectors({ info: runOptions.onInfo ?? (() => {}), warn: onWarning }, connectorList);
     const { sinks: opened, durable: durableSinks } = openSinks({
       graph,
       runeset,
@@ -485,6 +501,7 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
       metrics: getMetrics,
       onFatal,
       log,
+      connectors,
       onFailure: (_sink, error) => {
         if ((error as NodeJS.ErrnoException).code === 'EPIPE') {
           // A closed pipe (`sanctum run … | head`): nobody reads any more. The run ends at once,
@@ -513,9 +530,10 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
       appender,
       position: (consumer, input) => (port ? port.position(consumer, input) : Promise.resolve(0)),
       onDeadLetter: () => sourceDeadLetters++,
-      onWarning: runOptions.onWarning ?? ((m) => stdio.stderr.write(`sanctum: ${m}\n`)),
+      onWarning,
       stats: (name) => sourceStats.find((s) => s.name === name)!,
       log,
+      connectors,
     }).catch((e: unknown) => {
       onFatal(e);
       return { read: 0 };

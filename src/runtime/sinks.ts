@@ -19,6 +19,8 @@ import { DEAD_LETTERS, StreamQueue, type StreamGraph } from './graph.js';
 import { LogInput, appendOf } from './durable.js';
 import { httpDestination } from './http-sink.js';
 
+import { sinkConsumer } from './positions.js';
+import { natsDestination } from './nats/sink.js';
 
 
 
@@ -50,6 +52,7 @@ const DESTINATIONS: Record<string, DestinationFactory> = {
   stderr: (_sink, ctx) => streamDestination(ctx.stdio.stderr, ndjson),
   file: (sink, ctx) => fileDestination(sink as Extract<RunesetSink, { type: 'file' }>, ctx),
   http: (sink, ctx) => httpDestination(sink as Extract<RunesetSink, { type: 'http' }>, ctx, ctx.port !== undefined && isDurableSink(sink, ctx.graph)),
+  nats: natsDestination,
 };
 
 /**
@@ -62,10 +65,7 @@ export function registerDestination(type: string, factory: DestinationFactory): 
   return previous;
 }
 
-/** The consumer name under which a durable sink's position is committed. */
-export function sinkConsumer(sink: string): string {
-  return `sink:${sink}`;
-}
+export { sinkConsumer } from './positions.js';
 
 /** True when the sink reads only durable streams: it runs as a durable consumer. */
 export function isDurableSink(sink: RunesetSink, graph: StreamGraph): boolean {

@@ -20,13 +20,14 @@ import { isStorageError } from '../storage/index.js';
 import { DEAD_LETTERS, type Batch } from './graph.js';
 import { readHttp } from './http-source.js';
 import { readFollowed } from './follow.js';
-
+import { readNats } from './nats/source.js';
 
 const READERS: Record<string, SourceReader> = {
   // `follow: true`: read as the file grows, across rotations, until the run stops (follow.ts).
-  file: (ctx, src) => (src.type === 'file' && src.follow ? readFollowed(ctx, src) : readSource(ctx, src)),
-  stdin: readSource,
+  file: (ctx, src) => (src.type === 'file' && src.follow ? readFollowed(ctx, src) : readSource(ctx, src as ByteSource)),
+  stdin: (ctx, src) => readSource(ctx, src as ByteSource),
   http: (ctx, src) => readHttp(ctx, src as Extract<RunesetSource, { type: 'http' }>),
+  nats: readNats,
 };
 
 /** Reads every source to its end (or until aborted); resolves with the events read. A failed commit rejects. */
@@ -72,7 +73,10 @@ class Pacer {
   }
 }
 
-async function readSource(ctx: SourceContext, src: RunesetSource): Promise<number> {
+/** A source read from a byte stream: a file or stdin. */
+type ByteSource = Extract<RunesetSource, { readonly type: 'file' | 'stdin' }>;
+
+async function readSource(ctx: SourceContext, src: ByteSource): Promise<number> {
   const pacer = src.type === 'file' && src.rate !== undefined ? new Pacer(src.rate) : undefined;
   let n = 0;
   for (;;) {
@@ -129,7 +133,7 @@ function readRange(path: string, from: number, length: number): string | undefin
   return isUtf8(bytes) ? bytes.toString('utf8') : undefined;
 }
 
-async function readOnce(ctx: SourceContext, src: RunesetSource, pacer: Pacer | undefined): Promise<number> {
+async function readOnce(ctx: SourceContext, src: ByteSource, pacer: Pacer | undefined): Promise<number> {
   const { graph, signal } = ctx;
   if (signal.aborted) return 0;
   const where = src.type === 'file' ? src.path.original : 'stdin';
@@ -265,7 +269,7 @@ async function readOnce(ctx: SourceContext, src: RunesetSource, pacer: Pacer | u
  */
 async function readDocument(
   ctx: SourceContext,
-  src: RunesetSource,
+  src: ByteSource,
   where: string,
   stream: Readable,
   commit: ((end: number, events: EventValue[], letters: EventValue[]) => Promise<void>) | undefined,

@@ -7,6 +7,7 @@ import { DEFAULT_PORT } from '../core/event.js';
 import { SpellError, splitLuaMessage, type SpellHook } from './errors.js';
 import type { ErrorCode } from '../core/errors.js';
 import { ConversionError, EngineError, HOST_ARRAY_MT, LUA_OK, LUA_ERRERR, LUA_ERRMEM, LuaVM, T_STRING, T_TABLE, REPORT, REPORT_COUNT, RESULT, RESULT_COUNT, SLOT, type LuaPool, type LuaState } from './lua-vm.js';
+import type { TimerQueue } from '../core/clock.js';
 
 /** What a caster needs to know about the spell it runs. */
 export interface SpellDefinition {
@@ -56,7 +57,15 @@ export interface CasterOptions {
    * Makes the libraries' effects part of each cast's all-or-nothing: `checkpoint` is called as each
    * cast (and init and finish) begins, `rollback` when it fails.
    */
-  readonly transaction?: { checkpoint(): void; rollback(): void };
+  readonly transaction?: {
+    /** A cast begins; may answer how many casts were rolled back so far (`sanctum.epoch()` in Lua). */
+    checkpoint(): number | void;
+    rollback(): void;
+  };
+  /** The clock `sanctum.now()` reads, in ms (default `Date.now`): a run's clock, or a test's virtual one. */
+  readonly now?: () => number;
+  /** The spell's timers, when it has a `timers` library: what is due, for whoever fires them. */
+  readonly timers?: TimerQueue;
 }
 
 /** Says whether a named port is wired; emitting to an unwired port fails the cast. */
@@ -83,6 +92,8 @@ export class SpellCaster {
   private delivering = false;
   private initError: SpellError | undefined;
   private readonly hostIds: number[] = [];
+  /** The time hooks the spell defines: 1 `tick`, 2 `timer` (prelude's host.time("hooks")). */
+  private timeHooks = 0;
 
   /**
    * Opens a Lua state and loads the spell. The state goes into an engine of `engines` (the pool of
@@ -122,6 +133,32 @@ export class SpellCaster {
       this.close();
       throw e;
     }
+    this.timeHooks = this.askHooks();
+  }
+
+  /** True when the spell defines `spell.tick(now, emit)`. */
+  get hasTick(): boolean {
+    return (this.timeHooks & 1) !== 0;
+  }
+
+  /** True when the spell defines `spell.timer(key, now, emit)`. */
+  get hasTimer(): boolean {
+    return (this.timeHooks & 2) !== 0;
+  }
+
+  /** The spell's timers (when it has a `timers` library). */
+  get timers(): TimerQueue | undefined {
+    return this.options.timers;
+  }
+
+  private askHooks(): number {
+    const { vm, L, base } = this;
+    const x = vm.x;
+    x.lua_pushvalue(L, SLOT.time);
+    vm.pushString(L, 'hooks');
+    const n = x.lua_pcallk(L, 1, 1, 0, 0, 0) === LUA_OK ? x.lua_tonumberx(L, base + 1, 0) : 0;
+    x.lua_settop(L, base);
+    return n;
   }
 
   get closed(): boolean {
@@ -143,7 +180,9 @@ export class SpellCaster {
   private pushLibraries(): void {
     const { vm, L } = this;
     const x = vm.x;
-    const libs = this.options.libraries ?? {};
+    const now = this.options.now ?? Date.now;
+    // `sanctum.now()`: the clock the runtime runs on (a test's virtual time), in every hook.
+    const libs: SpellLibraries = { ...this.options.libraries, sanctum: { ...this.options.libraries?.['sanctum'], now: () => now() } };
     x.lua_createtable(L, 0, Object.keys(libs).length);
     for (const [libName, fns] of Object.entries(libs)) {
       x.lua_createtable(L, 0, Object.keys(fns).length);
@@ -260,9 +299,11 @@ export class SpellCaster {
     this.pushLibraries();
     const tx = this.options.transaction;
     if (tx) {
-      const id = vm.registerHost(() => {
-        tx.checkpoint();
-        return 0;
+      const id = vm.registerHost((CL) => {
+        const epoch = tx.checkpoint();
+        if (epoch === undefined) return 0;
+        vm.h.pushint(CL, epoch);
+        return 1;
       });
       this.hostIds.push(id);
       vm.pushHostFunction(L, id, SLOT.arrayMt);
@@ -547,6 +588,54 @@ export class SpellCaster {
     });
   }
 
+  /**
+   * Runs `tick(now, emit)` (when the spell has one), like `finish`: its own budget, all-or-nothing,
+   * what it emits handed to `sink`.
+   */
+  tick(now: number, sink: EmitSink, acceptPort?: PortFilter): SpellError | undefined {
+    if (this.closed) return this.closedError('tick', undefined);
+    if (this.initError || !this.hasTick) return undefined;
+    const { vm, L } = this;
+    vm.x.lua_pushvalue(L, SLOT.time);
+    vm.pushString(L, 'tick');
+    vm.h.pushint(L, Math.floor(now));
+    return this.run('tick', 2, undefined, sink, acceptPort);
+  }
+
+  /**
+   * Fires the timers `keys` at `now` with one call into Lua, as `castBatch` casts events: each calls
+   * `timer(key, now, emit)` if the timer is still due when its turn comes (an earlier one may have
+   * moved or cancelled it), with its own budget, all-or-nothing; the timer is taken first, so one
+   * that fails is not fired again. Failures come back with hook `timer` and `{ timer = key }` as their event.
+   */
+  fireTimers(keys: readonly string[], now: number, sink: EmitSink, acceptPort?: PortFilter): readonly SpellError[] {
+    if (keys.length === 0) return NO_ERRORS;
+    if (this.closed || this.initError || !this.hasTimer) {
+      // They cannot fire: each fails once (taken, so that it does not come due again and again).
+      const failures = this.castBatch(keys, sink, acceptPort).map((e) => asTimerError(e));
+      for (const key of keys) this.options.timers?.takeTimer(key, now);
+      return failures;
+    }
+    const { vm, L, base } = this;
+    const x = vm.x;
+    const mode = (at: number | undefined): void => {
+      x.lua_pushvalue(L, SLOT.time);
+      vm.pushString(L, 'fire');
+      if (at === undefined) x.lua_pushnil(L);
+      else vm.h.pushint(L, Math.floor(at));
+      x.lua_pcallk(L, 2, 0, 0, 0, 0);
+      x.lua_settop(L, base);
+    };
+    mode(now);
+    let failures: readonly SpellError[];
+    try {
+      failures = this.castBatch(keys, sink, acceptPort);
+    } finally {
+      mode(undefined);
+    }
+    return failures.length === 0 ? failures : failures.map((e) => asTimerError(e));
+  }
+
   /** Runs `finish(emit)`, handing what it emits to `sink`. */
   finish(sink: EmitSink, acceptPort?: PortFilter): SpellError | undefined {
     if (this.closed) return this.closedError('finish', undefined);
@@ -805,6 +894,12 @@ export class SpellCaster {
   }
 }
 
+/** A failure of castBatch in timer mode as the timer's own: hook `timer`, the key as `{ timer = key }`. */
+function asTimerError(e: SpellError): SpellError {
+  const luaMessage = e.luaMessage.replace(/^cast returned a (\w+); return a table to emit it/, 'timer returned a $1; return a table to emit it');
+  return new SpellError({ ...fieldsOf(e), hook: 'timer', event: { timer: e.event as EventValue }, luaMessage }, e.cause === undefined ? undefined : { cause: e.cause });
+}
+
 function fieldsOf(e: SpellError) {
   return {
     code: e.code, spell: e.spell, file: e.file, line: e.line, luaMessage: e.luaMessage, sourceLine: e.sourceLine,
@@ -819,7 +914,7 @@ function cleanTraceback(tb: EventValue | undefined): string | undefined {
   const start = lines.findIndex((l) => l.startsWith('stack traceback:'));
   // Sanctum's prelude is stripped: its frames read `?: in ...`.
   const frames = lines.slice(start + 1).filter((l) => !/^\s*(\?:|sanctum:|\[C\]: in \?|\[C\]: in function 'xpcall'|\(\.\.\.tail calls\.\.\.\))/.test(l) && !/in function <(\?|sanctum):/.test(l));
-  const named = frames.map((l) => l.replace(/in field 'spell\.(cast|init|finish)'/, "in function 'spell.$1'"));
+  const named = frames.map((l) => l.replace(/in field 'spell\.(cast|init|finish|tick|timer)'/, "in function 'spell.$1'"));
   return named.length ? `stack traceback:\n${named.join('\n')}` : undefined;
 }
 

@@ -7,7 +7,7 @@ export type ErrorPolicy = 'dead-letter' | 'skip' | 'stop';
 export const ERROR_POLICIES: readonly ErrorPolicy[] = ['dead-letter', 'skip', 'stop'];
 
 /** The hook that was running when a spell failed. */
-export type SpellHook = 'summon' | 'init' | 'cast' | 'finish';
+export type SpellHook = 'summon' | 'init' | 'cast' | 'finish' | 'tick' | 'timer';
 
 export interface SpellErrorFields {
   readonly code: ErrorCode;

@@ -719,7 +719,7 @@ function tostringFloat(n: number): string {
  */
 const SLOT_NAMES = [
   'cast', 'cast_batch', 'init', 'finish', 'last_error', 'drain_logs', 'port_name', 'set_budget',
-  'load', 'array_mt', 'handler', 'batch_failure', 'collect',
+  'load', 'array_mt', 'handler', 'batch_failure', 'collect', 'time',
 ] as const;
 type SlotName = (typeof SLOT_NAMES)[number];
 const camel = (n: string) => n.replace(/_(.)/g, (_, c: string) => c.toUpperCase());

@@ -386,7 +386,8 @@ local function sandbox_require(name)
   end
   local f, err = load(m.source, m.chunkname, "t", env)
   if not f then error(err, 0) end
-  spell_sources[m.chunkname] = true
+  -- Modules bundled with Sanctum (sanctum.*) are not the spell's code: errors point past them.
+  if m.chunkname:sub(1, 9) ~= "@sanctum/" then spell_sources[m.chunkname] = true end
   v = f(name)
   if v == nil then v = true end
   loaded[name] = v
@@ -400,6 +401,7 @@ env.require = sandbox_require
 -- The spell's hooks, called through fields named as a traceback should show them: the prelude
 -- is stripped, so a frame it calls is named by the field ("in field 'spell.cast'").
 local spell, hooks = nil, {}
+local take_timer -- the timers library's `take`, which only the firing loop uses (host.time)
 local err_value, err_source, err_line, err_traceback, err_kind
 
 -- Runs when an error is raised, before the stack unwinds: where it happened, from raw values only
@@ -440,6 +442,11 @@ local function results()
 end
 
 local checkpoint -- set by the host when the spell's libraries take part in all-or-nothing casts
+local fire -- set while cast_batch fires timers: each "event" is a timer key (see host.time)
+-- How many calls of this spell failed and had their state and timer writes undone, as of the
+-- current call: a cache of state kept in Lua locals is stale when it changes.
+local epoch = 0
+env.sanctum.epoch = function() return epoch end
 -- A library function ran since the last checkpoint: only then is there anything to make final
 -- (the host's undo log is empty otherwise), so a spell that writes no state pays no host call.
 local touched = false
@@ -453,7 +460,8 @@ end
 local function do_cast(ev)
   mark()
   local before = n_out
-  local r = hooks["spell.cast"](ev, emit)
+  local r
+  if fire then r = fire(ev, emit) else r = hooks["spell.cast"](ev, emit) end
   if n_out == before and r ~= nil then
     if type(r) ~= "table" then
       err_kind = "bad_output"
@@ -588,13 +596,30 @@ end
 -- Loads the spell's source into the sandbox. Returns nil on success, or (kind, message).
 function host.load(source, chunkname, module_list, libraries, checkpoint_fn, fetch_fn)
   checkpoint = checkpoint_fn
+  if checkpoint_fn then
+    -- The host's checkpoint answers how many casts were rolled back so far: sanctum.epoch().
+    checkpoint = function() epoch = checkpoint_fn() or epoch end
+  end
   for i = 1, #module_list, 3 do
     modules[module_list[i]] = { chunkname = module_list[i + 1], source = module_list[i + 2] }
   end
   for name, fns in next, libraries do
-    local lib = {}
+    local lib = rawget(env, name) -- a library may add to a table the sandbox has (sanctum.now)
+    if type(lib) ~= "table" then lib = {} end
     for fname, cf in next, fns do lib[fname] = host_function(cf, fetch_fn) end
     env[name] = lib
+  end
+  local timers = rawget(env, "timers")
+  if timers then
+    -- `take` is the firing loop's (host.time), not the spell's; `set` needs a hook to call.
+    take_timer, timers.take = timers.take, nil
+    local set = timers.set
+    timers.set = function(key, at)
+      if not hooks["spell.timer"] then
+        error("timers.set: the spell has no timer hook; define function spell.timer(key, now, emit), which is called when a timer is due", 2)
+      end
+      return set(key, at)
+    end
   end
   local f, err = load(source, chunkname, "t", env)
   if not f then return "syntax", err end
@@ -608,14 +633,40 @@ function host.load(source, chunkname, module_list, libraries, checkpoint_fn, fet
   if type(result.cast) ~= "function" then
     return "invalid", "the spell's table has no `cast` function: define function spell.cast(event, emit)"
   end
-  for _, hook in ipairs({ "init", "finish" }) do
+  for _, hook in ipairs({ "init", "finish", "tick", "timer" }) do
     if result[hook] ~= nil and type(result[hook]) ~= "function" then
       return "invalid", format("spell.%s must be a function, got %s", hook, type(result[hook]))
     end
   end
   spell = result
   hooks["spell.cast"], hooks["spell.init"], hooks["spell.finish"] = result.cast, result.init, result.finish
+  hooks["spell.tick"], hooks["spell.timer"] = result.tick, result.timer
   return nil
+end
+
+-- Time: ticks and timers. host.time("tick", now) calls spell.tick(now, emit) like finish;
+-- host.time("fire", now) makes cast_batch fire timers (each "event" a key: spell.timer(key, now,
+-- emit) if the timer is still due, taken first so that a failing timer fires once) until
+-- host.time("fire", nil); host.time("hooks") says which time hooks the spell has (1 tick, 2 timer).
+function host.time(op, a)
+  if op == "tick" then
+    begin()
+    mark()
+    if hooks["spell.tick"] then hooks["spell.tick"](a, emit) end
+    return results()
+  elseif op == "fire" then
+    if a == nil then
+      fire = nil
+    else
+      local now = a
+      fire = function(key, emit_)
+        if take_timer and take_timer(key, now) then return hooks["spell.timer"](key, now, emit_) end
+      end
+    end
+    return 0
+  elseif op == "hooks" then
+    return (hooks["spell.tick"] and 1 or 0) + (hooks["spell.timer"] and 2 or 0)
+  end
 end
 
 for _, f in ipairs({ host.last_error, host.drain_logs, host.port_name, host.batch_failure, host.collect,
@@ -628,7 +679,7 @@ local entries = {
   cast = host.cast, cast_batch = host.cast_batch, init = host.init, finish = host.finish,
   last_error = host.last_error, drain_logs = host.drain_logs, port_name = host.port_name,
   set_budget = host.set_budget, load = host.load, array_mt = array_mt, handler = handler,
-  batch_failure = host.batch_failure, collect = host.collect,
+  batch_failure = host.batch_failure, collect = host.collect, time = host.time,
 }
 local slots = {}
 for i, name in ipairs(slot_names) do

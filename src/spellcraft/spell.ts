@@ -9,6 +9,7 @@ import { applyErrorPolicy, stderrDeadLetters, type PolicyTargets } from './error
 import { CallbackError, SpellError, type DeadLetter, type ErrorPolicy } from './errors.js';
 import { LuaVM } from './lua-vm.js';
 import { UpstreamSubscriber, operate, toNext } from './operate.js';
+import { systemClock, type Clock } from '../core/clock.js';
 
 // In errors.ts, which loads no Lua: the CLI's option parser needs the list to start up.
 export { ERROR_POLICIES, type ErrorPolicy } from './errors.js';
@@ -51,6 +52,10 @@ export interface SummonOptions {
    * cast's all-or-nothing), made for each caster. Takes the place of `libraries`.
    */
   readonly caster?: () => CasterOptions;
+  /** The clock of `sanctum.now()`, ticks and timers in the spell's operators (default: the wall clock). */
+  readonly clock?: Clock;
+  /** Call the spell's `tick(now, emit)` this often, in ms, while an operator of it runs (and once when its input completes). */
+  readonly tick?: number;
 }
 
 /** Per-operator options: override the spell's policy and wire its ports. */
@@ -67,7 +72,14 @@ export interface CastOptions {
    * A target that throws errors the stream with CALLBACK_FAILED (the dead letter is its `value`).
    */
   readonly deadLetters?: Partial<Observer<DeadLetter>> | ((deadLetter: DeadLetter) => void);
+  /** The clock of this operator's `sanctum.now()`, ticks and timers (default: the spell's, or the wall clock). */
+  readonly clock?: Clock;
+  /** Tick every this many ms (default: the spell's `tick` option). */
+  readonly tick?: number;
 }
+
+/** The time options of an operator. */
+type TimeOptions = Pick<CastOptions, 'clock' | 'tick'>;
 
 /** An output of `spell.routed()`: an event on a port, or a dead letter. */
 export type RoutedOutput =
@@ -125,7 +137,7 @@ export interface Spell extends OperatorFunction<unknown, EventValue> {
   /** The operator with options: ports, dead letters, error policy. */
   operator(options?: CastOptions): OperatorFunction<unknown, EventValue>;
   /** Every port's events and every dead letter, tagged, in one stream. */
-  routed(options?: Pick<CastOptions, 'onError'>): OperatorFunction<unknown, RoutedOutput>;
+  routed(options?: Pick<CastOptions, 'onError' | 'clock' | 'tick'>): OperatorFunction<unknown, RoutedOutput>;
   /** The same spell with other runes or limits (summoned again). */
   withOptions(options: SummonOptions): Promise<Spell>;
   /** A live caster of its own (its own Lua state): the low-level API the runtime builds on. */
@@ -165,6 +177,7 @@ export async function summon(file: string, options: SummonOptions = {}): Promise
  * names it in messages (default `<inline>.lua`).
  */
 export async function summonSource(source: string, options: SummonOptions = {}, modules: readonly SpellModule[] = []): Promise<Spell> {
+  modules = await withBundledModules(source, modules);
   const vm = await LuaVM.shared();
   const file = options.displayPath ?? `${options.name ?? 'inline'}.lua`;
   const def: SpellDefinition = {
@@ -211,10 +224,11 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
    * after n events, and a callback that throws errors the stream (CALLBACK_FAILED) instead of
    * escaping the pipe.
    */
-  function makeOperator<T>(policy: ErrorPolicy, route: (ev: EventValue, port: string, out: Subscriber<T>) => void, acceptPort: ((port: string) => boolean) | undefined, onDeadLetter: (dl: DeadLetter, out: Subscriber<T>) => void): OperatorFunction<unknown, T> {
+  function makeOperator<T>(policy: ErrorPolicy, route: (ev: EventValue, port: string, out: Subscriber<T>) => void, acceptPort: ((port: string) => boolean) | undefined, onDeadLetter: (dl: DeadLetter, out: Subscriber<T>) => void, time: TimeOptions = {}): OperatorFunction<unknown, T> {
     return operate<unknown, T>((source, destination) => {
       // A spell that no longer loads throws here, and operate() errors the stream with it.
-      const caster = new SpellCaster(vm, def, casterOptions(options));
+      const clock = time.clock ?? options.clock ?? systemClock;
+      const caster = new SpellCaster(vm, def, { ...casterOptions(options), now: () => clock.now() });
       live.add(caster);
       const targets: PolicyTargets = { policy, spell: def.name, logger: def.logger, deadLetter: (dl) => onDeadLetter(dl, destination) };
       // Cast timing (when a timer is set): one cast in `every`, from its start to its first output,
@@ -265,8 +279,51 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
         destination.error(err);
         return false;
       };
+      // Time: ticks every `tick` ms and timers when due, on the clock; what they emit goes out like a
+      // cast's outputs. Due work runs before an event of the same instant is cast.
+      const tickMs = time.tick ?? options.tick;
+      const ticks = tickMs !== undefined && caster.hasTick;
+      const timers = caster.hasTimer ? caster.timers : undefined;
+      const timed = ticks || timers !== undefined;
+      let nextTick = ticks ? clock.now() + tickMs : Infinity;
+      let lastTick = -Infinity;
+      let cancelWake: (() => void) | undefined;
+      let wakeAt = Infinity;
+      const nextDue = (): number => Math.min(nextTick, timers?.nextTimer() ?? Infinity);
+      const arm = (): void => {
+        const at = nextDue();
+        if (at === wakeAt) return;
+        cancelWake?.();
+        cancelWake = undefined;
+        wakeAt = at;
+        if (at === Infinity) return;
+        cancelWake = clock.wakeAt(at, () => {
+          cancelWake = undefined;
+          wakeAt = Infinity;
+          if (runDue(false)) arm();
+        });
+      };
+      /** Runs the tick (when due, or with `final`) and the due timers; false when that ended the stream. */
+      const runDue = (final: boolean): boolean => {
+        const now = clock.now();
+        if (ticks && (final ? lastTick !== now : nextTick <= now)) {
+          lastTick = now;
+          const next = nextTick + tickMs;
+          nextTick = next > now ? next : now + tickMs;
+          const err = caster.tick(now, sink, acceptPort);
+          if (err !== undefined ? !fail(err) : !delivered()) return false;
+        }
+        if (timers !== undefined) {
+          for (let keys = timers.dueTimers(now, 1000); keys.length > 0; keys = timers.dueTimers(now, 1000)) {
+            for (const err of caster.fireTimers(keys, now, sink, acceptPort)) if (!fail(err)) return false;
+            if (!delivered()) return false;
+          }
+        }
+        return true;
+      };
       const upstream = new UpstreamSubscriber<unknown>(destination, {
         next(ev) {
+          if (timed && nextDue() <= clock.now() && !runDue(false)) return;
           stats.casts++;
           // Any JS value may arrive; what is not JSON-shaped fails as SPELL_BAD_INPUT.
           let err: SpellError | undefined;
@@ -281,12 +338,16 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
           }
           if (err !== undefined) fail(err);
           else if (callbackFailure !== undefined) delivered();
+          if (timed && !destination.closed) arm();
         },
         complete() {
+          // A graceful end: the last tick, and the timers due now, before finish.
+          if (timed && !runDue(true)) return;
           const err = caster.finish(sink, acceptPort);
           if (err !== undefined ? fail(err) : delivered()) destination.complete();
         },
         finalize() {
+          cancelWake?.();
           live.delete(caster);
           caster.close();
         },
@@ -295,6 +356,7 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
       // caster through `upstream`) and the source is never subscribed.
       const initErr = caster.init();
       if (initErr !== undefined && !fail(initErr)) return;
+      if (timed) arm();
       source.subscribe(upstream);
     });
   }
@@ -311,15 +373,17 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
       },
       (port) => port === DEFAULT_PORT || ports.has(port),
       (dl) => dlTarget(dl),
+      opts,
     );
   }
 
-  function routed(opts: Pick<CastOptions, 'onError'> = {}): OperatorFunction<unknown, RoutedOutput> {
+  function routed(opts: Pick<CastOptions, 'onError' | 'clock' | 'tick'> = {}): OperatorFunction<unknown, RoutedOutput> {
     return makeOperator<RoutedOutput>(
       opts.onError ?? basePolicy,
       (event, port, out) => out.next({ kind: 'event', port, event }),
       undefined,
       (deadLetter, out) => out.next({ kind: 'dead-letter', deadLetter }),
+      opts,
     );
   }
 
@@ -378,6 +442,33 @@ function displayPathOf(file: string): string {
 
 const REQUIRE_RE = /\brequire\s*\(?\s*["']([A-Za-z0-9_.\-/]+)["']/g;
 
+/** Where the Lua modules bundled with Sanctum live: `require "sanctum.window"` is `lib/sanctum/window.lua`. */
+const BUNDLED = new URL('./lib/', import.meta.url);
+
+/** The modules bundled with Sanctum (`sanctum.*`) that the spell or its modules require, added to `modules`. */
+async function withBundledModules(source: string, modules: readonly SpellModule[]): Promise<readonly SpellModule[]> {
+  const found = new Map(modules.map((m) => [m.name, m] as const));
+  const queue = [source, ...modules.map((m) => m.source)];
+  let added = false;
+  while (queue.length) {
+    for (const m of queue.pop()!.matchAll(REQUIRE_RE)) {
+      const name = m[1]!;
+      if (found.has(name) || !name.startsWith('sanctum.')) continue;
+      const file = `${name.replace(/\./g, '/')}.lua`;
+      let modSource: string;
+      try {
+        modSource = await readFile(new URL(file, BUNDLED), 'utf8');
+      } catch {
+        continue; // no such bundled module: `require` says so when the spell calls it
+      }
+      found.set(name, { name, file, source: modSource });
+      queue.push(modSource);
+      added = true;
+    }
+  }
+  return added ? [...found.values()] : modules;
+}
+
 /** Finds the modules a spell requires (literal names), next to it, transitively. */
 async function collectModules(absFile: string, display: string, source: string): Promise<SpellModule[]> {
   const dir = path.dirname(absFile);
@@ -388,7 +479,7 @@ async function collectModules(absFile: string, display: string, source: string):
     const src = queue.pop()!;
     for (const m of src.matchAll(REQUIRE_RE)) {
       const name = m[1]!;
-      if (found.has(name) || name === 'sanctum') continue;
+      if (found.has(name) || name === 'sanctum' || name.startsWith('sanctum.')) continue; // sanctum.* are bundled
       const rel = `${name.replace(/\./g, '/')}.lua`;
       try {
         const modSource = await readFile(path.join(dir, rel), 'utf8');

@@ -4,6 +4,7 @@ export type { SqliteStorage, SqliteStorageOptions } from './sqlite.js';
 export { openMemoryStorage } from './memory.js';
 export type { MemoryStorageOptions } from './memory.js';
 export { StateBuffer } from './state-buffer.js';
+export { TimerBuffer } from './timer-buffer.js';
 export { StorageError, isStorageError } from './errors.js';
 export type { StorageErrorCode, StorageErrorFields, StorageOperation } from './errors.js';
 export { FORMAT, FORMAT_VERSION } from './sqlite-schema.js';
@@ -32,6 +33,9 @@ export type {
   StreamAppend,
   StreamInfo,
   TailOptions,
+  TimerChange,
+  TimerEntry,
+  TimerStore,
 } from '../core/storage.js';
 export { storageLogPort } from './log-port.js';
 export type { StorageLogPortOptions } from './log-port.js';

@@ -30,5 +30,6 @@ export function storageLogPort(storage: Storage, options: StorageLogPortOptions 
     commit: (batch) => call(() => storage.commitBatch(batch)),
     waitForAppend: (stream, afterSeq, signal) => storage.log.wait(stream, afterSeq, { pollMs, signal }),
     state: storage.state,
+    timers: storage.timers,
   };
 }

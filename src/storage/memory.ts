@@ -17,14 +17,18 @@ import type {
   StoredEvent,
   StreamInfo,
   TailOptions,
+  TimerEntry,
 } from '../core/storage.js';
 import { StorageError, type StorageOperation } from './errors.js';
 import { GroupCommit, type PendingAppend } from './internal/group-commit.js';
 import { compareKeys, keyInterval } from './internal/keys.js';
 import { compareIndexValues, indexValue, matchesBounds } from './internal/query.js';
 import { Notifier, tailStream } from './internal/tail.js';
+import { TimerHeap } from './internal/timer-heap.js';
 import {
+  checkAsOf,
   checkClearState,
+  checkInstant,
   checkCount,
   checkField,
   checkKey,
@@ -33,6 +37,7 @@ import {
   checkPositions,
   checkQuery,
   checkRetention,
+  checkTimers,
   conflict,
   encodeItems,
   encodeValue,
@@ -81,13 +86,18 @@ interface Namespace {
   /** Keys in code point order; rebuilt lazily after keys are added or removed. */
   sorted: string[] | undefined;
   readonly indexes: Set<string>;
+  /** Keys with a time to live, by the instant they expire. */
+  readonly expiry: TimerHeap;
+  /** The namespace's timers. */
+  readonly timers: TimerHeap;
 }
 
 /** What one write transaction would change; applied only after `beforeCommit` let it through. */
 interface Staged {
   readonly streams: Map<string, { data: StreamData | undefined; first: number; last: number; lastTs: number; rows: Row[] }>;
-  readonly state: { ns: string; key: string; json: string | null }[];
-  /** Namespaces emptied before `state` applies. */
+  readonly state: { ns: string; key: string; json: string | null; expiresAt?: number | undefined }[];
+  readonly timers: { ns: string; key: string; at: number | null }[];
+  /** Namespaces emptied (state and timers) before `state` applies. */
   readonly cleared: string[];
   readonly offsets: { consumer: string; stream: string; seq: number }[];
 }
@@ -120,7 +130,7 @@ class MemoryStore implements Storage {
   }
 
   readonly state = {
-    get: (ns: string, key: string) => this.stateGet(ns, key),
+    get: (ns: string, key: string, asOf?: number) => this.stateGet(ns, key, asOf),
     range: (ns: string, options?: RangeOptions) => this.stateRange(ns, options),
     query: (ns: string, options: QueryOptions) => this.stateQuery(ns, options),
     ensureIndex: (ns: string, field: string) => this.ensureIndex(ns, field),
@@ -129,6 +139,14 @@ class MemoryStore implements Storage {
     namespaces: () => this.namespaces(),
     put: (ns: string, key: string, value: EventValue) => this.statePut(ns, key, value),
     delete: (ns: string, key: string) => this.stateDelete(ns, key),
+    expired: (ns: string, asOf: number, limit: number) => this.stateExpired(ns, asOf, limit),
+  };
+
+  readonly timers = {
+    get: (ns: string, key: string) => this.timerGet(ns, key),
+    next: (ns: string) => this.timerNext(ns),
+    due: (ns: string, at: number, limit: number) => this.timerDue(ns, at, limit),
+    count: (ns: string) => this.timerCount(ns),
   };
 
   readonly offsets = {
@@ -150,7 +168,7 @@ class MemoryStore implements Storage {
   private write<T>(kind: CommitKind, operation: StorageOperation, doing: string, stage: (s: Staged) => T): T {
     this.checkOpen(operation);
     const index = ++this.commits;
-    const staged: Staged = { streams: new Map(), state: [], cleared: [], offsets: [] };
+    const staged: Staged = { streams: new Map(), state: [], timers: [], cleared: [], offsets: [] };
     let result: T;
     try {
       result = stage(staged);
@@ -177,16 +195,27 @@ class MemoryStore implements Storage {
       if (n === undefined) continue;
       n.values.clear();
       n.sorted = undefined;
+      n.expiry.clear();
+      n.timers.clear();
     }
-    for (const { ns, key, json } of staged.state) {
+    for (const { ns, key, json, expiresAt } of staged.state) {
       const n = this.namespace(ns, json !== null);
       if (n === undefined) continue;
       if (json === null) {
         if (n.values.delete(key)) n.sorted = undefined;
+        n.expiry.delete(key);
       } else {
         if (!n.values.has(key)) n.sorted = undefined;
         n.values.set(key, json);
+        if (expiresAt === undefined) n.expiry.delete(key);
+        else n.expiry.set(key, expiresAt);
       }
+    }
+    for (const { ns, key, at } of staged.timers) {
+      const n = this.namespace(ns, at !== null);
+      if (n === undefined) continue;
+      if (at === null) n.timers.delete(key);
+      else n.timers.set(key, at);
     }
     for (const { consumer, stream, seq } of staged.offsets) {
       let m = this.offsetData.get(consumer);
@@ -198,7 +227,7 @@ class MemoryStore implements Storage {
 
   private namespace(ns: string, create: boolean): Namespace | undefined {
     let n = this.nsData.get(ns);
-    if (n === undefined && create) this.nsData.set(ns, (n = { values: new Map(), sorted: undefined, indexes: new Set() }));
+    if (n === undefined && create) this.nsData.set(ns, (n = { values: new Map(), sorted: undefined, indexes: new Set(), expiry: new TimerHeap(), timers: new TimerHeap() }));
     return n;
   }
 
@@ -307,12 +336,59 @@ class MemoryStore implements Storage {
 
   // ---- state ----
 
-  private stateGet(ns: string, key: string): EventValue | undefined {
+  private stateGet(ns: string, key: string, asOf?: number): EventValue | undefined {
     this.checkOpen('read');
     checkName('namespace', ns, 'read');
     checkKey(key, 'read');
-    const json = this.nsData.get(ns)?.values.get(key);
-    return json === undefined ? undefined : (JSON.parse(json) as EventValue);
+    const at = checkAsOf(asOf, 'read');
+    const n = this.nsData.get(ns);
+    const json = n?.values.get(key);
+    if (json === undefined || this.isExpired(n!, key, at)) return undefined;
+    return JSON.parse(json) as EventValue;
+  }
+
+  /** True when `key` of `n` expired at or before `asOf` (never without `asOf`). */
+  private isExpired(n: Namespace, key: string, asOf: number | undefined): boolean {
+    if (asOf === undefined || n.expiry.size === 0) return false;
+    const at = n.expiry.get(key);
+    return at !== undefined && at <= asOf;
+  }
+
+  private stateExpired(ns: string, asOf: number, limit: number): string[] {
+    this.checkOpen('read');
+    checkName('namespace', ns, 'read');
+    const at = checkInstant('asOf', asOf, 'read');
+    const n = checkLimit(limit, 'read');
+    return this.nsData.get(ns)?.expiry.smallest(at, n).map((e) => e.key) ?? [];
+  }
+
+  // ---- timers ----
+
+  private timerGet(ns: string, key: string): number | undefined {
+    this.checkOpen('read');
+    checkName('namespace', ns, 'read');
+    checkKey(key, 'read');
+    return this.nsData.get(ns)?.timers.get(key);
+  }
+
+  private timerNext(ns: string): number | undefined {
+    this.checkOpen('read');
+    checkName('namespace', ns, 'read');
+    return this.nsData.get(ns)?.timers.peek();
+  }
+
+  private timerDue(ns: string, at: number, limit: number): TimerEntry[] {
+    this.checkOpen('read');
+    checkName('namespace', ns, 'read');
+    const upTo = checkInstant('the instant', at, 'read');
+    const n = checkLimit(limit, 'read');
+    return this.nsData.get(ns)?.timers.smallest(upTo, n) ?? [];
+  }
+
+  private timerCount(ns: string): number {
+    this.checkOpen('read');
+    checkName('namespace', ns, 'read');
+    return this.nsData.get(ns)?.timers.size ?? 0;
   }
 
   private sortedKeys(n: Namespace): string[] {
@@ -326,9 +402,11 @@ class MemoryStore implements Storage {
     if (options === null || typeof options !== 'object') throw new StorageError({ code: 'STORAGE_INVALID', operation: 'read', problem: 'was given a range that is not an object' });
     for (const k of [options.from, options.to, options.prefix]) if (k !== undefined) checkKey(k, 'read');
     const limit = checkLimit(options.limit, 'read');
+    const asOf = checkAsOf(options.asOf, 'read');
     const n = this.nsData.get(ns);
     if (n === undefined || limit === 0) return [];
-    const keys = this.inInterval(this.sortedKeys(n), keyInterval(options));
+    let keys = this.inInterval(this.sortedKeys(n), keyInterval(options));
+    if (asOf !== undefined && n.expiry.size > 0) keys = keys.filter((k) => !this.isExpired(n, k, asOf));
     if (options.reverse === true) keys.reverse();
     const picked = limit < 0 ? keys : keys.slice(0, limit);
     return picked.map((key) => ({ key, value: JSON.parse(n.values.get(key)!) as EventValue }));
@@ -347,10 +425,12 @@ class MemoryStore implements Storage {
     checkName('namespace', ns, 'read');
     const b = checkQuery(options);
     const limit = checkLimit(options.limit, 'read');
+    const asOf = checkAsOf(options.asOf, 'read');
     const n = this.nsData.get(ns);
     if (n === undefined || limit === 0) return [];
     const hits: { key: string; v: number | string; value: EventValue }[] = [];
     for (const [key, json] of n.values) {
+      if (this.isExpired(n, key, asOf)) continue;
       const value = JSON.parse(json) as EventValue;
       const v = indexValue(value, options.index);
       if (v !== undefined && matchesBounds(v, b)) hits.push({ key, v, value });
@@ -443,7 +523,9 @@ class MemoryStore implements Storage {
       ns: checkName('namespace', ch.ns, 'commit'),
       key: checkKey(ch.key, 'commit'),
       json: ch.value === null ? null : encodeValue(ch.value, 'commit'),
+      expiresAt: ch.expiresAt === undefined || ch.value === null ? undefined : checkInstant('an expiry', ch.expiresAt, 'commit'),
     }));
+    const timers = checkTimers(batch);
     const appends = (batch.appends ?? []).map((a) => ({ stream: checkName('stream', a.stream, 'commit'), items: encodeItems(a.items, 'commit') }));
     return this.write('batch', 'commit', 'could not commit the batch', (staged): CommitResult => {
       for (const p of positions) {
@@ -453,6 +535,7 @@ class MemoryStore implements Storage {
       for (const ns of cleared) staged.cleared.push(ns);
       for (const p of positions) staged.offsets.push({ consumer: p.name, stream: p.stream, seq: p.seq });
       for (const ch of changes) staged.state.push(ch);
+      for (const t of timers) staged.timers.push(t);
       return { appended: appends.map((a) => ({ stream: a.stream, ...this.stageRows(staged, a.stream, a.items) })) };
     });
   }

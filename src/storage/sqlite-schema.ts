@@ -2,13 +2,27 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type DatabaseModule from 'better-sqlite3';
+import type { Database as DatabaseType } from 'better-sqlite3';
 import { StorageError, type StorageOperation } from './errors.js';
+
+/**
+ * Opens a better-sqlite3 connection. The native addon loads on the first call, not at import:
+ * a run that keeps nothing durable never loads it.
+ */
+export function openDatabase(file: string, options?: DatabaseModule.Options): DatabaseType {
+  const Database = createRequire(import.meta.url)('better-sqlite3') as typeof DatabaseModule;
+  return new Database(file, options);
+}
 
 /** `meta.format` of every Sanctum data file. */
 export const FORMAT = 'sanctum-storage';
-/** The newest format version this build writes and reads. */
-export const FORMAT_VERSION = 1;
+/**
+ * The newest format version this build writes and reads. Version 2 added spell timers (the `timers`
+ * table) and state expiry (`state.expires_at`); a version-1 file is upgraded when opened for writing.
+ */
+export const FORMAT_VERSION = 2;
 /** SQLite header field `application_id` ('SNCT'): tells our files apart before any table is read. */
 export const APPLICATION_ID = 0x534e4354;
 
@@ -31,7 +45,28 @@ export const APPLICATION_ID = 0x534e4354;
  *   JSON text, so queries also filter on json_type: only numbers and strings match.
  * - state_indexes: which (ns, field) pairs have an index, and its name.
  * - offsets: the committed input seq of each (consumer, stream).
+ * - state.expires_at: the instant a value's time to live ends (NULL: none), with a partial index
+ *   (ns, expires_at, key) over the rows that have one, so a sweep finds the expired keys in
+ *   O(log n + k) and rows without a TTL cost nothing there.
+ * - timers: (ns, key) → due_at, WITHOUT ROWID on (ns, key) for set/cancel by key, and an index on
+ *   (ns, due_at, key): the next due timer and the due ones in order are a seek, O(log n).
  */
+const TIMERS_SCHEMA = `
+CREATE TABLE timers (
+  ns TEXT NOT NULL,
+  key TEXT NOT NULL,
+  due_at INTEGER NOT NULL,
+  PRIMARY KEY (ns, key)
+) WITHOUT ROWID;
+CREATE INDEX timers_due ON timers (ns, due_at, key);
+`;
+
+/** From version 1 to 2: state expiry and timers. Runs in one transaction with the version bump. */
+const UPGRADE_1_TO_2 = `
+ALTER TABLE state ADD COLUMN expires_at INTEGER;
+CREATE INDEX state_expiry ON state (ns, expires_at, key) WHERE expires_at IS NOT NULL;
+${TIMERS_SCHEMA}`;
+
 const SCHEMA = `
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE streams (
@@ -52,8 +87,10 @@ CREATE TABLE state (
   ns TEXT NOT NULL,
   key TEXT NOT NULL,
   json TEXT NOT NULL,
+  expires_at INTEGER,
   PRIMARY KEY (ns, key)
 ) WITHOUT ROWID;
+CREATE INDEX state_expiry ON state (ns, expires_at, key) WHERE expires_at IS NOT NULL;
 CREATE TABLE state_indexes (
   ns TEXT NOT NULL,
   field TEXT NOT NULL,
@@ -66,9 +103,11 @@ CREATE TABLE offsets (
   seq INTEGER NOT NULL,
   PRIMARY KEY (consumer, stream)
 ) WITHOUT ROWID;
-`;
+${TIMERS_SCHEMA}`;
 
 const TABLES = ['meta', 'streams', 'events', 'state', 'state_indexes', 'offsets'];
+/** Tables added by a format version, beyond those of version 1. */
+const TABLES_SINCE: Readonly<Record<number, readonly string[]>> = { 2: ['timers'] };
 
 export type Synchronous = 'FULL' | 'NORMAL';
 
@@ -81,7 +120,7 @@ export type Synchronous = 'FULL' | 'NORMAL';
 export function createDataFile(file: string): void {
   const tmp = `${file}.init-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    const db = new Database(tmp);
+    const db = openDatabase(tmp);
     try {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
@@ -127,10 +166,11 @@ function fsyncDir(dir: string): void {
  * `synchronous` is set on this connection explicitly: a later connection to a WAL file does not
  * inherit the setting of the one that created it (it falls back to NORMAL).
  */
-export function prepareConnection(db: Database.Database, file: string, options: { synchronous: Synchronous; busyTimeoutMs: number; verify: 'quick' | 'none'; readonly?: boolean }): void {
+export function prepareConnection(db: DatabaseType, file: string, options: { synchronous: Synchronous; busyTimeoutMs: number; verify: 'quick' | 'none'; readonly?: boolean }): number {
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
-  checkFormat(db, file); // before anything writes: never touch a foreign file
+  let version = checkFormat(db, file); // before anything writes: never touch a foreign file
   if (!options.readonly && String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') db.pragma('journal_mode = WAL');
+  if (!options.readonly && version < FORMAT_VERSION) version = upgrade(db, file);
   db.pragma(`synchronous = ${options.synchronous}`);
   const sync = Number(db.pragma('synchronous', { simple: true }));
   const want = options.synchronous === 'FULL' ? 2 : 1;
@@ -144,9 +184,30 @@ export function prepareConnection(db: Database.Database, file: string, options: 
       throw new StorageError({ code: 'STORAGE_CORRUPT', operation: 'open', file, problem: `is damaged: SQLite's quick_check found ${problems.join('; ')}` });
     }
   }
+  return version;
 }
 
-function checkFormat(db: Database.Database, file: string): void {
+/**
+ * Upgrades a file of an older format version to this one, in one transaction (a crash leaves the
+ * old version whole); another process upgrading at the same time finds it done. Returns the version.
+ */
+function upgrade(db: DatabaseType, file: string): number {
+  try {
+    return db.transaction((): number => {
+      const version = Number(db.prepare("SELECT value FROM meta WHERE key = 'version'").pluck().get());
+      if (version >= FORMAT_VERSION) return version;
+      if (version === 1) db.exec(UPGRADE_1_TO_2);
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'version'").run(String(FORMAT_VERSION));
+      db.pragma(`user_version = ${FORMAT_VERSION}`);
+      return FORMAT_VERSION;
+    }).immediate();
+  } catch (e) {
+    throw classify(e, file, 'open', `could not be upgraded to format version ${FORMAT_VERSION}`);
+  }
+}
+
+/** Checks that the file is a Sanctum data file this build reads; returns its format version. */
+function checkFormat(db: DatabaseType, file: string): number {
   const tables = new Set(db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all() as string[]);
   const foreign = (problem: string): StorageError => new StorageError({ code: 'STORAGE_FOREIGN', operation: 'open', file, problem });
   const corrupt = (problem: string): StorageError => new StorageError({ code: 'STORAGE_CORRUPT', operation: 'open', file, problem });
@@ -170,8 +231,10 @@ function checkFormat(db: Database.Database, file: string): void {
   if (appId !== APPLICATION_ID) {
     throw corrupt(`has a damaged header: its application id is 0x${appId.toString(16)}, a Sanctum data file has 0x${APPLICATION_ID.toString(16)}`);
   }
-  const missing = TABLES.filter((t) => !tables.has(t));
+  const expected = [...TABLES, ...Object.entries(TABLES_SINCE).flatMap(([v, t]) => (Number(v) <= version ? t : []))];
+  const missing = expected.filter((t) => !tables.has(t));
   if (missing.length > 0) throw corrupt(`lacks the table${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+  return version;
 }
 
 /** SQLite result codes that mean the file or the disk failed: the store must not be written again before a reopen. */

@@ -1,7 +1,7 @@
 /** The SQLite adapter: event log, spell state and offsets in one file, `<dataDir>/sanctum.db`, through better-sqlite3. */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import type { Database as DatabaseType, Statement as StatementType, Transaction as TransactionType } from 'better-sqlite3';
 import type { EventValue } from '../core/event.js';
 import type {
   AppendItem,
@@ -23,21 +23,26 @@ import type {
   StoredEvent,
   StreamInfo,
   TailOptions,
+  TimerEntry,
+  TimerStore,
 } from '../core/storage.js';
 import { StorageError, type StorageOperation } from './errors.js';
 import { GroupCommit, type PendingAppend } from './internal/group-commit.js';
 import { compareKeys, keyInterval } from './internal/keys.js';
 import { Notifier, peerGroup, tailStream } from './internal/tail.js';
 import {
+  checkAsOf,
   checkClearState,
   checkCount,
   checkField,
+  checkInstant,
   checkKey,
   checkLimit,
   checkName,
   checkPositions,
   checkQuery,
   checkRetention,
+  checkTimers,
   conflict,
   encodeItems,
   encodeValue,
@@ -45,6 +50,7 @@ import {
   type QueryBounds,
 } from './internal/validate.js';
 import {
+  openDatabase,
   classify,
   createDataFile,
   fieldExpr,
@@ -109,7 +115,7 @@ export interface SqliteStorage extends Storage {
   /** The plan SQLite chooses for `state.query(ns, options)`, one line per step (EXPLAIN QUERY PLAN). */
   explainQuery(ns: string, options: QueryOptions): string[];
   /** Raw access for tools and tests. Writing through it bypasses every guarantee here. */
-  readonly db: Database.Database;
+  readonly db: DatabaseType;
 }
 
 /**
@@ -134,23 +140,26 @@ interface Head {
   touched: boolean;
 }
 
-type Stmt = Database.Statement<unknown[], unknown>;
+type Stmt = StatementType<unknown[], unknown>;
 
 class SqliteStore implements SqliteStorage {
   readonly path: string;
   readonly synchronous: Synchronous;
   readonly readonly: boolean;
-  readonly db: Database.Database;
+  readonly db: DatabaseType;
   readonly log: EventLog;
   readonly state: StateStore;
+  readonly timers: TimerStore;
   readonly offsets: Offsets;
 
   private readonly now: () => number;
+  /** False for a version-1 file opened read-only (not upgraded): it has no timers and no expiries. */
+  private readonly timed: boolean;
   private readonly faults: StorageFaults | undefined;
   private readonly notifier = new Notifier();
   private readonly peers: { notify: (streams: Iterable<string>) => void; leave: () => void };
   private readonly groupCommit: GroupCommit;
-  private readonly tx: Database.Transaction<(fn: () => unknown) => unknown>;
+  private readonly tx: TransactionType<(fn: () => unknown) => unknown>;
   private readonly s: ReturnType<typeof prepareStatements>;
   private readonly shaped = new Map<string, Stmt>();
   private commits = 0;
@@ -189,11 +198,12 @@ class SqliteStore implements SqliteStorage {
         createDataFile(this.path);
       }
     }
-    let db: Database.Database | undefined;
+    let db: DatabaseType | undefined;
     try {
-      db = this.readonly ? openReadOnly(this.path, busyTimeoutMs) : new Database(this.path, { fileMustExist: true, timeout: busyTimeoutMs });
-      prepareConnection(db, this.path, { synchronous: this.synchronous, busyTimeoutMs, verify, readonly: this.readonly });
-      this.s = prepareStatements(db);
+      db = this.readonly ? openReadOnly(this.path, busyTimeoutMs) : openDatabase(this.path, { fileMustExist: true, timeout: busyTimeoutMs });
+      const version = prepareConnection(db, this.path, { synchronous: this.synchronous, busyTimeoutMs, verify, readonly: this.readonly });
+      this.timed = version >= 2;
+      this.s = prepareStatements(db, this.timed);
     } catch (e) {
       try {
         db?.close();
@@ -217,7 +227,7 @@ class SqliteStore implements SqliteStorage {
       wait: (stream, afterSeq, opts) => this.wait(stream, afterSeq, opts),
     };
     this.state = {
-      get: (ns, key) => this.stateGet(ns, key),
+      get: (ns, key, asOf) => this.stateGet(ns, key, asOf),
       range: (ns, opts) => this.stateRange(ns, opts),
       query: (ns, opts) => this.stateQuery(ns, opts),
       ensureIndex: (ns, field) => this.ensureIndex(ns, field),
@@ -226,6 +236,13 @@ class SqliteStore implements SqliteStorage {
       namespaces: () => this.namespaces(),
       put: (ns, key, value) => this.statePut(ns, key, value),
       delete: (ns, key) => this.stateDelete(ns, key),
+      expired: (ns, asOf, limit) => this.stateExpired(ns, asOf, limit),
+    };
+    this.timers = {
+      get: (ns, key) => this.timerGet(ns, key),
+      next: (ns) => this.timerNext(ns),
+      due: (ns, at, limit) => this.timerDue(ns, at, limit),
+      count: (ns) => this.timerCount(ns),
     };
     this.offsets = {
       get: (consumer, stream) => this.offsetGet(consumer, stream),
@@ -423,24 +440,67 @@ class SqliteStore implements SqliteStorage {
 
   // ---- state ----
 
-  private stateGet(ns: string, key: string): EventValue | undefined {
+  private stateGet(ns: string, key: string, asOf?: number): EventValue | undefined {
     checkName('namespace', ns, 'read', this.path);
     checkKey(key, 'read', this.path);
-    const json = this.readGuard('read', `could not read state '${ns}'`, () => this.s.stateGet.get(ns, key) as string | undefined);
+    const at = checkAsOf(asOf, 'read', this.path);
+    const json = this.readGuard('read', `could not read state '${ns}'`, () => (at === undefined ? this.s.stateGet.get(ns, key) : this.s.stateGetAsOf.get(ns, key, at)) as string | undefined);
     return json === undefined ? undefined : this.parse(json, `state key ${JSON.stringify(key)} of '${ns}'`);
+  }
+
+  private stateExpired(ns: string, asOf: number, limit: number): string[] {
+    checkName('namespace', ns, 'read', this.path);
+    const at = checkInstant('asOf', asOf, 'read', this.path);
+    const n = checkLimit(limit, 'read', this.path);
+    if (n === 0 || !this.timed) return [];
+    return this.readGuard('read', `could not read the expiries of state '${ns}'`, () => this.s.stateExpired.all(ns, at, n) as string[]);
+  }
+
+  // ---- timers ----
+
+  private timerGet(ns: string, key: string): number | undefined {
+    checkName('namespace', ns, 'read', this.path);
+    checkKey(key, 'read', this.path);
+    if (!this.timed) return undefined;
+    return this.readGuard('read', `could not read the timers of '${ns}'`, () => this.s.timerGet!.get(ns, key) as number | undefined);
+  }
+
+  private timerNext(ns: string): number | undefined {
+    checkName('namespace', ns, 'read', this.path);
+    if (!this.timed) return undefined;
+    return this.readGuard('read', `could not read the timers of '${ns}'`, () => (this.s.timerNext!.get(ns) as number | null | undefined) ?? undefined);
+  }
+
+  private timerDue(ns: string, at: number, limit: number): TimerEntry[] {
+    checkName('namespace', ns, 'read', this.path);
+    const upTo = checkInstant('the instant', at, 'read', this.path);
+    const n = checkLimit(limit, 'read', this.path);
+    if (n === 0 || !this.timed) return [];
+    const rows = this.readGuard('read', `could not read the timers of '${ns}'`, () => this.s.timerDue!.all(ns, upTo, n) as [string, number][]);
+    const out: TimerEntry[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) out[i] = { key: rows[i]![0], at: rows[i]![1] };
+    return out;
+  }
+
+  private timerCount(ns: string): number {
+    checkName('namespace', ns, 'read', this.path);
+    if (!this.timed) return 0;
+    return this.readGuard('read', `could not count the timers of '${ns}'`, () => this.s.timerCount!.get(ns) as number);
   }
 
   private stateRange(ns: string, options: RangeOptions = {}): StateEntry[] {
     checkName('namespace', ns, 'read', this.path);
     const { lower, upper, limit, reverse } = this.checkRange(options);
+    const asOf = this.timed ? checkAsOf(options.asOf, 'read', this.path) : undefined;
     if (limit === 0 || (lower !== undefined && upper !== undefined && compareKeys(lower, upper) >= 0)) return [];
-    const shape = `range:${lower !== undefined ? 'l' : ''}${upper !== undefined ? 'u' : ''}${reverse ? 'r' : ''}`;
+    const shape = `range:${lower !== undefined ? 'l' : ''}${upper !== undefined ? 'u' : ''}${reverse ? 'r' : ''}${asOf !== undefined ? 'x' : ''}`;
     const stmt = this.shapedStatement(shape, () =>
-      `SELECT key, json FROM state WHERE ns = ?${lower !== undefined ? ' AND key >= ?' : ''}${upper !== undefined ? ' AND key < ?' : ''} ORDER BY key${reverse ? ' DESC' : ''} LIMIT ?`,
+      `SELECT key, json FROM state WHERE ns = ?${lower !== undefined ? ' AND key >= ?' : ''}${upper !== undefined ? ' AND key < ?' : ''}${asOf !== undefined ? ` AND ${LIVE}` : ''} ORDER BY key${reverse ? ' DESC' : ''} LIMIT ?`,
     );
     const params: unknown[] = [ns];
     if (lower !== undefined) params.push(lower);
     if (upper !== undefined) params.push(upper);
+    if (asOf !== undefined) params.push(asOf);
     params.push(limit);
     return this.entries(ns, this.readGuard('read', `could not read state '${ns}'`, () => stmt.all(...params) as [string, string][]));
   }
@@ -474,7 +534,7 @@ class SqliteStore implements SqliteStorage {
    * Open ends get type-wide bounds (numbers sort below all text, text below all blobs), so a
    * numeric `gt` never walks the strings of the index.
    */
-  private querySql(ns: string, field: string, b: QueryBounds, reverse: boolean): { sql: string; params: unknown[]; shape: string } {
+  private querySql(ns: string, field: string, b: QueryBounds, reverse: boolean, asOf?: number): { sql: string; params: unknown[]; shape: string } {
     const ex = fieldExpr(field);
     const conds = [`ns = ${sqlString(ns)}`];
     const params: unknown[] = [];
@@ -501,9 +561,13 @@ class SqliteStore implements SqliteStorage {
     }
     const types = b.type === 'number' ? "('integer', 'real')" : b.type === 'string' ? "('text')" : "('integer', 'real', 'text')";
     conds.push(`json_type(json, '$."${field}"') IN ${types}`);
+    if (asOf !== undefined) {
+      conds.push(LIVE);
+      params.push(asOf);
+    }
     const dir = reverse ? ' DESC' : '';
     const sql = `SELECT key, json FROM state WHERE ${conds.join(' AND ')} ORDER BY ${ex}${dir}, key${dir} LIMIT ?`;
-    const shape = `query:${ns}\0${field}\0${b.type}:${['eq', 'gt', 'gte', 'lt', 'lte'].filter((k) => b[k as keyof QueryBounds] !== undefined).join(',')}:${reverse ? 'r' : ''}`;
+    const shape = `query:${ns}\0${field}\0${b.type}:${['eq', 'gt', 'gte', 'lt', 'lte'].filter((k) => b[k as keyof QueryBounds] !== undefined).join(',')}:${reverse ? 'r' : ''}${asOf !== undefined ? 'x' : ''}`;
     return { sql, params, shape };
   }
 
@@ -511,8 +575,9 @@ class SqliteStore implements SqliteStorage {
     checkName('namespace', ns, 'read', this.path);
     const bounds = checkQuery(options, this.path);
     const limit = checkLimit(options.limit, 'read', this.path);
+    const asOf = this.timed ? checkAsOf(options.asOf, 'read', this.path) : undefined;
     if (limit === 0) return [];
-    const q = this.querySql(ns, options.index, bounds, options.reverse === true);
+    const q = this.querySql(ns, options.index, bounds, options.reverse === true, asOf);
     const stmt = this.shapedStatement(q.shape, () => q.sql);
     return this.entries(ns, this.readGuard('read', `could not query state '${ns}'`, () => stmt.all(...q.params, limit) as [string, string][]));
   }
@@ -609,7 +674,9 @@ class SqliteStore implements SqliteStorage {
       ns: checkName('namespace', ch.ns, 'commit', this.path),
       key: checkKey(ch.key, 'commit', this.path),
       json: ch.value === null ? null : encodeValue(ch.value, 'commit', this.path),
+      expiresAt: ch.expiresAt === undefined || ch.value === null ? null : checkInstant('an expiry', ch.expiresAt, 'commit', this.path),
     }));
+    const timers = checkTimers(batch, this.path);
     const appends = (batch.appends ?? []).map((a) => ({ stream: checkName('stream', a.stream, 'commit', this.path), items: encodeItems(a.items, 'commit', this.path) }));
 
     const heads = new Map<string, Head>();
@@ -619,11 +686,19 @@ class SqliteStore implements SqliteStorage {
         const current = (this.s.offsetGet.get(p.name, p.stream) as number | undefined) ?? 0;
         if (current !== p.expected) throw conflict(p, current, this.path);
       }
-      for (const ns of cleared) this.s.stateClear.run(ns);
+      for (const ns of cleared) {
+        this.s.stateClear.run(ns);
+        this.s.timerClear?.run(ns);
+      }
       for (const p of positions) this.s.offsetPut.run(p.name, p.stream, p.seq);
       for (const ch of changes) {
         if (ch.json === null) this.s.stateDelete.run(ch.ns, ch.key);
-        else this.s.stateUpsert.run(ch.ns, ch.key, ch.json);
+        else if (ch.expiresAt === null) this.s.stateUpsert.run(ch.ns, ch.key, ch.json);
+        else this.s.stateUpsertExpiring.run(ch.ns, ch.key, ch.json, ch.expiresAt);
+      }
+      for (const t of timers) {
+        if (t.at === null) this.s.timerDelete!.run(t.ns, t.key);
+        else this.s.timerUpsert!.run(t.ns, t.key, t.at);
       }
       const appended = appends.map((a) => ({ stream: a.stream, ...this.appendRows(heads, a.stream, a.items) }));
       this.saveHeads(heads);
@@ -683,8 +758,8 @@ function checkCanWrite(file: string): void {
  * copied into the data file (a clean shutdown leaves none), the data file alone is the whole
  * store, and SQLite reads it as `immutable` (no locks, no -shm).
  */
-function openReadOnly(file: string, timeout: number): Database.Database {
-  const db = new Database(file, { readonly: true, fileMustExist: true, timeout });
+function openReadOnly(file: string, timeout: number): DatabaseType {
+  const db = openDatabase(file, { readonly: true, fileMustExist: true, timeout });
   let failure: unknown;
   try {
     db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
@@ -708,7 +783,7 @@ function openReadOnly(file: string, timeout: number): Database.Database {
     );
   }
   try {
-    return new Database(`file:${encodeURI(file).replaceAll('?', '%3f').replaceAll('#', '%23')}?immutable=1`, { readonly: true, fileMustExist: true, timeout });
+    return openDatabase(`file:${encodeURI(file).replaceAll('?', '%3f').replaceAll('#', '%23')}?immutable=1`, { readonly: true, fileMustExist: true, timeout });
   } catch (e) {
     throw new StorageError(
       { code: 'STORAGE_FAILED', operation: 'open', file, problem: `cannot be read: its directory is read-only and SQLite could not open it as immutable (${(e as Error).message}; URI file names need SQLITE_USE_URI=1 before better-sqlite3 loads)`, driverCode: code },
@@ -717,11 +792,33 @@ function openReadOnly(file: string, timeout: number): Database.Database {
   }
 }
 
-function prepareStatements(db: Database.Database) {
+/** The SQL condition of a state row still alive at the instant bound to `?`. */
+const LIVE = '(expires_at IS NULL OR expires_at > ?)';
+
+/**
+ * The prepared statements. `timed`: the file has timers and expiries (format version 2); a
+ * version-1 file opened read-only has neither, and its reads ignore `asOf`.
+ */
+function prepareStatements(db: DatabaseType, timed: boolean) {
   const raw = (sql: string): Stmt => db.prepare(sql).raw() as Stmt;
   const pluck = (sql: string): Stmt => db.prepare(sql).pluck() as Stmt;
   const run = (sql: string): Stmt => db.prepare(sql) as Stmt;
+  const ifTimed = (make: () => Stmt): Stmt | undefined => (timed ? make() : undefined);
+  const upsert = (expiry: string) =>
+    timed
+      ? run(`INSERT INTO state (ns, key, json, expires_at) VALUES (?, ?, ?, ${expiry}) ON CONFLICT (ns, key) DO UPDATE SET json = excluded.json, expires_at = excluded.expires_at`)
+      : run('INSERT INTO state (ns, key, json) VALUES (?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET json = excluded.json');
   return {
+    stateGetAsOf: timed ? pluck(`SELECT json FROM state WHERE ns = ? AND key = ? AND ${LIVE}`) : pluck('SELECT json FROM state WHERE ns = ? AND key = ? AND ? IS NOT NULL'),
+    stateUpsertExpiring: upsert('?'),
+    stateExpired: timed ? pluck('SELECT key FROM state WHERE ns = ? AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, key LIMIT ?') : pluck('SELECT NULL WHERE 0 AND ? AND ? AND ?'),
+    timerGet: ifTimed(() => pluck('SELECT due_at FROM timers WHERE ns = ? AND key = ?')),
+    timerNext: ifTimed(() => pluck('SELECT min(due_at) FROM timers WHERE ns = ?')),
+    timerDue: ifTimed(() => raw('SELECT key, due_at FROM timers WHERE ns = ? AND due_at <= ? ORDER BY due_at, key LIMIT ?')),
+    timerCount: ifTimed(() => pluck('SELECT count(*) FROM timers WHERE ns = ?')),
+    timerUpsert: ifTimed(() => run('INSERT INTO timers (ns, key, due_at) VALUES (?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET due_at = excluded.due_at')),
+    timerDelete: ifTimed(() => run('DELETE FROM timers WHERE ns = ? AND key = ?')),
+    timerClear: ifTimed(() => run('DELETE FROM timers WHERE ns = ?')),
     streamHead: raw('SELECT first_seq, last_seq, last_ts FROM streams WHERE name = ?'),
     upsertHead: run(
       'INSERT INTO streams (name, first_seq, last_seq, last_ts) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET last_seq = excluded.last_seq, last_ts = excluded.last_ts',
@@ -734,7 +831,7 @@ function prepareStatements(db: Database.Database) {
     firstYoungSeq: pluck('SELECT seq FROM events WHERE stream = ? AND seq >= ? AND ts >= ? ORDER BY seq LIMIT 1'),
     deleteBefore: run('DELETE FROM events WHERE stream = ? AND seq < ?'),
     stateGet: pluck('SELECT json FROM state WHERE ns = ? AND key = ?'),
-    stateUpsert: run('INSERT INTO state (ns, key, json) VALUES (?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET json = excluded.json'),
+    stateUpsert: upsert('NULL'),
     stateDelete: run('DELETE FROM state WHERE ns = ? AND key = ?'),
     stateClear: run('DELETE FROM state WHERE ns = ?'),
     nsCounts: raw('SELECT ns, count(*) FROM state GROUP BY ns'),

@@ -22,6 +22,8 @@ import { checkKey, checkLimit, checkName, checkQuery, encodeValue } from './inte
 export class StateBuffer {
   /** key → new value, or null for deleted. Insertion order is the order of first change. */
   private readonly pending = new Map<string, EventValue | null>();
+  /** key → the instant its pending value expires (only values put with a time to live). */
+  private readonly expiry = new Map<string, number>();
 
   constructor(
     private readonly store: StateStore,
@@ -30,38 +32,60 @@ export class StateBuffer {
     checkName('namespace', ns, 'put');
   }
 
-  get(key: string): EventValue | undefined {
+  /** The value at `key` — with `asOf`, undefined when it expired at or before that instant. */
+  get(key: string, asOf?: number): EventValue | undefined {
     const v = this.pending.get(key);
-    if (v !== undefined) return v === null ? undefined : v;
-    return this.store.get(this.ns, key);
+    if (v !== undefined) return v === null || this.expiredPending(key, asOf) ? undefined : v;
+    return asOf === undefined ? this.store.get(this.ns, key) : this.store.get(this.ns, key, asOf);
+  }
+
+  private expiredPending(key: string, asOf: number | undefined): boolean {
+    if (asOf === undefined || this.expiry.size === 0) return false;
+    const at = this.expiry.get(key);
+    return at !== undefined && at <= asOf;
   }
 
   /**
-   * Sets a key in the buffer. Throws `STORAGE_INVALID` now (not at commit) for a value JSON cannot
-   * hold — unless `trusted`: values read from Lua by the bridge are JSON-shaped by construction, and
-   * encoding them once more here would only double the commit's work.
+   * Sets a key in the buffer. Throws `STORAGE_INVALID` now (not at commit) for a key or a value it
+   * cannot hold — unless `trusted`: keys and values read from Lua by the bridge are well-formed by
+   * construction, and checking them once more here would only double the commit's work.
    */
-  put(key: string, value: EventValue, trusted = false): void {
-    checkKey(key, 'put');
-    if (!trusted) encodeValue(value, 'put'); // refuse early, where the spell can see which call it was
+  put(key: string, value: EventValue, trusted = false, expiresAt?: number): void {
+    if (!trusted) {
+      // Refuse early, where the spell can see which call it was. (Keys and values read from Lua
+      // are strings and JSON-shaped values by construction: the bridge decodes UTF-8 strictly.)
+      checkKey(key, 'put');
+      encodeValue(value, 'put');
+    }
     this.pending.set(key, value);
+    if (expiresAt !== undefined) this.expiry.set(key, expiresAt);
+    else if (this.expiry.size > 0) this.expiry.delete(key);
   }
 
   delete(key: string): void {
     checkKey(key, 'delete');
     this.pending.set(key, null);
+    if (this.expiry.size > 0) this.expiry.delete(key);
   }
 
   /** Like `StateStore.range`, over the committed state with this buffer's changes applied. */
   range(options: RangeOptions = {}): StateEntry[] {
     const limit = checkLimit(options.limit, 'read');
     if (this.pending.size === 0) return this.store.range(this.ns, options);
-    // Every pending key can hide one committed entry: ask for that many more.
-    const committed = this.store.range(this.ns, { ...options, limit: limit < 0 ? undefined : limit + this.pending.size });
     const { lower, upper } = keyInterval(options);
+    // Every pending delete in the range can hide one committed entry: ask for that many more. (A
+    // pending put hides none: its key stays in the result, with its new value.)
+    let deletes = 0;
+    if (limit >= 0) {
+      for (const [key, value] of this.pending) {
+        if (value !== null && !this.expiredPending(key, options.asOf)) continue;
+        if ((lower === undefined || compareKeys(key, lower) >= 0) && (upper === undefined || compareKeys(key, upper) < 0)) deletes++;
+      }
+    }
+    const committed = this.store.range(this.ns, { ...options, limit: limit < 0 ? undefined : limit + deletes });
     const merged = committed.filter((e) => !this.pending.has(e.key));
     for (const [key, value] of this.pending) {
-      if (value === null) continue;
+      if (value === null || this.expiredPending(key, options.asOf)) continue;
       if (lower !== undefined && compareKeys(key, lower) < 0) continue;
       if (upper !== undefined && compareKeys(key, upper) >= 0) continue;
       merged.push({ key, value });
@@ -81,7 +105,7 @@ export class StateBuffer {
       .filter((e) => !this.pending.has(e.key))
       .map((e) => ({ ...e, v: indexValue(e.value, options.index)! }));
     for (const [key, value] of this.pending) {
-      if (value === null) continue;
+      if (value === null || this.expiredPending(key, options.asOf)) continue;
       const v = indexValue(value, options.index);
       if (v !== undefined && matchesBounds(v, bounds)) hits.push({ key, value, v });
     }
@@ -92,7 +116,12 @@ export class StateBuffer {
 
   /** The buffered changes, for `commitBatch({ state })`: one per changed key, in the order of first change. */
   changes(): StateChange[] {
-    return [...this.pending].map(([key, value]) => ({ ns: this.ns, key, value }));
+    const expiry = this.expiry;
+    if (expiry.size === 0) return [...this.pending].map(([key, value]) => ({ ns: this.ns, key, value }));
+    return [...this.pending].map(([key, value]) => {
+      const at = expiry.get(key);
+      return at === undefined ? { ns: this.ns, key, value } : { ns: this.ns, key, value, expiresAt: at };
+    });
   }
 
   /** The pending change of a key: a value, null (deleted), or undefined (no pending change). */
@@ -100,10 +129,17 @@ export class StateBuffer {
     return this.pending.get(key);
   }
 
-  /** Restores a key's pending change to what `pendingOf` returned earlier (undo). */
-  restore(key: string, pending: EventValue | null | undefined): void {
+  /** The instant the pending value of `key` expires, when it was put with a time to live. */
+  pendingExpiryOf(key: string): number | undefined {
+    return this.expiry.size === 0 ? undefined : this.expiry.get(key);
+  }
+
+  /** Restores a key's pending change to what `pendingOf` (and `pendingExpiryOf`) returned earlier (undo). */
+  restore(key: string, pending: EventValue | null | undefined, expiresAt?: number): void {
     if (pending === undefined) this.pending.delete(key);
     else this.pending.set(key, pending);
+    if (expiresAt !== undefined) this.expiry.set(key, expiresAt);
+    else if (this.expiry.size > 0) this.expiry.delete(key);
   }
 
   /** How many keys have uncommitted changes. */
@@ -114,5 +150,6 @@ export class StateBuffer {
   /** Forgets the buffered changes (after they committed, or after a failed commit). */
   clear(): void {
     this.pending.clear();
+    this.expiry.clear();
   }
 }

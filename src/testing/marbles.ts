@@ -12,6 +12,8 @@ import type { SpellLogEntry } from '../spellcraft/caster.js';
 import path from 'node:path';
 import { openMemoryStorage } from '../storage/index.js';
 import { StateSession } from '../runtime/state-library.js';
+import type { Clock } from '../core/clock.js';
+import { expandProgressions, useVirtualTime } from './virtual-time.js';
 
 /**
  * What a dead letter, or the error of a `#`, must look like; only the fields given are checked.
@@ -34,6 +36,10 @@ export const INPUT_ERROR_MESSAGE = 'input error';
 /** One case: input marbles and values, and what must come out of each port and the dead letters. */
 export interface SpellMarbleCase {
   readonly name: string;
+  /** How many ms of spell time one frame is (default 1): `sanctum.now()`, ticks and timers follow the frames. */
+  readonly frameMs?: number;
+  /** Call the spell's `tick(now, emit)` every this many ms of spell time. */
+  readonly tickMs?: number;
   /** Runes for this case (merged over the suite's). */
   readonly runes?: Readonly<Record<string, EventValue>>;
   readonly onError?: ErrorPolicy;
@@ -105,11 +111,13 @@ export async function runSpellCase(
   const ns = options.name ?? path.basename(spellFile).replace(/\.lua$/, '');
   for (const [k, v] of Object.entries(c.state ?? {})) storage.state.put(ns, k, v);
   const sessions: StateSession[] = [];
+  // The case's virtual clock, once it runs: TTLs count on it too.
+  const time: { clock?: Clock } = {};
   try {
     spell = await summon(spellFile, {
       logger: NO_LOGS,
       caster: () => {
-        const session = new StateSession(storage.state, ns, stateIndexes);
+        const session = new StateSession(storage.state, ns, stateIndexes, { timers: storage.timers, now: () => time.clock?.now() ?? 0 });
         sessions.push(session);
         return session.casterOptions();
       },
@@ -122,7 +130,7 @@ export async function runSpellCase(
   } catch (e) {
     return { name: c.name, passed: false, failures: [`the spell did not summon: ${(e as Error).message}`] };
   }
-  const result = runCaseOn(spell, c);
+  const result = runCaseOn(spell, c, time);
   if (c.expectState === undefined) return result;
   // The last session is the case's caster (the first belongs to summon's compile check).
   const session = sessions[sessions.length - 1]!;
@@ -134,22 +142,33 @@ export async function runSpellCase(
   return { name: c.name, passed: failures.length === 0, failures };
 }
 
-/** Runs one case against a summoned spell (its runes are the spell's own). */
-export function runCaseOn(spell: Spell, c: SpellMarbleCase): SpellCaseResult {
+/**
+ * Runs one case against a summoned spell (its runes are the spell's own), in virtual time: its
+ * clock is set in `time` while the case runs.
+ */
+export function runCaseOn(spell: Spell, c: SpellMarbleCase, time: { clock?: Clock } = {}): SpellCaseResult {
   const failures: string[] = [];
   // The scheduler checks the expectations in the order they were declared: each declares its name here.
   const names: string[] = [];
+  const frameMs = c.frameMs ?? 1;
+  const toFrame = (ms: number) => ms / frameMs;
   const scheduler = new TestScheduler((actual, expected) => {
     const name = names.shift() ?? 'stream';
-    const diff = name === SUBSCRIPTION ? compareSubscriptions(actual as SubscriptionLog[], expected as SubscriptionLog[]) : compareFrames(actual as Frame[], expected as Frame[]);
+    const diff =
+      name === SUBSCRIPTION
+        ? compareSubscriptions((actual as SubscriptionLog[]).map((l) => subscriptionInFrames(l, toFrame)), (expected as SubscriptionLog[]).map((l) => subscriptionInFrames(l, toFrame)))
+        : compareFrames((actual as Frame[]).map((f) => ({ ...f, frame: toFrame(f.frame) })), (expected as Frame[]).map((f) => ({ ...f, frame: toFrame(f.frame) })));
     if (diff) failures.push(`${name}:\n${diff}`);
   });
+  c = { ...c, input: expandProgressions(c.input), output: expandProgressions(c.output), ...(c.deadLetters !== undefined ? { deadLetters: expandProgressions(c.deadLetters) } : {}), ...(c.ports ? { ports: Object.fromEntries(Object.entries(c.ports).map(([k, v]) => [k, expandProgressions(v)])) } : {}) };
   const stray: string[] = [];
   const errorMatch = c.error === undefined ? undefined : new PartialMatch(c.error);
   try {
     scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const virtual = useVirtualTime(scheduler, frameMs, [c.input, c.output, c.deadLetters, c.subscription, c.unsubscribe, ...Object.values(c.ports ?? {})]);
+      time.clock = virtual.clock;
       const input = cold<EventValue>(c.input, c.values as Record<string, EventValue> | undefined, new Error(INPUT_ERROR_MESSAGE));
-      const routed = input.pipe(spell.routed({ onError: c.onError ?? 'dead-letter' }), share());
+      const routed = input.pipe(spell.routed({ onError: c.onError ?? 'dead-letter', clock: virtual.clock, ...(c.tickMs !== undefined ? { tick: c.tickMs } : {}) }), share());
       const listed = new Set([DEFAULT_PORT, ...Object.keys(c.ports ?? {})]);
       const until = c.unsubscribe === undefined ? null : c.unsubscribe;
       const expect = (name: string, stream: Observable<unknown>, marbles: string, values: Record<string, unknown> | undefined) => {
@@ -205,6 +224,10 @@ export function runCaseOn(spell: Spell, c: SpellMarbleCase): SpellCaseResult {
 }
 
 const SUBSCRIPTION = 'subscription to the input';
+
+function subscriptionInFrames(l: SubscriptionLog, toFrame: (ms: number) => number): SubscriptionLog {
+  return { subscribedFrame: toFrame(l.subscribedFrame), unsubscribedFrame: l.unsubscribedFrame === Infinity ? Infinity : toFrame(l.unsubscribedFrame) };
+}
 
 /** One subscription as TestScheduler logs it (frames; Infinity: never unsubscribed). */
 export interface SubscriptionLog {

@@ -7,6 +7,7 @@ import { LineCounter, parseDocument, isNode } from 'yaml';
 import { SanctumError } from '../core/errors.js';
 import type { EventValue } from '../core/event.js';
 import { runSpellCase, type SpellCaseResult, type SpellMarbleCase, type SpellMarbleSuite } from './marbles.js';
+import { testDurationMs } from './virtual-time.js';
 
 const schema = createRequire(import.meta.url)('../../schema/spell-test.schema.json') as object;
 const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
@@ -43,10 +44,15 @@ export function loadSpellTestFile(file: string): SpellMarbleSuite {
     });
     throw new SpellTestFileError(file, problems);
   }
+  const frame = data['frame'] as number | string | undefined;
+  const tick = data['tick'] as number | string | undefined;
   const cases = (data['cases'] as Record<string, unknown>[]).map((c): SpellMarbleCase => {
     const budget = (c['budget'] ?? {}) as { instructions?: number; memory?: number };
+    const caseTick = (c['tick'] as number | string | undefined) ?? tick;
     return {
       name: String(c['name']),
+      frameMs: testDurationMs((c['frame'] as number | string | undefined) ?? frame, 1),
+      ...(caseTick !== undefined ? { tickMs: testDurationMs(caseTick, 0) } : {}),
       runes: c['runes'] as Record<string, EventValue> | undefined,
       onError: c['on_error'] as SpellMarbleCase['onError'],
       instructionBudget: budget.instructions,

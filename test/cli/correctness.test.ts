@@ -293,3 +293,58 @@ describe('9.7 signals, warnings, counts', () => {
     expect(r.stderr).toContain('sanctum: done: 0 events read, 300 cast; 300 → out');
   });
 });
+
+describe('9.9 each runeset has its own data directory', () => {
+  it('two runesets in one folder keep their own state, though their spells have the same name', async () => {
+    const count = 'local s = {}\nfunction s.cast(e) state.put("n", (state.get("n") or 0) + 1) return { n = state.get("n") } end\nreturn s\n';
+    const rs = (extra: string) => `version: 1
+streams: { input: {}, output: {} }
+spells: { count: { file: count.lua } }
+sources: { in: { type: stdin, to: input } }
+pipelines: { p: { from: input, steps: [count], to: output } }
+sinks: { out: { type: stdout, from: output } }
+${extra}`;
+    const dir = tempDir({ 'count.lua': count, 'orders.runeset.yaml': rs(''), 'clicks.runeset.yaml': rs('') });
+    const a = await sanctum(['run', 'orders.runeset.yaml', '--quiet'], { cwd: dir, input: '{}\n{}\n' });
+    const b = await sanctum(['run', 'clicks.runeset.yaml', '--quiet'], { cwd: dir, input: '{}\n' });
+    expect(lines(a.stdout)).toEqual([{ n: 1 }, { n: 2 }]);
+    expect(lines(b.stdout)).toEqual([{ n: 1 }]); // not 3: clicks does not see orders' state
+    expect(existsSync(`${dir}/.sanctum/orders/sanctum.db`) && existsSync(`${dir}/.sanctum/clicks/sanctum.db`)).toBe(true);
+    // Without flags, a storage command asks which one.
+    const state = await sanctum(['state', 'count'], { cwd: dir });
+    expect(state.code).toBe(2);
+    expect(state.stderr).toContain('.sanctum holds the data of several runesets (clicks, orders)');
+    const one = await sanctum(['state', 'count', '--runeset', 'orders.runeset.yaml'], { cwd: dir });
+    expect(lines(one.stdout)).toEqual([{ key: 'n', value: 2 }]);
+  });
+});
+
+describe('9.10 durable pipelines feed the spell metrics and taps', () => {
+  it("counts a durable pipeline's casts per spell and taps its outputs", async () => {
+    const { startRun, scrape, value, until } = await import('../observe/live-run.js');
+    const run = await startRun({
+      'r.yaml': `version: 1
+streams: { in: { durable: true }, out: { durable: true } }
+spells: { id: { file: id.lua } }
+sources: { stdin: { type: stdin, to: in } }
+pipelines: { copy: { from: in, steps: [id], to: out } }
+`,
+      'id.lua': 'return { cast = function(e) return { v = e.v } end }\n',
+    });
+    try {
+      const tapped = sanctum(['tap', 'id', '--url', run.url, '--limit', '3']);
+      // The tap client is connected once the metrics say so; then feed.
+      await until(async () => (value(await scrape(run.url), 'sanctum_tap_clients', { target: 'spell:id' }) ?? 0) >= 1, 'the tap client');
+      run.feed([{ v: 1 }, { v: 2 }, { v: 3 }]);
+      const tap = await tapped;
+      expect(tap.code).toBe(0);
+      expect(lines(tap.stdout)).toEqual([{ v: 1 }, { v: 2 }, { v: 3 }]);
+      await until(async () => value(await scrape(run.url), 'sanctum_spell_events_in_total', { spell: 'id' }) === 3, 'events_in of the durable spell');
+      const m = await scrape(run.url);
+      expect(value(m, 'sanctum_spell_events_out_total', { spell: 'id', port: 'out' })).toBe(3);
+      expect(value(m, 'sanctum_spell_lua_memory_bytes', { spell: 'id' })).toBeGreaterThan(1000);
+    } finally {
+      await run.stop();
+    }
+  });
+});

@@ -50,6 +50,7 @@ function failingCommit(inner: Storage, n: number): Storage {
   return {
     log: inner.log,
     state: inner.state,
+    timers: inner.timers,
     offsets: inner.offsets,
     commitBatch: (batch) => {
       if (++count === n) throw new StorageError({ code: 'STORAGE_FAILED', operation: 'commit', problem: `could not commit the batch (injected failure of commit ${n})` });

@@ -43,7 +43,7 @@ sinks:
 /** Reads positions and heads with another connection while a run writes (0 before the file exists). */
 function progress(dir: string): { inLast: number; outLast: number; pipeline: number; sink: number } {
   try {
-    const storage = openSqliteStorage({ dir: `${dir}/.sanctum`, create: false, verify: 'none' });
+    const storage = openSqliteStorage({ dir: `${dir}/.sanctum/r`, create: false, verify: 'none' });
     try {
       return { inLast: storage.log.lastSeq('in'), outLast: storage.log.lastSeq('out'), pipeline: storage.offsets.get('pipeline:p', 'in'), sink: storage.offsets.get('sink:recv', 'out') };
     } finally {

@@ -114,7 +114,7 @@ export function series(samples: readonly Sample[], name: string): Record<string,
 }
 
 /** Polls until `check` returns true (or throws after the timeout). */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     if (await check()) return;

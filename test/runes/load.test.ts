@@ -45,7 +45,7 @@ pipelines:
           file: { absolute: path.join(dir, 'spells/enrich.lua'), original: 'spells/enrich.lua' },
           runes: {},
           on_error: 'dead-letter',
-          budget: { instructions: 10_000_000, memory: 64 * 1024 * 1024 },
+          budget: { instructions: 10_000_000, emits: 100_000, memory: 64 * 1024 * 1024 },
           state: { indexes: [] },
         },
       },
@@ -64,7 +64,7 @@ pipelines:
       file: { absolute: path.join(dir, 'spells/classify.lua'), original: 'spells/classify.lua' },
       runes: { threshold: 100 },
       on_error: 'skip',
-      budget: { instructions: 1_000_000, memory: 16 * 1024 * 1024 },
+      budget: { instructions: 1_000_000, emits: 100_000, memory: 16 * 1024 * 1024 },
       state: { indexes: [] },
     });
     expect(runeset!.sources['orders-in']).toEqual({

@@ -52,7 +52,7 @@ spells:
       '4:3 RUNESET_MISSING_KEY spells.enrich is missing the required key \'file\'',
       "5:5 RUNESET_UNKNOWN_KEY unknown key 'fiel' in spells.enrich; did you mean 'file'?",
     ]);
-    expect(r.diagnostics[1]!.hint).toBe('allowed here: file, runes, on_error, budget, state');
+    expect(r.diagnostics[1]!.hint).toBe('allowed here: file, runes, on_error, budget, tick, window, state');
   });
 
   it('reports an unknown top-level key', async () => {
@@ -144,7 +144,7 @@ sources:
       "4:3 RUNESET_MISSING_KEY sources.orders-in is missing the required key 'type'",
       "5:9 RUNESET_UNKNOWN_STREAM source 'orders-in' writes to stream 'orders', which is not declared under streams",
     ]);
-    expect(r.diagnostics[0]!.hint).toBe('type: Where the events are read from: `file` (the file at `path`), `stdin`, or `http` (a server on `listen` that takes POSTed events).');
+    expect(r.diagnostics[0]!.hint).toBe('type: Where the events are read from: `file` (the file at `path`), `stdin`, `http` (a server on `listen` that takes POSTed events), or `nats` (a NATS subject, or a JetStream stream).');
   });
 
   it('reports a missing top-level key at the start of the document', async () => {
@@ -480,7 +480,7 @@ pipelines:
       "10:11 SPELL_SYNTAX spell 'broken' does not summon: spells/broken.lua:2: unexpected symbol near <eof>",
       '12:28 RUNESET_ENV_UNSET environment variable IN is not set',
       "12:40 RUNESET_UNKNOWN_STREAM source 'in' writes to stream 'ordrs', which is not declared under streams; did you mean 'orders'?",
-      "14:16 RUNESET_BAD_VALUE sinks.out.type must be one of 'stdout', 'stderr', 'file', 'http', not 'printer'",
+      "14:16 RUNESET_BAD_VALUE sinks.out.type must be one of 'stdout', 'stderr', 'file', 'http', 'nats', not 'printer'",
       "18:21 RUNESET_UNKNOWN_SPELL step 2 of pipeline 'p' casts spell 'classify', which is not declared under spells",
       "19:9 RUNESET_CYCLE pipeline 'p' closes a stream cycle: orders -> orders; events would go round forever",
     ]);

@@ -180,7 +180,7 @@ sinks:
     await until(() => r.got.length >= 3, 'a few retries');
     const report = await run.stop();
     expect(report.unhandled).toBe(0);
-    const storage = openSqliteStorage({ dir: `${run.dir}/.sanctum` });
+    const storage = openSqliteStorage({ dir: `${run.dir}/.sanctum/r` });
     expect(storage.offsets.get('sink:out', 'in')).toBe(0);
     storage.close();
     up = true;

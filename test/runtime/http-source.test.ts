@@ -57,7 +57,7 @@ describe('http source: acknowledged means in the stream', () => {
     expect(ranges.every((r) => r.last - r.first === 4)).toBe(true);
     expect(ranges.map((r) => r.first).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, k) => 4 + 5 * k));
     await run.stop();
-    const storage = openSqliteStorage({ dir: `${run.dir}/.sanctum` });
+    const storage = openSqliteStorage({ dir: `${run.dir}/.sanctum/r` });
     try {
       for (let k = 0; k < 20; k++) {
         const stored = storage.log.read('in', ranges[k]!.first, 5).map((e) => e.event);

@@ -130,7 +130,7 @@ describe('reload', () => {
     expect((await reloading).ok).toBe(true);
     for (let k = 10; k < 15; k++) await post(run.url, ndjson(100, 100 * k));
     await run.stop();
-    const storage = openSqliteStorage({ dir: `${run.dir}/.sanctum` });
+    const storage = openSqliteStorage({ dir: `${run.dir}/.sanctum/r` });
     try {
       const out = storage.log.read('out', 1, 5000).map((e) => e.event as { i: number; v: string; n: number });
       expect(out.map((e) => e.i)).toEqual(Array.from({ length: 1500 }, (_, i) => i));

@@ -538,6 +538,142 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
       });
     });
 
+    describe('timers', () => {
+      it('sets, moves and cancels timers through commitBatch; next and due answer in (instant, key) order', async () => {
+        const s = await open();
+        expect(s.timers.next('w')).toBeUndefined();
+        expect(s.timers.due('w', 1e15, 10)).toEqual([]);
+        s.commitBatch({
+          timers: [
+            { ns: 'w', key: 'b', at: 300 },
+            { ns: 'w', key: 'a', at: 300 },
+            { ns: 'w', key: 'c', at: 100 },
+            { ns: 'w', key: 'd', at: -5 },
+            { ns: 'other', key: 'a', at: 1 },
+          ],
+        });
+        expect(s.timers.next('w')).toBe(-5);
+        expect(s.timers.due('w', 300, 10)).toEqual([
+          { key: 'd', at: -5 },
+          { key: 'c', at: 100 },
+          { key: 'a', at: 300 },
+          { key: 'b', at: 300 },
+        ]);
+        expect(s.timers.due('w', 299, 10).map((t) => t.key)).toEqual(['d', 'c']);
+        expect(s.timers.due('w', 300, 3).map((t) => t.key)).toEqual(['d', 'c', 'a']);
+        expect(s.timers.due('w', 300, 0)).toEqual([]);
+        expect(s.timers.get('w', 'c')).toBe(100);
+        expect(s.timers.get('w', 'zz')).toBeUndefined();
+        expect(s.timers.count('w')).toBe(4);
+        // Moving a timer replaces it; cancelling an absent one is nothing; a later change to a key wins.
+        s.commitBatch({ timers: [{ ns: 'w', key: 'd', at: 500 }, { ns: 'w', key: 'c', at: null }, { ns: 'w', key: 'nope', at: null }, { ns: 'w', key: 'e', at: 1 }, { ns: 'w', key: 'e', at: 2 }] });
+        expect(s.timers.due('w', 1000, 10)).toEqual([
+          { key: 'e', at: 2 },
+          { key: 'a', at: 300 },
+          { key: 'b', at: 300 },
+          { key: 'd', at: 500 },
+        ]);
+        expect(s.timers.next('other')).toBe(1);
+        expect(s.timers.count('other')).toBe(1);
+      });
+
+      it('keeps the next due instant right through many sets and cancels (no scan needed)', async () => {
+        const s = await open();
+        const at = (i: number) => ((i * 7919) % 10007) + 1;
+        for (let b = 0; b < 10; b++) s.commitBatch({ timers: Array.from({ length: 500 }, (_, j) => ({ ns: 'w', key: `k${b * 500 + j}`, at: at(b * 500 + j) })) });
+        const live = new Map(Array.from({ length: 5000 }, (_, i) => [`k${i}`, at(i)] as const));
+        const cancel = [...live.keys()].filter((_, i) => i % 3 === 0);
+        s.commitBatch({ timers: cancel.map((key) => ({ ns: 'w', key, at: null })) });
+        for (const k of cancel) live.delete(k);
+        const sorted = [...live].sort(([ka, a], [kb, b]) => a - b || (ka < kb ? -1 : 1));
+        expect(s.timers.next('w')).toBe(sorted[0]![1]);
+        expect(s.timers.due('w', sorted[99]![1], 100).map((t) => t.key)).toEqual(sorted.slice(0, 100).map(([k]) => k));
+        expect(s.timers.count('w')).toBe(live.size);
+      });
+
+      it('commits timers with the rest of the batch, or none of them when the commit fails', async () => {
+        let fail = false;
+        const s = await open({ faults: { beforeCommit: () => { if (fail) throw new Error('injected commit failure'); } } });
+        s.commitBatch({ timers: [{ ns: 'w', key: 'a', at: 10 }], state: [{ ns: 'w', key: 'x', value: 1 }] });
+        fail = true;
+        await expectStorageError(() => s.commitBatch({ timers: [{ ns: 'w', key: 'a', at: null }, { ns: 'w', key: 'b', at: 5 }], state: [{ ns: 'w', key: 'x', value: 2 }] }), 'STORAGE_FAILED');
+        fail = false;
+        expect(s.timers.due('w', 100, 10)).toEqual([{ key: 'a', at: 10 }]);
+        expect(s.state.get('w', 'x')).toBe(1);
+      });
+
+      it('clears a namespace\'s timers with its state (replay), and refuses bad timer changes before writing anything', async () => {
+        const s = await open();
+        s.commitBatch({ timers: [{ ns: 'w', key: 'a', at: 10 }, { ns: 'v', key: 'a', at: 10 }], state: [{ ns: 'w', key: 'x', value: 1 }] });
+        s.commitBatch({ clearState: ['w'], timers: [{ ns: 'w', key: 'fresh', at: 20 }] });
+        expect(s.timers.due('w', 100, 10)).toEqual([{ key: 'fresh', at: 20 }]);
+        expect(s.timers.count('v')).toBe(1);
+        expect(s.state.get('w', 'x')).toBeUndefined();
+        for (const bad of [
+          { ns: '', key: 'a', at: 1 },
+          { ns: 'w', key: 7, at: 1 },
+          { ns: 'w', key: 'a', at: 1.5 },
+          { ns: 'w', key: 'a', at: Number.NaN },
+          { ns: 'w', key: 'a', at: '1' },
+          { ns: 'w', key: 'a' },
+        ]) {
+          await expectStorageError(() => s.commitBatch({ timers: [{ ns: 'w', key: 'ok', at: 1 }, bad as never] }), 'STORAGE_INVALID');
+        }
+        await expectStorageError(() => s.commitBatch({ timers: {} as never }), 'STORAGE_INVALID');
+        await expectStorageError(() => s.timers.due('w', 1.5, 10), 'STORAGE_INVALID');
+        expect(s.timers.get('w', 'ok')).toBeUndefined();
+      });
+    });
+
+    describe('state that expires (time to live)', () => {
+      it('hides a value read as of its expiry or later; without asOf it is still there', async () => {
+        const s = await open();
+        s.commitBatch({ state: [{ ns: 'a', key: 'k', value: { v: 1 }, expiresAt: 1000 }, { ns: 'a', key: 'forever', value: 2 }] });
+        expect(s.state.get('a', 'k', 999)).toEqual({ v: 1 });
+        expect(s.state.get('a', 'k', 1000)).toBeUndefined();
+        expect(s.state.get('a', 'k')).toEqual({ v: 1 });
+        expect(s.state.get('a', 'forever', 1e15)).toBe(2);
+        expect(s.state.range('a', { asOf: 1000 }).map((e) => e.key)).toEqual(['forever']);
+        expect(s.state.range('a', { asOf: 999 }).map((e) => e.key)).toEqual(['forever', 'k']);
+        expect(s.state.range('a').map((e) => e.key)).toEqual(['forever', 'k']);
+      });
+
+      it('filters value queries by expiry too, with and without an index', async () => {
+        const s = await open();
+        s.commitBatch({ state: [{ ns: 'q', key: 'a', value: { n: 1 }, expiresAt: 50 }, { ns: 'q', key: 'b', value: { n: 2 } }, { ns: 'q', key: 'c', value: { n: 3 }, expiresAt: 500 }] });
+        expect(s.state.query('q', { index: 'n', gte: 0, asOf: 100 }).map((e) => e.key)).toEqual(['b', 'c']);
+        s.state.ensureIndex('q', 'n');
+        expect(s.state.query('q', { index: 'n', gte: 0, asOf: 100 }).map((e) => e.key)).toEqual(['b', 'c']);
+        expect(s.state.query('q', { index: 'n', asOf: 500 }).map((e) => e.key)).toEqual(['b']);
+        expect(s.state.query('q', { index: 'n' }).map((e) => e.key)).toEqual(['a', 'b', 'c']);
+      });
+
+      it('lists the expired keys earliest first for a sweep; a put without a TTL or a delete ends the expiry', async () => {
+        const s = await open();
+        s.commitBatch({
+          state: [
+            { ns: 'a', key: 'x', value: 1, expiresAt: 30 },
+            { ns: 'a', key: 'y', value: 1, expiresAt: 10 },
+            { ns: 'a', key: 'z', value: 1, expiresAt: 20 },
+            { ns: 'a', key: 'w', value: 1, expiresAt: 90 },
+            { ns: 'b', key: 'x', value: 1, expiresAt: 1 },
+          ],
+        });
+        expect(s.state.expired('a', 30, 10)).toEqual(['y', 'z', 'x']);
+        expect(s.state.expired('a', 30, 2)).toEqual(['y', 'z']);
+        expect(s.state.expired('a', 9, 10)).toEqual([]);
+        s.commitBatch({ state: [{ ns: 'a', key: 'y', value: 2 }, { ns: 'a', key: 'z', value: null }, { ns: 'a', key: 'x', value: 3, expiresAt: 95 }] });
+        expect(s.state.expired('a', 100, 10)).toEqual(['w', 'x']);
+        expect(s.state.get('a', 'y', 1e12)).toBe(2);
+        s.state.put('a', 'w', 4); // a tool's put: no TTL
+        expect(s.state.expired('a', 100, 10)).toEqual(['x']);
+        s.commitBatch({ clearState: ['a'] });
+        expect(s.state.expired('a', 100, 10)).toEqual([]);
+        await expectStorageError(() => s.commitBatch({ state: [{ ns: 'a', key: 'k', value: 1, expiresAt: 0.5 }] }), 'STORAGE_INVALID');
+        await expectStorageError(() => s.state.get('a', 'k', Number.NaN), 'STORAGE_INVALID');
+      });
+    });
+
     describe('closing', () => {
       it('commits queued appends on close, then refuses every call with STORAGE_CLOSED', async () => {
         const s = await open();

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage/sqlite.js';
+import { FORMAT_VERSION } from '../../src/storage/sqlite-schema.js';
 import { storageConformance, expectStorageError } from './conformance.js';
 import { tempDirs } from './helpers.js';
 
@@ -183,7 +184,7 @@ describe('SQLite storage', () => {
       db.prepare("UPDATE meta SET value = '7' WHERE key = 'version'").run();
       db.close();
       const err = await expectStorageError(() => openSqliteStorage({ dir }), 'STORAGE_FOREIGN');
-      expect(err.message).toMatch(/was written by a newer Sanctum \(format version 7; this one reads up to 1\)/);
+      expect(err.message).toMatch(new RegExp(`was written by a newer Sanctum \\(format version 7; this one reads up to ${FORMAT_VERSION}\\)`));
     });
 
     it('an empty file where a store was (never a silent new store)', async () => {
@@ -198,6 +199,60 @@ describe('SQLite storage', () => {
       const err = await expectStorageError(() => openSqliteStorage({ dir, create: false }), 'STORAGE_FAILED');
       expect(err.message).toBe(`${fileIn(dir)} does not exist`);
       expect(fs.existsSync(fileIn(dir))).toBe(false);
+    });
+  });
+
+  describe('timers and expiries', () => {
+    /** Turns a fresh data file into one of format version 1 (no timers table, no expiry column). */
+    function makeVersion1(dir: string, fill: (s: SqliteStorage) => void): void {
+      withStore(dir, fill);
+      const db = new Database(path.join(dir, 'sanctum.db'));
+      db.exec('DROP INDEX state_expiry; ALTER TABLE state DROP COLUMN expires_at; DROP TABLE timers');
+      db.prepare("UPDATE meta SET value = '1' WHERE key = 'version'").run();
+      db.pragma('user_version = 1');
+      db.close();
+    }
+
+    it('upgrades a version-1 file when opened for writing, keeping what it holds', () => {
+      const dir = tmp();
+      makeVersion1(dir, (s) => s.commitBatch({ state: [{ ns: 'a', key: 'k', value: { v: 1 } }] }));
+      withStore(dir, (s) => {
+        expect(s.state.get('a', 'k')).toEqual({ v: 1 });
+        s.commitBatch({ timers: [{ ns: 'a', key: 't', at: 5 }], state: [{ ns: 'a', key: 'e', value: 1, expiresAt: 9 }] });
+        expect(s.timers.next('a')).toBe(5);
+        expect(s.state.expired('a', 10, 5)).toEqual(['e']);
+      });
+      const db = new Database(path.join(dir, 'sanctum.db'), { readonly: true });
+      expect(db.prepare("SELECT value FROM meta WHERE key = 'version'").pluck().get()).toBe(String(FORMAT_VERSION));
+      db.close();
+    });
+
+    it('reads a version-1 file opened read-only without upgrading it: no timers, nothing expires', () => {
+      const dir = tmp();
+      makeVersion1(dir, (s) => s.commitBatch({ state: [{ ns: 'a', key: 'k', value: 1 }] }));
+      withStore(dir, (s) => {
+        expect(s.state.get('a', 'k', 1e15)).toBe(1);
+        expect(s.state.range('a', { asOf: 1e15 })).toEqual([{ key: 'k', value: 1 }]);
+        expect(s.timers.next('a')).toBeUndefined();
+        expect(s.timers.due('a', 1e15, 10)).toEqual([]);
+        expect(s.state.expired('a', 1e15, 10)).toEqual([]);
+      }, { readonly: true });
+      const db = new Database(path.join(dir, 'sanctum.db'), { readonly: true });
+      expect(db.prepare("SELECT value FROM meta WHERE key = 'version'").pluck().get()).toBe('1');
+      db.close();
+    });
+
+    it('finds the next and the due timers, and the expired keys, through their indexes (EXPLAIN QUERY PLAN)', () => {
+      withStore(tmp(), (s) => {
+        const plan = (sql: string, ...params: unknown[]) => (s.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('; ');
+        expect(plan('SELECT min(due_at) FROM timers WHERE ns = ?', 'w')).toMatch(/USING COVERING INDEX timers_due/);
+        const due = plan('SELECT key, due_at FROM timers WHERE ns = ? AND due_at <= ? ORDER BY due_at, key LIMIT ?', 'w', 5, 10);
+        expect(due).toMatch(/USING COVERING INDEX timers_due \(ns=\? AND due_at<\?\)/);
+        expect(due).not.toMatch(/TEMP B-TREE/);
+        const expired = plan('SELECT key FROM state WHERE ns = ? AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, key LIMIT ?', 'a', 5, 10);
+        expect(expired).toMatch(/USING COVERING INDEX state_expiry/);
+        expect(expired).not.toMatch(/TEMP B-TREE/);
+      });
     });
   });
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadRunesetOrThrow, openRuneset } from 'sanctum';
+import { loadRunesetOrThrow, openRuneset } from 'sanctum-streams';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

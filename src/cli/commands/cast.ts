@@ -54,8 +54,11 @@ async function cast(spellFile: string, files: string[], flags: CastFlags): Promi
       onError: flags.onError,
       ...(flags.budget !== undefined ? { instructionBudget: flags.budget } : {}),
       ...(flags.memory !== undefined ? { memoryLimit: flags.memory } : {}),
-      // The `state` library, in memory: a cast is one run, with nothing to resume.
-      caster: () => new StateSession(openMemoryStorage().state, 'cast', flags.stateIndex).casterOptions(),
+      // The `state` and `timers` libraries, in memory: a cast is one run, with nothing to resume.
+      caster: () => {
+        const memory = openMemoryStorage();
+        return new StateSession(memory.state, 'cast', flags.stateIndex, { timers: memory.timers }).casterOptions();
+      },
     });
   } catch (e) {
     if (!(e instanceof SpellError)) throw e;

@@ -47,7 +47,7 @@ export function registerRun(program: Command): void {
 
 async function run(file: string, flags: RunFlags): Promise<number> {
   // Loaded here, not at the top: `sanctum --help` and the other commands do not pay for them.
-  const [{ loadRuneset, formatDiagnostic }, { openRuneset }, { createRunLog, startObservatory }] = await Promise.all([import('../../runes/index.js'), import('../../runtime/run.js'), import('../../observe/index.js')]);
+  const [{ loadRuneset, formatDiagnostic }, { openRuneset }, { createRunLog }] = await Promise.all([import('../../runes/index.js'), import('../../runtime/run.js'), import('../../observe/logger.js')]);
   const { runeset, diagnostics } = await loadRuneset(file);
   for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (!runeset) return EXIT.INVALID;
@@ -68,6 +68,8 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   let observatory: Observatory | undefined;
   if (listen !== undefined) {
     try {
+      // The metrics (prom-client) load only when a run serves them.
+      const { startObservatory } = await import('../../observe/observatory.js');
       observatory = await startObservatory(opened, {
         listen,
         castSample: metricsRunes?.cast_sample,
@@ -100,7 +102,7 @@ async function run(file: string, flags: RunFlags): Promise<number> {
   try {
     let report;
     try {
-      report = await opened.run({ signal: stop.signal, ...(observatory ? { metrics: observatory.metrics } : {}), onWarning: (m) => log.logger.warn(m), log: log.runLine });
+      report = await opened.run({ signal: stop.signal, ...(observatory ? { metrics: observatory.metrics } : {}), onWarning: (m) => log.logger.warn(m), onInfo: (m) => log.logger.info(m), log: log.runLine });
     } catch (e) {
       // A commit that failed (a full disk, another process running the same runeset): the run
       // stops; what was committed stays, and the next run resumes from it.

@@ -122,6 +122,40 @@ export function checkPositions(batch: CommitBatch, file?: string): CheckedPositi
   });
 }
 
+/** An instant in ms (a timer's due time, an expiry, an `asOf`): an integer a double holds exactly, negative allowed. */
+export function checkInstant(what: string, at: unknown, operation: StorageOperation, file?: string): number {
+  if (typeof at !== 'number' || !Number.isSafeInteger(at)) {
+    throw invalid(operation, file, `was given ${describe(at)} as ${what}; it must be a whole number of ms`);
+  }
+  return at;
+}
+
+/** An optional `asOf`: undefined, or an instant. */
+export function checkAsOf(asOf: unknown, operation: StorageOperation, file?: string): number | undefined {
+  return asOf === undefined ? undefined : checkInstant('asOf', asOf, operation, file);
+}
+
+/** A timer change, checked. */
+export interface CheckedTimer {
+  readonly ns: string;
+  readonly key: string;
+  readonly at: number | null;
+}
+
+/** The timer changes of a batch, checked before any is written. */
+export function checkTimers(batch: CommitBatch, file?: string): CheckedTimer[] {
+  if (batch.timers === undefined) return [];
+  if (!Array.isArray(batch.timers)) throw invalid('commit', file, `was given ${describe(batch.timers)} as the batch's timers; give an array of { ns, key, at }`);
+  return batch.timers.map((t) => {
+    if (t === null || typeof t !== 'object') throw invalid('commit', file, `was given ${describe(t)} as a timer change; give { ns, key, at } (at: null cancels)`);
+    return {
+      ns: checkName('namespace', t.ns, 'commit', file),
+      key: checkKey(t.key, 'commit', file),
+      at: t.at === null ? null : checkInstant(`the instant of timer ${JSON.stringify(t.key)}`, t.at, 'commit', file),
+    };
+  });
+}
+
 /** The namespaces a batch clears, checked. */
 export function checkClearState(batch: CommitBatch, file?: string): string[] {
   if (batch.clearState === undefined) return [];
