@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   INPUT_BAD_UNICODE: 'An input line is not valid UTF-8, or holds a string with a lone UTF-16 surrogate (\\ud800).',
   INPUT_LINE_TOO_LONG: 'An input line is longer than the reader accepts (64 MiB); it was skipped.',
   INPUT_UNREADABLE: 'A source could not be read (a missing file, a read error).',
+  INPUT_TRUNCATED: 'A followed file got shorter (copytruncate), or was rewritten: it is read again from its start; lines written to it after the last read and before it was truncated are lost.',
   INPUT_TOO_LARGE: 'An HTTP request body is larger than the source\'s `max_body` (answered 413; nothing of it is appended).',
   INPUT_TIMEOUT: 'A client took longer than the HTTP source\'s `timeout` to send its request (answered 408 and disconnected).',
   INPUT_REFUSED: 'An HTTP request the source does not take: another path (404) or method (405), or a malformed request (400, 431).',

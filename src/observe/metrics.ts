@@ -266,6 +266,40 @@ export class SanctumMetrics implements DurableMetrics {
         for (const s of sources()) for (const [status, n] of s.answers) this.inc({ source: s.name, status: String(status) }, n);
       },
     });
+    new Counter({
+      name: 'sanctum_source_rotations_total',
+      help: 'Files a followed file source saw rotated: `rename` (renamed away or removed; read to its end, then let go) or `truncate` (got shorter, as copytruncate does; read again from its start).',
+      labelNames: ['source', 'kind'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of sources()) {
+          if (!s.followed) continue;
+          this.inc({ source: s.name, kind: 'rename' }, s.followed.rotations);
+          this.inc({ source: s.name, kind: 'truncate' }, s.followed.truncations);
+        }
+      },
+    });
+    new Gauge({
+      name: 'sanctum_source_files_open',
+      help: 'Files a followed file source has open: those its path matches, and those rotated away and not yet let go.',
+      labelNames: ['source'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of sources()) if (s.followed) this.set({ source: s.name }, s.followed.filesOpen);
+      },
+    });
+    new Gauge({
+      name: 'sanctum_source_bytes_behind',
+      help: "Bytes written to a followed source's open files that it has not read yet, as of its last look at their sizes.",
+      labelNames: ['source'],
+      registers,
+      collect() {
+        this.reset();
+        for (const s of sources()) if (s.followed) this.set({ source: s.name }, s.followed.bytesBehind);
+      },
+    });
     const ackTimers = this.ackTimers;
     for (const s of sources()) {
       if (s.type !== 'http') continue;

@@ -65,6 +65,8 @@ export interface ObservedSource {
   readonly answers: ReadonlyMap<number, number>;
   /** Set by the metrics: times each acknowledged request. */
   readonly probes: { ackTimer?: { record(seconds: number): void } | undefined };
+  /** What a followed file source sees of its files (`follow: true`). */
+  readonly followed?: { readonly rotations: number; readonly truncations: number; readonly filesOpen: number; readonly bytesBehind: number } | undefined;
 }
 
 /** Where a run is, for `/readyz`. */

@@ -2,6 +2,7 @@
 import { readFile, stat, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { isLoopback, parseListen } from '../core/address.js';
+import { expandGlob, hasGlob } from '../core/glob.js';
 import { SanctumError, type ErrorCode } from '../core/errors.js';
 import { DEFAULT_PORT, type EventValue } from '../core/event.js';
 // Straight from spellcraft rather than the public entry (`../index.js`): the entry will re-export
@@ -111,6 +112,7 @@ export function checkStructure(data: unknown, source: RunesetYaml): RunesetDiagn
 
   out.push(...checkDurability(root, source));
   out.push(...checkConnectors(root, source));
+  out.push(...checkFollow(root, source));
   out.push(...checkNats(root, source));
   out.push(...checkCycles(root, streams, source));
   return out;
@@ -128,6 +130,9 @@ const SOURCE_RUNES: Readonly<Record<string, readonly string[]>> = {
   queue: ['http'],
   max_wait: ['http'],
   timeout: ['http'],
+  follow: ['file'],
+  poll_interval: ['file'],
+  start_at: ['file'],
   url: ['nats'],
   subject: ['nats'],
   stream: ['nats'],
@@ -283,6 +288,51 @@ function checkConnectors(root: Obj, source: RunesetYaml): RunesetDiagnostic[] {
           severity: 'warning',
           message: `sink '${name}' sends a bearer token to ${parsed.host} over plain HTTP: anyone on the network path can read it`,
           hint: 'use an https:// URL',
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+/**
+ * Followed file sources (`follow: true`): a followed file never ends, so it cannot loop, be paced
+ * against a clock started once, or be one JSON document; the follow runes do nothing without
+ * follow, and a glob is only expanded with it.
+ */
+function checkFollow(root: Obj, source: RunesetYaml): RunesetDiagnostic[] {
+  const out: RunesetDiagnostic[] = [];
+  for (const [name, spec] of entries(root['sources'])) {
+    if (spec['type'] !== 'file') continue;
+    if (spec['follow'] === true) {
+      const clash: Record<string, [unknown, string]> = {
+        loop: [spec['loop'] === true, 'a followed file never ends, so there is no end to loop from'],
+        rate: [spec['rate'] !== undefined, 'a followed file is read as it is written'],
+        format: [spec['format'] === 'json', 'a JSON document cannot be read before it is whole; follow reads line formats (ndjson, lines)'],
+      };
+      for (const [rune, [is, why]] of Object.entries(clash)) {
+        if (!is) continue;
+        out.push(
+          source.at(['sources', name, rune], rune === 'format' ? 'value' : 'key', {
+            code: 'RUNESET_BAD_VALUE',
+            message: `source '${name}' follows its file and has ${rune === 'format' ? 'format: json' : rune}: ${why}`,
+            hint: rune === 'format' ? 'use format: ndjson or lines, or remove follow' : `remove ${rune}, or remove follow`,
+          }),
+        );
+      }
+      continue;
+    }
+    for (const rune of ['poll_interval', 'start_at']) {
+      if (spec[rune] === undefined) continue;
+      out.push(source.at(['sources', name, rune], 'key', { code: 'RUNESET_BAD_VALUE', severity: 'warning', message: `sources.${name}.${rune} has no effect without follow: true`, hint: 'add follow: true to read the file as it grows' }));
+    }
+    if (typeof spec['path'] === 'string' && hasGlob(spec['path'])) {
+      out.push(
+        source.at(['sources', name, 'path'], 'value', {
+          code: 'RUNESET_BAD_VALUE',
+          severity: 'warning',
+          message: `sources.${name}.path '${spec['path']}' has glob characters, but only a followed source expands a glob: this one reads the file of that very name`,
+          hint: 'add follow: true to read every file the glob matches, as they grow',
         }),
       );
     }
@@ -609,6 +659,21 @@ export async function checkSpells(data: unknown, source: RunesetYaml, options: S
   for (const [name, spec] of entries(root['sources'])) {
     if (spec['type'] !== 'file' || typeof spec['path'] !== 'string' || spec['path'] === '') continue;
     const file = spec['path'];
+    if (spec['follow'] === true) {
+      // A followed source waits for its files: one that is not there yet is no mistake, but worth a word.
+      const { files } = await expandGlob(path.resolve(options.dir, file));
+      if (files.length === 0) {
+        out.push(
+          source.at(['sources', name, 'path'], 'value', {
+            code: 'INPUT_UNREADABLE',
+            severity: 'warning',
+            message: hasGlob(file) ? `source '${name}' follows '${file}', which matches no file (yet); the run waits for one` : `source '${name}' follows '${file}', which does not exist (yet); the run waits for it`,
+            hint: `paths are relative to the runeset's directory, ${options.dir}`,
+          }),
+        );
+      }
+      continue;
+    }
     try {
       await stat(path.resolve(options.dir, file));
     } catch {

@@ -68,6 +68,7 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
         format,
         ...(spec.rate !== undefined ? { rate: spec.rate } : {}),
         ...(spec.loop ? { loop: true } : {}),
+        ...(spec.follow ? { follow: { pollMs: durationMs(spec.poll_interval ?? RUNESET_DEFAULTS.source_poll_interval), startAt: spec.start_at ?? RUNESET_DEFAULTS.source_start_at } } : {}),
       };
     } else if (spec.type === 'http') {
       const listen = parseListen(required(spec.listen, `sources.${name}.listen`));

@@ -5,7 +5,7 @@ const require = createRequire(import.meta.url);
 
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sanctum.dev/schema/runeset.schema.json","title":"Sanctum runeset","description":"A runeset is the YAML file that declares a Sanctum deployment: its energy streams, the spells that run over them, where events come from (sources), where they go (sinks) and the pipelines that connect them. Every key is a rune (a configuration option). Relative paths are relative to the directory of the runeset file. Any string may use `${VAR}` or `${VAR:-default}` to read an environment variable; write `$${` for a literal `${`.","type":"object","additionalProperties":false,"required":["version","streams"],"properties":{"version":{"const":1,"description":"The runeset format version. This Sanctum reads version 1."},"sanctum":{"$ref":"#/definitions/SanctumRunes"},"streams":{"description":"The energy streams, by name. A stream carries events from the sources and pipelines that write to it to the pipelines and sinks that read it. The stream `dead-letters` always exists, declared or not.","type":"object","propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/StreamSpec"}},"spells":{"description":"The spells, by name: Lua files that pipelines cast on each event.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/SpellSpec"}},"sources":{"description":"Where events come from, by name. Each source writes the events it reads to a stream.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/SourceSpec"}},"sinks":{"description":"Where events go, by name. Each sink writes the events of its streams as one JSON value per line.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/SinkSpec"}},"pipelines":{"description":"The pipelines, by name. A pipeline reads its streams, casts its spells one after another on each event, and writes what the last spell emits to its `to` stream.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/PipelineSpec"}}},"definitions":{"Name":{"type":"string","pattern":"^[A-Za-z][A-Za-z0-9_-]*$","patternErrorMessage":"names start with a letter and contain only letters, digits, '_' and '-'","description":"A name: a letter, then letters, digits, `_` or `-`."},"StreamRefs":{"description":"One stream name, or a list of stream names.","anyOf":[{"description":"One stream name.","allOf":[{"$ref":"#/definitions/Name"}]},{"description":"A list of stream names.","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/definitions/Name"}}]},"SanctumRunes":{"description":"Sanctum's own runes.","type":"object","additionalProperties":false,"default":{},"properties":{"log_level":{"type":"string","enum":["debug","info","warn","error"],"description":"The least severe log line Sanctum and the spells print.","default":"info"},"data_dir":{"description":"The directory where Sanctum keeps its event log and the spells' state, relative to the runeset file's directory. By default each runeset has its own: `.sanctum/{name}`, where `{name}` is the runeset file's name without `.runeset.yaml` or `.yaml` (`orders.runeset.yaml` keeps its data in `.sanctum/orders`), so two runesets in one folder never share state. Give two runesets the same `data_dir` on purpose to share durable streams; spells of the same name then share their state too.","type":"string","minLength":1,"default":".sanctum/{name}"},"log_format":{"type":"string","enum":["auto","json","pretty"],"description":"How Sanctum writes its log lines on stderr: `json` (one JSON object a line, for machines), `pretty` (for people), or `auto`: pretty on a terminal, JSON otherwise. `sanctum run --log-format` overrides it.","default":"auto"},"metrics":{"$ref":"#/definitions/MetricsRunes"},"synchronous":{"type":"string","enum":["FULL","NORMAL"],"description":"How durable a commit is before it is acknowledged: `FULL` (fsync: survives power loss) or `NORMAL` (survives a crash of Sanctum, may lose the last commits on power loss; faster for small commits). Set on every connection to the data file.","default":"FULL"},"batch_size":{"type":"integer","minimum":1,"maximum":100000,"description":"The most events a durable pipeline casts and commits in one transaction. Larger batches: more throughput, more latency.","default":1000}}},"MetricsRunes":{"description":"Serve the run's metrics (`/metrics`, in the Prometheus text format), live taps (`/tap`) and health checks (`/healthz`, `/readyz`) over HTTP while it runs; `sanctum top` and `sanctum tap` read them. `sanctum run --metrics` does the same. See docunomicon/observability.md and docunomicon/service.md.","type":"object","additionalProperties":false,"required":["listen"],"properties":{"listen":{"type":"string","pattern":"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$","patternErrorMessage":"expected host:port, :port or port, such as 127.0.0.1:9598","description":"Where to serve: `host:port`, `:port` or `port` (the host is then 127.0.0.1, this machine only). Port 0 picks a free port; the log says which. Binding `0.0.0.0` serves every network: read docunomicon/observability.md first, since a tap shows your events."},"cast_sample":{"type":"integer","minimum":1,"description":"Time one cast in this many for `sanctum_spell_cast_duration_seconds` (1 times every cast, at a small cost per event).","default":16},"tap":{"type":"boolean","description":"Serve `/tap`, which streams live events to `sanctum tap`. Set it to false where whoever reaches the address must not read the events.","default":true},"ready_lag":{"type":"integer","minimum":0,"description":"`/readyz` answers 503 while a pipeline or sink over durable streams is more than this many events behind (and while a source is not open yet, or the run is stopping).","default":10000}}},"StreamSpec":{"description":"A stream's options. Leave it empty (`orders: {}` or `orders:`) when there is nothing to say.","type":["object","null"],"additionalProperties":false,"properties":{"description":{"description":"Free text: what the events on this stream are.","type":"string"},"durable":{"type":"boolean","description":"Keep the stream's events in the event log under `sanctum.data_dir`: every event gets a sequence number and a timestamp, appends are acknowledged only once durable, and pipelines reading the stream become exactly-once consumers that resume after a crash or restart where they left off.","default":false},"key":{"description":"A top-level field of each event to store as the event's key (durable streams): shown by `sanctum tail`; events without it have no key.","type":"string","minLength":1},"retention":{"description":"How much of a durable stream to keep: the oldest events beyond the limits are deleted when the run starts and as it goes (sequence numbers are never reused).","type":"object","additionalProperties":false,"properties":{"max_events":{"type":"integer","minimum":1,"description":"Keep at most this many events."},"max_age":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","minimum":1,"description":"Keep events younger than this: a number of seconds, or a duration such as `90s`, `15m`, `12h`, `7d`."}}}}},"SpellSpec":{"description":"A spell: a Lua file and the runes it is summoned with.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The spell's Lua file, relative to the runeset file's directory.","type":"string","minLength":1},"runes":{"description":"The spell's own runes: any mapping, handed to the spell's `init(runes)` hook.","type":"object","additionalProperties":true,"default":{}},"on_error":{"type":"string","enum":["dead-letter","skip","stop"],"description":"What happens to an event whose cast fails: `dead-letter` sends it, with the error, to the pipeline's dead-letter stream; `skip` logs a warning and drops it; `stop` stops the pipeline.","default":"dead-letter"},"budget":{"$ref":"#/definitions/BudgetSpec"},"tick":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 250ms, 30s, 5m); a bare number is seconds","minimum":1,"description":"Call the spell's `tick(now, emit)` hook this often, in processing time, between batches (and once more when the pipeline stops gracefully): a duration such as `250ms`, `1s` or `5m` (a bare number is seconds). A spell with no `tick` function ignores it (`sanctum check` warns). See docunomicon/time.md."},"window":{"$ref":"#/definitions/WindowSpec"},"state":{"description":"The spell's durable state (the Lua `state` library): which top-level fields of stored values to index, so that `state.query{ index = \"field\", gt = …, lt = … }` uses the index.","type":"object","additionalProperties":false,"properties":{"indexes":{"description":"Value fields to index (numbers and strings).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}}}},"BudgetSpec":{"description":"Limits on what one spell may use.","type":"object","additionalProperties":false,"default":{},"properties":{"instructions":{"type":"integer","minimum":1000,"description":"The Lua instructions one call of `init`, `cast` or `finish` may run before it fails (a runaway loop).","default":10000000},"emits":{"type":"integer","minimum":1,"description":"The events one call of `init`, `cast` or `finish` may emit (SPELL_EMIT_LIMIT beyond). A call's outputs are held until it succeeds, all or nothing, so their number is bounded; raise it for a `finish` that emits a row per key of a large state.","default":100000},"memory":{"description":"The Lua heap the spell may use: a number of bytes, or a size such as `512KiB`, `64MiB` or `1GiB` (KiB, MiB, GiB are powers of 1024; KB, MB, GB powers of 1000). At least 64KiB.","anyOf":[{"type":"integer","minimum":65536},{"type":"string","pattern":"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$","patternErrorMessage":"write a size as a whole number and a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 64MiB)"}],"default":"64MiB"}}},"WindowSpec":{"description":"Event-time windows for a spell that uses the bundled `sanctum.window` module: handed to its `init(runes)` as `runes.window`, durations in ms. See docunomicon/time.md.","type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"type":"string","enum":["tumbling","hopping","session"],"description":"`tumbling`: fixed windows of `size` one after another; `hopping`: windows of `size` starting every `slide` (they overlap); `session`: a key's events no more than `gap` apart, one window."},"size":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 250ms, 30s, 5m); a bare number is seconds","minimum":1,"description":"How long a window is (`tumbling` and `hopping`)."},"slide":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 250ms, 30s, 5m); a bare number is seconds","minimum":1,"description":"How far apart hopping windows start (`hopping`); at most `size`."},"gap":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 250ms, 30s, 5m); a bare number is seconds","minimum":1,"description":"How long a key may be silent before its session closes (`session`)."},"time":{"description":"The event field that holds the event's time, in ms since the epoch. Without it, windows run on processing time: an event's time is `sanctum.now()` when it is cast.","type":"string","minLength":1},"key":{"description":"The event field windows are kept per (one window per value). Without it, one window covers every event.","type":"string","minLength":1},"lateness":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 250ms, 30s, 5m); a bare number is seconds","minimum":0,"description":"How late an event may be: the watermark is the latest event time seen minus this, and an event older than the watermark goes to the `late` port. Default 0."},"idle":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 250ms, 30s, 5m); a bare number is seconds","minimum":1,"description":"When no event has come for this long (processing time), ticks move the watermark on as if event time passed like processing time, so the windows of a quiet input close. Default: never (the spell needs a `tick` rune for it)."}},"allOf":[{"if":{"properties":{"kind":{"const":"session"}},"required":["kind"]},"then":{"required":["gap"]}},{"if":{"properties":{"kind":{"const":"tumbling"}},"required":["kind"]},"then":{"required":["size"]}},{"if":{"properties":{"kind":{"const":"hopping"}},"required":["kind"]},"then":{"required":["size","slide"]}}]},"SourceSpec":{"description":"A source of events: a file, standard input, an HTTP endpoint that clients POST events to, or NATS (one JSON event per message). docunomicon/connectors.md describes each, with its delivery guarantee.","type":"object","additionalProperties":false,"required":["type","to"],"properties":{"type":{"type":"string","enum":["file","stdin","http","nats"],"description":"Where the events are read from: `file` (the file at `path`), `stdin`, `http` (a server on `listen` that takes POSTed events), or `nats` (a NATS subject, or a JetStream stream)."},"path":{"description":"For `file`: the file to read, relative to the runeset file's directory (required). For `http`: the URL path that takes POSTs, such as `/events` (default `/`).","type":"string","minLength":1},"to":{"description":"The stream the events are written to.","allOf":[{"$ref":"#/definitions/Name"}]},"format":{"type":"string","enum":["ndjson","lines","json"],"description":"How the input is read: `ndjson` (one JSON event per line), `lines` (each line of text becomes the event `{ message, source, line }`: the text, the source's name and the line number; a spell parses the rest), or `json` (the whole input is one JSON document: an array is its events, anything else one event). An `http` source reads a request whose `Content-Type` is `application/json` as `json` unless `format` is `lines`.","default":"ndjson"},"rate":{"type":"number","exclusiveMinimum":0,"description":"At most this many events a second (file sources): replay a recorded file at a pace, for demos and load tests. Default: as fast as the pipeline takes them."},"loop":{"type":"boolean","description":"When the file ends, read it again from the start, until the run is stopped (file sources into streams that are not durable). With `rate`, a live stream from a recorded file.","default":false},"listen":{"type":"string","pattern":"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$","patternErrorMessage":"expected host:port, :port or port, such as 127.0.0.1:9598","description":"For `http` (required): where the server listens: `host:port`, `:port` or `port` (the host is then 127.0.0.1, this machine only; `0.0.0.0:8080` serves every network). Port 0 picks a free port; the log says which."},"token":{"description":"For `http`: a bearer token every request must send (`Authorization: Bearer <token>`); others get 401. The server speaks plain HTTP: off this machine, put a TLS proxy in front. For `nats`: an authentication token to connect with, instead of `user` and `password`. Write it as `${VAR}` to read it from the environment, not the file.","type":"string","minLength":1},"max_body":{"description":"For `http`: the largest request body taken; a bigger one is answered 413 and nothing of it is appended. A number of bytes, or a size such as `512KiB` or `4MiB`.","anyOf":[{"type":"integer","minimum":1},{"type":"string","pattern":"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$","patternErrorMessage":"write a size as a whole number and a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 1MiB)"}],"default":"1MiB"},"queue":{"type":"integer","minimum":1,"maximum":100000,"description":"For `http`: how many requests may be in the source at once (their bodies being read, parsed, or waiting for room in the stream). One more is answered 503 with `Retry-After`. With `max_body` it bounds the memory the source holds.","default":64},"max_wait":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: how long a request waits for room in a stream whose pipeline is behind before it is answered 429 with `Retry-After` (nothing of it appended). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"5s"},"timeout":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: the time a client has to send a whole request (headers and body); a slower one is answered 408 and disconnected (slow clients cannot hold connections open). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"30s"},"url":{"description":"The NATS server to connect to (`nats` sources): `nats://host:port`, or several, separated by commas, to try in turn (a cluster). Default: `nats://127.0.0.1:4222`.","type":"string","minLength":1},"subject":{"description":"The NATS subject (`nats` sources): without `stream`, a core NATS subscription to it (wildcards `*` and `>` allowed); with `stream`, only the stream's messages on that subject are read.","type":"string","minLength":1},"stream":{"description":"A JetStream stream to read (`nats` sources) with a durable consumer, from where the last run stopped: into a durable Sanctum stream, exactly once (each batch commits with the JetStream sequence it reached, and is acknowledged to NATS after that commit).","type":"string","minLength":1},"consumer":{"description":"The name of the durable JetStream consumer (`nats` sources with `stream`). Default: `sanctum-` and the source's name.","type":"string","minLength":1},"user":{"description":"The user name to connect with (`nats`); with `password`. Write `${NATS_USER}` rather than the name itself.","type":"string","minLength":1},"password":{"description":"The password to connect with (`nats`); with `user`. Write `${NATS_PASSWORD}`: a runeset is no place for a secret.","type":"string","minLength":1},"queue_group":{"description":"A queue group (`nats` sources on a core subject): the subscribers of one queue group share the messages, each message going to one of them.","type":"string","minLength":1}},"if":{"type":"object","properties":{"type":{"const":"file"}},"required":["type"]},"then":{"required":["path"]}},"SinkSpec":{"description":"A sink: writes the events of its streams as newline-delimited JSON to standard output or error, a file or an HTTP endpoint, or publishes each as a NATS message. docunomicon/connectors.md describes each, with its delivery guarantee.","type":"object","additionalProperties":false,"required":["type","from"],"properties":{"type":{"type":"string","enum":["stdout","stderr","file","http","nats"],"description":"Where the events are written: `stdout`, `stderr`, `file` (the file at `path`), `http` (POSTed to `url`), or `nats` (a NATS subject, or a JetStream stream)."},"from":{"description":"The stream, or list of streams, whose events the sink writes.","allOf":[{"$ref":"#/definitions/StreamRefs"}]},"path":{"description":"The file to write, relative to the runeset file's directory. Required when `type` is `file`.","type":"string","minLength":1},"mode":{"type":"string","enum":["append","truncate"],"description":"For `file`: `append` keeps what the file holds and adds to it; `truncate` empties it when the run starts. Default: `append` when the sink reads durable streams (a restart goes on where the last run stopped), `truncate` otherwise."},"url":{"description":"For `http` (required): the `http://` or `https://` URL each batch is POSTed to, as NDJSON. For `nats`: the NATS server to connect to, `nats://host:port`, or several, separated by commas, to try in turn (a cluster); default `nats://127.0.0.1:4222`.","type":"string","minLength":1},"token":{"description":"For `http`: sent as `Authorization: Bearer <token>`. For `nats`: an authentication token to connect with, instead of `user` and `password`. Write it as `${VAR}` to read it from the environment.","type":"string","minLength":1},"headers":{"description":"For `http`: more request headers, by name.","type":"object","additionalProperties":{"description":"The header's value.","type":"string"}},"batch_size":{"type":"integer","minimum":1,"maximum":100000,"description":"For `http`: the most events in one POST.","default":1000},"timeout":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: how long one POST may take (connecting, sending, the answer) before it counts as failed and is retried. A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"10s"},"retries":{"type":"integer","minimum":0,"maximum":1000,"description":"For `http`: how many times a POST that failed for a passing reason (a 5xx, 408 or 429 answer, a timeout, a connection error) is sent again, after a growing, jittered wait. When they are used up, its events become dead letters (`SINK_RETRIES_EXHAUSTED`); a 4xx answer makes them dead letters at once (`SINK_REJECTED`).","default":8},"backoff":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: the wait before the first retry; it doubles with each retry, up to `max_backoff`, each wait drawn at random between half and all of it. A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"100ms"},"max_backoff":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: the longest wait between two retries (a `Retry-After` from the server is followed up to it). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"30s"},"subject":{"description":"The NATS subject each event is published to (`nats` sinks; no wildcards). Required for `nats` sinks.","type":"string","minLength":1},"stream":{"description":"A JetStream stream that captures `subject` (`nats` sinks): each event is published with a `Nats-Msg-Id` header and the sink waits for the server's acknowledgement, so a batch sent again after a crash is dropped by the server as a duplicate.","type":"string","minLength":1},"user":{"description":"The user name to connect with (`nats`); with `password`. Write `${NATS_USER}` rather than the name itself.","type":"string","minLength":1},"password":{"description":"The password to connect with (`nats`); with `user`. Write `${NATS_PASSWORD}`: a runeset is no place for a secret.","type":"string","minLength":1}},"if":{"type":"object","properties":{"type":{"const":"file"}},"required":["type"]},"then":{"required":["path"]}},"PipelineSpec":{"description":"A pipeline: reads events from its streams and casts its steps on each, in order.","type":"object","additionalProperties":false,"required":["from","steps"],"properties":{"from":{"description":"The stream, or list of streams, the pipeline reads.","allOf":[{"$ref":"#/definitions/StreamRefs"}]},"steps":{"description":"The spells cast on each event, in order. What a step emits on its default port (`out`) goes to the next step.","type":"array","minItems":1,"items":{"$ref":"#/definitions/StepSpec"}},"to":{"description":"The stream that receives what the last step emits on its default port. Without it, those events are dropped.","allOf":[{"$ref":"#/definitions/Name"}]},"dead_letters":{"description":"The stream that receives the events whose cast failed (with the error), when the spell's `on_error` is `dead-letter`.","allOf":[{"$ref":"#/definitions/Name"}],"default":"dead-letters"}}},"StepSpec":{"description":"A step: a spell name, or a mapping with the spell name and the streams its named ports go to.","anyOf":[{"description":"The name of the spell this step casts; its named ports are not wired.","allOf":[{"$ref":"#/definitions/Name"}]},{"description":"A spell name and where its named ports go.","type":"object","additionalProperties":false,"required":["spell"],"properties":{"spell":{"description":"The name of the spell this step casts.","allOf":[{"$ref":"#/definitions/Name"}]},"ports":{"description":"Named output ports and the stream each goes to: a spell that calls `emit(event, \"alerts\")` needs `alerts` wired here. The default port `out` always goes to the next step.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"description":"The stream this port's events go to.","allOf":[{"$ref":"#/definitions/Name"}]}}}}]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://sanctum.dev/schema/runeset.schema.json","title":"Sanctum runeset","description":"A runeset is the YAML file that declares a Sanctum deployment: its energy streams, the spells that run over them, where events come from (sources), where they go (sinks) and the pipelines that connect them. Every key is a rune (a configuration option). Relative paths are relative to the directory of the runeset file. Any string may use `${VAR}` or `${VAR:-default}` to read an environment variable; write `$${` for a literal `${`.","type":"object","additionalProperties":false,"required":["version","streams"],"properties":{"version":{"const":1,"description":"The runeset format version. This Sanctum reads version 1."},"sanctum":{"$ref":"#/definitions/SanctumRunes"},"streams":{"description":"The energy streams, by name. A stream carries events from the sources and pipelines that write to it to the pipelines and sinks that read it. The stream `dead-letters` always exists, declared or not.","type":"object","propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/StreamSpec"}},"spells":{"description":"The spells, by name: Lua files that pipelines cast on each event.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/SpellSpec"}},"sources":{"description":"Where events come from, by name. Each source writes the events it reads to a stream.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/SourceSpec"}},"sinks":{"description":"Where events go, by name. Each sink writes the events of its streams as one JSON value per line.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/SinkSpec"}},"pipelines":{"description":"The pipelines, by name. A pipeline reads its streams, casts its spells one after another on each event, and writes what the last spell emits to its `to` stream.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"$ref":"#/definitions/PipelineSpec"}}},"definitions":{"Name":{"type":"string","pattern":"^[A-Za-z][A-Za-z0-9_-]*$","patternErrorMessage":"names start with a letter and contain only letters, digits, '_' and '-'","description":"A name: a letter, then letters, digits, `_` or `-`."},"StreamRefs":{"description":"One stream name, or a list of stream names.","anyOf":[{"description":"One stream name.","allOf":[{"$ref":"#/definitions/Name"}]},{"description":"A list of stream names.","type":"array","minItems":1,"uniqueItems":true,"items":{"$ref":"#/definitions/Name"}}]},"SanctumRunes":{"description":"Sanctum's own runes.","type":"object","additionalProperties":false,"default":{},"properties":{"log_level":{"type":"string","enum":["debug","info","warn","error"],"description":"The least severe log line Sanctum and the spells print.","default":"info"},"data_dir":{"description":"The directory where Sanctum keeps its event log and the spells' state, relative to the runeset file's directory. By default each runeset has its own: `.sanctum/{name}`, where `{name}` is the runeset file's name without `.runeset.yaml` or `.yaml` (`orders.runeset.yaml` keeps its data in `.sanctum/orders`), so two runesets in one folder never share state. Give two runesets the same `data_dir` on purpose to share durable streams; spells of the same name then share their state too.","type":"string","minLength":1,"default":".sanctum/{name}"},"log_format":{"type":"string","enum":["auto","json","pretty"],"description":"How Sanctum writes its log lines on stderr: `json` (one JSON object a line, for machines), `pretty` (for people), or `auto`: pretty on a terminal, JSON otherwise. `sanctum run --log-format` overrides it.","default":"auto"},"metrics":{"$ref":"#/definitions/MetricsRunes"},"synchronous":{"type":"string","enum":["FULL","NORMAL"],"description":"How durable a commit is before it is acknowledged: `FULL` (fsync: survives power loss) or `NORMAL` (survives a crash of Sanctum, may lose the last commits on power loss; faster for small commits). Set on every connection to the data file.","default":"FULL"},"batch_size":{"type":"integer","minimum":1,"maximum":100000,"description":"The most events a durable pipeline casts and commits in one transaction. Larger batches: more throughput, more latency.","default":1000}}},"MetricsRunes":{"description":"Serve the run's metrics (`/metrics`, in the Prometheus text format), live taps (`/tap`) and health checks (`/healthz`, `/readyz`) over HTTP while it runs; `sanctum top` and `sanctum tap` read them. `sanctum run --metrics` does the same. See docunomicon/observability.md and docunomicon/service.md.","type":"object","additionalProperties":false,"required":["listen"],"properties":{"listen":{"type":"string","pattern":"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$","patternErrorMessage":"expected host:port, :port or port, such as 127.0.0.1:9598","description":"Where to serve: `host:port`, `:port` or `port` (the host is then 127.0.0.1, this machine only). Port 0 picks a free port; the log says which. Binding `0.0.0.0` serves every network: read docunomicon/observability.md first, since a tap shows your events."},"cast_sample":{"type":"integer","minimum":1,"description":"Time one cast in this many for `sanctum_spell_cast_duration_seconds` (1 times every cast, at a small cost per event).","default":16},"tap":{"type":"boolean","description":"Serve `/tap`, which streams live events to `sanctum tap`. Set it to false where whoever reaches the address must not read the events.","default":true},"ready_lag":{"type":"integer","minimum":0,"description":"`/readyz` answers 503 while a pipeline or sink over durable streams is more than this many events behind (and while a source is not open yet, or the run is stopping).","default":10000}}},"StreamSpec":{"description":"A stream's options. Leave it empty (`orders: {}` or `orders:`) when there is nothing to say.","type":["object","null"],"additionalProperties":false,"properties":{"description":{"description":"Free text: what the events on this stream are.","type":"string"},"durable":{"type":"boolean","description":"Keep the stream's events in the event log under `sanctum.data_dir`: every event gets a sequence number and a timestamp, appends are acknowledged only once durable, and pipelines reading the stream become exactly-once consumers that resume after a crash or restart where they left off.","default":false},"key":{"description":"A top-level field of each event to store as the event's key (durable streams): shown by `sanctum tail`; events without it have no key.","type":"string","minLength":1},"retention":{"description":"How much of a durable stream to keep: the oldest events beyond the limits are deleted when the run starts and as it goes (sequence numbers are never reused).","type":"object","additionalProperties":false,"properties":{"max_events":{"type":"integer","minimum":1,"description":"Keep at most this many events."},"max_age":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","minimum":1,"description":"Keep events younger than this: a number of seconds, or a duration such as `90s`, `15m`, `12h`, `7d`."}}}}},"SpellSpec":{"description":"A spell: a Lua file and the runes it is summoned with.","type":"object","additionalProperties":false,"required":["file"],"properties":{"file":{"description":"The spell's Lua file, relative to the runeset file's directory.","type":"string","minLength":1},"runes":{"description":"The spell's own runes: any mapping, handed to the spell's `init(runes)` hook.","type":"object","additionalProperties":true,"default":{}},"on_error":{"type":"string","enum":["dead-letter","skip","stop"],"description":"What happens to an event whose cast fails: `dead-letter` sends it, with the error, to the pipeline's dead-letter stream; `skip` logs a warning and drops it; `stop` stops the pipeline.","default":"dead-letter"},"budget":{"$ref":"#/definitions/BudgetSpec"},"tick":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 250ms, 30s, 5m); a bare number is seconds","minimum":1,"description":"Call the spell's `tick(now, emit)` hook this often, in processing time, between batches (and once more when the pipeline stops gracefully): a duration such as `250ms`, `1s` or `5m` (a bare number is seconds). A spell with no `tick` function ignores it (`sanctum check` warns). See docunomicon/time.md."},"window":{"$ref":"#/definitions/WindowSpec"},"state":{"description":"The spell's durable state (the Lua `state` library): which top-level fields of stored values to index, so that `state.query{ index = \"field\", gt = …, lt = … }` uses the index.","type":"object","additionalProperties":false,"properties":{"indexes":{"description":"Value fields to index (numbers and strings).","type":"array","items":{"type":"string","minLength":1},"uniqueItems":true}}}}},"BudgetSpec":{"description":"Limits on what one spell may use.","type":"object","additionalProperties":false,"default":{},"properties":{"instructions":{"type":"integer","minimum":1000,"description":"The Lua instructions one call of `init`, `cast` or `finish` may run before it fails (a runaway loop).","default":10000000},"emits":{"type":"integer","minimum":1,"description":"The events one call of `init`, `cast` or `finish` may emit (SPELL_EMIT_LIMIT beyond). A call's outputs are held until it succeeds, all or nothing, so their number is bounded; raise it for a `finish` that emits a row per key of a large state.","default":100000},"memory":{"description":"The Lua heap the spell may use: a number of bytes, or a size such as `512KiB`, `64MiB` or `1GiB` (KiB, MiB, GiB are powers of 1024; KB, MB, GB powers of 1000). At least 64KiB.","anyOf":[{"type":"integer","minimum":65536},{"type":"string","pattern":"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$","patternErrorMessage":"write a size as a whole number and a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 64MiB)"}],"default":"64MiB"}}},"WindowSpec":{"description":"Event-time windows for a spell that uses the bundled `sanctum.window` module: handed to its `init(runes)` as `runes.window`, durations in ms. See docunomicon/time.md.","type":"object","additionalProperties":false,"required":["kind"],"properties":{"kind":{"type":"string","enum":["tumbling","hopping","session"],"description":"`tumbling`: fixed windows of `size` one after another; `hopping`: windows of `size` starting every `slide` (they overlap); `session`: a key's events no more than `gap` apart, one window."},"size":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 250ms, 30s, 5m); a bare number is seconds","minimum":1,"description":"How long a window is (`tumbling` and `hopping`)."},"slide":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 250ms, 30s, 5m); a bare number is seconds","minimum":1,"description":"How far apart hopping windows start (`hopping`); at most `size`."},"gap":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 250ms, 30s, 5m); a bare number is seconds","minimum":1,"description":"How long a key may be silent before its session closes (`session`)."},"time":{"description":"The event field that holds the event's time, in ms since the epoch. Without it, windows run on processing time: an event's time is `sanctum.now()` when it is cast.","type":"string","minLength":1},"key":{"description":"The event field windows are kept per (one window per value). Without it, one window covers every event.","type":"string","minLength":1},"lateness":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 250ms, 30s, 5m); a bare number is seconds","minimum":0,"description":"How late an event may be: the watermark is the latest event time seen minus this, and an event older than the watermark goes to the `late` port. Default 0."},"idle":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 250ms, 30s, 5m); a bare number is seconds","minimum":1,"description":"When no event has come for this long (processing time), ticks move the watermark on as if event time passed like processing time, so the windows of a quiet input close. Default: never (the spell needs a `tick` rune for it)."}},"allOf":[{"if":{"properties":{"kind":{"const":"session"}},"required":["kind"]},"then":{"required":["gap"]}},{"if":{"properties":{"kind":{"const":"tumbling"}},"required":["kind"]},"then":{"required":["size"]}},{"if":{"properties":{"kind":{"const":"hopping"}},"required":["kind"]},"then":{"required":["size","slide"]}}]},"SourceSpec":{"description":"A source of events: a file, standard input, an HTTP endpoint that clients POST events to, or NATS (one JSON event per message). docunomicon/connectors.md describes each, with its delivery guarantee.","type":"object","additionalProperties":false,"required":["type","to"],"properties":{"type":{"type":"string","enum":["file","stdin","http","nats"],"description":"Where the events are read from: `file` (the file at `path`), `stdin`, `http` (a server on `listen` that takes POSTed events), or `nats` (a NATS subject, or a JetStream stream)."},"path":{"description":"For `file`: the file to read, relative to the runeset file's directory (required); with `follow`, it may be a glob (`*`, `?` and `[...]` within a path segment). For `http`: the URL path that takes POSTs, such as `/events` (default `/`).","type":"string","minLength":1},"to":{"description":"The stream the events are written to.","allOf":[{"$ref":"#/definitions/Name"}]},"format":{"type":"string","enum":["ndjson","lines","json"],"description":"How the input is read: `ndjson` (one JSON event per line), `lines` (each line of text becomes the event `{ message, source, line }`: the text, the source's name and the line number; a spell parses the rest), or `json` (the whole input is one JSON document: an array is its events, anything else one event). An `http` source reads a request whose `Content-Type` is `application/json` as `json` unless `format` is `lines`.","default":"ndjson"},"rate":{"type":"number","exclusiveMinimum":0,"description":"At most this many events a second (file sources): replay a recorded file at a pace, for demos and load tests. Default: as fast as the pipeline takes them."},"loop":{"type":"boolean","description":"When the file ends, read it again from the start, until the run is stopped (file sources into streams that are not durable). With `rate`, a live stream from a recorded file.","default":false},"follow":{"type":"boolean","description":"For `file`: keep reading as the file grows, like `tail -F`, until the run is stopped (SIGINT or SIGTERM). A file renamed away (log rotation) is read to its end and the new file at `path` from its start; a file that gets shorter (copytruncate) is read again from its start. `path` may then be a glob (`logs/*.log`): files that come to match it are read too. Into a durable stream each file's position (its device, inode and byte offset) commits with its events: exactly once across restarts and rotations. docunomicon/connectors.md#followed-files says what rotation can and cannot keep.","default":false},"poll_interval":{"type":["integer","string"],"pattern":"^0*[1-9][0-9]*(ms|s|m|h|d)?$","patternErrorMessage":"write a duration above zero as a whole number and a unit: ms, s, m, h or d (e.g. 1s)","minimum":1,"description":"For `file` with `follow`: how often the files are looked at even when the file system sent no change notice (inotify does not see writes made on another machine to a network file system). A number of seconds, or a duration such as `250ms`, `1s`.","default":"1s"},"start_at":{"type":"string","enum":["beginning","end"],"description":"For `file` with `follow`: where a file that is there when the run starts, and that no earlier run has read into a durable stream, is read from: `beginning` (all of it) or `end` (only what is written from now on). A file that appears later is always read from its beginning, and a file with a committed position from there.","default":"beginning"},"listen":{"type":"string","pattern":"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$","patternErrorMessage":"expected host:port, :port or port, such as 127.0.0.1:9598","description":"For `http` (required): where the server listens: `host:port`, `:port` or `port` (the host is then 127.0.0.1, this machine only; `0.0.0.0:8080` serves every network). Port 0 picks a free port; the log says which."},"token":{"description":"For `http`: a bearer token every request must send (`Authorization: Bearer <token>`); others get 401. The server speaks plain HTTP: off this machine, put a TLS proxy in front. For `nats`: an authentication token to connect with, instead of `user` and `password`. Write it as `${VAR}` to read it from the environment, not the file.","type":"string","minLength":1},"max_body":{"description":"For `http`: the largest request body taken; a bigger one is answered 413 and nothing of it is appended. A number of bytes, or a size such as `512KiB` or `4MiB`.","anyOf":[{"type":"integer","minimum":1},{"type":"string","pattern":"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$","patternErrorMessage":"write a size as a whole number and a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 1MiB)"}],"default":"1MiB"},"queue":{"type":"integer","minimum":1,"maximum":100000,"description":"For `http`: how many requests may be in the source at once (their bodies being read, parsed, or waiting for room in the stream). One more is answered 503 with `Retry-After`. With `max_body` it bounds the memory the source holds.","default":64},"max_wait":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: how long a request waits for room in a stream whose pipeline is behind before it is answered 429 with `Retry-After` (nothing of it appended). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"5s"},"timeout":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: the time a client has to send a whole request (headers and body); a slower one is answered 408 and disconnected (slow clients cannot hold connections open). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"30s"},"url":{"description":"The NATS server to connect to (`nats` sources): `nats://host:port`, or several, separated by commas, to try in turn (a cluster). Default: `nats://127.0.0.1:4222`.","type":"string","minLength":1},"subject":{"description":"The NATS subject (`nats` sources): without `stream`, a core NATS subscription to it (wildcards `*` and `>` allowed); with `stream`, only the stream's messages on that subject are read.","type":"string","minLength":1},"stream":{"description":"A JetStream stream to read (`nats` sources) with a durable consumer, from where the last run stopped: into a durable Sanctum stream, exactly once (each batch commits with the JetStream sequence it reached, and is acknowledged to NATS after that commit).","type":"string","minLength":1},"consumer":{"description":"The name of the durable JetStream consumer (`nats` sources with `stream`). Default: `sanctum-` and the source's name.","type":"string","minLength":1},"user":{"description":"The user name to connect with (`nats`); with `password`. Write `${NATS_USER}` rather than the name itself.","type":"string","minLength":1},"password":{"description":"The password to connect with (`nats`); with `user`. Write `${NATS_PASSWORD}`: a runeset is no place for a secret.","type":"string","minLength":1},"queue_group":{"description":"A queue group (`nats` sources on a core subject): the subscribers of one queue group share the messages, each message going to one of them.","type":"string","minLength":1}},"if":{"type":"object","properties":{"type":{"const":"file"}},"required":["type"]},"then":{"required":["path"]}},"SinkSpec":{"description":"A sink: writes the events of its streams as newline-delimited JSON to standard output or error, a file or an HTTP endpoint, or publishes each as a NATS message. docunomicon/connectors.md describes each, with its delivery guarantee.","type":"object","additionalProperties":false,"required":["type","from"],"properties":{"type":{"type":"string","enum":["stdout","stderr","file","http","nats"],"description":"Where the events are written: `stdout`, `stderr`, `file` (the file at `path`), `http` (POSTed to `url`), or `nats` (a NATS subject, or a JetStream stream)."},"from":{"description":"The stream, or list of streams, whose events the sink writes.","allOf":[{"$ref":"#/definitions/StreamRefs"}]},"path":{"description":"The file to write, relative to the runeset file's directory. Required when `type` is `file`.","type":"string","minLength":1},"mode":{"type":"string","enum":["append","truncate"],"description":"For `file`: `append` keeps what the file holds and adds to it; `truncate` empties it when the run starts. Default: `append` when the sink reads durable streams (a restart goes on where the last run stopped), `truncate` otherwise."},"url":{"description":"For `http` (required): the `http://` or `https://` URL each batch is POSTed to, as NDJSON. For `nats`: the NATS server to connect to, `nats://host:port`, or several, separated by commas, to try in turn (a cluster); default `nats://127.0.0.1:4222`.","type":"string","minLength":1},"token":{"description":"For `http`: sent as `Authorization: Bearer <token>`. For `nats`: an authentication token to connect with, instead of `user` and `password`. Write it as `${VAR}` to read it from the environment.","type":"string","minLength":1},"headers":{"description":"For `http`: more request headers, by name.","type":"object","additionalProperties":{"description":"The header's value.","type":"string"}},"batch_size":{"type":"integer","minimum":1,"maximum":100000,"description":"For `http`: the most events in one POST.","default":1000},"timeout":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: how long one POST may take (connecting, sending, the answer) before it counts as failed and is retried. A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"10s"},"retries":{"type":"integer","minimum":0,"maximum":1000,"description":"For `http`: how many times a POST that failed for a passing reason (a 5xx, 408 or 429 answer, a timeout, a connection error) is sent again, after a growing, jittered wait. When they are used up, its events become dead letters (`SINK_RETRIES_EXHAUSTED`); a 4xx answer makes them dead letters at once (`SINK_REJECTED`).","default":8},"backoff":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: the wait before the first retry; it doubles with each retry, up to `max_backoff`, each wait drawn at random between half and all of it. A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"100ms"},"max_backoff":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: the longest wait between two retries (a `Retry-After` from the server is followed up to it). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"30s"},"subject":{"description":"The NATS subject each event is published to (`nats` sinks; no wildcards). Required for `nats` sinks.","type":"string","minLength":1},"stream":{"description":"A JetStream stream that captures `subject` (`nats` sinks): each event is published with a `Nats-Msg-Id` header and the sink waits for the server's acknowledgement, so a batch sent again after a crash is dropped by the server as a duplicate.","type":"string","minLength":1},"user":{"description":"The user name to connect with (`nats`); with `password`. Write `${NATS_USER}` rather than the name itself.","type":"string","minLength":1},"password":{"description":"The password to connect with (`nats`); with `user`. Write `${NATS_PASSWORD}`: a runeset is no place for a secret.","type":"string","minLength":1}},"if":{"type":"object","properties":{"type":{"const":"file"}},"required":["type"]},"then":{"required":["path"]}},"PipelineSpec":{"description":"A pipeline: reads events from its streams and casts its steps on each, in order.","type":"object","additionalProperties":false,"required":["from","steps"],"properties":{"from":{"description":"The stream, or list of streams, the pipeline reads.","allOf":[{"$ref":"#/definitions/StreamRefs"}]},"steps":{"description":"The spells cast on each event, in order. What a step emits on its default port (`out`) goes to the next step.","type":"array","minItems":1,"items":{"$ref":"#/definitions/StepSpec"}},"to":{"description":"The stream that receives what the last step emits on its default port. Without it, those events are dropped.","allOf":[{"$ref":"#/definitions/Name"}]},"dead_letters":{"description":"The stream that receives the events whose cast failed (with the error), when the spell's `on_error` is `dead-letter`.","allOf":[{"$ref":"#/definitions/Name"}],"default":"dead-letters"}}},"StepSpec":{"description":"A step: a spell name, or a mapping with the spell name and the streams its named ports go to.","anyOf":[{"description":"The name of the spell this step casts; its named ports are not wired.","allOf":[{"$ref":"#/definitions/Name"}]},{"description":"A spell name and where its named ports go.","type":"object","additionalProperties":false,"required":["spell"],"properties":{"spell":{"description":"The name of the spell this step casts.","allOf":[{"$ref":"#/definitions/Name"}]},"ports":{"description":"Named output ports and the stream each goes to: a spell that calls `emit(event, \"alerts\")` needs `alerts` wired here. The default port `out` always goes to the next step.","type":"object","default":{},"propertyNames":{"$ref":"#/definitions/Name"},"additionalProperties":{"description":"The stream this port's events go to.","allOf":[{"$ref":"#/definitions/Name"}]}}}}]}}};
 const schema14 = {"type":"string","pattern":"^[A-Za-z][A-Za-z0-9_-]*$","patternErrorMessage":"names start with a letter and contain only letters, digits, '_' and '-'","description":"A name: a letter, then letters, digits, `_` or `-`."};
 const schema15 = {"description":"A stream's options. Leave it empty (`orders: {}` or `orders:`) when there is nothing to say.","type":["object","null"],"additionalProperties":false,"properties":{"description":{"description":"Free text: what the events on this stream are.","type":"string"},"durable":{"type":"boolean","description":"Keep the stream's events in the event log under `sanctum.data_dir`: every event gets a sequence number and a timestamp, appends are acknowledged only once durable, and pipelines reading the stream become exactly-once consumers that resume after a crash or restart where they left off.","default":false},"key":{"description":"A top-level field of each event to store as the event's key (durable streams): shown by `sanctum tail`; events without it have no key.","type":"string","minLength":1},"retention":{"description":"How much of a durable stream to keep: the oldest events beyond the limits are deleted when the run starts and as it goes (sequence numbers are never reused).","type":"object","additionalProperties":false,"properties":{"max_events":{"type":"integer","minimum":1,"description":"Keep at most this many events."},"max_age":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","minimum":1,"description":"Keep events younger than this: a number of seconds, or a duration such as `90s`, `15m`, `12h`, `7d`."}}}}};
 const schema12 = {"description":"Sanctum's own runes.","type":"object","additionalProperties":false,"default":{},"properties":{"log_level":{"type":"string","enum":["debug","info","warn","error"],"description":"The least severe log line Sanctum and the spells print.","default":"info"},"data_dir":{"description":"The directory where Sanctum keeps its event log and the spells' state, relative to the runeset file's directory. By default each runeset has its own: `.sanctum/{name}`, where `{name}` is the runeset file's name without `.runeset.yaml` or `.yaml` (`orders.runeset.yaml` keeps its data in `.sanctum/orders`), so two runesets in one folder never share state. Give two runesets the same `data_dir` on purpose to share durable streams; spells of the same name then share their state too.","type":"string","minLength":1,"default":".sanctum/{name}"},"log_format":{"type":"string","enum":["auto","json","pretty"],"description":"How Sanctum writes its log lines on stderr: `json` (one JSON object a line, for machines), `pretty` (for people), or `auto`: pretty on a terminal, JSON otherwise. `sanctum run --log-format` overrides it.","default":"auto"},"metrics":{"$ref":"#/definitions/MetricsRunes"},"synchronous":{"type":"string","enum":["FULL","NORMAL"],"description":"How durable a commit is before it is acknowledged: `FULL` (fsync: survives power loss) or `NORMAL` (survives a crash of Sanctum, may lose the last commits on power loss; faster for small commits). Set on every connection to the data file.","default":"FULL"},"batch_size":{"type":"integer","minimum":1,"maximum":100000,"description":"The most events a durable pipeline casts and commits in one transaction. Larger batches: more throughput, more latency.","default":1000}}};
@@ -1198,9 +1198,10 @@ validate13.errors = vErrors;
 return errors === 0;
 }
 
-const schema21 = {"description":"A source of events: a file, standard input, an HTTP endpoint that clients POST events to, or NATS (one JSON event per message). docunomicon/connectors.md describes each, with its delivery guarantee.","type":"object","additionalProperties":false,"required":["type","to"],"properties":{"type":{"type":"string","enum":["file","stdin","http","nats"],"description":"Where the events are read from: `file` (the file at `path`), `stdin`, `http` (a server on `listen` that takes POSTed events), or `nats` (a NATS subject, or a JetStream stream)."},"path":{"description":"For `file`: the file to read, relative to the runeset file's directory (required). For `http`: the URL path that takes POSTs, such as `/events` (default `/`).","type":"string","minLength":1},"to":{"description":"The stream the events are written to.","allOf":[{"$ref":"#/definitions/Name"}]},"format":{"type":"string","enum":["ndjson","lines","json"],"description":"How the input is read: `ndjson` (one JSON event per line), `lines` (each line of text becomes the event `{ message, source, line }`: the text, the source's name and the line number; a spell parses the rest), or `json` (the whole input is one JSON document: an array is its events, anything else one event). An `http` source reads a request whose `Content-Type` is `application/json` as `json` unless `format` is `lines`.","default":"ndjson"},"rate":{"type":"number","exclusiveMinimum":0,"description":"At most this many events a second (file sources): replay a recorded file at a pace, for demos and load tests. Default: as fast as the pipeline takes them."},"loop":{"type":"boolean","description":"When the file ends, read it again from the start, until the run is stopped (file sources into streams that are not durable). With `rate`, a live stream from a recorded file.","default":false},"listen":{"type":"string","pattern":"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$","patternErrorMessage":"expected host:port, :port or port, such as 127.0.0.1:9598","description":"For `http` (required): where the server listens: `host:port`, `:port` or `port` (the host is then 127.0.0.1, this machine only; `0.0.0.0:8080` serves every network). Port 0 picks a free port; the log says which."},"token":{"description":"For `http`: a bearer token every request must send (`Authorization: Bearer <token>`); others get 401. The server speaks plain HTTP: off this machine, put a TLS proxy in front. For `nats`: an authentication token to connect with, instead of `user` and `password`. Write it as `${VAR}` to read it from the environment, not the file.","type":"string","minLength":1},"max_body":{"description":"For `http`: the largest request body taken; a bigger one is answered 413 and nothing of it is appended. A number of bytes, or a size such as `512KiB` or `4MiB`.","anyOf":[{"type":"integer","minimum":1},{"type":"string","pattern":"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$","patternErrorMessage":"write a size as a whole number and a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 1MiB)"}],"default":"1MiB"},"queue":{"type":"integer","minimum":1,"maximum":100000,"description":"For `http`: how many requests may be in the source at once (their bodies being read, parsed, or waiting for room in the stream). One more is answered 503 with `Retry-After`. With `max_body` it bounds the memory the source holds.","default":64},"max_wait":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: how long a request waits for room in a stream whose pipeline is behind before it is answered 429 with `Retry-After` (nothing of it appended). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"5s"},"timeout":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: the time a client has to send a whole request (headers and body); a slower one is answered 408 and disconnected (slow clients cannot hold connections open). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"30s"},"url":{"description":"The NATS server to connect to (`nats` sources): `nats://host:port`, or several, separated by commas, to try in turn (a cluster). Default: `nats://127.0.0.1:4222`.","type":"string","minLength":1},"subject":{"description":"The NATS subject (`nats` sources): without `stream`, a core NATS subscription to it (wildcards `*` and `>` allowed); with `stream`, only the stream's messages on that subject are read.","type":"string","minLength":1},"stream":{"description":"A JetStream stream to read (`nats` sources) with a durable consumer, from where the last run stopped: into a durable Sanctum stream, exactly once (each batch commits with the JetStream sequence it reached, and is acknowledged to NATS after that commit).","type":"string","minLength":1},"consumer":{"description":"The name of the durable JetStream consumer (`nats` sources with `stream`). Default: `sanctum-` and the source's name.","type":"string","minLength":1},"user":{"description":"The user name to connect with (`nats`); with `password`. Write `${NATS_USER}` rather than the name itself.","type":"string","minLength":1},"password":{"description":"The password to connect with (`nats`); with `user`. Write `${NATS_PASSWORD}`: a runeset is no place for a secret.","type":"string","minLength":1},"queue_group":{"description":"A queue group (`nats` sources on a core subject): the subscribers of one queue group share the messages, each message going to one of them.","type":"string","minLength":1}},"if":{"type":"object","properties":{"type":{"const":"file"}},"required":["type"]},"then":{"required":["path"]}};
+const schema21 = {"description":"A source of events: a file, standard input, an HTTP endpoint that clients POST events to, or NATS (one JSON event per message). docunomicon/connectors.md describes each, with its delivery guarantee.","type":"object","additionalProperties":false,"required":["type","to"],"properties":{"type":{"type":"string","enum":["file","stdin","http","nats"],"description":"Where the events are read from: `file` (the file at `path`), `stdin`, `http` (a server on `listen` that takes POSTed events), or `nats` (a NATS subject, or a JetStream stream)."},"path":{"description":"For `file`: the file to read, relative to the runeset file's directory (required); with `follow`, it may be a glob (`*`, `?` and `[...]` within a path segment). For `http`: the URL path that takes POSTs, such as `/events` (default `/`).","type":"string","minLength":1},"to":{"description":"The stream the events are written to.","allOf":[{"$ref":"#/definitions/Name"}]},"format":{"type":"string","enum":["ndjson","lines","json"],"description":"How the input is read: `ndjson` (one JSON event per line), `lines` (each line of text becomes the event `{ message, source, line }`: the text, the source's name and the line number; a spell parses the rest), or `json` (the whole input is one JSON document: an array is its events, anything else one event). An `http` source reads a request whose `Content-Type` is `application/json` as `json` unless `format` is `lines`.","default":"ndjson"},"rate":{"type":"number","exclusiveMinimum":0,"description":"At most this many events a second (file sources): replay a recorded file at a pace, for demos and load tests. Default: as fast as the pipeline takes them."},"loop":{"type":"boolean","description":"When the file ends, read it again from the start, until the run is stopped (file sources into streams that are not durable). With `rate`, a live stream from a recorded file.","default":false},"follow":{"type":"boolean","description":"For `file`: keep reading as the file grows, like `tail -F`, until the run is stopped (SIGINT or SIGTERM). A file renamed away (log rotation) is read to its end and the new file at `path` from its start; a file that gets shorter (copytruncate) is read again from its start. `path` may then be a glob (`logs/*.log`): files that come to match it are read too. Into a durable stream each file's position (its device, inode and byte offset) commits with its events: exactly once across restarts and rotations. docunomicon/connectors.md#followed-files says what rotation can and cannot keep.","default":false},"poll_interval":{"type":["integer","string"],"pattern":"^0*[1-9][0-9]*(ms|s|m|h|d)?$","patternErrorMessage":"write a duration above zero as a whole number and a unit: ms, s, m, h or d (e.g. 1s)","minimum":1,"description":"For `file` with `follow`: how often the files are looked at even when the file system sent no change notice (inotify does not see writes made on another machine to a network file system). A number of seconds, or a duration such as `250ms`, `1s`.","default":"1s"},"start_at":{"type":"string","enum":["beginning","end"],"description":"For `file` with `follow`: where a file that is there when the run starts, and that no earlier run has read into a durable stream, is read from: `beginning` (all of it) or `end` (only what is written from now on). A file that appears later is always read from its beginning, and a file with a committed position from there.","default":"beginning"},"listen":{"type":"string","pattern":"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$","patternErrorMessage":"expected host:port, :port or port, such as 127.0.0.1:9598","description":"For `http` (required): where the server listens: `host:port`, `:port` or `port` (the host is then 127.0.0.1, this machine only; `0.0.0.0:8080` serves every network). Port 0 picks a free port; the log says which."},"token":{"description":"For `http`: a bearer token every request must send (`Authorization: Bearer <token>`); others get 401. The server speaks plain HTTP: off this machine, put a TLS proxy in front. For `nats`: an authentication token to connect with, instead of `user` and `password`. Write it as `${VAR}` to read it from the environment, not the file.","type":"string","minLength":1},"max_body":{"description":"For `http`: the largest request body taken; a bigger one is answered 413 and nothing of it is appended. A number of bytes, or a size such as `512KiB` or `4MiB`.","anyOf":[{"type":"integer","minimum":1},{"type":"string","pattern":"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$","patternErrorMessage":"write a size as a whole number and a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 1MiB)"}],"default":"1MiB"},"queue":{"type":"integer","minimum":1,"maximum":100000,"description":"For `http`: how many requests may be in the source at once (their bodies being read, parsed, or waiting for room in the stream). One more is answered 503 with `Retry-After`. With `max_body` it bounds the memory the source holds.","default":64},"max_wait":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: how long a request waits for room in a stream whose pipeline is behind before it is answered 429 with `Retry-After` (nothing of it appended). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"5s"},"timeout":{"type":["integer","string"],"pattern":"^[0-9]+(ms|s|m|h|d)?$","patternErrorMessage":"write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 10s)","minimum":0,"description":"For `http`: the time a client has to send a whole request (headers and body); a slower one is answered 408 and disconnected (slow clients cannot hold connections open). A number of seconds, or a duration such as `250ms`, `10s`, `5m`.","default":"30s"},"url":{"description":"The NATS server to connect to (`nats` sources): `nats://host:port`, or several, separated by commas, to try in turn (a cluster). Default: `nats://127.0.0.1:4222`.","type":"string","minLength":1},"subject":{"description":"The NATS subject (`nats` sources): without `stream`, a core NATS subscription to it (wildcards `*` and `>` allowed); with `stream`, only the stream's messages on that subject are read.","type":"string","minLength":1},"stream":{"description":"A JetStream stream to read (`nats` sources) with a durable consumer, from where the last run stopped: into a durable Sanctum stream, exactly once (each batch commits with the JetStream sequence it reached, and is acknowledged to NATS after that commit).","type":"string","minLength":1},"consumer":{"description":"The name of the durable JetStream consumer (`nats` sources with `stream`). Default: `sanctum-` and the source's name.","type":"string","minLength":1},"user":{"description":"The user name to connect with (`nats`); with `password`. Write `${NATS_USER}` rather than the name itself.","type":"string","minLength":1},"password":{"description":"The password to connect with (`nats`); with `user`. Write `${NATS_PASSWORD}`: a runeset is no place for a secret.","type":"string","minLength":1},"queue_group":{"description":"A queue group (`nats` sources on a core subject): the subscribers of one queue group share the messages, each message going to one of them.","type":"string","minLength":1}},"if":{"type":"object","properties":{"type":{"const":"file"}},"required":["type"]},"then":{"required":["path"]}};
 const func8 = Object.prototype.hasOwnProperty;
 const pattern1 = new RegExp("^[A-Za-z][A-Za-z0-9_-]*$", "u");
+const pattern13 = new RegExp("^0*[1-9][0-9]*(ms|s|m|h|d)?$", "u");
 
 function validate15(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -1451,11 +1452,10 @@ vErrors.push(err18);
 errors++;
 }
 }
-if(data.listen !== undefined){
-let data7 = data.listen;
-if(typeof data7 === "string"){
-if(!pattern0.test(data7)){
-const err19 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/pattern",keyword:"pattern",params:{pattern: "^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$"},message:"must match pattern \""+"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$"+"\"",schema:"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$",parentSchema:schema21.properties.listen,data:data7};
+if(data.follow !== undefined){
+let data7 = data.follow;
+if(typeof data7 !== "boolean"){
+const err19 = {instancePath:instancePath+"/follow",schemaPath:"#/properties/follow/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema21.properties.follow.type,parentSchema:schema21.properties.follow,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1465,8 +1465,10 @@ vErrors.push(err19);
 errors++;
 }
 }
-else {
-const err20 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.listen.type,parentSchema:schema21.properties.listen,data:data7};
+if(data.poll_interval !== undefined){
+let data8 = data.poll_interval;
+if((!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))) && (typeof data8 !== "string")){
+const err20 = {instancePath:instancePath+"/poll_interval",schemaPath:"#/properties/poll_interval/type",keyword:"type",params:{type: schema21.properties.poll_interval.type},message:"must be integer,string",schema:schema21.properties.poll_interval.type,parentSchema:schema21.properties.poll_interval,data:data8};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1475,12 +1477,9 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-if(data.token !== undefined){
-let data8 = data.token;
-if(typeof data8 === "string"){
-if(func2(data8) < 1){
-const err21 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema21.properties.token,data:data8};
+if((typeof data8 == "number") && (isFinite(data8))){
+if(data8 < 1 || isNaN(data8)){
+const err21 = {instancePath:instancePath+"/poll_interval",schemaPath:"#/properties/poll_interval/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema21.properties.poll_interval,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1490,8 +1489,9 @@ vErrors.push(err21);
 errors++;
 }
 }
-else {
-const err22 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.token.type,parentSchema:schema21.properties.token,data:data8};
+if(typeof data8 === "string"){
+if(!pattern13.test(data8)){
+const err22 = {instancePath:instancePath+"/poll_interval",schemaPath:"#/properties/poll_interval/pattern",keyword:"pattern",params:{pattern: "^0*[1-9][0-9]*(ms|s|m|h|d)?$"},message:"must match pattern \""+"^0*[1-9][0-9]*(ms|s|m|h|d)?$"+"\"",schema:"^0*[1-9][0-9]*(ms|s|m|h|d)?$",parentSchema:schema21.properties.poll_interval,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1501,13 +1501,11 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.max_body !== undefined){
-let data9 = data.max_body;
-const _errs28 = errors;
-let valid5 = false;
-const _errs29 = errors;
-if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err23 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema21.properties.max_body.anyOf[0].type,parentSchema:schema21.properties.max_body.anyOf[0],data:data9};
+}
+if(data.start_at !== undefined){
+let data9 = data.start_at;
+if(typeof data9 !== "string"){
+const err23 = {instancePath:instancePath+"/start_at",schemaPath:"#/properties/start_at/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.start_at.type,parentSchema:schema21.properties.start_at,data:data9};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1516,9 +1514,8 @@ vErrors.push(err23);
 }
 errors++;
 }
-if((typeof data9 == "number") && (isFinite(data9))){
-if(data9 < 1 || isNaN(data9)){
-const err24 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema21.properties.max_body.anyOf[0],data:data9};
+if(!((data9 === "beginning") || (data9 === "end"))){
+const err24 = {instancePath:instancePath+"/start_at",schemaPath:"#/properties/start_at/enum",keyword:"enum",params:{allowedValues: schema21.properties.start_at.enum},message:"must be equal to one of the allowed values",schema:schema21.properties.start_at.enum,parentSchema:schema21.properties.start_at,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1528,13 +1525,11 @@ vErrors.push(err24);
 errors++;
 }
 }
-var _valid1 = _errs29 === errors;
-valid5 = valid5 || _valid1;
-if(!valid5){
-const _errs31 = errors;
-if(typeof data9 === "string"){
-if(!pattern4.test(data9)){
-const err25 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$"},message:"must match pattern \""+"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$"+"\"",schema:"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$",parentSchema:schema21.properties.max_body.anyOf[1],data:data9};
+if(data.listen !== undefined){
+let data10 = data.listen;
+if(typeof data10 === "string"){
+if(!pattern0.test(data10)){
+const err25 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/pattern",keyword:"pattern",params:{pattern: "^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$"},message:"must match pattern \""+"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$"+"\"",schema:"^((\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+)?:)?[0-9]{1,5}$",parentSchema:schema21.properties.listen,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1545,7 +1540,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.max_body.anyOf[1].type,parentSchema:schema21.properties.max_body.anyOf[1],data:data9};
+const err26 = {instancePath:instancePath+"/listen",schemaPath:"#/properties/listen/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.listen.type,parentSchema:schema21.properties.listen,data:data10};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1554,11 +1549,12 @@ vErrors.push(err26);
 }
 errors++;
 }
-var _valid1 = _errs31 === errors;
-valid5 = valid5 || _valid1;
 }
-if(!valid5){
-const err27 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema21.properties.max_body.anyOf,parentSchema:schema21.properties.max_body,data:data9};
+if(data.token !== undefined){
+let data11 = data.token;
+if(typeof data11 === "string"){
+if(func2(data11) < 1){
+const err27 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema21.properties.token,data:data11};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1567,22 +1563,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-else {
-errors = _errs28;
-if(vErrors !== null){
-if(_errs28){
-vErrors.length = _errs28;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data.queue !== undefined){
-let data10 = data.queue;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err28 = {instancePath:instancePath+"/queue",schemaPath:"#/properties/queue/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema21.properties.queue.type,parentSchema:schema21.properties.queue,data:data10};
+const err28 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.token.type,parentSchema:schema21.properties.token,data:data11};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1591,9 +1574,14 @@ vErrors.push(err28);
 }
 errors++;
 }
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 > 100000 || isNaN(data10)){
-const err29 = {instancePath:instancePath+"/queue",schemaPath:"#/properties/queue/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema21.properties.queue,data:data10};
+}
+if(data.max_body !== undefined){
+let data12 = data.max_body;
+const _errs35 = errors;
+let valid5 = false;
+const _errs36 = errors;
+if(!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))){
+const err29 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema21.properties.max_body.anyOf[0].type,parentSchema:schema21.properties.max_body.anyOf[0],data:data12};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1602,8 +1590,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-if(data10 < 1 || isNaN(data10)){
-const err30 = {instancePath:instancePath+"/queue",schemaPath:"#/properties/queue/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema21.properties.queue,data:data10};
+if((typeof data12 == "number") && (isFinite(data12))){
+if(data12 < 1 || isNaN(data12)){
+const err30 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema21.properties.max_body.anyOf[0],data:data12};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1613,11 +1602,13 @@ vErrors.push(err30);
 errors++;
 }
 }
-}
-if(data.max_wait !== undefined){
-let data11 = data.max_wait;
-if((!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))) && (typeof data11 !== "string")){
-const err31 = {instancePath:instancePath+"/max_wait",schemaPath:"#/properties/max_wait/type",keyword:"type",params:{type: schema21.properties.max_wait.type},message:"must be integer,string",schema:schema21.properties.max_wait.type,parentSchema:schema21.properties.max_wait,data:data11};
+var _valid1 = _errs36 === errors;
+valid5 = valid5 || _valid1;
+if(!valid5){
+const _errs38 = errors;
+if(typeof data12 === "string"){
+if(!pattern4.test(data12)){
+const err31 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf/1/pattern",keyword:"pattern",params:{pattern: "^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$"},message:"must match pattern \""+"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$"+"\"",schema:"^[0-9]+ ?(B|KB|MB|GB|KiB|MiB|GiB)$",parentSchema:schema21.properties.max_body.anyOf[1],data:data12};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1626,9 +1617,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-if((typeof data11 == "number") && (isFinite(data11))){
-if(data11 < 0 || isNaN(data11)){
-const err32 = {instancePath:instancePath+"/max_wait",schemaPath:"#/properties/max_wait/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema21.properties.max_wait,data:data11};
+}
+else {
+const err32 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.max_body.anyOf[1].type,parentSchema:schema21.properties.max_body.anyOf[1],data:data12};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1637,10 +1628,11 @@ vErrors.push(err32);
 }
 errors++;
 }
+var _valid1 = _errs38 === errors;
+valid5 = valid5 || _valid1;
 }
-if(typeof data11 === "string"){
-if(!pattern2.test(data11)){
-const err33 = {instancePath:instancePath+"/max_wait",schemaPath:"#/properties/max_wait/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h|d)?$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h|d)?$"+"\"",schema:"^[0-9]+(ms|s|m|h|d)?$",parentSchema:schema21.properties.max_wait,data:data11};
+if(!valid5){
+const err33 = {instancePath:instancePath+"/max_body",schemaPath:"#/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema21.properties.max_body.anyOf,parentSchema:schema21.properties.max_body,data:data12};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1649,12 +1641,22 @@ vErrors.push(err33);
 }
 errors++;
 }
+else {
+errors = _errs35;
+if(vErrors !== null){
+if(_errs35){
+vErrors.length = _errs35;
+}
+else {
+vErrors = null;
 }
 }
-if(data.timeout !== undefined){
-let data12 = data.timeout;
-if((!(((typeof data12 == "number") && (!(data12 % 1) && !isNaN(data12))) && (isFinite(data12)))) && (typeof data12 !== "string")){
-const err34 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: schema21.properties.timeout.type},message:"must be integer,string",schema:schema21.properties.timeout.type,parentSchema:schema21.properties.timeout,data:data12};
+}
+}
+if(data.queue !== undefined){
+let data13 = data.queue;
+if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
+const err34 = {instancePath:instancePath+"/queue",schemaPath:"#/properties/queue/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema21.properties.queue.type,parentSchema:schema21.properties.queue,data:data13};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1663,9 +1665,9 @@ vErrors.push(err34);
 }
 errors++;
 }
-if((typeof data12 == "number") && (isFinite(data12))){
-if(data12 < 0 || isNaN(data12)){
-const err35 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema21.properties.timeout,data:data12};
+if((typeof data13 == "number") && (isFinite(data13))){
+if(data13 > 100000 || isNaN(data13)){
+const err35 = {instancePath:instancePath+"/queue",schemaPath:"#/properties/queue/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100000},message:"must be <= 100000",schema:100000,parentSchema:schema21.properties.queue,data:data13};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -1674,10 +1676,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-}
-if(typeof data12 === "string"){
-if(!pattern2.test(data12)){
-const err36 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h|d)?$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h|d)?$"+"\"",schema:"^[0-9]+(ms|s|m|h|d)?$",parentSchema:schema21.properties.timeout,data:data12};
+if(data13 < 1 || isNaN(data13)){
+const err36 = {instancePath:instancePath+"/queue",schemaPath:"#/properties/queue/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema21.properties.queue,data:data13};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -1688,11 +1688,10 @@ errors++;
 }
 }
 }
-if(data.url !== undefined){
-let data13 = data.url;
-if(typeof data13 === "string"){
-if(func2(data13) < 1){
-const err37 = {instancePath:instancePath+"/url",schemaPath:"#/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema21.properties.url,data:data13};
+if(data.max_wait !== undefined){
+let data14 = data.max_wait;
+if((!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))) && (typeof data14 !== "string")){
+const err37 = {instancePath:instancePath+"/max_wait",schemaPath:"#/properties/max_wait/type",keyword:"type",params:{type: schema21.properties.max_wait.type},message:"must be integer,string",schema:schema21.properties.max_wait.type,parentSchema:schema21.properties.max_wait,data:data14};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -1701,9 +1700,9 @@ vErrors.push(err37);
 }
 errors++;
 }
-}
-else {
-const err38 = {instancePath:instancePath+"/url",schemaPath:"#/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.url.type,parentSchema:schema21.properties.url,data:data13};
+if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 < 0 || isNaN(data14)){
+const err38 = {instancePath:instancePath+"/max_wait",schemaPath:"#/properties/max_wait/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema21.properties.max_wait,data:data14};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -1713,11 +1712,9 @@ vErrors.push(err38);
 errors++;
 }
 }
-if(data.subject !== undefined){
-let data14 = data.subject;
 if(typeof data14 === "string"){
-if(func2(data14) < 1){
-const err39 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema21.properties.subject,data:data14};
+if(!pattern2.test(data14)){
+const err39 = {instancePath:instancePath+"/max_wait",schemaPath:"#/properties/max_wait/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h|d)?$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h|d)?$"+"\"",schema:"^[0-9]+(ms|s|m|h|d)?$",parentSchema:schema21.properties.max_wait,data:data14};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -1727,8 +1724,11 @@ vErrors.push(err39);
 errors++;
 }
 }
-else {
-const err40 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.subject.type,parentSchema:schema21.properties.subject,data:data14};
+}
+if(data.timeout !== undefined){
+let data15 = data.timeout;
+if((!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))) && (typeof data15 !== "string")){
+const err40 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/type",keyword:"type",params:{type: schema21.properties.timeout.type},message:"must be integer,string",schema:schema21.properties.timeout.type,parentSchema:schema21.properties.timeout,data:data15};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -1737,12 +1737,9 @@ vErrors.push(err40);
 }
 errors++;
 }
-}
-if(data.stream !== undefined){
-let data15 = data.stream;
-if(typeof data15 === "string"){
-if(func2(data15) < 1){
-const err41 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema21.properties.stream,data:data15};
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 < 0 || isNaN(data15)){
+const err41 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema21.properties.timeout,data:data15};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -1752,8 +1749,9 @@ vErrors.push(err41);
 errors++;
 }
 }
-else {
-const err42 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.stream.type,parentSchema:schema21.properties.stream,data:data15};
+if(typeof data15 === "string"){
+if(!pattern2.test(data15)){
+const err42 = {instancePath:instancePath+"/timeout",schemaPath:"#/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(ms|s|m|h|d)?$"},message:"must match pattern \""+"^[0-9]+(ms|s|m|h|d)?$"+"\"",schema:"^[0-9]+(ms|s|m|h|d)?$",parentSchema:schema21.properties.timeout,data:data15};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -1763,11 +1761,12 @@ vErrors.push(err42);
 errors++;
 }
 }
-if(data.consumer !== undefined){
-let data16 = data.consumer;
+}
+if(data.url !== undefined){
+let data16 = data.url;
 if(typeof data16 === "string"){
 if(func2(data16) < 1){
-const err43 = {instancePath:instancePath+"/consumer",schemaPath:"#/properties/consumer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema21.properties.consumer,data:data16};
+const err43 = {instancePath:instancePath+"/url",schemaPath:"#/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema21.properties.url,data:data16};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -1778,7 +1777,7 @@ errors++;
 }
 }
 else {
-const err44 = {instancePath:instancePath+"/consumer",schemaPath:"#/properties/consumer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.consumer.type,parentSchema:schema21.properties.consumer,data:data16};
+const err44 = {instancePath:instancePath+"/url",schemaPath:"#/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.url.type,parentSchema:schema21.properties.url,data:data16};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -1788,11 +1787,11 @@ vErrors.push(err44);
 errors++;
 }
 }
-if(data.user !== undefined){
-let data17 = data.user;
+if(data.subject !== undefined){
+let data17 = data.subject;
 if(typeof data17 === "string"){
 if(func2(data17) < 1){
-const err45 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema21.properties.user,data:data17};
+const err45 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema21.properties.subject,data:data17};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -1803,7 +1802,7 @@ errors++;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.user.type,parentSchema:schema21.properties.user,data:data17};
+const err46 = {instancePath:instancePath+"/subject",schemaPath:"#/properties/subject/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.subject.type,parentSchema:schema21.properties.subject,data:data17};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1813,11 +1812,11 @@ vErrors.push(err46);
 errors++;
 }
 }
-if(data.password !== undefined){
-let data18 = data.password;
+if(data.stream !== undefined){
+let data18 = data.stream;
 if(typeof data18 === "string"){
 if(func2(data18) < 1){
-const err47 = {instancePath:instancePath+"/password",schemaPath:"#/properties/password/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema21.properties.password,data:data18};
+const err47 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema21.properties.stream,data:data18};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1828,7 +1827,7 @@ errors++;
 }
 }
 else {
-const err48 = {instancePath:instancePath+"/password",schemaPath:"#/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.password.type,parentSchema:schema21.properties.password,data:data18};
+const err48 = {instancePath:instancePath+"/stream",schemaPath:"#/properties/stream/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.stream.type,parentSchema:schema21.properties.stream,data:data18};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1838,11 +1837,11 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data.queue_group !== undefined){
-let data19 = data.queue_group;
+if(data.consumer !== undefined){
+let data19 = data.consumer;
 if(typeof data19 === "string"){
 if(func2(data19) < 1){
-const err49 = {instancePath:instancePath+"/queue_group",schemaPath:"#/properties/queue_group/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema21.properties.queue_group,data:data19};
+const err49 = {instancePath:instancePath+"/consumer",schemaPath:"#/properties/consumer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema21.properties.consumer,data:data19};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -1853,7 +1852,7 @@ errors++;
 }
 }
 else {
-const err50 = {instancePath:instancePath+"/queue_group",schemaPath:"#/properties/queue_group/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.queue_group.type,parentSchema:schema21.properties.queue_group,data:data19};
+const err50 = {instancePath:instancePath+"/consumer",schemaPath:"#/properties/consumer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.consumer.type,parentSchema:schema21.properties.consumer,data:data19};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -1863,14 +1862,89 @@ vErrors.push(err50);
 errors++;
 }
 }
-}
-else {
-const err51 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data};
+if(data.user !== undefined){
+let data20 = data.user;
+if(typeof data20 === "string"){
+if(func2(data20) < 1){
+const err51 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema21.properties.user,data:data20};
 if(vErrors === null){
 vErrors = [err51];
 }
 else {
 vErrors.push(err51);
+}
+errors++;
+}
+}
+else {
+const err52 = {instancePath:instancePath+"/user",schemaPath:"#/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.user.type,parentSchema:schema21.properties.user,data:data20};
+if(vErrors === null){
+vErrors = [err52];
+}
+else {
+vErrors.push(err52);
+}
+errors++;
+}
+}
+if(data.password !== undefined){
+let data21 = data.password;
+if(typeof data21 === "string"){
+if(func2(data21) < 1){
+const err53 = {instancePath:instancePath+"/password",schemaPath:"#/properties/password/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema21.properties.password,data:data21};
+if(vErrors === null){
+vErrors = [err53];
+}
+else {
+vErrors.push(err53);
+}
+errors++;
+}
+}
+else {
+const err54 = {instancePath:instancePath+"/password",schemaPath:"#/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.password.type,parentSchema:schema21.properties.password,data:data21};
+if(vErrors === null){
+vErrors = [err54];
+}
+else {
+vErrors.push(err54);
+}
+errors++;
+}
+}
+if(data.queue_group !== undefined){
+let data22 = data.queue_group;
+if(typeof data22 === "string"){
+if(func2(data22) < 1){
+const err55 = {instancePath:instancePath+"/queue_group",schemaPath:"#/properties/queue_group/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema21.properties.queue_group,data:data22};
+if(vErrors === null){
+vErrors = [err55];
+}
+else {
+vErrors.push(err55);
+}
+errors++;
+}
+}
+else {
+const err56 = {instancePath:instancePath+"/queue_group",schemaPath:"#/properties/queue_group/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema21.properties.queue_group.type,parentSchema:schema21.properties.queue_group,data:data22};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+}
+}
+else {
+const err57 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
 }
 errors++;
 }

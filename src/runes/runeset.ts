@@ -107,10 +107,21 @@ export interface RunesetWindow {
 }
 
 export type RunesetSource =
-  | { readonly name: string; readonly type: Extract<SourceSpec['type'], 'file'>; readonly path: RunesetPath; readonly to: string; readonly format: SourceFormat; readonly rate?: number; readonly loop?: boolean }
+  | { readonly name: string; readonly type: Extract<SourceSpec['type'], 'file'>; readonly path: RunesetPath; readonly to: string; readonly format: SourceFormat; readonly rate?: number; readonly loop?: boolean; readonly follow?: RunesetFollow }
   | RunesetHttpSource
   | RunesetNatsSource
   | { readonly name: string; readonly type: Exclude<SourceSpec['type'], 'file' | 'http' | 'nats'>; readonly to: string; readonly format: SourceFormat };
+
+/** How a file source with `follow: true` follows its files (absent: it reads them once, to their end). */
+export interface RunesetFollow {
+  /** How often the files are looked at without a change notice, in ms. */
+  readonly pollMs: number;
+  /** Where a file there at the start, with no committed position, is read from. */
+  readonly startAt: FollowStart;
+}
+
+/** `beginning` or `end`: where a followed file is first read from. */
+export type FollowStart = NonNullable<SourceSpec['start_at']>;
 
 /** An HTTP source: a server that takes POSTed events. */
 export interface RunesetHttpSource {

@@ -144,6 +144,8 @@ export const RUNESET_DEFAULTS = {
   source_queue: schemaDefault<number>('#/definitions/SourceSpec/properties/queue'),
   source_max_wait: schemaDefault<string>('#/definitions/SourceSpec/properties/max_wait'),
   source_timeout: schemaDefault<string>('#/definitions/SourceSpec/properties/timeout'),
+  source_poll_interval: schemaDefault<string>('#/definitions/SourceSpec/properties/poll_interval'),
+  source_start_at: schemaDefault<'beginning' | 'end'>('#/definitions/SourceSpec/properties/start_at'),
   sink_batch_size: schemaDefault<number>('#/definitions/SinkSpec/properties/batch_size'),
   sink_timeout: schemaDefault<string>('#/definitions/SinkSpec/properties/timeout'),
   sink_retries: schemaDefault<number>('#/definitions/SinkSpec/properties/retries'),

@@ -243,7 +243,7 @@ export interface SourceSpec {
    */
   type: 'file' | 'stdin' | 'http' | 'nats';
   /**
-   * For `file`: the file to read, relative to the runeset file's directory (required). For `http`: the URL path that takes POSTs, such as `/events` (default `/`).
+   * For `file`: the file to read, relative to the runeset file's directory (required); with `follow`, it may be a glob (`*`, `?` and `[...]` within a path segment). For `http`: the URL path that takes POSTs, such as `/events` (default `/`).
    */
   path?: string;
   /**
@@ -262,6 +262,18 @@ export interface SourceSpec {
    * When the file ends, read it again from the start, until the run is stopped (file sources into streams that are not durable). With `rate`, a live stream from a recorded file.
    */
   loop?: boolean;
+  /**
+   * For `file`: keep reading as the file grows, like `tail -F`, until the run is stopped (SIGINT or SIGTERM). A file renamed away (log rotation) is read to its end and the new file at `path` from its start; a file that gets shorter (copytruncate) is read again from its start. `path` may then be a glob (`logs/*.log`): files that come to match it are read too. Into a durable stream each file's position (its device, inode and byte offset) commits with its events: exactly once across restarts and rotations. docunomicon/connectors.md#followed-files says what rotation can and cannot keep.
+   */
+  follow?: boolean;
+  /**
+   * For `file` with `follow`: how often the files are looked at even when the file system sent no change notice (inotify does not see writes made on another machine to a network file system). A number of seconds, or a duration such as `250ms`, `1s`.
+   */
+  poll_interval?: number | string;
+  /**
+   * For `file` with `follow`: where a file that is there when the run starts, and that no earlier run has read into a durable stream, is read from: `beginning` (all of it) or `end` (only what is written from now on). A file that appears later is always read from its beginning, and a file with a committed position from there.
+   */
+  start_at?: 'beginning' | 'end';
   /**
    * For `http` (required): where the server listens: `host:port`, `:port` or `port` (the host is then 127.0.0.1, this machine only; `0.0.0.0:8080` serves every network). Port 0 picks a free port; the log says which.
    */

@@ -9,9 +9,17 @@ import type { LogPort } from '../core/log-port.js';
 import type { DurableMetrics } from '../core/metrics.js';
 import type { RunLogger } from '../core/run-log.js';
 import type { Runeset, RunesetSource } from '../runes/runeset.js';
-import type { StreamGraph } from './graph.js';
+import { DEAD_LETTERS, type StreamGraph } from './graph.js';
 import type { DurableAppender } from './durable.js';
 import type { Connectors } from './connectors.js';
+
+export { sourceConsumer } from './positions.js';
+
+/** A source's dead letter (an unreadable line or file): counted and logged by the run, and written to `dead-letters`. */
+export function sourceDeadLetter(ctx: SourceContext, letter: EventValue): void {
+  ctx.onDeadLetter(letter);
+  ctx.graph.write(DEAD_LETTERS, [letter]);
+}
 
 /** What a source has done, read by the metrics at scrape time and by readiness. */
 export class SourceStats {
@@ -23,6 +31,8 @@ export class SourceStats {
   events = 0;
   /** Requests answered, by HTTP status. */
   readonly answers = new Map<number, number>();
+  /** What a followed file source (`follow: true`) sees of its files; undefined for other sources. */
+  followed: FollowStats | undefined;
   /** Set by the metrics: times each acknowledged request, from its arrival to its answer. */
   readonly probes: { ackTimer?: { record(seconds: number): void } | undefined } = {};
 
@@ -36,6 +46,18 @@ export class SourceStats {
     this.answers.set(status, (this.answers.get(status) ?? 0) + 1);
     if (status === 200) this.probes.ackTimer?.record(seconds);
   }
+}
+
+/** The counters of a followed file source, read at scrape time. */
+export interface FollowStats {
+  /** Files renamed away or removed while followed (each read to its end, then let go). */
+  rotations: number;
+  /** Files that got shorter while followed (copytruncate): read again from their start. */
+  truncations: number;
+  /** Files open now: those matching `path`, and those rotated away and not yet let go. */
+  filesOpen: number;
+  /** Bytes written to the open files and not yet read, as of the last look at them. */
+  bytesBehind: number;
 }
 
 /** What the sources need from the run. */

@@ -1,5 +1,6 @@
 /** Lines from a byte stream, read in big chunks: batches of complete lines with their numbers and byte offsets. */
 import { isUtf8 } from 'node:buffer';
+import { readSync } from 'node:fs';
 
 /**
  * What the reader does with a last line that has no `\n` when the input ends. `emit`: it is a line
@@ -279,4 +280,20 @@ function describeBadByte(b: Buffer): string {
     i += more + 1;
   }
   return `byte 0x${(b[i] ?? 0).toString(16).padStart(2, '0')} at byte ${i + 1} of the line`;
+}
+
+/**
+ * How many lines end in the first `bytes` bytes of the open file `fd`: the number of the line at
+ * byte `bytes` is one more (a reader resuming there numbers its lines on).
+ */
+export function countLines(fd: number, bytes: number): number {
+  const buf = Buffer.allocUnsafe(Math.min(1 << 20, Math.max(1, bytes)));
+  let lines = 0;
+  for (let at = 0; at < bytes; ) {
+    const got = readSync(fd, buf, 0, Math.min(buf.length, bytes - at), at);
+    if (got === 0) break;
+    for (let i = buf.indexOf(NEWLINE, 0); i !== -1 && i < got; i = buf.indexOf(NEWLINE, i + 1)) lines++;
+    at += got;
+  }
+  return lines;
 }

@@ -11,21 +11,20 @@ import { isUtf8 } from 'node:buffer';
 import type { EventValue } from '../core/event.js';
 import type { SourceContext, SourceReader } from './connector.js';
 import type { RunesetSource } from '../runes/runeset.js';
-export { SourceStats, type SourceContext, type SourceReader } from './connector.js';
+export { SourceStats, sourceConsumer, type SourceContext, type SourceReader } from './connector.js';
+import { sourceConsumer, sourceDeadLetter as deadLetter } from './connector.js';
 import { FILE_CHUNK_BYTES, decodeLines, type EventBatch, type InputProblem } from './ndjson.js';
-import { readLines, type LineBatch, type LinesEnd } from './lines.js';
-import { decodeDocument } from './formats.js';
+import { countLines, readLines, type LineBatch, type LinesEnd } from './lines.js';
+import { decodeDocument, decodeTextLines } from './formats.js';
 import { isStorageError } from '../storage/index.js';
 import { DEAD_LETTERS, type Batch } from './graph.js';
 import { readHttp } from './http-source.js';
-
+import { readFollowed } from './follow.js';
 import { readNats } from './nats/source.js';
-import { sourceConsumer } from './positions.js';
-
-export { sourceConsumer } from './positions.js';
 
 const READERS: Record<string, SourceReader> = {
-  file: (ctx, src) => readSource(ctx, src as ByteSource),
+  // `follow: true`: read as the file grows, across rotations, until the run stops (follow.ts).
+  file: (ctx, src) => (src.type === 'file' && src.follow ? readFollowed(ctx, src) : readSource(ctx, src as ByteSource)),
   stdin: (ctx, src) => readSource(ctx, src as ByteSource),
   http: (ctx, src) => readHttp(ctx, src as Extract<RunesetSource, { type: 'http' }>),
   nats: readNats,
@@ -94,42 +93,14 @@ export function fileIdentity(path: string): string {
   return `${st.dev}:${st.ino}`;
 }
 
-/** Counts the lines in the first `bytes` bytes of a file (to number lines after a resumed position). */
-function countLines(path: string, bytes: number): number {
+/** Counts the lines in the first `bytes` bytes of the file at `path`. */
+function countFileLines(path: string, bytes: number): number {
   const fd = openSync(path, 'r');
-  const buf = Buffer.allocUnsafe(1 << 20);
-  let lines = 0;
-  let pos = 0;
   try {
-    while (pos < bytes) {
-      const got = readSync(fd, buf, 0, Math.min(buf.length, bytes - pos), pos);
-      if (got === 0) break;
-      for (let i = buf.indexOf(10, 0); i !== -1 && i < got; i = buf.indexOf(10, i + 1)) lines++;
-      pos += got;
-    }
+    return countLines(fd, bytes);
   } finally {
     closeSync(fd);
   }
-  return lines;
-}
-
-/**
- * The `lines` format: each line of text an event `{ message, source, line }` (empty lines skipped;
- * lines that are not UTF-8 or too long are problems, as for NDJSON).
- */
-function decodeTextLines(batch: LineBatch, source: string, where: string): EventBatch {
-  const events: EventValue[] = [];
-  const problems: (InputProblem & { at: number })[] = [];
-  let read = 0;
-  for (let i = 0; i < batch.lines.length; i++) {
-    const text = batch.lines[i]!;
-    const refusal = batch.refused?.get(i);
-    if (refusal === undefined && text.length === 0) continue;
-    read++;
-    if (refusal) problems.push({ code: refusal.code, source: where, line: batch.firstLine + i, message: refusal.message, text, at: events.length });
-    else events.push({ message: text, source, line: batch.firstLine + i });
-  }
-  return { events, problems, lines: read, end: batch.end, lastLine: batch.firstLine + batch.lines.length - 1 };
 }
 
 /** The byte offsets just after each line of the file's bytes [from, to): for sources that commit line by line. */
@@ -192,7 +163,7 @@ async function readOnce(ctx: SourceContext, src: ByteSource, pacer: Pacer | unde
         // read errors surface below
       }
       if (start > size) start = 0; // truncated since (copytruncate): it is a new file
-      if (start > 0) firstLine = countLines(src.path.absolute, start) + 1;
+      if (start > 0) firstLine = countFileLines(src.path.absolute, start) + 1;
     }
   }
   let committed = start;
@@ -327,9 +298,4 @@ async function readDocument(
     ctx.graph.write(src.to, events);
   }
   return events.length;
-}
-
-function deadLetter(ctx: SourceContext, letter: EventValue): void {
-  ctx.onDeadLetter(letter);
-  ctx.graph.write(DEAD_LETTERS, [letter]);
 }

@@ -11,7 +11,7 @@ import { newProgressBar } from '../progress.js';
 import type { EventValue } from '../../core/event.js';
 import type { AppendItem, Storage } from '../../core/storage.js';
 import { FILE_CHUNK_BYTES, parseLine, readNdjson } from '../../runtime/ndjson.js';
-import { readLines } from '../../runtime/lines.js';
+import { countLines, readLines } from '../../runtime/lines.js';
 import { keyOf } from '../../runtime/durable.js';
 import { EXIT } from '../exit-codes.js';
 import { guarded } from '../guarded.js';
@@ -246,20 +246,6 @@ async function appendFile(storage: Storage, stream: string, input: Input, fromSt
     } else if (batch.length) commit(batch);
   }
 }
-
-/** How many lines end before byte `end` of the file. */
-function countLines(fd: number, end: number): number {
-  const buf = Buffer.alloc(Math.min(1 << 20, Math.max(1, end)));
-  let n = 0;
-  for (let at = 0; at < end; ) {
-    const r = readSync(fd, buf, 0, Math.min(buf.length, end - at), at);
-    if (r === 0) break;
-    for (let i = buf.indexOf(0x0a, 0); i >= 0 && i < r; i = buf.indexOf(0x0a, i + 1)) n++;
-    at += r;
-  }
-  return n;
-}
-
 
 /** A progress bar over the input bytes, on a terminal only, for files of 1 MB or more. */
 function progressBar(inputs: readonly (Input | undefined)[], wanted: boolean): cliProgress.SingleBar | undefined {
