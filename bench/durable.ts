@@ -280,7 +280,7 @@ function sanctumRun(n: number): { rate: number; check?: string } {
   const r = spawnSync(process.execPath, [path.join(ROOT, 'bin/sanctum.js'), 'run', 'count.runeset.yaml', '--quiet'], { cwd: dir, encoding: 'utf8' });
   const ms = performance.now() - t0;
   if (r.status !== 0) return { rate: perSecond(n, ms), check: `sanctum run exited ${r.status}: ${r.stderr}` };
-  const s = openSqliteStorage({ dir: path.join(dir, '.sanctum') });
+  const s = openSqliteStorage({ dir: path.join(dir, '.sanctum', 'count') });
   const check = checkCounts(s, n, 'counter');
   s.close();
   return { rate: perSecond(n, ms), ...(check ? { check } : {}) };

@@ -289,7 +289,7 @@ function runJob(id: string, label: string, shape: RunesetShape, ref: { out: Refe
     },
     check: () =>
       checkFiles([[path.join(dir, 'out.ndjson'), ref.out], ...(ref.hot ? ([[path.join(dir, 'hot.ndjson'), ref.hot]] as [string, Reference][]) : [])])() ??
-      (shape.durable ? checkLog(path.join(dir, '.sanctum'), ref) : undefined),
+      (shape.durable ? checkLog(path.join(dir, '.sanctum', 'bench'), ref) : undefined), // the runeset's own data directory: .sanctum/<name>
   });
 }
 
