@@ -101,7 +101,7 @@ function positions(dir: string, tag: string): { source: number; pipeline: number
  * SIGTERM is SIGKILLed and reported as 'HUNG'. Resolves with its exit code or signal.
  */
 function run(dir: string, tag: string, control: string | undefined, killAfter?: number): Promise<string> {
-  const args = control ? ['--import', TSX, FAULTY, control, 'r.yaml'] : [BIN, 'run', 'r.yaml', '--quiet'];
+  const args = control ? ['--import', TSX, FAULTY, control, 'r.yaml'] : [BIN, 'run', 'r.yaml', '--quiet', '--log-level', 'info', '--log-format', 'json'];
   const start = positions(dir, tag).source;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NATS_URL: server.url } });
@@ -128,7 +128,11 @@ function run(dir: string, tag: string, control: string | undefined, killAfter?: 
         else setTimeout(watch, 5);
         return;
       }
-      const caughtUp = p.source >= N || (p.a > 0 && p.pipeline === p.a && p.sink === p.b && p.b === p.a && performance.now() - idleSince > 3000);
+      // A run is stopped only once it says it runs (it takes SIGTERM from then on).
+      // Stopped once everything read went through the pipeline and the sink: a stop ends after the
+      // batch in flight and leaves a durable backlog to the next run.
+      const through = p.a > 0 && p.pipeline === p.a && p.sink === p.b && p.b === p.a;
+      const caughtUp = stderr.includes('"msg":"running ') && through && (p.source >= N || performance.now() - idleSince > 3000);
       if (caughtUp || idle) {
         child.kill('SIGTERM');
         // A run that does not end after SIGTERM is a failure of its own: say so, and end it.

@@ -1,4 +1,5 @@
 /** `sanctum run <runeset>`: run every pipeline until the sources end, or until SIGINT/SIGTERM; SIGHUP (and `--watch`) reloads the spells. */
+import { takeHeldSignal } from '../early-signals.js';
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -45,7 +46,31 @@ export function registerRun(program: Command): void {
     });
 }
 
+/**
+ * Runs the runeset. SIGINT and SIGTERM are taken from the start: one that arrives while the runeset
+ * loads or opens stops the run as soon as it is open (it reads nothing more, commits, exits 0).
+ */
 async function run(file: string, flags: RunFlags): Promise<number> {
+  const stop = new AbortController();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals > 1) process.exit(EXIT.INTERRUPTED);
+    process.stderr.write(`\nsanctum: ${sig}: stopping input, finishing in-flight events… (again to exit at once)\n`);
+    stop.abort();
+  };
+  const signalNames: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  for (const s of signalNames) process.on(s, onSignal);
+  const held = takeHeldSignal(); // one that came while the CLI loaded
+  if (held) onSignal(held);
+  try {
+    return await runUntil(file, flags, stop);
+  } finally {
+    for (const s of signalNames) process.off(s, onSignal);
+  }
+}
+
+async function runUntil(file: string, flags: RunFlags, stop: AbortController): Promise<number> {
   // Loaded here, not at the top: `sanctum --help` and the other commands do not pay for them.
   const [{ loadRuneset, formatDiagnostic }, { openRuneset }, { createRunLog }] = await Promise.all([import('../../runes/index.js'), import('../../runtime/run.js'), import('../../observe/logger.js')]);
   const { runeset, diagnostics } = await loadRuneset(file);
@@ -85,20 +110,12 @@ async function run(file: string, flags: RunFlags): Promise<number> {
     const url = observatory.url;
     log.logger.info({ url, metrics: `${url}/metrics`, tap: observatory.taps ? `${url}/tap` : null }, `serving metrics at ${url}/metrics${observatory.taps ? ` and taps at ${url}/tap` : ''}`);
   }
-  const stop = new AbortController();
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) process.exit(EXIT.INTERRUPTED);
-    process.stderr.write(`\nsanctum: ${sig}: stopping input, finishing in-flight events… (again to exit at once)\n`);
-    stop.abort();
-  };
-  const signalNames: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
-  for (const s of signalNames) process.on(s, onSignal);
   const reloader = new Reloader(file, opened, log);
   const onHangup = () => reloader.request('SIGHUP');
   process.on('SIGHUP', onHangup);
   if (flags.watch) reloader.watch();
+  // A line a supervisor (or a test) can wait for: the runeset is open, its signals are handled.
+  log.logger.info({ runeset: runeset.file, pid: process.pid }, `running ${file} (pid ${process.pid})`);
   try {
     let report;
     try {
@@ -123,7 +140,6 @@ async function run(file: string, flags: RunFlags): Promise<number> {
     }
     return report.failures.length || report.unhandled ? EXIT.FAILURES : EXIT.OK;
   } finally {
-    for (const s of signalNames) process.off(s, onSignal);
     process.off('SIGHUP', onHangup);
     reloader.close();
     await observatory?.close();
