@@ -13,7 +13,7 @@ import type { RunesetDiagnostic } from './diagnostics.js';
 import { scanSpell, type EmittedPorts } from './lua-ports.js';
 import { checkNats } from './nats-checks.js';
 import { DEAD_LETTERS_STREAM, RUNESET_DEFAULTS, RUNESET_SCHEMA, schemaAtPointer } from './schema.js';
-import { parseSize } from './size.js';
+import { parseSize } from '../core/units.js';
 import { durationMs, runesetName } from './normalize.js';
 import type { RunesetYaml, ValuePath } from './source.js';
 import { didYouMean, suggest } from './suggest.js';

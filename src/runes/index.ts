@@ -4,7 +4,7 @@ export type { LoadRunesetOptions, RunesetLoadResult } from './load.js';
 export { RunesetError, formatDiagnostic } from './diagnostics.js';
 export type { RunesetDiagnostic, DiagnosticSeverity } from './diagnostics.js';
 export { RUNESET_SCHEMA, RUNESET_SCHEMA_URL, RUNESET_DEFAULTS, DEAD_LETTERS_STREAM } from './schema.js';
-export { parseSize } from './size.js';
+export { parseSize } from '../core/units.js';
 export { expandEnv } from './env.js';
 export type { EnvMap } from './env.js';
 export type { Runeset, RunesetPath, RunesetStream, RunesetSpell, RunesetSource, RunesetSink, RunesetStep, RunesetPipeline, LogLevel, OnError } from './runeset.js';

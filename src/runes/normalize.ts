@@ -4,7 +4,7 @@ import { parseListen } from '../core/address.js';
 import type { EventValue } from '../core/event.js';
 import type { Runeset, RunesetNatsConnection, RunesetPath, RunesetPipeline, RunesetSink, RunesetSource, RunesetSpell, RunesetStep, RunesetStream, RunesetWindow } from './runeset.js';
 import { DEAD_LETTERS_STREAM, RUNESET_DEFAULTS } from './schema.js';
-import { parseSize } from './size.js';
+import { parseSize } from '../core/units.js';
 import type { RunesetDocument, StreamRefs, WindowSpec } from './types.js';
 
 /**

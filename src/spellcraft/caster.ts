@@ -4,6 +4,7 @@
  */
 import type { EventValue } from '../core/event.js';
 import { DEFAULT_PORT } from '../core/event.js';
+import { formatBytes } from '../core/units.js';
 import { SpellError, splitLuaMessage, type SpellHook } from './errors.js';
 import type { ErrorCode } from '../core/errors.js';
 import { ConversionError, EngineError, HOST_ARRAY_MT, LUA_OK, LUA_ERRERR, LUA_ERRMEM, LuaVM, T_STRING, T_TABLE, REPORT, REPORT_COUNT, RESULT, RESULT_COUNT, SLOT, type LuaPool, type LuaState } from './lua-vm.js';
@@ -918,9 +919,3 @@ function cleanTraceback(tb: EventValue | undefined): string | undefined {
   return named.length ? `stack traceback:\n${named.join('\n')}` : undefined;
 }
 
-export function formatBytes(n: number): string {
-  if (!(n > 0) || !Number.isFinite(n)) return 'unlimited';
-  if (n % (1 << 20) === 0) return `${n / (1 << 20)} MiB`;
-  if (n % 1024 === 0) return `${n / 1024} KiB`;
-  return `${n} bytes`;
-}
