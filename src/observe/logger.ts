@@ -6,11 +6,10 @@
 import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 import type PinoPrettyModule from 'pino-pretty';
-import type { RunLogEntry } from '../core/run-log.js';
+import type { LogFormat, LogLevel, RunLogEntry } from '../core/run-log.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type LogFormat = 'auto' | 'json' | 'pretty';
+export type { LogFormat, LogLevel } from '../core/run-log.js';
 export type { Logger } from 'pino';
 
 /** Where log lines go: a stream, or stderr when none is given. */

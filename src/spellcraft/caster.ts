@@ -9,6 +9,7 @@ import { SpellError, splitLuaMessage, type SpellHook } from './errors.js';
 import type { ErrorCode } from '../core/errors.js';
 import { ConversionError, EngineError, HOST_ARRAY_MT, LUA_OK, LUA_ERRERR, LUA_ERRMEM, LuaVM, T_STRING, T_TABLE, REPORT, REPORT_COUNT, RESULT, RESULT_COUNT, SLOT, type LuaPool, type LuaState } from './lua-vm.js';
 import type { TimerQueue } from '../core/clock.js';
+import type { LogLevel } from '../core/run-log.js';
 
 /** What a caster needs to know about the spell it runs. */
 export interface SpellDefinition {
@@ -35,7 +36,7 @@ export interface SpellModule {
 /** A line a spell logged with `print` or `log.*`. */
 export interface SpellLogEntry {
   readonly spell: string;
-  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly level: LogLevel;
   readonly message: string;
   readonly fields?: EventValue;
   readonly file?: string;
