@@ -11,14 +11,13 @@ import { summon } from '../spellcraft/spell.js';
 import { SpellError } from '../spellcraft/errors.js';
 import type { RunesetDiagnostic } from './diagnostics.js';
 import { scanSpell, type EmittedPorts } from './lua-ports.js';
+import { asObj, entries, type Obj } from './raw.js';
 import { checkNats } from './nats-checks.js';
 import { RUNESET_DEFAULTS, RUNESET_SCHEMA, schemaAtPointer } from './schema.js';
 import { parseSize } from '../core/units.js';
 import { durationMs, runesetName } from './normalize.js';
 import type { RunesetYaml, ValuePath } from './source.js';
 import { didYouMean, suggest } from './suggest.js';
-
-type Obj = Readonly<Record<string, unknown>>;
 
 const NAME = new RegExp(schemaAtPointer(RUNESET_SCHEMA, '#/definitions/Name')?.pattern ?? '^[A-Za-z][A-Za-z0-9_-]*$');
 const MIN_MEMORY = schemaAtPointer(RUNESET_SCHEMA, '#/definitions/BudgetSpec/properties/memory/anyOf/0')?.minimum ?? 65536;
@@ -851,17 +850,6 @@ function steps(pipeline: Obj, base: ValuePath): StepView[] {
 function refs(value: unknown, at: ValuePath): { value: unknown; path: ValuePath }[] {
   if (Array.isArray(value)) return value.map((v: unknown, i) => ({ value: v, path: [...at, i] }));
   return value === undefined ? [] : [{ value, path: at }];
-}
-
-function entries(value: unknown): [string, Obj][] {
-  return Object.entries(asObj(value) ?? {}).flatMap(([k, v]): [string, Obj][] => {
-    const o = asObj(v);
-    return o ? [[k, o]] : [];
-  });
-}
-
-function asObj(value: unknown): Obj | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Obj) : undefined;
 }
 
 function isName(value: unknown): value is string {
