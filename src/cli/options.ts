@@ -29,7 +29,7 @@ export function collectRune(arg: string, runes: Record<string, EventValue> = {})
 
 export function parseSizeOption(arg: string): number {
   const n = parseSize(arg);
-  if (n === undefined) throw new InvalidArgumentError(`expected a size like 65536, 512KiB or 64MiB, got '${arg}'`);
+  if (n === undefined) throw new InvalidArgumentError(`expected a size like 65536, 512KiB, 64MiB or 64MB, got '${arg}'`);
   return n;
 }
 

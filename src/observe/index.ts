@@ -15,6 +15,6 @@ export { startObservatory } from './observatory.js';
 export type { Observatory, ObservatoryOptions } from './observatory.js';
 export { parsePromText } from './prom-text.js';
 export type { PromSample } from './prom-text.js';
-export { renderTop, scrapeOf, table, formatCount, formatRate, formatBytes, formatSeconds } from './top.js';
+export { renderTop, scrapeOf, table, formatCount, formatRate, formatSize, formatSeconds } from './top.js';
 export type { Scrape, RenderOptions } from './top.js';
 export type { ObservedRun, ObservedSpell, ObservedGraph, ObservedSink, ObservedSource, ObservedStatus, ObservedConnector, ObservedSpellStats, ObservedCastTimer } from './observed.js';

@@ -6,11 +6,10 @@
 import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 import type PinoPrettyModule from 'pino-pretty';
-import type { RunLogEntry } from '../core/run-log.js';
+import type { LogFormat, LogLevel, RunLogEntry } from '../core/run-log.js';
 import { RateLimiter, type RateLimitOptions } from './rate-limit.js';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-export type LogFormat = 'auto' | 'json' | 'pretty';
+export type { LogFormat, LogLevel } from '../core/run-log.js';
 export type { Logger } from 'pino';
 
 /** Where log lines go: a stream, or stderr when none is given. */
@@ -98,7 +97,7 @@ export interface RunLog {
   /** A `SpellLogger`: hand it to `openRuneset(runeset, { logger })`. */
   readonly spellLine: (entry: SpellLogLine) => void;
   /**
-   * Logs a dead letter: set it as `graph.onDeadLetter`. `sequence` is the event's position in its
+   * Logs a dead letter: hand it to `openRuneset(runeset, { onDeadLetter })`. `sequence` is the event's position in its
    * stream, once streams are durable.
    */
   readonly deadLetter: (deadLetter: DeadLetterLine, pipeline: string, stream: string | undefined, sequence?: number) => void;
@@ -116,8 +115,8 @@ export interface RunLog {
  *
  * @example
  * const log = createRunLog({ level: 'info' });
- * const opened = await openRuneset(runeset, { logger: log.spellLine });
- * opened.graph.onDeadLetter = log.deadLetter;
+ * const opened = await openRuneset(runeset, { logger: log.spellLine, onDeadLetter: log.deadLetter });
+ * await opened.run({ log: log.runLine });
  */
 export function createRunLog(options: RunLogOptions): RunLog {
   const logger = options.logger ?? createLogger(options);

@@ -2,6 +2,7 @@
  * `sanctum top`'s view: tables of streams, spells and sinks with totals and rates, computed from
  * two scrapes of `/metrics`. Pure functions of the scrapes, so they are tested on fixed text.
  */
+import { formatBytes } from '../core/units.js';
 import { parsePromText, type PromSample } from './prom-text.js';
 
 /** One scrape: when, and what it said. */
@@ -91,12 +92,9 @@ export function formatRate(n: number | undefined): string {
   return n < 100 ? n.toFixed(1) : formatCount(n);
 }
 
-export function formatBytes(n: number | undefined): string {
-  if (n === undefined || !Number.isFinite(n)) return DASH;
-  if (n >= 1 << 30) return `${(n / (1 << 30)).toFixed(1)}GiB`;
-  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)}MiB`;
-  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1)}KiB`;
-  return `${Math.round(n)}B`;
+/** Bytes as every size Sanctum prints is written (core/units.ts formatBytes); a dash when unknown. */
+export function formatSize(n: number | undefined): string {
+  return n === undefined || !Number.isFinite(n) ? DASH : formatBytes(n);
 }
 
 /** Seconds as µs or ms, whichever reads best. */
@@ -127,7 +125,7 @@ export function renderTop(prev: Scrape | undefined, cur: Scrape, options: Render
   const cpu = rate(prev, cur, 'process_cpu_seconds_total');
   const head = [
     `sanctum top${options.url ? ` — ${options.url}` : ''}${options.clock ? ` — ${options.clock}` : ''}`,
-    `cpu ${cpu === undefined ? DASH : `${(cpu * 100).toFixed(0)}%`}  rss ${formatBytes(sum(cur, 'process_resident_memory_bytes'))}  event loop lag ${formatSeconds(sum(cur, 'nodejs_eventloop_lag_seconds'))}  dead letters ${formatCount(sum(cur, 'sanctum_dead_letters_total'))}`,
+    `cpu ${cpu === undefined ? DASH : `${(cpu * 100).toFixed(0)}%`}  rss ${formatSize(sum(cur, 'process_resident_memory_bytes'))}  event loop lag ${formatSeconds(sum(cur, 'nodejs_eventloop_lag_seconds'))}  dead letters ${formatCount(sum(cur, 'sanctum_dead_letters_total'))}`,
   ];
   out.push(...head, '');
 
@@ -162,7 +160,7 @@ export function renderTop(prev: Scrape | undefined, cur: Scrape, options: Render
           formatRate(rate(prev, cur, 'sanctum_spell_errors_total', w) ?? (prev ? 0 : undefined)),
           formatCount(sum(cur, 'sanctum_spell_dead_letters_total', w) ?? 0),
           formatSeconds(meanBetween(prev, cur, 'sanctum_spell_cast_duration_seconds', w)),
-          formatBytes(sum(cur, 'sanctum_spell_lua_memory_bytes', w)),
+          formatSize(sum(cur, 'sanctum_spell_lua_memory_bytes', w)),
         ];
       }),
     ),

@@ -4,21 +4,20 @@ import path from 'node:path';
 import { isLoopback, parseListen } from '../core/address.js';
 import { expandGlob, hasGlob } from '../core/glob.js';
 import { SanctumError, type ErrorCode } from '../core/errors.js';
-import { DEFAULT_PORT, type EventValue } from '../core/event.js';
+import { DEAD_LETTERS, DEFAULT_PORT, type EventValue } from '../core/event.js';
 // Straight from spellcraft rather than the public entry (`../index.js`): the entry will re-export
 // this module, and importing it here would make a cycle.
 import { summon } from '../spellcraft/spell.js';
 import { SpellError } from '../spellcraft/errors.js';
 import type { RunesetDiagnostic } from './diagnostics.js';
 import { scanSpell, type EmittedPorts } from './lua-ports.js';
+import { asObj, entries, type Obj } from './raw.js';
 import { checkNats } from './nats-checks.js';
-import { DEAD_LETTERS_STREAM, RUNESET_DEFAULTS, RUNESET_SCHEMA, schemaAtPointer } from './schema.js';
-import { parseSize } from './size.js';
+import { RUNESET_DEFAULTS, RUNESET_SCHEMA, schemaAtPointer } from './schema.js';
+import { parseSize } from '../core/units.js';
 import { durationMs, runesetName } from './normalize.js';
 import type { RunesetYaml, ValuePath } from './source.js';
 import { didYouMean, suggest } from './suggest.js';
-
-type Obj = Readonly<Record<string, unknown>>;
 
 const NAME = new RegExp(schemaAtPointer(RUNESET_SCHEMA, '#/definitions/Name')?.pattern ?? '^[A-Za-z][A-Za-z0-9_-]*$');
 const MIN_MEMORY = schemaAtPointer(RUNESET_SCHEMA, '#/definitions/BudgetSpec/properties/memory/anyOf/0')?.minimum ?? 65536;
@@ -469,7 +468,7 @@ function checkCycles(root: Obj, streams: readonly string[], source: RunesetYaml)
     for (const step of steps(spec, base)) {
       for (const [port, target] of Object.entries(step.ports)) if (port !== DEFAULT_PORT) targets.push({ stream: target, path: [...step.path, 'ports', port] });
     }
-    targets.push(explicitDead === undefined ? { stream: DEAD_LETTERS_STREAM, path: base, implicitDead: true } : { stream: explicitDead, path: [...base, 'dead_letters'] });
+    targets.push(explicitDead === undefined ? { stream: DEAD_LETTERS, path: base, implicitDead: true } : { stream: explicitDead, path: [...base, 'dead_letters'] });
 
     for (const target of targets) {
       if (!isName(target.stream) || !streams.includes(target.stream)) continue;
@@ -486,7 +485,7 @@ function checkCycles(root: Obj, streams: readonly string[], source: RunesetYaml)
               code: 'RUNESET_CYCLE',
               message: `pipeline '${name}' closes a stream cycle: ${cycle.join(' -> ')}${through}; events would go round forever`,
               hint: target.implicitDead
-                ? `its failed events go to '${DEAD_LETTERS_STREAM}', which it reads: set its dead_letters to another stream`
+                ? `its failed events go to '${DEAD_LETTERS}', which it reads: set its dead_letters to another stream`
                 : 'a pipeline must not write, directly or through other pipelines, to a stream it reads',
             }),
           );
@@ -832,7 +831,7 @@ function windowInMs(w: Obj): Record<string, unknown> {
 
 function declaredStreams(root: Obj): string[] {
   const names = Object.keys(asObj(root['streams']) ?? {});
-  return names.includes(DEAD_LETTERS_STREAM) ? names : [...names, DEAD_LETTERS_STREAM];
+  return names.includes(DEAD_LETTERS) ? names : [...names, DEAD_LETTERS];
 }
 
 function steps(pipeline: Obj, base: ValuePath): StepView[] {
@@ -851,17 +850,6 @@ function steps(pipeline: Obj, base: ValuePath): StepView[] {
 function refs(value: unknown, at: ValuePath): { value: unknown; path: ValuePath }[] {
   if (Array.isArray(value)) return value.map((v: unknown, i) => ({ value: v, path: [...at, i] }));
   return value === undefined ? [] : [{ value, path: at }];
-}
-
-function entries(value: unknown): [string, Obj][] {
-  return Object.entries(asObj(value) ?? {}).flatMap(([k, v]): [string, Obj][] => {
-    const o = asObj(v);
-    return o ? [[k, o]] : [];
-  });
-}
-
-function asObj(value: unknown): Obj | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Obj) : undefined;
 }
 
 function isName(value: unknown): value is string {

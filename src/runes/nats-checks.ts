@@ -5,10 +5,8 @@
  * may not expect (a core subject into a durable stream).
  */
 import type { RunesetDiagnostic } from './diagnostics.js';
+import { asObj, entries, type Obj } from './raw.js';
 import type { RunesetYaml } from './source.js';
-
-type Obj = Readonly<Record<string, unknown>>;
-
 
 /** Why a server URL is not one the NATS client can dial, or undefined when it is. */
 export function natsUrlProblem(url: string): string | undefined {
@@ -135,15 +133,4 @@ export function checkNats(root: Obj, source: RunesetYaml): RunesetDiagnostic[] {
     }
   }
   return out;
-}
-
-function entries(value: unknown): [string, Obj][] {
-  return Object.entries(asObj(value) ?? {}).flatMap(([k, v]): [string, Obj][] => {
-    const o = asObj(v);
-    return o ? [[k, o]] : [];
-  });
-}
-
-function asObj(value: unknown): Obj | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Obj) : undefined;
 }

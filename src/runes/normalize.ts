@@ -1,10 +1,10 @@
 /** From a valid runeset document to the normalized `Runeset`: defaults filled, shapes made uniform, paths resolved. */
 import path from 'node:path';
 import { parseListen } from '../core/address.js';
-import type { EventValue } from '../core/event.js';
+import { DEAD_LETTERS, type EventValue } from '../core/event.js';
 import type { Runeset, RunesetNatsConnection, RunesetPath, RunesetPipeline, RunesetSink, RunesetSource, RunesetSpell, RunesetStep, RunesetStream, RunesetWindow } from './runeset.js';
-import { DEAD_LETTERS_STREAM, RUNESET_DEFAULTS } from './schema.js';
-import { parseSize } from './size.js';
+import { RUNESET_DEFAULTS } from './schema.js';
+import { parseSize } from '../core/units.js';
 import type { RunesetDocument, StreamRefs, WindowSpec } from './types.js';
 
 /**
@@ -34,7 +34,7 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
           }),
     };
   }
-  if (!(DEAD_LETTERS_STREAM in streams)) streams[DEAD_LETTERS_STREAM] = { name: DEAD_LETTERS_STREAM, implicit: true, durable: false };
+  if (!(DEAD_LETTERS in streams)) streams[DEAD_LETTERS] = { name: DEAD_LETTERS, implicit: true, durable: false };
 
   const spells: Record<string, RunesetSpell> = {};
   for (const [name, spec] of Object.entries(doc.spells ?? {})) {

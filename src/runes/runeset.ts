@@ -1,12 +1,11 @@
 /** The normalized runeset: what `loadRuneset` hands to the runtime, defaults filled and paths resolved. */
 import type { ListenAddress } from '../core/address.js';
 import type { EventValue } from '../core/event.js';
+import type { LogFormat, LogLevel } from '../core/run-log.js';
 import type { SanctumRunes, SinkSpec, SourceSpec, SpellSpec } from './types.js';
 
-/** `debug`, `info`, `warn` or `error`. */
-export type LogLevel = NonNullable<SanctumRunes['log_level']>;
-/** `auto`, `json` or `pretty`. */
-export type LogFormat = NonNullable<SanctumRunes['log_format']>;
+/** `debug`, `info`, `warn` or `error` (core/run-log.ts LOG_LEVELS); `auto`, `json` or `pretty` (LOG_FORMATS). */
+export type { LogFormat, LogLevel } from '../core/run-log.js';
 /** `ndjson`, `lines` or `json`: how a source reads its input. */
 export type SourceFormat = NonNullable<SourceSpec['format']>;
 /** `append` or `truncate`: what a file sink does with what the file holds. */

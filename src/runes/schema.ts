@@ -153,9 +153,6 @@ export const RUNESET_DEFAULTS = {
   sink_max_backoff: schemaDefault<string>('#/definitions/SinkSpec/properties/max_backoff'),
 } as const;
 
-/** The stream that exists in every runeset, declared or not. */
-export const DEAD_LETTERS_STREAM = RUNESET_DEFAULTS.dead_letters;
-
 /**
  * The schema that applies to the value at `path` in `data`, resolved; where an `anyOf` offers
  * several, the branch whose type fits the value. Undefined where the schema says nothing.

@@ -230,7 +230,7 @@ export interface BudgetSpec {
    */
   emits?: number;
   /**
-   * The Lua heap the spell may use: a number of bytes, or a size such as `512KiB`, `64MiB` or `1GiB` (KiB, MiB, GiB are powers of 1024; KB, MB, GB powers of 1000). At least 64KiB.
+   * The Lua heap the spell may use: a number of bytes, or a size such as `512KiB`, `64MiB` or `1GiB` (KiB, MiB, GiB are powers of 1024; KB, MB, GB powers of 1000; any case, so `64mb` is 64,000,000 bytes), the same sizes `sanctum cast --memory` takes. At least 64KiB.
    */
   memory?: number | string;
 }

@@ -4,12 +4,12 @@
  * destinations (sinks.ts, http-sink.ts) implement them; this module knows none of them.
  */
 import type { Readable, Writable } from 'node:stream';
-import type { EventValue } from '../core/event.js';
+import { DEAD_LETTERS, type EventValue } from '../core/event.js';
 import type { LogPort } from '../core/log-port.js';
 import type { DurableMetrics } from '../core/metrics.js';
 import type { RunLogger } from '../core/run-log.js';
 import type { Runeset, RunesetSource } from '../runes/runeset.js';
-import { DEAD_LETTERS, type StreamGraph } from './graph.js';
+import type { StreamGraph } from './graph.js';
 import type { DurableAppender } from './durable.js';
 import type { Connectors } from './connectors.js';
 

@@ -5,15 +5,15 @@
  * producer that writes to it has completed, after its last batch was delivered.
  */
 import { Observable, Subject, type Subscription } from 'rxjs';
-import type { EventValue } from '../core/event.js';
+import { DEAD_LETTERS, type EventValue } from '../core/event.js';
 import type { Runeset } from '../runes/runeset.js';
 import type { Flow, Task } from './flow.js';
 
 /** Events carried together: a source's read chunk, a pipeline's outputs of one input batch. */
 export type Batch = readonly EventValue[];
 
-/** The stream unwired failures go to when a pipeline names none. */
-export const DEAD_LETTERS = 'dead-letters';
+/** The dead-letters stream's name (core/event.ts); follow.ts and sources.ts still import it from here. */
+export { DEAD_LETTERS };
 
 /** Where writes to durable streams go: committed first, handed to the stream's readers after. */
 export interface StreamAppender {

@@ -13,6 +13,7 @@ import type { ErrorCode } from '../core/errors.js';
 import type { EventValue } from '../core/event.js';
 import type { RunesetHttpSink } from '../runes/runeset.js';
 import type { SinkBatchMeta, SinkContext, SinkDestination, SinkStats, SinkWriteResult } from './connector.js';
+import { sleep } from './connectors.js';
 
 /** Bytes of an answer kept for a dead letter or a log line. */
 const ANSWER_KEPT = 2048;
@@ -186,19 +187,6 @@ function retryAfter(header: string | undefined): number | undefined {
   if (Number.isFinite(s) && s >= 0) return s * 1000;
   const at = Date.parse(header);
   return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 function lowerKeys(headers: Readonly<Record<string, string>>): Record<string, string> {

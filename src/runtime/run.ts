@@ -1,5 +1,5 @@
 /** Running a runeset: summon its spells, wire its streams and pipelines, read its sources, drain its sinks. */
-import type { EventValue } from '../core/event.js';
+import { DEAD_LETTERS, type EventValue } from '../core/event.js';
 import { SanctumError } from '../core/errors.js';
 import type { Storage } from '../core/storage.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -13,7 +13,7 @@ import type { Runeset, RunesetPipeline } from '../runes/runeset.js';
 import type { RunesetDiagnostic, RunesetLoadResult } from '../runes/index.js';
 import { openSqliteStorage, storageLogPort } from '../storage/index.js';
 import { Flow } from './flow.js';
-import { DEAD_LETTERS, StreamGraph, StreamQueue } from './graph.js';
+import { StreamGraph, StreamQueue } from './graph.js';
 import { Consumer, type Committer } from './consumer.js';
 import { DurableAppender, LogInput, durableCommitter, stateNamespace } from './durable.js';
 import { PipelineCore, type Outputs, type PipelineStep } from './pipeline.js';

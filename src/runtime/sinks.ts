@@ -11,11 +11,11 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import type { EventValue } from '../core/event.js';
+import { DEAD_LETTERS, type EventValue } from '../core/event.js';
 import type { SinkBatchMeta, SinkContext, SinkDestination, SinkStats, SinkWriteResult } from './connector.js';
 import type { RunesetSink } from '../runes/runeset.js';
 export type { SinkBatchMeta, SinkContext, SinkDestination, SinkStats, SinkWriteResult, Stdio } from './connector.js';
-import { DEAD_LETTERS, StreamQueue, type StreamGraph } from './graph.js';
+import { StreamQueue, type StreamGraph } from './graph.js';
 import { LogInput, appendOf } from './durable.js';
 import { httpDestination } from './http-sink.js';
 

@@ -4,10 +4,12 @@
  */
 import type { EventValue } from '../core/event.js';
 import { DEFAULT_PORT } from '../core/event.js';
+import { formatBytes } from '../core/units.js';
 import { SpellError, splitLuaMessage, type SpellHook } from './errors.js';
 import type { ErrorCode } from '../core/errors.js';
 import { ConversionError, EngineError, HOST_ARRAY_MT, LUA_OK, LUA_ERRERR, LUA_ERRMEM, LuaVM, T_STRING, T_TABLE, REPORT, REPORT_COUNT, RESULT, RESULT_COUNT, SLOT, type LuaPool, type LuaState } from './lua-vm.js';
 import type { TimerQueue } from '../core/clock.js';
+import type { LogLevel } from '../core/run-log.js';
 
 /** What a caster needs to know about the spell it runs. */
 export interface SpellDefinition {
@@ -34,7 +36,7 @@ export interface SpellModule {
 /** A line a spell logged with `print` or `log.*`. */
 export interface SpellLogEntry {
   readonly spell: string;
-  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly level: LogLevel;
   readonly message: string;
   readonly fields?: EventValue;
   readonly file?: string;
@@ -918,9 +920,3 @@ function cleanTraceback(tb: EventValue | undefined): string | undefined {
   return named.length ? `stack traceback:\n${named.join('\n')}` : undefined;
 }
 
-export function formatBytes(n: number): string {
-  if (!(n > 0) || !Number.isFinite(n)) return 'unlimited';
-  if (n % (1 << 20) === 0) return `${n / (1 << 20)} MiB`;
-  if (n % 1024 === 0) return `${n / 1024} KiB`;
-  return `${n} bytes`;
-}

@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { EventValue } from '../core/event.js';
 import { MAX_DEPTH } from '../core/limits.js';
+import { formatBytes } from '../core/units.js';
 import { BRIDGE_WASM_BASE64 } from './bridge-wasm.js';
 import { instantiateLua, WASM_HEAP_LIMIT, type LuaExports } from './lua-wasm.js';
 
@@ -134,7 +135,7 @@ export class LuaPool {
    */
   openState(cap: number): LuaState {
     if (!(cap <= this.maxCap)) {
-      throw new EngineError('cap-too-large', `a memory cap of ${formatMiB(cap)} is more than one Lua engine can hold (at most ${formatMiB(this.maxCap)})`);
+      throw new EngineError('cap-too-large', `a memory cap of ${formatBytes(cap)} is more than one Lua engine can hold (at most ${formatBytes(this.maxCap)})`);
     }
     const need = reservationFor(cap);
     let vm = this.list.find((e) => e.capacity - e.reserved >= need);
@@ -142,9 +143,9 @@ export class LuaPool {
       try {
         vm = this.addEngine();
       } catch (e) {
-        throw new EngineError('unavailable', `no Lua engine has room for another ${formatMiB(cap)} cap, and a new engine could not be made: ${(e as Error).message}`, { cause: e });
+        throw new EngineError('unavailable', `no Lua engine has room for another ${formatBytes(cap)} cap, and a new engine could not be made: ${(e as Error).message}`, { cause: e });
       }
-      if (vm.capacity < need) throw new EngineError('cap-too-large', `a memory cap of ${formatMiB(cap)} is more than one Lua engine can hold`);
+      if (vm.capacity < need) throw new EngineError('cap-too-large', `a memory cap of ${formatBytes(cap)} is more than one Lua engine can hold`);
     }
     return vm.openState(need);
   }
@@ -167,10 +168,6 @@ export class LuaPool {
 /** Memory an engine keeps out of its capacity: key cache, string scratch, the allocator's slack. */
 function engineMargin(engineBytes: number): number {
   return Math.min(32 * MiB, Math.floor(engineBytes / 16));
-}
-
-function formatMiB(n: number): string {
-  return n % MiB === 0 ? `${n / MiB} MiB` : `${n} bytes`;
 }
 
 /**

@@ -10,7 +10,7 @@ describe('sanctum top', () => {
     expect(view).toBe(
       [
         'sanctum top — http://127.0.0.1:9598',
-        'cpu 80%  rss 100.0MiB  event loop lag 2.1ms  dead letters 40',
+        'cpu 80%  rss 100 MiB  event loop lag 2.1ms  dead letters 40',
         '',
         'STREAM        EVENTS  EVENTS/S  LAG  COMMIT',
         'orders          3000      1000    -       -',
@@ -18,8 +18,8 @@ describe('sanctum top', () => {
         'dead-letters      40      15.0    -       -',
         '',
         'SPELL       IN  IN/S   OUT  OUT/S  ERRORS  ERR/S  DEAD   CAST  LUA MEM',
-        'validate  3000  1000  2870    985      40   15.0    40  3.2µs  50.0KiB',
-        'enrich    2870   985  2920    985       0    0.0     0      -   2.0MiB',
+        'validate  3000  1000  2870    985      40   15.0    40  3.2µs   50 KiB',
+        'enrich    2870   985  2920    985       0    0.0     0      -    2 MiB',
         '',
         'SINK     WRITTEN  EVENTS/S',
         'console     2950      1000',
@@ -31,7 +31,7 @@ describe('sanctum top', () => {
   it('shows - for rates before a second scrape', () => {
     const view = renderTop(undefined, scrapeOf(first, 0));
     expect(view).toMatch(/^orders\s+1000\s+-\s+-\s+-$/m);
-    expect(view).toMatch(/^validate\s+1000\s+-\s+900\s+-\s+10\s+-\s+10\s+16\.7µs\s+50\.0KiB$/m);
+    expect(view).toMatch(/^validate\s+1000\s+-\s+900\s+-\s+10\s+-\s+10\s+16\.7µs\s+50 KiB$/m);
   });
 
   it('formats counts and durations compactly', () => {

@@ -198,7 +198,7 @@ spells:
       ENRICH,
     );
     expect(brief(r)).toEqual([
-      "6:23 RUNESET_BAD_VALUE spells.a.budget.memory '64 megs' is not valid: write a size as a whole number and a unit: B, KB, MB, GB, KiB, MiB or GiB (e.g. 64MiB)",
+      "6:23 RUNESET_BAD_VALUE spells.a.budget.memory '64 megs' is not valid: write a size as a whole number of bytes, or one with a unit: B, KB, MB, GB, KiB, MiB or GiB, in any case (e.g. 64MiB)",
       "9:23 RUNESET_BAD_VALUE spells.b.budget.memory must be at least 64KiB (65536 bytes), not '1KiB' (1024 bytes)",
       '12:23 RUNESET_BAD_VALUE spells.c.budget.memory must be at least 65536, not 1024',
       '12:43 RUNESET_BAD_VALUE spells.c.budget.instructions must be at least 1000, not 10',

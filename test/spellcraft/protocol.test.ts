@@ -10,7 +10,7 @@ const SPELL = `local s = {}
 function s.cast(e, emit)
   if e.fail then error({ message = "failed", n = e.n }) end
   print("cast", e.n)
-  emit({ n = e.n }, "side")
+  if e.one then emit({ n = e.n }) else emit({ n = e.n }, "side") end
   if e.n ~= 2 then emit({ n = e.n, again = true }) end
 end
 return s`;
@@ -43,6 +43,30 @@ describe('the slot protocol', () => {
     const FUNCTION = 6, TABLE = 5;
     for (const [name, i] of Object.entries(SLOT)) expect([name, x.lua_type(L, i)]).toEqual([name, name === 'arrayMt' ? TABLE : FUNCTION]);
     expect(x.lua_gettop(L)).toBe(Object.keys(SLOT).length);
+  });
+
+  it('RESULT and REPORT name each position from 1 to their count once, so a call returns exactly that many', () => {
+    const positions = (o: Readonly<Record<string, number>>) => Object.values(o).sort((a, b) => a - b);
+    expect(positions(RESULT)).toEqual(Array.from({ length: RESULT_COUNT }, (_, i) => i + 1));
+    expect(positions(REPORT)).toEqual(Array.from({ length: REPORT_COUNT }, (_, i) => i + 1));
+  });
+
+  it('cast_batch says when every cast emitted exactly one event (ones), on the default port (named false)', () => {
+    const { vm, x, L, base, read } = open();
+    x.lua_pushvalue(L, SLOT.castBatch);
+    vm.push(L, [{ n: 2, one: true }, { n: 2, one: true }], SLOT.arrayMt);
+    vm.h.pushint(L, 2);
+    vm.h.pushint(L, 1);
+    vm.h.pushint(L, 1000);
+    expect(x.lua_pcallk(L, 4, RESULT_COUNT, SLOT.handler, 0, 0)).toBe(0);
+    const at = (k: keyof typeof RESULT) => read(base + RESULT[k]);
+    expect(at('count')).toBe(2);
+    expect(at('events')).toEqual([{ n: 2 }, { n: 2 }]);
+    expect(at('ones')).toBe(true);
+    expect(at('named')).toBe(false);
+    expect(at('logs')).toBe(2);
+    expect(at('failed')).toBe(2);
+    x.lua_settop(L, base);
   });
 
   it('cast returns what RESULT names, at its positions', () => {
@@ -112,6 +136,9 @@ describe('the slot protocol', () => {
     expect(at('events')).toEqual([{ n: 1 }, { n: 1, again: true }, { n: 4 }, { n: 4, again: true }]);
     expect(at('ports')).toEqual([1, 0, 1, 0]);
     expect(at('counts')).toEqual([2, 2]);
+    expect(at('logs')).toBe(2); // the prints of the two casts before it
+    expect(at('named')).toBe(true);
+    expect(at('ones')).toBe(false);
     x.lua_settop(L, base);
 
     x.lua_pushvalue(L, SLOT.lastError);

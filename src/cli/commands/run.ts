@@ -5,12 +5,13 @@ import path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { OpenedRuneset } from '../../runtime/run.js';
 import { SanctumError } from '../../core/errors.js';
+import { LOG_LEVELS, type LogLevel } from '../../core/run-log.js';
 import type { Observatory, RunLog } from '../../observe/index.js';
 import { DEFAULT_LISTEN, parseListen } from '../../observe/address.js';
 import { EXIT } from '../exit-codes.js';
 
 interface RunFlags {
-  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  logLevel?: LogLevel;
   logFormat?: 'auto' | 'json' | 'pretty';
   metrics?: string | true;
   quiet?: boolean;
@@ -28,7 +29,7 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('Run a runeset: every pipeline, until its sources end (or forever for live ones).')
     .argument('<runeset>', 'the runeset file (.yaml)')
-    .addOption(new Option('--log-level <level>', 'the least severe log line to print (overrides the runeset)').choices(['debug', 'info', 'warn', 'error']))
+    .addOption(new Option('--log-level <level>', 'the least severe log line to print (overrides the runeset)').choices(LOG_LEVELS))
     .addOption(new Option('--log-format <format>', 'log lines as JSON, pretty, or auto: pretty on a terminal (overrides the runeset)').choices(['auto', 'json', 'pretty']))
     .addOption(
       new Option('--metrics [address]', `serve /metrics (Prometheus) and /tap on host:port, :port or port (host 127.0.0.1); alone: ${DEFAULT_LISTEN} (overrides the runeset)`).argParser(

@@ -12,10 +12,10 @@
  */
 import { jetstreamManager, jetstream, AckPolicy, DeliverPolicy, RetentionPolicy, JetStreamApiError, type ConsumerConfig, type JsMsg, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
 import { nanos, type Msg, type NatsConnection } from '@nats-io/transport-node';
-import type { EventValue } from '../../core/event.js';
+import { DEAD_LETTERS, type EventValue } from '../../core/event.js';
 import { SanctumError } from '../../core/errors.js';
 import type { RunesetNatsSource, RunesetSource } from '../../runes/runeset.js';
-import { DEAD_LETTERS, type Batch } from '../graph.js';
+import type { Batch } from '../graph.js';
 import { parseLine } from '../ndjson.js';
 import type { SourceContext } from '../connector.js';
 import { sourceConsumer } from '../positions.js';
