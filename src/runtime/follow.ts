@@ -3,12 +3,13 @@
  * read as it grows, until the run stops. Each file is known by its identity — device and inode —
  * not its name: a file renamed away (rename rotation) is read to its end, then let go, and the new
  * file at the path is read from its start; a file that gets shorter (copytruncate) is read again
- * from its start. Into a durable stream each batch commits with its file's position (the key
- * `file:<path>#<dev>:<ino>`, the byte offset after its last complete line), so a restart resumes
- * every file exactly where the last commit left it — rotated files found again by inode in their
- * directory. A last line without its `\n` is never read while the file may still grow.
+ * from its start. Into a durable stream each file's position (the key `follow:<path>#<dev>:<ino>`,
+ * the byte offset after its last complete line: see packPosition) is committed when the file is
+ * first seen and then with each batch, so a restart resumes every file exactly where the last commit left it —
+ * files rotated meanwhile found again by inode in their directory. A last line without its `\n` is
+ * never read while the file may still grow.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { readSync, watch, type FSWatcher } from 'node:fs';
 import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { isUtf8 } from 'node:buffer';
 import path from 'node:path';
@@ -93,11 +94,14 @@ interface Tailer {
   size: number;
   /** The number of the line at `pos`. */
   line: number;
-  /** The committed byte offset (durable): the fence of the next commit. */
+  /** The committed position (durable, as packPosition makes it; 0 for none): the fence of the next commit. */
   committed: number;
   /** The last bytes read before `pos`, to see a file rewritten under the reader. */
   readonly tail: Buffer;
   tailLength: number;
+  /** The chunk read last, and its offset: where the bytes before a batch's end usually are. */
+  lastChunk: Buffer | undefined;
+  lastChunkAt: number;
   ending: Ending;
   /** Resolves once it was read to its end after it was detached (or it ended): the file after it may start. */
   readonly drained: Promise<void>;
@@ -196,8 +200,10 @@ class Follower {
     const matched = await this.identities(files);
     const recovered: Promise<void>[] = [];
     if (this.durable) {
+      // Oldest first, each after the one before: a file rotated twice while no run read it is read
+      // before the one rotated after it, as the lines were written.
       for (const r of await this.rotatedAway(dirs, new Set(matched.map((m) => m.identity)))) {
-        const t = await this.open(r.file, r.identity, 'recovered', []);
+        const t = await this.open(r.file, r.identity, 'recovered', [...recovered]);
         if (t) recovered.push(t.drained);
       }
     }
@@ -333,8 +339,9 @@ class Follower {
     return false;
   }
 
+  /** Where a followed file's position is committed: `follow:<path as written, absolute>#<dev>:<ino>`. */
   private keyOf(identity: string): string {
-    return `file:${this.pattern}#${identity}`;
+    return `follow:${this.pattern}#${identity}`;
   }
 
   private displayOf(file: string): string {
@@ -384,6 +391,8 @@ class Follower {
         committed: 0,
         tail: Buffer.alloc(TAIL_BYTES),
         tailLength: 0,
+        lastChunk: undefined,
+        lastChunkAt: 0,
         ending: 'stopped',
         drained,
         drain,
@@ -413,36 +422,47 @@ class Follower {
   }
 
   /**
-   * Where a file is read from, and the number of the line there. False for a file found rotated
-   * away whose position does not fit it (its inode now belongs to another file): it is not read,
-   * and the position is dropped.
+   * Where a file is read from, and the number of the line there. Into a durable stream the file's
+   * position is committed at once (registered): a restart finds it even if it is rotated away before
+   * anything of it is read. False for a file found rotated away whose position does not fit it (its
+   * inode now belongs to another file): it is not read, and the position is dropped.
    */
   private async place(t: Tailer, kind: 'initial' | 'recovered' | 'new'): Promise<boolean> {
     let pos = 0;
+    let known = false;
     if (this.durable) {
       t.committed = await this.ctx.position(this.consumer, t.key);
-      pos = t.committed;
+      const stored = t.committed > 0 ? unpackPosition(t.committed) : undefined;
+      // A source that read the file before without follow committed the bare offset under `file:`
+      // (a last line without `\n` included, when it was a whole event).
+      const unfollowed = stored === undefined && kind !== 'recovered' ? await this.ctx.position(this.consumer, `file:${this.pattern}#${t.identity}`) : 0;
+      const from = stored?.offset ?? (unfollowed > 0 ? unfollowed : undefined);
       let rewritten: string | undefined;
-      if (pos > t.size) rewritten = `it is shorter (${t.size} bytes) than where the last run left it (byte ${pos})`;
-      else if (pos > 0) {
-        await this.readTail(t, pos);
-        // A committed position is just after a `\n`: anything else there means the file was rewritten.
-        if (t.tail[t.tailLength - 1] !== NEWLINE) rewritten = `the byte before where the last run left it (byte ${pos}) is not the end of a line`;
+      if (from !== undefined && from > t.size) rewritten = `it is shorter (${t.size} bytes) than where the last run left it (byte ${from})`;
+      else if (from !== undefined && from > 0) {
+        await this.readTail(t, from);
+        if (stored !== undefined && fingerprint(t.tail.subarray(0, t.tailLength)) !== stored.check) rewritten = `the bytes before where the last run left it (byte ${from}) are not those it read`;
       }
       if (rewritten !== undefined) {
-        pos = 0;
         t.tailLength = 0;
-        await this.commit(t, 0, [], []);
-        if (kind === 'recovered') return false;
+        if (kind === 'recovered') {
+          await this.forget(t);
+          return false;
+        }
         this.counters.truncations++;
         this.log('warn', `file source '${this.src.name}': ${t.display} was rewritten since the last run (${rewritten}); reading it again from its start`, 'INPUT_TRUNCATED');
+      } else if (from !== undefined) {
+        pos = from;
+        known = true;
       }
     }
-    if (pos === 0 && kind === 'initial' && this.src.follow!.startAt === 'end' && t.size > 0) {
+    if (!known && kind === 'initial' && this.src.follow!.startAt === 'end' && t.size > 0) {
       pos = await lineStartBefore(t.fh, t.size);
       if (pos > 0) await this.readTail(t, pos);
-      // Into a durable stream, where it starts is committed at once: a restart must not move it on.
-      if (this.durable && pos > 0) await this.commit(t, pos, [], []);
+    }
+    if (this.durable) {
+      const seq = packPosition(pos, t.tail.subarray(0, t.tailLength));
+      if (t.committed !== seq) await this.commitAt(t, seq, [], []);
     }
     t.pos = pos;
     t.line = pos > 0 ? countLines(t.fh.fd, pos) + 1 : 1;
@@ -467,7 +487,7 @@ class Follower {
         if (t.ending === 'truncated') {
           this.counters.truncations++;
           this.log('warn', `file source '${this.src.name}': ${t.display} got shorter (truncated, as copytruncate does); reading it again from its start — lines written to it after the last read and before it was truncated are lost`, 'INPUT_TRUNCATED');
-          if (this.durable && t.committed !== 0) await this.commit(t, 0, [], []);
+          if (this.durable) await this.commitAt(t, packPosition(0, EMPTY), [], []);
           t.pos = 0;
           t.line = 1;
           t.tailLength = 0;
@@ -476,7 +496,7 @@ class Follower {
         if (t.ending === 'finished') {
           // Let go: its last line, even without its `\n`, is a line now; then its position is dropped.
           if (end.held > 0) await this.lastLine(t, end.end, end.held, end.nextLine, decode);
-          if (this.durable) await this.commit(t, 0, [], []);
+          if (this.durable) await this.forget(t);
         }
         break;
       }
@@ -519,6 +539,8 @@ class Follower {
         t.pos = pos;
         if (pos > t.size) t.size = pos;
         this.keepTail(t, buf, bytesRead);
+        t.lastChunk = buf;
+        t.lastChunkAt = pos - bytesRead;
         if (t.detached) t.lastGrowth = Date.now();
         if (++sinceStat >= CHUNKS_PER_STAT) {
           sinceStat = 0;
@@ -560,16 +582,34 @@ class Follower {
     }
   }
 
-  /** Commits a batch of a file with the offset it reached (0: its position dropped), fenced by the last. */
+  /** Commits a batch of a file with the byte offset it reached (and a check of the bytes before it), fenced by the last commit. */
   private async commit(t: Tailer, offset: number, events: EventValue[], letters: EventValue[]): Promise<void> {
-    const position = { name: this.consumer, stream: t.key, seq: offset, expected: t.committed };
+    await this.commitAt(t, packPosition(offset, this.bytesBefore(t, offset)), events, letters);
+  }
+
+  /** The (up to 16) bytes before `end`: from the chunk read last, where a batch ends; else read. */
+  private bytesBefore(t: Tailer, end: number): Buffer {
+    const n = Math.min(TAIL_BYTES, end);
+    const c = t.lastChunk;
+    if (c !== undefined && end - n >= t.lastChunkAt && end <= t.lastChunkAt + c.length) return c.subarray(end - n - t.lastChunkAt, end - t.lastChunkAt);
+    const buf = Buffer.allocUnsafe(n);
+    return buf.subarray(0, readSync(t.fh.fd, buf, 0, n, end - n));
+  }
+
+  /** Drops a file's position (committed as 0): the source is done with it. */
+  private async forget(t: Tailer): Promise<void> {
+    await this.commitAt(t, 0, [], []);
+  }
+
+  private async commitAt(t: Tailer, seq: number, events: EventValue[], letters: EventValue[]): Promise<void> {
+    const position = { name: this.consumer, stream: t.key, seq, expected: t.committed };
     const writes: [string, Batch][] = [[this.src.to, events]];
     if (this.deadDurable) {
       writes.push([DEAD_LETTERS, letters]);
       for (const l of letters) this.ctx.onDeadLetter(l);
     } else for (const l of letters) sourceDeadLetter(this.ctx, l);
     await this.ctx.appender!.commitSource(position, writes);
-    t.committed = offset;
+    t.committed = seq;
   }
 
   /** The last line of a file let go, without its `\n`: a line now, read like the others. */
@@ -628,6 +668,33 @@ class Follower {
   private log(level: 'info' | 'warn', message: string, code?: string): void {
     this.ctx.log({ level, message, source: this.src.name, ...(code ? { code } : {}) });
   }
+}
+
+/**
+ * A followed file's position as committed: the byte offset + 1 (so that 0 keeps meaning "no
+ * position": a file registered at offset 0 is found after a restart, one let go is not) in the low
+ * 40 bits, and above them a 13-bit check of the 16 bytes before the offset — so that a restart tells
+ * a file truncated and written past the offset while no run read it from one that only grew.
+ * Offsets go up to 1 TiB.
+ */
+export function packPosition(offset: number, before: Buffer): number {
+  if (offset + 1 >= OFFSET_SPAN) throw new Error(`a followed file is read up to ${OFFSET_SPAN - 2} bytes (1 TiB); this one is longer`);
+  return fingerprint(before) * OFFSET_SPAN + offset + 1;
+}
+
+/** The offset and check of a committed position (not 0). */
+export function unpackPosition(seq: number): { offset: number; check: number } {
+  return { offset: (seq % OFFSET_SPAN) - 1, check: Math.floor(seq / OFFSET_SPAN) };
+}
+
+const OFFSET_SPAN = 2 ** 40;
+const EMPTY = Buffer.alloc(0);
+
+/** FNV-1a of the bytes, in 13 bits. */
+function fingerprint(bytes: Buffer): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193) >>> 0;
+  return h & 0x1fff;
 }
 
 /** The offset just after the last `\n` before `end` (0 when there is none): where a line starts. */

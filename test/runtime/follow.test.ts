@@ -178,4 +178,50 @@ describe('a followed file', () => {
     ]);
     expect(await next.stop()).toBe(0);
   }, 60_000);
+
+  it('a file rotated away while no run reads it, before any of it was read, is found by the next run: its position was committed when it was first seen', async () => {
+    const run = await start({ 'r.yaml': runeset('path: app.log'), 'app.log': '' });
+    await until(() => logLines(run.stderr).some((l) => l['msg'] === "file source 'f' follows app.log"), 'the empty file to be followed');
+    expect(await run.stop()).toBe(0);
+    // While no run reads it: the file gets its first lines, and is rotated.
+    appendFileSync(`${run.dir}/app.log`, ndjson(0, 3));
+    renameSync(`${run.dir}/app.log`, `${run.dir}/app.log.1`);
+    writeFileSync(`${run.dir}/app.log`, ndjson(0, 2, 'b'));
+    const next = await start({}, run.dir);
+    await until(() => out(next).length === 5, 'the rotated file, then the new one', 30_000);
+    expect(out(next)).toEqual([...[0, 1, 2].map((i) => ({ file: 'a', i })), ...[0, 1].map((i) => ({ file: 'b', i }))]);
+    expect(await next.stop()).toBe(0);
+  }, 60_000);
+
+  it('files rotated away twice while no run reads them are read one after the other, oldest first, then the file at the path', async () => {
+    const run = await start({ 'r.yaml': runeset('path: app.log'), 'app.log': ndjson(0, 2) });
+    await until(() => out(run).length === 2, 'the first lines');
+    renameSync(`${run.dir}/app.log`, `${run.dir}/app.log.1`);
+    writeFileSync(`${run.dir}/app.log`, ndjson(0, 2, 'b'));
+    // The old file keeps growing, so the run does not let it go: both files have a position when it is killed.
+    let next = 2;
+    const writer = setInterval(() => appendFileSync(`${run.dir}/app.log.1`, ndjson(next++, 1)), 200);
+    try {
+      await until(() => out(run).some((e) => e.file === 'b'), 'the new file to be read');
+      run.child.kill('SIGKILL');
+      await run.exited;
+    } finally {
+      clearInterval(writer);
+    }
+    // While no run reads them: both get many lines (several reads each), the newer is rotated too.
+    appendFileSync(`${run.dir}/app.log.1`, ndjson(1000, 12_000));
+    appendFileSync(`${run.dir}/app.log`, ndjson(1000, 12_000, 'b'));
+    renameSync(`${run.dir}/app.log`, `${run.dir}/app.log.2`);
+    writeFileSync(`${run.dir}/app.log`, ndjson(0, 2, 'c'));
+    const again = await start({}, run.dir);
+    await until(() => out(again).some((e) => e.file === 'c' && e.i === 1), 'the file at the path', 60_000);
+    const late = out(again).filter((e) => e.i >= 1000 || e.file === 'c');
+    expect(late.map((e) => `${e.file}${e.i}`)).toEqual([
+      ...Array.from({ length: 12_000 }, (_, k) => `a${1000 + k}`),
+      ...Array.from({ length: 12_000 }, (_, k) => `b${1000 + k}`),
+      'c0',
+      'c1',
+    ]);
+    expect(await again.stop()).toBe(0);
+  }, 120_000);
 });
