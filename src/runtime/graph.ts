@@ -13,7 +13,6 @@ import type { Flow, Task } from './flow.js';
 export type Batch = readonly EventValue[];
 
 /** The dead-letters stream's name (core/event.ts); follow.ts and sources.ts still import it from here. */
-export { DEAD_LETTERS };
 
 /** Where writes to durable streams go: committed first, handed to the stream's readers after. */
 export interface StreamAppender {

@@ -8,7 +8,7 @@
 import { createReadStream, statSync, openSync, readSync, closeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
-import type { EventValue } from '../core/event.js';
+import { DEAD_LETTERS, type EventValue } from '../core/event.js';
 import type { SourceContext, SourceReader } from './connector.js';
 import type { RunesetSource } from '../runes/runeset.js';
 export { SourceStats, sourceConsumer, type SourceContext, type SourceReader } from './connector.js';
@@ -17,7 +17,7 @@ import { FILE_CHUNK_BYTES, decodeLines, type EventBatch, type InputProblem } fro
 import { countLines, readLines, type LineBatch, type LinesEnd } from './lines.js';
 import { decodeDocument, decodeTextLines } from './formats.js';
 import { isStorageError } from '../storage/index.js';
-import { DEAD_LETTERS, type Batch } from './graph.js';
+import type { Batch } from './graph.js';
 import { readHttp } from './http-source.js';
 import { readFollowed } from './follow.js';
 import { readNats } from './nats/source.js';

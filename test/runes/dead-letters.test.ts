@@ -2,7 +2,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEAD_LETTERS } from '../../src/core/event.js';
 import { DEAD_LETTERS as RUNES_DEAD_LETTERS, RUNESET_DEFAULTS } from '../../src/runes/index.js';
-import { DEAD_LETTERS as GRAPH_DEAD_LETTERS } from '../../src/runtime/graph.js';
 import { load, PASS_SPELL, removeTempDirs } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -11,7 +10,6 @@ describe('the dead-letters stream', () => {
   it('is one name: the schema default for dead_letters, and what the runes and the runtime import', () => {
     expect(RUNESET_DEFAULTS.dead_letters).toBe(DEAD_LETTERS);
     expect(RUNES_DEAD_LETTERS).toBe(DEAD_LETTERS);
-    expect(GRAPH_DEAD_LETTERS).toBe(DEAD_LETTERS);
   });
 
   it('a runeset that declares no dead-letters stream has it, and its pipelines send failures there', async () => {
