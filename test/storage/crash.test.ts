@@ -242,7 +242,7 @@ describe('R4: a damaged file is a loud error naming it, never a silent empty sto
     try {
       const buf = Buffer.alloc(length);
       fs.readSync(fd, buf, 0, length, offset);
-      for (let i = 0; i < length; i++) buf[i] = typeof bytes === 'function' ? bytes(buf[i]) : bytes[i % bytes.length];
+      for (let i = 0; i < length; i++) buf[i] = typeof bytes === 'function' ? bytes(buf[i]!) : bytes[i % bytes.length]!; // i < length = buf.length
       fs.writeSync(fd, buf, 0, length, offset);
     } finally {
       fs.closeSync(fd);
