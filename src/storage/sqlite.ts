@@ -66,7 +66,7 @@ export const DATA_FILE = 'sanctum.db';
 // parameter: the -shm file it would need cannot be created), and better-sqlite3 takes URI file
 // names only when SQLITE_USE_URI=1 is set before its addon loads, at the first `new Database`.
 // Every other file name we open is an absolute path, never `file:…`, so this changes nothing else.
-process.env.SQLITE_USE_URI ??= '1';
+process.env['SQLITE_USE_URI'] ??= '1';
 
 export interface SqliteStorageOptions {
   /** The data directory; created when missing. The file is `<dir>/sanctum.db`. */
