@@ -20,8 +20,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { connect, createInbox, headers, type NatsConnection } from '@nats-io/transport-node';
-import { AckPolicy, jetstream, jetstreamManager, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { connect, createInbox, headers } from '@nats-io/transport-node';
+import { AckPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import { loadRunesetOrThrow } from '../src/runes/index.js';
 import { openRuneset } from '../src/runtime/run.js';
 import { startNatsServer } from '../test/nats/server.js';
@@ -86,7 +86,12 @@ async function streams(): Promise<{ tag: string }> {
   const inbox = createInbox();
   let acked = 0;
   let wake: (() => void) | undefined;
-  const sub = nc.subscribe(`${inbox}.*`, { callback: () => void (++acked, wake?.()) });
+  const sub = nc.subscribe(`${inbox}.*`, {
+    callback: () => {
+      ++acked;
+      wake?.();
+    },
+  });
   for (let i = 1; i <= N; i++) {
     nc.publish(`in.${tag}`, encoder.encode(JSON.stringify({ id: i, n: i })), { reply: `${inbox}.${i}` });
     if (i - acked > 4096) await new Promise<void>((r) => (wake = r));
@@ -168,7 +173,12 @@ async function plainPipelined(): Promise<{ ms: number; check?: string }> {
   let acked = 0;
   let sent = 0;
   let wake: (() => void) | undefined;
-  const sub = nc.subscribe(`${inbox}.*`, { callback: () => void (++acked, wake?.()) });
+  const sub = nc.subscribe(`${inbox}.*`, {
+    callback: () => {
+      ++acked;
+      wake?.();
+    },
+  });
   while (sent < N) {
     const batch: JsMsg[] = [];
     for await (const m of await consumer.fetch({ max_messages: 1000, expires: 2000 })) batch.push(m);

@@ -86,16 +86,28 @@ export async function serveObservatory(options: ServeOptions): Promise<ObserveSe
   }
 
   function tap(url: URL, res: ServerResponse): void {
-    if (!taps) return json(res, 404, { error: 'taps are turned off for this run (sanctum.metrics.tap: false)' });
+    if (!taps) {
+      json(res, 404, { error: 'taps are turned off for this run (sanctum.metrics.tap: false)' });
+      return;
+    }
     const q = url.searchParams;
     const stream = q.get('stream');
     const spell = q.get('spell');
     const name = stream ?? spell ?? q.get('target');
-    if (name === null) return json(res, 400, { error: 'say what to tap: /tap?stream=NAME or /tap?spell=NAME' });
+    if (name === null) {
+      json(res, 400, { error: 'say what to tap: /tap?stream=NAME or /tap?spell=NAME' });
+      return;
+    }
     const resolved = taps.resolve(name, stream !== null ? 'stream' : spell !== null ? 'spell' : undefined);
-    if ('error' in resolved) return json(res, resolved.status, { error: resolved.error });
+    if ('error' in resolved) {
+      json(res, resolved.status, { error: resolved.error });
+      return;
+    }
     const opts = tapOptions(q);
-    if ('error' in opts) return json(res, 400, { error: opts.error });
+    if ('error' in opts) {
+      json(res, 400, { error: opts.error });
+      return;
+    }
     // A client that goes away mid-write is the tap's 'close', not a failure of the run.
     res.on('error', () => {});
     res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });

@@ -13,7 +13,7 @@ import { applyErrorPolicy, stderrDeadLetters, type ErrorPolicy, type PolicyTarge
 import { CallbackError, SpellError, type DeadLetter } from '../spellcraft/errors.js';
 import { UpstreamSubscriber, operate, toNext } from '../spellcraft/operate.js';
 import { stderrLogger, summon, type SummonOptions } from '../spellcraft/spell.js';
-import { decode, encode, fromWire, partitionOf, toWireDefinition, type FromWorker, type ToWorker, type Transport, type WireError } from './protocol.js';
+import { decode, encode, fromWire, partitionOf, toWireDefinition, type FromWorker, type ToWorker, type Transport } from './protocol.js';
 
 /** Events per message to a worker when not told otherwise. */
 export const DEFAULT_BATCH_SIZE = 1000;

@@ -240,7 +240,9 @@ export class RunesetYaml {
           walk(pair.value, [...path, name ?? '?']);
         }
       } else if (isSeq(node)) {
-        node.items.forEach((item, i) => walk(item, [...path, i]));
+        node.items.forEach((item, i) => {
+          walk(item, [...path, i]);
+        });
       }
     };
     walk(this.doc.contents, []);

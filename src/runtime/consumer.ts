@@ -12,7 +12,7 @@
 import type { EventValue } from '../core/event.js';
 import type { ConsumerPosition } from '../core/storage.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { SanctumError } from '../core/errors.js';
+import type { SanctumError } from '../core/errors.js';
 import type { Flow, Task } from './flow.js';
 import type { StreamGraph } from './graph.js';
 import type { BatchOrigin, CastResult, Outputs, PipelineCore, PipelineStep } from './pipeline.js';

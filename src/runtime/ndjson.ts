@@ -331,7 +331,7 @@ export class LineWriter {
     }
   }
   private take(): string {
-    const chunk = this.buf.join('\n') + '\n';
+    const chunk = `${this.buf.join('\n')}\n`;
     this.buf = [];
     this.size = 0;
     return chunk;

@@ -56,7 +56,7 @@ export async function summonSpells(runeset: Runeset, logger: SpellLogger = level
 }
 
 function displayOf(abs: string): string {
-  const cwd = process.cwd() + '/';
+  const cwd = `${process.cwd()}/`;
   return abs.startsWith(cwd) ? abs.slice(cwd.length) : abs;
 }
 

@@ -342,7 +342,7 @@ export class DurableSink implements SinkHandle {
 
 function ndjson(events: readonly EventValue[]): string {
   let s = '';
-  for (let i = 0; i < events.length; i++) s += JSON.stringify(events[i]) + '\n';
+  for (let i = 0; i < events.length; i++) s += `${JSON.stringify(events[i])}\n`;
   return s;
 }
 

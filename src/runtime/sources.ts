@@ -13,7 +13,7 @@ import type { SourceContext, SourceReader } from './connector.js';
 import type { RunesetSource } from '../runes/runeset.js';
 export { SourceStats, sourceConsumer, type SourceContext, type SourceReader } from './connector.js';
 import { sourceConsumer, sourceDeadLetter as deadLetter } from './connector.js';
-import { FILE_CHUNK_BYTES, decodeLines, type EventBatch, type InputProblem } from './ndjson.js';
+import { FILE_CHUNK_BYTES, decodeLines, type InputProblem } from './ndjson.js';
 import { countLines, readLines, type LineBatch, type LinesEnd } from './lines.js';
 import { decodeDocument, decodeTextLines } from './formats.js';
 import { isStorageError } from '../storage/index.js';

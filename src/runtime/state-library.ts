@@ -5,7 +5,7 @@
  */
 import type { EventValue } from '../core/event.js';
 import type { TimerQueue } from '../core/clock.js';
-import type { IndexValue, QueryOptions, RangeOptions, StateChange, StateStore, TimerChange, TimerStore } from '../core/storage.js';
+import type { QueryOptions, RangeOptions, StateChange, StateStore, TimerChange, TimerStore } from '../core/storage.js';
 import { StateBuffer, TimerBuffer } from '../storage/index.js';
 import type { SpellLibraries } from '../spellcraft/caster.js';
 

@@ -494,7 +494,7 @@ export class SpellCaster {
     // Events after the prefix are cast by a later call: their failures (they could not cross into
     // Lua) are reported then, not now.
     if (consumed < count && failures) failures = failures.filter((f) => events.indexOf(f.event as EventValue) < consumed);
-    return { failures: failures && failures.length ? failures : NO_ERRORS, consumed };
+    return { failures: failures?.length ? failures : NO_ERRORS, consumed };
   }
 
   /** castBatch one event at a time (the batch did not fit under the cap); same outputs and order. */

@@ -22,8 +22,8 @@ interface BridgeExports {
   rawseti(L: number, idx: number, n: number): void;
 }
 
-const T_NIL = 0, T_BOOLEAN = 1, T_LIGHTUSERDATA = 2, T_NUMBER = 3;
-/** Lua type tags (lua_type). */
+/** Lua type tags (lua_type); nil (0) is never compared against. */
+const T_BOOLEAN = 1, T_LIGHTUSERDATA = 2, T_NUMBER = 3;
 export const T_STRING = 4, T_TABLE = 5;
 const TYPE_NAMES = ['nil', 'boolean', 'userdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'];
 const UNLIMITED = 0xffffffff;
@@ -595,7 +595,7 @@ export class LuaVM {
       x.lua_settop(L, -2);
     }
     const n = Number(x.lua_rawlen(L, idx));
-    let arr: EventValue[] | undefined = n > 0 ? new Array<EventValue>(n) : undefined;
+    const arr: EventValue[] | undefined = n > 0 ? new Array<EventValue>(n) : undefined;
     let ints = 0;
     let obj: Record<string, EventValue> | undefined;
     x.lua_pushnil(L);

@@ -381,7 +381,7 @@ const CONVERSIONS: Record<string, (t: Tm) => string | number> = {
   '%Y': (t) => t.year + 1900,
   '%z': (t) => {
     const minutes = Math.abs(t.gmtoff) / 60;
-    return (t.gmtoff >= 0 ? '+' : '-') + String('0000' + ((minutes / 60) * 100 + (minutes % 60))).slice(-4);
+    return (t.gmtoff >= 0 ? '+' : '-') + String(`0000${(minutes / 60) * 100 + (minutes % 60)}`).slice(-4);
   },
   '%Z': (t) => t.zone,
 };

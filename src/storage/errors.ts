@@ -54,8 +54,8 @@ export class StorageError extends SanctumError implements StorageErrorFields {
 
   override toJSON(): Record<string, unknown> {
     const out: Record<string, unknown> = { code: this.code, message: this.message, operation: this.operation };
-    if (this.file !== undefined) out.file = this.file;
-    if (this.driverCode !== undefined) out.driverCode = this.driverCode;
+    if (this.file !== undefined) out['file'] = this.file;
+    if (this.driverCode !== undefined) out['driverCode'] = this.driverCode;
     return out;
   }
 }

@@ -272,7 +272,7 @@ class MemoryStore implements Storage {
     const end = n < 0 ? data.rows.length : Math.min(data.rows.length, start + n);
     const out: StoredEvent[] = [];
     for (let i = start; i < end; i++) {
-      const r = data.rows[i];
+      const r = data.rows[i]!; // start <= i < end <= data.rows.length
       out.push({ stream, seq: r.seq, ts: r.ts, key: r.key, event: JSON.parse(r.json) as EventValue });
     }
     return out;
@@ -314,8 +314,8 @@ class MemoryStore implements Storage {
     if (p.maxCount !== undefined) cut = Math.max(cut, data.last - p.maxCount + 1);
     if (p.maxAgeMs !== undefined) {
       const threshold = this.now() - p.maxAgeMs;
-      const i = data.rows.findIndex((r) => r.ts >= threshold);
-      cut = Math.max(cut, i < 0 ? data.last + 1 : data.rows[i].seq);
+      const kept = data.rows.find((r) => r.ts >= threshold);
+      cut = Math.max(cut, kept === undefined ? data.last + 1 : kept.seq);
     }
     if (cut <= data.first) return 0;
     const deleted = Math.min(cut - data.first, data.rows.length);
@@ -542,7 +542,7 @@ function lowerBound(sorted: readonly string[], key: string): number {
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (compareKeys(sorted[mid], key) < 0) lo = mid + 1;
+    if (compareKeys(sorted[mid]!, key) < 0) lo = mid + 1; // lo <= mid < hi <= sorted.length
     else hi = mid;
   }
   return lo;

@@ -66,7 +66,7 @@ export const DATA_FILE = 'sanctum.db';
 // parameter: the -shm file it would need cannot be created), and better-sqlite3 takes URI file
 // names only when SQLITE_USE_URI=1 is set before its addon loads, at the first `new Database`.
 // Every other file name we open is an absolute path, never `file:…`, so this changes nothing else.
-process.env.SQLITE_USE_URI ??= '1';
+process.env['SQLITE_USE_URI'] ??= '1';
 
 export interface SqliteStorageOptions {
   /** The data directory; created when missing. The file is `<dir>/sanctum.db`. */
@@ -362,7 +362,7 @@ class SqliteStore implements SqliteStorage {
     const rows = this.readGuard('read', `could not read stream '${stream}'`, () => this.s.readEvents.all(stream, fromSeq, n) as [number, number, string | null, string][]);
     const out: StoredEvent[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
-      const [seq, ts, key, json] = rows[i];
+      const [seq, ts, key, json] = rows[i]!; // i < rows.length
       out[i] = { stream, seq, ts, key, event: this.parse(json, `event ${seq} of stream '${stream}'`) };
     }
     return out;
@@ -502,7 +502,10 @@ class SqliteStore implements SqliteStorage {
 
   private entries(ns: string, rows: [string, string][]): StateEntry[] {
     const out: StateEntry[] = new Array(rows.length);
-    for (let i = 0; i < rows.length; i++) out[i] = { key: rows[i][0], value: this.parse(rows[i][1], `state key ${JSON.stringify(rows[i][0])} of '${ns}'`) };
+    for (let i = 0; i < rows.length; i++) {
+      const [key, json] = rows[i]!; // i < rows.length
+      out[i] = { key, value: this.parse(json, `state key ${JSON.stringify(key)} of '${ns}'`) };
+    }
     return out;
   }
 

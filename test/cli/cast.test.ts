@@ -112,7 +112,7 @@ describe('hostile input lines, on cast and append', () => {
   // Issue 10: a 6,000-deep array (12 KB of valid JSON) killed `cast` with a RangeError and aborted
   // `append`'s batch; 1e400 and 2^63 were stored changed; a BOM lost the first event.
   const deep = '['.repeat(6000) + ']'.repeat(6000);
-  const input = ['\ufeff{"id":1,"value":1}', deep, '{"x":1e400}', '{"big":9223372036854775808}', '{"s":"\\ud800"}', '{"id":2,"value":2}'].join('\r\n') + '\n';
+  const input = `${['\ufeff{"id":1,"value":1}', deep, '{"x":1e400}', '{"big":9223372036854775808}', '{"s":"\\ud800"}', '{"id":2,"value":2}'].join('\r\n')}\n`;
 
   it('cast: each bad line is a coded dead letter with file:line, the good lines around it are cast, exit 1, no stack trace', async () => {
     const dir = tempDir({ 'enrich.lua': enrich, 'in.ndjson': input });

@@ -32,7 +32,7 @@ function intoClosedPipe(args: string[], options: { cwd?: string; lines?: number 
   });
 }
 
-const many = Array.from({ length: 200_000 }, (_, i) => `{"i":${i}}`).join('\n') + '\n';
+const many = `${Array.from({ length: 200_000 }, (_, i) => `{"i":${i}}`).join('\n')}\n`;
 
 describe('a closed stdout', () => {
   it('ends `sanctum cast` quietly with 0', async () => {

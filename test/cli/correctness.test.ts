@@ -71,7 +71,7 @@ function stateKeys(dir: string, ns: string): string[] {
 describe('9.1 every state write a cast made is committed before close', () => {
   it('stdin to its end: 500 piped events, 500 keys committed, exit 0 (no STORAGE_CLOSED)', async () => {
     const dir = tempDir({ 'remember.lua': 'local s = {} function s.cast(e) state.put(e.id, true) end return s', 'r.yaml': stateRuneset() });
-    const input = Array.from({ length: 500 }, (_, i) => JSON.stringify({ id: `x${i}` })).join('\n') + '\n';
+    const input = `${Array.from({ length: 500 }, (_, i) => JSON.stringify({ id: `x${i}` })).join('\n')}\n`;
     const r = await sanctum(['run', `${dir}/r.yaml`], { input });
     expect(r.stderr).not.toContain('STORAGE_CLOSED');
     expect(r.code).toBe(0);
@@ -161,7 +161,7 @@ describe('9.4 durable pipelines see live appends; rate paces durable file source
   it('rate paces a file source into a durable stream', async () => {
     const dir = tempDir({
       'pass.lua': 'return { cast = function(e) return e end }',
-      'in.ndjson': Array.from({ length: 20 }, (_, i) => JSON.stringify({ i })).join('\n') + '\n',
+      'in.ndjson': `${Array.from({ length: 20 }, (_, i) => JSON.stringify({ i })).join('\n')}\n`,
       'r.yaml': `version: 1
 streams:
   orders: { durable: true }
@@ -286,7 +286,7 @@ describe('9.7 signals, warnings, counts', () => {
 
   it('the summary counts what the pipelines cast, durable backlogs included', async () => {
     const dir = tempDir({ 'pass.lua': 'return { cast = function(e) return e end }', 'r.yaml': durableRuneset.replace('  stdin: { type: stdin, to: keepalive }\n', '').replace('sources:\n', '') });
-    const append = await sanctum(['append', 'orders', '--runeset', `${dir}/r.yaml`], { input: Array.from({ length: 300 }, (_, i) => JSON.stringify({ i })).join('\n') + '\n' });
+    const append = await sanctum(['append', 'orders', '--runeset', `${dir}/r.yaml`], { input: `${Array.from({ length: 300 }, (_, i) => JSON.stringify({ i })).join('\n')}\n` });
     expect(append.code).toBe(0);
     const r = await sanctum(['run', `${dir}/r.yaml`]);
     expect(r.code).toBe(0);

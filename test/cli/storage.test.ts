@@ -18,7 +18,7 @@ pipelines:
   totals: { from: orders, steps: [total], to: totals }
 `;
 
-const orders = ['{"user":"ada","amount":5}', '{"user":"bob","amount":3}', '{"user":"ada","amount":7}'].join('\n') + '\n';
+const orders = `${['{"user":"ada","amount":5}', '{"user":"bob","amount":3}', '{"user":"ada","amount":7}'].join('\n')}\n`;
 
 function setup() {
   return tempDir({ 'r.yaml': runeset, 'orders.ndjson': orders, 'running-total.lua': '' });
@@ -102,7 +102,7 @@ describe('durable streams through the CLI', () => {
 
 describe('retention and concurrent runs', () => {
   it('retention.max_events keeps only the newest events', async () => {
-    const lines = Array.from({ length: 10 }, (_, i) => JSON.stringify({ i })).join('\n') + '\n';
+    const lines = `${Array.from({ length: 10 }, (_, i) => JSON.stringify({ i })).join('\n')}\n`;
     const dir = tempDir({
       'r.yaml': 'version: 1\nstreams:\n  s: { durable: true, retention: { max_events: 3 } }\nsources:\n  f: { type: file, path: in.ndjson, to: s }\n',
       'in.ndjson': lines,
@@ -114,7 +114,7 @@ describe('retention and concurrent runs', () => {
 
   it('two runs of one runeset at once never apply an input twice: the loser stops with a conflict', async () => {
     const N = 20000;
-    const lines = Array.from({ length: N }, (_, i) => JSON.stringify({ id: i })).join('\n') + '\n';
+    const lines = `${Array.from({ length: N }, (_, i) => JSON.stringify({ id: i })).join('\n')}\n`;
     const dir = tempDir({
       'r.yaml': 'version: 1\nsanctum: { batch_size: 50 }\nstreams:\n  in: { durable: true }\n  out: { durable: true }\nspells:\n  id: { file: id.lua }\nsources:\n  f: { type: file, path: in.ndjson, to: in }\npipelines:\n  copy: { from: in, steps: [id], to: out }\n',
       'id.lua': 'return { cast = function(e) return e end }',

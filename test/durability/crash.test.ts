@@ -42,7 +42,7 @@ pipelines:
 function setup(): string {
   const lines: string[] = [];
   for (let i = 1; i <= N; i++) lines.push(JSON.stringify({ id: i, user: `u${i % USERS}`, amount: (i * 7) % 100 }));
-  return tempDir({ 'sum.lua': spell, 'r.yaml': runeset, 'in.ndjson': lines.join('\n') + '\n' });
+  return tempDir({ 'sum.lua': spell, 'r.yaml': runeset, 'in.ndjson': `${lines.join('\n')}\n` });
 }
 
 const SPLIT = new URL('./fixtures/split-commit-run.ts', import.meta.url).pathname;

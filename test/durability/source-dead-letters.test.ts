@@ -33,7 +33,7 @@ function setup(): { dir: string; bad: number } {
       bad++;
     } else lines.push(JSON.stringify({ i, pad: 'x'.repeat(40) }));
   }
-  return { dir: tempDir({ 'r.yaml': runeset, 'in.ndjson': lines.join('\n') + '\n' }), bad };
+  return { dir: tempDir({ 'r.yaml': runeset, 'in.ndjson': `${lines.join('\n')}\n` }), bad };
 }
 
 function read(dir: string, what: (s: ReturnType<typeof openSqliteStorage>) => number): number {
@@ -114,7 +114,7 @@ describe('10.12 SIGTERM with a durable backlog', () => {
     const dir = tempDir({
       // About 200 µs of Lua per event: the backlog takes half a minute or more to cast.
       'slow.lua': 'return { cast = function(e) local x = 0 for i = 1, 20000 do x = x + i end return { i = e.i, x = x } end }\n',
-      'in.ndjson': Array.from({ length: N }, (_, i) => JSON.stringify({ i })).join('\n') + '\n',
+      'in.ndjson': `${Array.from({ length: N }, (_, i) => JSON.stringify({ i })).join('\n')}\n`,
       'load.yaml': `version: 1
 sanctum: { data_dir: .sanctum/r }
 streams: { in: { durable: true } }

@@ -199,7 +199,7 @@ describe('nats source and sink over JetStream', () => {
   it('an event the server will not take (over max_payload) is a dead letter; the others are published', async () => {
     await jsm.streams.add({ name: 'OUT5', subjects: ['out5'] });
     const dir = tempDir({
-      'in.ndjson': [JSON.stringify({ id: 1, n: 1 }), JSON.stringify({ id: 2, n: 2, big: 'x'.repeat(1_100_000) }), JSON.stringify({ id: 3, n: 3 })].join('\n') + '\n',
+      'in.ndjson': `${[JSON.stringify({ id: 1, n: 1 }), JSON.stringify({ id: 2, n: 2, big: 'x'.repeat(1_100_000) }), JSON.stringify({ id: 3, n: 3 })].join('\n')}\n`,
       'r.yaml': `version: 1
 sanctum: { log_level: error }
 streams:
@@ -320,7 +320,7 @@ describe('a NATS server that goes away and comes back', () => {
     await jsm.streams.add({ name: 'OUT6', subjects: ['out6'] });
     const n = 150;
     const dir = tempDir({
-      'in.ndjson': Array.from({ length: n }, (_, i) => JSON.stringify({ id: i + 1 })).join('\n') + '\n',
+      'in.ndjson': `${Array.from({ length: n }, (_, i) => JSON.stringify({ id: i + 1 })).join('\n')}\n`,
       'r.yaml': `version: 1
 sanctum: { log_level: error }
 streams:

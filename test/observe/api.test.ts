@@ -20,7 +20,11 @@ sinks: { out: { type: file, path: out.ndjson, from: output } }
 `,
     });
     let text = '';
-    const logs = new Writable({ write: (c: Buffer, _e, done) => ((text += c.toString()), done()) });
+    const logs = new Writable({ write: (c: Buffer, _e, done) => {
+        text += c.toString();
+        done();
+      },
+     });
     const runeset = await loadRunesetOrThrow(`${dir}/r.yaml`);
     const log = createRunLog({ level: 'info', format: 'json', destination: logs });
     const opened = await openRuneset(runeset, { logger: log.spellLine, onDeadLetter: log.deadLetter });

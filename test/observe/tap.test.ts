@@ -154,7 +154,15 @@ describe('TapHub', () => {
   };
   const output = () => {
     const written: string[] = [];
-    const out: TapOutput & { written: string[]; ended?: string } = { written, write: (c) => (written.push(c), true), end: (c) => (out.ended = c ?? ''), on: () => out };
+    const out: TapOutput & { written: string[]; ended?: string } = { written, write: (c) => {
+        written.push(c);
+        return true;
+      },
+      end: (c) => {
+        out.ended = c ?? '';
+      },
+      on: () => out,
+    };
     return out;
   };
 
@@ -188,9 +196,15 @@ describe('TapHub', () => {
     let drain: () => void = () => {};
     const written: string[] = [];
     const out: TapOutput = {
-      write: (c) => (written.push(c), !full),
+      write: (c) => {
+        written.push(c);
+        return !full;
+      },
       end: (c) => void written.push(c ?? ''),
-      on: (event, fn) => (event === 'drain' ? (drain = fn) : undefined, out),
+      on: (event, fn) => {
+        if (event === 'drain') drain = fn;
+        return out;
+      },
     };
     const client = hub.open({ kind: 'stream', name: 'a' }, out, { buffer: 2 });
     for (let i = 0; i < 6; i++) subject.next({ i });

@@ -87,7 +87,7 @@ describe('runesets nested too deeply', () => {
     const compact = await load(withRunes(`      x:\n        ${'- '.repeat(100_000)}1`), SPELL);
     expect(brief(compact)).toEqual([`9:${9 + 2 * MAX_DEPTH} RUNESET_TOO_DEEP the runeset nests lists and mappings deeper than ${MAX_DEPTH} levels here`]);
     expect(Date.now() - started).toBeLessThan(5_000);
-    const block = 'version: 1\nstreams:\n' + Array.from({ length: 3000 }, (_, i) => `${' '.repeat(2 * i + 2)}k${i}:`).join('\n') + '\n';
+    const block = `version: 1\nstreams:\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(2 * i + 2)}k${i}:`).join('\n')}\n`;
     const b = await load(block);
     expect(brief(b)).toEqual([`${MAX_DEPTH + 2}:${2 * MAX_DEPTH + 1} RUNESET_TOO_DEEP the runeset nests lists and mappings deeper than ${MAX_DEPTH} levels here`]);
   });

@@ -40,7 +40,7 @@ describe('a followed file', () => {
   it('reads lines appended while it runs; a last line without its newline waits for it', async () => {
     const run = await start({ 'r.yaml': runeset('path: app.log'), 'app.log': ndjson(0, 2) });
     await until(() => out(run).length === 2, 'the lines there at the start');
-    appendFileSync(`${run.dir}/app.log`, ndjson(2, 2) + '{"file":"a","i":');
+    appendFileSync(`${run.dir}/app.log`, `${ndjson(2, 2)}{"file":"a","i":`);
     await until(() => out(run).length === 4, 'the appended lines');
     // The half-written line is not read (nor dead-lettered) until its newline comes.
     expect(value(await scrape(run.url), 'sanctum_dead_letters_total')).toBe(0);
@@ -61,7 +61,7 @@ describe('a followed file', () => {
     // not reopened yet), ends it with a line without newline, and then writes to a new file.
     appendFileSync(`${run.dir}/app.log`, ndjson(3, 2));
     renameSync(`${run.dir}/app.log`, `${run.dir}/app.log.1`);
-    appendFileSync(`${run.dir}/app.log.1`, ndjson(5, 2) + '{"file":"a","i":7}');
+    appendFileSync(`${run.dir}/app.log.1`, `${ndjson(5, 2)}{"file":"a","i":7}`);
     writeFileSync(`${run.dir}/app.log`, ndjson(0, 3, 'b'));
     await until(() => out(run).length === 11, 'the old file, its last line (once it is let go), and the new file', 30_000);
     const seen = out(run);
@@ -150,7 +150,7 @@ describe('a followed file', () => {
     appendFileSync(`${run.dir}/old.log`, '{"file":"a","i":3'); // a line being written: read whole once it ends
     const next = await start({}, run.dir);
     await until(() => logLines(next.stderr).some((l) => l['msg'] === "file source 'f' follows old.log"), 'the source to start');
-    appendFileSync(`${run.dir}/old.log`, '}\n' + ndjson(4, 1));
+    appendFileSync(`${run.dir}/old.log`, `}\n${ndjson(4, 1)}`);
     await until(() => out(next).length === 2, 'the lines written after the start');
     expect(out(next).map((e) => e.i)).toEqual([3, 4]);
     expect(await next.stop()).toBe(0);
@@ -159,13 +159,13 @@ describe('a followed file', () => {
   it('SIGTERM drains: exit 0 with what was read committed; the next run reads only what came after, and what came while it was down', async () => {
     const run = await start({ 'r.yaml': runeset('path: app.log'), 'app.log': ndjson(0, 3) });
     await until(() => out(run).length === 3, 'the first lines');
-    appendFileSync(`${run.dir}/app.log`, ndjson(3, 2) + '{"file":"a","i":5');
+    appendFileSync(`${run.dir}/app.log`, `${ndjson(3, 2)}{"file":"a","i":5`);
     await until(() => out(run).length === 5, 'the appended lines');
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     expect(run.stderr).toContain('stopped: 5 events read');
     // While no run reads it: the half line ends, more lines come, and the file is rotated.
-    appendFileSync(`${run.dir}/app.log`, '}\n' + ndjson(6, 1));
+    appendFileSync(`${run.dir}/app.log`, `}\n${ndjson(6, 1)}`);
     renameSync(`${run.dir}/app.log`, `${run.dir}/app.log.1`);
     writeFileSync(`${run.dir}/app.log`, ndjson(0, 2, 'b'));
     const next = await start({}, run.dir);

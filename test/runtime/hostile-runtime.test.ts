@@ -41,7 +41,7 @@ pipelines:
     const pipelines = Array.from({ length: n }, (_, i) => `  p${i}: { from: s${i}, steps: [inc], to: s${i + 1} }`).join('\n');
     const dir = tempDir({
       'inc.lua': inc,
-      'in.ndjson': Array.from({ length: 50 }, (_, i) => JSON.stringify({ n: i * 1000 })).join('\n') + '\n',
+      'in.ndjson': `${Array.from({ length: 50 }, (_, i) => JSON.stringify({ n: i * 1000 })).join('\n')}\n`,
       'r.yaml': `version: 1\nstreams:\n${streams}\nspells: { inc: { file: inc.lua } }\nsources: { in: { type: file, path: in.ndjson, to: s0 } }\npipelines:\n${pipelines}\n`,
     });
     const opened = await openRuneset(await loadRunesetOrThrow(`${dir}/r.yaml`), { logger: () => {} });
@@ -110,7 +110,7 @@ describe('10.11 fan-out into a sink that is behind', () => {
   it('pauses casting while the sink is full, and counts only what the sink wrote', async () => {
     const dir = tempDir({
       'fan.lua': 'return { cast = function(e, emit) for i = 1, 100000 do emit({ i = i, from = e.n }) end end }\n',
-      'in.ndjson': Array.from({ length: 200 }, (_, n) => JSON.stringify({ n })).join('\n') + '\n',
+      'in.ndjson': `${Array.from({ length: 200 }, (_, n) => JSON.stringify({ n })).join('\n')}\n`,
       'r.yaml': `version: 1
 streams: { input: {}, output: {} }
 spells: { fan: { file: fan.lua } }

@@ -82,7 +82,9 @@ describe('http sink: delivery', () => {
         expect(g.headers['sanctum-stream']).toBe('in');
         expect(lastSeq - firstSeq + 1).toBe(g.lines.length);
         expect(g.headers['idempotency-key']).toBe(`out/in/${firstSeq}-${lastSeq}`);
-        g.lines.forEach((line, k) => expect(line).toEqual({ i: firstSeq + k - 1 }));
+        g.lines.forEach((line, k) => {
+          expect(line).toEqual({ i: firstSeq + k - 1 });
+        });
       }
     };
     check();

@@ -24,7 +24,9 @@ function flatten(batches: LineBatch[]): { lines: [number, string][]; refused: st
   const lines: [number, string][] = [];
   const refused: string[] = [];
   for (const b of batches) {
-    b.lines.forEach((text, i) => lines.push([b.firstLine + i, text]));
+    b.lines.forEach((text, i) => {
+      lines.push([b.firstLine + i, text]);
+    });
     for (const [i, r] of b.refused ?? []) refused.push(`${b.firstLine + i}: ${r.code}`);
   }
   return { lines, refused };
@@ -153,7 +155,7 @@ describe('readLines', () => {
 
   it('splits a chunk bigger than its decode piece (64 KiB) the same, lines longer than a piece included', async () => {
     const lines = Array.from({ length: 3000 }, (_, i) => (i === 1234 ? `"${'ż'.repeat(60_000)}"` : JSON.stringify({ i, pad: 'x'.repeat(i % 200) })));
-    const text = lines.join('\r\n') + '\r\n';
+    const text = `${lines.join('\r\n')}\r\n`;
     expect(Buffer.byteLength(text)).toBeGreaterThan(4 * 64 * 1024);
     const { batches } = await read(chunksOf(text));
     expect(batches).toHaveLength(1);

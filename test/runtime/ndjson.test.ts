@@ -30,7 +30,7 @@ describe('parseLine', () => {
     it(`allows ${MAX_DEPTH} levels of arrays and objects, the Lua bridge's limit, and refuses one more`, () => {
       expect(codeOf(nested(MAX_DEPTH))).toBe('ok');
       expect(codeOf(nested(MAX_DEPTH + 1))).toBe('INPUT_TOO_DEEP');
-      const objects = (d: number) => '{"a":'.repeat(d) + '1' + '}'.repeat(d);
+      const objects = (d: number) => `${'{"a":'.repeat(d)}1${'}'.repeat(d)}`;
       expect(codeOf(objects(MAX_DEPTH))).toBe('ok');
       expect(codeOf(objects(MAX_DEPTH + 1))).toBe('INPUT_TOO_DEEP');
     });
@@ -69,7 +69,7 @@ describe('parseLine', () => {
   describe('numbers', () => {
     it('refuses numbers beyond the range of a double (INPUT_NOT_FINITE), which JSON.parse makes Infinity', () => {
       expect(parseLine('{"x":1e400}')).toEqual({ code: 'INPUT_NOT_FINITE', error: expect.stringContaining('the number 1e400 is beyond the range of a double') });
-      for (const n of ['-1e400', '1E+400', '2.5e309', '1' + '0'.repeat(400)]) expect(codeOf(`[${n}]`), n).toBe('INPUT_NOT_FINITE');
+      for (const n of ['-1e400', '1E+400', '2.5e309', `1${'0'.repeat(400)}`]) expect(codeOf(`[${n}]`), n).toBe('INPUT_NOT_FINITE');
       expect(codeOf('{"x":1.7976931348623157e308}')).toBe('ok');
       expect(codeOf('{"x":1e-400}')).toBe('ok'); // rounds to 0, as decimals round
     });
@@ -162,7 +162,7 @@ describe('decodeLines', () => {
 });
 
 describe('readNdjson and readNdjsonBatches', () => {
-  const content = '\ufeff{"a":1}\r\n\n{"x":1e400}\n' + nested(6000) + '\n{"b":2}';
+  const content = `\ufeff{"a":1}\r\n\n{"x":1e400}\n${nested(6000)}\n{"b":2}`;
 
   it('read files and stdin in order, line by line, with numbers, BOM and CRLF handled and the last line read', async () => {
     const dir = tempDir({ 'in.ndjson': content });

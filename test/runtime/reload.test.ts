@@ -79,7 +79,16 @@ describe('reload', () => {
     expect(timer).toBeDefined();
     const lines: string[] = [];
     const taps = new TapHub(run.opened);
-    const client = taps.open({ kind: 'spell', name: 'tagger' }, { write: (l) => (lines.push(l), true), end: (l) => void (l && lines.push(l)), on: () => undefined });
+    const client = taps.open({ kind: 'spell', name: 'tagger' }, {
+      write: (l) => {
+        lines.push(l);
+        return true;
+      },
+      end: (l) => {
+        if (l) lines.push(l);
+      },
+      on: () => undefined,
+    });
     writeFileSync(`${run.dir}/tagger.lua`, spell('v2'));
     expect((await reload(run)).ok).toBe(true);
     const now = run.opened.spells.get('tagger')!;

@@ -3,7 +3,7 @@
  * what a spell holds (events it keeps, host results) stays under its cap between calls too.
  */
 import { describe, it, expect } from 'vitest';
-import { summonSource, SpellError, type EventValue } from '../../src/index.js';
+import { summonSource, type SpellError, type EventValue } from '../../src/index.js';
 import { SpellCaster, type SpellDefinition } from '../../src/spellcraft/caster.js';
 import { EngineError, LuaPool, MAX_MEMORY_CAP, reservationFor } from '../../src/spellcraft/lua-vm.js';
 

@@ -242,7 +242,7 @@ describe('R4: a damaged file is a loud error naming it, never a silent empty sto
     try {
       const buf = Buffer.alloc(length);
       fs.readSync(fd, buf, 0, length, offset);
-      for (let i = 0; i < length; i++) buf[i] = typeof bytes === 'function' ? bytes(buf[i]) : bytes[i % bytes.length];
+      for (let i = 0; i < length; i++) buf[i] = typeof bytes === 'function' ? bytes(buf[i]!) : bytes[i % bytes.length]!; // i < length = buf.length
       fs.writeSync(fd, buf, 0, length, offset);
     } finally {
       fs.closeSync(fd);
@@ -347,7 +347,9 @@ describe('R4: a damaged file is a loud error naming it, never a silent empty sto
         const events = r.log.read('w', 1, 10_000);
         expect(events.length % 50, what).toBe(0); // whole commits only
         expect(events.length, what).toBeLessThan(2000);
-        events.forEach((e, i) => expect(e.event).toEqual({ n: i }));
+        events.forEach((e, i) => {
+          expect(e.event).toEqual({ n: i });
+        });
         expect(r.log.lastSeq('w'), what).toBe(events.length); // the stream head agrees with the events
       } finally {
         r.close();

@@ -66,7 +66,7 @@ pipelines:
 function setup(): string {
   const lines: string[] = [];
   for (let i = 1; i <= N; i++) lines.push(JSON.stringify({ id: i, user: `u${i % USERS}`, ts: i * STEP }));
-  return tempDir({ 'timed.lua': spell, 'r.yaml': runeset, 'in.ndjson': lines.join('\n') + '\n' });
+  return tempDir({ 'timed.lua': spell, 'r.yaml': runeset, 'in.ndjson': `${lines.join('\n')}\n` });
 }
 
 const SPLIT = new URL('./fixtures/split-timers-run.ts', import.meta.url).pathname;

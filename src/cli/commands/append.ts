@@ -8,7 +8,6 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import type cliProgress from 'cli-progress';
 import { newProgressBar } from '../progress.js';
-import type { EventValue } from '../../core/event.js';
 import type { AppendItem, Storage } from '../../core/storage.js';
 import { FILE_CHUNK_BYTES, parseLine, readNdjson } from '../../runtime/ndjson.js';
 import { countLines, readLines } from '../../runtime/lines.js';

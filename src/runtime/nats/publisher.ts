@@ -129,15 +129,22 @@ export class JetStreamPublisher {
     const e = this.pending.get(token);
     if (e === undefined) return; // a late reply to a message already settled
     // No responders: no stream listens (yet) — a leader election, or a server starting.
-    if (m.headers?.code === 503) return this.soon(e);
+    if (m.headers?.code === 503) {
+      this.soon(e);
+      return;
+    }
     let ack: { error?: { code?: number; err_code?: number; description?: string } };
     try {
       ack = m.json();
     } catch {
-      return this.soon(e);
+      this.soon(e);
+      return;
     }
     if (ack.error) {
-      if (TRANSIENT_CODES.has(ack.error.code ?? 0) || TRANSIENT_CODES.has(ack.error.err_code ?? 0)) return this.soon(e);
+      if (TRANSIENT_CODES.has(ack.error.code ?? 0) || TRANSIENT_CODES.has(ack.error.err_code ?? 0)) {
+        this.soon(e);
+        return;
+      }
       const code = ack.error.err_code ?? ack.error.code;
       e.batch.refused.push({ index: e.index, message: ack.error.description ?? 'refused', ...(code !== undefined ? { code } : {}) });
     }

@@ -1,5 +1,6 @@
 /** Group commit: appends queued within one turn of the event loop commit in one transaction. */
 import type { AppendResult } from '../../core/storage.js';
+import { StorageError } from '../errors.js';
 import type { EncodedItem } from './validate.js';
 
 /** One queued append. */
@@ -60,7 +61,13 @@ export class GroupCommit {
       for (const w of batch) w.reject(e);
       return;
     }
-    for (let i = 0; i < batch.length; i++) batch[i].resolve(results[i]);
+    for (let i = 0; i < batch.length; i++) {
+      const w = batch[i]!; // i < batch.length
+      const r = results[i];
+      // `commit` returns one result per append; a short array is a bug in the adapter, reported rather than resolved with undefined.
+      if (r === undefined) w.reject(new StorageError({ code: 'STORAGE_FAILED', operation: 'commit', problem: `returned ${results.length} results for ${batch.length} appends` }));
+      else w.resolve(r);
+    }
   }
 
   /** Rejects everything queued (used when the store cannot commit any more). */
