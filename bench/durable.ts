@@ -104,7 +104,14 @@ function progress(what: string): void {
  * Runs `once` after one warm-up, `runs` times; `once` returns its rate and a check of its output
  * (an error message, or undefined when right). The row's rate is the median.
  */
-async function measure(id: string, label: string, unit: string, once: (warmup: boolean) => Promise<{ rate: number; check?: string }>, note?: string, runs = RUNS): Promise<Row> {
+async function measure(
+  id: string,
+  label: string,
+  unit: string,
+  once: (warmup: boolean) => Promise<{ rate: number; check?: string }>,
+  note?: string,
+  runs = RUNS,
+): Promise<Row> {
   progress(`${id} ${label}`);
   await once(true);
   const rates: number[] = [];
@@ -129,7 +136,9 @@ function rawInserts(n: number, sync: Synchronous): { rate: number; check?: strin
   const db = new Database(path.join(freshDir(), 'raw.db'));
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${sync}`);
-  db.exec('CREATE TABLE events (stream TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, key TEXT, json TEXT NOT NULL, PRIMARY KEY (stream, seq)) WITHOUT ROWID');
+  db.exec(
+    'CREATE TABLE events (stream TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, key TEXT, json TEXT NOT NULL, PRIMARY KEY (stream, seq)) WITHOUT ROWID',
+  );
   const insert = db.prepare('INSERT INTO events (stream, seq, ts, key, json) VALUES (?, ?, ?, ?, ?)');
   const tx = db.transaction((from: number, to: number) => {
     const ts = Date.now();
@@ -168,7 +177,12 @@ async function logAppends(n: number, sync: Synchronous, perCall: 1 | typeof BATC
   }
   const ms = performance.now() - t0;
   const last = s.log.read('in', n, 1)[0];
-  const check = s.log.lastSeq('in') !== n ? `lastSeq ${s.log.lastSeq('in')}, expected ${n}` : JSON.stringify(last?.event) !== JSON.stringify(event(n)) ? 'the last event differs' : undefined;
+  const check =
+    s.log.lastSeq('in') !== n
+      ? `lastSeq ${s.log.lastSeq('in')}, expected ${n}`
+      : JSON.stringify(last?.event) !== JSON.stringify(event(n))
+        ? 'the last event differs'
+        : undefined;
   s.close();
   return { rate: perSecond(n, ms), ...(check ? { check } : {}) };
 }
@@ -196,7 +210,8 @@ function checkCounts(s: Storage, n: number, ns: string): string | undefined {
     const want = event(i + 1);
     const c = (running.get(want['kind'] as string) ?? 0) + 1;
     running.set(want['kind'] as string, c);
-    if (e.id !== want['id'] || e.kind !== want['kind'] || e.count !== c) return `output ${i + 1} is ${JSON.stringify(e)}, expected id ${i + 1}, kind ${String(want['kind'])}, count ${c}`;
+    if (e.id !== want['id'] || e.kind !== want['kind'] || e.count !== c)
+      return `output ${i + 1} is ${JSON.stringify(e)}, expected id ${i + 1}, kind ${String(want['kind'])}, count ${c}`;
   }
   for (const [kind, count] of expectedCounts(n)) {
     const got = s.state.get(ns, kind);
@@ -348,7 +363,15 @@ async function pacedLatency(rate: number, seconds: number): Promise<Latency> {
   for (let i = 1; i <= total; i++) if (doneAt[i]! > 0) lat.push(doneAt[i]! - sentAt[i]!);
   lat.sort((a, b) => a - b);
   const check = wrong ?? (outputs !== total ? `${outputs} outputs for ${total} events` : undefined);
-  return { p50: percentile(lat, 50), p90: percentile(lat, 90), p99: percentile(lat, 99), max: lat[lat.length - 1] ?? NaN, events: total, offered, ...(check ? { check } : {}) };
+  return {
+    p50: percentile(lat, 50),
+    p90: percentile(lat, 90),
+    p99: percentile(lat, 99),
+    max: lat[lat.length - 1] ?? NaN,
+    events: total,
+    offered,
+    ...(check ? { check } : {}),
+  };
 }
 
 /** Sinks of the latency run write nowhere. */
@@ -372,7 +395,7 @@ async function queries(keys: number): Promise<QueryBench> {
   const s = openSqliteStorage({ dir: freshDir(), synchronous: 'FULL' });
   // Scores 0..9999 spread over the keys; a window of 10 scores holds ~keys/1000 rows.
   let seed = 7;
-  const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const scores: number[] = [];
   s.state.ensureIndex('indexed', 'score');
   const t0 = performance.now();
@@ -388,7 +411,8 @@ async function queries(keys: number): Promise<QueryBench> {
   const loadRate = perSecond(keys, performance.now() - t0);
   for (let i = 0; i < keys; i += BATCH) {
     const state = [];
-    for (let j = i; j < Math.min(keys, i + BATCH); j++) state.push({ ns: 'scan', key: `player:${String(j).padStart(6, '0')}`, value: { player: j, score: scores[j]! } });
+    for (let j = i; j < Math.min(keys, i + BATCH); j++)
+      state.push({ ns: 'scan', key: `player:${String(j).padStart(6, '0')}`, value: { player: j, score: scores[j]! } });
     s.commitBatch({ state });
   }
   const windows = Array.from({ length: 500 }, () => Math.floor(random() * 9_990));
@@ -407,7 +431,8 @@ async function queries(keys: number): Promise<QueryBench> {
   for (const a of windows.slice(0, 20)) {
     const x = s.state.query('indexed', { index: 'score', gte: a, lt: a + 10 });
     const y = s.state.query('scan', { index: 'score', gte: a, lt: a + 10 });
-    if (x.length !== expected(a) || JSON.stringify(x) !== JSON.stringify(y)) check ??= `query [${a}, ${a + 10}) gave ${x.length} rows with the index, ${y.length} without, expected ${expected(a)}`;
+    if (x.length !== expected(a) || JSON.stringify(x) !== JSON.stringify(y))
+      check ??= `query [${a}, ${a + 10}) gave ${x.length} rows with the index, ${y.length} without, expected ${expected(a)}`;
   }
   const plan = s.explainQuery('indexed', { index: 'score', gte: 1, lt: 11 }).join(' / ');
   if (!/USING INDEX state_ix_/.test(plan)) check ??= `the indexed query does not use its index: ${plan}`;
@@ -437,13 +462,38 @@ const b = await measure('(b)', 'storage.log.append, 1 event/call, 1000 in flight
 const b2 = await measure('(b2)', 'storage.log.append, 1000 events/call, FULL', 'events/s', (w) => logAppends(w ? warm : N, 'FULL', BATCH));
 const b3 = await measure('(b3)', 'storage.log.append, 1 event/call, 1000 in flight, NORMAL', 'events/s', (w) => logAppends(w ? warm : N, 'NORMAL', 1));
 const SINGLE = Math.max(100, Math.floor(N / 100));
-const b4 = await measure('(b4)', `storage.log.append, 1 event/call, awaited one by one (${SINGLE.toLocaleString('en-US')} events), FULL`, 'events/s', (w) => logAppends(w ? 100 : SINGLE, 'FULL', 1, 1), 'one commit per event');
+const b4 = await measure(
+  '(b4)',
+  `storage.log.append, 1 event/call, awaited one by one (${SINGLE.toLocaleString('en-US')} events), FULL`,
+  'events/s',
+  (w) => logAppends(w ? 100 : SINGLE, 'FULL', 1, 1),
+  'one commit per event',
+);
 const b5 = await measure('(b5)', `the same at NORMAL`, 'events/s', (w) => logAppends(w ? 100 : SINGLE, 'NORMAL', 1, 1), 'one commit per event');
 const c = await measure('(c)', 'exactly-once pipeline: count per kind with state.get/put, FULL', 'events/s', (w) => durablePipeline(w ? warm : N));
-const c0 = await measure('(c0)', 'its spell cast alone (castBatch, state library over memory)', 'events/s', (w) => castOnly(w ? warm : N), 'no log read, no commit');
-const c1 = await measure('(c1)', 'pipeline (c) on the in-memory storage adapter', 'events/s', (w) => durablePipeline(w ? warm : N, 'memory'), 'no SQLite, no fsync');
+const c0 = await measure(
+  '(c0)',
+  'its spell cast alone (castBatch, state library over memory)',
+  'events/s',
+  (w) => castOnly(w ? warm : N),
+  'no log read, no commit',
+);
+const c1 = await measure(
+  '(c1)',
+  'pipeline (c) on the in-memory storage adapter',
+  'events/s',
+  (w) => durablePipeline(w ? warm : N, 'memory'),
+  'no SQLite, no fsync',
+);
 const c2 = WITH_CLI
-  ? await measure('(c2)', '`sanctum run`: durable file source → pipeline (c), start-up included', 'events/s', async (w) => sanctumRun(w ? warm : N), 'one process per run, from dist/', Math.min(RUNS, 3))
+  ? await measure(
+      '(c2)',
+      '`sanctum run`: durable file source → pipeline (c), start-up included',
+      'events/s',
+      async (w) => sanctumRun(w ? warm : N),
+      'one process per run, from dist/',
+      Math.min(RUNS, 3),
+    )
   : undefined;
 
 // The headline ratio again, from runs of (a) and (c) taken in turn, so that both see the same
@@ -509,7 +559,25 @@ const date = new Date().toISOString();
 const seconds = (performance.now() - started) / 1000;
 
 if (JSON_OUT) {
-  console.log(JSON.stringify({ date, machine, config: { events: N, keys: KEYS, runs: RUNS, rate: RATE, seconds: SECONDS, batch: BATCH, kinds: KINDS }, rows, latency, query, pairs, ratios, targets, failures, seconds }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        date,
+        machine,
+        config: { events: N, keys: KEYS, runs: RUNS, rate: RATE, seconds: SECONDS, batch: BATCH, kinds: KINDS },
+        rows,
+        latency,
+        query,
+        pairs,
+        ratios,
+        targets,
+        failures,
+        seconds,
+      },
+      null,
+      2,
+    ),
+  );
 } else {
   printTable();
 }
@@ -520,18 +588,28 @@ function printTable(): void {
   const x = (n: number) => `${n.toFixed(2)}×`;
   const ms = (n: number) => `${n.toFixed(2)} ms`;
   console.log(`Sanctum durability bench — ${date}`);
-  console.log(`machine: ${machine.cpus} cpus (${machine.cpuModel}), ${(machine.memory / 2 ** 30).toFixed(1)} GiB, node ${machine.node}, ${machine.platform}, data in ${machine.tmpdir}; 1-min load ${machine.loadAverageAtStart.toFixed(2)} at start, ${machine.loadAverageAtEnd.toFixed(2)} at end`);
-  console.log(`${N.toLocaleString('en-US')} events {id, value, kind} per run, ${KINDS} kinds, batches of ${BATCH}; median of ${RUNS} runs after a warm-up ((c2), (e): ${Math.min(RUNS, 3)}); outputs checked`);
+  console.log(
+    `machine: ${machine.cpus} cpus (${machine.cpuModel}), ${(machine.memory / 2 ** 30).toFixed(1)} GiB, node ${machine.node}, ${machine.platform}, data in ${machine.tmpdir}; 1-min load ${machine.loadAverageAtStart.toFixed(2)} at start, ${machine.loadAverageAtEnd.toFixed(2)} at end`,
+  );
+  console.log(
+    `${N.toLocaleString('en-US')} events {id, value, kind} per run, ${KINDS} kinds, batches of ${BATCH}; median of ${RUNS} runs after a warm-up ((c2), (e): ${Math.min(RUNS, 3)}); outputs checked`,
+  );
   console.log('');
   printColumns(
     ['row', 'what', 'median', 'unit', 'check', 'runs'],
     rows.map((r) => [r.id, r.label, fmt(r.rate), r.unit, r.ok ? 'ok' : 'FAILED', r.runs.map(fmt).join(' ')]),
   );
   console.log('');
-  console.log(`(d) latency, event written → output committed, ${fmt(latency.offered)} events/s offered (target ${fmt(RATE)}), ${latency.eventsPerRun.toLocaleString('en-US')} events per run, median over ${RUNS} runs:`);
-  console.log(`    p50 ${ms(latency.p50)}   p90 ${ms(latency.p90)}   p99 ${ms(latency.p99)}   max ${ms(latency.max)}   (p99 per run: ${latency.runs.map((l) => l.p99.toFixed(2)).join(' ')})`);
+  console.log(
+    `(d) latency, event written → output committed, ${fmt(latency.offered)} events/s offered (target ${fmt(RATE)}), ${latency.eventsPerRun.toLocaleString('en-US')} events per run, median over ${RUNS} runs:`,
+  );
+  console.log(
+    `    p50 ${ms(latency.p50)}   p90 ${ms(latency.p90)}   p99 ${ms(latency.p99)}   max ${ms(latency.max)}   (p99 per run: ${latency.runs.map((l) => l.p99.toFixed(2)).join(' ')})`,
+  );
   console.log(`(e) state.query, ${KEYS.toLocaleString('en-US')} keys, scores 0–9999, window [a, a+10): ~${query.rowsPerQuery.toFixed(0)} rows per query:`);
-  console.log(`    with the value index ${fmt(query.indexed)} queries/s   without ${fmt(query.scan)} queries/s   key range of as many rows ${fmt(query.keyRange)} ranges/s   loading the keys with the index ${fmt(query.loadRate)} keys/s`);
+  console.log(
+    `    with the value index ${fmt(query.indexed)} queries/s   without ${fmt(query.scan)} queries/s   key range of as many rows ${fmt(query.keyRange)} ranges/s   loading the keys with the index ${fmt(query.loadRate)} keys/s`,
+  );
   console.log('');
   console.log('ratios (throughput of the first over the second, same run):');
   for (const [k, v] of Object.entries(ratios)) console.log(`  ${k.padEnd(34)} ${x(v)}`);
@@ -544,7 +622,11 @@ function printTable(): void {
 
 function printColumns(head: string[], body: string[][]): void {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of body) console.log(line(r));

@@ -63,7 +63,9 @@ function warnIfStale(): void {
   if (!existsSync(main)) fail('dist/ is not built: run `npm run build` first');
   const built = statSync(main).mtimeMs;
   const newest = (dir: string): number =>
-    Math.max(...readdirSync(dir, { withFileTypes: true }).map((d) => (d.isDirectory() ? newest(path.join(dir, d.name)) : statSync(path.join(dir, d.name)).mtimeMs)));
+    Math.max(
+      ...readdirSync(dir, { withFileTypes: true }).map((d) => (d.isDirectory() ? newest(path.join(dir, d.name)) : statSync(path.join(dir, d.name)).mtimeMs)),
+    );
   if (newest(path.join(ROOT, 'src')) > built) console.error('bench:e2e: warning: src/ changed since the last build; this measures dist/ (run `npm run build`)');
 }
 
@@ -254,7 +256,11 @@ function checkRows(file: string, ref: { out: Reference; hot?: Reference }): stri
   const db = new Database(file, { readonly: true });
   try {
     const count = (stream: string) => db.prepare('SELECT count(*) FROM events WHERE stream = ?').pluck().get(stream) as number;
-    const want: [string, number][] = [['in', N], ['out', ref.out.lines.length], ['hot', ref.hot?.lines.length ?? 0]];
+    const want: [string, number][] = [
+      ['in', N],
+      ['out', ref.out.lines.length],
+      ['hot', ref.hot?.lines.length ?? 0],
+    ];
     const wrong = want.find(([s, n]) => count(s) !== n);
     return wrong ? `SQLite holds ${count(wrong[0])} rows of ${wrong[0]}, expected ${wrong[1]}` : undefined;
   } finally {
@@ -436,7 +442,8 @@ async function memoryRow(): Promise<LongReport> {
       outputs++;
       const o = JSON.parse(line) as { id: number; value: number; kind: string; hot: boolean };
       const e = event(o.id);
-      if (seen[o.id] || o.value !== e.value * 2 || o.kind !== e.kind || o.hot !== e.value > 50 || Object.keys(o).length !== 4) check ??= `output ${line} is wrong or repeated`;
+      if (seen[o.id] || o.value !== e.value * 2 || o.kind !== e.kind || o.hot !== e.value > 50 || Object.keys(o).length !== 4)
+        check ??= `output ${line} is wrong or repeated`;
       seen[o.id] = 1;
       if (outputs % 1_000_000 === 0) {
         rss.push(rssNow());
@@ -458,7 +465,14 @@ async function memoryRow(): Promise<LongReport> {
   // Flat: the RSS at the end within 25% of the RSS after the second million (warmed up).
   const base = rss[Math.min(1, rss.length - 1)] ?? NaN;
   const flat = rss.length > 0 && rss[rss.length - 1]! <= base * 1.25;
-  return { events: LONG_N, seconds: (performance.now() - t0) / 1000, rssKiB: rss, peakKiB: Math.max(peak, ...rss.filter(Number.isFinite)), flat, ...(check ? { check } : {}) };
+  return {
+    events: LONG_N,
+    seconds: (performance.now() - t0) / 1000,
+    rssKiB: rss,
+    peakKiB: Math.max(peak, ...rss.filter(Number.isFinite)),
+    flat,
+    ...(check ? { check } : {}),
+  };
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -519,7 +533,22 @@ if (JSON_OUT) {
     ok: !j.problem,
     ...(j.problem ? { problem: j.problem } : {}),
   }));
-  console.log(JSON.stringify({ date, machine, config: { events: N, runs: RUNS, startupRuns: STARTUP_RUNS }, rows, ratios: ratios.map((r) => ({ ...r, met: met(r) })), long, failures, seconds: totalSeconds }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        date,
+        machine,
+        config: { events: N, runs: RUNS, startupRuns: STARTUP_RUNS },
+        rows,
+        ratios: ratios.map((r) => ({ ...r, met: met(r) })),
+        long,
+        failures,
+        seconds: totalSeconds,
+      },
+      null,
+      2,
+    ),
+  );
 } else {
   printReport();
 }
@@ -529,26 +558,46 @@ function printReport(): void {
   const fmt = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
   const mib = (kib: number) => (Number.isFinite(kib) ? `${(kib / 1024).toFixed(0)} MiB` : '—');
   console.log(`Sanctum end-to-end bench — ${date}`);
-  console.log(`machine: ${machine.cpus} cpus (${machine.cpuModel}), ${(machine.memory / 2 ** 30).toFixed(1)} GiB, node ${machine.node}, ${machine.platform}, files in ${machine.tmpdir}; 1-min load ${machine.loadAverageAtStart.toFixed(2)} at start, ${machine.loadAverageAtEnd.toFixed(2)} at end`);
-  console.log(`${N.toLocaleString('en-US')} events {id, value, kind}; each process timed from spawn to exit (start-up included); median of ${RUNS} runs taken in turn (start-up rows: ${STARTUP_RUNS}); every output checked`);
+  console.log(
+    `machine: ${machine.cpus} cpus (${machine.cpuModel}), ${(machine.memory / 2 ** 30).toFixed(1)} GiB, node ${machine.node}, ${machine.platform}, files in ${machine.tmpdir}; 1-min load ${machine.loadAverageAtStart.toFixed(2)} at start, ${machine.loadAverageAtEnd.toFixed(2)} at end`,
+  );
+  console.log(
+    `${N.toLocaleString('en-US')} events {id, value, kind}; each process timed from spawn to exit (start-up included); median of ${RUNS} runs taken in turn (start-up rows: ${STARTUP_RUNS}); every output checked`,
+  );
   console.log('');
   const head = ['row', 'what', 'median', 'unit', 'peak RSS', 'check', 'runs'];
   const body: string[][] = [];
   for (const g of [...groups, ...startupGroups]) {
     for (const j of g.jobs) {
       const runs = j.samples.map((s) => (j.events ? fmt(j.events / (s.ms / 1000)) : (s.ms / 1000).toFixed(2)));
-      body.push([j.id, j.label, j.events ? fmt(rate(j)) : seconds(j).toFixed(3), j.events ? 'events/s' : 's', mib(peakRss(j)), j.problem ? 'FAILED' : 'ok', runs.join(' ')]);
+      body.push([
+        j.id,
+        j.label,
+        j.events ? fmt(rate(j)) : seconds(j).toFixed(3),
+        j.events ? 'events/s' : 's',
+        mib(peakRss(j)),
+        j.problem ? 'FAILED' : 'ok',
+        runs.join(' '),
+      ]);
     }
   }
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 2 || i === 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 2 || i === 4 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of body) console.log(line(r));
   if (long) {
     console.log('');
-    console.log(`memory: \`sanctum run\` over ${long.events.toLocaleString('en-US')} events (stdin → enrich → route → stdout), ${(long.events / long.seconds / 1000).toFixed(1)} k events/s; RSS after each million:`);
-    console.log(`  ${long.rssKiB.map((k) => (k / 1024).toFixed(0)).join(' ')} MiB; peak ${mib(long.peakKiB)}; ${long.flat ? 'flat' : 'GROWS'}${long.check ? `; FAILED: ${long.check}` : ''}`);
+    console.log(
+      `memory: \`sanctum run\` over ${long.events.toLocaleString('en-US')} events (stdin → enrich → route → stdout), ${(long.events / long.seconds / 1000).toFixed(1)} k events/s; RSS after each million:`,
+    );
+    console.log(
+      `  ${long.rssKiB.map((k) => (k / 1024).toFixed(0)).join(' ')} MiB; peak ${mib(long.peakKiB)}; ${long.flat ? 'flat' : 'GROWS'}${long.check ? `; FAILED: ${long.check}` : ''}`,
+    );
   }
   console.log('');
   console.log('ratios (same run; throughput for events, time for start-up):');

@@ -48,7 +48,10 @@ function writeEvents(file: string, n: number): void {
 function runeset(dir: string, follow: boolean): void {
   mkdirSync(dir, { recursive: true });
   const source = `{ type: file, path: ${JSON.stringify(input)}, to: in${follow ? ', follow: true' : ''} }`;
-  writeFileSync(path.join(dir, 'bench.yaml'), ['version: 1', 'sanctum: { log_level: error }', 'streams:', '  in: { durable: true }', 'sources:', `  input: ${source}`, ''].join('\n'));
+  writeFileSync(
+    path.join(dir, 'bench.yaml'),
+    ['version: 1', 'sanctum: { log_level: error }', 'streams:', '  in: { durable: true }', 'sources:', `  input: ${source}`, ''].join('\n'),
+  );
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -102,7 +105,8 @@ async function runOnce(follow: boolean): Promise<number> {
         ms = performance.now() - t0;
         break;
       }
-      if (ended !== undefined) throw new Error(`${follow ? 'the followed run' : 'the run'} exited (${ended}) with ${lastSeq(db)} of ${N} events: ${stderr.slice(0, 500)}`);
+      if (ended !== undefined)
+        throw new Error(`${follow ? 'the followed run' : 'the run'} exited (${ended}) with ${lastSeq(db)} of ${N} events: ${stderr.slice(0, 500)}`);
       await sleep(5);
     }
   } finally {
@@ -122,7 +126,8 @@ try {
   for (let r = 0; r < RUNS; r++) {
     samples.plain.push(await runOnce(false));
     samples.follow.push(await runOnce(true));
-    if (!JSON_OUT) process.stderr.write(`  run ${r + 1}/${RUNS}: file ${samples.plain.at(-1)!.toFixed(0)} ms, followed ${samples.follow.at(-1)!.toFixed(0)} ms\n`);
+    if (!JSON_OUT)
+      process.stderr.write(`  run ${r + 1}/${RUNS}: file ${samples.plain.at(-1)!.toFixed(0)} ms, followed ${samples.follow.at(-1)!.toFixed(0)} ms\n`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
@@ -139,7 +144,10 @@ const machine = machineInfo(loadAtStart);
 if (JSON_OUT) console.log(JSON.stringify({ events: N, runs: RUNS, rows, ratio, samples, machine }, null, 2));
 else {
   console.log(`bench:follow — ${N} lines, median of ${RUNS} runs each, spawn → every line committed`);
-  for (const row of rows) console.log(`  ${row.label.padEnd(52)} ${row.ms.toFixed(0).padStart(6)} ms  ${Math.round(row.eventsPerSec).toLocaleString('en-US').padStart(9)} events/s`);
+  for (const row of rows)
+    console.log(`  ${row.label.padEnd(52)} ${row.ms.toFixed(0).padStart(6)} ms  ${Math.round(row.eventsPerSec).toLocaleString('en-US').padStart(9)} events/s`);
   console.log(`  followed / file: ${ratio.toFixed(2)}× (goal ≥ 0.8×)`);
-  console.log(`  ${machine.cpus} × ${machine.cpuModel}, ${machine.node}, load ${machine.loadAverageAtStart.toFixed(1)} → ${machine.loadAverageAtEnd.toFixed(1)}`);
+  console.log(
+    `  ${machine.cpus} × ${machine.cpuModel}, ${machine.node}, load ${machine.loadAverageAtStart.toFixed(1)} → ${machine.loadAverageAtEnd.toFixed(1)}`,
+  );
 }

@@ -73,5 +73,7 @@ if (mode === 'closed') {
 
 latencies.sort((a, b) => a - b);
 const q = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! : NaN);
-process.stdout.write(`${JSON.stringify({ ok, failed, seconds, requestsPerSecond: ok / seconds, p50ms: q(0.5), p99ms: q(0.99), maxMs: latencies.at(-1) ?? NaN })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ ok, failed, seconds, requestsPerSecond: ok / seconds, p50ms: q(0.5), p99ms: q(0.99), maxMs: latencies.at(-1) ?? NaN })}\n`,
+);
 agent.destroy();

@@ -42,7 +42,8 @@ const loadAtStart = loadavg()[0]!;
 /** An NDJSON body of `n` events of about 110 bytes each. */
 function body(n: number): string {
   let s = '';
-  for (let i = 0; i < n; i++) s += `${JSON.stringify({ id: i, user: `u${i % 97}`, amount: (i * 7) % 1000 / 10, ts: '2026-11-30T12:00:00.000Z', tags: ['web', 'eu'] })}\n`;
+  for (let i = 0; i < n; i++)
+    s += `${JSON.stringify({ id: i, user: `u${i % 97}`, amount: ((i * 7) % 1000) / 10, ts: '2026-11-30T12:00:00.000Z', tags: ['web', 'eu'] })}\n`;
   return s;
 }
 const bodyFile = path.join(work, 'body.ndjson');
@@ -184,7 +185,12 @@ for (let run = 0; run < RUNS; run++) {
 const base = median(results.get(variants[0]![0])!);
 const rows: Row[] = variants.map(([name]) => {
   const eps = median(results.get(name)!);
-  return { name, eventsPerSecond: Math.round(eps), ratio: Number((eps / base).toFixed(2)), ...(name.startsWith('(b)') ? { target: '≥ 0.5' } : name.startsWith('(d)') ? { target: '≥ 0.3' } : {}) };
+  return {
+    name,
+    eventsPerSecond: Math.round(eps),
+    ratio: Number((eps / base).toFixed(2)),
+    ...(name.startsWith('(b)') ? { target: '≥ 0.5' } : name.startsWith('(d)') ? { target: '≥ 0.3' } : {}),
+  };
 });
 
 const latency: { name: string; p50ms: number; p99ms: number; maxMs: number; serverP50ms: number; serverP99ms: number; ok: number; failed: number }[] = [];
@@ -221,7 +227,13 @@ function round(x: number): number {
 const report = { rows, latency, options: { runs: RUNS, seconds: SECONDS, connections: CONNECTIONS, eventsPerBody: EVENTS }, machine: machineInfo(loadAtStart) };
 if (JSON_OUT) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 else {
-  for (const r of rows) console.log(`${r.name.padEnd(58)} ${String(r.eventsPerSecond).padStart(9)} events/s  ${r.ratio?.toFixed(2)}×${r.target ? `  (target ${r.target})` : ''}`);
-  for (const l of latency) console.log(`${l.name}: p50 ${l.p50ms} ms, p99 ${l.p99ms} ms, max ${l.maxMs} ms at the client; p50 ${l.serverP50ms} ms, p99 ${l.serverP99ms} ms in the server (${l.ok} ok, ${l.failed} failed; target p99 ≤ 20 ms)`);
-  console.log(`machine: ${report.machine.cpus} × ${report.machine.cpuModel}, node ${report.machine.node}, load ${report.machine.loadAverageAtStart.toFixed(2)} → ${report.machine.loadAverageAtEnd.toFixed(2)}`);
+  for (const r of rows)
+    console.log(`${r.name.padEnd(58)} ${String(r.eventsPerSecond).padStart(9)} events/s  ${r.ratio?.toFixed(2)}×${r.target ? `  (target ${r.target})` : ''}`);
+  for (const l of latency)
+    console.log(
+      `${l.name}: p50 ${l.p50ms} ms, p99 ${l.p99ms} ms, max ${l.maxMs} ms at the client; p50 ${l.serverP50ms} ms, p99 ${l.serverP99ms} ms in the server (${l.ok} ok, ${l.failed} failed; target p99 ≤ 20 ms)`,
+    );
+  console.log(
+    `machine: ${report.machine.cpus} × ${report.machine.cpuModel}, node ${report.machine.node}, load ${report.machine.loadAverageAtStart.toFixed(2)} → ${report.machine.loadAverageAtEnd.toFixed(2)}`,
+  );
 }

@@ -266,7 +266,8 @@ async function core(subscriberToPublisher: (tag: string) => Promise<() => Promis
     nc.publish(`core.in.${tag}`, encoder.encode(JSON.stringify({ id: i, n: i })));
     if (i - out >= WINDOW) {
       await nc.flush();
-      while (i - out >= WINDOW / 2 && performance.now() < deadline) await Promise.race([new Promise<void>((r) => (wake = r)), new Promise((r) => setTimeout(r, 1000))]);
+      while (i - out >= WINDOW / 2 && performance.now() < deadline)
+        await Promise.race([new Promise<void>((r) => (wake = r)), new Promise((r) => setTimeout(r, 1000))]);
     }
   }
   await nc.flush();
@@ -336,14 +337,19 @@ const targets = { 'j2/j0 ≥ 0.5': ratios['j2/j0 exactly-once vs plain Node'] >=
 const machine = machineInfo(loadAtStart, { natsServer: 'nats-server (Debian), one node, loopback' });
 const seconds = (performance.now() - started) / 1000;
 if (JSON_OUT) {
-  console.log(JSON.stringify({ date: new Date().toISOString(), machine, config: { events: N, runs: RUNS }, rows, ratios, targets, failures, seconds }, null, 2));
+  console.log(
+    JSON.stringify({ date: new Date().toISOString(), machine, config: { events: N, runs: RUNS }, rows, ratios, targets, failures, seconds }, null, 2),
+  );
 } else {
   const fmt = (n: number) => (n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(1));
   console.log(`Sanctum NATS bench — ${new Date().toISOString()}`);
-  console.log(`machine: ${machine.cpus} cpus (${machine.cpuModel}), node ${machine.node}; 1-min load ${machine.loadAverageAtStart.toFixed(2)} at start, ${machine.loadAverageAtEnd.toFixed(2)} at end`);
+  console.log(
+    `machine: ${machine.cpus} cpus (${machine.cpuModel}), node ${machine.node}; 1-min load ${machine.loadAverageAtStart.toFixed(2)} at start, ${machine.loadAverageAtEnd.toFixed(2)} at end`,
+  );
   console.log(`${N.toLocaleString('en-US')} events {id, n} → {id, twice} per run; median of ${RUNS} runs after a warm-up; outputs checked`);
   console.log('');
-  for (const r of rows) console.log(`${r.id}  ${r.label.padEnd(52)} ${fmt(r.rate).padStart(8)} events/s  ${r.ok ? 'ok' : 'FAILED'}  (${r.runs.map(fmt).join(' ')})`);
+  for (const r of rows)
+    console.log(`${r.id}  ${r.label.padEnd(52)} ${fmt(r.rate).padStart(8)} events/s  ${r.ok ? 'ok' : 'FAILED'}  (${r.runs.map(fmt).join(' ')})`);
   console.log('');
   for (const [k, v] of Object.entries(ratios)) console.log(`  ${k.padEnd(36)} ${v.toFixed(2)}×`);
   for (const [k, ok] of Object.entries(targets)) console.log(`target ${k}: ${ok ? 'met' : 'MISSED'}`);

@@ -182,43 +182,63 @@ try {
     bytesOf[dataset] = writeDataset(dataset, file); // the lines are garbage before the measuring starts
     const chunks = { highWaterMark: FILE_CHUNK_BYTES };
     await measure(dataset, [
-      ['a', 'readLines + JSON.parse per line', async () => {
-        let n = 0;
-        for await (const b of readLines(createReadStream(file, chunks))) {
-          const events: EventValue[] = [];
-          for (const l of b.lines) events.push(JSON.parse(l) as EventValue);
-          n += events.length;
-        }
-        return n;
-      }],
-      ['b', 'old: readline + old parseLine', async () => {
-        let n = 0;
-        const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-        for await (const l of rl) if (l.trim() !== '' && 'value' in oldParseLine(l)) n++;
-        return n;
-      }],
-      ['c', 'readLines + parseLine per line', async () => {
-        let n = 0;
-        for await (const b of readLines(createReadStream(file, chunks))) {
-          const events: EventValue[] = [];
-          for (const l of b.lines) {
-            const r = parseLine(l);
-            if ('value' in r) events.push(r.value);
+      [
+        'a',
+        'readLines + JSON.parse per line',
+        async () => {
+          let n = 0;
+          for await (const b of readLines(createReadStream(file, chunks))) {
+            const events: EventValue[] = [];
+            for (const l of b.lines) events.push(JSON.parse(l) as EventValue);
+            n += events.length;
           }
-          n += events.length;
-        }
-        return n;
-      }],
-      ['d', 'readNdjsonBatches (readLines + decodeLines)', async () => {
-        let n = 0;
-        for await (const b of readNdjsonBatches([file])) n += b.events.length;
-        return n;
-      }],
-      ['e', 'readLines alone (lines/s)', async () => {
-        let n = 0;
-        for await (const b of readLines(createReadStream(file, chunks))) n += b.lines.length;
-        return n;
-      }],
+          return n;
+        },
+      ],
+      [
+        'b',
+        'old: readline + old parseLine',
+        async () => {
+          let n = 0;
+          const rl = createInterface({ input: createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+          for await (const l of rl) if (l.trim() !== '' && 'value' in oldParseLine(l)) n++;
+          return n;
+        },
+      ],
+      [
+        'c',
+        'readLines + parseLine per line',
+        async () => {
+          let n = 0;
+          for await (const b of readLines(createReadStream(file, chunks))) {
+            const events: EventValue[] = [];
+            for (const l of b.lines) {
+              const r = parseLine(l);
+              if ('value' in r) events.push(r.value);
+            }
+            n += events.length;
+          }
+          return n;
+        },
+      ],
+      [
+        'd',
+        'readNdjsonBatches (readLines + decodeLines)',
+        async () => {
+          let n = 0;
+          for await (const b of readNdjsonBatches([file])) n += b.events.length;
+          return n;
+        },
+      ],
+      [
+        'e',
+        'readLines alone (lines/s)',
+        async () => {
+          let n = 0;
+          for await (const b of readLines(createReadStream(file, chunks))) n += b.lines.length;
+          return n;
+        },
+      ],
     ]);
   }
 } finally {
@@ -233,18 +253,26 @@ if (JSON_OUT) {
   console.log(JSON.stringify({ date, machine, config: { events: N, runs: RUNS }, bytes: bytesOf, rows, ratios, failures, seconds }, null, 2));
 } else {
   console.log(`Sanctum NDJSON input bench — ${date}`);
-  console.log(`machine: ${machine.cpus} cpus (${machine.cpuModel}), node ${machine.node}, ${machine.platform}; 1-min load ${machine.loadAverageAtStart.toFixed(2)} at start, ${machine.loadAverageAtEnd.toFixed(2)} at end`);
-  console.log(`${N.toLocaleString('en-US')} lines per dataset (${DATASETS.map((d) => `${d} ${(bytesOf[d]! / linesOf(d)).toFixed(0)} B/line`).join(', ')}; wide has a tenth as many lines); median of ${RUNS} runs after a warm-up; counts checked`);
+  console.log(
+    `machine: ${machine.cpus} cpus (${machine.cpuModel}), node ${machine.node}, ${machine.platform}; 1-min load ${machine.loadAverageAtStart.toFixed(2)} at start, ${machine.loadAverageAtEnd.toFixed(2)} at end`,
+  );
+  console.log(
+    `${N.toLocaleString('en-US')} lines per dataset (${DATASETS.map((d) => `${d} ${(bytesOf[d]! / linesOf(d)).toFixed(0)} B/line`).join(', ')}; wide has a tenth as many lines); median of ${RUNS} runs after a warm-up; counts checked`,
+  );
   console.log('');
   const head = ['dataset', 'row', 'what', 'events/s', 'runs'];
   const body = rows.map((r) => [r.dataset, r.id, r.label, fmt(r.rate), r.runs.map(fmt).join(' ')]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const b of body) console.log(line(b));
   console.log('');
-  console.log('ratios (throughput of the first over the second, median of the runs\' ratios):');
+  console.log("ratios (throughput of the first over the second, median of the runs' ratios):");
   for (const [k, v] of Object.entries(ratios)) console.log(`  ${k.padEnd(40)} ${v.toFixed(2)}×`);
   for (const f of failures) console.log(`FAILED ${f}`);
   console.log(`${failures.length ? 'FAILED' : 'all counts checked'} — ${seconds.toFixed(1)} s`);

@@ -63,7 +63,8 @@ export function equal(x: EventValue | undefined, y: EventValue | undefined): boo
     return true;
   }
   if (Array.isArray(y)) return false;
-  const xo = x as Record<string, EventValue>, yo = y as Record<string, EventValue>;
+  const xo = x as Record<string, EventValue>,
+    yo = y as Record<string, EventValue>;
   const keys = Object.keys(xo);
   if (keys.length !== Object.keys(yo).length) return false;
   for (const k of keys) if (!Object.hasOwn(yo, k) || !equal(xo[k], yo[k])) return false;

@@ -28,7 +28,9 @@ const N = option('events', 200_000);
 const WORKERS = option('workers', 2);
 const JSON_OUT = flag('json');
 const FROM_DIST = flag('dist');
-const { castParallel } = (FROM_DIST ? await import(new URL('../dist/parallel/index.js', import.meta.url).href) : await import('../src/parallel/index.js')) as typeof import('../src/parallel/index.js');
+const { castParallel } = (
+  FROM_DIST ? await import(new URL('../dist/parallel/index.js', import.meta.url).href) : await import('../src/parallel/index.js')
+) as typeof import('../src/parallel/index.js');
 const BATCH = 1000;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
@@ -67,7 +69,12 @@ function orderTotal(o: Obj): Obj {
     return { sku: it['sku']!, amount };
   });
   const user = o['user'] as Obj;
-  return { id: o['id']!, customer: { name: user['name']!, tags: (user['tags'] as EventValue[]).length }, lines, summary: { count: items.length, total, big: total > 500 } };
+  return {
+    id: o['id']!,
+    customer: { name: user['name']!, tags: (user['tags'] as EventValue[]).length },
+    lines,
+    summary: { count: items.length, total, big: total > 500 },
+  };
 }
 
 /** The JS version of each spell, as an RxJS operator (a fresh one per run: the stateful one counts). */
@@ -126,7 +133,14 @@ const failures: string[] = [];
  * Runs `once` RUNS times after one warm-up on a tenth of the events. `once` returns the time it
  * measured and a check of its output (an error message, or undefined when the output is right).
  */
-async function measure(id: string, label: string, events: number, once: (warmup: boolean) => Promise<{ ms: number; check: () => string | undefined }>, note?: string, runs = RUNS): Promise<Row> {
+async function measure(
+  id: string,
+  label: string,
+  events: number,
+  once: (warmup: boolean) => Promise<{ ms: number; check: () => string | undefined }>,
+  note?: string,
+  runs = RUNS,
+): Promise<Row> {
   progress(`${id} ${label}`);
   const rowStarted = performance.now();
   await once(true);
@@ -139,7 +153,16 @@ async function measure(id: string, label: string, events: number, once: (warmup:
     problem ??= check();
   }
   const ms = median(runsMs);
-  const row: Row = { id, label, ms, runsMs, eventsPerSec: events / (ms / 1000), ok: problem === undefined, note, wallSeconds: (performance.now() - rowStarted) / 1000 };
+  const row: Row = {
+    id,
+    label,
+    ms,
+    runsMs,
+    eventsPerSec: events / (ms / 1000),
+    ok: problem === undefined,
+    note,
+    wallSeconds: (performance.now() - rowStarted) / 1000,
+  };
   progress(`  ${row.wallSeconds.toFixed(1)} s`);
   if (problem) failures.push(`${id} ${label}: ${problem}`);
   rows.push(row);
@@ -217,24 +240,28 @@ async function rowB() {
     expectedSum += o['value'] as number;
     if (o['hot']) expectedHot++;
   }
-  return measure('(b)', 'flat: the spell looping inside wasmoon\'s Lua (Lua-in-WASM ceiling; no crossing)', N, async (warmup) => {
-    const n = warmup ? N >> 4 : N;
-    const engine = await new LuaFactory().createEngine({ enableProxy: false });
-    try {
-      engine.global.set('SPELL_SOURCE', source);
-      // Not timed: load the spell and build the events in Lua.
-      engine.doStringSync(`
+  return measure(
+    '(b)',
+    "flat: the spell looping inside wasmoon's Lua (Lua-in-WASM ceiling; no crossing)",
+    N,
+    async (warmup) => {
+      const n = warmup ? N >> 4 : N;
+      const engine = await new LuaFactory().createEngine({ enableProxy: false });
+      try {
+        engine.global.set('SPELL_SOURCE', source);
+        // Not timed: load the spell and build the events in Lua.
+        engine.doStringSync(`
         CAST = load(SPELL_SOURCE, "@enrich.lua")().cast
         EVS = {}
         for i = 0, ${n} - 1 do EVS[i + 1] = { id = i, value = (i * 37 + 11) % 100, kind = "k" .. (i % 32) } end`);
-      engine.global.setTop(0);
-      // Timed (wall clock, like every other row): one doString that casts every event. Outputs
-      // are not kept, as Sanctum keeps none in Lua either (keeping 200,000 tables would time
-      // Lua's garbage collector instead).
-      const { ms } = await timed(() => engine.doStringSync('local cast, evs = CAST, EVS\nfor i = 1, #evs do local _ = cast(evs[i]) end'));
-      engine.global.setTop(0);
-      // Not timed: cast again and check every output.
-      const result = engine.doStringSync(`
+        engine.global.setTop(0);
+        // Timed (wall clock, like every other row): one doString that casts every event. Outputs
+        // are not kept, as Sanctum keeps none in Lua either (keeping 200,000 tables would time
+        // Lua's garbage collector instead).
+        const { ms } = await timed(() => engine.doStringSync('local cast, evs = CAST, EVS\nfor i = 1, #evs do local _ = cast(evs[i]) end'));
+        engine.global.setTop(0);
+        // Not timed: cast again and check every output.
+        const result = engine.doStringSync(`
         local cast, evs = CAST, EVS
         local sum, hot, bad, count = 0, 0, 0, 0
         for i = 1, #evs do
@@ -245,37 +272,55 @@ async function rowB() {
           if o.id ~= e.id or o.kind ~= e.kind or o.value ~= e.value * 2 or o.hot ~= (e.value > 50) then bad = bad + 1 end
         end
         return string.format("%d %d %d %d", sum, hot, bad, count)`) as string;
-      engine.global.setTop(0);
-      const [sum, hot, bad, count] = result.split(' ').map(Number) as [number, number, number, number];
-      return {
-        ms,
-        check: () =>
-          warmup ? undefined
-          : bad !== 0 || count !== N || sum !== expectedSum || hot !== expectedHot ? `FAILED: ${bad} wrong outputs of ${count}; sum ${sum} (expected ${expectedSum}), hot ${hot} (expected ${expectedHot})`
-          : undefined,
-      };
-    } finally {
-      engine.global.close();
-    }
-  }, 'events built in Lua first; timed around one doString of the loop; checked by checksum');
+        engine.global.setTop(0);
+        const [sum, hot, bad, count] = result.split(' ').map(Number) as [number, number, number, number];
+        return {
+          ms,
+          check: () =>
+            warmup
+              ? undefined
+              : bad !== 0 || count !== N || sum !== expectedSum || hot !== expectedHot
+                ? `FAILED: ${bad} wrong outputs of ${count}; sum ${sum} (expected ${expectedSum}), hot ${hot} (expected ${expectedHot})`
+                : undefined,
+        };
+      } finally {
+        engine.global.close();
+      }
+    },
+    'events built in Lua first; timed around one doString of the loop; checked by checksum',
+  );
 }
 
 /** (c) wasmoon's default conversion: the spell's cast from engine.global.get, called per event. */
 async function rowC() {
   const source = readFileSync(SPELL.enrich, 'utf8');
-  return measure('(c)', 'flat: wasmoon default conversion per event (global.get, enableProxy: false)', N, async (warmup) => {
-    const engine = await new LuaFactory().createEngine({ enableProxy: false });
-    try {
-      engine.global.set('SPELL_SOURCE', source);
-      engine.doStringSync('cast = load(SPELL_SOURCE, "@enrich.lua")().cast');
-      engine.global.setTop(0);
-      const cast = engine.global.get('cast') as (e: EventValue) => EventValue;
-      const { ms, value } = await timed(() => lastValueFrom(from(some(flatEvents, warmup)).pipe(map((e) => cast(e)), toArray())));
-      return { ms, check: () => (warmup ? undefined : sameAs(reference.flat, value)) };
-    } finally {
-      engine.global.close();
-    }
-  }, RUNS > 3 ? 'median of 3 runs (the slowest row; it alone would take most of the time budget)' : undefined, Math.min(RUNS, 3));
+  return measure(
+    '(c)',
+    'flat: wasmoon default conversion per event (global.get, enableProxy: false)',
+    N,
+    async (warmup) => {
+      const engine = await new LuaFactory().createEngine({ enableProxy: false });
+      try {
+        engine.global.set('SPELL_SOURCE', source);
+        engine.doStringSync('cast = load(SPELL_SOURCE, "@enrich.lua")().cast');
+        engine.global.setTop(0);
+        const cast = engine.global.get('cast') as (e: EventValue) => EventValue;
+        const { ms, value } = await timed(() =>
+          lastValueFrom(
+            from(some(flatEvents, warmup)).pipe(
+              map((e) => cast(e)),
+              toArray(),
+            ),
+          ),
+        );
+        return { ms, check: () => (warmup ? undefined : sameAs(reference.flat, value)) };
+      } finally {
+        engine.global.close();
+      }
+    },
+    RUNS > 3 ? 'median of 3 runs (the slowest row; it alone would take most of the time budget)' : undefined,
+    Math.min(RUNS, 3),
+  );
 }
 
 /** (d) Sanctum's spell operator, one cast per event; sandbox and budget on (the defaults). */
@@ -322,29 +367,54 @@ async function rowE(shape: Shape, id: string) {
       if (finErr) errors.push(finErr);
     });
     caster.close();
-    return { ms, check: () => (warmup ? undefined : errors.length ? `FAILED: ${errors.length} casts failed, first: ${errors[0]!.message}` : sameAs(reference[shape], out)) };
+    return {
+      ms,
+      check: () => (warmup ? undefined : errors.length ? `FAILED: ${errors.length} casts failed, first: ${errors[0]!.message}` : sameAs(reference[shape], out)),
+    };
   });
 }
 
 /** (f) the batch path on worker threads, partitioned by key; includes starting the workers. */
 function rowF(shape: Shape, id: string, transport: Transport) {
-  return measure(id, `${shape}: castParallel, ${WORKERS} workers, by ${shape === 'nested' ? 'id' : 'kind'} (${transport} transport; incl. start-up)`, inputs[shape].length, async (warmup) => {
-    const deadLetters: string[] = [];
-    const op = castParallel(spellFiles[shape], { workers: WORKERS, key: partitionKey[shape], batchSize: BATCH, transport, deadLetters: (d) => deadLetters.push(d.error.message) });
-    const { ms, value } = await timed(() => lastValueFrom(from(some(inputs[shape], warmup)).pipe(op, toArray())));
-    return {
-      ms,
-      check: () => (warmup ? undefined : deadLetters.length ? `FAILED: ${deadLetters.length} dead letters, first: ${deadLetters[0]}` : samePerKey(reference[shape], value, partitionKey[shape])),
-    };
-  });
+  return measure(
+    id,
+    `${shape}: castParallel, ${WORKERS} workers, by ${shape === 'nested' ? 'id' : 'kind'} (${transport} transport; incl. start-up)`,
+    inputs[shape].length,
+    async (warmup) => {
+      const deadLetters: string[] = [];
+      const op = castParallel(spellFiles[shape], {
+        workers: WORKERS,
+        key: partitionKey[shape],
+        batchSize: BATCH,
+        transport,
+        deadLetters: (d) => deadLetters.push(d.error.message),
+      });
+      const { ms, value } = await timed(() => lastValueFrom(from(some(inputs[shape], warmup)).pipe(op, toArray())));
+      return {
+        ms,
+        check: () =>
+          warmup
+            ? undefined
+            : deadLetters.length
+              ? `FAILED: ${deadLetters.length} dead letters, first: ${deadLetters[0]}`
+              : samePerKey(reference[shape], value, partitionKey[shape]),
+      };
+    },
+  );
 }
 
 /** (f0) what starting castParallel costs: an empty stream (spawn, summon, open, finish, terminate). */
 function rowStartup() {
-  return measure('(f0)', `castParallel start-up: ${WORKERS} workers, empty stream`, 0, async () => {
-    const { ms } = await timed(() => lastValueFrom(EMPTY.pipe(castParallel(SPELL.enrich, { workers: WORKERS, key: partitionKey.flat }), toArray())));
-    return { ms, check: () => undefined };
-  }, FROM_DIST ? 'from dist/' : 'from source: each worker also loads tsx and compiles its modules (slower than from dist/: see --dist)');
+  return measure(
+    '(f0)',
+    `castParallel start-up: ${WORKERS} workers, empty stream`,
+    0,
+    async () => {
+      const { ms } = await timed(() => lastValueFrom(EMPTY.pipe(castParallel(SPELL.enrich, { workers: WORKERS, key: partitionKey.flat }), toArray())));
+      return { ms, check: () => undefined };
+    },
+    FROM_DIST ? 'from dist/' : 'from source: each worker also loads tsx and compiles its modules (slower than from dist/: see --dist)',
+  );
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -476,7 +546,29 @@ const date = new Date().toISOString();
 const totalSeconds = (performance.now() - started) / 1000;
 
 if (JSON_OUT) {
-  console.log(JSON.stringify({ date, machine, config: { events: N, runs: RUNS, workers: WORKERS, batchSize: BATCH, batchPathAvailable: batchAvailable, castParallelFrom: FROM_DIST ? 'dist' : 'source' }, rows, ratios, memory: mem, failures, seconds: totalSeconds }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        date,
+        machine,
+        config: {
+          events: N,
+          runs: RUNS,
+          workers: WORKERS,
+          batchSize: BATCH,
+          batchPathAvailable: batchAvailable,
+          castParallelFrom: FROM_DIST ? 'dist' : 'source',
+        },
+        rows,
+        ratios,
+        memory: mem,
+        failures,
+        seconds: totalSeconds,
+      },
+      null,
+      2,
+    ),
+  );
 } else {
   printTable();
 }
@@ -500,8 +592,12 @@ function printTable(): void {
     '(f) heavy': `f/e ${x(ratios['f/e cpu-heavy']!)} (without start-up ${x(ratios['f/e cpu-heavy without start-up']!)})`,
   };
   console.log(`Sanctum bench — ${date}`);
-  console.log(`machine: ${machine.cpus} cpus (${machine.cpuModel}), ${mib(machine.memory)}, node ${machine.node}, ${machine.platform}; 1-min load average ${machine.loadAverageAtStart.toFixed(2)} at start, ${machine.loadAverageAtEnd.toFixed(2)} at end (other work on the machine skews every figure)`);
-  console.log(`${N.toLocaleString('en-US')} events per run (heavy: ${HEAVY_N.toLocaleString('en-US')}), median of ${RUNS} runs (after one warm-up), ${WORKERS} workers, batches of ${BATCH}, castParallel from ${FROM_DIST ? 'dist/' : 'source'}; every output checked against (a)`);
+  console.log(
+    `machine: ${machine.cpus} cpus (${machine.cpuModel}), ${mib(machine.memory)}, node ${machine.node}, ${machine.platform}; 1-min load average ${machine.loadAverageAtStart.toFixed(2)} at start, ${machine.loadAverageAtEnd.toFixed(2)} at end (other work on the machine skews every figure)`,
+  );
+  console.log(
+    `${N.toLocaleString('en-US')} events per run (heavy: ${HEAVY_N.toLocaleString('en-US')}), median of ${RUNS} runs (after one warm-up), ${WORKERS} workers, batches of ${BATCH}, castParallel from ${FROM_DIST ? 'dist/' : 'source'}; every output checked against (a)`,
+  );
   console.log('');
   const head = ['row', 'what', 'median ms', 'events/s', 'check', 'ratios / notes'];
   const body = rows.map((r) => [
@@ -521,7 +617,12 @@ function printTable(): void {
   printColumns(
     ['measure', 'before', 'after', 'per unit'],
     [
-      [`RSS, ${mem.spells} spells summoned (each: caster opened, one cast, closed)`, mib(mem.rssBefore), mib(mem.rssAfter), `${kib((mem.rssAfter - mem.rssBefore) / mem.spells)} / spell`],
+      [
+        `RSS, ${mem.spells} spells summoned (each: caster opened, one cast, closed)`,
+        mib(mem.rssBefore),
+        mib(mem.rssAfter),
+        `${kib((mem.rssAfter - mem.rssBefore) / mem.spells)} / spell`,
+      ],
       [`JS heap used, same ${mem.spells} spells`, mib(mem.heapBefore), mib(mem.heapAfter), `${kib((mem.heapAfter - mem.heapBefore) / mem.spells)} / spell`],
       [`WASM memory, same ${mem.spells} spells`, mib(mem.wasmBefore), mib(mem.wasmAfter), `${kib((mem.wasmAfter - mem.wasmBefore) / mem.spells)} / spell`],
       [`Lua heap, ${mem.casters} casters open at once`, '', '', `${kib(mem.luaHeapPerCaster)} / open caster`],
@@ -538,7 +639,11 @@ function printTable(): void {
 
 function printColumns(head: string[], body: string[][]): void {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 2 || i === 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 2 || i === 3 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   console.log(line(head));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of body) console.log(line(r));

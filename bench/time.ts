@@ -136,7 +136,13 @@ async function windowRun(): Promise<{ rate: number; check?: string }> {
   const dir = freshDir();
   const s = openSqliteStorage({ dir: path.join(dir, 'data'), synchronous: 'FULL' });
   prefill(s, N, windowEvent);
-  const ms = await runPipeline(dir, s, path.join(ROOT, 'spells/window-count.lua'), `, window: { kind: tumbling, size: ${WINDOW_MS}ms, time: ts, key: user }`, standing(0));
+  const ms = await runPipeline(
+    dir,
+    s,
+    path.join(ROOT, 'spells/window-count.lua'),
+    `, window: { kind: tumbling, size: ${WINDOW_MS}ms, time: ts, key: user }`,
+    standing(0),
+  );
   // Every event counted once, in the window of its key: the counts add up per window.
   const counts = new Map<string, number>();
   let total = 0;
@@ -156,7 +162,13 @@ async function windowRun(): Promise<{ rate: number; check?: string }> {
   for (let i = 1; i <= N; i++) expectedWindows.add(`u${i % KEYS}@${i - (i % WINDOW_MS)}`);
   s.close();
   rmSync(dir, { recursive: true, force: true });
-  const check = wrong ?? (total !== N ? `the counts add up to ${total}, not ${N}` : counts.size !== expectedWindows.size ? `${counts.size} windows, expected ${expectedWindows.size}` : undefined);
+  const check =
+    wrong ??
+    (total !== N
+      ? `the counts add up to ${total}, not ${N}`
+      : counts.size !== expectedWindows.size
+        ? `${counts.size} windows, expected ${expectedWindows.size}`
+        : undefined);
   return { rate: perSecond(N, ms), ...(check ? { check } : {}) };
 }
 
@@ -177,7 +189,10 @@ return s
  * timeout), so later events set later timers. `scattered` instants (a hash of the id) are the worst
  * case for the index on due times; the t1s/t2s rows measure it.
  */
-const timerEvent = (i: number, scattered = false): EventValue => ({ key: `t${String(i).padStart(7, '0')}`, at: 1_000_000 + (scattered ? (i * 7919) % TIMERS : i) });
+const timerEvent = (i: number, scattered = false): EventValue => ({
+  key: `t${String(i).padStart(7, '0')}`,
+  at: 1_000_000 + (scattered ? (i * 7919) % TIMERS : i),
+});
 
 async function putRun(): Promise<{ rate: number; check?: string }> {
   const dir = freshDir();
@@ -257,7 +272,9 @@ if (JSON_OUT) {
   console.log(JSON.stringify({ machine: machineInfo(loadAtStart), rows, ratios, pairRatios, held, failures }, null, 2));
 } else {
   const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-  console.log(`\nbench/time — ${RUNS} runs each, medians (${JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).name}, Node ${process.version})\n`);
+  console.log(
+    `\nbench/time — ${RUNS} runs each, medians (${JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).name}, Node ${process.version})\n`,
+  );
   for (const r of rows) console.log(`${r.id.padEnd(3)} ${r.label.padEnd(62)} ${fmt(r.rate).padStart(10)} /s${r.ok ? '' : '  WRONG OUTPUT'}`);
   console.log('');
   for (const [k, v] of Object.entries(ratios)) console.log(`${k.padEnd(22)} ${v.toFixed(2)}   (runs: ${pairRatios[k]!.map((x) => x.toFixed(2)).join(', ')})`);

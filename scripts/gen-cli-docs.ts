@@ -43,7 +43,14 @@ export function renderCliReference(program: Command = buildProgram()): string {
 function renderCommand(c: Command): string[] {
   const help = c.createHelp();
   const out = [`## ${fullName(c)}`, '', sentence(c.description()), '', '```text', help.commandUsage(c).trimEnd(), '```', ''];
-  if (c.aliases().length) out.push(`Also: ${c.aliases().map((a) => `\`${a}\``).join(', ')}.`, '');
+  if (c.aliases().length)
+    out.push(
+      `Also: ${c
+        .aliases()
+        .map((a) => `\`${a}\``)
+        .join(', ')}.`,
+      '',
+    );
   const args = help.visibleArguments(c);
   if (args.length) {
     out.push('| Argument | Required | Description |', '| --- | --- | --- |');
@@ -123,7 +130,10 @@ function fullName(c: Command): string {
 
 /** GitHub's heading anchors: lower case, spaces to dashes, punctuation dropped. */
 function anchor(heading: string): string {
-  return heading.toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-');
+  return heading
+    .toLowerCase()
+    .replace(/[^a-z0-9 _-]/g, '')
+    .replace(/ /g, '-');
 }
 
 function sentence(s: string): string {

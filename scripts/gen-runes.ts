@@ -71,7 +71,14 @@ export async function generateTypes(schema: Node): Promise<string> {
  */
 export function generateValidator(schema: Node): string {
   // strictRequired would reject `then: { required: [path] }`, whose property is declared beside it.
-  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true, code: { source: true, esm: true, lines: true } });
+  const ajv = new Ajv({
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    strictRequired: false,
+    allowUnionTypes: true,
+    code: { source: true, esm: true, lines: true },
+  });
   // The custom error text yaml-language-server shows for a failed pattern; ours too.
   ajv.addKeyword({ keyword: 'patternErrorMessage', schemaType: 'string' });
   const code = standaloneCode.default(ajv, ajv.compile(schema));
@@ -186,9 +193,7 @@ export function generateReference(schema: Node, example: string): string {
   lines.push('');
   lines.push(schema.description ?? '');
   lines.push('');
-  lines.push(
-    `Names (of streams, spells, sources, sinks, pipelines and ports) match \`${name.pattern}\`: ${name.description?.replace(/^A name: /, '') ?? ''}`,
-  );
+  lines.push(`Names (of streams, spells, sources, sinks, pipelines and ports) match \`${name.pattern}\`: ${name.description?.replace(/^A name: /, '') ?? ''}`);
   lines.push('');
   lines.push('## Example');
   lines.push('');
@@ -198,12 +203,14 @@ export function generateReference(schema: Node, example: string): string {
   lines.push('');
   lines.push('## Environment variables');
   lines.push('');
-  lines.push('- `${NAME}` is replaced by the variable\'s value; a variable that is not set is an error, reported where it is used.');
+  lines.push("- `${NAME}` is replaced by the variable's value; a variable that is not set is an error, reported where it is used.");
   lines.push('- `${NAME:-default}` uses `default` when `NAME` is not set or empty.');
   lines.push('- `$${` is a literal `${`.');
   lines.push('- An unquoted value is typed after the replacement (`instructions: ${BUDGET:-50000}` is a number); a quoted one stays a string.');
   lines.push('- Inside `{ … }` and `[ … ]` quote the value: `runes: { region: "${REGION:-eu}" }`.');
-  lines.push('- The published schema accepts a reference wherever a number, a boolean, a name or one of the listed values goes, so an editor does not flag `batch_size: ${BATCH:-500}`; `sanctum check` checks the value that is filled in.');
+  lines.push(
+    '- The published schema accepts a reference wherever a number, a boolean, a name or one of the listed values goes, so an editor does not flag `batch_size: ${BATCH:-500}`; `sanctum check` checks the value that is filled in.',
+  );
   lines.push('');
   lines.push('## Editor support');
   lines.push('');
@@ -220,7 +227,9 @@ export function generateReference(schema: Node, example: string): string {
   lines.push('| --- | --- | --- | --- |');
   for (const e of entries) {
     const r = resolve(e.node);
-    lines.push(`| [\`${e.key}\`](#${anchors.get(e.key)}) | ${typeText(e.node)} | ${e.required} | ${r.default === undefined ? '' : `\`${JSON.stringify(r.default)}\``} |`);
+    lines.push(
+      `| [\`${e.key}\`](#${anchors.get(e.key)}) | ${typeText(e.node)} | ${e.required} | ${r.default === undefined ? '' : `\`${JSON.stringify(r.default)}\``} |`,
+    );
   }
   for (const e of entries) {
     const r = resolve(e.node);

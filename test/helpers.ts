@@ -23,7 +23,12 @@ export interface CastResult {
 }
 
 /** Runs events through an inline spell and collects everything it produced. */
-export async function castAll(source: string, events: EventValue[], options: SummonOptions = {}, cast: Omit<CastOptions, 'deadLetters'> & { portNames?: string[] } = {}): Promise<CastResult> {
+export async function castAll(
+  source: string,
+  events: EventValue[],
+  options: SummonOptions = {},
+  cast: Omit<CastOptions, 'deadLetters'> & { portNames?: string[] } = {},
+): Promise<CastResult> {
   const logs: SpellLogEntry[] = [];
   const spell = await summonSource(source, { logger: (e) => logs.push(e), ...options });
   const dead: DeadLetter[] = [];

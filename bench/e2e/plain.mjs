@@ -77,7 +77,9 @@ if (dbFile) {
   db = new Database(dbFile);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
-  db.exec('CREATE TABLE events (stream TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, key TEXT, json TEXT NOT NULL, PRIMARY KEY (stream, seq)) WITHOUT ROWID');
+  db.exec(
+    'CREATE TABLE events (stream TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, key TEXT, json TEXT NOT NULL, PRIMARY KEY (stream, seq)) WITHOUT ROWID',
+  );
   insert = db.prepare('INSERT INTO events (stream, seq, ts, key, json) VALUES (?, ?, ?, ?, ?)');
   tx = db.transaction((rows) => {
     const ts = Date.now();

@@ -219,7 +219,13 @@ describe('spell operator: a callback that throws', () => {
       const e1subs = '   ^-!    ';
       const expected = ' a-(s#) ';
 
-      const op = spell.operator({ ports: { side: () => { throw boom; } } });
+      const op = spell.operator({
+        ports: {
+          side: () => {
+            throw boom;
+          },
+        },
+      });
       expectObservable(e1.pipe(op)).toBe(
         expected,
         outputs,
@@ -235,7 +241,11 @@ describe('spell operator: a callback that throws', () => {
       const e1subs = '   ^-!    ';
       const expected = ' a-#    ';
 
-      const op = spell.operator({ deadLetters: () => { throw boom; } });
+      const op = spell.operator({
+        deadLetters: () => {
+          throw boom;
+        },
+      });
       expectObservable(e1.pipe(op)).toBe(
         expected,
         outputs,

@@ -88,5 +88,10 @@ export async function openStorageForReading(flags: StorageFlags): Promise<DataLo
 
 /** The durable streams of a runeset, for messages: `a, b`, or `none`. */
 export function durableNames(runeset: Runeset): string {
-  return Object.values(runeset.streams).filter((s) => s.durable).map((s) => s.name).join(', ') || 'none';
+  return (
+    Object.values(runeset.streams)
+      .filter((s) => s.durable)
+      .map((s) => s.name)
+      .join(', ') || 'none'
+  );
 }

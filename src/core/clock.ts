@@ -44,9 +44,12 @@ export const systemClock: Clock = {
       const delay = at - Date.now();
       if (delay > MAX_DELAY) timer = setTimeout(arm, MAX_DELAY);
       else
-        timer = setTimeout(() => {
-          if (!cancelled) wake();
-        }, Math.max(0, delay));
+        timer = setTimeout(
+          () => {
+            if (!cancelled) wake();
+          },
+          Math.max(0, delay),
+        );
     };
     arm();
     return () => {

@@ -1,13 +1,7 @@
 /** The event model: events are immutable JSON-shaped values. */
 
 /** Any value JSON can say. Integers within ±2^53 stay integers in Lua; other numbers are floats. */
-export type EventValue =
-  | null
-  | boolean
-  | number
-  | string
-  | readonly EventValue[]
-  | { readonly [key: string]: EventValue };
+export type EventValue = null | boolean | number | string | readonly EventValue[] | { readonly [key: string]: EventValue };
 
 /** An event on an energy stream. Most events are objects; any JSON value is allowed. */
 export type SanctumEvent = EventValue;

@@ -27,7 +27,10 @@ export interface GlobMatch {
 export async function expandGlob(pattern: string): Promise<GlobMatch> {
   const abs = path.resolve(pattern);
   const { root } = path.parse(abs);
-  const segments = abs.slice(root.length).split(path.sep).filter((s) => s !== '');
+  const segments = abs
+    .slice(root.length)
+    .split(path.sep)
+    .filter((s) => s !== '');
   let dirs = [root];
   for (let i = 0; i < segments.length - 1; i++) {
     const seg = segments[i]!;

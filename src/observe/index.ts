@@ -5,7 +5,15 @@ export { createLogger, createRunLog, resolveFormat } from './logger.js';
 export type { Logger, LogFormat, LogLevel, LoggerOptions, RunLog, RunLogOptions, SpellLogLine, DeadLetterLine, LogDestination } from './logger.js';
 export { RateLimiter } from './rate-limit.js';
 export type { RateLimitOptions } from './rate-limit.js';
-export { SanctumMetrics, BucketTimer, CAST_DURATION_BUCKETS, COMMIT_DURATION_BUCKETS, COMMIT_BATCH_BUCKETS, ACK_DURATION_BUCKETS, DEFAULT_CAST_SAMPLE } from './metrics.js';
+export {
+  SanctumMetrics,
+  BucketTimer,
+  CAST_DURATION_BUCKETS,
+  COMMIT_DURATION_BUCKETS,
+  COMMIT_BATCH_BUCKETS,
+  ACK_DURATION_BUCKETS,
+  DEFAULT_CAST_SAMPLE,
+} from './metrics.js';
 export type { SanctumMetricsOptions, TapStats } from './metrics.js';
 export { TapHub, TapClient, DEFAULT_TAP_BUFFER } from './tap.js';
 export type { TapTarget, TapClientOptions, TapOutput, TapEnd, TapResolution } from './tap.js';
@@ -17,4 +25,14 @@ export { parsePromText } from './prom-text.js';
 export type { PromSample } from './prom-text.js';
 export { renderTop, scrapeOf, table, formatCount, formatRate, formatSize, formatSeconds } from './top.js';
 export type { Scrape, RenderOptions } from './top.js';
-export type { ObservedRun, ObservedSpell, ObservedGraph, ObservedSink, ObservedSource, ObservedStatus, ObservedConnector, ObservedSpellStats, ObservedCastTimer } from './observed.js';
+export type {
+  ObservedRun,
+  ObservedSpell,
+  ObservedGraph,
+  ObservedSink,
+  ObservedSource,
+  ObservedStatus,
+  ObservedConnector,
+  ObservedSpellStats,
+  ObservedCastTimer,
+} from './observed.js';

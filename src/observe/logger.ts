@@ -137,7 +137,11 @@ export function createRunLog(options: RunLogOptions): RunLog {
   const spellLine = (e: SpellLogLine): void => {
     const log = forSpell(e.spell);
     if (!log.isLevelEnabled(e.level)) return;
-    if ((e.level === 'warn' || e.level === 'error') && !limiter.allow(`log\0${e.spell}\0${e.level}\0${e.file}:${e.line}`, { spell: e.spell, level: e.level, file: e.file, line: e.line })) return;
+    if (
+      (e.level === 'warn' || e.level === 'error') &&
+      !limiter.allow(`log\0${e.spell}\0${e.level}\0${e.file}:${e.line}`, { spell: e.spell, level: e.level, file: e.file, line: e.line })
+    )
+      return;
     const obj: Record<string, unknown> = {};
     if (e.file !== undefined) obj['file'] = e.file;
     if (e.line !== undefined) obj['line'] = e.line;
@@ -171,7 +175,15 @@ export function createRunLog(options: RunLogOptions): RunLog {
     const who = e.source !== undefined ? { source: e.source } : e.sink !== undefined ? { sink: e.sink } : {};
     // Warnings and errors can come once per request or batch (a flood of bad requests, a receiver
     // that is down): limited per source or sink and code.
-    if ((e.level === 'warn' || e.level === 'error') && !limiter.allow(`run\0${e.source ?? ''}\0${e.sink ?? ''}\0${e.level}\0${e.code ?? ''}`, { ...who, level: e.level, ...(e.code !== undefined ? { code: e.code } : {}) })) return;
+    if (
+      (e.level === 'warn' || e.level === 'error') &&
+      !limiter.allow(`run\0${e.source ?? ''}\0${e.sink ?? ''}\0${e.level}\0${e.code ?? ''}`, {
+        ...who,
+        level: e.level,
+        ...(e.code !== undefined ? { code: e.code } : {}),
+      })
+    )
+      return;
     logger[e.level]({ ...who, ...(e.code !== undefined ? { code: e.code } : {}), ...e.fields }, e.message);
   };
 

@@ -310,7 +310,7 @@ export class SanctumMetrics implements DurableMetrics {
     this.registry.registerMetric(
       new CollectedHistogram(
         'sanctum_source_ack_duration_seconds',
-        'Time from an HTTP request\'s arrival to its 200 answer (for a durable stream, after the commit).',
+        "Time from an HTTP request's arrival to its 200 answer (for a durable stream, after the commit).",
         ['source'],
         ACK_DURATION_BUCKETS,
         function* () {

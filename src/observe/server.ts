@@ -67,7 +67,15 @@ export async function serveObservatory(options: ServeOptions): Promise<ObserveSe
       case '/readyz':
         return ready(res);
       case '/':
-        return json(res, 200, { ...options.about, endpoints: { metrics: '/metrics', tap: taps ? '/tap?stream=NAME|spell=NAME[&sample=0.1][&limit=100][&buffer=1000]' : null, healthz: '/healthz', readyz: '/readyz' } });
+        return json(res, 200, {
+          ...options.about,
+          endpoints: {
+            metrics: '/metrics',
+            tap: taps ? '/tap?stream=NAME|spell=NAME[&sample=0.1][&limit=100][&buffer=1000]' : null,
+            healthz: '/healthz',
+            readyz: '/readyz',
+          },
+        });
       default:
         return json(res, 404, { error: `no such endpoint: ${url.pathname} (try /metrics, /tap, /healthz or /readyz)` });
     }
@@ -82,7 +90,13 @@ export async function serveObservatory(options: ServeOptions): Promise<ObserveSe
     if (s.phase !== 'running') reasons.push(`the run is ${s.phase}`);
     for (const src of s.sources) if (src.state === 'starting') reasons.push(`source '${src.name}' is not open yet`);
     for (const l of s.lag) if (l.events > bound) reasons.push(`${l.consumer} is ${l.events} events behind (more than ${bound})`);
-    json(res, reasons.length ? 503 : 200, { ready: reasons.length === 0, ...(reasons.length ? { reasons } : {}), phase: s.phase, sources: s.sources, lag: s.lag });
+    json(res, reasons.length ? 503 : 200, {
+      ready: reasons.length === 0,
+      ...(reasons.length ? { reasons } : {}),
+      phase: s.phase,
+      sources: s.sources,
+      lag: s.lag,
+    });
   }
 
   function tap(url: URL, res: ServerResponse): void {
@@ -118,7 +132,11 @@ export async function serveObservatory(options: ServeOptions): Promise<ObserveSe
 
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
-      reject(new Error(`cannot serve metrics on ${options.listen.host}:${options.listen.port}: ${e.code === 'EADDRINUSE' ? 'the address is in use' : e.message}`, { cause: e }));
+      reject(
+        new Error(`cannot serve metrics on ${options.listen.host}:${options.listen.port}: ${e.code === 'EADDRINUSE' ? 'the address is in use' : e.message}`, {
+          cause: e,
+        }),
+      );
     };
     server.once('error', onError);
     server.listen(options.listen.port, options.listen.host, () => {
@@ -151,7 +169,8 @@ function tapOptions(q: URLSearchParams): TapClientOptions | { error: string } {
   const buffer = num('buffer');
   if (sample !== undefined && !(sample > 0 && sample <= 1)) return { error: `sample must be a number in (0, 1], got '${q.get('sample')}'` };
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) return { error: `limit must be a whole number of at least 1, got '${q.get('limit')}'` };
-  if (buffer !== undefined && !(Number.isInteger(buffer) && buffer >= 1)) return { error: `buffer must be a whole number of at least 1, got '${q.get('buffer')}'` };
+  if (buffer !== undefined && !(Number.isInteger(buffer) && buffer >= 1))
+    return { error: `buffer must be a whole number of at least 1, got '${q.get('buffer')}'` };
   return { ...(sample !== undefined ? { sample } : {}), ...(limit !== undefined ? { limit } : {}), ...(buffer !== undefined ? { buffer } : {}) };
 }
 

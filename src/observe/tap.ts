@@ -154,7 +154,8 @@ export class TapHub {
     const isSpell = this.run.spells.has(name);
     if (kind === 'stream' && isStream) return { target: { kind, name } };
     if (kind === 'spell' && isSpell) return { target: { kind, name } };
-    if (kind === undefined && isStream && isSpell) return { status: 400, error: `both a stream and a spell are named '${name}': say stream:${name} or spell:${name}` };
+    if (kind === undefined && isStream && isSpell)
+      return { status: 400, error: `both a stream and a spell are named '${name}': say stream:${name} or spell:${name}` };
     if (kind === undefined && (isStream || isSpell)) return { target: { kind: isStream ? 'stream' : 'spell', name } };
     const what = kind ?? 'stream or spell';
     return {

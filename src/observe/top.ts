@@ -172,7 +172,11 @@ export function renderTop(prev: Scrape | undefined, cur: Scrape, options: Render
       '',
       table(
         ['SINK', 'WRITTEN', 'EVENTS/S'],
-        sinks.map((sink) => [sink, formatCount(sum(cur, 'sanctum_sink_events_total', { sink })), formatRate(rate(prev, cur, 'sanctum_sink_events_total', { sink }))]),
+        sinks.map((sink) => [
+          sink,
+          formatCount(sum(cur, 'sanctum_sink_events_total', { sink })),
+          formatRate(rate(prev, cur, 'sanctum_sink_events_total', { sink })),
+        ]),
       ),
     );
   }

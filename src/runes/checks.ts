@@ -239,7 +239,11 @@ function checkConnectors(root: Obj, source: RunesetYaml): RunesetDiagnostic[] {
       );
     }
   }
-  const durable = new Set(entries(root['streams']).filter(([, spec]) => spec['durable'] === true).map(([n]) => n));
+  const durable = new Set(
+    entries(root['streams'])
+      .filter(([, spec]) => spec['durable'] === true)
+      .map(([n]) => n),
+  );
   for (const [name, spec] of entries(root['sinks'])) {
     inapplicable('sinks', name, spec, SINK_RUNES);
     const from = refs(spec['from'], ['sinks', name, 'from']).map((r) => r.value);
@@ -323,7 +327,14 @@ function checkFollow(root: Obj, source: RunesetYaml): RunesetDiagnostic[] {
     }
     for (const rune of ['poll_interval', 'start_at']) {
       if (spec[rune] === undefined) continue;
-      out.push(source.at(['sources', name, rune], 'key', { code: 'RUNESET_BAD_VALUE', severity: 'warning', message: `sources.${name}.${rune} has no effect without follow: true`, hint: 'add follow: true to read the file as it grows' }));
+      out.push(
+        source.at(['sources', name, rune], 'key', {
+          code: 'RUNESET_BAD_VALUE',
+          severity: 'warning',
+          message: `sources.${name}.${rune} has no effect without follow: true`,
+          hint: 'add follow: true to read the file as it grows',
+        }),
+      );
     }
     if (typeof spec['path'] === 'string' && hasGlob(spec['path'])) {
       out.push(
@@ -360,7 +371,11 @@ function checkWindow(name: string, spec: Obj, source: RunesetYaml): RunesetDiagn
       }),
     );
   }
-  for (const [rune, kinds] of [['size', ['tumbling', 'hopping']], ['slide', ['hopping']], ['gap', ['session']]] as const) {
+  for (const [rune, kinds] of [
+    ['size', ['tumbling', 'hopping']],
+    ['slide', ['hopping']],
+    ['gap', ['session']],
+  ] as const) {
     if (w[rune] === undefined || typeof w['kind'] !== 'string' || (kinds as readonly string[]).includes(w['kind'])) continue;
     out.push(
       source.at([...at, rune], 'key', {
@@ -402,7 +417,11 @@ const DURATION = /^[0-9]+(ms|s|m|h|d)?$/;
  */
 function checkDurability(root: Obj, source: RunesetYaml): RunesetDiagnostic[] {
   const out: RunesetDiagnostic[] = [];
-  const durable = new Set(entries(root['streams']).filter(([, spec]) => spec['durable'] === true).map(([name]) => name));
+  const durable = new Set(
+    entries(root['streams'])
+      .filter(([, spec]) => spec['durable'] === true)
+      .map(([name]) => name),
+  );
   for (const [name, spec] of entries(root['streams'])) {
     if (spec['durable'] === true) continue;
     for (const rune of ['retention', 'key']) {
@@ -468,7 +487,9 @@ function checkCycles(root: Obj, streams: readonly string[], source: RunesetYaml)
     for (const step of steps(spec, base)) {
       for (const [port, target] of Object.entries(step.ports)) if (port !== DEFAULT_PORT) targets.push({ stream: target, path: [...step.path, 'ports', port] });
     }
-    targets.push(explicitDead === undefined ? { stream: DEAD_LETTERS, path: base, implicitDead: true } : { stream: explicitDead, path: [...base, 'dead_letters'] });
+    targets.push(
+      explicitDead === undefined ? { stream: DEAD_LETTERS, path: base, implicitDead: true } : { stream: explicitDead, path: [...base, 'dead_letters'] },
+    );
 
     for (const target of targets) {
       if (!isName(target.stream) || !streams.includes(target.stream)) continue;
@@ -541,7 +562,10 @@ export interface SpellCheckOptions {
 export async function checkSpells(data: unknown, source: RunesetYaml, options: SpellCheckOptions): Promise<RunesetDiagnostic[]> {
   const root = asObj(data) ?? {};
   const out: RunesetDiagnostic[] = [];
-  const scans = new Map<string, { file: string; ports: EmittedPorts; usesState: boolean; requires: readonly string[]; hooks?: { tick: boolean; timer: boolean } }>();
+  const scans = new Map<
+    string,
+    { file: string; ports: EmittedPorts; usesState: boolean; requires: readonly string[]; hooks?: { tick: boolean; timer: boolean } }
+  >();
 
   await Promise.all(
     entries(root['spells']).map(async ([name, spec]) => {
@@ -613,10 +637,9 @@ export async function checkSpells(data: unknown, source: RunesetYaml, options: S
           source.at(step.path, 'value', {
             code: 'RUNESET_PORT_UNWIRED',
             message: `spell '${step.spell}' emits to port '${port}' (${scan.file}:${line}), but ${where} does not wire it`,
-            hint:
-              step.short
-                ? `write the step as \`- spell: ${step.spell}\` with \`ports: { ${port}: <stream> }\``
-                : `add it to the step's ports: \`${port}: <stream>\``,
+            hint: step.short
+              ? `write the step as \`- spell: ${step.spell}\` with \`ports: { ${port}: <stream> }\``
+              : `add it to the step's ports: \`${port}: <stream>\``,
           }),
         );
       }
@@ -666,7 +689,9 @@ export async function checkSpells(data: unknown, source: RunesetYaml, options: S
           source.at(['sources', name, 'path'], 'value', {
             code: 'INPUT_UNREADABLE',
             severity: 'warning',
-            message: hasGlob(file) ? `source '${name}' follows '${file}', which matches no file (yet); the run waits for one` : `source '${name}' follows '${file}', which does not exist (yet); the run waits for it`,
+            message: hasGlob(file)
+              ? `source '${name}' follows '${file}', which matches no file (yet); the run waits for one`
+              : `source '${name}' follows '${file}', which does not exist (yet); the run waits for it`,
             hint: `paths are relative to the runeset's directory, ${options.dir}`,
           }),
         );
@@ -695,7 +720,11 @@ export async function checkSpells(data: unknown, source: RunesetYaml, options: S
  * does nothing; and a spell with timers cast by a pipeline over in-memory streams is told where its
  * timers live (with its state, in the data file) and what a restart keeps.
  */
-function checkTime(root: Obj, source: RunesetYaml, scans: ReadonlyMap<string, { requires: readonly string[]; hooks?: { tick: boolean; timer: boolean } }>): RunesetDiagnostic[] {
+function checkTime(
+  root: Obj,
+  source: RunesetYaml,
+  scans: ReadonlyMap<string, { requires: readonly string[]; hooks?: { tick: boolean; timer: boolean } }>,
+): RunesetDiagnostic[] {
   const out: RunesetDiagnostic[] = [];
   for (const [name, spec] of entries(root['spells'])) {
     const scan = scans.get(name);
@@ -720,7 +749,11 @@ function checkTime(root: Obj, source: RunesetYaml, scans: ReadonlyMap<string, { 
       );
     }
   }
-  const durable = new Set(entries(root['streams']).filter(([, spec]) => spec['durable'] === true).map(([n]) => n));
+  const durable = new Set(
+    entries(root['streams'])
+      .filter(([, spec]) => spec['durable'] === true)
+      .map(([n]) => n),
+  );
   const dataDir = String(asObj(root['sanctum'])?.['data_dir'] ?? RUNESET_DEFAULTS.data_dir.replace('{name}', runesetName(source.file)));
   const told = new Set<string>();
   for (const [pipeline, spec] of entries(root['pipelines'])) {
@@ -787,7 +820,12 @@ async function missingFile(absolute: string, written: string, dir: string): Prom
  * Summons a spell as the runtime would: the time hooks it defines, or a failure as a finding for
  * the `file:` value.
  */
-async function summonSpell(name: string, absolute: string, written: string, spec: Obj): Promise<{ failure: { code: ErrorCode; message: string; hint?: string } } | { hooks: { tick: boolean; timer: boolean } }> {
+async function summonSpell(
+  name: string,
+  absolute: string,
+  written: string,
+  spec: Obj,
+): Promise<{ failure: { code: ErrorCode; message: string; hint?: string } } | { hooks: { tick: boolean; timer: boolean } }> {
   const failure = (f: { code: ErrorCode; message: string; hint?: string }) => ({ failure: f });
   const budget = asObj(spec['budget']) ?? {};
   const instructions = budget['instructions'];
@@ -799,7 +837,8 @@ async function summonSpell(name: string, absolute: string, written: string, spec
       name,
       displayPath: written,
       runes: runes as Record<string, EventValue>,
-      instructionBudget: typeof instructions === 'number' && Number.isInteger(instructions) && instructions >= 1000 ? instructions : RUNESET_DEFAULTS.instructions,
+      instructionBudget:
+        typeof instructions === 'number' && Number.isInteger(instructions) && instructions >= 1000 ? instructions : RUNESET_DEFAULTS.instructions,
       memoryLimit: memory !== undefined && memory >= MIN_MEMORY ? memory : (parseSize(RUNESET_DEFAULTS.memory) ?? MIN_MEMORY),
       // Checking is quiet: a spell that prints while it loads prints when it runs.
       logger: () => {},

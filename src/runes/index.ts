@@ -8,5 +8,16 @@ export { DEAD_LETTERS } from '../core/event.js';
 export { parseSize } from '../core/units.js';
 export { expandEnv } from './env.js';
 export type { EnvMap } from './env.js';
-export type { Runeset, RunesetPath, RunesetStream, RunesetSpell, RunesetSource, RunesetSink, RunesetStep, RunesetPipeline, LogLevel, OnError } from './runeset.js';
+export type {
+  Runeset,
+  RunesetPath,
+  RunesetStream,
+  RunesetSpell,
+  RunesetSource,
+  RunesetSink,
+  RunesetStep,
+  RunesetPipeline,
+  LogLevel,
+  OnError,
+} from './runeset.js';
 export type * from './types.js';

@@ -153,10 +153,12 @@ function tokenize(src: string): Token[] {
       i++;
     } else if (c === '-' && src[i + 1] === '-') {
       const long = src[i + 2] === '[' ? longBracket(i + 2) : undefined;
-      const end = long ? long.end : (() => {
-        const nl = src.indexOf('\n', i);
-        return nl < 0 ? n : nl;
-      })();
+      const end = long
+        ? long.end
+        : (() => {
+            const nl = src.indexOf('\n', i);
+            return nl < 0 ? n : nl;
+          })();
       countLines(i, end);
       i = end;
     } else if (c === '[' && (src[i + 1] === '[' || src[i + 1] === '=') && longBracket(i)) {

@@ -5,7 +5,7 @@
  * may not expect (a core subject into a durable stream).
  */
 import type { RunesetDiagnostic } from './diagnostics.js';
-import { asObj, entries, type Obj } from './raw.js';
+import { entries, type Obj } from './raw.js';
 import type { RunesetYaml } from './source.js';
 
 /** Why a server URL is not one the NATS client can dial, or undefined when it is. */
@@ -46,17 +46,23 @@ export function natsNameProblem(name: string): string | undefined {
 
 export function checkNats(root: Obj, source: RunesetYaml): RunesetDiagnostic[] {
   const out: RunesetDiagnostic[] = [];
-  const durable = new Set(entries(root['streams']).filter(([, spec]) => spec['durable'] === true).map(([name]) => name));
+  const durable = new Set(
+    entries(root['streams'])
+      .filter(([, spec]) => spec['durable'] === true)
+      .map(([name]) => name),
+  );
   const bad = (at: (string | number)[], message: string, hint?: string, severity: 'error' | 'warning' = 'error') =>
     out.push(source.at(at, 'value', { code: 'RUNESET_BAD_VALUE', severity, message, ...(hint ? { hint } : {}) }));
-  const unused = (at: (string | number)[], message: string, hint: string) => out.push(source.at(at, 'key', { code: 'RUNESET_BAD_VALUE', severity: 'warning', message, hint }));
+  const unused = (at: (string | number)[], message: string, hint: string) =>
+    out.push(source.at(at, 'key', { code: 'RUNESET_BAD_VALUE', severity: 'warning', message, hint }));
 
   const common = (kind: 'sources' | 'sinks', name: string, spec: Obj) => {
     const base = [kind, name];
     const url = spec['url'];
     if (typeof url === 'string') {
       const servers = url.split(',').map((u) => u.trim());
-      if (servers.every((u) => u === '')) bad([...base, 'url'], `${kind}.${name}.url names no server`, 'write nats://host:port, or several separated by commas');
+      if (servers.every((u) => u === ''))
+        bad([...base, 'url'], `${kind}.${name}.url names no server`, 'write nats://host:port, or several separated by commas');
       for (const u of servers.filter((s) => s !== '')) {
         const problem = natsUrlProblem(u);
         if (problem) bad([...base, 'url'], `${kind}.${name}.url: ${problem}`, 'write nats://host:port (or tls://host:port), several separated by commas');
@@ -70,7 +76,13 @@ export function checkNats(root: Obj, source: RunesetYaml): RunesetDiagnostic[] {
     const has = (k: string) => typeof spec[k] === 'string';
     if (has('user') !== has('password')) {
       const missing = has('user') ? 'password' : 'user';
-      out.push(source.at(has('user') ? [...base, 'user'] : [...base, 'password'], 'key', { code: 'RUNESET_MISSING_KEY', message: `${kind}.${name} has ${has('user') ? 'user' : 'password'} but no ${missing}`, hint: `add ${missing} (from the environment: \${NATS_${missing.toUpperCase()}})` }));
+      out.push(
+        source.at(has('user') ? [...base, 'user'] : [...base, 'password'], 'key', {
+          code: 'RUNESET_MISSING_KEY',
+          message: `${kind}.${name} has ${has('user') ? 'user' : 'password'} but no ${missing}`,
+          hint: `add ${missing} (from the environment: \${NATS_${missing.toUpperCase()}})`,
+        }),
+      );
     }
     if (has('token') && has('user')) bad([...base, 'token'], `${kind}.${name} has both token and user: the server takes one or the other`);
   };
@@ -82,17 +94,32 @@ export function checkNats(root: Obj, source: RunesetYaml): RunesetDiagnostic[] {
     const subject = spec['subject'];
     const stream = spec['stream'];
     if (subject === undefined && stream === undefined) {
-      out.push(source.at(base, 'key', { code: 'RUNESET_MISSING_KEY', message: `source '${name}' (nats) needs a subject (a core NATS subscription) or a stream (a JetStream stream)`, hint: 'add subject: orders.>, or stream: ORDERS' }));
+      out.push(
+        source.at(base, 'key', {
+          code: 'RUNESET_MISSING_KEY',
+          message: `source '${name}' (nats) needs a subject (a core NATS subscription) or a stream (a JetStream stream)`,
+          hint: 'add subject: orders.>, or stream: ORDERS',
+        }),
+      );
     }
     if (typeof subject === 'string') {
       const problem = natsSubjectProblem(subject, true);
       if (problem) bad([...base, 'subject'], `sources.${name}.subject: ${problem}`);
     }
     if (stream === undefined) {
-      if (spec['consumer'] !== undefined) unused([...base, 'consumer'], `sources.${name}.consumer has no effect on a core NATS subject`, 'a durable consumer reads a JetStream stream: add stream');
+      if (spec['consumer'] !== undefined)
+        unused(
+          [...base, 'consumer'],
+          `sources.${name}.consumer has no effect on a core NATS subject`,
+          'a durable consumer reads a JetStream stream: add stream',
+        );
     } else {
       if (spec['queue_group'] !== undefined) {
-        bad([...base, 'queue_group'], `sources.${name}.queue_group is for core NATS subjects; a JetStream source reads through its durable consumer`, 'remove queue_group (or stream, to subscribe to the subject itself)');
+        bad(
+          [...base, 'queue_group'],
+          `sources.${name}.queue_group is for core NATS subjects; a JetStream source reads through its durable consumer`,
+          'remove queue_group (or stream, to subscribe to the subject itself)',
+        );
       }
       const consumer = spec['consumer'];
       if (typeof consumer === 'string') {
@@ -126,7 +153,14 @@ export function checkNats(root: Obj, source: RunesetYaml): RunesetDiagnostic[] {
     if (spec['type'] !== 'nats') continue;
     common('sinks', name, spec);
     const subject = spec['subject'];
-    if (subject === undefined) out.push(source.at(base, 'key', { code: 'RUNESET_MISSING_KEY', message: `sink '${name}' (nats) needs a subject to publish to`, hint: 'add subject: orders.enriched' }));
+    if (subject === undefined)
+      out.push(
+        source.at(base, 'key', {
+          code: 'RUNESET_MISSING_KEY',
+          message: `sink '${name}' (nats) needs a subject to publish to`,
+          hint: 'add subject: orders.enriched',
+        }),
+      );
     else if (typeof subject === 'string') {
       const problem = natsSubjectProblem(subject, false);
       if (problem) bad([...base, 'subject'], `sinks.${name}.subject: ${problem}`);

@@ -2,7 +2,18 @@
 import path from 'node:path';
 import { parseListen } from '../core/address.js';
 import { DEAD_LETTERS, type EventValue } from '../core/event.js';
-import type { Runeset, RunesetNatsConnection, RunesetPath, RunesetPipeline, RunesetSink, RunesetSource, RunesetSpell, RunesetStep, RunesetStream, RunesetWindow } from './runeset.js';
+import type {
+  Runeset,
+  RunesetNatsConnection,
+  RunesetPath,
+  RunesetPipeline,
+  RunesetSink,
+  RunesetSource,
+  RunesetSpell,
+  RunesetStep,
+  RunesetStream,
+  RunesetWindow,
+} from './runeset.js';
 import { RUNESET_DEFAULTS } from './schema.js';
 import { parseSize } from '../core/units.js';
 import type { RunesetDocument, StreamRefs, WindowSpec } from './types.js';
@@ -68,7 +79,14 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
         format,
         ...(spec.rate !== undefined ? { rate: spec.rate } : {}),
         ...(spec.loop ? { loop: true } : {}),
-        ...(spec.follow ? { follow: { pollMs: durationMs(spec.poll_interval ?? RUNESET_DEFAULTS.source_poll_interval), startAt: spec.start_at ?? RUNESET_DEFAULTS.source_start_at } } : {}),
+        ...(spec.follow
+          ? {
+              follow: {
+                pollMs: durationMs(spec.poll_interval ?? RUNESET_DEFAULTS.source_poll_interval),
+                startAt: spec.start_at ?? RUNESET_DEFAULTS.source_start_at,
+              },
+            }
+          : {}),
       };
     } else if (spec.type === 'http') {
       const listen = parseListen(required(spec.listen, `sources.${name}.listen`));
@@ -104,7 +122,13 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
   for (const [name, spec] of Object.entries(doc.sinks ?? {})) {
     const from = list(spec.from);
     if (spec.type === 'file') {
-      sinks[name] = { name, type: 'file', path: resolvePath(required(spec.path, `sinks.${name}.path`)), from, ...(spec.mode !== undefined ? { mode: spec.mode } : {}) };
+      sinks[name] = {
+        name,
+        type: 'file',
+        path: resolvePath(required(spec.path, `sinks.${name}.path`)),
+        from,
+        ...(spec.mode !== undefined ? { mode: spec.mode } : {}),
+      };
     } else if (spec.type === 'http') {
       sinks[name] = {
         name,
@@ -120,13 +144,22 @@ export function normalizeRuneset(doc: RunesetDocument, file: string): Runeset {
         maxBackoffMs: durationMs(spec.max_backoff ?? RUNESET_DEFAULTS.sink_max_backoff),
       };
     } else if (spec.type === 'nats') {
-      sinks[name] = { name, type: 'nats', from, connection: natsConnection(spec), subject: required(spec.subject, `sinks.${name}.subject`), ...(spec.stream !== undefined ? { stream: spec.stream } : {}) };
+      sinks[name] = {
+        name,
+        type: 'nats',
+        from,
+        connection: natsConnection(spec),
+        subject: required(spec.subject, `sinks.${name}.subject`),
+        ...(spec.stream !== undefined ? { stream: spec.stream } : {}),
+      };
     } else sinks[name] = { name, type: spec.type, from };
   }
 
   const pipelines: Record<string, RunesetPipeline> = {};
   for (const [name, spec] of Object.entries(doc.pipelines ?? {})) {
-    const steps: RunesetStep[] = spec.steps.map((step) => (typeof step === 'string' ? { spell: step, ports: {} } : { spell: step.spell, ports: { ...(step.ports ?? {}) } }));
+    const steps: RunesetStep[] = spec.steps.map((step) =>
+      typeof step === 'string' ? { spell: step, ports: {} } : { spell: step.spell, ports: { ...(step.ports ?? {}) } },
+    );
     const base = { name, from: list(spec.from), steps, dead_letters: spec.dead_letters ?? RUNESET_DEFAULTS.dead_letters };
     pipelines[name] = spec.to === undefined ? base : { ...base, to: spec.to };
   }

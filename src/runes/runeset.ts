@@ -2,7 +2,7 @@
 import type { ListenAddress } from '../core/address.js';
 import type { EventValue } from '../core/event.js';
 import type { LogFormat, LogLevel } from '../core/run-log.js';
-import type { SanctumRunes, SinkSpec, SourceSpec, SpellSpec } from './types.js';
+import type { SinkSpec, SourceSpec, SpellSpec } from './types.js';
 
 /** `debug`, `info`, `warn` or `error` (core/run-log.ts LOG_LEVELS); `auto`, `json` or `pretty` (LOG_FORMATS). */
 export type { LogFormat, LogLevel } from '../core/run-log.js';
@@ -106,7 +106,16 @@ export interface RunesetWindow {
 }
 
 export type RunesetSource =
-  | { readonly name: string; readonly type: Extract<SourceSpec['type'], 'file'>; readonly path: RunesetPath; readonly to: string; readonly format: SourceFormat; readonly rate?: number; readonly loop?: boolean; readonly follow?: RunesetFollow }
+  | {
+      readonly name: string;
+      readonly type: Extract<SourceSpec['type'], 'file'>;
+      readonly path: RunesetPath;
+      readonly to: string;
+      readonly format: SourceFormat;
+      readonly rate?: number;
+      readonly loop?: boolean;
+      readonly follow?: RunesetFollow;
+    }
   | RunesetHttpSource
   | RunesetNatsSource
   | { readonly name: string; readonly type: Exclude<SourceSpec['type'], 'file' | 'http' | 'nats'>; readonly to: string; readonly format: SourceFormat };
@@ -144,7 +153,13 @@ export interface RunesetHttpSource {
 }
 
 export type RunesetSink =
-  | { readonly name: string; readonly type: Extract<SinkSpec['type'], 'file'>; readonly path: RunesetPath; readonly from: readonly string[]; readonly mode?: FileSinkMode }
+  | {
+      readonly name: string;
+      readonly type: Extract<SinkSpec['type'], 'file'>;
+      readonly path: RunesetPath;
+      readonly from: readonly string[];
+      readonly mode?: FileSinkMode;
+    }
   | RunesetHttpSink
   | RunesetNatsSink
   | { readonly name: string; readonly type: Exclude<SinkSpec['type'], 'file' | 'http' | 'nats'>; readonly from: readonly string[] };

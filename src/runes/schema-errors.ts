@@ -63,7 +63,14 @@ function toDiagnostic(e: ErrorObject, path: ValuePath, data: unknown, source: Ru
       const name = String((e.params as { additionalProperty: string }).additionalProperty);
       const allowed = Object.keys(parent.properties ?? {});
       const place = path.length === 0 ? 'at the top level' : `in ${where}`;
-      return at(source, [...path, name], 'key', 'RUNESET_UNKNOWN_KEY', `unknown key '${name}' ${place}${didYouMean(name, allowed)}`, `allowed here: ${allowed.join(', ')}`);
+      return at(
+        source,
+        [...path, name],
+        'key',
+        'RUNESET_UNKNOWN_KEY',
+        `unknown key '${name}' ${place}${didYouMean(name, allowed)}`,
+        `allowed here: ${allowed.join(', ')}`,
+      );
     }
     case 'required': {
       const missing = String((e.params as { missingProperty: string }).missingProperty);
@@ -87,7 +94,14 @@ function toDiagnostic(e: ErrorObject, path: ValuePath, data: unknown, source: Ru
     }
     case 'type': {
       const expected = String((e.params as { type: string | string[] }).type).split(',');
-      return at(source, path, 'value', 'RUNESET_WRONG_TYPE', `${where} must be ${nouns(expected)}, got ${describeValue(e.data)}`, typeHint(expected, e.data, path, description));
+      return at(
+        source,
+        path,
+        'value',
+        'RUNESET_WRONG_TYPE',
+        `${where} must be ${nouns(expected)}, got ${describeValue(e.data)}`,
+        typeHint(expected, e.data, path, description),
+      );
     }
     case 'enum': {
       const allowed = (e.schema as unknown[]).map(String);
@@ -114,10 +128,24 @@ function toDiagnostic(e: ErrorObject, path: ValuePath, data: unknown, source: Ru
       return at(source, [...path, name], 'key', 'RUNESET_BAD_VALUE', `'${name}' is not a valid ${kind} name: ${why}`);
     }
     case 'minimum':
-      return at(source, path, 'value', 'RUNESET_BAD_VALUE', `${where} must be at least ${String((e.params as { limit: number }).limit)}, not ${quote(e.data)}`, description);
+      return at(
+        source,
+        path,
+        'value',
+        'RUNESET_BAD_VALUE',
+        `${where} must be at least ${String((e.params as { limit: number }).limit)}, not ${quote(e.data)}`,
+        description,
+      );
     case 'minItems': {
       const limit = (e.params as { limit: number }).limit;
-      return at(source, path, 'value', 'RUNESET_BAD_VALUE', limit === 1 ? `${where} must not be empty` : `${where} must have at least ${limit} items`, description);
+      return at(
+        source,
+        path,
+        'value',
+        'RUNESET_BAD_VALUE',
+        limit === 1 ? `${where} must not be empty` : `${where} must have at least ${limit} items`,
+        description,
+      );
     }
     case 'minLength':
       return at(source, path, 'value', 'RUNESET_BAD_VALUE', `${where} must not be empty`, description);

@@ -106,7 +106,10 @@ export function resolveSchema(node: SchemaNode, root: SchemaNode = RUNESET_SCHEM
 
 /** The schema node at a JSON pointer (`#/definitions/Name`, or ajv's `schemaPath`). */
 export function schemaAtPointer(root: SchemaNode, pointer: string): SchemaNode | undefined {
-  const parts = pointer.replace(/^#\/?/, '').split('/').filter((p) => p !== '');
+  const parts = pointer
+    .replace(/^#\/?/, '')
+    .split('/')
+    .filter((p) => p !== '');
   let node: unknown = root;
   for (const raw of parts) {
     const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');

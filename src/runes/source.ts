@@ -67,7 +67,11 @@ export class RunesetYaml {
     this.tooDeep =
       deep === undefined
         ? undefined
-        : this.atOffset(deep, { code: 'RUNESET_TOO_DEEP', message: `the runeset nests lists and mappings deeper than ${MAX_DEPTH} levels here`, hint: 'a runeset is configuration: flatten it' });
+        : this.atOffset(deep, {
+            code: 'RUNESET_TOO_DEEP',
+            message: `the runeset nests lists and mappings deeper than ${MAX_DEPTH} levels here`,
+            hint: 'a runeset is configuration: flatten it',
+          });
     // Duplicate keys are found by `duplicateKeys()`, which says where the first one was.
     this.doc = parseDocument(deep === undefined ? text : '', { prettyErrors: false, uniqueKeys: false });
   }
@@ -107,13 +111,25 @@ export class RunesetYaml {
       if (isAlias(n)) {
         const target = anchors.get(n.source);
         if (target === undefined) {
-          at(n, { code: 'RUNESET_ALIAS', message: `the alias *${n.source} has no anchor &${n.source} before it`, hint: 'define the anchor (&name) before the alias (*name) that uses it' });
+          at(n, {
+            code: 'RUNESET_ALIAS',
+            message: `the alias *${n.source} has no anchor &${n.source} before it`,
+            hint: 'define the anchor (&name) before the alias (*name) that uses it',
+          });
         } else if (open.has(target)) {
-          at(n, { code: 'RUNESET_ALIAS', message: `the alias *${n.source} is inside the value it refers to: that value would contain itself without end`, hint: 'an alias may only refer to a value defined before it and outside it' });
+          at(n, {
+            code: 'RUNESET_ALIAS',
+            message: `the alias *${n.source} is inside the value it refers to: that value would contain itself without end`,
+            hint: 'an alias may only refer to a value defined before it and outside it',
+          });
         } else {
           const info = done.get(target) ?? { size: 1, height: 0 };
           if (frames.length + info.height > MAX_DEPTH) {
-            at(n, { code: 'RUNESET_TOO_DEEP', message: `through the alias *${n.source}, the runeset nests lists and mappings deeper than ${MAX_DEPTH} levels`, hint: 'a runeset is configuration: flatten it' });
+            at(n, {
+              code: 'RUNESET_TOO_DEEP',
+              message: `through the alias *${n.source}, the runeset nests lists and mappings deeper than ${MAX_DEPTH} levels`,
+              hint: 'a runeset is configuration: flatten it',
+            });
             add(1, 0);
           } else add(info.size, info.height);
         }

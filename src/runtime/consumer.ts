@@ -144,7 +144,14 @@ export class Consumer implements Task {
   start(): void {
     if (this.phase !== 'idle') return;
     this.phase = 'running';
-    if (this.apply(() => undefined, () => this.core.init(), () => this.flow.schedule(this))) this.flow.schedule(this);
+    if (
+      this.apply(
+        () => undefined,
+        () => this.core.init(),
+        () => this.flow.schedule(this),
+      )
+    )
+      this.flow.schedule(this);
   }
 
   run(): void {
@@ -158,7 +165,14 @@ export class Consumer implements Task {
         // Ticks and timers due now run before the next batch, and commit like one.
         const now = this.clock.now();
         if (this.core.dueAt(now)) {
-          if (!this.apply(() => undefined, () => this.core.fire(now, max), () => this.flow.schedule(this))) return;
+          if (
+            !this.apply(
+              () => undefined,
+              () => this.core.fire(now, max),
+              () => this.flow.schedule(this),
+            )
+          )
+            return;
           continue;
         }
       }
@@ -269,10 +283,21 @@ export class Consumer implements Task {
         const final = !this.finalTicked;
         if (!final && !this.core.dueAt(now)) break;
         this.finalTicked = true;
-        if (!this.apply(() => undefined, () => this.core.fire(now, max, final), () => this.finish())) return;
+        if (
+          !this.apply(
+            () => undefined,
+            () => this.core.fire(now, max, final),
+            () => this.finish(),
+          )
+        )
+          return;
       }
     }
-    this.apply(() => undefined, () => this.core.finish(), () => this.end());
+    this.apply(
+      () => undefined,
+      () => this.core.finish(),
+      () => this.end(),
+    );
     if (this.phase === 'running') this.end();
   }
 

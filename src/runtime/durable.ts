@@ -106,9 +106,14 @@ export class DurableAppender implements StreamAppender {
       appends.push(appendOf(this.runeset, stream, events));
       batches.push([stream, events]);
     }
-    void this.enqueue(appends, undefined, () => {
-      for (const [stream, events] of batches) this.options.deliver(stream, events);
-    }, batches).catch(() => {}); // a failure is fatal for the run: onFatal has it
+    void this.enqueue(
+      appends,
+      undefined,
+      () => {
+        for (const [stream, events] of batches) this.options.deliver(stream, events);
+      },
+      batches,
+    ).catch(() => {}); // a failure is fatal for the run: onFatal has it
   }
 
   /**
@@ -122,12 +127,22 @@ export class DurableAppender implements StreamAppender {
     this.flush();
     const appends = writes.filter(([, b]) => b.length > 0).map(([s, b]) => appendOf(this.runeset, s, b));
     for (const [s, b] of writes) this.inFlight.set(s, (this.inFlight.get(s) ?? 0) + b.length);
-    return this.enqueue(appends, position, () => {
-      for (const [stream, events] of writes) this.options.deliver(stream, events);
-    }, writes);
+    return this.enqueue(
+      appends,
+      position,
+      () => {
+        for (const [stream, events] of writes) this.options.deliver(stream, events);
+      },
+      writes,
+    );
   }
 
-  private enqueue(appends: StreamAppend[], position: ConsumerPosition | undefined, handOn: () => void, counted: readonly [string, Batch][]): Promise<CommitResult> {
+  private enqueue(
+    appends: StreamAppend[],
+    position: ConsumerPosition | undefined,
+    handOn: () => void,
+    counted: readonly [string, Batch][],
+  ): Promise<CommitResult> {
     const run = async (): Promise<CommitResult> => {
       if (this.failed !== undefined) throw this.failed;
       const started = performance.now();
@@ -283,7 +298,13 @@ export class LogInput implements ConsumerInput {
 }
 
 /** Commits of a pipeline over durable streams: position, state, timers and durable outputs in one unit, then the rest. */
-export function durableCommitter(port: LogPort, graph: StreamGraph, runeset: Runeset, metrics: () => DurableMetrics, onCommit?: (position: ConsumerPosition) => void): Committer {
+export function durableCommitter(
+  port: LogPort,
+  graph: StreamGraph,
+  runeset: Runeset,
+  metrics: () => DurableMetrics,
+  onCommit?: (position: ConsumerPosition) => void,
+): Committer {
   return {
     async commit(position: ConsumerPosition | undefined, { state, timers }: SpellChanges, out: Outputs): Promise<void> {
       const appends: StreamAppend[] = [];

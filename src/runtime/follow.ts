@@ -211,7 +211,10 @@ class Follower {
     if (this.tailers.size === 0) this.waiting();
     else {
       const n = matched.length;
-      this.log('info', `file source '${this.src.name}' follows ${this.glob ? `${n} file${n === 1 ? '' : 's'} matching ${this.src.path.original}` : this.src.path.original}`);
+      this.log(
+        'info',
+        `file source '${this.src.name}' follows ${this.glob ? `${n} file${n === 1 ? '' : 's'} matching ${this.src.path.original}` : this.src.path.original}`,
+      );
     }
   }
 
@@ -282,7 +285,11 @@ class Follower {
   private waiting(): void {
     if (this.waitingLogged) return;
     this.waitingLogged = true;
-    this.log('warn', `file source '${this.src.name}': no file matches ${this.src.path.original} yet; waiting for one (looking every ${this.src.follow!.pollMs} ms)`, 'INPUT_UNREADABLE');
+    this.log(
+      'warn',
+      `file source '${this.src.name}': no file matches ${this.src.path.original} yet; waiting for one (looking every ${this.src.follow!.pollMs} ms)`,
+      'INPUT_UNREADABLE',
+    );
   }
 
   private async expand(): Promise<{ files: readonly string[]; dirs: readonly string[] }> {
@@ -441,7 +448,8 @@ class Follower {
       if (from !== undefined && from > t.size) rewritten = `it is shorter (${t.size} bytes) than where the last run left it (byte ${from})`;
       else if (from !== undefined && from > 0) {
         await this.readTail(t, from);
-        if (stored !== undefined && fingerprint(t.tail.subarray(0, t.tailLength)) !== stored.check) rewritten = `the bytes before where the last run left it (byte ${from}) are not those it read`;
+        if (stored !== undefined && fingerprint(t.tail.subarray(0, t.tailLength)) !== stored.check)
+          rewritten = `the bytes before where the last run left it (byte ${from}) are not those it read`;
       }
       if (rewritten !== undefined) {
         t.tailLength = 0;
@@ -450,7 +458,11 @@ class Follower {
           return false;
         }
         this.counters.truncations++;
-        this.log('warn', `file source '${this.src.name}': ${t.display} was rewritten since the last run (${rewritten}); reading it again from its start`, 'INPUT_TRUNCATED');
+        this.log(
+          'warn',
+          `file source '${this.src.name}': ${t.display} was rewritten since the last run (${rewritten}); reading it again from its start`,
+          'INPUT_TRUNCATED',
+        );
       } else if (from !== undefined) {
         pos = from;
         known = true;
@@ -473,7 +485,8 @@ class Follower {
   private async follow(t: Tailer): Promise<void> {
     try {
       await Promise.all(t.after);
-      const decode = this.src.format === 'lines' ? (b: LineBatch) => decodeTextLines(b, this.src.name, t.display, t.display) : (b: LineBatch) => decodeLines(b, t.display);
+      const decode =
+        this.src.format === 'lines' ? (b: LineBatch) => decodeTextLines(b, this.src.name, t.display, t.display) : (b: LineBatch) => decodeLines(b, t.display);
       for (;;) {
         if (this.ctx.signal.aborted || this.fatal !== undefined) break;
         const lines = readLines(this.chunks(t), { final: 'hold', startOffset: t.pos, startLine: t.line });
@@ -486,7 +499,11 @@ class Follower {
         const end = r.value;
         if (t.ending === 'truncated') {
           this.counters.truncations++;
-          this.log('warn', `file source '${this.src.name}': ${t.display} got shorter (truncated, as copytruncate does); reading it again from its start — lines written to it after the last read and before it was truncated are lost`, 'INPUT_TRUNCATED');
+          this.log(
+            'warn',
+            `file source '${this.src.name}': ${t.display} got shorter (truncated, as copytruncate does); reading it again from its start — lines written to it after the last read and before it was truncated are lost`,
+            'INPUT_TRUNCATED',
+          );
           if (this.durable) await this.commitAt(t, packPosition(0, EMPTY), [], []);
           t.pos = 0;
           t.line = 1;
@@ -616,13 +633,15 @@ class Follower {
   private async lastLine(t: Tailer, at: number, bytes: number, line: number, decode: (b: LineBatch) => EventBatch): Promise<void> {
     let text = '';
     let refusal: LineRefusal | undefined;
-    if (bytes > DEFAULT_MAX_LINE_BYTES) refusal = { code: 'INPUT_LINE_TOO_LONG', message: `the line is longer than ${DEFAULT_MAX_LINE_BYTES} bytes (at least ${bytes}); it was skipped` };
+    if (bytes > DEFAULT_MAX_LINE_BYTES)
+      refusal = { code: 'INPUT_LINE_TOO_LONG', message: `the line is longer than ${DEFAULT_MAX_LINE_BYTES} bytes (at least ${bytes}); it was skipped` };
     else {
       const buf = Buffer.alloc(bytes);
       const { bytesRead } = await t.fh.read(buf, 0, bytes, at);
       const got = buf.subarray(0, bytesRead);
       text = got.toString('utf8');
-      if (!isUtf8(got)) refusal = { code: 'INPUT_BAD_UNICODE', message: 'the line is not valid UTF-8; NDJSON is UTF-8 text: convert the file (iconv -f <encoding> -t UTF-8)' };
+      if (!isUtf8(got))
+        refusal = { code: 'INPUT_BAD_UNICODE', message: 'the line is not valid UTF-8; NDJSON is UTF-8 text: convert the file (iconv -f <encoding> -t UTF-8)' };
       if (text.endsWith('\r')) text = text.slice(0, -1);
     }
     const batch: LineBatch = { lines: [text], firstLine: line, end: at + bytes, refused: refusal ? new Map([[0, refusal]]) : undefined };

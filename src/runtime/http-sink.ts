@@ -19,7 +19,9 @@ import { sleep } from './connectors.js';
 const ANSWER_KEPT = 2048;
 
 /** The outcome of one POST. */
-type Attempt = { readonly ok: true } | { readonly ok: false; readonly retry: boolean; readonly status?: number; readonly answer?: string; readonly why: string; readonly retryAfterMs?: number };
+type Attempt =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly retry: boolean; readonly status?: number; readonly answer?: string; readonly why: string; readonly retryAfterMs?: number };
 
 /** A POST that was not delivered: its events become dead letters with this. */
 interface Failure {
@@ -77,7 +79,14 @@ export function httpDestination(sink: RunesetHttpSink, ctx: SinkContext, durable
           const answer = Buffer.concat(kept).toString('utf8');
           const retry = status >= 500 || status === 408 || status === 429;
           const after = retryAfter(res.headers['retry-after']);
-          done({ ok: false, retry, status, answer, why: `${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`, ...(after !== undefined ? { retryAfterMs: after } : {}) });
+          done({
+            ok: false,
+            retry,
+            status,
+            answer,
+            why: `${status}${res.statusMessage ? ` ${res.statusMessage}` : ''}`,
+            ...(after !== undefined ? { retryAfterMs: after } : {}),
+          });
         });
       });
       const timer = setTimeout(() => {
@@ -97,17 +106,32 @@ export function httpDestination(sink: RunesetHttpSink, ctx: SinkContext, durable
       const a = await post(body, headers);
       if (a.ok) return undefined;
       if (!a.retry) {
-        return { code: 'SINK_REJECTED', message: `${shown} refused ${range} for good: ${a.why}${a.answer ? `: ${a.answer}` : ''}`, ...(a.status !== undefined ? { status: a.status } : {}), ...(a.answer !== undefined ? { answer: a.answer } : {}) };
+        return {
+          code: 'SINK_REJECTED',
+          message: `${shown} refused ${range} for good: ${a.why}${a.answer ? `: ${a.answer}` : ''}`,
+          ...(a.status !== undefined ? { status: a.status } : {}),
+          ...(a.answer !== undefined ? { answer: a.answer } : {}),
+        };
       }
       const stopping = ctx.signal.aborted;
       if (stopping && durable) throw new SinkStopped(`sink '${sink.name}' stopped while retrying`);
       if (attempt >= sink.retries || stopping) {
         const why = stopping ? 'the run is stopping' : `${sink.retries} retries used up`;
-        return { code: 'SINK_RETRIES_EXHAUSTED', message: `${shown} did not take ${range} (${why}); last: ${a.why}${a.answer ? `: ${a.answer}` : ''}`, ...(a.status !== undefined ? { status: a.status } : {}), ...(a.answer !== undefined ? { answer: a.answer } : {}) };
+        return {
+          code: 'SINK_RETRIES_EXHAUSTED',
+          message: `${shown} did not take ${range} (${why}); last: ${a.why}${a.answer ? `: ${a.answer}` : ''}`,
+          ...(a.status !== undefined ? { status: a.status } : {}),
+          ...(a.answer !== undefined ? { answer: a.answer } : {}),
+        };
       }
       stats.retries++;
       const wait = Math.min(sink.maxBackoffMs, a.retryAfterMs ?? jittered(sink.backoffMs, attempt));
-      ctx.log({ level: 'warn', sink: sink.name, message: `http sink '${sink.name}': ${shown}: ${a.why}; retry ${attempt + 1} of ${sink.retries} in ${Math.round(wait)} ms`, fields: { ...(a.status !== undefined ? { status: a.status } : {}), attempt: attempt + 1 } });
+      ctx.log({
+        level: 'warn',
+        sink: sink.name,
+        message: `http sink '${sink.name}': ${shown}: ${a.why}; retry ${attempt + 1} of ${sink.retries} in ${Math.round(wait)} ms`,
+        fields: { ...(a.status !== undefined ? { status: a.status } : {}), attempt: attempt + 1 },
+      });
       await sleep(wait, ctx.signal);
     }
   };
@@ -147,7 +171,13 @@ export function httpDestination(sink: RunesetHttpSink, ctx: SinkContext, durable
           });
         }
         stats.deadLettered += part.events.length;
-        ctx.log({ level: 'error', code: failure.code, sink: sink.name, message: `http sink '${sink.name}': ${failure.message}; its ${part.events.length} events are dead letters`, fields: { ...(failure.status !== undefined ? { status: failure.status } : {}), events: part.events.length } });
+        ctx.log({
+          level: 'error',
+          code: failure.code,
+          sink: sink.name,
+          message: `http sink '${sink.name}': ${failure.message}; its ${part.events.length} events are dead letters`,
+          fields: { ...(failure.status !== undefined ? { status: failure.status } : {}), events: part.events.length },
+        });
       }
       return letters ? { deadLetters: letters } : undefined;
     },

@@ -58,7 +58,13 @@ export async function readHttp(ctx: SourceContext, src: RunesetHttpSource): Prom
     if (r.close || stopping) headers['connection'] = 'close';
     send(res, r.status, headers, { error: r.code, message: r.message, ...(r.line !== undefined ? { line: r.line } : {}) });
     stats.answered(r.status, (performance.now() - started) / 1000);
-    ctx.log({ level: 'warn', code: r.code, source: src.name, message: `http source '${src.name}': ${r.status}: ${r.message}`, fields: { status: r.status, ...(r.line !== undefined ? { line: r.line } : {}) } });
+    ctx.log({
+      level: 'warn',
+      code: r.code,
+      source: src.name,
+      message: `http source '${src.name}': ${r.status}: ${r.message}`,
+      fields: { status: r.status, ...(r.line !== undefined ? { line: r.line } : {}) },
+    });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -66,16 +72,41 @@ export async function readHttp(ctx: SourceContext, src: RunesetHttpSource): Prom
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
-    if (path !== src.path) return refuse(res, { status: 404, code: 'INPUT_REFUSED', message: `no such path: ${path} (POST to ${src.path})`, close: true }, started);
-    if (req.method !== 'POST') return refuse(res, { status: 405, code: 'INPUT_REFUSED', message: `${req.method ?? '?'} is not allowed: POST events to ${src.path}`, close: true }, started);
+    if (path !== src.path)
+      return refuse(res, { status: 404, code: 'INPUT_REFUSED', message: `no such path: ${path} (POST to ${src.path})`, close: true }, started);
+    if (req.method !== 'POST')
+      return refuse(
+        res,
+        { status: 405, code: 'INPUT_REFUSED', message: `${req.method ?? '?'} is not allowed: POST events to ${src.path}`, close: true },
+        started,
+      );
     if (expected !== undefined && !authorized(req.headers.authorization, expected)) {
-      return refuse(res, { status: 401, code: 'SOURCE_UNAUTHORIZED', message: 'missing or wrong bearer token (Authorization: Bearer <token>)', close: true }, started);
+      return refuse(
+        res,
+        { status: 401, code: 'SOURCE_UNAUTHORIZED', message: 'missing or wrong bearer token (Authorization: Bearer <token>)', close: true },
+        started,
+      );
     }
-    if (stopping) return refuse(res, { status: 503, code: 'SOURCE_BUSY', message: 'the run is stopping; send it to the next one', retryAfter: RETRY_AFTER_STOPPING, close: true }, started);
+    if (stopping)
+      return refuse(
+        res,
+        { status: 503, code: 'SOURCE_BUSY', message: 'the run is stopping; send it to the next one', retryAfter: RETRY_AFTER_STOPPING, close: true },
+        started,
+      );
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (declared > src.maxBody) return refuse(res, tooLarge(declared, src.maxBody), started);
     if (inSource >= src.queue) {
-      return refuse(res, { status: 503, code: 'SOURCE_BUSY', message: `${src.queue} requests are already in the source (queue); nothing of this one was appended`, retryAfter: RETRY_AFTER_BUSY, close: true }, started);
+      return refuse(
+        res,
+        {
+          status: 503,
+          code: 'SOURCE_BUSY',
+          message: `${src.queue} requests are already in the source (queue); nothing of this one was appended`,
+          retryAfter: RETRY_AFTER_BUSY,
+          close: true,
+        },
+        started,
+      );
     }
     inSource++;
     try {
@@ -86,7 +117,16 @@ export async function readHttp(ctx: SourceContext, src: RunesetHttpSource): Prom
       if ('refusal' in decoded) return refuse(res, decoded.refusal, started);
       const batch = decoded.events;
       if (!(await room.wait(src.maxWaitMs))) {
-        return refuse(res, { status: 429, code: 'SOURCE_BUSY', message: `the pipeline reading '${src.to}' is behind (waited ${src.maxWaitMs} ms for room); nothing of this request was appended`, retryAfter: RETRY_AFTER_BUSY }, started);
+        return refuse(
+          res,
+          {
+            status: 429,
+            code: 'SOURCE_BUSY',
+            message: `the pipeline reading '${src.to}' is behind (waited ${src.maxWaitMs} ms for room); nothing of this request was appended`,
+            retryAfter: RETRY_AFTER_BUSY,
+          },
+          started,
+        );
       }
       let answer: Record<string, unknown>;
       if (batch.length === 0) answer = { accepted: 0 };
@@ -121,7 +161,12 @@ export async function readHttp(ctx: SourceContext, src: RunesetHttpSource): Prom
       handle(req, res).catch((e: unknown) => {
         // A failed commit: nothing of the request is stored (and the run stops: the appender reported it).
         if (!res.headersSent) {
-          send(res, 500, { 'content-type': 'application/json', connection: 'close' }, { error: (e as { code?: string }).code ?? 'STORAGE_FAILED', message: `not stored: ${(e as Error).message}` });
+          send(
+            res,
+            500,
+            { 'content-type': 'application/json', connection: 'close' },
+            { error: (e as { code?: string }).code ?? 'STORAGE_FAILED', message: `not stored: ${(e as Error).message}` },
+          );
           stats.answered(500, 0);
         } else res.destroy();
       });
@@ -131,7 +176,9 @@ export async function readHttp(ctx: SourceContext, src: RunesetHttpSource): Prom
     const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
     const status = timeout ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
     const code: ErrorCode = timeout ? 'INPUT_TIMEOUT' : 'INPUT_REFUSED';
-    const message = timeout ? `a client took longer than ${src.timeoutMs} ms to send its request; disconnected` : `a malformed HTTP request (${err.code ?? err.message}); disconnected`;
+    const message = timeout
+      ? `a client took longer than ${src.timeoutMs} ms to send its request; disconnected`
+      : `a malformed HTTP request (${err.code ?? err.message}); disconnected`;
     // A client that only opened a connection and went away is not worth a line.
     if (err.code !== 'ECONNRESET') {
       stats.answered(status, 0);
@@ -140,7 +187,9 @@ export async function readHttp(ctx: SourceContext, src: RunesetHttpSource): Prom
     // As Node's own handler does: answer unless an answer has begun, then let the socket go.
     const current = (socket as Socket & { _httpMessage?: { _headerSent?: boolean } })._httpMessage;
     if (socket.writable && !current?._headerSent) {
-      socket.end(`HTTP/1.1 ${status} ${timeout ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      socket.end(
+        `HTTP/1.1 ${status} ${timeout ? 'Request Timeout' : status === 431 ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`,
+      );
     }
     setTimeout(() => socket.destroy(), 1000).unref();
   });
@@ -174,8 +223,17 @@ export async function readHttp(ctx: SourceContext, src: RunesetHttpSource): Prom
 function listen(server: Server, src: RunesetHttpSource): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
-      const why = e.code === 'EADDRINUSE' ? 'the address is in use' : e.code === 'EACCES' ? 'not allowed (ports below 1024 need privileges)' : e.code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : e.message;
-      reject(new SanctumError('SOURCE_LISTEN_FAILED', `http source '${src.name}' cannot listen on ${src.listen.host}:${src.listen.port}: ${why}`, { cause: e }));
+      const why =
+        e.code === 'EADDRINUSE'
+          ? 'the address is in use'
+          : e.code === 'EACCES'
+            ? 'not allowed (ports below 1024 need privileges)'
+            : e.code === 'EADDRNOTAVAIL'
+              ? 'no such address on this machine'
+              : e.message;
+      reject(
+        new SanctumError('SOURCE_LISTEN_FAILED', `http source '${src.name}' cannot listen on ${src.listen.host}:${src.listen.port}: ${why}`, { cause: e }),
+      );
     };
     server.once('error', onError);
     server.listen(src.listen.port, src.listen.host, () => {
@@ -194,7 +252,12 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
 
 function tooLarge(declared: number | undefined, max: number): Refusal {
   const size = declared !== undefined ? `${declared} bytes` : 'more';
-  return { status: 413, code: 'INPUT_TOO_LARGE', message: `the body is ${size}, over the source's max_body of ${max} bytes; nothing of it was appended (send smaller requests)`, close: true };
+  return {
+    status: 413,
+    code: 'INPUT_TOO_LARGE',
+    message: `the body is ${size}, over the source's max_body of ${max} bytes; nothing of it was appended (send smaller requests)`,
+    close: true,
+  };
 }
 
 /** The format a request is read in: a JSON content type reads as a document, unless the format is `lines`. */
@@ -262,7 +325,8 @@ function decodeBody(body: Buffer, format: SourceFormat, source: string): { event
     if (l.length > 0 && l.charCodeAt(l.length - 1) === 13) l = l.slice(0, -1);
     if (!(last && l.length === 0) && !isBlank(format, l)) {
       const d = decode(l, line);
-      if ('error' in d) return { refusal: { status: 400, code: 'INPUT_INVALID_JSON', line, message: `line ${line}: ${d.error}; nothing of the body was appended` } };
+      if ('error' in d)
+        return { refusal: { status: 400, code: 'INPUT_INVALID_JSON', line, message: `line ${line}: ${d.error}; nothing of the body was appended` } };
       events.push(d.value);
     }
     if (last) break;
@@ -353,20 +417,26 @@ class GroupCommit {
     const group = this.waiting;
     this.waiting = [];
     this.busy = true;
-    this.ctx.appender!.commitSource(undefined, group.map((w) => [this.stream, w.events] as const)).then(
-      (result) => {
-        // One range per non-empty write, in order (every write here has events).
-        for (let i = 0; i < group.length; i++) {
-          const r = result.appended[i]!;
-          group[i]!.resolve({ first: r.first, last: r.last });
-        }
-      },
-      (e: unknown) => {
-        for (const w of group) w.reject(e);
-      },
-    ).finally(() => {
-      this.busy = false;
-      if (this.waiting.length > 0) this.schedule();
-    });
+    this.ctx
+      .appender!.commitSource(
+        undefined,
+        group.map((w) => [this.stream, w.events] as const),
+      )
+      .then(
+        (result) => {
+          // One range per non-empty write, in order (every write here has events).
+          for (let i = 0; i < group.length; i++) {
+            const r = result.appended[i]!;
+            group[i]!.resolve({ first: r.first, last: r.last });
+          }
+        },
+        (e: unknown) => {
+          for (const w of group) w.reject(e);
+        },
+      )
+      .finally(() => {
+        this.busy = false;
+        if (this.waiting.length > 0) this.schedule();
+      });
   }
 }

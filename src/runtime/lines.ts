@@ -130,10 +130,12 @@ export async function* readLines(input: AsyncIterable<Uint8Array | string>, opti
       if (signal?.aborted) break;
       const next = it.next();
       waiting = true;
-      const r = signal ? await new Promise<IteratorResult<Uint8Array | string> | typeof ABORTED>((resolve, reject) => {
-        wake = resolve;
-        next.then(resolve, reject);
-      }) : await next;
+      const r = signal
+        ? await new Promise<IteratorResult<Uint8Array | string> | typeof ABORTED>((resolve, reject) => {
+            wake = resolve;
+            next.then(resolve, reject);
+          })
+        : await next;
       if (r === ABORTED) break;
       waiting = false;
       if (r.done) break;
@@ -238,7 +240,10 @@ function splitLines(region: Buffer, offset: number, terminated: boolean, maxLine
     if (bytes.length > maxLine) {
       refuseTooLong(lines, refused, bytes.subarray(0, TOO_LONG_PREFIX), bytes.length, maxLine, false);
     } else if (!isUtf8(bytes)) {
-      refused.set(lines.length, { code: 'INPUT_BAD_UNICODE', message: `the line is not valid UTF-8 (${describeBadByte(bytes)}); NDJSON is UTF-8 text: convert the file (iconv -f <encoding> -t UTF-8)` });
+      refused.set(lines.length, {
+        code: 'INPUT_BAD_UNICODE',
+        message: `the line is not valid UTF-8 (${describeBadByte(bytes)}); NDJSON is UTF-8 text: convert the file (iconv -f <encoding> -t UTF-8)`,
+      });
       lines.push(bytes.toString('utf8'));
     } else {
       lines.push(bytes.toString('utf8'));

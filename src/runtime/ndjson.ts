@@ -7,7 +7,13 @@ import { MAX_DEPTH, nestsDeeperThan } from '../core/limits.js';
 import { readLines, type LineBatch } from './lines.js';
 
 /** Why an input line is not an event: the codes every input path (cast, append, sources) gives. */
-export type InputErrorCode = 'INPUT_INVALID_JSON' | 'INPUT_TOO_DEEP' | 'INPUT_NOT_FINITE' | 'INPUT_INEXACT_INTEGER' | 'INPUT_BAD_UNICODE' | 'INPUT_LINE_TOO_LONG';
+export type InputErrorCode =
+  | 'INPUT_INVALID_JSON'
+  | 'INPUT_TOO_DEEP'
+  | 'INPUT_NOT_FINITE'
+  | 'INPUT_INEXACT_INTEGER'
+  | 'INPUT_BAD_UNICODE'
+  | 'INPUT_LINE_TOO_LONG';
 
 /** What `parseLine` gives: the event, or why the line is refused. */
 export type ParsedLine = { readonly value: EventValue } | { readonly error: string; readonly code: InputErrorCode };
@@ -104,7 +110,10 @@ function decodeLine(text: string, decoded: boolean): EventValue | Refusal {
     if (bad !== undefined) return bad;
   }
   if ((!decoded && !text.isWellFormed()) || (text.includes('\\u') && SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(value))) {
-    return new Refusal('INPUT_BAD_UNICODE', 'a string holds a lone UTF-16 surrogate (such as "\\ud800"), which is not Unicode text; send the data as valid UTF-8, or the bytes as base64');
+    return new Refusal(
+      'INPUT_BAD_UNICODE',
+      'a string holds a lone UTF-16 surrogate (such as "\\ud800"), which is not Unicode text; send the data as valid UTF-8, or the bytes as base64',
+    );
   }
   return value;
 }
@@ -141,10 +150,16 @@ function findBadNumber(text: string): Refusal | undefined {
       const literal = text.slice(i, j);
       const x = Number(literal);
       if (!Number.isFinite(x)) {
-        return new Refusal('INPUT_NOT_FINITE', `the number ${abbreviate(literal)} is beyond the range of a double (about ±1.8e308): JSON.parse would make it Infinity, which is not a JSON number; send it as a string`);
+        return new Refusal(
+          'INPUT_NOT_FINITE',
+          `the number ${abbreviate(literal)} is beyond the range of a double (about ±1.8e308): JSON.parse would make it Infinity, which is not a JSON number; send it as a string`,
+        );
       }
       if (integer && !Number.isSafeInteger(x) && String(x) !== literal) {
-        return new Refusal('INPUT_INEXACT_INTEGER', `the number ${abbreviate(literal)} cannot be represented exactly (integers are exact up to ±2^53); send it as a string`);
+        return new Refusal(
+          'INPUT_INEXACT_INTEGER',
+          `the number ${abbreviate(literal)} cannot be represented exactly (integers are exact up to ±2^53); send it as a string`,
+        );
       }
       i = j - 1;
     }
@@ -294,7 +309,10 @@ export async function* readNdjsonBatches(files: readonly string[], options: Read
  * lines are skipped. A line the reader refused (not UTF-8, too long) comes with its `problem`:
  * use it instead of `parseLine(text)`.
  */
-export async function* readNdjson(files: readonly string[], stdin: Readable = process.stdin): AsyncGenerator<{ source: string; line: number; text: string; problem?: { error: string; code: InputErrorCode } }> {
+export async function* readNdjson(
+  files: readonly string[],
+  stdin: Readable = process.stdin,
+): AsyncGenerator<{ source: string; line: number; text: string; problem?: { error: string; code: InputErrorCode } }> {
   const inputs = files.length ? files : ['-'];
   for (const file of inputs) {
     const source = file === '-' ? 'stdin' : file;
@@ -318,7 +336,10 @@ export class LineWriter {
   private buf: string[] = [];
   private size = 0;
   private scheduled = false;
-  constructor(private readonly out: Writable, private readonly limit = 64 * 1024) {}
+  constructor(
+    private readonly out: Writable,
+    private readonly limit = 64 * 1024,
+  ) {}
   write(line: string): void {
     this.buf.push(line);
     this.size += line.length + 1;

@@ -291,7 +291,13 @@ export class PipelineCore {
     for (const s of this.steps) s.caster.close();
   }
 
-  private castStep(i: number, items: readonly EventValue[], origin: BatchOrigin | undefined, out: Outputs, maxOutputs = Infinity): { produced: EventValue[]; stopped?: SanctumError; consumed: number } {
+  private castStep(
+    i: number,
+    items: readonly EventValue[],
+    origin: BatchOrigin | undefined,
+    out: Outputs,
+    maxOutputs = Infinity,
+  ): { produced: EventValue[]; stopped?: SanctumError; consumed: number } {
     const step = this.steps[i]!;
     const produced: EventValue[] = [];
     const target = this.sinkFor(step, produced, out);
@@ -328,7 +334,11 @@ export class PipelineCore {
   private readonly countdown = new Map<Spell, number>();
 
   /** The emit sink of a step for one call: default port → `produced`, named ports → their streams. */
-  private sinkFor(step: PipelineStep, produced: EventValue[], out: Outputs): { sink: EmitSink; accept: (port: string) => boolean; emitted: number; named: Map<string, number> | undefined } {
+  private sinkFor(
+    step: PipelineStep,
+    produced: EventValue[],
+    out: Outputs,
+  ): { sink: EmitSink; accept: (port: string) => boolean; emitted: number; named: Map<string, number> | undefined } {
     const tap = step.spell.probes.emitted;
     const counts = { emitted: 0, named: undefined as Map<string, number> | undefined };
     const sink: EmitSink = (event, port) => {
@@ -370,7 +380,14 @@ export class PipelineCore {
     }
     if (step.policy === 'skip') {
       stats.skipped++;
-      step.spell.options.logger?.({ spell: step.spell.name, level: 'warn', message: `skipped a failed event: ${err.message}`, file: err.file, line: err.line, fields: { code: err.code } });
+      step.spell.options.logger?.({
+        spell: step.spell.name,
+        level: 'warn',
+        message: `skipped a failed event: ${err.message}`,
+        file: err.file,
+        line: err.line,
+        fields: { code: err.code },
+      });
       return undefined;
     }
     stats.deadLettered++;

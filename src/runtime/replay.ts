@@ -29,7 +29,11 @@ export async function replayPipeline(runeset: Runeset, storage: Storage, name: s
   const p = runeset.pipelines[name];
   if (!p) throw new SanctumError('USAGE', `no pipeline '${name}' in the runeset (pipelines: ${Object.keys(runeset.pipelines).join(', ')})`);
   const notDurable = p.from.filter((s) => !runeset.streams[s]?.durable);
-  if (notDurable.length) throw new SanctumError('USAGE', `pipeline '${name}' reads ${notDurable.join(', ')}, which ${notDurable.length > 1 ? 'are' : 'is'} not durable: only pipelines over durable streams can be replayed`);
+  if (notDurable.length)
+    throw new SanctumError(
+      'USAGE',
+      `pipeline '${name}' reads ${notDurable.join(', ')}, which ${notDurable.length > 1 ? 'are' : 'is'} not durable: only pipelines over durable streams can be replayed`,
+    );
   if (!Number.isInteger(fromSeq) || fromSeq < 1) throw new SanctumError('USAGE', `--from must be a sequence number of at least 1, got ${fromSeq}`);
 
   // A position past the end would skip, forever, the events appended later below it.
@@ -37,7 +41,10 @@ export async function replayPipeline(runeset: Runeset, storage: Storage, name: s
   const past = inputs.filter((i) => fromSeq > i.last + 1);
   if (past.length) {
     const where = past.map((i) => `stream '${i.stream}' (its last seq is ${i.last})`).join(' and ');
-    throw new SanctumError('USAGE', `--from ${fromSeq} is past the end of ${where}: give --from ${Math.min(...past.map((i) => i.last + 1))} or less; nothing was changed`);
+    throw new SanctumError(
+      'USAGE',
+      `--from ${fromSeq} is past the end of ${where}: give --from ${Math.min(...past.map((i) => i.last + 1))} or less; nothing was changed`,
+    );
   }
 
   const before = Object.fromEntries(Object.values(runeset.streams).map((s) => [s.name, storage.log.lastSeq(s.name)]));
@@ -53,7 +60,12 @@ export async function replayPipeline(runeset: Runeset, storage: Storage, name: s
   const spells = await summonSpells(only, levelFilter(runeset.sanctum.log_level));
   const last = Math.max(...p.from.map((s) => storage.log.lastSeq(s)));
   const progress = options.onProgress;
-  const wiring = wire(only, spells, { storage, withSources: false, sliceMs: 50, ...(progress ? { onCommit: (_p: string, _s: string, seq: number) => progress(seq, last) } : {}) });
+  const wiring = wire(only, spells, {
+    storage,
+    withSources: false,
+    sliceMs: 50,
+    ...(progress ? { onCommit: (_p: string, _s: string, seq: number) => progress(seq, last) } : {}),
+  });
   const report = await wiring.run({ stdio: { stdout: devNull(), stderr: devNull() } }, []);
   const appended = Object.fromEntries(
     Object.values(runeset.streams)

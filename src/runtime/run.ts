@@ -201,7 +201,8 @@ export async function openRuneset(runeset: Runeset, options: OpenOptions = {}): 
     }
     if (wiring.phase() !== 'running') return refuse(`the run is ${wiring.phase()}: nothing to reload`);
     const changed = structureChange(current, loaded.runeset);
-    if (changed !== undefined) return refuse(`restart to apply: ${changed} changed (a reload swaps spells — their files, runes, on_error and budget — and keeps everything else)`);
+    if (changed !== undefined)
+      return refuse(`restart to apply: ${changed} changed (a reload swaps spells — their files, runes, on_error and budget — and keeps everything else)`);
     let summoned: Map<string, Spell>;
     try {
       summoned = await summonSpells(loaded.runeset, logger);
@@ -212,7 +213,10 @@ export async function openRuneset(runeset: Runeset, options: OpenOptions = {}): 
     if ('error' in result) return refuse(`${result.error}; the running version goes on`);
     current = loaded.runeset;
     reloads.ok++;
-    return { ok: true, message: `reloaded ${summoned.size} spell${summoned.size === 1 ? '' : 's'} into ${result.pipelines} pipeline${result.pipelines === 1 ? '' : 's'}` };
+    return {
+      ok: true,
+      message: `reloaded ${summoned.size} spell${summoned.size === 1 ? '' : 's'} into ${result.pipelines} pipeline${result.pipelines === 1 ? '' : 's'}`,
+    };
   };
   const connectors: ConnectorStatus[] = [];
   return {
@@ -342,7 +346,9 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
   const flow = new Flow({ sliceMs: options.sliceMs, onTaskError: onFatal });
   const clock = options.clock ?? systemClock;
   let graph!: StreamGraph;
-  const appender = port ? new DurableAppender(port, runeset, { batchSize: runeset.sanctum.batch_size, deliver: (s, b) => graph.deliver(s, b), metrics: getMetrics, onFatal }) : undefined;
+  const appender = port
+    ? new DurableAppender(port, runeset, { batchSize: runeset.sanctum.batch_size, deliver: (s, b) => graph.deliver(s, b), metrics: getMetrics, onFatal })
+    : undefined;
   graph = new StreamGraph(runeset, { flow, ...(appender ? { appender } : {}) });
 
   if (options.withSources) {
@@ -359,9 +365,19 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
     p.steps.map((step) => {
       const spell = spells.get(step.spell)!;
       // Timers live with the spell's state: in the data file, committed with its batches.
-      const session = new StateSession(() => storage.get().state, stateNamespace(step.spell), indexes.get(step.spell) ?? [], { timers: () => storage.get().timers, now: () => clock.now() });
+      const session = new StateSession(() => storage.get().state, stateNamespace(step.spell), indexes.get(step.spell) ?? [], {
+        timers: () => storage.get().timers,
+        now: () => clock.now(),
+      });
       const tick = runeset.spells[step.spell]?.tick;
-      return { spell, caster: spell.open(session.casterOptions()), session, ports: step.ports, policy: spell.options.onError ?? 'dead-letter', ...(tick !== undefined ? { tick } : {}) };
+      return {
+        spell,
+        caster: spell.open(session.casterOptions()),
+        session,
+        ports: step.ports,
+        policy: spell.options.onError ?? 'dead-letter',
+        ...(tick !== undefined ? { tick } : {}),
+      };
     });
 
   let ending = false;
@@ -378,7 +394,12 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
   for (const p of Object.values(runeset.pipelines)) {
     const durable = port !== undefined && p.from.every((s) => runeset.streams[s]?.durable === true);
     // The first step's outputs per batch are bounded by what a stream's reader may hold.
-    const core = new PipelineCore(p, steps(p), { ...(options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}), now: () => clock.now() }, graph.bound);
+    const core = new PipelineCore(
+      p,
+      steps(p),
+      { ...(options.onDeadLetter ? { onDeadLetter: options.onDeadLetter } : {}), now: () => clock.now() },
+      graph.bound,
+    );
     const consumerOptions = {
       batchSize: runeset.sanctum.batch_size,
       onStopped: (error: SanctumError) => failures.push({ pipeline: p.name, error }),
@@ -391,7 +412,18 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
         (wake) => {
           // Done once the run is ending, the streams it reads have completed (their producers in this
           // run are done and committed) and it has caught up with them.
-          const input = new LogInput(port, { consumer: `pipeline:${p.name}`, streams: p.from, ending: () => ending && p.from.every((s) => graph.isCompleted(s)), signal: halt.signal, metrics: getMetrics, onFatal }, wake);
+          const input = new LogInput(
+            port,
+            {
+              consumer: `pipeline:${p.name}`,
+              streams: p.from,
+              ending: () => ending && p.from.every((s) => graph.isCompleted(s)),
+              signal: halt.signal,
+              metrics: getMetrics,
+              onFatal,
+            },
+            wake,
+          );
           graph.whenCompleted(p.from, () => input.nudge());
           inputs.push(input);
           durableInputs.set(`pipeline:${p.name}`, input);
@@ -436,7 +468,14 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
       const steps: PipelineStep[] = [];
       for (const old of c.steps) {
         const spell = summoned.get(old.spell.name)!;
-        const step: PipelineStep = { spell, caster: spell.open(old.session.casterOptions()), session: old.session, ports: old.ports, policy: spell.options.onError ?? 'dead-letter', ...(old.tick !== undefined ? { tick: old.tick } : {}) };
+        const step: PipelineStep = {
+          spell,
+          caster: spell.open(old.session.casterOptions()),
+          session: old.session,
+          ports: old.ports,
+          policy: spell.options.onError ?? 'dead-letter',
+          ...(old.tick !== undefined ? { tick: old.tick } : {}),
+        };
         opened.push(step);
         steps.push(step);
         const err = step.caster.init();

@@ -22,10 +22,6 @@ import { httpDestination } from './http-sink.js';
 import { sinkConsumer } from './positions.js';
 import { natsDestination } from './nats/sink.js';
 
-
-
-
-
 /** A running sink: what it has written, and when it is done. */
 export interface SinkHandle {
   readonly name: string;
@@ -42,7 +38,6 @@ export interface SinkHandle {
   /** Events a durable sink has yet to write (undefined for in-memory sinks). */
   lag?(): Promise<number>;
 }
-
 
 /** Opens a sink type's destination. Network sinks register theirs here. */
 export type DestinationFactory = (sink: RunesetSink, ctx: SinkContext) => SinkDestination;
@@ -95,7 +90,8 @@ export function openSinks(ctx: SinkContext): { sinks: SinkHandle[]; durable: Dur
     if (!s.from.includes(DEAD_LETTERS)) void sinks[sinks.length - 1]!.done.then(() => graph.producerDone(DEAD_LETTERS));
   }
   const read = new Set([...Object.values(runeset.sinks).flatMap((s) => s.from), ...Object.values(runeset.pipelines).flatMap((p) => p.from)]);
-  if (!read.has(DEAD_LETTERS)) sinks.push(new MemorySink(graph, 'stderr (dead-letters)', [DEAD_LETTERS], streamDestination(ctx.stdio.stderr, formatDeadLetters), true, ctx));
+  if (!read.has(DEAD_LETTERS))
+    sinks.push(new MemorySink(graph, 'stderr (dead-letters)', [DEAD_LETTERS], streamDestination(ctx.stdio.stderr, formatDeadLetters), true, ctx));
   return { sinks, durable };
 }
 
@@ -274,7 +270,14 @@ export class DurableSink implements SinkHandle {
     // committed) and it has caught up.
     this.input = new LogInput(
       ctx.port!,
-      { consumer: sinkConsumer(name), streams, ending: () => ctx.ending() && streams.every((s) => ctx.graph.isCompleted(s)), signal: ctx.signal, metrics: ctx.metrics, onFatal: ctx.onFatal },
+      {
+        consumer: sinkConsumer(name),
+        streams,
+        ending: () => ctx.ending() && streams.every((s) => ctx.graph.isCompleted(s)),
+        signal: ctx.signal,
+        metrics: ctx.metrics,
+        onFatal: ctx.onFatal,
+      },
       () => this.kick(),
     );
     ctx.graph.whenCompleted(streams, () => this.input.nudge());

@@ -214,7 +214,12 @@ async function readOnce(ctx: SourceContext, src: ByteSource, pacer: Pacer | unde
         // The slow path (a paced source): line by line, each with the offset after it.
         const ends = lineEnds(filePath!, batchStart, batch.end);
         for (let i = 0; i < batch.lines.length && !signal.aborted; i++) {
-          const one = decodeBatch({ lines: [batch.lines[i]!], firstLine: batch.firstLine + i, end: ends[i] ?? batch.end, refused: batch.refused?.has(i) ? new Map([[0, batch.refused.get(i)!]]) : undefined });
+          const one = decodeBatch({
+            lines: [batch.lines[i]!],
+            firstLine: batch.firstLine + i,
+            end: ends[i] ?? batch.end,
+            refused: batch.refused?.has(i) ? new Map([[0, batch.refused.get(i)!]]) : undefined,
+          });
           const events = one.events;
           const letters = one.problems.map(letterOf);
           if (events.length === 0 && letters.length === 0 && i < batch.lines.length - 1) continue;
@@ -287,7 +292,9 @@ async function readDocument(
     return 0;
   }
   if (ctx.signal.aborted) return 0;
-  const text = Buffer.concat(chunks, size).toString('utf8').replace(/^\ufeff/, '');
+  const text = Buffer.concat(chunks, size)
+    .toString('utf8')
+    .replace(/^\ufeff/, '');
   if (text.trim() === '') return 0;
   const doc = decodeDocument(text);
   const events = 'error' in doc ? [] : doc.events;

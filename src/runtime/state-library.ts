@@ -220,7 +220,8 @@ export class StateSession implements TimerQueue {
 
   private requireTimers(fn: string): TimerBuffer {
     const t = this.timerBuf;
-    if (t === undefined) throw new Error(`timers.${fn}: this spell has no timers here (they live with durable state: run it in a runeset, a spell test or \`sanctum cast\`)`);
+    if (t === undefined)
+      throw new Error(`timers.${fn}: this spell has no timers here (they live with durable state: run it in a runeset, a spell test or \`sanctum cast\`)`);
     return t;
   }
 
@@ -270,7 +271,10 @@ export class StateSession implements TimerQueue {
   /** The Lua libraries: `state.get`, `put`, `delete`, `range`, `prefix`, `query`; `timers.set`, `cancel`, `get`. */
   library(): SpellLibraries {
     const key = (fn: string, k: EventValue | undefined): string => {
-      if (typeof k !== 'string') throw new Error(`state.${fn}: keys are strings, got ${k === undefined || k === null ? 'nil' : typeof k} (format numbers with string.format("%08d", n) to keep them ordered)`);
+      if (typeof k !== 'string')
+        throw new Error(
+          `state.${fn}: keys are strings, got ${k === undefined || k === null ? 'nil' : typeof k} (format numbers with string.format("%08d", n) to keep them ordered)`,
+        );
       return k;
     };
     const opts = (fn: string, v: EventValue | undefined): Record<string, EventValue> => {
@@ -290,7 +294,8 @@ export class StateSession implements TimerQueue {
           let ttl: number | undefined;
           if (o !== undefined && o !== null) {
             ttl = opts('put', o)['ttl'] as number | undefined;
-            if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl > 0) || !Number.isFinite(ttl))) throw new Error('state.put: ttl must be a number of ms > 0, as in state.put(key, value, { ttl = 60000 })');
+            if (ttl !== undefined && (typeof ttl !== 'number' || !(ttl > 0) || !Number.isFinite(ttl)))
+              throw new Error('state.put: ttl must be a number of ms > 0, as in state.put(key, value, { ttl = 60000 })');
           }
           this.put(key('put', k), v, true, ttl); // read from Lua by the bridge: JSON-shaped already
           return undefined;
@@ -330,7 +335,10 @@ export class StateSession implements TimerQueue {
     };
     return {
       set: ([k, at]) => {
-        if (typeof at !== 'number' || !Number.isFinite(at)) throw new Error(`timers.set: the instant must be a number of ms (such as sanctum.now() + 30000), got ${at === undefined || at === null ? 'nil' : typeof at}`);
+        if (typeof at !== 'number' || !Number.isFinite(at))
+          throw new Error(
+            `timers.set: the instant must be a number of ms (such as sanctum.now() + 30000), got ${at === undefined || at === null ? 'nil' : typeof at}`,
+          );
         if (Math.abs(at) > Number.MAX_SAFE_INTEGER) throw new Error(`timers.set: the instant ${at} is out of range`);
         this.setTimer(key('set', k), Math.ceil(at));
         return undefined;

@@ -7,7 +7,24 @@ import { DEFAULT_PORT } from '../core/event.js';
 import { formatBytes } from '../core/units.js';
 import { SpellError, splitLuaMessage, type SpellHook } from './errors.js';
 import type { ErrorCode } from '../core/errors.js';
-import { ConversionError, EngineError, HOST_ARRAY_MT, LUA_OK, LUA_ERRERR, LUA_ERRMEM, LuaVM, T_STRING, T_TABLE, REPORT, REPORT_COUNT, RESULT, RESULT_COUNT, SLOT, type LuaPool, type LuaState } from './lua-vm.js';
+import {
+  ConversionError,
+  EngineError,
+  HOST_ARRAY_MT,
+  LUA_OK,
+  LUA_ERRERR,
+  LUA_ERRMEM,
+  LuaVM,
+  T_STRING,
+  T_TABLE,
+  REPORT,
+  REPORT_COUNT,
+  RESULT,
+  RESULT_COUNT,
+  SLOT,
+  type LuaPool,
+  type LuaState,
+} from './lua-vm.js';
 import type { TimerQueue } from '../core/clock.js';
 import type { LogLevel } from '../core/run-log.js';
 
@@ -402,7 +419,12 @@ export class SpellCaster {
    * their failures are in `failures`); cast the rest with another call. This bounds what one call
    * holds whatever the spell's fan-out — a pipeline commits the prefix and goes on.
    */
-  castPrefix(events: readonly EventValue[], sink: EmitSink, acceptPort: PortFilter | undefined, maxOutputs: number): { failures: readonly SpellError[]; consumed: number } {
+  castPrefix(
+    events: readonly EventValue[],
+    sink: EmitSink,
+    acceptPort: PortFilter | undefined,
+    maxOutputs: number,
+  ): { failures: readonly SpellError[]; consumed: number } {
     if (this.closed) return { failures: events.map((e) => this.closedError('cast', e)), consumed: events.length };
     if (this.initError) return { failures: events.map((e) => this.initFailed(e)), consumed: events.length };
     const count = events.length;
@@ -498,7 +520,14 @@ export class SpellCaster {
   }
 
   /** castBatch one event at a time (the batch did not fit under the cap); same outputs and order. */
-  private castEach(events: readonly EventValue[], index: number[] | undefined, m: number, sink: EmitSink, acceptPort: PortFilter | undefined, failures: SpellError[]): readonly SpellError[] {
+  private castEach(
+    events: readonly EventValue[],
+    index: number[] | undefined,
+    m: number,
+    sink: EmitSink,
+    acceptPort: PortFilter | undefined,
+    failures: SpellError[],
+  ): readonly SpellError[] {
     const held: [EventValue, string][] = [];
     const hold: EmitSink = (ev, port) => held.push([ev, port]);
     for (let j = 0; j < m; j++) {
@@ -524,13 +553,26 @@ export class SpellCaster {
   }
 
   /** Reads the outputs of events first..last of a batch call into the output buffers. */
-  private collectBatch(first: number, last: number, k: number, res: number, events: readonly EventValue[], index: number[] | undefined, acceptPort: PortFilter | undefined, failures: SpellError[], ones = false): number {
+  private collectBatch(
+    first: number,
+    last: number,
+    k: number,
+    res: number,
+    events: readonly EventValue[],
+    index: number[] | undefined,
+    acceptPort: PortFilter | undefined,
+    failures: SpellError[],
+    ones = false,
+  ): number {
     const { vm, L } = this;
     const x = vm.x;
-    const evIdx = res + RESULT.events, portIdx = res + RESULT.ports, countsIdx = res + RESULT.counts;
+    const evIdx = res + RESULT.events,
+      portIdx = res + RESULT.ports,
+      countsIdx = res + RESULT.counts;
     const named = x.lua_toboolean(L, res + RESULT.named) !== 0;
     const tmp = x.lua_gettop(L) + 1;
-    const outEvents = this.outEvents, outPorts = this.outPorts;
+    const outEvents = this.outEvents,
+      outPorts = this.outPorts;
     // Lua numbers the outputs of this call from 1.
     let o = 0;
     for (let j = first; j <= last; j++) {
@@ -753,7 +795,14 @@ export class SpellCaster {
   }
 
   private closedError(hook: SpellHook, event: EventValue | undefined): SpellError {
-    return new SpellError({ code: 'SPELL_CLOSED', spell: this.def.name, file: this.def.file, luaMessage: 'the caster was closed; open a new one (spell.open())', hook, event });
+    return new SpellError({
+      code: 'SPELL_CLOSED',
+      spell: this.def.name,
+      file: this.def.file,
+      luaMessage: 'the caster was closed; open a new one (spell.open())',
+      hook,
+      event,
+    });
   }
 
   private initFailed(event: EventValue): SpellError {
@@ -834,12 +883,17 @@ export class SpellCaster {
     const src = chunk !== undefined ? this.sources.get(chunk) : undefined;
     const line = luaLine ?? parts.line;
     const code: ErrorCode =
-      kind === 'budget' ? 'SPELL_BUDGET_EXCEEDED'
-      : refused && (status === LUA_ERRMEM || kind === 'memory') ? 'SPELL_MEMORY_EXCEEDED'
-      : status === LUA_ERRERR || kind === 'stack' ? 'SPELL_STACK_OVERFLOW'
-      : kind === 'bad_output' ? 'SPELL_BAD_OUTPUT'
-      : kind === 'emit_limit' ? 'SPELL_EMIT_LIMIT'
-      : 'SPELL_RUNTIME';
+      kind === 'budget'
+        ? 'SPELL_BUDGET_EXCEEDED'
+        : refused && (status === LUA_ERRMEM || kind === 'memory')
+          ? 'SPELL_MEMORY_EXCEEDED'
+          : status === LUA_ERRERR || kind === 'stack'
+            ? 'SPELL_STACK_OVERFLOW'
+            : kind === 'bad_output'
+              ? 'SPELL_BAD_OUTPUT'
+              : kind === 'emit_limit'
+                ? 'SPELL_EMIT_LIMIT'
+                : 'SPELL_RUNTIME';
     let luaMessage = parts.chunk !== undefined ? parts.text : rawMessage;
     if (code === 'SPELL_MEMORY_EXCEEDED') luaMessage = `not enough memory (the cap is ${formatBytes(this.def.memoryLimit)})`;
     return new SpellError({
@@ -899,13 +953,24 @@ export class SpellCaster {
 /** A failure of castBatch in timer mode as the timer's own: hook `timer`, the key as `{ timer = key }`. */
 function asTimerError(e: SpellError): SpellError {
   const luaMessage = e.luaMessage.replace(/^cast returned a (\w+); return a table to emit it/, 'timer returned a $1; return a table to emit it');
-  return new SpellError({ ...fieldsOf(e), hook: 'timer', event: { timer: e.event as EventValue }, luaMessage }, e.cause === undefined ? undefined : { cause: e.cause });
+  return new SpellError(
+    { ...fieldsOf(e), hook: 'timer', event: { timer: e.event as EventValue }, luaMessage },
+    e.cause === undefined ? undefined : { cause: e.cause },
+  );
 }
 
 function fieldsOf(e: SpellError) {
   return {
-    code: e.code, spell: e.spell, file: e.file, line: e.line, luaMessage: e.luaMessage, sourceLine: e.sourceLine,
-    traceback: e.traceback, hook: e.hook, event: e.event, data: e.data,
+    code: e.code,
+    spell: e.spell,
+    file: e.file,
+    line: e.line,
+    luaMessage: e.luaMessage,
+    sourceLine: e.sourceLine,
+    traceback: e.traceback,
+    hook: e.hook,
+    event: e.event,
+    data: e.data,
   };
 }
 
@@ -915,8 +980,9 @@ function cleanTraceback(tb: EventValue | undefined): string | undefined {
   const lines = tb.split('\n');
   const start = lines.findIndex((l) => l.startsWith('stack traceback:'));
   // Sanctum's prelude is stripped: its frames read `?: in ...`.
-  const frames = lines.slice(start + 1).filter((l) => !/^\s*(\?:|sanctum:|\[C\]: in \?|\[C\]: in function 'xpcall'|\(\.\.\.tail calls\.\.\.\))/.test(l) && !/in function <(\?|sanctum):/.test(l));
+  const frames = lines
+    .slice(start + 1)
+    .filter((l) => !/^\s*(\?:|sanctum:|\[C\]: in \?|\[C\]: in function 'xpcall'|\(\.\.\.tail calls\.\.\.\))/.test(l) && !/in function <(\?|sanctum):/.test(l));
   const named = frames.map((l) => l.replace(/in field 'spell\.(cast|init|finish|tick|timer)'/, "in function 'spell.$1'"));
   return named.length ? `stack traceback:\n${named.join('\n')}` : undefined;
 }
-

@@ -28,7 +28,14 @@ export interface PolicyTargets {
 export function applyErrorPolicy(p: PolicyTargets, error: SpellError): SpellError | CallbackError | undefined {
   if (p.policy === 'stop') return error;
   if (p.policy === 'skip') {
-    const entry: SpellLogEntry = { spell: error.spell, level: 'warn', message: `skipped a failed event: ${error.message}`, file: error.file, line: error.line, fields: { code: error.code } };
+    const entry: SpellLogEntry = {
+      spell: error.spell,
+      level: 'warn',
+      message: `skipped a failed event: ${error.message}`,
+      file: error.file,
+      line: error.line,
+      fields: { code: error.code },
+    };
     try {
       p.logger(entry);
     } catch (e) {

@@ -123,7 +123,11 @@ export class CallbackError extends SanctumError implements CallbackErrorFields {
   readonly value?: unknown;
 
   constructor(fields: CallbackErrorFields, cause: unknown) {
-    super('CALLBACK_FAILED', `${describeCallback(fields)} threw: ${causeMessage(cause)} (the stream stops; catch errors inside the callback to keep it going)`, { cause });
+    super(
+      'CALLBACK_FAILED',
+      `${describeCallback(fields)} threw: ${causeMessage(cause)} (the stream stops; catch errors inside the callback to keep it going)`,
+      { cause },
+    );
     this.name = 'CallbackError';
     this.spell = fields.spell;
     this.callback = fields.callback;
@@ -141,17 +145,21 @@ export class CallbackError extends SanctumError implements CallbackErrorFields {
 function describeCallback(f: CallbackErrorFields): string {
   const of = `spell '${f.spell}'`;
   switch (f.callback) {
-    case 'port': return `the target of port '${f.port}' of ${of}`;
-    case 'dead-letters': return `the deadLetters target of ${of}`;
-    case 'logger': return `the logger of ${of}`;
-    case 'key': return `the key function of castParallel (${of})`;
+    case 'port':
+      return `the target of port '${f.port}' of ${of}`;
+    case 'dead-letters':
+      return `the deadLetters target of ${of}`;
+    case 'logger':
+      return `the logger of ${of}`;
+    case 'key':
+      return `the key function of castParallel (${of})`;
   }
 }
 
 function causeMessage(cause: unknown): string {
   if (cause instanceof Error) return cause.message;
   try {
-    return typeof cause === 'string' ? cause : JSON.stringify(cause) ?? String(cause);
+    return typeof cause === 'string' ? cause : (JSON.stringify(cause) ?? String(cause));
   } catch {
     return String(cause);
   }

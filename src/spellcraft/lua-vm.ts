@@ -23,8 +23,11 @@ interface BridgeExports {
 }
 
 /** Lua type tags (lua_type); nil (0) is never compared against. */
-const T_BOOLEAN = 1, T_LIGHTUSERDATA = 2, T_NUMBER = 3;
-export const T_STRING = 4, T_TABLE = 5;
+const T_BOOLEAN = 1,
+  T_LIGHTUSERDATA = 2,
+  T_NUMBER = 3;
+export const T_STRING = 4,
+  T_TABLE = 5;
 const TYPE_NAMES = ['nil', 'boolean', 'userdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'];
 const UNLIMITED = 0xffffffff;
 const TWO_63 = 2 ** 63;
@@ -42,7 +45,10 @@ const UPVALUE_1 = -1001000 - 1;
 export const HOST_ARRAY_MT = -1001000 - 2;
 
 /** Lua status codes of lua_pcall. */
-export const LUA_OK = 0, LUA_ERRRUN = 2, LUA_ERRMEM = 4, LUA_ERRERR = 5;
+export const LUA_OK = 0,
+  LUA_ERRRUN = 2,
+  LUA_ERRMEM = 4,
+  LUA_ERRERR = 5;
 
 /** A value could not cross between JS and Lua unchanged. `path` says where in the value. */
 export class ConversionError extends Error {
@@ -143,7 +149,11 @@ export class LuaPool {
       try {
         vm = this.addEngine();
       } catch (e) {
-        throw new EngineError('unavailable', `no Lua engine has room for another ${formatBytes(cap)} cap, and a new engine could not be made: ${(e as Error).message}`, { cause: e });
+        throw new EngineError(
+          'unavailable',
+          `no Lua engine has room for another ${formatBytes(cap)} cap, and a new engine could not be made: ${(e as Error).message}`,
+          { cause: e },
+        );
       }
       if (vm.capacity < need) throw new EngineError('cap-too-large', `a memory cap of ${formatBytes(cap)} is more than one Lua engine can hold`);
     }
@@ -607,7 +617,9 @@ export class LuaVM {
       else if (kt === T_NUMBER && x.lua_isinteger(L, -2)) key = x.lua_tonumberx(L, -2, 0);
       else {
         x.lua_settop(L, vIdx - 2);
-        throw new ConversionError(`a table key of type ${kt === T_NUMBER ? 'float' : TYPE_NAMES[kt]} cannot be an event field (keys are strings, or 1..n for arrays)`);
+        throw new ConversionError(
+          `a table key of type ${kt === T_NUMBER ? 'float' : TYPE_NAMES[kt]} cannot be an event field (keys are strings, or 1..n for arrays)`,
+        );
       }
       let v: EventValue;
       try {
@@ -693,7 +705,6 @@ export class LuaVM {
       throw new ConversionError('the string is not valid UTF-8 (JSON strings are Unicode text)');
     }
   }
-
 }
 
 /** Sets a field; `__proto__` becomes an own field, as JSON.parse makes it, never the prototype. */
@@ -715,8 +726,20 @@ function tostringFloat(n: number): string {
  * name fails the state's opening), so the two cannot disagree.
  */
 const SLOT_NAMES = [
-  'cast', 'cast_batch', 'init', 'finish', 'last_error', 'drain_logs', 'port_name', 'set_budget',
-  'load', 'array_mt', 'handler', 'batch_failure', 'collect', 'time',
+  'cast',
+  'cast_batch',
+  'init',
+  'finish',
+  'last_error',
+  'drain_logs',
+  'port_name',
+  'set_budget',
+  'load',
+  'array_mt',
+  'handler',
+  'batch_failure',
+  'collect',
+  'time',
 ] as const;
 type SlotName = (typeof SLOT_NAMES)[number];
 const camel = (n: string) => n.replace(/_(.)/g, (_, c: string) => c.toUpperCase());

@@ -70,7 +70,9 @@ function luaModule(): WebAssembly.Module {
   return compiled;
 }
 
-const ENOSYS = 52, EBADF = 8, EOVERFLOW = 61;
+const ENOSYS = 52,
+  EBADF = 8,
+  EOVERFLOW = 61;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
@@ -148,13 +150,16 @@ export function instantiateLua(maxBytes: number = WASM_HEAP_LIMIT): LuaExports {
     },
     _tzset_js: (timezone: number, daylight: number, tzname: number) => {
       const year = new Date().getFullYear();
-      const winter = new Date(year, 0, 1), summer = new Date(year, 6, 1);
-      const wo = winter.getTimezoneOffset(), so = summer.getTimezoneOffset();
+      const winter = new Date(year, 0, 1),
+        summer = new Date(year, 6, 1);
+      const wo = winter.getTimezoneOffset(),
+        so = summer.getTimezoneOffset();
       const h = i32();
       h[timezone >> 2] = 60 * Math.max(wo, so);
       h[daylight >> 2] = Number(wo !== so);
       const zone = (d: Date) => /\(([A-Za-z ]+)\)$/.exec(d.toTimeString())?.[1] ?? 'GMT';
-      const w = newCString(zone(winter)), s = newCString(zone(summer));
+      const w = newCString(zone(winter)),
+        s = newCString(zone(summer));
       const h2 = i32();
       h2[tzname >> 2] = so < wo ? w : s;
       h2[(tzname >> 2) + 1] = so < wo ? s : w;
@@ -295,8 +300,16 @@ function readTm(h: Int32Array, tm: number, cString: (p: number) => string): Tm {
   const w = tm >> 2;
   const zone = h[w + 10]!;
   return {
-    sec: h[w]!, min: h[w + 1]!, hour: h[w + 2]!, mday: h[w + 3]!, mon: h[w + 4]!, year: h[w + 5]!,
-    wday: h[w + 6]!, yday: h[w + 7]!, gmtoff: h[w + 9]!, zone: zone ? cString(zone) : '',
+    sec: h[w]!,
+    min: h[w + 1]!,
+    hour: h[w + 2]!,
+    mday: h[w + 3]!,
+    mon: h[w + 4]!,
+    year: h[w + 5]!,
+    wday: h[w + 6]!,
+    yday: h[w + 7]!,
+    gmtoff: h[w + 9]!,
+    zone: zone ? cString(zone) : '',
   };
 }
 
@@ -305,11 +318,34 @@ const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 
 const MONTH_DAYS_LEAP = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const EXPANSIONS: Record<string, string> = {
-  '%c': '%a %b %d %H:%M:%S %Y', '%D': '%m/%d/%y', '%F': '%Y-%m-%d', '%h': '%b', '%r': '%I:%M:%S %p',
-  '%R': '%H:%M', '%T': '%H:%M:%S', '%x': '%m/%d/%y', '%X': '%H:%M:%S', '%Ec': '%c', '%EC': '%C',
-  '%Ex': '%m/%d/%y', '%EX': '%H:%M:%S', '%Ey': '%y', '%EY': '%Y', '%Od': '%d', '%Oe': '%e', '%OH': '%H',
-  '%OI': '%I', '%Om': '%m', '%OM': '%M', '%OS': '%S', '%Ou': '%u', '%OU': '%U', '%OV': '%V', '%Ow': '%w',
-  '%OW': '%W', '%Oy': '%y',
+  '%c': '%a %b %d %H:%M:%S %Y',
+  '%D': '%m/%d/%y',
+  '%F': '%Y-%m-%d',
+  '%h': '%b',
+  '%r': '%I:%M:%S %p',
+  '%R': '%H:%M',
+  '%T': '%H:%M:%S',
+  '%x': '%m/%d/%y',
+  '%X': '%H:%M:%S',
+  '%Ec': '%c',
+  '%EC': '%C',
+  '%Ex': '%m/%d/%y',
+  '%EX': '%H:%M:%S',
+  '%Ey': '%y',
+  '%EY': '%Y',
+  '%Od': '%d',
+  '%Oe': '%e',
+  '%OH': '%H',
+  '%OI': '%I',
+  '%Om': '%m',
+  '%OM': '%M',
+  '%OS': '%S',
+  '%Ou': '%u',
+  '%OU': '%U',
+  '%OV': '%V',
+  '%Ow': '%w',
+  '%OW': '%W',
+  '%Oy': '%y',
 };
 const pad = (v: number | string, width: number, fill = '0') => String(v).padStart(width, fill);
 
@@ -318,16 +354,24 @@ function isoYear(t: Tm): number {
   const firstWeekStart = (d: Date) => {
     const y = d.getFullYear();
     switch (d.getDay()) {
-      case 0: return new Date(y - 1, 11, 29);
-      case 1: return d;
-      case 2: return new Date(y, 0, 3);
-      case 3: return new Date(y, 0, 2);
-      case 4: return new Date(y, 0, 1);
-      case 5: return new Date(y - 1, 11, 31);
-      default: return new Date(y - 1, 11, 30);
+      case 0:
+        return new Date(y - 1, 11, 29);
+      case 1:
+        return d;
+      case 2:
+        return new Date(y, 0, 3);
+      case 3:
+        return new Date(y, 0, 2);
+      case 4:
+        return new Date(y, 0, 1);
+      case 5:
+        return new Date(y - 1, 11, 31);
+      default:
+        return new Date(y - 1, 11, 30);
     }
   };
-  const cmp = (a: Date, b: Date) => Math.sign(a.getFullYear() - b.getFullYear()) || Math.sign(a.getMonth() - b.getMonth()) || Math.sign(a.getDate() - b.getDate());
+  const cmp = (a: Date, b: Date) =>
+    Math.sign(a.getFullYear() - b.getFullYear()) || Math.sign(a.getMonth() - b.getMonth()) || Math.sign(a.getDate() - b.getDate());
   const date = new Date(t.year + 1900, 0, 1);
   date.setDate(date.getDate() + t.yday);
   const y = date.getFullYear();

@@ -4,7 +4,16 @@ import path from 'node:path';
 import { Subject, type Observable, type Observer, type OperatorFunction, type Subscriber } from 'rxjs';
 import type { EventValue } from '../core/event.js';
 import { DEFAULT_PORT } from '../core/event.js';
-import { SpellCaster, type CasterOptions, type EmitSink, type SpellDefinition, type SpellLibraries, type SpellLogEntry, type SpellLogger, type SpellModule } from './caster.js';
+import {
+  SpellCaster,
+  type CasterOptions,
+  type EmitSink,
+  type SpellDefinition,
+  type SpellLibraries,
+  type SpellLogEntry,
+  type SpellLogger,
+  type SpellModule,
+} from './caster.js';
 import { applyErrorPolicy, stderrDeadLetters, type PolicyTargets } from './error-policy.js';
 import { CallbackError, SpellError, type DeadLetter, type ErrorPolicy } from './errors.js';
 import { LuaVM } from './lua-vm.js';
@@ -207,7 +216,16 @@ function validateLimits(def: SpellDefinition): void {
 
 function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, modules: readonly SpellModule[]): Spell {
   const deadLetters = new Subject<DeadLetter>();
-  const stats: SpellStats = { casts: 0, emitted: 0, failed: 0, skipped: 0, deadLettered: 0, emittedToPorts: new Map(), failedByCode: new Map(), deadLetteredByCode: new Map() };
+  const stats: SpellStats = {
+    casts: 0,
+    emitted: 0,
+    failed: 0,
+    skipped: 0,
+    deadLettered: 0,
+    emittedToPorts: new Map(),
+    failedByCode: new Map(),
+    deadLetteredByCode: new Map(),
+  };
   const probes: SpellProbes = {};
   const live = new Set<SpellCaster>();
   const basePolicy = options.onError ?? 'dead-letter';
@@ -224,7 +242,13 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
    * after n events, and a callback that throws errors the stream (CALLBACK_FAILED) instead of
    * escaping the pipe.
    */
-  function makeOperator<T>(policy: ErrorPolicy, route: (ev: EventValue, port: string, out: Subscriber<T>) => void, acceptPort: ((port: string) => boolean) | undefined, onDeadLetter: (dl: DeadLetter, out: Subscriber<T>) => void, time: TimeOptions = {}): OperatorFunction<unknown, T> {
+  function makeOperator<T>(
+    policy: ErrorPolicy,
+    route: (ev: EventValue, port: string, out: Subscriber<T>) => void,
+    acceptPort: ((port: string) => boolean) | undefined,
+    onDeadLetter: (dl: DeadLetter, out: Subscriber<T>) => void,
+    time: TimeOptions = {},
+  ): OperatorFunction<unknown, T> {
     return operate<unknown, T>((source, destination) => {
       // A spell that no longer loads throws here, and operate() errors the stream with it.
       const clock = time.clock ?? options.clock ?? systemClock;

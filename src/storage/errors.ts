@@ -1,25 +1,10 @@
 /** StorageError: what the storage could not do, on which file, with the driver's error as `cause`. */
 import { SanctumError } from '../core/errors.js';
 
-export type StorageErrorCode =
-  | 'STORAGE_FAILED'
-  | 'STORAGE_CORRUPT'
-  | 'STORAGE_FOREIGN'
-  | 'STORAGE_INVALID'
-  | 'STORAGE_CONFLICT'
-  | 'STORAGE_CLOSED';
+export type StorageErrorCode = 'STORAGE_FAILED' | 'STORAGE_CORRUPT' | 'STORAGE_FOREIGN' | 'STORAGE_INVALID' | 'STORAGE_CONFLICT' | 'STORAGE_CLOSED';
 
 /** What was being done when storage failed. */
-export type StorageOperation =
-  | 'open'
-  | 'append'
-  | 'commit'
-  | 'read'
-  | 'retain'
-  | 'put'
-  | 'delete'
-  | 'index'
-  | 'close';
+export type StorageOperation = 'open' | 'append' | 'commit' | 'read' | 'retain' | 'put' | 'delete' | 'index' | 'close';
 
 export interface StorageErrorFields {
   readonly code: StorageErrorCode;

@@ -218,7 +218,8 @@ class MemoryStore implements Storage {
 
   private namespace(ns: string, create: boolean): Namespace | undefined {
     let n = this.nsData.get(ns);
-    if (n === undefined && create) this.nsData.set(ns, (n = { values: new Map(), sorted: undefined, indexes: new Set(), expiry: new TimerHeap(), timers: new TimerHeap() }));
+    if (n === undefined && create)
+      this.nsData.set(ns, (n = { values: new Map(), sorted: undefined, indexes: new Set(), expiry: new TimerHeap(), timers: new TimerHeap() }));
     return n;
   }
 
@@ -349,7 +350,12 @@ class MemoryStore implements Storage {
     checkName('namespace', ns, 'read');
     const at = checkInstant('asOf', asOf, 'read');
     const n = checkLimit(limit, 'read');
-    return this.nsData.get(ns)?.expiry.smallest(at, n).map((e) => e.key) ?? [];
+    return (
+      this.nsData
+        .get(ns)
+        ?.expiry.smallest(at, n)
+        .map((e) => e.key) ?? []
+    );
   }
 
   // ---- timers ----
@@ -389,7 +395,8 @@ class MemoryStore implements Storage {
   private stateRange(ns: string, options: RangeOptions = {}): StateEntry[] {
     this.checkOpen('read');
     checkName('namespace', ns, 'read');
-    if (options === null || typeof options !== 'object') throw new StorageError({ code: 'STORAGE_INVALID', operation: 'read', problem: 'was given a range that is not an object' });
+    if (options === null || typeof options !== 'object')
+      throw new StorageError({ code: 'STORAGE_INVALID', operation: 'read', problem: 'was given a range that is not an object' });
     for (const k of [options.from, options.to, options.prefix]) if (k !== undefined) checkKey(k, 'read');
     const limit = checkLimit(options.limit, 'read');
     const asOf = checkAsOf(options.asOf, 'read');
@@ -542,7 +549,8 @@ function lowerBound(sorted: readonly string[], key: string): number {
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (compareKeys(sorted[mid]!, key) < 0) lo = mid + 1; // lo <= mid < hi <= sorted.length
+    if (compareKeys(sorted[mid]!, key) < 0)
+      lo = mid + 1; // lo <= mid < hi <= sorted.length
     else hi = mid;
   }
   return lo;

@@ -166,7 +166,11 @@ function fsyncDir(dir: string): void {
  * `synchronous` is set on this connection explicitly: a later connection to a WAL file does not
  * inherit the setting of the one that created it (it falls back to NORMAL).
  */
-export function prepareConnection(db: DatabaseType, file: string, options: { synchronous: Synchronous; busyTimeoutMs: number; verify: 'quick' | 'none'; readonly?: boolean }): number {
+export function prepareConnection(
+  db: DatabaseType,
+  file: string,
+  options: { synchronous: Synchronous; busyTimeoutMs: number; verify: 'quick' | 'none'; readonly?: boolean },
+): number {
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
   let version = checkFormat(db, file); // before anything writes: never touch a foreign file
   if (!options.readonly && String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') db.pragma('journal_mode = WAL');
@@ -175,7 +179,12 @@ export function prepareConnection(db: DatabaseType, file: string, options: { syn
   const sync = Number(db.pragma('synchronous', { simple: true }));
   const want = options.synchronous === 'FULL' ? 2 : 1;
   if (sync !== want) {
-    throw new StorageError({ code: 'STORAGE_FAILED', operation: 'open', file, problem: `could not be set to synchronous=${options.synchronous} (SQLite reports ${sync})` });
+    throw new StorageError({
+      code: 'STORAGE_FAILED',
+      operation: 'open',
+      file,
+      problem: `could not be set to synchronous=${options.synchronous} (SQLite reports ${sync})`,
+    });
   }
   if (options.verify === 'quick') {
     const rows = db.pragma('quick_check(5)') as { quick_check: string }[];
@@ -193,14 +202,16 @@ export function prepareConnection(db: DatabaseType, file: string, options: { syn
  */
 function upgrade(db: DatabaseType, file: string): number {
   try {
-    return db.transaction((): number => {
-      const version = Number(db.prepare("SELECT value FROM meta WHERE key = 'version'").pluck().get());
-      if (version >= FORMAT_VERSION) return version;
-      if (version === 1) db.exec(UPGRADE_1_TO_2);
-      db.prepare("UPDATE meta SET value = ? WHERE key = 'version'").run(String(FORMAT_VERSION));
-      db.pragma(`user_version = ${FORMAT_VERSION}`);
-      return FORMAT_VERSION;
-    }).immediate();
+    return db
+      .transaction((): number => {
+        const version = Number(db.prepare("SELECT value FROM meta WHERE key = 'version'").pluck().get());
+        if (version >= FORMAT_VERSION) return version;
+        if (version === 1) db.exec(UPGRADE_1_TO_2);
+        db.prepare("UPDATE meta SET value = ? WHERE key = 'version'").run(String(FORMAT_VERSION));
+        db.pragma(`user_version = ${FORMAT_VERSION}`);
+        return FORMAT_VERSION;
+      })
+      .immediate();
   } catch (e) {
     throw classify(e, file, 'open', `could not be upgraded to format version ${FORMAT_VERSION}`);
   }
@@ -214,7 +225,9 @@ function checkFormat(db: DatabaseType, file: string): number {
   const appId = Number(db.pragma('application_id', { simple: true }));
   if (tables.size === 0) {
     // We create files with their schema in place (createDataFile), so this is damage, not a new store.
-    throw corrupt('is an empty SQLite database with no Sanctum tables: it was truncated or overwritten (a new store is never empty); move it away to start afresh');
+    throw corrupt(
+      'is an empty SQLite database with no Sanctum tables: it was truncated or overwritten (a new store is never empty); move it away to start afresh',
+    );
   }
   if (!tables.has('meta')) throw foreign('is a SQLite database but not a Sanctum data file (it has no meta table)');
   let meta: Map<string, string>;
@@ -224,7 +237,8 @@ function checkFormat(db: DatabaseType, file: string): number {
     throw classify(e, file, 'open', 'has a meta table that cannot be read');
   }
   const format = meta.get('format');
-  if (format !== FORMAT) throw foreign(`is not a Sanctum data file (its meta format is ${format === undefined ? 'missing' : JSON.stringify(format)}, expected "${FORMAT}")`);
+  if (format !== FORMAT)
+    throw foreign(`is not a Sanctum data file (its meta format is ${format === undefined ? 'missing' : JSON.stringify(format)}, expected "${FORMAT}")`);
   const version = Number(meta.get('version'));
   if (!Number.isInteger(version) || version < 1) throw corrupt(`has an unreadable format version ${JSON.stringify(meta.get('version'))}`);
   if (version > FORMAT_VERSION) throw foreign(`was written by a newer Sanctum (format version ${version}; this one reads up to ${FORMAT_VERSION})`);
@@ -245,13 +259,14 @@ export function isFatalDriverCode(code: string | undefined): boolean {
 /** Wraps any error in a StorageError naming the file, with a problem phrase chosen from the SQLite code. */
 export function classify(e: unknown, file: string, operation: StorageOperation, doing: string): StorageError {
   if (e instanceof StorageError) return e;
-  const code = typeof (e as { code?: unknown })?.code === 'string' ? ((e as { code: string }).code) : undefined;
+  const code = typeof (e as { code?: unknown })?.code === 'string' ? (e as { code: string }).code : undefined;
   const message = e instanceof Error ? e.message : String(e);
   const make = (c: StorageError['code'], problem: string): StorageError =>
     new StorageError({ code: c, operation, file, problem, driverCode: code }, { cause: e });
   if (code === 'SQLITE_NOTADB') return make('STORAGE_FOREIGN', `is not a Sanctum data file (${message})`);
   if (code?.startsWith('SQLITE_CORRUPT')) return make('STORAGE_CORRUPT', `is damaged (${message}); restore it from a backup`);
-  if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED')) return make('STORAGE_FAILED', `${doing}: it stayed locked by another connection (${message})`);
+  if (code?.startsWith('SQLITE_BUSY') || code?.startsWith('SQLITE_LOCKED'))
+    return make('STORAGE_FAILED', `${doing}: it stayed locked by another connection (${message})`);
   if (code === 'SQLITE_FULL') return make('STORAGE_FAILED', `${doing}: the disk is full (${message})`);
   if (code?.startsWith('SQLITE_IOERR')) return make('STORAGE_FAILED', `${doing}: disk I/O error (${code}: ${message})`);
   if (code?.startsWith('SQLITE_CANTOPEN')) return make('STORAGE_FAILED', `${doing}: it cannot be opened (${message})`);

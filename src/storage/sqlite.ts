@@ -167,11 +167,21 @@ class SqliteStore implements SqliteStorage {
     this.path = path.resolve(options.dir, DATA_FILE);
     this.synchronous = options.synchronous ?? 'FULL';
     if (this.synchronous !== 'FULL' && this.synchronous !== 'NORMAL') {
-      throw new StorageError({ code: 'STORAGE_INVALID', operation: 'open', file: this.path, problem: `was asked for synchronous=${String(this.synchronous)}; use 'FULL' or 'NORMAL'` });
+      throw new StorageError({
+        code: 'STORAGE_INVALID',
+        operation: 'open',
+        file: this.path,
+        problem: `was asked for synchronous=${String(this.synchronous)}; use 'FULL' or 'NORMAL'`,
+      });
     }
     const verify = options.verify ?? 'quick';
     if (verify !== 'quick' && verify !== 'none') {
-      throw new StorageError({ code: 'STORAGE_INVALID', operation: 'open', file: this.path, problem: `was asked to verify '${String(verify)}'; use 'quick' or 'none'` });
+      throw new StorageError({
+        code: 'STORAGE_INVALID',
+        operation: 'open',
+        file: this.path,
+        problem: `was asked to verify '${String(verify)}'; use 'quick' or 'none'`,
+      });
     }
     this.now = options.now ?? Date.now;
     this.readonly = options.readonly === true;
@@ -252,11 +262,22 @@ class SqliteStore implements SqliteStorage {
   private checkWritable(operation: StorageOperation): void {
     this.checkOpen(operation);
     if (this.readonly) {
-      throw new StorageError({ code: 'STORAGE_FAILED', operation, file: this.path, problem: `is open read-only: it takes no writes (${operation}); open it for writing, with write access to its directory` });
+      throw new StorageError({
+        code: 'STORAGE_FAILED',
+        operation,
+        file: this.path,
+        problem: `is open read-only: it takes no writes (${operation}); open it for writing, with write access to its directory`,
+      });
     }
     if (this.failure !== undefined) {
       throw new StorageError(
-        { code: 'STORAGE_FAILED', operation, file: this.path, problem: `takes no more writes after an earlier failure (${this.failure.problem}); close and reopen it to recover from the last committed state`, driverCode: this.failure.driverCode },
+        {
+          code: 'STORAGE_FAILED',
+          operation,
+          file: this.path,
+          problem: `takes no more writes after an earlier failure (${this.failure.problem}); close and reopen it to recover from the last committed state`,
+          driverCode: this.failure.driverCode,
+        },
         { cause: this.failure },
       );
     }
@@ -330,7 +351,10 @@ class SqliteStore implements SqliteStorage {
     let head = heads.get(stream);
     if (head === undefined) {
       const row = this.s.streamHead.get(stream) as [number, number, number] | undefined;
-      head = row === undefined ? { first: 1, last: 0, lastTs: 0, existed: false, touched: false } : { first: row[0], last: row[1], lastTs: row[2], existed: true, touched: false };
+      head =
+        row === undefined
+          ? { first: 1, last: 0, lastTs: 0, existed: false, touched: false }
+          : { first: row[0], last: row[1], lastTs: row[2], existed: true, touched: false };
       heads.set(stream, head);
     }
     return head;
@@ -359,7 +383,11 @@ class SqliteStore implements SqliteStorage {
     checkCount('a sequence number', fromSeq, 'read', this.path);
     const n = checkLimit(limit, 'read', this.path);
     if (n === 0) return [];
-    const rows = this.readGuard('read', `could not read stream '${stream}'`, () => this.s.readEvents.all(stream, fromSeq, n) as [number, number, string | null, string][]);
+    const rows = this.readGuard(
+      'read',
+      `could not read stream '${stream}'`,
+      () => this.s.readEvents.all(stream, fromSeq, n) as [number, number, string | null, string][],
+    );
     const out: StoredEvent[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const [seq, ts, key, json] = rows[i]!; // i < rows.length
@@ -431,7 +459,11 @@ class SqliteStore implements SqliteStorage {
     checkName('namespace', ns, 'read', this.path);
     checkKey(key, 'read', this.path);
     const at = checkAsOf(asOf, 'read', this.path);
-    const json = this.readGuard('read', `could not read state '${ns}'`, () => (at === undefined ? this.s.stateGet.get(ns, key) : this.s.stateGetAsOf.get(ns, key, at)) as string | undefined);
+    const json = this.readGuard(
+      'read',
+      `could not read state '${ns}'`,
+      () => (at === undefined ? this.s.stateGet.get(ns, key) : this.s.stateGetAsOf.get(ns, key, at)) as string | undefined,
+    );
     return json === undefined ? undefined : this.parse(json, `state key ${JSON.stringify(key)} of '${ns}'`);
   }
 
@@ -481,19 +513,25 @@ class SqliteStore implements SqliteStorage {
     const asOf = this.timed ? checkAsOf(options.asOf, 'read', this.path) : undefined;
     if (limit === 0 || (lower !== undefined && upper !== undefined && compareKeys(lower, upper) >= 0)) return [];
     const shape = `range:${lower !== undefined ? 'l' : ''}${upper !== undefined ? 'u' : ''}${reverse ? 'r' : ''}${asOf !== undefined ? 'x' : ''}`;
-    const stmt = this.shapedStatement(shape, () =>
-      `SELECT key, json FROM state WHERE ns = ?${lower !== undefined ? ' AND key >= ?' : ''}${upper !== undefined ? ' AND key < ?' : ''}${asOf !== undefined ? ` AND ${LIVE}` : ''} ORDER BY key${reverse ? ' DESC' : ''} LIMIT ?`,
+    const stmt = this.shapedStatement(
+      shape,
+      () =>
+        `SELECT key, json FROM state WHERE ns = ?${lower !== undefined ? ' AND key >= ?' : ''}${upper !== undefined ? ' AND key < ?' : ''}${asOf !== undefined ? ` AND ${LIVE}` : ''} ORDER BY key${reverse ? ' DESC' : ''} LIMIT ?`,
     );
     const params: unknown[] = [ns];
     if (lower !== undefined) params.push(lower);
     if (upper !== undefined) params.push(upper);
     if (asOf !== undefined) params.push(asOf);
     params.push(limit);
-    return this.entries(ns, this.readGuard('read', `could not read state '${ns}'`, () => stmt.all(...params) as [string, string][]));
+    return this.entries(
+      ns,
+      this.readGuard('read', `could not read state '${ns}'`, () => stmt.all(...params) as [string, string][]),
+    );
   }
 
   private checkRange(options: RangeOptions): { lower?: string; upper?: string; limit: number; reverse: boolean } {
-    if (options === null || typeof options !== 'object') throw new StorageError({ code: 'STORAGE_INVALID', operation: 'read', file: this.path, problem: 'was given a range that is not an object' });
+    if (options === null || typeof options !== 'object')
+      throw new StorageError({ code: 'STORAGE_INVALID', operation: 'read', file: this.path, problem: 'was given a range that is not an object' });
     if (options.from !== undefined) checkKey(options.from, 'read', this.path);
     if (options.to !== undefined) checkKey(options.to, 'read', this.path);
     if (options.prefix !== undefined) checkKey(options.prefix, 'read', this.path);
@@ -569,7 +607,10 @@ class SqliteStore implements SqliteStorage {
     if (limit === 0) return [];
     const q = this.querySql(ns, options.index, bounds, options.reverse === true, asOf);
     const stmt = this.shapedStatement(q.shape, () => q.sql);
-    return this.entries(ns, this.readGuard('read', `could not query state '${ns}'`, () => stmt.all(...q.params, limit) as [string, string][]));
+    return this.entries(
+      ns,
+      this.readGuard('read', `could not query state '${ns}'`, () => stmt.all(...q.params, limit) as [string, string][]),
+    );
   }
 
   explainQuery(ns: string, options: QueryOptions): string[] {
@@ -601,7 +642,10 @@ class SqliteStore implements SqliteStorage {
     checkName('namespace', ns, 'read', this.path);
     const { lower, upper } = this.checkRange({ prefix: options?.prefix });
     const shape = `count:${lower !== undefined ? 'l' : ''}${upper !== undefined ? 'u' : ''}`;
-    const stmt = this.shapedStatement(shape, () => `SELECT count(*) FROM state WHERE ns = ?${lower !== undefined ? ' AND key >= ?' : ''}${upper !== undefined ? ' AND key < ?' : ''}`);
+    const stmt = this.shapedStatement(
+      shape,
+      () => `SELECT count(*) FROM state WHERE ns = ?${lower !== undefined ? ' AND key >= ?' : ''}${upper !== undefined ? ' AND key < ?' : ''}`,
+    );
     const params: unknown[] = [ns];
     if (lower !== undefined) params.push(lower);
     if (upper !== undefined) params.push(upper);
@@ -644,8 +688,10 @@ class SqliteStore implements SqliteStorage {
 
   private offsetList(consumer?: string): OffsetEntry[] {
     if (consumer !== undefined) checkName('consumer', consumer, 'read', this.path);
-    const rows = this.readGuard('read', 'could not read offsets', () =>
-      (consumer === undefined ? this.s.offsetsAll.all() : this.s.offsetsOf.all(consumer)) as [string, string, number][],
+    const rows = this.readGuard(
+      'read',
+      'could not read offsets',
+      () => (consumer === undefined ? this.s.offsetsAll.all() : this.s.offsetsOf.all(consumer)) as [string, string, number][],
     );
     return rows.map(([c, stream, seq]) => ({ consumer: c, stream, seq }));
   }
@@ -667,7 +713,10 @@ class SqliteStore implements SqliteStorage {
       expiresAt: ch.expiresAt === undefined || ch.value === null ? null : checkInstant('an expiry', ch.expiresAt, 'commit', this.path),
     }));
     const timers = checkTimers(batch, this.path);
-    const appends = (batch.appends ?? []).map((a) => ({ stream: checkName('stream', a.stream, 'commit', this.path), items: encodeItems(a.items, 'commit', this.path) }));
+    const appends = (batch.appends ?? []).map((a) => ({
+      stream: checkName('stream', a.stream, 'commit', this.path),
+      items: encodeItems(a.items, 'commit', this.path),
+    }));
 
     const heads = new Map<string, Head>();
     const result = this.write('commit', 'could not commit the batch', (): CommitResult => {
@@ -721,7 +770,13 @@ function readOnlyError(e: unknown, file: string): StorageError | undefined {
   if (code === undefined || !NO_WRITE.has(code)) return undefined;
   const where = (e as NodeJS.ErrnoException).path ?? path.dirname(file);
   return new StorageError(
-    { code: 'STORAGE_FAILED', operation: 'open', file, problem: `is read-only: ${where} cannot be written (${code}); writing needs write access to the data directory and its files (reading does not)`, driverCode: code },
+    {
+      code: 'STORAGE_FAILED',
+      operation: 'open',
+      file,
+      problem: `is read-only: ${where} cannot be written (${code}); writing needs write access to the data directory and its files (reading does not)`,
+      driverCode: code,
+    },
     { cause: e },
   );
 }
@@ -766,9 +821,16 @@ function openReadOnly(file: string, timeout: number): DatabaseType {
   } catch {
     // no -wal file: the data file holds every commit
   }
-  if (walBytes > 32) { // a WAL header alone is 32 bytes: more means frames
+  if (walBytes > 32) {
+    // a WAL header alone is 32 bytes: more means frames
     throw new StorageError(
-      { code: 'STORAGE_FAILED', operation: 'open', file, problem: `cannot be read: its directory is read-only, and its -wal file holds commits not yet copied into it, which SQLite reads only with a -shm file it cannot create there; open it once with write access (any command that writes) to fold them in`, driverCode: code },
+      {
+        code: 'STORAGE_FAILED',
+        operation: 'open',
+        file,
+        problem: `cannot be read: its directory is read-only, and its -wal file holds commits not yet copied into it, which SQLite reads only with a -shm file it cannot create there; open it once with write access (any command that writes) to fold them in`,
+        driverCode: code,
+      },
       { cause: failure },
     );
   }
@@ -776,7 +838,13 @@ function openReadOnly(file: string, timeout: number): DatabaseType {
     return openDatabase(`file:${encodeURI(file).replaceAll('?', '%3f').replaceAll('#', '%23')}?immutable=1`, { readonly: true, fileMustExist: true, timeout });
   } catch (e) {
     throw new StorageError(
-      { code: 'STORAGE_FAILED', operation: 'open', file, problem: `cannot be read: its directory is read-only and SQLite could not open it as immutable (${(e as Error).message}; URI file names need SQLITE_USE_URI=1 before better-sqlite3 loads)`, driverCode: code },
+      {
+        code: 'STORAGE_FAILED',
+        operation: 'open',
+        file,
+        problem: `cannot be read: its directory is read-only and SQLite could not open it as immutable (${(e as Error).message}; URI file names need SQLITE_USE_URI=1 before better-sqlite3 loads)`,
+        driverCode: code,
+      },
       { cause: failure },
     );
   }
@@ -796,12 +864,18 @@ function prepareStatements(db: DatabaseType, timed: boolean) {
   const ifTimed = (make: () => Stmt): Stmt | undefined => (timed ? make() : undefined);
   const upsert = (expiry: string) =>
     timed
-      ? run(`INSERT INTO state (ns, key, json, expires_at) VALUES (?, ?, ?, ${expiry}) ON CONFLICT (ns, key) DO UPDATE SET json = excluded.json, expires_at = excluded.expires_at`)
+      ? run(
+          `INSERT INTO state (ns, key, json, expires_at) VALUES (?, ?, ?, ${expiry}) ON CONFLICT (ns, key) DO UPDATE SET json = excluded.json, expires_at = excluded.expires_at`,
+        )
       : run('INSERT INTO state (ns, key, json) VALUES (?, ?, ?) ON CONFLICT (ns, key) DO UPDATE SET json = excluded.json');
   return {
-    stateGetAsOf: timed ? pluck(`SELECT json FROM state WHERE ns = ? AND key = ? AND ${LIVE}`) : pluck('SELECT json FROM state WHERE ns = ? AND key = ? AND ? IS NOT NULL'),
+    stateGetAsOf: timed
+      ? pluck(`SELECT json FROM state WHERE ns = ? AND key = ? AND ${LIVE}`)
+      : pluck('SELECT json FROM state WHERE ns = ? AND key = ? AND ? IS NOT NULL'),
     stateUpsertExpiring: upsert('?'),
-    stateExpired: timed ? pluck('SELECT key FROM state WHERE ns = ? AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, key LIMIT ?') : pluck('SELECT NULL WHERE 0 AND ? AND ? AND ?'),
+    stateExpired: timed
+      ? pluck('SELECT key FROM state WHERE ns = ? AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, key LIMIT ?')
+      : pluck('SELECT NULL WHERE 0 AND ? AND ? AND ?'),
     timerGet: ifTimed(() => pluck('SELECT due_at FROM timers WHERE ns = ? AND key = ?')),
     timerNext: ifTimed(() => pluck('SELECT min(due_at) FROM timers WHERE ns = ?')),
     timerDue: ifTimed(() => raw('SELECT key, due_at FROM timers WHERE ns = ? AND due_at <= ? ORDER BY due_at, key LIMIT ?')),

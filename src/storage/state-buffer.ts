@@ -101,9 +101,7 @@ export class StateBuffer {
     const limit = checkLimit(options.limit, 'read');
     if (this.pending.size === 0) return this.store.query(this.ns, options);
     const committed = this.store.query(this.ns, { ...options, limit: limit < 0 ? undefined : limit + this.pending.size });
-    const hits = committed
-      .filter((e) => !this.pending.has(e.key))
-      .map((e) => ({ ...e, v: indexValue(e.value, options.index)! }));
+    const hits = committed.filter((e) => !this.pending.has(e.key)).map((e) => ({ ...e, v: indexValue(e.value, options.index)! }));
     for (const [key, value] of this.pending) {
       if (value === null || this.expiredPending(key, options.asOf)) continue;
       const v = indexValue(value, options.index);

@@ -156,11 +156,23 @@ export function runCaseOn(spell: Spell, c: SpellMarbleCase, time: { clock?: Cloc
     const name = names.shift() ?? 'stream';
     const diff =
       name === SUBSCRIPTION
-        ? compareSubscriptions((actual as SubscriptionLog[]).map((l) => subscriptionInFrames(l, toFrame)), (expected as SubscriptionLog[]).map((l) => subscriptionInFrames(l, toFrame)))
-        : compareFrames((actual as Frame[]).map((f) => ({ ...f, frame: toFrame(f.frame) })), (expected as Frame[]).map((f) => ({ ...f, frame: toFrame(f.frame) })));
+        ? compareSubscriptions(
+            (actual as SubscriptionLog[]).map((l) => subscriptionInFrames(l, toFrame)),
+            (expected as SubscriptionLog[]).map((l) => subscriptionInFrames(l, toFrame)),
+          )
+        : compareFrames(
+            (actual as Frame[]).map((f) => ({ ...f, frame: toFrame(f.frame) })),
+            (expected as Frame[]).map((f) => ({ ...f, frame: toFrame(f.frame) })),
+          );
     if (diff) failures.push(`${name}:\n${diff}`);
   });
-  c = { ...c, input: expandProgressions(c.input), output: expandProgressions(c.output), ...(c.deadLetters !== undefined ? { deadLetters: expandProgressions(c.deadLetters) } : {}), ...(c.ports ? { ports: Object.fromEntries(Object.entries(c.ports).map(([k, v]) => [k, expandProgressions(v)])) } : {}) };
+  c = {
+    ...c,
+    input: expandProgressions(c.input),
+    output: expandProgressions(c.output),
+    ...(c.deadLetters !== undefined ? { deadLetters: expandProgressions(c.deadLetters) } : {}),
+    ...(c.ports ? { ports: Object.fromEntries(Object.entries(c.ports).map(([k, v]) => [k, expandProgressions(v)])) } : {}),
+  };
   const stray: string[] = [];
   const errorMatch = c.error === undefined ? undefined : new PartialMatch(c.error);
   try {
@@ -168,7 +180,10 @@ export function runCaseOn(spell: Spell, c: SpellMarbleCase, time: { clock?: Cloc
       const virtual = useVirtualTime(scheduler, frameMs, [c.input, c.output, c.deadLetters, c.subscription, c.unsubscribe, ...Object.values(c.ports ?? {})]);
       time.clock = virtual.clock;
       const input = cold<EventValue>(c.input, c.values as Record<string, EventValue> | undefined, new Error(INPUT_ERROR_MESSAGE));
-      const routed = input.pipe(spell.routed({ onError: c.onError ?? 'dead-letter', clock: virtual.clock, ...(c.tickMs !== undefined ? { tick: c.tickMs } : {}) }), share());
+      const routed = input.pipe(
+        spell.routed({ onError: c.onError ?? 'dead-letter', clock: virtual.clock, ...(c.tickMs !== undefined ? { tick: c.tickMs } : {}) }),
+        share(),
+      );
       const listed = new Set([DEFAULT_PORT, ...Object.keys(c.ports ?? {})]);
       const until = c.unsubscribe === undefined ? null : c.unsubscribe;
       const expect = (name: string, stream: Observable<unknown>, marbles: string, values: Record<string, unknown> | undefined) => {
@@ -204,14 +219,18 @@ export function runCaseOn(spell: Spell, c: SpellMarbleCase, time: { clock?: Cloc
         watcher = routed.subscribe({
           next: (o) => {
             if (o.kind === 'event' && !listed.has(o.port)) stray.push(`emitted ${JSON.stringify(o.event)} to port '${o.port}', which the case does not list`);
-            if (o.kind === 'dead-letter' && c.deadLetters === undefined) stray.push(`unexpected dead letter: ${o.deadLetter.error.code} ${o.deadLetter.error.message} (event ${JSON.stringify(o.deadLetter.event ?? null)})`);
+            if (o.kind === 'dead-letter' && c.deadLetters === undefined)
+              stray.push(
+                `unexpected dead letter: ${o.deadLetter.error.code} ${o.deadLetter.error.message} (event ${JSON.stringify(o.deadLetter.event ?? null)})`,
+              );
           },
           error: () => {}, // the expectations check errors
         });
       });
       if (until !== null) {
         const { subscribedFrame, unsubscribedFrame } = TestScheduler.parseMarblesAsSubscriptions(until, true);
-        if (subscribedFrame !== Infinity && subscribedFrame !== 0) throw new Error(`unsubscribe '${until}': the outputs are subscribed at frame 0, so '^' can only be at the start`);
+        if (subscribedFrame !== Infinity && subscribedFrame !== 0)
+          throw new Error(`unsubscribe '${until}': the outputs are subscribed at frame 0, so '^' can only be at the start`);
         if (unsubscribedFrame === Infinity) throw new Error(`unsubscribe '${until}' has no '!': mark the frame of the unsubscription, as in '---!'`);
         scheduler.schedule(() => watcher?.unsubscribe(), unsubscribedFrame);
       }
@@ -273,7 +292,8 @@ function factsMatch(facts: Record<string, unknown>, expected: PartialMatch): boo
 
 /** The fields an ErrorMatch checks, of any error: a SpellError's own, `code` and `message` of others. */
 function errorFacts(error: unknown): Record<string, unknown> {
-  if (error instanceof SpellError) return { code: error.code, line: error.line ?? null, hook: error.hook, message: error.luaMessage, file: error.file, event: error.event ?? null };
+  if (error instanceof SpellError)
+    return { code: error.code, line: error.line ?? null, hook: error.hook, message: error.luaMessage, file: error.file, event: error.event ?? null };
   const e = error as { code?: unknown; message?: unknown } | null | undefined;
   const message = typeof e?.message === 'string' ? e.message : typeof error === 'string' ? error : JSON.stringify(error);
   return { code: typeof e?.code === 'string' ? e.code : null, message };
@@ -287,12 +307,19 @@ function describeError(error: unknown): string {
 
 /** Compares subscription logs (frames of subscribe and unsubscribe); '' when they agree. */
 export function compareSubscriptions(actual: SubscriptionLog[], expected: SubscriptionLog[]): string {
-  const same = actual.length === expected.length && actual.every((a, i) => a.subscribedFrame === expected[i]!.subscribedFrame && a.unsubscribedFrame === expected[i]!.unsubscribedFrame);
+  const same =
+    actual.length === expected.length &&
+    actual.every((a, i) => a.subscribedFrame === expected[i]!.subscribedFrame && a.unsubscribedFrame === expected[i]!.unsubscribedFrame);
   if (same) return '';
   const describe = (logs: SubscriptionLog[]) =>
     logs.length === 0
       ? '    (never subscribed)'
-      : logs.map((l) => `    subscribed at frame ${l.subscribedFrame}, ${l.unsubscribedFrame === Infinity ? 'never unsubscribed' : `unsubscribed at frame ${l.unsubscribedFrame}`}`).join('\n');
+      : logs
+          .map(
+            (l) =>
+              `    subscribed at frame ${l.subscribedFrame}, ${l.unsubscribedFrame === Infinity ? 'never unsubscribed' : `unsubscribed at frame ${l.unsubscribedFrame}`}`,
+          )
+          .join('\n');
   return `  expected:\n${describe(expected)}\n  actual:\n${describe(actual)}`;
 }
 
@@ -317,9 +344,11 @@ function describeFrames(frames: Frame[]): string {
     .map((f) => {
       const n = f.notification;
       const what =
-        n.kind === 'N' ? `next ${n.value instanceof PartialMatch ? `matching ${JSON.stringify(n.value.expected)}` : JSON.stringify(n.value)}`
-        : n.kind === 'C' ? 'complete'
-        : describeError(n.error);
+        n.kind === 'N'
+          ? `next ${n.value instanceof PartialMatch ? `matching ${JSON.stringify(n.value.expected)}` : JSON.stringify(n.value)}`
+          : n.kind === 'C'
+            ? 'complete'
+            : describeError(n.error);
       return `    frame ${f.frame}: ${what}`;
     })
     .join('\n');

@@ -37,9 +37,17 @@ export interface RunesetTestResult {
 /** Runs every case of a runeset-test YAML file. Each case gets fresh spells (fresh Lua state). */
 export async function runRunesetTestFile(file: string): Promise<RunesetTestResult> {
   const doc = parseDocument(readFileSync(file, 'utf8'));
-  if (doc.errors.length) throw new SpellTestFileError(file, doc.errors.map((e) => e.message.split('\n')[0]!));
+  if (doc.errors.length)
+    throw new SpellTestFileError(
+      file,
+      doc.errors.map((e) => e.message.split('\n')[0]!),
+    );
   const data = doc.toJS() as { runeset: string; env?: Record<string, string>; frame?: number | string; cases: RunesetTestCase[] };
-  if (!validate(data)) throw new SpellTestFileError(file, (validate.errors ?? []).map((e) => `${e.instancePath || '(top)'} ${e.message}`));
+  if (!validate(data))
+    throw new SpellTestFileError(
+      file,
+      (validate.errors ?? []).map((e) => `${e.instancePath || '(top)'} ${e.message}`),
+    );
   const runesetFile = path.resolve(path.dirname(file), data.runeset);
   const runeset = await loadRunesetOrThrow(runesetFile, { env: data.env ?? {} });
   const results: SpellCaseResult[] = [];
@@ -67,7 +75,13 @@ export async function runRunesetCase(runeset: Runeset, c: RunesetTestCase): Prom
     if (diff) failures.push(`stream '${name}':\n${diff}`);
   });
   const spells = await summonSpells(runeset, () => {});
-  const { graph, consumers } = wire(runeset, spells, { storage: openMemoryStorage({ now: () => scheduler.now() }), withSources: false, sliceMs: Infinity, inMemory: true, clock: schedulerClock(scheduler) });
+  const { graph, consumers } = wire(runeset, spells, {
+    storage: openMemoryStorage({ now: () => scheduler.now() }),
+    withSources: false,
+    sliceMs: Infinity,
+    inMemory: true,
+    clock: schedulerClock(scheduler),
+  });
   const deadLetterStreams = new Set([DEAD_LETTERS, ...Object.values(runeset.pipelines).map((p) => p.dead_letters)]);
   const inputs = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, expandProgressions(v)]));
   const expected = Object.fromEntries(Object.entries(c.streams).map(([k, v]) => [k, expandProgressions(v)]));

@@ -14,7 +14,10 @@ const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
 
 /** A spell-test file that is not valid: every problem with its line and column. */
 export class SpellTestFileError extends SanctumError {
-  constructor(readonly file: string, readonly problems: readonly string[]) {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
     super('USAGE', `${file}: invalid spell test:\n${problems.map((p) => `  ${p}`).join('\n')}`);
     this.name = 'SpellTestFileError';
   }
@@ -29,17 +32,26 @@ export function loadSpellTestFile(file: string): SpellMarbleSuite {
     const p = lines.linePos(offset ?? 0);
     return `${file}:${p.line}:${p.col}`;
   };
-  if (doc.errors.length) throw new SpellTestFileError(file, doc.errors.map((e) => `${where(e.pos[0])}: ${e.message.split('\n')[0]}`));
+  if (doc.errors.length)
+    throw new SpellTestFileError(
+      file,
+      doc.errors.map((e) => `${where(e.pos[0])}: ${e.message.split('\n')[0]}`),
+    );
   const data = doc.toJS() as Record<string, unknown>;
   if (!validate(data)) {
     const problems = (validate.errors ?? []).map((e) => {
-      const segments = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+      const segments = e.instancePath
+        .split('/')
+        .slice(1)
+        .map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
       const extra = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : undefined;
       const node = doc.getIn(extra ? [...segments, extra] : segments, true);
       const keyNode = extra ? findKey(doc.getIn(segments, true), extra) : undefined;
       const offset = (keyNode ?? (isNode(node) ? node : undefined))?.range?.[0];
       const at = e.instancePath || '(top)';
-      const what = extra ? `unknown key '${extra}'` : `${at} ${e.message}${e.keyword === 'enum' ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : ''}`;
+      const what = extra
+        ? `unknown key '${extra}'`
+        : `${at} ${e.message}${e.keyword === 'enum' ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : ''}`;
       return `${where(offset)}: ${what}`;
     });
     throw new SpellTestFileError(file, problems);
@@ -73,7 +85,13 @@ export function loadSpellTestFile(file: string): SpellMarbleSuite {
   });
   const dir = path.dirname(file);
   const indexes = ((data['state'] as { indexes?: string[] } | undefined)?.indexes ?? []) as string[];
-  return { spell: path.resolve(dir, String(data['spell'])), baseDir: dir, runes: data['runes'] as Record<string, EventValue> | undefined, stateIndexes: indexes, cases };
+  return {
+    spell: path.resolve(dir, String(data['spell'])),
+    baseDir: dir,
+    runes: data['runes'] as Record<string, EventValue> | undefined,
+    stateIndexes: indexes,
+    cases,
+  };
 }
 
 function findKey(mapNode: unknown, key: string): { range?: [number, number, number] | null } | undefined {
@@ -97,6 +115,7 @@ export async function runSpellTestFile(file: string): Promise<SpellTestFileResul
 export async function runSuite(file: string, suite: SpellMarbleSuite): Promise<SpellTestFileResult> {
   const spellFile = path.resolve(suite.baseDir ?? '.', suite.spell);
   const results: SpellCaseResult[] = [];
-  for (const c of suite.cases) results.push(await runSpellCase(spellFile, suite.runes, c, { displayPath: path.relative(process.cwd(), spellFile) }, suite.stateIndexes));
+  for (const c of suite.cases)
+    results.push(await runSpellCase(spellFile, suite.runes, c, { displayPath: path.relative(process.cwd(), spellFile) }, suite.stateIndexes));
   return { file, spell: suite.spell, results };
 }

@@ -40,7 +40,13 @@ function progressReader(data: string): { last: () => number; close: () => void }
  * Runs `sanctum append s <file>` (the node process itself, no wrapper) and SIGKILLs it once the
  * stream has reached `target` events. Resolves with how it ended.
  */
-function appendKilledAt(file: string, data: string, target: number, reader: { last: () => number }, extra: string[] = []): Promise<{ killed: boolean; code: number | null; stderr: string }> {
+function appendKilledAt(
+  file: string,
+  data: string,
+  target: number,
+  reader: { last: () => number },
+  extra: string[] = [],
+): Promise<{ killed: boolean; code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'append', 's', file, '--data-dir', data, '--no-progress', ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';

@@ -118,7 +118,10 @@ describe('hostile input lines, on cast and append', () => {
     const dir = tempDir({ 'enrich.lua': enrich, 'in.ndjson': input });
     const r = await sanctum(['cast', 'enrich.lua', 'in.ndjson', '--dead-letters', 'dead.ndjson'], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(lines(r.stdout)).toEqual([{ id: 1, value: 2, hot: false }, { id: 2, value: 4, hot: false }]);
+    expect(lines(r.stdout)).toEqual([
+      { id: 1, value: 2, hot: false },
+      { id: 2, value: 4, hot: false },
+    ]);
     expect(r.stderr).toContain('in.ndjson:2: nested deeper than 200 levels (arrays and objects); events may nest at most 200\n');
     expect(r.stderr).toContain('in.ndjson:3: the number 1e400 is beyond the range of a double');
     expect(r.stderr).toContain('in.ndjson:4: the number 9223372036854775808 cannot be represented exactly');
@@ -126,7 +129,12 @@ describe('hostile input lines, on cast and append', () => {
     expect(r.stderr).toContain('4 of 6 events failed');
     expect(r.stderr).not.toMatch(/RangeError|\n\s+at /);
     const dead = lines(readFileSync(`${dir}/dead.ndjson`, 'utf8')) as { code: string; file: string; line: number; text: string }[];
-    expect(dead.map((d) => `${d.file}:${d.line} ${d.code}`)).toEqual(['in.ndjson:2 INPUT_TOO_DEEP', 'in.ndjson:3 INPUT_NOT_FINITE', 'in.ndjson:4 INPUT_INEXACT_INTEGER', 'in.ndjson:5 INPUT_BAD_UNICODE']);
+    expect(dead.map((d) => `${d.file}:${d.line} ${d.code}`)).toEqual([
+      'in.ndjson:2 INPUT_TOO_DEEP',
+      'in.ndjson:3 INPUT_NOT_FINITE',
+      'in.ndjson:4 INPUT_INEXACT_INTEGER',
+      'in.ndjson:5 INPUT_BAD_UNICODE',
+    ]);
     expect(dead[0]!.text).toBe(deep);
   });
 
@@ -173,7 +181,8 @@ describe('sanctum test', () => {
   it('reports a failing case with its diff and exits 1', async () => {
     const dir = tempDir({
       'id.lua': 'return { cast = function(e) return e end }',
-      'id.test.yaml': 'spell: id.lua\ncases:\n  - name: wrong on purpose\n    input: "a|"\n    values: { a: { v: 1 } }\n    output: "x|"\n    expect: { x: { v: 2 } }\n',
+      'id.test.yaml':
+        'spell: id.lua\ncases:\n  - name: wrong on purpose\n    input: "a|"\n    values: { a: { v: 1 } }\n    output: "x|"\n    expect: { x: { v: 2 } }\n',
     });
     const r = await sanctum(['test', dir]);
     expect(r.code).toBe(1);

@@ -10,7 +10,10 @@ import { BIN, sanctum } from './run-cli.js';
  * Runs the command and does what `head -1` does: reads up to the first newline, then closes its
  * end of the pipe (at once, before anything, with `lines: 0`). Resolves with the exit and stderr.
  */
-function intoClosedPipe(args: string[], options: { cwd?: string; lines?: number } = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; first: string; stderr: string }> {
+function intoClosedPipe(
+  args: string[],
+  options: { cwd?: string; lines?: number } = {},
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; first: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
@@ -46,7 +49,10 @@ describe('a closed stdout', () => {
   it('ends `sanctum tail` and `sanctum streams` quietly with 0', async () => {
     const dir = tempDir();
     const s = openSqliteStorage({ dir: path.join(dir, '.sanctum', 'r') });
-    await s.log.append('s', Array.from({ length: 100_000 }, (_, i) => ({ event: { i } })));
+    await s.log.append(
+      's',
+      Array.from({ length: 100_000 }, (_, i) => ({ event: { i } })),
+    );
     s.close();
     const tail = await intoClosedPipe(['tail', 's'], { cwd: dir });
     expect(tail.first).toBe('{"i":0}');

@@ -121,7 +121,10 @@ describe('9.3 the state library is always there', () => {
   });
 
   it('a spell that never touches state opens no data file', async () => {
-    const dir = tempDir({ 'id.lua': 'return { cast = function(e) return e end }', 'r.yaml': stateRuneset().replace('remember: { file: remember.lua }', 'remember: { file: id.lua }') });
+    const dir = tempDir({
+      'id.lua': 'return { cast = function(e) return e end }',
+      'r.yaml': stateRuneset().replace('remember: { file: remember.lua }', 'remember: { file: id.lua }'),
+    });
     const r = await sanctum(['run', `${dir}/r.yaml`], { input: '{"id":"a"}\n' });
     expect(r.code).toBe(0);
     expect(existsSync(`${dir}/.sanctum/r`)).toBe(false);
@@ -189,7 +192,8 @@ sinks:
   });
 });
 
-const exitRuneset = (spell: string, extra: { to?: boolean; declare?: boolean; source?: string } = {}) => `version: 1
+const exitRuneset = (spell: string, extra: { to?: boolean; declare?: boolean; source?: string } = {}) =>
+  `version: 1
 streams:
   input: {}
   output: {}
@@ -278,15 +282,23 @@ describe('9.7 signals, warnings, counts', () => {
   });
 
   it('prints each warning of the runeset once', async () => {
-    const dir = tempDir({ 'ok.lua': 'return { cast = function(e) return e end }', 'r.yaml': exitRuneset('ok.lua').replace('  input: {}', '  input: { retention: { max_events: 5 } }') });
+    const dir = tempDir({
+      'ok.lua': 'return { cast = function(e) return e end }',
+      'r.yaml': exitRuneset('ok.lua').replace('  input: {}', '  input: { retention: { max_events: 5 } }'),
+    });
     const r = await sanctum(['run', `${dir}/r.yaml`], { input: '{"a":1}\n' });
     expect(r.code).toBe(0);
     expect(r.stderr.match(/has no effect: the stream is not durable/g)).toHaveLength(1);
   });
 
   it('the summary counts what the pipelines cast, durable backlogs included', async () => {
-    const dir = tempDir({ 'pass.lua': 'return { cast = function(e) return e end }', 'r.yaml': durableRuneset.replace('  stdin: { type: stdin, to: keepalive }\n', '').replace('sources:\n', '') });
-    const append = await sanctum(['append', 'orders', '--runeset', `${dir}/r.yaml`], { input: `${Array.from({ length: 300 }, (_, i) => JSON.stringify({ i })).join('\n')}\n` });
+    const dir = tempDir({
+      'pass.lua': 'return { cast = function(e) return e end }',
+      'r.yaml': durableRuneset.replace('  stdin: { type: stdin, to: keepalive }\n', '').replace('sources:\n', ''),
+    });
+    const append = await sanctum(['append', 'orders', '--runeset', `${dir}/r.yaml`], {
+      input: `${Array.from({ length: 300 }, (_, i) => JSON.stringify({ i })).join('\n')}\n`,
+    });
     expect(append.code).toBe(0);
     const r = await sanctum(['run', `${dir}/r.yaml`]);
     expect(r.code).toBe(0);

@@ -138,7 +138,10 @@ describe('sanctum tail', () => {
   it('prints every good event before a damaged one, then the error', async () => {
     const { data } = await seeded();
     const s = openSqliteStorage({ dir: data });
-    await s.log.append('s', Array.from({ length: 7 }, (_, i) => ({ event: { n: 4 + i } })));
+    await s.log.append(
+      's',
+      Array.from({ length: 7 }, (_, i) => ({ event: { n: 4 + i } })),
+    );
     s.close();
     const db = new Database(path.join(data, 'sanctum.db'));
     db.prepare("UPDATE events SET json = '{\"n\": 6, broken' WHERE stream = 's' AND seq = 6").run();
@@ -146,7 +149,7 @@ describe('sanctum tail', () => {
     const r = await sanctum(['tail', 's', '--data-dir', data]);
     expect(r.code).toBe(2);
     expect(lines(r.stdout)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }, { n: 5 }]);
-    expect(r.stderr).toContain('is damaged: event 6 of stream \'s\' is not valid JSON');
+    expect(r.stderr).toContain("is damaged: event 6 of stream 's' is not valid JSON");
     expect(existsSync(data)).toBe(true);
   });
 });

@@ -53,7 +53,8 @@ function failingCommit(inner: Storage, n: number): Storage {
     timers: inner.timers,
     offsets: inner.offsets,
     commitBatch: (batch) => {
-      if (++count === n) throw new StorageError({ code: 'STORAGE_FAILED', operation: 'commit', problem: `could not commit the batch (injected failure of commit ${n})` });
+      if (++count === n)
+        throw new StorageError({ code: 'STORAGE_FAILED', operation: 'commit', problem: `could not commit the batch (injected failure of commit ${n})` });
       return inner.commitBatch(batch);
     },
     close: () => inner.close(),
@@ -70,13 +71,19 @@ describe('replay is one step: fresh state and the moved position commit together
     for (let k = 1; k <= 6; k++) {
       const storage = openMemoryStorage();
       try {
-        await storage.log.append('orders', orders.map((event) => ({ event })));
+        await storage.log.append(
+          'orders',
+          orders.map((event) => ({ event })),
+        );
         await replayPipeline(r!, storage, 'totals', 1); // the first run: every order cast once
         const before = storage.state.range('total');
         expect(before).toEqual(totalsOf(orders));
         expect(storage.offsets.get('pipeline:totals', 'orders')).toBe(10);
 
-        const failed = await replayPipeline(r!, failingCommit(storage, k), 'totals', FROM).then(() => false, (e: unknown) => e instanceof StorageError);
+        const failed = await replayPipeline(r!, failingCommit(storage, k), 'totals', FROM).then(
+          () => false,
+          (e: unknown) => e instanceof StorageError,
+        );
         if (failed) failedRuns++;
         const position = storage.offsets.get('pipeline:totals', 'orders');
         const state = storage.state.range('total');
@@ -98,7 +105,10 @@ describe('sanctum replay --from', () => {
   async function seeded(): Promise<string> {
     const dir = setup();
     const s = openSqliteStorage({ dir: path.join(dir, '.sanctum', 'r') });
-    await s.log.append('orders', orders.map((event) => ({ event })));
+    await s.log.append(
+      'orders',
+      orders.map((event) => ({ event })),
+    );
     s.close();
     expect((await sanctum(['replay', 'r.yaml', 'totals', '--from', '1'], { cwd: dir })).code).toBe(0);
     return dir;

@@ -44,7 +44,10 @@ describe('sanctum run', () => {
     const dir = tempDir({
       'counter.lua': counter,
       'data/in.ndjson': '{"v":1}\n{"v":2}\n',
-      'r.yaml': runeset('{ type: file, path: data/in.ndjson, to: input }').replace('out: { type: stdout, from: output }', 'out: { type: file, path: out/result.ndjson, from: output }'),
+      'r.yaml': runeset('{ type: file, path: data/in.ndjson, to: input }').replace(
+        'out: { type: stdout, from: output }',
+        'out: { type: file, path: out/result.ndjson, from: output }',
+      ),
     });
     const r = await sanctum(['run', `${dir}/r.yaml`, '--quiet']);
     expect(r.code).toBe(0);
@@ -108,7 +111,10 @@ describe('sanctum check', () => {
   });
 
   it('reports a broken spell with the Lua file and line, and every other problem', async () => {
-    const dir = tempDir({ 'counter.lua': 'return { cast = function(e) return e +', 'r.yaml': runeset('{ type: file, path: nope.ndjson, to: input }').replace('from: output', 'from: outptu') });
+    const dir = tempDir({
+      'counter.lua': 'return { cast = function(e) return e +',
+      'r.yaml': runeset('{ type: file, path: nope.ndjson, to: input }').replace('from: output', 'from: outptu'),
+    });
     const r = await sanctum(['check', `${dir}/r.yaml`]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/counter\.lua:1: unexpected symbol near <eof>/);

@@ -14,7 +14,12 @@ const DEMO = fileURLToPath(new URL('../../spells/demo.runeset.yaml', import.meta
 /** Runs `sanctum args…` and returns the packages (and ajv's compiler) it loaded. */
 function loadedBy(args: string[], input = ''): { code: number | null; stdout: string; loaded: Set<string> } {
   const out = path.join(tempDir(), 'modules.txt');
-  const r = spawnSync(process.execPath, ['--import', RECORDER, BIN, ...args], { input, encoding: 'utf8', env: { ...process.env, RECORD_MODULES_TO: out }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', RECORDER, BIN, ...args], {
+    input,
+    encoding: 'utf8',
+    env: { ...process.env, RECORD_MODULES_TO: out },
+    timeout: 60_000,
+  });
   const loaded = new Set<string>();
   for (const file of readFileSync(out, 'utf8').split('\n')) {
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\/(.*)$/.exec(file);
@@ -42,11 +47,14 @@ describe('start-up', { timeout: 120_000 }, () => {
     for (const command of ['run', 'cast', 'check', 'test', 'append', 'replay', 'top', 'tap']) {
       const { code, loaded } = loadedBy([command, '--help']);
       expect(code, command).toBe(0);
-      expect(HEAVY.filter((p) => loaded.has(p)), command).toEqual([]);
+      expect(
+        HEAVY.filter((p) => loaded.has(p)),
+        command,
+      ).toEqual([]);
     }
   });
 
-  it('`sanctum cast` loads rxjs (the Lua engine is read as WASM, not through wasmoon\'s JavaScript), and no runeset loader, log or metrics', () => {
+  it("`sanctum cast` loads rxjs (the Lua engine is read as WASM, not through wasmoon's JavaScript), and no runeset loader, log or metrics", () => {
     const { code, stdout, loaded } = loadedBy(['cast', SPELL], '{"id":1,"value":60,"kind":"a"}\n');
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual({ id: 1, value: 120, kind: 'a', hot: true });

@@ -90,7 +90,9 @@ describe('durable streams through the CLI', () => {
   });
 
   it('cast gives spells an in-memory state', async () => {
-    const r = await sanctum(['cast', 'spells/running-total.lua', '--rune', 'key=user', '--rune', 'report_over=1', '--state-index', 'total'], { input: '{"user":"a","amount":5}\n{"user":"a","amount":7}\n' });
+    const r = await sanctum(['cast', 'spells/running-total.lua', '--rune', 'key=user', '--rune', 'report_over=1', '--state-index', 'total'], {
+      input: '{"user":"a","amount":5}\n{"user":"a","amount":7}\n',
+    });
     expect(r.code).toBe(0);
     expect(lines(r.stdout)).toEqual([
       { key: 'a', total: 5, count: 1 },
@@ -116,7 +118,8 @@ describe('retention and concurrent runs', () => {
     const N = 20000;
     const lines = `${Array.from({ length: N }, (_, i) => JSON.stringify({ id: i })).join('\n')}\n`;
     const dir = tempDir({
-      'r.yaml': 'version: 1\nsanctum: { batch_size: 50 }\nstreams:\n  in: { durable: true }\n  out: { durable: true }\nspells:\n  id: { file: id.lua }\nsources:\n  f: { type: file, path: in.ndjson, to: in }\npipelines:\n  copy: { from: in, steps: [id], to: out }\n',
+      'r.yaml':
+        'version: 1\nsanctum: { batch_size: 50 }\nstreams:\n  in: { durable: true }\n  out: { durable: true }\nspells:\n  id: { file: id.lua }\nsources:\n  f: { type: file, path: in.ndjson, to: in }\npipelines:\n  copy: { from: in, steps: [id], to: out }\n',
       'id.lua': 'return { cast = function(e) return e end }',
       'in.ndjson': lines,
     });
@@ -124,7 +127,10 @@ describe('retention and concurrent runs', () => {
     for (const r of runs) if (r.code !== 0) expect(r.stderr).toMatch(/STORAGE_CONFLICT|another process|position in/);
     await sanctum(['run', 'r.yaml', '-q'], { cwd: dir }); // whatever is left
     const tail = await sanctum(['tail', 'out', '--runeset', 'r.yaml'], { cwd: dir });
-    const ids = tail.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { id: number }).id);
+    const ids = tail.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { id: number }).id);
     expect(ids.length).toBe(N);
     expect(new Set(ids).size).toBe(N);
     const inStream = JSON.parse((await sanctum(['streams', '--runeset', 'r.yaml', '--json'], { cwd: dir })).stdout) as { name: string; count: number }[];

@@ -16,7 +16,10 @@ describe('expandGlob', () => {
     'other/d.log': '',
     'other/sub/y.log': '',
   });
-  const rel = (m: { files: readonly string[]; dirs: readonly string[] }) => ({ files: m.files.map((f) => path.relative(dir, f)), dirs: m.dirs.map((d) => path.relative(dir, d)) });
+  const rel = (m: { files: readonly string[]; dirs: readonly string[] }) => ({
+    files: m.files.map((f) => path.relative(dir, f)),
+    dirs: m.dirs.map((d) => path.relative(dir, d)),
+  });
 
   it('matches a segment: * and ? never a leading dot or a slash; [..] and [!..] a class', async () => {
     expect(rel(await expandGlob(`${dir}/logs/*.log`))).toEqual({ files: ['logs/a.log', 'logs/b.log'], dirs: ['logs'] });

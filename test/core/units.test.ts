@@ -18,8 +18,37 @@ function sizePatterns(node: unknown, out: string[] = []): string[] {
   return out;
 }
 
-const SAMPLES = ['65536', '0', '512KiB', '64MiB', '1GiB', '3KB', '2MB', '1GB', '10B', '64mb', '64mib', '64 MiB', '64 mb', '1gIb', '8b',
-  '', 'MiB', '64  MiB', ' 64MiB', '64MiB ', '1.5GiB', '-1KiB', '64 megs', '64m', '64k', '64TiB', '64iB', '0x10', '1e6'];
+const SAMPLES = [
+  '65536',
+  '0',
+  '512KiB',
+  '64MiB',
+  '1GiB',
+  '3KB',
+  '2MB',
+  '1GB',
+  '10B',
+  '64mb',
+  '64mib',
+  '64 MiB',
+  '64 mb',
+  '1gIb',
+  '8b',
+  '',
+  'MiB',
+  '64  MiB',
+  ' 64MiB',
+  '64MiB ',
+  '1.5GiB',
+  '-1KiB',
+  '64 megs',
+  '64m',
+  '64k',
+  '64TiB',
+  '64iB',
+  '0x10',
+  '1e6',
+];
 
 describe('parseSize', () => {
   it('takes integers as bytes', () => {
@@ -28,7 +57,17 @@ describe('parseSize', () => {
 
   it('reads binary and decimal units, in any case, and a bare number as bytes', () => {
     expect(['512KiB', '64MiB', '1GiB', '3KB', '2MB', '1GB', '10B', '64mb', '64mib', '1gIb', '65536'].map(parseSize)).toEqual([
-      512 * 1024, 64 * 1024 ** 2, 1024 ** 3, 3000, 2_000_000, 1_000_000_000, 10, 64_000_000, 64 * 1024 ** 2, 1024 ** 3, 65536,
+      512 * 1024,
+      64 * 1024 ** 2,
+      1024 ** 3,
+      3000,
+      2_000_000,
+      1_000_000_000,
+      10,
+      64_000_000,
+      64 * 1024 ** 2,
+      1024 ** 3,
+      65536,
     ]);
   });
 
@@ -38,7 +77,9 @@ describe('parseSize', () => {
 
   it('rejects anything else', () => {
     const bad = ['64  MiB', ' 64MiB', '1.5GiB', '-1KiB', '64 megs', '64m', '64TiB', '0x10', '1e6', '9007199254740993GiB'];
-    expect([...bad.map(parseSize), parseSize(1.5), parseSize(-1), parseSize(null), parseSize(Number.MAX_SAFE_INTEGER + 2)]).toEqual(Array(bad.length + 4).fill(undefined));
+    expect([...bad.map(parseSize), parseSize(1.5), parseSize(-1), parseSize(null), parseSize(Number.MAX_SAFE_INTEGER + 2)]).toEqual(
+      Array(bad.length + 4).fill(undefined),
+    );
   });
 
   it('is the grammar of the runeset schema: every size pattern there is SIZE_PATTERN, and it accepts what parseSize reads', () => {
@@ -53,7 +94,16 @@ describe('parseSize', () => {
 describe('formatBytes', () => {
   it('writes a whole number of the largest binary unit reached, else one decimal', () => {
     expect([0, 512, 1024, 65536, 51_200, 51_500, 8 * 1024 ** 2, 1536 * 1024, 1024 ** 3, 3 * 1024 ** 3 + 1].map(formatBytes)).toEqual([
-      '0 B', '512 B', '1 KiB', '64 KiB', '50 KiB', '50.3 KiB', '8 MiB', '1.5 MiB', '1 GiB', '3.0 GiB',
+      '0 B',
+      '512 B',
+      '1 KiB',
+      '64 KiB',
+      '50 KiB',
+      '50.3 KiB',
+      '8 MiB',
+      '1.5 MiB',
+      '1 GiB',
+      '3.0 GiB',
     ]);
   });
 
@@ -66,11 +116,10 @@ describe('formatBytes', () => {
     const cap = 1536 * 1024;
     const view = renderTop(undefined, scrapeOf(`sanctum_spell_events_in_total{spell="s"} 1\nsanctum_spell_lua_memory_bytes{spell="s"} ${cap}\n`, 0));
     expect(view).toMatch(/^s\s.*\s1\.5 MiB$/m);
-    const r = await castAll(
-      'local s = {} function s.cast(e) local t = {} for i = 1, 1e8 do t[i] = string.rep("x", 64) .. i end end return s',
-      [{}],
-      { memoryLimit: cap, instructionBudget: 1e9 },
-    );
+    const r = await castAll('local s = {} function s.cast(e) local t = {} for i = 1, 1e8 do t[i] = string.rep("x", 64) .. i end end return s', [{}], {
+      memoryLimit: cap,
+      instructionBudget: 1e9,
+    });
     expect(r.dead[0]!.error.luaMessage).toBe(`not enough memory (the cap is ${formatBytes(cap)})`);
     expect(formatBytes(cap)).toBe('1.5 MiB');
   });

@@ -77,7 +77,11 @@ function expectShown(block: Fence, actual: string | unknown, what: string): void
   if (block.lang === 'json') {
     expect(JSON.parse(actual) as unknown, where).toEqual(JSON.parse(block.text));
   } else if (block.lang === 'ndjson') {
-    const asData = (s: string) => s.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as unknown);
+    const asData = (s: string) =>
+      s
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l) as unknown);
     expect(asData(actual), where).toEqual(asData(block.text));
   } else if (block.text.split('\n').includes('…')) {
     expect(`${actual.trimEnd()}\n`, where).toMatch(elisionPattern(block.text.trimEnd()));
@@ -123,7 +127,12 @@ function checkShownFile(ex: FileExample): void {
   const f = ex.fence;
   expect(ex.file.startsWith('examples/') && exampleFiles.includes(ex.file), `${at(f)}: ${ex.file} is not a file in docunomicon/examples/`).toBe(true);
   const text = readFileSync(path.join(DOCS, ex.file), 'utf8');
-  const shown = ex.lines ? `${text.split('\n').slice(ex.lines[0] - 1, ex.lines[1]).join('\n')}\n` : text;
+  const shown = ex.lines
+    ? `${text
+        .split('\n')
+        .slice(ex.lines[0] - 1, ex.lines[1])
+        .join('\n')}\n`
+    : text;
   expect(f.text, `${at(f)}: the block differs from ${ex.file}${ex.lines ? ` lines ${ex.lines.join('-')}` : ''}`).toBe(shown);
 }
 

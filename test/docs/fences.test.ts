@@ -12,7 +12,7 @@ describe('the docunomicon example convention', () => {
         fence('lua file=examples/a.lua', 'return {}'),
         'Some prose.\n',
         fence('ndjson input', '{"a":1}'),
-        fence('sh exit=1', 'sanctum cast examples/a.lua \\\n  --rune \'k=[1, 2]\''),
+        fence('sh exit=1', "sanctum cast examples/a.lua \\\n  --rune 'k=[1, 2]'"),
         fence('ndjson output', '{"a":1}'),
         fence('text stderr', 'oops'),
         fence('sh norun', 'npm install sanctum-streams'),

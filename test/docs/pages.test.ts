@@ -23,7 +23,11 @@ function anchors(markdown: string): Set<string> {
     if (line.startsWith('```')) inFence = !inFence;
     const m = !inFence && /^#{1,6} (.*)$/.exec(line);
     if (!m) continue;
-    const slug = m[1]!.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-');
+    const slug = m[1]!
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N} _-]/gu, '')
+      .replace(/ /g, '-');
     let unique = slug;
     for (let n = 1; out.has(unique); n++) unique = `${slug}-${n}`; // GitHub numbers repeated headings
     out.add(unique);

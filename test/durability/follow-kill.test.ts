@@ -58,7 +58,9 @@ function count(dir: string): number {
 function look(dir: string): { ids: number[]; positions: { stream: string; seq: number }[] } {
   return (
     withDb(dir, (db) => ({
-      ids: (db.prepare(`SELECT json FROM events WHERE stream = 'in' ORDER BY seq`).all() as { json: string }[]).map((r) => (JSON.parse(r.json) as { i: number }).i),
+      ids: (db.prepare(`SELECT json FROM events WHERE stream = 'in' ORDER BY seq`).all() as { json: string }[]).map(
+        (r) => (JSON.parse(r.json) as { i: number }).i,
+      ),
       positions: db.prepare(`SELECT stream, seq FROM offsets WHERE consumer = 'source:f'`).all() as { stream: string; seq: number }[],
     })) ?? { ids: [], positions: [] }
   );
@@ -79,8 +81,12 @@ function stuck(dir: string, upTo: number): Error {
   const { ids, positions } = look(dir);
   const seen = new Set(ids);
   const missing = Array.from({ length: upTo }, (_, k) => k).filter((k) => !seen.has(k));
-  const files = readdirSync(dir).filter((f) => f.startsWith('app.log')).map((f) => [f, statSync(`${dir}/${f}`).ino, statSync(`${dir}/${f}`).size]);
-  return new Error(`the follower did not read up to line ${upTo}: ${ids.length} events, ${missing.length} missing (${missing.slice(0, 5).join(', ')}…); positions ${JSON.stringify(positions)}; files ${JSON.stringify(files)}`);
+  const files = readdirSync(dir)
+    .filter((f) => f.startsWith('app.log'))
+    .map((f) => [f, statSync(`${dir}/${f}`).ino, statSync(`${dir}/${f}`).size]);
+  return new Error(
+    `the follower did not read up to line ${upTo}: ${ids.length} events, ${missing.length} missing (${missing.slice(0, 5).join(', ')}…); positions ${JSON.stringify(positions)}; files ${JSON.stringify(files)}`,
+  );
 }
 
 interface Trial {

@@ -45,7 +45,12 @@ function progress(dir: string): { inLast: number; outLast: number; pipeline: num
   try {
     const storage = openSqliteStorage({ dir: `${dir}/.sanctum/r`, create: false, verify: 'none' });
     try {
-      return { inLast: storage.log.lastSeq('in'), outLast: storage.log.lastSeq('out'), pipeline: storage.offsets.get('pipeline:p', 'in'), sink: storage.offsets.get('sink:recv', 'out') };
+      return {
+        inLast: storage.log.lastSeq('in'),
+        outLast: storage.log.lastSeq('out'),
+        pipeline: storage.offsets.get('pipeline:p', 'in'),
+        sink: storage.offsets.get('sink:recv', 'out'),
+      };
     } finally {
       storage.close();
     }

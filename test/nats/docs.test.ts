@@ -37,7 +37,10 @@ afterAll(async () => {
 /** `sanctum run <runeset>` with NATS_URL set; resolves once `ready` holds, then stops it with SIGTERM. */
 function runUntil(runeset: string, ready: () => Promise<boolean>, onStarted: () => Promise<void>): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'run', runeset, '--log-level', 'info', '--log-format', 'json'], { cwd: sandbox, env: { ...process.env, NATS_URL: server.url } });
+    const child = spawn(process.execPath, [BIN, 'run', runeset, '--log-level', 'info', '--log-format', 'json'], {
+      cwd: sandbox,
+      env: { ...process.env, NATS_URL: server.url },
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
@@ -59,7 +62,11 @@ describe('docunomicon/nats.md', () => {
     await jsm.streams.add({ name: 'ENRICHED', subjects: ['orders.enriched'] });
     const js = jetstream(nc);
     for (const o of orders) await js.publish('orders.new', o);
-    const r = await runUntil('examples/nats/orders.runeset.yaml', async () => (await jsm.streams.info('ENRICHED')).state.messages >= orders.length, async () => {});
+    const r = await runUntil(
+      'examples/nats/orders.runeset.yaml',
+      async () => (await jsm.streams.info('ENRICHED')).state.messages >= orders.length,
+      async () => {},
+    );
     expect(r.code, r.stderr).toBe(0);
     const out: { id: string; vat_cents: number; gross_cents: number }[] = [];
     const ids: string[] = [];

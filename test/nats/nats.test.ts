@@ -128,7 +128,9 @@ describe('nats source and sink over JetStream', () => {
     await jsm.streams.add({ name: 'IN1', subjects: ['in1'] });
     await jsm.streams.add({ name: 'OUT1', subjects: ['out1'] });
     await publish('in1', 1, 500, ['not json']);
-    const file = runesetFile(pipeline(`{ type: nats, url: "${server.url}", stream: IN1, to: a }`, `{ type: nats, url: "${server.url}", stream: OUT1, subject: out1, from: b }`));
+    const file = runesetFile(
+      pipeline(`{ type: nats, url: "${server.url}", stream: IN1, to: a }`, `{ type: nats, url: "${server.url}", stream: OUT1, subject: out1, from: b }`),
+    );
     const r = await start(file);
     await until('500 outputs', async () => (await count('OUT1')) >= 500);
     const report = await r.stop();
@@ -149,7 +151,9 @@ describe('nats source and sink over JetStream', () => {
     await jsm.streams.add({ name: 'IN2', subjects: ['in2'] });
     await jsm.streams.add({ name: 'OUT2', subjects: ['out2'] });
     await publish('in2', 1, 300);
-    const file = runesetFile(pipeline(`{ type: nats, url: "${server.url}", stream: IN2, to: a }`, `{ type: nats, url: "${server.url}", stream: OUT2, subject: out2, from: b }`));
+    const file = runesetFile(
+      pipeline(`{ type: nats, url: "${server.url}", stream: IN2, to: a }`, `{ type: nats, url: "${server.url}", stream: OUT2, subject: out2, from: b }`),
+    );
     let r = await start(file);
     await until('300 outputs', async () => (await count('OUT2')) >= 300);
     await r.stop();
@@ -171,7 +175,12 @@ describe('nats source and sink over JetStream', () => {
     const tag = `R${retention}`;
     await jsm.streams.add({ name: `IN_${tag}`, subjects: [`in.${tag}`], retention });
     await jsm.streams.add({ name: `OUT_${tag}`, subjects: [`out.${tag}`] });
-    const file = runesetFile(pipeline(`{ type: nats, url: "${server.url}", stream: IN_${tag}, to: a }`, `{ type: nats, url: "${server.url}", stream: OUT_${tag}, subject: out.${tag}, from: b }`));
+    const file = runesetFile(
+      pipeline(
+        `{ type: nats, url: "${server.url}", stream: IN_${tag}, to: a }`,
+        `{ type: nats, url: "${server.url}", stream: OUT_${tag}, subject: out.${tag}, from: b }`,
+      ),
+    );
     let r = await start(file);
     await until('the durable consumer', async () => (await jsm.consumers.info(`IN_${tag}`, 'sanctum-in').catch(() => undefined)) !== undefined);
     await publish(`in.${tag}`, 1, 200);
@@ -189,11 +198,21 @@ describe('nats source and sink over JetStream', () => {
   it('a stream that does not exist stops the run with NATS_STREAM_NOT_FOUND, for a source and for a sink', async () => {
     await jsm.streams.add({ name: 'IN3', subjects: ['in3'] });
     const r1 = await start(runesetFile(pipeline(`{ type: nats, url: "${server.url}", stream: NOPE, to: a }`, `{ type: stdout, from: b }`)));
-    await expect(r1.done).rejects.toMatchObject({ code: 'NATS_STREAM_NOT_FOUND', message: expect.stringContaining("the JetStream stream 'NOPE' does not exist") });
-    const r2 = await start(runesetFile(pipeline(`{ type: nats, url: "${server.url}", stream: IN3, to: a }`, `{ type: nats, url: "${server.url}", stream: IN3, subject: elsewhere, from: b }`)));
+    await expect(r1.done).rejects.toMatchObject({
+      code: 'NATS_STREAM_NOT_FOUND',
+      message: expect.stringContaining("the JetStream stream 'NOPE' does not exist"),
+    });
+    const r2 = await start(
+      runesetFile(
+        pipeline(`{ type: nats, url: "${server.url}", stream: IN3, to: a }`, `{ type: nats, url: "${server.url}", stream: IN3, subject: elsewhere, from: b }`),
+      ),
+    );
     await expect(r2.done).rejects.toMatchObject({ code: 'NATS_STREAM_NOT_FOUND', message: expect.stringContaining("does not capture 'elsewhere'") });
     const r3 = await start(runesetFile(pipeline(`{ type: nats, url: "${server.url}", stream: IN3, subject: elsewhere, to: a }`, `{ type: stdout, from: b }`)));
-    await expect(r3.done).rejects.toMatchObject({ code: 'NATS_FAILED', message: expect.stringContaining("nats source 'in': cannot set up the durable consumer 'sanctum-in' on 'IN3'") });
+    await expect(r3.done).rejects.toMatchObject({
+      code: 'NATS_FAILED',
+      message: expect.stringContaining("nats source 'in': cannot set up the durable consumer 'sanctum-in' on 'IN3'"),
+    });
   });
 
   it('an event the server will not take (over max_payload) is a dead letter; the others are published', async () => {
@@ -217,14 +236,23 @@ sinks:
     const report = await r.stop();
     expect(report.written['out']).toBe(2);
     const dead = JSON.parse(readFileSync(path.join(dir, 'dead.ndjson'), 'utf8').trim()) as Record<string, unknown>;
-    expect(dead).toMatchObject({ code: 'NATS_FAILED', sink: 'out', subject: 'out5', stream: 'a', seq: 2, message: expect.stringContaining('the server takes at most') });
+    expect(dead).toMatchObject({
+      code: 'NATS_FAILED',
+      sink: 'out',
+      subject: 'out5',
+      stream: 'a',
+      seq: 2,
+      message: expect.stringContaining('the server takes at most'),
+    });
     expect((await streamMessages('OUT5')).ids).toEqual(['a:1', 'a:3']);
   });
 });
 
 describe('nats source and sink over core subjects', () => {
   it('subscribes, maps and publishes; a subscriber of the output subject gets every event', async () => {
-    const file = runesetFile(pipeline(`{ type: nats, url: "${server.url}", subject: "core.in.>", to: a }`, `{ type: nats, url: "${server.url}", subject: core.out, from: b }`, false));
+    const file = runesetFile(
+      pipeline(`{ type: nats, url: "${server.url}", subject: "core.in.>", to: a }`, `{ type: nats, url: "${server.url}", subject: core.out, from: b }`, false),
+    );
     const got: { id: number; twice: number }[] = [];
     const sub = nc.subscribe('core.out', { callback: (_e, m) => void got.push(m.json()) });
     const r = await start(file);
@@ -257,11 +285,25 @@ describe('a core subscription faster than the run', () => {
         flood += batch.filter((e) => e.id > 0).length;
       },
     } as unknown as StreamGraph;
-    const { runeset } = await loadRuneset(runesetFile(pipeline(`{ type: nats, url: "${server.url}", subject: flood, to: a }`, '{ type: stdout, from: b }', false)));
+    const { runeset } = await loadRuneset(
+      runesetFile(pipeline(`{ type: nats, url: "${server.url}", subject: flood, to: a }`, '{ type: stdout, from: b }', false)),
+    );
     const logs: string[] = [];
     const stop = new AbortController();
     const connectors = new Connectors({ info: (m) => logs.push(`info: ${m}`), warn: (m) => logs.push(`warn: ${m}`) });
-    const ctx: SourceContext = { graph, runeset: runeset!, stdin: Readable.from([]), signal: stop.signal, appender: undefined, position: async () => 0, onWarning: (m) => logs.push(`warn: ${m}`), onDeadLetter: () => {}, connectors, stats: () => new SourceStats('in', 'nats'), log: (e) => logs.push(`${e.level}: ${e.message}`) };
+    const ctx: SourceContext = {
+      graph,
+      runeset: runeset!,
+      stdin: Readable.from([]),
+      signal: stop.signal,
+      appender: undefined,
+      position: async () => 0,
+      onWarning: (m) => logs.push(`warn: ${m}`),
+      onDeadLetter: () => {},
+      connectors,
+      stats: () => new SourceStats('in', 'nats'),
+      log: (e) => logs.push(`${e.level}: ${e.message}`),
+    };
     const reading = readNats(ctx, runeset!.sources['in']!);
     let probes = 0;
     await until('the subscription', async () => {
@@ -284,7 +326,9 @@ describe('a core subscription faster than the run', () => {
     expect(read).toBe(written);
     expect(read).toBeLessThanOrEqual(bound + probes);
     expect(flood + status.overflowDropped).toBe(sent);
-    expect(logs.join('\n')).toMatch(/warn: nats source 'in': the run is behind and 10000 messages already wait; dropped 1 message of 'flood' \(core NATS has no flow control/);
+    expect(logs.join('\n')).toMatch(
+      /warn: nats source 'in': the run is behind and 10000 messages already wait; dropped 1 message of 'flood' \(core NATS has no flow control/,
+    );
   });
 });
 
@@ -293,7 +337,9 @@ describe('a NATS server that goes away and comes back', () => {
     await jsm.streams.add({ name: 'IN4', subjects: ['in4'] });
     await jsm.streams.add({ name: 'OUT4', subjects: ['out4'] });
     await publish('in4', 1, 200);
-    const file = runesetFile(pipeline(`{ type: nats, url: "${server.url}", stream: IN4, to: a }`, `{ type: nats, url: "${server.url}", stream: OUT4, subject: out4, from: b }`));
+    const file = runesetFile(
+      pipeline(`{ type: nats, url: "${server.url}", stream: IN4, to: a }`, `{ type: nats, url: "${server.url}", stream: OUT4, subject: out4, from: b }`),
+    );
     const r = await start(file);
     const metrics = new SanctumMetrics(r.opened, { defaultMetrics: false });
     await until('200 outputs', async () => (await count('OUT4')) >= 200);
@@ -335,7 +381,10 @@ sinks:
     await until('some outputs', async () => (await count('OUT6')) >= 10);
     await server.stop('SIGKILL');
     const sink = r.opened.sinks.find((x) => x.name === 'out')!;
-    await until('the sink waiting for acknowledgements', () => r.opened.connectors.every((c) => !c.connected) && r.opened.graph.appended('a') > sink.written + 2);
+    await until(
+      'the sink waiting for acknowledgements',
+      () => r.opened.connectors.every((c) => !c.connected) && r.opened.graph.appended('a') > sink.written + 2,
+    );
     const stopping = performance.now();
     await expect(r.stop()).rejects.toThrow(/nats sink 'out': stopping, and NATS has not acknowledged \d+ publishes to 'out6' within 10 s/);
     expect(performance.now() - stopping).toBeLessThan(30_000);

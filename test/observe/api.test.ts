@@ -20,11 +20,12 @@ sinks: { out: { type: file, path: out.ndjson, from: output } }
 `,
     });
     let text = '';
-    const logs = new Writable({ write: (c: Buffer, _e, done) => {
+    const logs = new Writable({
+      write: (c: Buffer, _e, done) => {
         text += c.toString();
         done();
       },
-     });
+    });
     const runeset = await loadRunesetOrThrow(`${dir}/r.yaml`);
     const log = createRunLog({ level: 'info', format: 'json', destination: logs });
     const opened = await openRuneset(runeset, { logger: log.spellLine, onDeadLetter: log.deadLetter });
@@ -47,11 +48,31 @@ sinks: { out: { type: file, path: out.ndjson, from: output } }
       log.close();
     }
     expect(opened.spells.get('double')!.probes.castTimer).toBeUndefined();
-    expect(logLines(text)).toEqual([expect.objectContaining({ level: 'warn', spell: 'double', code: 'SPELL_RUNTIME', stream: 'input', file: expect.stringMatching(/\/double\.lua$/), line: 1, msg: 'negative' })]);
+    expect(logLines(text)).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        spell: 'double',
+        code: 'SPELL_RUNTIME',
+        stream: 'input',
+        file: expect.stringMatching(/\/double\.lua$/),
+        line: 1,
+        msg: 'negative',
+      }),
+    ]);
   });
 
   it('says so when the address is taken', async () => {
-    const run = { graph: { streamNames: [], appended: () => 0, deadLetters: 0, stream: () => { throw new Error('no'); } }, spells: new Map() };
+    const run = {
+      graph: {
+        streamNames: [],
+        appended: () => 0,
+        deadLetters: 0,
+        stream: () => {
+          throw new Error('no');
+        },
+      },
+      spells: new Map(),
+    };
     const a = await startObservatory(run, { listen: '127.0.0.1:0', defaultMetrics: false });
     try {
       await expect(startObservatory(run, { listen: `127.0.0.1:${new URL(a.url).port}`, defaultMetrics: false })).rejects.toThrow(/the address is in use/);

@@ -6,13 +6,37 @@ import { parseExposition, series } from './live-run.js';
 
 describe('connector metrics', () => {
   it('counts requests by status, events, acknowledgement latency, sink retries and dead letters, reloads', async () => {
-    const source: ObservedSource = { name: 'web', type: 'http', events: 3000, answers: new Map([[200, 3], [400, 1], [429, 2]]), probes: {} };
+    const source: ObservedSource = {
+      name: 'web',
+      type: 'http',
+      events: 3000,
+      answers: new Map([
+        [200, 3],
+        [400, 1],
+        [429, 2],
+      ]),
+      probes: {},
+    };
     const reloads = { ok: 2, failed: 1 };
     const run: ObservedRun = {
       graph: { streamNames: [], appended: () => 0, deadLetters: 0, stream: () => new Subject<never>() },
       spells: new Map(),
       sources: [source],
-      sinks: [{ name: 'books', written: 900, stats: { requests: new Map([['200', 9], ['503', 4], ['timeout', 1]]), retries: 5, deadLettered: 100 } }],
+      sinks: [
+        {
+          name: 'books',
+          written: 900,
+          stats: {
+            requests: new Map([
+              ['200', 9],
+              ['503', 4],
+              ['timeout', 1],
+            ]),
+            retries: 5,
+            deadLettered: 100,
+          },
+        },
+      ],
       reloads,
     };
     const metrics = new SanctumMetrics(run, { defaultMetrics: false });

@@ -108,7 +108,12 @@ export function value(samples: readonly Sample[], name: string, labels: Record<s
 export function series(samples: readonly Sample[], name: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const s of samples.filter((x) => x.name === name)) {
-    out[Object.entries(s.labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',')] = s.value;
+    out[
+      Object.entries(s.labels)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([k, v]) => `${k}=${v}`)
+        .join(',')
+    ] = s.value;
   }
   return out;
 }

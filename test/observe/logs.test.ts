@@ -19,7 +19,15 @@ function capture(): Writable & { text: () => string } {
 }
 
 const runtimeError = (spell: string, code = 'SPELL_RUNTIME', line = 4) => ({
-  error: { code, spell, file: `${spell}.lua`, line, luaMessage: 'attempt to index a nil value', hook: 'cast', traceback: `stack traceback:\n\t${spell}.lua:${line}: in function 'spell.cast'` },
+  error: {
+    code,
+    spell,
+    file: `${spell}.lua`,
+    line,
+    luaMessage: 'attempt to index a nil value',
+    hook: 'cast',
+    traceback: `stack traceback:\n\t${spell}.lua:${line}: in function 'spell.cast'`,
+  },
 });
 
 describe('the run log', () => {
@@ -30,7 +38,16 @@ describe('the run log', () => {
     log.spellLine({ spell: 'enrich', level: 'debug', message: 'not shown', file: 'spells/enrich.lua', line: 5 });
     const [line, ...rest] = logLines(out.text());
     expect(rest).toEqual([]);
-    expect(line).toEqual({ level: 'info', time: expect.any(String), pid: process.pid, spell: 'enrich', file: 'spells/enrich.lua', line: 4, fields: { order: 'o-1' }, msg: 'hello' });
+    expect(line).toEqual({
+      level: 'info',
+      time: expect.any(String),
+      pid: process.pid,
+      spell: 'enrich',
+      file: 'spells/enrich.lua',
+      line: 4,
+      fields: { order: 'o-1' },
+      msg: 'hello',
+    });
     expect(new Date(line!['time'] as string).getTime()).not.toBeNaN();
   });
 
@@ -48,8 +65,19 @@ describe('the run log', () => {
     log.deadLetter(runtimeError('other'), 'p', undefined, 41);
     expect(logLines(out.text())).toEqual([
       {
-        level: 'warn', time: expect.any(String), pid: process.pid, spell: 'enrich', code: 'SPELL_RUNTIME', pipeline: 'orders-pipeline', stream: 'orders', sequence: null,
-        hook: 'cast', file: 'enrich.lua', line: 4, traceback: "stack traceback:\n\tenrich.lua:4: in function 'spell.cast'", msg: 'attempt to index a nil value',
+        level: 'warn',
+        time: expect.any(String),
+        pid: process.pid,
+        spell: 'enrich',
+        code: 'SPELL_RUNTIME',
+        pipeline: 'orders-pipeline',
+        stream: 'orders',
+        sequence: null,
+        hook: 'cast',
+        file: 'enrich.lua',
+        line: 4,
+        traceback: "stack traceback:\n\tenrich.lua:4: in function 'spell.cast'",
+        msg: 'attempt to index a nil value',
       },
       expect.objectContaining({ spell: 'other', stream: null, sequence: 41 }),
     ]);
@@ -70,7 +98,14 @@ describe('the run log', () => {
     const lines = logLines(out.text());
     const summaries = lines.filter((l) => 'suppressed' in l);
     expect(summaries).toEqual([
-      expect.objectContaining({ level: 'warn', spell: 'enrich', code: 'SPELL_RUNTIME', pipeline: 'p', suppressed: 97, msg: '… 97 more like this in the last 12s' }),
+      expect.objectContaining({
+        level: 'warn',
+        spell: 'enrich',
+        code: 'SPELL_RUNTIME',
+        pipeline: 'p',
+        suppressed: 97,
+        msg: '… 97 more like this in the last 12s',
+      }),
       expect.objectContaining({ spell: 'enrich', code: 'SPELL_BUDGET_EXCEEDED', suppressed: 1 }),
     ]);
     const shown = (spell: string, code: string) => lines.filter((l) => l['spell'] === spell && l['code'] === code && !('suppressed' in l)).length;
@@ -149,7 +184,13 @@ sinks: { o: { type: stdout, from: out } }
 `,
     });
     const r = await sanctum(['run', `${dir}/r.yaml`], { cwd: dir, input: '{"i":1}\n' });
-    expect(logLines(r.stderr).find((l) => l['msg'] === 'debugging')).toMatchObject({ level: 'debug', spell: 'talk', file: 'talk.lua', line: 1, fields: { i: 1 } });
+    expect(logLines(r.stderr).find((l) => l['msg'] === 'debugging')).toMatchObject({
+      level: 'debug',
+      spell: 'talk',
+      file: 'talk.lua',
+      line: 1,
+      fields: { i: 1 },
+    });
     const quiet = await sanctum(['run', `${dir}/r.yaml`, '--log-level', 'info'], { cwd: dir, input: '{"i":1}\n' });
     expect(logLines(quiet.stderr).find((l) => l['msg'] === 'debugging')).toBeUndefined();
   });

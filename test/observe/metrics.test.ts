@@ -62,7 +62,10 @@ describe('sanctum run --metrics', () => {
   beforeAll(async () => {
     run = await startRun({ 'route.lua': route, 'tag.lua': tag, 'r.yaml': runeset });
     run.feed(events);
-    await until(async () => value(await scrape(run.url), 'sanctum_stream_events_total', { stream: 'dead-letters' }) === 4 && run.stdout.split('\n').length > 11, 'every event to go through');
+    await until(
+      async () => value(await scrape(run.url), 'sanctum_stream_events_total', { stream: 'dead-letters' }) === 4 && run.stdout.split('\n').length > 11,
+      'every event to go through',
+    );
     samples = await scrape(run.url);
   });
   afterAll(async () => {
@@ -103,8 +106,28 @@ describe('sanctum run --metrics', () => {
     expect(value(samples, 'sanctum_spell_cast_duration_seconds_count', { spell: 'route' })).toBe(15);
     expect(value(samples, 'sanctum_spell_cast_duration_seconds_count', { spell: 'tag' })).toBe(8);
     const le = (s: Sample) => (s.labels['le'] === '+Inf' ? Infinity : Number(s.labels['le']));
-    const buckets = samples.filter((s) => s.name === 'sanctum_spell_cast_duration_seconds_bucket' && s.labels['spell'] === 'route').sort((a, b) => le(a) - le(b));
-    expect(buckets.map((b) => b.labels['le'])).toEqual(['0.000005', '0.00001', '0.000025', '0.00005', '0.0001', '0.00025', '0.0005', '0.001', '0.0025', '0.005', '0.01', '0.025', '0.05', '0.1', '0.25', '1', '+Inf']);
+    const buckets = samples
+      .filter((s) => s.name === 'sanctum_spell_cast_duration_seconds_bucket' && s.labels['spell'] === 'route')
+      .sort((a, b) => le(a) - le(b));
+    expect(buckets.map((b) => b.labels['le'])).toEqual([
+      '0.000005',
+      '0.00001',
+      '0.000025',
+      '0.00005',
+      '0.0001',
+      '0.00025',
+      '0.0005',
+      '0.001',
+      '0.0025',
+      '0.005',
+      '0.01',
+      '0.025',
+      '0.05',
+      '0.1',
+      '0.25',
+      '1',
+      '+Inf',
+    ]);
     expect(buckets.at(-1)!.labels['le']).toBe('+Inf');
     expect(buckets.at(-1)!.value).toBe(15);
     for (let i = 1; i < buckets.length; i++) expect(buckets[i]!.value).toBeGreaterThanOrEqual(buckets[i - 1]!.value);
@@ -132,7 +155,17 @@ describe('sanctum run --metrics', () => {
   it('logs each dead letter with its file, line, traceback, stream and a sequence field', () => {
     const dead = logLines(run.stderr).filter((l) => l['code'] === 'SPELL_RUNTIME');
     expect(dead).toHaveLength(2);
-    expect(dead[0]).toMatchObject({ level: 'warn', spell: 'route', pipeline: 'main', stream: 'input', sequence: null, hook: 'cast', file: 'route.lua', line: 4, msg: 'bad event 12' });
+    expect(dead[0]).toMatchObject({
+      level: 'warn',
+      spell: 'route',
+      pipeline: 'main',
+      stream: 'input',
+      sequence: null,
+      hook: 'cast',
+      file: 'route.lua',
+      line: 4,
+      msg: 'bad event 12',
+    });
     expect(dead[0]!['traceback']).toContain('route.lua:4');
     expect(logLines(run.stderr).find((l) => l['code'] === 'SPELL_BUDGET_EXCEEDED')).toMatchObject({ level: 'warn', spell: 'route', stream: 'input' });
   });

@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   }
   clearInterval(scraper);
   const [p, s, e] = [median(t.plain), median(t.sampled), median(t.every)];
-  const row = (name: string, secs: number) => `${name.padEnd(36)} ${(N / secs / 1000).toFixed(0).padStart(6)}k events/s  ${((secs / N) * 1e9).toFixed(0).padStart(5)} ns/event  ratio ${(secs / p).toFixed(3)}`;
+  const row = (name: string, secs: number) =>
+    `${name.padEnd(36)} ${(N / secs / 1000).toFixed(0).padStart(6)}k events/s  ${((secs / N) * 1e9).toFixed(0).padStart(5)} ns/event  ratio ${(secs / p).toFixed(3)}`;
   console.log(`${N} events, median of ${RUNS} runs, node ${process.version}`);
   console.log(row('no metrics (counters only)', p));
   console.log(row('metrics, cast timer 1 in 16 (default)', s));

@@ -32,7 +32,10 @@ sinks:
 /** Reads a streaming NDJSON response to its end. */
 async function readAll(res: Response): Promise<Record<string, unknown>[]> {
   const text = await res.text();
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 describe('sanctum run --metrics: /tap', () => {
@@ -81,7 +84,9 @@ describe('sanctum run --metrics: /tap', () => {
   it('answers 404 with the names it knows, and 400 for bad options', async () => {
     const res = await fetch(`${run.url}/tap?target=nope`);
     expect(res.status).toBe(404);
-    expect(((await res.json()) as { error: string }).error).toBe("no stream or spell named 'nope' (streams: input, output, copies, dead-letters; spells: pass)");
+    expect(((await res.json()) as { error: string }).error).toBe(
+      "no stream or spell named 'nope' (streams: input, output, copies, dead-letters; spells: pass)",
+    );
     const bad = await fetch(`${run.url}/tap?stream=input&sample=2`);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toContain('sample must be a number in (0, 1]');
@@ -95,7 +100,12 @@ describe('sanctum run --metrics: /tap', () => {
     await until(async () => value(await scrape(run.url), 'sanctum_tap_clients', { target: 'stream:output' }) === 1, 'the tap to attach');
     run.feed(Array.from({ length: 10 }, (_, i) => ({ k: i })));
     expect(await code).toBe(0);
-    expect(stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown)).toEqual([0, 1, 2, 3, 4].map((k) => ({ k })));
+    expect(
+      stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as unknown),
+    ).toEqual([0, 1, 2, 3, 4].map((k) => ({ k })));
   });
 
   it('sanctum tap exits 2 on an unknown name', async () => {
@@ -116,7 +126,11 @@ describe('a slow tap client', () => {
       const pad = 'x'.repeat(1000);
       run.feed(Array.from({ length: N }, (_, i) => ({ i, pad })));
       // Every event goes through while the client reads nothing.
-      await until(async () => value(await scrape(run.url), 'sanctum_stream_events_total', { stream: 'output' }) === N, 'the pipeline to pass every event', 20_000);
+      await until(
+        async () => value(await scrape(run.url), 'sanctum_stream_events_total', { stream: 'output' }) === N,
+        'the pipeline to pass every event',
+        20_000,
+      );
       const samples = await scrape(run.url);
       const sent = value(samples, 'sanctum_tap_events_sent_total', { target: 'stream:input' })!;
       const dropped = value(samples, 'sanctum_tap_events_dropped_total', { target: 'stream:input' })!;
@@ -131,7 +145,10 @@ describe('a slow tap client', () => {
       await until(() => body.includes('{"dropped":'), 'the client to catch up and be told of the drops');
       expect(await run.stop()).toBe(0);
       await closed;
-      const lines = body.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, number>);
+      const lines = body
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, number>);
       const events = lines.filter((l) => 'event' in l);
       const notices = lines.filter((l) => 'dropped' in l && !('end' in l));
       expect(events).toHaveLength(sent);
@@ -147,14 +164,21 @@ describe('a slow tap client', () => {
 describe('TapHub', () => {
   const subject = new Subject<EventValue>();
   const probes: ObservedSpell['probes'] = {};
-  const spell: ObservedSpell = { name: 's', stats: { casts: 0, emitted: 0, emittedToPorts: new Map(), failedByCode: new Map(), deadLetteredByCode: new Map() }, probes, memoryUsed: () => 0 };
+  const spell: ObservedSpell = {
+    name: 's',
+    stats: { casts: 0, emitted: 0, emittedToPorts: new Map(), failedByCode: new Map(), deadLetteredByCode: new Map() },
+    probes,
+    memoryUsed: () => 0,
+  };
   const run: ObservedRun = {
     graph: { streamNames: ['a', 's'], appended: () => 0, deadLetters: 0, stream: () => subject.asObservable() },
     spells: new Map([['s', spell]]),
   };
   const output = () => {
     const written: string[] = [];
-    const out: TapOutput & { written: string[]; ended?: string } = { written, write: (c) => {
+    const out: TapOutput & { written: string[]; ended?: string } = {
+      written,
+      write: (c) => {
         written.push(c);
         return true;
       },

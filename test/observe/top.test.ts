@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { Subject } from 'rxjs';
-import { parsePromText, renderTop, SanctumMetrics, scrapeOf, formatCount, formatSeconds, type ObservedRun, type ObservedSpell } from '../../src/observe/index.js';
+import {
+  parsePromText,
+  renderTop,
+  SanctumMetrics,
+  scrapeOf,
+  formatCount,
+  formatSeconds,
+  type ObservedRun,
+  type ObservedSpell,
+} from '../../src/observe/index.js';
 import { parseExposition } from './live-run.js';
 import { first, second } from './fixtures.js';
 
@@ -45,11 +54,20 @@ describe('parsePromText', () => {
     const subject = new Subject<never>();
     const spell: ObservedSpell = {
       name: 'enrich',
-      stats: { casts: 5, emitted: 4, emittedToPorts: new Map([['alerts', 1]]), failedByCode: new Map([['SPELL_RUNTIME', 1]]), deadLetteredByCode: new Map([['SPELL_RUNTIME', 1]]) },
+      stats: {
+        casts: 5,
+        emitted: 4,
+        emittedToPorts: new Map([['alerts', 1]]),
+        failedByCode: new Map([['SPELL_RUNTIME', 1]]),
+        deadLetteredByCode: new Map([['SPELL_RUNTIME', 1]]),
+      },
       probes: {},
       memoryUsed: () => 4096,
     };
-    const run: ObservedRun = { graph: { streamNames: ['orders', 'dead-letters'], appended: (s) => s.length, deadLetters: 1, stream: () => subject }, spells: new Map([['enrich', spell]]) };
+    const run: ObservedRun = {
+      graph: { streamNames: ['orders', 'dead-letters'], appended: (s) => s.length, deadLetters: 1, stream: () => subject },
+      spells: new Map([['enrich', spell]]),
+    };
     const metrics = new SanctumMetrics(run, { castSample: 1 });
     spell.probes.castTimer!.record(0.00002);
     metrics.recordCommit('orders', 0.003, 64);
@@ -57,10 +75,19 @@ describe('parsePromText', () => {
     const text = await metrics.text();
     const ours = parsePromText(text).filter((s) => !Number.isNaN(s.value));
     const theirs = await parseExposition(text);
-    const key = (s: { name: string; labels: Record<string, string>; value: number }) => `${s.name}${JSON.stringify(Object.entries(s.labels).sort())} ${s.value}`;
+    const key = (s: { name: string; labels: Record<string, string>; value: number }) =>
+      `${s.name}${JSON.stringify(Object.entries(s.labels).sort())} ${s.value}`;
     expect(ours.map(key).sort()).toEqual(theirs.map(key).sort());
-    expect(ours.find((s) => s.name === 'sanctum_stream_commit_batch_size_sum')).toEqual({ name: 'sanctum_stream_commit_batch_size_sum', labels: { stream: 'orders' }, value: 64 });
-    expect(ours.find((s) => s.name === 'sanctum_consumer_lag_events')).toEqual({ name: 'sanctum_consumer_lag_events', labels: { consumer: 'totals', stream: 'orders' }, value: 12 });
+    expect(ours.find((s) => s.name === 'sanctum_stream_commit_batch_size_sum')).toEqual({
+      name: 'sanctum_stream_commit_batch_size_sum',
+      labels: { stream: 'orders' },
+      value: 64,
+    });
+    expect(ours.find((s) => s.name === 'sanctum_consumer_lag_events')).toEqual({
+      name: 'sanctum_consumer_lag_events',
+      labels: { consumer: 'totals', stream: 'orders' },
+      value: 12,
+    });
     expect(ours.filter((s) => s.name === 'sanctum_spell_events_out_total')).toEqual([
       { name: 'sanctum_spell_events_out_total', labels: { spell: 'enrich', port: 'alerts' }, value: 1 },
       { name: 'sanctum_spell_events_out_total', labels: { spell: 'enrich', port: 'out' }, value: 3 },

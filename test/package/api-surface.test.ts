@@ -8,22 +8,56 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as api from 'sanctum-streams';
 import * as testing from 'sanctum-streams/testing';
-import { loadRunesetOrThrow, openMemoryStorage, openRuneset, openSqliteStorage, StorageError, type OpenOptions, type Storage } from 'sanctum-streams';
+import { loadRunesetOrThrow, openMemoryStorage, openRuneset, openSqliteStorage, type StorageError, type OpenOptions, type Storage } from 'sanctum-streams';
 import * as source from '../../src/index.js';
 import * as sourceTesting from '../../src/testing.js';
 import { tempDir } from '../helpers.js';
 
 const API = [
-  'CallbackError', 'DEAD_LETTERS', 'DEFAULT_BATCH_SIZE', 'DEFAULT_INSTRUCTION_BUDGET', 'DEFAULT_MEMORY_LIMIT', 'DEFAULT_PORT',
-  'ERROR_CODES', 'ERROR_POLICIES', 'RunesetError', 'SanctumError', 'SanctumMetrics', 'SpellError', 'StorageError',
-  'castParallel', 'createRunLog', 'deadLetterToJSON', 'formatDiagnostic', 'isStorageError', 'loadRuneset', 'loadRunesetOrThrow',
-  'openMemoryStorage', 'openRuneset', 'openSqliteStorage', 'registerDestination', 'schedulerClock', 'startObservatory',
-  'stderrLogger', 'summon', 'summonSource', 'summonSpells', 'systemClock',
+  'CallbackError',
+  'DEAD_LETTERS',
+  'DEFAULT_BATCH_SIZE',
+  'DEFAULT_INSTRUCTION_BUDGET',
+  'DEFAULT_MEMORY_LIMIT',
+  'DEFAULT_PORT',
+  'ERROR_CODES',
+  'ERROR_POLICIES',
+  'RunesetError',
+  'SanctumError',
+  'SanctumMetrics',
+  'SpellError',
+  'StorageError',
+  'castParallel',
+  'createRunLog',
+  'deadLetterToJSON',
+  'formatDiagnostic',
+  'isStorageError',
+  'loadRuneset',
+  'loadRunesetOrThrow',
+  'openMemoryStorage',
+  'openRuneset',
+  'openSqliteStorage',
+  'registerDestination',
+  'schedulerClock',
+  'startObservatory',
+  'stderrLogger',
+  'summon',
+  'summonSource',
+  'summonSpells',
+  'systemClock',
 ];
 
 const TESTING = [
-  'INPUT_ERROR_MESSAGE', 'SpellTestFileError', 'loadSpellTestFile', 'runCaseOn', 'runRunesetCase', 'runRunesetTestFile',
-  'runSpellCase', 'runSpellTestFile', 'runSuite', 'spellTests',
+  'INPUT_ERROR_MESSAGE',
+  'SpellTestFileError',
+  'loadSpellTestFile',
+  'runCaseOn',
+  'runRunesetCase',
+  'runRunesetTestFile',
+  'runSpellCase',
+  'runSpellTestFile',
+  'runSuite',
+  'spellTests',
 ];
 
 const names = (mod: object) => Object.keys(mod).sort();

@@ -71,7 +71,10 @@ beforeAll(() => {
   // --ignore-scripts: `prepare` would build again; npm test has just built dist/.
   packed = (JSON.parse(ok(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', project], ROOT), 'npm pack')) as (typeof packed)[])[0]!;
   const spec = `file:${packed.filename}`;
-  writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'a-user-project', version: '1.0.0', private: true, dependencies: { [pkg.name]: spec } }, null, 2));
+  writeFileSync(
+    path.join(project, 'package.json'),
+    JSON.stringify({ name: 'a-user-project', version: '1.0.0', private: true, dependencies: { [pkg.name]: spec } }, null, 2),
+  );
   writeFileSync(path.join(project, 'package-lock.json'), JSON.stringify(lockfileFor(spec), null, 2));
   ok(run('npm', ['ci', '--offline', '--ignore-scripts', '--no-audit', '--no-fund'], project), 'npm ci --offline in the user project');
   const sqlite = (root: string) => path.join(root, 'node_modules/better-sqlite3');
@@ -94,7 +97,17 @@ describe(`the package ${pkg.name}, packed and installed into an empty project`, 
 
   it('ships the build, the bin, the schemas and the bundled spells, and no sources or tests', () => {
     const files = packed.files.map((f) => f.path);
-    for (const f of ['bin/sanctum.js', 'dist/index.js', 'dist/testing.js', 'dist/cli/main.js', 'dist/spellcraft/prelude.lua', 'dist/runes/runeset-validator.js', 'schema/runeset.schema.json', 'schema/spell-test.schema.json', 'spells/demo.runeset.yaml']) {
+    for (const f of [
+      'bin/sanctum.js',
+      'dist/index.js',
+      'dist/testing.js',
+      'dist/cli/main.js',
+      'dist/spellcraft/prelude.lua',
+      'dist/runes/runeset-validator.js',
+      'schema/runeset.schema.json',
+      'schema/spell-test.schema.json',
+      'spells/demo.runeset.yaml',
+    ]) {
       expect(files, f).toContain(f);
     }
     expect(files.filter((f) => /^(src|test|bench|scripts)\//.test(f))).toEqual([]);

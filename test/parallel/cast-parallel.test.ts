@@ -29,9 +29,11 @@ const SPELLS = {
   // Emits its input's id and kind.
   'tag.lua': 'local spell = {}\nfunction spell.cast(e, emit)\n  emit({ id = e.id, kind = e.kind })\nend\nreturn spell\n',
   // Fails on every fifth event, at line 3.
-  'fussy.lua': 'local spell = {}\nfunction spell.cast(e, emit)\n  if e.id % 5 == 0 then error("no multiples of five") end\n  emit({ id = e.id, kind = e.kind })\nend\nreturn spell\n',
+  'fussy.lua':
+    'local spell = {}\nfunction spell.cast(e, emit)\n  if e.id % 5 == 0 then error("no multiples of five") end\n  emit({ id = e.id, kind = e.kind })\nend\nreturn spell\n',
   // Sums what it saw and emits the sum when the input ends.
-  'total.lua': 'local sum, n = 0, 0\nlocal spell = {}\nfunction spell.cast(e) sum = sum + e.value; n = n + 1 end\nfunction spell.finish(emit) emit({ sum = sum, n = n }) end\nreturn spell\n',
+  'total.lua':
+    'local sum, n = 0, 0\nlocal spell = {}\nfunction spell.cast(e) sum = sum + e.value; n = n + 1 end\nfunction spell.finish(emit) emit({ sum = sum, n = n }) end\nreturn spell\n',
   'talk.lua': 'local spell = {}\nfunction spell.cast(e)\n  log.info("seen", { id = e.id })\nend\nreturn spell\n',
   'broken.lua': 'local spell = {}\nfunction spell.cast(e)\n  return e +\nend\nreturn spell\n',
   'ports.lua': 'local spell = {}\nfunction spell.cast(e, emit) emit(e, "audit") end\nreturn spell\n',
@@ -64,7 +66,11 @@ async function runSingle(file: string, events: EventValue[]) {
 /** JSON with object keys sorted: Lua tables have no key order, so outputs differ in it. */
 function canonical(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map(canonical).join(',')}]`;
-  if (x !== null && typeof x === 'object') return `{${Object.keys(x).sort().map((k) => `${JSON.stringify(k)}:${canonical((x as Ev)[k])}`).join(',')}}`;
+  if (x !== null && typeof x === 'object')
+    return `{${Object.keys(x)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((x as Ev)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(x);
 }
 const sortedJSON = (xs: unknown[]) => xs.map(canonical).sort();
@@ -108,7 +114,9 @@ describe('castParallel', () => {
     const { out, dead } = await runParallel(spellFile('fussy.lua'), events, { batchSize: 16 });
     expect(out).toHaveLength(80);
     expect(dead).toHaveLength(20);
-    expect(dead.map((d) => (d.event as Ev)['id']).sort((a, b) => Number(a) - Number(b))).toEqual(events.filter((e) => Number(e['id']) % 5 === 0).map((e) => e['id']));
+    expect(dead.map((d) => (d.event as Ev)['id']).sort((a, b) => Number(a) - Number(b))).toEqual(
+      events.filter((e) => Number(e['id']) % 5 === 0).map((e) => e['id']),
+    );
     for (const d of dead) {
       expect(d.error).toBeInstanceOf(SpellError);
       expect(d.error).toMatchObject({ code: 'SPELL_RUNTIME', file: spellFile('fussy.lua'), line: 3, hook: 'cast', luaMessage: 'no multiples of five' });
@@ -128,7 +136,9 @@ describe('castParallel', () => {
   });
 
   it('stops the stream at the first failure under onError: stop, after the outputs before it', async () => {
-    const events = makeEvents(41).slice(1).map((e) => ({ ...e, kind: 'one' }));
+    const events = makeEvents(41)
+      .slice(1)
+      .map((e) => ({ ...e, kind: 'one' }));
     const seen: EventValue[] = [];
     const err = await new Promise((resolve) => {
       from(events)
@@ -151,7 +161,10 @@ describe('castParallel', () => {
 
   it('runs finish on an empty input too', async () => {
     const { out } = await runParallel(spellFile('total.lua'), [], { workers: 2 });
-    expect(out).toEqual([{ sum: 0, n: 0 }, { sum: 0, n: 0 }]);
+    expect(out).toEqual([
+      { sum: 0, n: 0 },
+      { sum: 0, n: 0 },
+    ]);
   });
 
   it("hands the spell's logs to the summon logger", async () => {
@@ -181,7 +194,11 @@ describe('castParallel', () => {
   });
 
   it('dead-letters an event that cannot cross to a worker, and casts the rest', async () => {
-    const events: EventValue[] = [{ id: 1, kind: 'a', value: 1 }, { id: 2, kind: 'a', value: (() => 2) as unknown as EventValue }, { id: 3, kind: 'a', value: 3 }];
+    const events: EventValue[] = [
+      { id: 1, kind: 'a', value: 1 },
+      { id: 2, kind: 'a', value: (() => 2) as unknown as EventValue },
+      { id: 3, kind: 'a', value: 3 },
+    ];
     const { out, dead } = await runParallel(spellFile('tag.lua'), events);
     expect(out.map((o) => o['id'])).toEqual([1, 3]);
     expect(dead).toHaveLength(1);
@@ -191,22 +208,45 @@ describe('castParallel', () => {
 
   it('errors the stream when key() throws (CALLBACK_FAILED) or returns something else than a string or number', async () => {
     const noKey = new Error('no key');
-    const boom = await lastValueFrom(of({ id: 1 }).pipe(castParallel(spellFile('enrich.lua'), { workers: 1, key: () => { throw noKey; } }))).catch((e: unknown) => e);
+    const boom = await lastValueFrom(
+      of({ id: 1 }).pipe(
+        castParallel(spellFile('enrich.lua'), {
+          workers: 1,
+          key: () => {
+            throw noKey;
+          },
+        }),
+      ),
+    ).catch((e: unknown) => e);
     expect(boom).toBeInstanceOf(CallbackError);
     expect(boom).toMatchObject({ code: 'CALLBACK_FAILED', callback: 'key', spell: 'enrich', value: { id: 1 }, cause: noKey });
-    const bad = await lastValueFrom(of({ id: 1 }).pipe(castParallel(spellFile('enrich.lua'), { workers: 1, key: () => null as unknown as string }))).catch((e: unknown) => e);
+    const bad = await lastValueFrom(of({ id: 1 }).pipe(castParallel(spellFile('enrich.lua'), { workers: 1, key: () => null as unknown as string }))).catch(
+      (e: unknown) => e,
+    );
     expect(bad).toMatchObject({ code: 'USAGE' });
   });
 
   it('stops a synchronous source at once when the stream errors (key() throws on the first event)', async () => {
     let pulls = 0;
-    const source = range(0, 2e6).pipe(tap(() => pulls++), map((id) => ({ id })));
-    const err = await lastValueFrom(source.pipe(castParallel(spellFile('enrich.lua'), { workers: 1, key: () => { throw new Error('no key'); } }))).catch((e: unknown) => e);
+    const source = range(0, 2e6).pipe(
+      tap(() => pulls++),
+      map((id) => ({ id })),
+    );
+    const err = await lastValueFrom(
+      source.pipe(
+        castParallel(spellFile('enrich.lua'), {
+          workers: 1,
+          key: () => {
+            throw new Error('no key');
+          },
+        }),
+      ),
+    ).catch((e: unknown) => e);
     expect(pulls).toBe(1);
     expect(err).toMatchObject({ code: 'CALLBACK_FAILED' });
   });
 
-  it('a deadLetters target that throws errors the stream with CALLBACK_FAILED, after the batch\'s other dead letters', async () => {
+  it("a deadLetters target that throws errors the stream with CALLBACK_FAILED, after the batch's other dead letters", async () => {
     const escaped: unknown[] = [];
     config.onUnhandledError = (e) => escaped.push(e);
     try {
@@ -216,7 +256,17 @@ describe('castParallel', () => {
       const out: EventValue[] = [];
       const err = await new Promise((resolve) => {
         from(events)
-          .pipe(castParallel(spellFile('fussy.lua'), { workers: 1, batchSize: 100, key: () => 1, deadLetters: (dl) => { handed.push(dl); if (handed.length === 1) throw boom; } }))
+          .pipe(
+            castParallel(spellFile('fussy.lua'), {
+              workers: 1,
+              batchSize: 100,
+              key: () => 1,
+              deadLetters: (dl) => {
+                handed.push(dl);
+                if (handed.length === 1) throw boom;
+              },
+            }),
+          )
           .subscribe({ next: (e) => out.push(e), error: resolve, complete: () => resolve('completed') });
       });
       expect(err).toBeInstanceOf(CallbackError);
@@ -237,7 +287,12 @@ describe('castParallel', () => {
     const spell = await summon(spellFile('fussy.lua'), { logger: (e) => single.push(e), onError: 'skip' });
     await lastValueFrom(from(events).pipe(spell, toArray()));
     const parallel: SpellLogEntry[] = [];
-    await lastValueFrom(from(events).pipe(castParallel(spellFile('fussy.lua'), { workers: 1, key: () => 1, summon: { logger: (e) => parallel.push(e), onError: 'skip' } }), toArray()));
+    await lastValueFrom(
+      from(events).pipe(
+        castParallel(spellFile('fussy.lua'), { workers: 1, key: () => 1, summon: { logger: (e) => parallel.push(e), onError: 'skip' } }),
+        toArray(),
+      ),
+    );
     expect(parallel).toHaveLength(6);
     expect(parallel).toEqual(single);
   });
@@ -248,7 +303,9 @@ describe('castParallel', () => {
   });
 
   it('unsubscribing early gives the outputs so far and stops there', async () => {
-    const out = await lastValueFrom(from(makeEvents(10_000)).pipe(castParallel(spellFile('tag.lua'), { workers: 2, key: (e) => (e as Ev)['kind'] as string }), take(5), toArray()));
+    const out = await lastValueFrom(
+      from(makeEvents(10_000)).pipe(castParallel(spellFile('tag.lua'), { workers: 2, key: (e) => (e as Ev)['kind'] as string }), take(5), toArray()),
+    );
     expect(out).toHaveLength(5);
   });
 

@@ -61,7 +61,13 @@ sinks:
       {},
       { env: { ADDR: '0.0.0.0:9000', BODY: '4MiB', WAIT: '250ms', QUEUE: '8', TOKEN: 't' } },
     );
-    expect(r.runeset!.sources['web']).toMatchObject({ listen: { host: '0.0.0.0', port: 9000 }, maxBody: 4 * 1024 * 1024, maxWaitMs: 250, queue: 8, token: 't' });
+    expect(r.runeset!.sources['web']).toMatchObject({
+      listen: { host: '0.0.0.0', port: 9000 },
+      maxBody: 4 * 1024 * 1024,
+      maxWaitMs: 250,
+      queue: 8,
+      token: 't',
+    });
     // A token on a non-loopback address: a warning (plain HTTP).
     expect(brief(r)).toEqual([expect.stringMatching(/^13:5 warning RUNESET_BAD_VALUE source 'web' takes a bearer token on 0\.0\.0\.0, over plain HTTP/)]);
   });
@@ -104,14 +110,17 @@ sinks:
   });
 
   it('warns of a token sent over plain HTTP off this machine, runes that do nothing for a type, and truncating a durable sink', async () => {
-    const r = await load(`${head}sources:
+    const r = await load(
+      `${head}sources:
   f: { type: file, path: in.ndjson, to: in, token: x, max_body: 1MiB }
 sinks:
   h: { type: http, from: in, url: "http://example.com/in", token: t, mode: append }
   l: { type: http, from: in, url: "http://localhost:8080/in", token: t }
   o: { type: stdout, from: in, retries: 3 }
   k: { type: file, path: k.ndjson, from: keep, mode: truncate }
-`, { 'in.ndjson': '' });
+`,
+      { 'in.ndjson': '' },
+    );
     expect(brief(r)).toEqual([
       '6:45 warning RUNESET_BAD_VALUE sources.f.token has no effect on a file source',
       '6:55 warning RUNESET_BAD_VALUE sources.f.max_body has no effect on a file source',

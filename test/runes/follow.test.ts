@@ -34,11 +34,14 @@ describe('followed file sources', () => {
   });
 
   it('refuses follow with loop, rate or format: json; poll_interval 0', async () => {
-    const r = await load(`${head}  a: { type: file, path: a.log, to: in, follow: true, loop: true }
+    const r = await load(
+      `${head}  a: { type: file, path: a.log, to: in, follow: true, loop: true }
   b: { type: file, path: a.log, to: in, follow: true, rate: 10 }
   c: { type: file, path: a.log, to: in, follow: true, format: json }
   d: { type: file, path: a.log, to: in, follow: true, poll_interval: 0 }
-`, { 'a.log': '' });
+`,
+      { 'a.log': '' },
+    );
     expect(brief(r)).toEqual([
       "6:55 RUNESET_BAD_VALUE source 'a' follows its file and has loop: a followed file never ends, so there is no end to loop from",
       "7:55 RUNESET_BAD_VALUE source 'b' follows its file and has rate: a followed file is read as it is written",
@@ -49,12 +52,15 @@ describe('followed file sources', () => {
   });
 
   it('warns of follow runes without follow, a glob without follow, follow on another type, and a followed path that matches nothing yet', async () => {
-    const r = await load(`${head}  a: { type: file, path: a.log, to: in, poll_interval: 1s, start_at: end }
+    const r = await load(
+      `${head}  a: { type: file, path: a.log, to: in, poll_interval: 1s, start_at: end }
   b: { type: file, path: "*.log", to: in }
   c: { type: stdin, to: in, follow: true }
   d: { type: file, path: "logs/*.log", to: in, follow: true }
   e: { type: file, path: later.log, to: in, follow: true }
-`, { 'a.log': '', '*.log': '' });
+`,
+      { 'a.log': '', '*.log': '' },
+    );
     expect(brief(r)).toEqual([
       '6:41 warning RUNESET_BAD_VALUE sources.a.poll_interval has no effect without follow: true',
       '6:60 warning RUNESET_BAD_VALUE sources.a.start_at has no effect without follow: true',

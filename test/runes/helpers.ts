@@ -31,7 +31,11 @@ export function writeRuneset(yaml: string, files: Readonly<Record<string, string
 }
 
 /** Writes a runeset (and files) and loads it; `env` defaults to an empty environment. */
-export async function load(yaml: string, files: Readonly<Record<string, string>> = {}, options: LoadRunesetOptions = {}): Promise<RunesetLoadResult & { file: string }> {
+export async function load(
+  yaml: string,
+  files: Readonly<Record<string, string>> = {},
+  options: LoadRunesetOptions = {},
+): Promise<RunesetLoadResult & { file: string }> {
   const file = writeRuneset(yaml, files);
   const result = await loadRuneset(file, { env: {}, ...options });
   return { ...result, file };

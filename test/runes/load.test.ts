@@ -33,7 +33,12 @@ pipelines:
       version: 1,
       file: r.file,
       dir,
-      sanctum: { log_level: 'info', data_dir: { absolute: path.join(dir, '.sanctum', 'runeset'), original: '.sanctum/runeset' }, synchronous: 'FULL', batch_size: 1000 },
+      sanctum: {
+        log_level: 'info',
+        data_dir: { absolute: path.join(dir, '.sanctum', 'runeset'), original: '.sanctum/runeset' },
+        synchronous: 'FULL',
+        batch_size: 1000,
+      },
       streams: {
         orders: { name: 'orders', implicit: false, durable: false },
         alerts: { name: 'alerts', description: 'big ones', implicit: false, durable: false },
@@ -76,7 +81,12 @@ pipelines:
     });
     expect(runeset!.sinks).toEqual({
       'alerts-out': { name: 'alerts-out', type: 'stdout', from: ['alerts'] },
-      everything: { name: 'everything', type: 'file', path: { absolute: path.join(dir, 'out/enriched.ndjson'), original: 'out/enriched.ndjson' }, from: ['enriched', 'dead'] },
+      everything: {
+        name: 'everything',
+        type: 'file',
+        path: { absolute: path.join(dir, 'out/enriched.ndjson'), original: 'out/enriched.ndjson' },
+        from: ['enriched', 'dead'],
+      },
     });
     expect(runeset!.pipelines['enrich-orders']).toEqual({
       name: 'enrich-orders',
@@ -100,11 +110,22 @@ pipelines:
     // The runtime is built elsewhere; this checks that what the loader hands it is enough to cast.
     const { runeset } = await loadRuneset(EXAMPLE, { env: {} });
     const spell = runeset!.spells['classify']!;
-    const classify = await summon(spell.file.absolute, { runes: spell.runes, instructionBudget: spell.budget.instructions, memoryLimit: spell.budget.memory, displayPath: spell.file.original });
+    const classify = await summon(spell.file.absolute, {
+      runes: spell.runes,
+      instructionBudget: spell.budget.instructions,
+      memoryLimit: spell.budget.memory,
+      displayPath: spell.file.original,
+    });
     const caster = classify.open();
     const out: [unknown, string][] = [];
     expect(caster.init()).toBeUndefined();
-    expect(caster.cast({ id: 7, total: 250 }, (e, port) => out.push([e, port]), (p) => p === 'out' || p in runeset!.pipelines['enrich-orders']!.steps[1]!.ports)).toBeUndefined();
+    expect(
+      caster.cast(
+        { id: 7, total: 250 },
+        (e, port) => out.push([e, port]),
+        (p) => p === 'out' || p in runeset!.pipelines['enrich-orders']!.steps[1]!.ports,
+      ),
+    ).toBeUndefined();
     caster.close();
     expect(out).toEqual([
       [{ kind: 'big-order', id: 7, total: 250 }, 'alerts'],

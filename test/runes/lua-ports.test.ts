@@ -24,7 +24,7 @@ describe('scanEmits', () => {
       '--[[ emit(e, "block-comment") ]]',
       '--[==[ emit(e, "level-comment") ]==]',
       'local s = "emit(e, \\"in-string\\")"',
-      "local t = 'emit(e, \"in-single\")'",
+      'local t = \'emit(e, "in-single")\'',
       'local u = [[emit(e, "in-long")]]',
       'emit(e, "real")',
     ].join('\n');

@@ -25,7 +25,9 @@ sources:
   in: { type: file, path: \${IN}, to: dead-letters }
 `);
     expect(brief(r)).toEqual(['4:28 RUNESET_YAML Unexpected flow-map-start at node end']);
-    expect(r.diagnostics[0]!.hint).toMatch(/^inside \{ … \} or \[ … \], quote a value that uses \$\{…\}: "\$\{NAME\}"; the parser reported \d+ more errors after this one/);
+    expect(r.diagnostics[0]!.hint).toMatch(
+      /^inside \{ … \} or \[ … \], quote a value that uses \$\{…\}: "\$\{NAME\}"; the parser reported \d+ more errors after this one/,
+    );
   });
 
   it('reports a duplicate key at the second one, naming the line of the first', async () => {
@@ -49,7 +51,7 @@ spells:
       ENRICH,
     );
     expect(brief(r)).toEqual([
-      '4:3 RUNESET_MISSING_KEY spells.enrich is missing the required key \'file\'',
+      "4:3 RUNESET_MISSING_KEY spells.enrich is missing the required key 'file'",
       "5:5 RUNESET_UNKNOWN_KEY unknown key 'fiel' in spells.enrich; did you mean 'file'?",
     ]);
     expect(r.diagnostics[1]!.hint).toBe('allowed here: file, runes, on_error, budget, tick, window, state');
@@ -130,7 +132,7 @@ spells:
     const r = await load(`version: 2
 streams: {}
 `);
-    expect(brief(r)).toEqual(["1:10 RUNESET_BAD_VALUE version must be 1, not 2"]);
+    expect(brief(r)).toEqual(['1:10 RUNESET_BAD_VALUE version must be 1, not 2']);
   });
 
   it('reports a missing required key at the mapping that lacks it, with what the key is for', async () => {
@@ -144,7 +146,9 @@ sources:
       "4:3 RUNESET_MISSING_KEY sources.orders-in is missing the required key 'type'",
       "5:9 RUNESET_UNKNOWN_STREAM source 'orders-in' writes to stream 'orders', which is not declared under streams",
     ]);
-    expect(r.diagnostics[0]!.hint).toBe('type: Where the events are read from: `file` (the file at `path`), `stdin`, `http` (a server on `listen` that takes POSTed events), or `nats` (a NATS subject, or a JetStream stream).');
+    expect(r.diagnostics[0]!.hint).toBe(
+      'type: Where the events are read from: `file` (the file at `path`), `stdin`, `http` (a server on `listen` that takes POSTed events), or `nats` (a NATS subject, or a JetStream stream).',
+    );
   });
 
   it('reports a missing top-level key at the start of the document', async () => {
@@ -307,7 +311,10 @@ pipelines:
 `,
       ENRICH,
     );
-    expect(brief(r)).toEqual(["6:3 warning RUNESET_PORT_UNWIRED pipeline 'p' has no `to`, but spell 'enrich' emits to the default port (spells/enrich.lua:3); those events will be dead letters (SPELL_PORT_UNWIRED)", "11:11 warning RUNESET_PORT_UNUSED step 1 of pipeline 'p' wires port 'alerts', but spells/enrich.lua never emits to it"]);
+    expect(brief(r)).toEqual([
+      "6:3 warning RUNESET_PORT_UNWIRED pipeline 'p' has no `to`, but spell 'enrich' emits to the default port (spells/enrich.lua:3); those events will be dead letters (SPELL_PORT_UNWIRED)",
+      "11:11 warning RUNESET_PORT_UNUSED step 1 of pipeline 'p' wires port 'alerts', but spells/enrich.lua never emits to it",
+    ]);
     expect(r.diagnostics.map((d) => d.severity)).toEqual(['warning', 'warning']);
     expect(r.runeset).toBeDefined();
   });
@@ -327,7 +334,10 @@ pipelines:
 `,
       ENRICH,
     );
-    expect(brief(r)).toEqual(["6:3 warning RUNESET_PORT_UNWIRED pipeline 'p' has no `to`, but spell 'enrich' emits to the default port (spells/enrich.lua:3); those events will be dead letters (SPELL_PORT_UNWIRED)", "10:18 RUNESET_BAD_VALUE step 1 of pipeline 'p' wires port 'out', the default port, which always goes to the next step"]);
+    expect(brief(r)).toEqual([
+      "6:3 warning RUNESET_PORT_UNWIRED pipeline 'p' has no `to`, but spell 'enrich' emits to the default port (spells/enrich.lua:3); those events will be dead letters (SPELL_PORT_UNWIRED)",
+      "10:18 RUNESET_BAD_VALUE step 1 of pipeline 'p' wires port 'out', the default port, which always goes to the next step",
+    ]);
   });
 
   it('reports a cycle between streams at the pipeline that closes it', async () => {
@@ -505,7 +515,7 @@ pipelines:
     const r = await loadRuneset(`${dir}/r.yaml`);
     expect(r.runeset).toBeUndefined();
     expect(r.diagnostics.map((d) => `${d.line}:${d.column} ${d.severity} ${d.message}`)).toEqual([
-      "4:8 warning streams.b.retention has no effect: the stream is not durable",
+      '4:8 warning streams.b.retention has no effect: the stream is not durable',
       "9:14 error pipeline 'p' reads durable and in-memory streams (b is not durable); an exactly-once pipeline must read only durable streams",
     ]);
   });

@@ -31,7 +31,14 @@ sinks:
       stream: 'ORDERS',
       consumer: 'sanctum-in',
     });
-    expect(r.runeset!.sinks['out']).toEqual({ name: 'out', type: 'nats', from: ['a'], connection: { servers: ['nats://127.0.0.1:4222'] }, subject: 'orders.done', stream: 'DONE' });
+    expect(r.runeset!.sinks['out']).toEqual({
+      name: 'out',
+      type: 'nats',
+      from: ['a'],
+      connection: { servers: ['nats://127.0.0.1:4222'] },
+      subject: 'orders.done',
+      stream: 'DONE',
+    });
   });
 
   it('says what a nats source or sink lacks, and what cannot work', async () => {
@@ -51,7 +58,7 @@ sinks:
       "6:3 RUNESET_MISSING_KEY source 'none' (nats) needs a subject (a core NATS subscription) or a stream (a JetStream stream)",
       "7:27 RUNESET_BAD_VALUE sources.web.url: 'http://localhost:8222' is not a NATS address (nats:// or tls://, not http://)",
       "8:32 RUNESET_BAD_VALUE sources.wild.subject: subject 'a.>.b': '>' may only be the last token",
-      "9:59 RUNESET_BAD_VALUE sources.both.queue_group is for core NATS subjects; a JetStream source reads through its durable consumer",
+      '9:59 RUNESET_BAD_VALUE sources.both.queue_group is for core NATS subjects; a JetStream source reads through its durable consumer',
       "10:33 RUNESET_BAD_VALUE sources.dotted.stream: the JetStream stream name 'X.Y' may not hold white space, '.', '*', '>', '/' or '\\'",
       "10:50 RUNESET_BAD_VALUE sources.dotted.consumer: the consumer name 'c d' may not hold white space, '.', '*', '>', '/' or '\\'",
       '11:35 RUNESET_MISSING_KEY sources.half has user but no password',
@@ -63,13 +70,16 @@ sinks:
   });
 
   it('warns of runes that do nothing where they are, and of guarantees a runeset may not expect', async () => {
-    const r = await load(`${head}sources:
+    const r = await load(
+      `${head}sources:
   core: { type: nats, subject: "orders.>", consumer: mine, to: a }
   js: { type: nats, stream: ORDERS, to: m }
   file: { type: file, path: in.ndjson, subject: x, to: m }
 sinks:
   out: { type: stdout, stream: X, from: m }
-`, { 'in.ndjson': '' });
+`,
+      { 'in.ndjson': '' },
+    );
     expect(brief(r)).toEqual([
       '6:44 warning RUNESET_BAD_VALUE sources.core.consumer has no effect on a core NATS subject',
       "6:64 warning RUNESET_BAD_VALUE source 'core' subscribes to a core NATS subject and writes to the durable stream 'a': core NATS keeps nothing, so what is published while Sanctum is down, and what a crash catches before its commit, is lost",

@@ -100,11 +100,14 @@ describe('the published runeset schema', () => {
     ] as const) {
       const errors = validate(parse(yaml));
       expect(errors.length, yaml).toBeGreaterThan(0);
-      expect(errors.some((e) => e.startsWith(`${where} `)), `${yaml}: ${errors.join('; ')}`).toBe(true);
+      expect(
+        errors.some((e) => e.startsWith(`${where} `)),
+        `${yaml}: ${errors.join('; ')}`,
+      ).toBe(true);
     }
   });
 
-  it('is the loader\'s schema plus the reference alternatives: the loader never takes a reference left unfilled', async () => {
+  it("is the loader's schema plus the reference alternatives: the loader never takes a reference left unfilled", async () => {
     expect(JSON.stringify(RUNESET_SCHEMA)).not.toContain(ENV_REFERENCE_REF);
     expect(JSON.stringify(PUBLISHED_RUNESET_SCHEMA)).toContain(ENV_REFERENCE_REF);
     // `$${` is a literal `${`: after filling, the value is the text "${BATCH}", not a number.

@@ -5,7 +5,16 @@ import { describe, expect, expectTypeOf, it } from 'vitest';
 import { DEFAULT_INSTRUCTION_BUDGET, DEFAULT_MEMORY_LIMIT, ERROR_POLICIES, type ErrorPolicy } from '../../src/index.js';
 import { RUNESET_DEFAULTS, RUNESET_SCHEMA, parseSize, type LogLevel, type OnError } from '../../src/runes/index.js';
 import { resolveSchema, type SchemaNode } from '../../src/runes/schema.js';
-import { GENERATE_COMMAND, REFERENCE_FILE, TYPES_FILE, VALIDATOR_FILE, generateReference, generateTypes, generateValidator, readInputs } from '../../scripts/gen-runes.js';
+import {
+  GENERATE_COMMAND,
+  REFERENCE_FILE,
+  TYPES_FILE,
+  VALIDATOR_FILE,
+  generateReference,
+  generateTypes,
+  generateValidator,
+  readInputs,
+} from '../../scripts/gen-runes.js';
 
 /** Every subschema with the JSON path that leads to it. */
 function* subschemas(node: SchemaNode, at: string): Generator<[string, SchemaNode]> {
@@ -22,7 +31,11 @@ describe('the runeset schema', () => {
   it('is a valid draft-07 schema with an $id and a title, for editors', () => {
     const ajv = new Ajv({ strict: false });
     expect(ajv.validateSchema(RUNESET_SCHEMA), JSON.stringify(ajv.errors)).toBe(true);
-    expect(RUNESET_SCHEMA).toMatchObject({ $schema: 'http://json-schema.org/draft-07/schema#', $id: expect.stringMatching(/^https:\/\//), title: 'Sanctum runeset' });
+    expect(RUNESET_SCHEMA).toMatchObject({
+      $schema: 'http://json-schema.org/draft-07/schema#',
+      $id: expect.stringMatching(/^https:\/\//),
+      title: 'Sanctum runeset',
+    });
   });
 
   it('refers only to its own definitions, so that it works offline', () => {
@@ -35,12 +48,13 @@ describe('the runeset schema', () => {
     const undescribed: string[] = [];
     for (const [at, node] of subschemas(RUNESET_SCHEMA, '$')) {
       for (const [k, v] of Object.entries(node.properties ?? {})) if (!resolveSchema(v).description) undescribed.push(`${at}.properties.${k}`);
-      if (typeof node.additionalProperties === 'object' && !resolveSchema(node.additionalProperties).description) undescribed.push(`${at}.additionalProperties`);
+      if (typeof node.additionalProperties === 'object' && !resolveSchema(node.additionalProperties).description)
+        undescribed.push(`${at}.additionalProperties`);
     }
     expect(undescribed).toEqual([]);
   });
 
-  it('forbids unknown keys everywhere except in a spell\'s runes', () => {
+  it("forbids unknown keys everywhere except in a spell's runes", () => {
     const open: string[] = [];
     for (const [at, node] of subschemas(RUNESET_SCHEMA, '$')) {
       const isObject = node.type === 'object' || (Array.isArray(node.type) && node.type.includes('object'));

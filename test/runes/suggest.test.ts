@@ -4,9 +4,14 @@ import { didYouMean, editDistance, suggest } from '../../src/runes/suggest.js';
 
 describe('editDistance', () => {
   it('counts insertions, deletions, substitutions, and swaps as one edit', () => {
-    expect([editDistance('file', 'file'), editDistance('fiel', 'file'), editDistance('fle', 'file'), editDistance('files', 'file'), editDistance('fire', 'file'), editDistance('', 'ab')]).toEqual([
-      0, 1, 1, 1, 1, 2,
-    ]);
+    expect([
+      editDistance('file', 'file'),
+      editDistance('fiel', 'file'),
+      editDistance('fle', 'file'),
+      editDistance('files', 'file'),
+      editDistance('fire', 'file'),
+      editDistance('', 'ab'),
+    ]).toEqual([0, 1, 1, 1, 1, 2]);
   });
 });
 

@@ -39,7 +39,7 @@ describe('runesets and YAML aliases', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
-  it('keeps a runeset whose aliases expand it within the limit, beyond the YAML library\'s own alias-count guess', async () => {
+  it("keeps a runeset whose aliases expand it within the limit, beyond the YAML library's own alias-count guess", async () => {
     // 5 levels: 9^5 = 59,049 strings, fewer than MAX_EXPANDED_VALUES; the library's maxAliasCount (100) would refuse it.
     expect(9 ** 5).toBeLessThan(MAX_EXPANDED_VALUES);
     const r = await load(withRunes(laughs(5)), SPELL, { checkSpells: false });
@@ -62,7 +62,9 @@ describe('runesets and YAML aliases', () => {
   });
 
   it('keeps ordinary aliases, anchors redefined later included', async () => {
-    const r = await load(withRunes('      base: &b { limit: 5, tags: [a, b] }\n      copy: *b\n      again: &b 7\n      seven: *b'), SPELL, { checkSpells: false });
+    const r = await load(withRunes('      base: &b { limit: 5, tags: [a, b] }\n      copy: *b\n      again: &b 7\n      seven: *b'), SPELL, {
+      checkSpells: false,
+    });
     expect(r.diagnostics.filter((d) => d.severity !== 'warning')).toEqual([]);
     expect(r.runeset!.spells['p']!.runes).toEqual({ base: { limit: 5, tags: ['a', 'b'] }, copy: { limit: 5, tags: ['a', 'b'] }, again: 7, seven: 7 });
   });
@@ -89,7 +91,9 @@ describe('runesets nested too deeply', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
     const block = `version: 1\nstreams:\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(2 * i + 2)}k${i}:`).join('\n')}\n`;
     const b = await load(block);
-    expect(brief(b)).toEqual([`${MAX_DEPTH + 2}:${2 * MAX_DEPTH + 1} RUNESET_TOO_DEEP the runeset nests lists and mappings deeper than ${MAX_DEPTH} levels here`]);
+    expect(brief(b)).toEqual([
+      `${MAX_DEPTH + 2}:${2 * MAX_DEPTH + 1} RUNESET_TOO_DEEP the runeset nests lists and mappings deeper than ${MAX_DEPTH} levels here`,
+    ]);
   });
 
   it('refuses nesting made too deep through an alias, at the alias', async () => {
@@ -102,7 +106,11 @@ describe('sanctum check on hostile YAML', () => {
   const cases: [string, string, RegExp][] = [
     ['a billion laughs bomb', withRunes(laughs(9)), /^runeset\.yaml:13:13: through its aliases this value expands to more than 100,000 values/],
     ['a self-referential anchor', withRunes('      x: &r\n        y: *r'), /^runeset\.yaml:9:12: the alias \*r is inside the value it refers to/],
-    ['100,000 nested lists', withRunes(`      x: ${'['.repeat(100_000)}${']'.repeat(100_000)}`), /^runeset\.yaml:8:210: the runeset nests lists and mappings deeper than 200 levels here/],
+    [
+      '100,000 nested lists',
+      withRunes(`      x: ${'['.repeat(100_000)}${']'.repeat(100_000)}`),
+      /^runeset\.yaml:8:210: the runeset nests lists and mappings deeper than 200 levels here/,
+    ],
     ['an alias without an anchor', 'version: 1\nstreams:\n  a: *nope\n', /^runeset\.yaml:3:6: the alias \*nope has no anchor &nope before it/],
   ];
   it.each(cases)('reports %s with file:line and exits 2, without a stack trace', async (_, yaml, message) => {

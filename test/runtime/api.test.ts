@@ -51,8 +51,15 @@ describe('runesets from TypeScript', () => {
     opened.graph.producerDone('a');
     opened.graph.next('b', { v: 5 });
     opened.graph.producerDone('b');
-    expect(await odd).toEqual([{ v: 1, tag: 'a' }, { v: 3, tag: 'a' }, { v: 5, tag: 'b' }]);
-    expect(await even).toEqual([{ v: 2, tag: 'a' }, { v: 4, tag: 'b' }]);
+    expect(await odd).toEqual([
+      { v: 1, tag: 'a' },
+      { v: 3, tag: 'a' },
+      { v: 5, tag: 'b' },
+    ]);
+    expect(await even).toEqual([
+      { v: 2, tag: 'a' },
+      { v: 4, tag: 'b' },
+    ]);
     expect(await counts).toEqual([{ n: 5 }]);
     expect((await report).deadLetters).toBe(0);
   });
@@ -61,7 +68,13 @@ describe('runesets from TypeScript', () => {
     const dir = tempDir(files);
     const opened = await openRuneset(await loadRunesetOrThrow(`${dir}/r.yaml`));
     const tag = await summon(`${dir}/tag.lua`, { runes: { tag: 'mine' } });
-    const mine = lastValueFrom(opened.graph.stream('odd').pipe(filter((e) => (e as { v: number }).v > 1), tag, toArray()));
+    const mine = lastValueFrom(
+      opened.graph.stream('odd').pipe(
+        filter((e) => (e as { v: number }).v > 1),
+        tag,
+        toArray(),
+      ),
+    );
     opened.graph.addProducer('a');
     opened.graph.addProducer('b');
     const done = opened.run({ stdio: { stdout: new PassThrough(), stderr: new PassThrough() } });
@@ -69,6 +82,9 @@ describe('runesets from TypeScript', () => {
     opened.graph.producerDone('a');
     opened.graph.producerDone('b');
     await done;
-    expect(await mine).toEqual([{ v: 3, tag: 'mine' }, { v: 5, tag: 'mine' }]);
+    expect(await mine).toEqual([
+      { v: 3, tag: 'mine' },
+      { v: 5, tag: 'mine' },
+    ]);
   });
 });

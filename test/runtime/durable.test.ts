@@ -56,7 +56,10 @@ const events = (storage: Storage, stream: string, from = 1) => storage.log.read(
 describe('the durable consumer', () => {
   it('casts batches from the log and commits position, state and outputs together', async () => {
     const storage = openMemoryStorage();
-    await storage.log.append('in', [1, 2, 3, 4, 5].map((i) => ({ event: { id: i, user: i % 2 ? 'ada' : 'bob', amount: i * 40 } })));
+    await storage.log.append(
+      'in',
+      [1, 2, 3, 4, 5].map((i) => ({ event: { id: i, user: i % 2 ? 'ada' : 'bob', amount: i * 40 } })),
+    );
     const { report, big } = await runOnce(storage);
     expect(report.cast).toEqual({ sum: 5 });
     expect(storage.offsets.get('pipeline:sum', 'in')).toBe(5);
@@ -76,7 +79,10 @@ describe('the durable consumer', () => {
 
   it('resumes after a restart from the last commit, with state intact', async () => {
     const storage = openMemoryStorage();
-    await storage.log.append('in', [1, 2, 3].map((i) => ({ event: { id: i, user: 'ada', amount: 10 } })));
+    await storage.log.append(
+      'in',
+      [1, 2, 3].map((i) => ({ event: { id: i, user: 'ada', amount: 10 } })),
+    );
     await runOnce(storage);
     await storage.log.append('in', [{ event: { id: 4, user: 'ada', amount: 10 } }]);
     const { report } = await runOnce(storage);
@@ -87,7 +93,11 @@ describe('the durable consumer', () => {
 
   it('dead-letters a failed event with its stream and sequence, and commits the rest', async () => {
     const storage = openMemoryStorage();
-    await storage.log.append('in', [{ event: { id: 1, user: 'ada', amount: 5 } }, { event: { id: 2, user: 'ada' } }, { event: { id: 3, user: 'ada', amount: 5 } }]);
+    await storage.log.append('in', [
+      { event: { id: 1, user: 'ada', amount: 5 } },
+      { event: { id: 2, user: 'ada' } },
+      { event: { id: 3, user: 'ada', amount: 5 } },
+    ]);
     await runOnce(storage);
     const dead = events(storage, 'dead-letters') as Record<string, EventValue>[];
     expect(dead).toEqual([expect.objectContaining({ code: 'SPELL_RUNTIME', line: 4, stream: 'in', seq: 2, pipeline: 'sum', event: { id: 2, user: 'ada' } })]);
@@ -98,9 +108,14 @@ describe('the durable consumer', () => {
 
   it('a failed commit leaves nothing of the batch and stops the run', async () => {
     let commits = 0;
-    const faults = new CommitFaults((c) => { if (c.kind === 'batch' && ++commits === 2) throw new Error('disk on fire'); });
+    const faults = new CommitFaults((c) => {
+      if (c.kind === 'batch' && ++commits === 2) throw new Error('disk on fire');
+    });
     const storage = faults.wrap(openMemoryStorage({ now: faults.now }));
-    await storage.log.append('in', [1, 2, 3, 4, 5, 6].map((i) => ({ event: { id: i, user: 'ada', amount: 1 } })));
+    await storage.log.append(
+      'in',
+      [1, 2, 3, 4, 5, 6].map((i) => ({ event: { id: i, user: 'ada', amount: 1 } })),
+    );
     await expect(runOnce(storage)).rejects.toThrow(/disk on fire/);
     expect(storage.offsets.get('pipeline:sum', 'in')).toBe(3);
     expect(storage.log.lastSeq('out')).toBe(3);

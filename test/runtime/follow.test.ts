@@ -74,7 +74,11 @@ describe('a followed file', () => {
     expect(series(await scrape(run.url), 'sanctum_source_rotations_total')).toEqual({ 'kind=rename,source=f': 1, 'kind=truncate,source=f': 0 });
     appendFileSync(`${run.dir}/app.log`, ndjson(3, 1, 'b'));
     await until(() => out(run).length === 12, 'a line appended to the new file');
-    expect(logLines(run.stderr).map((l) => l['msg']).filter((m) => String(m).startsWith("file source 'f'"))).toEqual([
+    expect(
+      logLines(run.stderr)
+        .map((l) => l['msg'])
+        .filter((m) => String(m).startsWith("file source 'f'")),
+    ).toEqual([
       "file source 'f' follows app.log",
       "file source 'f': app.log was renamed away or removed (rotated); reading it to its end",
       "file source 'f' follows app.log (a new file, from its start)",
@@ -119,7 +123,12 @@ describe('a followed file', () => {
     appendFileSync(`${run.dir}/logs/a.log`, 'four\n');
     await until(() => out(run).length === 4, 'the new file and the appended line');
     const got = lines(run.stdout) as { message: string; source: string; file: string; line: number }[];
-    expect(got.map((e) => `${e.file}:${e.line}:${e.message}`).sort()).toEqual(['logs/a.log:1:one', 'logs/a.log:2:two', 'logs/a.log:3:four', 'logs/b.log:1:three']);
+    expect(got.map((e) => `${e.file}:${e.line}:${e.message}`).sort()).toEqual([
+      'logs/a.log:1:one',
+      'logs/a.log:2:two',
+      'logs/a.log:3:four',
+      'logs/b.log:1:three',
+    ]);
     expect(got.every((e) => e.source === 'f')).toBe(true);
     expect(value(await scrape(run.url), 'sanctum_source_files_open', { source: 'f' })).toBe(2);
     expect(await run.stop()).toBe(0);

@@ -167,7 +167,10 @@ pipelines: { p: { from: in, steps: [fan], to: out } }
     const { dir } = durable('return { cast = function(e, emit) for i = 1, 30000 do emit({ i = i, from = e.n }) end end }\n', 10);
     const storage = openSqliteStorage({ dir: `${dir}/.sanctum/r`, synchronous: 'NORMAL' });
     try {
-      await storage.log.append('in', Array.from({ length: 10 }, (_, n) => ({ event: { n } })));
+      await storage.log.append(
+        'in',
+        Array.from({ length: 10 }, (_, n) => ({ event: { n } })),
+      );
       const commits: number[] = [];
       const opened = await openRuneset(await loadRunesetOrThrow(`${dir}/r.yaml`), { storage, logger: () => {} });
       const report = await opened.run({ stdio: quiet(), metrics: { recordCommit: (s, _sec, n) => s === 'out' && commits.push(n), setLag: () => {} } });

@@ -35,7 +35,14 @@ export async function receiver(answer: (n: number, req: IncomingMessage) => Answ
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const rec: Received = { headers: req.headers, body, lines: body.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown) };
+      const rec: Received = {
+        headers: req.headers,
+        body,
+        lines: body
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => JSON.parse(l) as unknown),
+      };
       got.push(rec);
       const a = answer(n++, req);
       if (a === 'hang') {
@@ -140,7 +147,11 @@ export async function startRun(files: Record<string, string>, dir = tempDir(file
   const done = opened.run({ signal: stop.signal, log: (e) => logs.push(e), onWarning: () => {}, stdio: { stdin: Readable.from([]), stdout, stderr } });
   done.catch(() => {});
   const http = opened.sources.find((s) => s.type === 'http');
-  if (http) await Promise.race([until(() => http.url !== undefined, 'the http source to listen'), done.then(() => Promise.reject(new Error('the run ended before its source listened')))]);
+  if (http)
+    await Promise.race([
+      until(() => http.url !== undefined, 'the http source to listen'),
+      done.then(() => Promise.reject(new Error('the run ended before its source listened'))),
+    ]);
   return {
     opened,
     dir,

@@ -57,7 +57,9 @@ describe('http sink: delivery', () => {
   it('POSTs NDJSON batches of batch_size with the token and headers; counts what was acknowledged', async () => {
     const r = await recv();
     process.env['SANCTUM_SINK_TOKEN'] = 'tok';
-    const run = await runToEnd(files(`{ type: http, from: in, url: "${r.url}", batch_size: 1000, token: "\${SANCTUM_SINK_TOKEN}", headers: { X-Tenant: acme } }`, { events: 2500 }));
+    const run = await runToEnd(
+      files(`{ type: http, from: in, url: "${r.url}", batch_size: 1000, token: "\${SANCTUM_SINK_TOKEN}", headers: { X-Tenant: acme } }`, { events: 2500 }),
+    );
     const report = await run.done;
     expect(report.written['out']).toBe(2500);
     expect(r.got.map((g) => g.lines.length)).toEqual([1000, 1000, 500]);
@@ -211,7 +213,10 @@ sinks:
     writeFileSync(`${dir}/in.next`, ndjson(2, 10));
     renameSync(`${dir}/in.next`, `${dir}/in.ndjson`);
     await runToEnd({}, dir);
-    return readFileSync(`${dir}/out.ndjson`, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+    return readFileSync(`${dir}/out.ndjson`, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as unknown);
   };
 
   it('over in-memory streams truncates by default; `mode: append` keeps what the file holds', async () => {

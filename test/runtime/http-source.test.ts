@@ -196,7 +196,9 @@ describe('http source: bad input is refused whole, with a log line and a count',
     const stuck = await receiver(() => 'hang');
     receivers.push(stuck);
     // Its dead letters (when the run stops) go to a file, not to the test's stderr.
-    const run = await start(http(', max_wait: 100ms'), { extra: `sinks:\n  out: { type: http, from: in, url: "${stuck.url}", timeout: 1h }\n  dl: { type: file, path: dl.ndjson, from: dead-letters }\n` });
+    const run = await start(http(', max_wait: 100ms'), {
+      extra: `sinks:\n  out: { type: http, from: in, url: "${stuck.url}", timeout: 1h }\n  dl: { type: file, path: dl.ndjson, from: dead-letters }\n`,
+    });
     let accepted = 0;
     let refused;
     for (let k = 0; k < 100; k++) {
@@ -248,6 +250,9 @@ describe('http source: listening and stopping', () => {
     const { tempDir } = await import('../helpers.js');
     const dir = tempDir({ 'r.yaml': `version: 1\nstreams: { in: {} }\nsources:\n  web: { type: http, listen: "127.0.0.1:${port}", to: in }\n` });
     const opened = await openRuneset(await loadRunesetOrThrow(`${dir}/r.yaml`));
-    await expect(opened.run({ log: () => {} })).rejects.toMatchObject({ code: 'SOURCE_LISTEN_FAILED', message: `http source 'web' cannot listen on 127.0.0.1:${port}: the address is in use` });
+    await expect(opened.run({ log: () => {} })).rejects.toMatchObject({
+      code: 'SOURCE_LISTEN_FAILED',
+      message: `http source 'web' cannot listen on 127.0.0.1:${port}: the address is in use`,
+    });
   });
 });

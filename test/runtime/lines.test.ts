@@ -48,7 +48,13 @@ describe('readLines', () => {
   const bytes = Buffer.from(text);
 
   it('gives the same lines for a chunk boundary at every byte, multi-byte characters included', async () => {
-    const expected = { lines: [[1, '{"a":"żółw 😀"}'], [2, '{"b":"€"}']], refused: [] };
+    const expected = {
+      lines: [
+        [1, '{"a":"żółw 😀"}'],
+        [2, '{"b":"€"}'],
+      ],
+      refused: [],
+    };
     for (let cut = 0; cut <= bytes.length; cut++) {
       const { batches, end } = await read(chunksOf(...cutAt(bytes, cut)));
       expect(flatten(batches), `cut at byte ${cut}`).toEqual(expected);
@@ -72,7 +78,10 @@ describe('readLines', () => {
     const withBom = Buffer.concat([Buffer.of(0xef, 0xbb, 0xbf), Buffer.from('{"a":1}\n{"b":2}\n')]);
     for (let cut = 0; cut <= 4; cut++) {
       const { batches, end } = await read(chunksOf(...cutAt(withBom, cut)));
-      expect(flatten(batches).lines, `cut at byte ${cut}`).toEqual([[1, '{"a":1}'], [2, '{"b":2}']]);
+      expect(flatten(batches).lines, `cut at byte ${cut}`).toEqual([
+        [1, '{"a":1}'],
+        [2, '{"b":2}'],
+      ]);
       expect(end.end).toBe(withBom.length);
     }
   });
@@ -88,12 +97,22 @@ describe('readLines', () => {
 
   it('takes CRLF line ends, and keeps a lone CR inside a line', async () => {
     const { batches } = await read(chunksOf('{"a":1}\r\n{"b":"x\ry"}\r', '\n\r\n'));
-    expect(flatten(batches).lines).toEqual([[1, '{"a":1}'], [2, '{"b":"x\ry"}'], [3, '']]);
+    expect(flatten(batches).lines).toEqual([
+      [1, '{"a":1}'],
+      [2, '{"b":"x\ry"}'],
+      [3, ''],
+    ]);
   });
 
   it('keeps blank lines, so line numbers stay true', async () => {
     const { batches } = await read(chunksOf('\n\n{"a":1}\n  \n{"b":2}\n'));
-    expect(flatten(batches).lines).toEqual([[1, ''], [2, ''], [3, '{"a":1}'], [4, '  '], [5, '{"b":2}']]);
+    expect(flatten(batches).lines).toEqual([
+      [1, ''],
+      [2, ''],
+      [3, '{"a":1}'],
+      [4, '  '],
+      [5, '{"b":2}'],
+    ]);
   });
 
   describe('a last line without a newline', () => {
@@ -101,7 +120,10 @@ describe('readLines', () => {
 
     it("is emitted with final: 'emit' (the default), its offset the end of the input", async () => {
       const { batches, end } = await read(input());
-      expect(flatten(batches).lines).toEqual([[1, '{"a":1}'], [2, '{"b":2}']]);
+      expect(flatten(batches).lines).toEqual([
+        [1, '{"a":1}'],
+        [2, '{"b":2}'],
+      ]);
       expect(batches.at(-1)!.end).toBe(15);
       expect(end).toEqual({ end: 15, nextLine: 3, held: 0 });
     });
@@ -126,7 +148,14 @@ describe('readLines', () => {
   it('refuses a line that is not UTF-8 (INPUT_BAD_UNICODE), keeping the lines around it', async () => {
     const bad = Buffer.concat([Buffer.from('{"a":1}\n{"b":"'), Buffer.of(0xff, 0xfe), Buffer.from('"}\n{"c":3}\n')]);
     const { batches } = await read(chunksOf(bad));
-    expect(flatten(batches)).toEqual({ lines: [[1, '{"a":1}'], [2, '{"b":"\ufffd\ufffd"}'], [3, '{"c":3}']], refused: ['2: INPUT_BAD_UNICODE'] });
+    expect(flatten(batches)).toEqual({
+      lines: [
+        [1, '{"a":1}'],
+        [2, '{"b":"\ufffd\ufffd"}'],
+        [3, '{"c":3}'],
+      ],
+      refused: ['2: INPUT_BAD_UNICODE'],
+    });
     expect(batches[0]!.refused!.get(1)!.message).toMatch(/^the line is not valid UTF-8 \(byte 0xff at byte 7 of the line\)/);
   });
 
@@ -139,7 +168,13 @@ describe('readLines', () => {
   it('refuses a line longer than maxLineBytes (INPUT_LINE_TOO_LONG) without holding it, within a chunk and across chunks', async () => {
     const { batches, end } = await read(chunksOf('{"a":1}\n0123456789', '0123456789\n{"b":2}\n', '01234567890123\n{"c":3}'), { maxLineBytes: 12 });
     expect(flatten(batches)).toEqual({
-      lines: [[1, '{"a":1}'], [2, '01234567890123456789'], [3, '{"b":2}'], [4, '01234567890123'], [5, '{"c":3}']],
+      lines: [
+        [1, '{"a":1}'],
+        [2, '01234567890123456789'],
+        [3, '{"b":2}'],
+        [4, '01234567890123'],
+        [5, '{"c":3}'],
+      ],
       refused: ['2: INPUT_LINE_TOO_LONG', '4: INPUT_LINE_TOO_LONG'],
     });
     expect(batches[1]!.refused!.get(0)!.message).toBe('the line is longer than 12 bytes (at least 20); it was skipped');
@@ -178,7 +213,10 @@ describe('readLines', () => {
     pass.write('{"a":');
     pass.write('1}\n{"b":2}');
     pass.end('\n');
-    expect(flatten((await reading).batches).lines).toEqual([[1, '{"a":1}'], [2, '{"b":2}']]);
+    expect(flatten((await reading).batches).lines).toEqual([
+      [1, '{"a":1}'],
+      [2, '{"b":2}'],
+    ]);
   });
 
   it('stops when its signal aborts, even while waiting for input, and says where it got to', async () => {

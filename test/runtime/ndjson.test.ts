@@ -49,7 +49,10 @@ describe('parseLine', () => {
     it('refuses a 6,000-deep array (12 KB of valid JSON) with a message, not a RangeError', () => {
       const line = nested(6000);
       expect(line.length).toBe(12_000);
-      expect(parseLine(line)).toEqual({ code: 'INPUT_TOO_DEEP', error: `nested deeper than ${MAX_DEPTH} levels (arrays and objects); events may nest at most ${MAX_DEPTH}` });
+      expect(parseLine(line)).toEqual({
+        code: 'INPUT_TOO_DEEP',
+        error: `nested deeper than ${MAX_DEPTH} levels (arrays and objects); events may nest at most ${MAX_DEPTH}`,
+      });
       expect(codeOf(nested(1_000_000))).toBe('INPUT_TOO_DEEP');
     });
 
@@ -68,7 +71,10 @@ describe('parseLine', () => {
 
   describe('numbers', () => {
     it('refuses numbers beyond the range of a double (INPUT_NOT_FINITE), which JSON.parse makes Infinity', () => {
-      expect(parseLine('{"x":1e400}')).toEqual({ code: 'INPUT_NOT_FINITE', error: expect.stringContaining('the number 1e400 is beyond the range of a double') });
+      expect(parseLine('{"x":1e400}')).toEqual({
+        code: 'INPUT_NOT_FINITE',
+        error: expect.stringContaining('the number 1e400 is beyond the range of a double'),
+      });
       for (const n of ['-1e400', '1E+400', '2.5e309', `1${'0'.repeat(400)}`]) expect(codeOf(`[${n}]`), n).toBe('INPUT_NOT_FINITE');
       expect(codeOf('{"x":1.7976931348623157e308}')).toBe('ok');
       expect(codeOf('{"x":1e-400}')).toBe('ok'); // rounds to 0, as decimals round
@@ -145,7 +151,10 @@ describe('nestsDeeperThan', () => {
 
 describe('decodeLines', () => {
   it('turns a batch into events and problems in line order, skipping blank lines', () => {
-    const batch = decodeLines({ lines: ['{"a":1}', '', 'oops', '  ', '{"b":2}', nested(300), '{"c":3}'], firstLine: 10, end: 999, refused: undefined }, 'in.ndjson');
+    const batch = decodeLines(
+      { lines: ['{"a":1}', '', 'oops', '  ', '{"b":2}', nested(300), '{"c":3}'], firstLine: 10, end: 999, refused: undefined },
+      'in.ndjson',
+    );
     expect(batch.events).toEqual([{ a: 1 }, { b: 2 }, { c: 3 }]);
     expect(batch.problems).toEqual([
       { code: 'INPUT_INVALID_JSON', source: 'in.ndjson', line: 12, message: expect.stringMatching(/^invalid JSON/), text: 'oops', at: 1 },
@@ -155,9 +164,14 @@ describe('decodeLines', () => {
   });
 
   it("reports the reader's refusals with their code", () => {
-    const batch = decodeLines({ lines: ['{"a":"\ufffd"}'], firstLine: 1, end: 9, refused: new Map([[0, { code: 'INPUT_BAD_UNICODE', message: 'the line is not valid UTF-8' }]]) }, 'stdin');
+    const batch = decodeLines(
+      { lines: ['{"a":"\ufffd"}'], firstLine: 1, end: 9, refused: new Map([[0, { code: 'INPUT_BAD_UNICODE', message: 'the line is not valid UTF-8' }]]) },
+      'stdin',
+    );
     expect(batch.events).toEqual([]);
-    expect(batch.problems).toEqual([{ code: 'INPUT_BAD_UNICODE', source: 'stdin', line: 1, message: 'the line is not valid UTF-8', text: '{"a":"\ufffd"}', at: 0 }]);
+    expect(batch.problems).toEqual([
+      { code: 'INPUT_BAD_UNICODE', source: 'stdin', line: 1, message: 'the line is not valid UTF-8', text: '{"a":"\ufffd"}', at: 0 },
+    ]);
   });
 });
 
@@ -179,7 +193,7 @@ describe('readNdjson and readNdjsonBatches', () => {
     ]);
   });
 
-  it("give a line the reader refused with its problem (readNdjson) or as a problem (batches)", async () => {
+  it('give a line the reader refused with its problem (readNdjson) or as a problem (batches)', async () => {
     const dir = tempDir();
     writeFileSync(`${dir}/in.ndjson`, Buffer.concat([Buffer.from('{"a":1}\n"'), Buffer.of(0xc3), Buffer.from('"\n')]));
     const lines = [];
@@ -195,7 +209,10 @@ describe('readNdjson and readNdjsonBatches', () => {
     const batches = [];
     for await (const b of readNdjsonBatches([`${dir}/in.ndjson`], { chunkBytes: 16 })) batches.push(b);
     expect(batches.flatMap((b) => b.events)).toEqual([{ a: 1 }, { b: 2 }]);
-    expect(batches.flatMap((b) => b.problems.map((p) => `${p.source}:${p.line} ${p.code}`))).toEqual([`${dir}/in.ndjson:3 INPUT_NOT_FINITE`, `${dir}/in.ndjson:4 INPUT_TOO_DEEP`]);
+    expect(batches.flatMap((b) => b.problems.map((p) => `${p.source}:${p.line} ${p.code}`))).toEqual([
+      `${dir}/in.ndjson:3 INPUT_NOT_FINITE`,
+      `${dir}/in.ndjson:4 INPUT_TOO_DEEP`,
+    ]);
     expect(batches.at(-1)!.end).toBe(Buffer.byteLength(content));
   });
 });

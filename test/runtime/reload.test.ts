@@ -72,23 +72,26 @@ describe('reload', () => {
     expect(run.opened.spells.get('tagger')!.stats.casts).toBe(4);
   });
 
-  it('hands the metrics\' cast timer and a tap on to the new spell; the tap, ended, leaves nothing behind', async () => {
+  it("hands the metrics' cast timer and a tap on to the new spell; the tap, ended, leaves nothing behind", async () => {
     const { run, seen } = await start();
     const metrics = new SanctumMetrics(run.opened, { defaultMetrics: false });
     const timer = run.opened.spells.get('tagger')!.probes.castTimer;
     expect(timer).toBeDefined();
     const lines: string[] = [];
     const taps = new TapHub(run.opened);
-    const client = taps.open({ kind: 'spell', name: 'tagger' }, {
-      write: (l) => {
-        lines.push(l);
-        return true;
+    const client = taps.open(
+      { kind: 'spell', name: 'tagger' },
+      {
+        write: (l) => {
+          lines.push(l);
+          return true;
+        },
+        end: (l) => {
+          if (l) lines.push(l);
+        },
+        on: () => undefined,
       },
-      end: (l) => {
-        if (l) lines.push(l);
-      },
-      on: () => undefined,
-    });
+    );
     writeFileSync(`${run.dir}/tagger.lua`, spell('v2'));
     expect((await reload(run)).ok).toBe(true);
     const now = run.opened.spells.get('tagger')!;
@@ -112,7 +115,9 @@ describe('reload', () => {
     expect(bad.diagnostics!.map((d) => d.code)).toEqual(['RUNESET_UNKNOWN_STREAM']);
     // A new stream: a restart is needed.
     writeFileSync(`${run.dir}/r.yaml`, yaml({ extraStream: true }));
-    expect((await reload(run)).message).toBe('restart to apply: streams changed (a reload swaps spells — their files, runes, on_error and budget — and keeps everything else)');
+    expect((await reload(run)).message).toBe(
+      'restart to apply: streams changed (a reload swaps spells — their files, runes, on_error and budget — and keeps everything else)',
+    );
     writeFileSync(`${run.dir}/r.yaml`, yaml());
     // A spell that does not summon (checked by loadRuneset, and again by reload for a Runeset given directly).
     const good = (await loadRuneset(`${run.dir}/r.yaml`)).runeset!;

@@ -5,7 +5,8 @@ import { summonSource, type DeadLetter, type EventValue } from '../../src/index.
 import { CallbackError } from '../../src/spellcraft/errors.js';
 
 // Three outputs per event: `side`, the default port, `audit`.
-const FAN = 'local s = {}\nfunction s.cast(e, emit)\n  if e.bad then error("bad event") end\n  emit({ to = "side", n = e.n }, "side")\n  emit({ to = "out", n = e.n })\n  emit({ to = "audit", n = e.n }, "audit")\nend\nreturn s\n';
+const FAN =
+  'local s = {}\nfunction s.cast(e, emit)\n  if e.bad then error("bad event") end\n  emit({ to = "side", n = e.n }, "side")\n  emit({ to = "out", n = e.n })\n  emit({ to = "audit", n = e.n }, "audit")\nend\nreturn s\n';
 
 /** Runs a pipe to its end; returns what was delivered and how it ended. */
 function run(source: EventValue[], op: (s: Observable<EventValue>) => Observable<EventValue>) {
@@ -35,7 +36,16 @@ describe('a port target that throws', () => {
     const audit: EventValue[] = [];
     const boom = new Error('side is down');
     const r = await run([{ n: 1 }, { n: 2 }], (s) =>
-      s.pipe(spell.operator({ ports: { side: () => { throw boom; }, audit: (e) => audit.push(e) } })),
+      s.pipe(
+        spell.operator({
+          ports: {
+            side: () => {
+              throw boom;
+            },
+            audit: (e) => audit.push(e),
+          },
+        }),
+      ),
     );
     // The cast of event 1 succeeded: its default-port and audit outputs are delivered; event 2 is never cast.
     expect(r.out).toEqual([{ to: 'out', n: 1 }]);
@@ -50,7 +60,20 @@ describe('a port target that throws', () => {
 
   it('an observer target that throws is the same', async () => {
     const spell = await summonSource(FAN);
-    const r = await run([{ n: 1 }], (s) => s.pipe(spell.operator({ ports: { side: { next: () => {} }, audit: { next: () => { throw new Error('audit'); } } } })));
+    const r = await run([{ n: 1 }], (s) =>
+      s.pipe(
+        spell.operator({
+          ports: {
+            side: { next: () => {} },
+            audit: {
+              next: () => {
+                throw new Error('audit');
+              },
+            },
+          },
+        }),
+      ),
+    );
     expect(r.out).toEqual([{ to: 'out', n: 1 }]);
     expect(r.error).toMatchObject({ code: 'CALLBACK_FAILED', port: 'audit' });
     expect(escaped).toEqual([]);
@@ -58,7 +81,17 @@ describe('a port target that throws', () => {
 
   it('in finish: the stream errors instead of completing', async () => {
     const spell = await summonSource('local s = {}\nfunction s.cast() end\nfunction s.finish(emit) emit(1, "side") emit(2) end\nreturn s\n');
-    const r = await run([{}], (s) => s.pipe(spell.operator({ ports: { side: () => { throw new Error('no'); } } })));
+    const r = await run([{}], (s) =>
+      s.pipe(
+        spell.operator({
+          ports: {
+            side: () => {
+              throw new Error('no');
+            },
+          },
+        }),
+      ),
+    );
     expect(r.out).toEqual([2]);
     expect(r.completed).toBe(false);
     expect(r.error).toMatchObject({ code: 'CALLBACK_FAILED', port: 'side', value: 1 });
@@ -70,7 +103,14 @@ describe('a deadLetters target that throws', () => {
     const spell = await summonSource(FAN);
     const boom = new Error('dead letters are down');
     const r = await run([{ n: 1 }, { n: 2, bad: true }, { n: 3 }], (s) =>
-      s.pipe(spell.operator({ ports: { side: () => {}, audit: () => {} }, deadLetters: () => { throw boom; } })),
+      s.pipe(
+        spell.operator({
+          ports: { side: () => {}, audit: () => {} },
+          deadLetters: () => {
+            throw boom;
+          },
+        }),
+      ),
     );
     expect(r.out).toEqual([{ to: 'out', n: 1 }]);
     expect(r.error).toMatchObject({ code: 'CALLBACK_FAILED', callback: 'dead-letters', cause: boom });
@@ -83,7 +123,15 @@ describe('a deadLetters target that throws', () => {
 
   it('when init failed: the stream errors before the source is cast', async () => {
     const spell = await summonSource('local s = {}\nfunction s.init() error("no config") end\nfunction s.cast(e) return e end\nreturn s\n');
-    const r = await run([{ n: 1 }], (s) => s.pipe(spell.operator({ deadLetters: () => { throw new Error('x'); } })));
+    const r = await run([{ n: 1 }], (s) =>
+      s.pipe(
+        spell.operator({
+          deadLetters: () => {
+            throw new Error('x');
+          },
+        }),
+      ),
+    );
     expect(r.out).toEqual([]);
     expect(r.error).toMatchObject({ code: 'CALLBACK_FAILED', callback: 'dead-letters', value: { error: { hook: 'init' } } });
     expect(escaped).toEqual([]);
@@ -92,7 +140,9 @@ describe('a deadLetters target that throws', () => {
   it('a Subject target whose subscriber throws does not stop the spell (RxJS reports it, as for any subject)', async () => {
     const spell = await summonSource(FAN);
     const dead = new Subject<DeadLetter>();
-    dead.subscribe(() => { throw new Error('subscriber'); });
+    dead.subscribe(() => {
+      throw new Error('subscriber');
+    });
     const r = await run([{ n: 1, bad: true }, { n: 2 }], (s) => s.pipe(spell.operator({ ports: { side: () => {}, audit: () => {} }, deadLetters: dead })));
     expect(r.completed).toBe(true);
     expect(r.out).toEqual([{ to: 'out', n: 2 }]);
@@ -103,7 +153,11 @@ describe('a deadLetters target that throws', () => {
 
 describe('a logger that throws under skip', () => {
   it('errors the stream with CALLBACK_FAILED carrying the log entry', async () => {
-    const spell = await summonSource(FAN, { logger: () => { throw new Error('log is down'); } });
+    const spell = await summonSource(FAN, {
+      logger: () => {
+        throw new Error('log is down');
+      },
+    });
     const r = await run([{ n: 1, bad: true }], (s) => s.pipe(spell.operator({ onError: 'skip', ports: { side: () => {}, audit: () => {} } })));
     expect(r.error).toMatchObject({ code: 'CALLBACK_FAILED', callback: 'logger', value: { level: 'warn', fields: { code: 'SPELL_RUNTIME' } } });
     expect(escaped).toEqual([]);

@@ -10,7 +10,7 @@ const casting = (body: string) => `local s = {} function s.cast(e) ${body} end r
 const MiB = 1024 * 1024;
 
 describe('the error report runs no code of the spell', () => {
-  it('an error object\'s message with __tostring is not called, and the 8 MiB cap holds', async () => {
+  it("an error object's message with __tostring is not called, and the 8 MiB cap holds", async () => {
     const spell = await summonSource(
       casting(`if e.check then return { hoarded = HOARD ~= nil } end
         error({ message = setmetatable({}, { __tostring = function() HOARD = string.rep("x", 128 << 20) return "hidden" end }) })`),
@@ -28,9 +28,11 @@ describe('the error report runs no code of the spell', () => {
     c.close();
   });
 
-  it('an error object\'s own __tostring, __index and __name are not used', async () => {
+  it("an error object's own __tostring, __index and __name are not used", async () => {
     const r = await castAll(
-      casting(`error(setmetatable({ code = 7 }, { __tostring = function() CALLED = true return "x" end, __index = function() CALLED = true end, __name = "fake" }))`),
+      casting(
+        `error(setmetatable({ code = 7 }, { __tostring = function() CALLED = true return "x" end, __index = function() CALLED = true end, __name = "fake" }))`,
+      ),
       [{}],
     );
     expect(r.dead[0]!.error.code).toBe('SPELL_RUNTIME');
@@ -51,7 +53,11 @@ describe('error codes cannot be spoofed by the message', () => {
     ['error("not enough memory", 0)', 'error("not enough memory", 0)', 'not enough memory'],
     ['error("stack overflow", 0)', 'error("stack overflow", 0)', 'stack overflow'],
     ['error("C stack overflow")', 'error("C stack overflow")', 'C stack overflow'],
-    ['a handler that turns an error into "stack overflow"', 'local ok, m = xpcall(error, function() return "x.lua:1: stack overflow" end, "boom") error(m, 0)', 'stack overflow'],
+    [
+      'a handler that turns an error into "stack overflow"',
+      'local ok, m = xpcall(error, function() return "x.lua:1: stack overflow" end, "boom") error(m, 0)',
+      'stack overflow',
+    ],
   ])('%s is SPELL_RUNTIME', async (_what, body, message) => {
     const r = await castAll(casting(body), [{}], { memoryLimit: 8 * MiB });
     expect(r.dead[0]!.error.code).toBe('SPELL_RUNTIME');

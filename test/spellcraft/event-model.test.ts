@@ -28,7 +28,9 @@ describe('the event model round trip', () => {
   });
 
   it('null is sanctum.null in Lua, and survives', async () => {
-    const r = await castAll('local s = {} function s.cast(e) return { isnull = e.x == sanctum.null, x = e.x, made = sanctum.null } end return s', [{ x: null }]);
+    const r = await castAll('local s = {} function s.cast(e) return { isnull = e.x == sanctum.null, x = e.x, made = sanctum.null } end return s', [
+      { x: null },
+    ]);
     expect(r.out).toEqual([{ isnull: true, x: null, made: null }]);
   });
 

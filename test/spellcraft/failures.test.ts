@@ -5,7 +5,10 @@ import { castAll, tempDir } from '../helpers.js';
 
 async function summonError(source: string, file = 'spells/broken.lua'): Promise<SpellError> {
   const dir = tempDir({ [file]: source });
-  const err = await summon(`${dir}/${file}`, { displayPath: file }).then(() => undefined, (e: unknown) => e);
+  const err = await summon(`${dir}/${file}`, { displayPath: file }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(SpellError);
   return err as SpellError;
 }
@@ -122,7 +125,10 @@ describe('unstable magic (runtime failures)', () => {
   });
 
   it('a failing finish is dead-lettered and the stream still completes', async () => {
-    const r = await castAll('local s = {} function s.cast(e) return e end function s.finish(emit) emit({ partial = true }) error("finish failed") end return s', [{ a: 1 }]);
+    const r = await castAll(
+      'local s = {} function s.cast(e) return e end function s.finish(emit) emit({ partial = true }) error("finish failed") end return s',
+      [{ a: 1 }],
+    );
     expect(r.out).toEqual([{ a: 1 }]);
     expect(r.dead.map((d) => [d.error.code, d.error.hook])).toEqual([['SPELL_RUNTIME', 'finish']]);
   });
@@ -154,11 +160,9 @@ describe('runaway magic', () => {
   });
 
   it('a spell cannot swallow the budget error with pcall', async () => {
-    const r = await castAll(
-      'local s = {} function s.cast(e) while true do pcall(function() while true do end end) end end return s',
-      [{ id: 1 }],
-      { instructionBudget: 100_000 },
-    );
+    const r = await castAll('local s = {} function s.cast(e) while true do pcall(function() while true do end end) end end return s', [{ id: 1 }], {
+      instructionBudget: 100_000,
+    });
     expect(r.dead[0]!.error.code).toBe('SPELL_BUDGET_EXCEEDED');
   });
 
@@ -178,11 +182,9 @@ describe('runaway magic', () => {
   });
 
   it('counts instructions inside coroutines too', async () => {
-    const r = await castAll(
-      'local s = {} function s.cast(e) local co = coroutine.wrap(function() while true do end end) co() end return s',
-      [{}],
-      { instructionBudget: 100_000 },
-    );
+    const r = await castAll('local s = {} function s.cast(e) local co = coroutine.wrap(function() while true do end end) co() end return s', [{}], {
+      instructionBudget: 100_000,
+    });
     expect(r.dead[0]!.error.code).toBe('SPELL_BUDGET_EXCEEDED');
   });
 
@@ -214,10 +216,9 @@ describe('runaway magic', () => {
   });
 
   it('stops unbounded recursion through C functions', async () => {
-    const r = await castAll(
-      'local s = {} local function f(s) return (string.gsub(s, ".", f)) end function s.cast(e) return { v = f("ab") } end return s',
-      [{}],
-    );
+    const r = await castAll('local s = {} local function f(s) return (string.gsub(s, ".", f)) end function s.cast(e) return { v = f("ab") } end return s', [
+      {},
+    ]);
     expect(r.dead[0]!.error.code).toBe('SPELL_STACK_OVERFLOW');
   });
 
@@ -231,7 +232,9 @@ describe('edges of the operator', () => {
   it('stop: a synchronous source is not cast past the failure, and no port hears of later events', async () => {
     const spell = await summonSource('local s = {} function s.cast(e, emit) if e.bad then error("bad") end emit(e, "side") end return s', { onError: 'stop' });
     const side: unknown[] = [];
-    const err = await lastValueFrom(from([{ n: 1 }, { bad: true }, { n: 3 }]).pipe(spell.operator({ ports: { side: (e) => side.push(e) } }), toArray())).catch((e: unknown) => e);
+    const err = await lastValueFrom(from([{ n: 1 }, { bad: true }, { n: 3 }]).pipe(spell.operator({ ports: { side: (e) => side.push(e) } }), toArray())).catch(
+      (e: unknown) => e,
+    );
     expect((err as SpellError).code).toBe('SPELL_RUNTIME');
     expect(side).toEqual([{ n: 1 }]);
     expect(spell.stats.casts).toBe(2);

@@ -16,18 +16,20 @@ describe('the spell contract', () => {
   });
 
   it('multi-emits in order, and ignores the return value once emit was called', async () => {
-    const r = await castAll(
-      'local s = {} function s.cast(e, emit) for i = 1, e.n do emit({ i = i }) end return { ignored = true } end return s',
-      [{ n: 3 }, { n: 0 }, { n: 1 }],
-    );
+    const r = await castAll('local s = {} function s.cast(e, emit) for i = 1, e.n do emit({ i = i }) end return { ignored = true } end return s', [
+      { n: 3 },
+      { n: 0 },
+      { n: 1 },
+    ]);
     expect(r.out).toEqual([{ i: 1 }, { i: 2 }, { i: 3 }, { ignored: true }, { i: 1 }]);
   });
 
   it('a terminal spell emits nothing and still sees every event', async () => {
-    const r = await castAll(
-      'local s = {} local seen = 0 function s.cast(e) seen = seen + 1 end function s.finish(emit) emit({ seen = seen }) end return s',
-      [{}, {}, {}],
-    );
+    const r = await castAll('local s = {} local seen = 0 function s.cast(e) seen = seen + 1 end function s.finish(emit) emit({ seen = seen }) end return s', [
+      {},
+      {},
+      {},
+    ]);
     expect(r.out).toEqual([{ seen: 3 }]);
   });
 
@@ -79,7 +81,12 @@ describe('the spell contract', () => {
   it('composes with RxJS operators in user code', async () => {
     const spell = await summonSource('local s = {} function s.cast(e) return { v = e.v + 1 } end return s');
     const out = await lastValueFrom(
-      from([1, 2, 3, 4]).pipe(map((v) => ({ v })), spell, filter((e) => ((e as { v: number }).v % 2) === 0), toArray()),
+      from([1, 2, 3, 4]).pipe(
+        map((v) => ({ v })),
+        spell,
+        filter((e) => (e as { v: number }).v % 2 === 0),
+        toArray(),
+      ),
     );
     expect(out).toEqual([{ v: 2 }, { v: 4 }]);
   });
@@ -103,7 +110,9 @@ describe('the spell contract', () => {
   });
 
   it('logs from print and log.* with the spell name, file and line', async () => {
-    const r = await castAll('local s = {}\nfunction s.cast(e)\n  print("hello", 1)\n  log.warn("careful", { v = e.v })\nend\nreturn s', [{ v: 7 }], { displayPath: 'spells/talk.lua' });
+    const r = await castAll('local s = {}\nfunction s.cast(e)\n  print("hello", 1)\n  log.warn("careful", { v = e.v })\nend\nreturn s', [{ v: 7 }], {
+      displayPath: 'spells/talk.lua',
+    });
     expect(r.logs).toEqual([
       { spell: 'talk', level: 'info', message: 'hello\t1', fields: undefined, file: 'spells/talk.lua', line: 3 },
       { spell: 'talk', level: 'warn', message: 'careful', fields: { v: 7 }, file: 'spells/talk.lua', line: 4 },
@@ -111,7 +120,8 @@ describe('the spell contract', () => {
   });
 
   it('castBatch gives the same outputs and failures as casting one by one', async () => {
-    const src = 'local s = {} function s.cast(e, emit) if e.v == 3 then error("three") end if e.v % 4 == 0 then return { v = e.v, returned = true } end for i = 1, e.v % 3 do emit({ v = e.v, i = i }) end end return s';
+    const src =
+      'local s = {} function s.cast(e, emit) if e.v == 3 then error("three") end if e.v % 4 == 0 then return { v = e.v, returned = true } end for i = 1, e.v % 3 do emit({ v = e.v, i = i }) end end return s';
     const spell = await summonSource(src);
     const events = Array.from({ length: 20 }, (_, v) => ({ v }));
     const one: unknown[] = [];

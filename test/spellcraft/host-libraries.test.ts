@@ -32,7 +32,11 @@ describe('host libraries', () => {
          return { user = e.user, count = seen.count, missing = kv.get("nobody") == nil }
        end
        return s`,
-      [{ user: 'ada', tag: 'x' }, { user: 'ada', tag: 'y' }, { user: 'bob', tag: 'z' }],
+      [
+        { user: 'ada', tag: 'x' },
+        { user: 'ada', tag: 'y' },
+        { user: 'bob', tag: 'z' },
+      ],
       { libraries },
     );
     expect(r.dead).toEqual([]);

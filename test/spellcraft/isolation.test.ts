@@ -19,7 +19,15 @@ const hoarder = (mib: number) =>
   `local s = {} function s.init() local kb = string.rep("h", 1024) HOARD = {} for i = 1, ${mib} do HOARD[i] = string.rep(kb, 1024) end end function s.cast(e) return { n = #HOARD } end return s`;
 
 const def = (source: string, memoryLimit: number): SpellDefinition => ({
-  name: 'probe', file: 'probe.lua', source, modules: [], runes: {}, emitLimit: 100_000, instructionBudget: 1e9, memoryLimit, logger: () => {},
+  name: 'probe',
+  file: 'probe.lua',
+  source,
+  modules: [],
+  runes: {},
+  emitLimit: 100_000,
+  instructionBudget: 1e9,
+  memoryLimit,
+  logger: () => {},
 });
 
 describe('engines', () => {
@@ -89,10 +97,10 @@ describe('what a spell holds between calls stays under its cap', () => {
 
   it('host results a spell keeps count against its cap', async () => {
     const result = 'y'.repeat(256 * 1024);
-    const spell = await summonSource(
-      casting(`local kept = {} for i = 1, 20 do kept[i] = false end for i = 1, 20 do kept[i] = big.get() end`),
-      { memoryLimit: MiB, libraries: { big: { get: () => result } } },
-    );
+    const spell = await summonSource(casting(`local kept = {} for i = 1, 20 do kept[i] = false end for i = 1, 20 do kept[i] = big.get() end`), {
+      memoryLimit: MiB,
+      libraries: { big: { get: () => result } },
+    });
     const c = spell.open();
     c.init();
     const err = c.cast({}, sink);
@@ -142,10 +150,11 @@ describe('caps add up in the process (real engines, about 2 GiB of memory)', () 
       casters.push(calm);
       expect(calm.init()).toBeUndefined();
       const failures: SpellError[] = [];
-      for (let i = 0; i < 5; i++) for (const c of casters) {
-        const err = c.cast({}, sink);
-        if (err) failures.push(err);
-      }
+      for (let i = 0; i < 5; i++)
+        for (const c of casters) {
+          const err = c.cast({}, sink);
+          if (err) failures.push(err);
+        }
       expect(failures.map((f) => `${f.spell}: ${f.code}`)).toEqual([]);
     } finally {
       for (const c of casters) c.close();

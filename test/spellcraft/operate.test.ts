@@ -38,7 +38,15 @@ describe('a spell operator stops a synchronous source as soon as downstream unsu
   it.each(variants)('%s: range(0, 2e6) then take(1) pulls one value', async (_name, source, op) => {
     spell = await summonSource(source, quiet);
     let pulls = 0;
-    const out = await lastValueFrom(range(0, 2e6).pipe(tap(() => pulls++), map((n) => ({ n })), op(spell), take(1), toArray()));
+    const out = await lastValueFrom(
+      range(0, 2e6).pipe(
+        tap(() => pulls++),
+        map((n) => ({ n })),
+        op(spell),
+        take(1),
+        toArray(),
+      ),
+    );
     expect(out).toHaveLength(1);
     expect(pulls).toBe(1);
   });
@@ -56,7 +64,14 @@ describe('a spell operator stops a synchronous source as soon as downstream unsu
     spell = await summonSource(ECHO, quiet);
     for (const n of [1, 2, 17, 1000]) {
       let pulls = 0;
-      const out = await lastValueFrom(range(0, 2e6).pipe(tap(() => pulls++), spell, take(n), toArray()));
+      const out = await lastValueFrom(
+        range(0, 2e6).pipe(
+          tap(() => pulls++),
+          spell,
+          take(n),
+          toArray(),
+        ),
+      );
       expect([out.length, pulls]).toEqual([n, n]);
     }
   });
@@ -91,7 +106,15 @@ describe('one caster per subscription, closed exactly once', () => {
 
   it.each([
     ['the source completes', () => of({ a: 1 }, { a: 2 }), 'complete'],
-    ['the source errors', () => concat(of({ a: 1 }), throwError(() => new Error('upstream'))), 'error'],
+    [
+      'the source errors',
+      () =>
+        concat(
+          of({ a: 1 }),
+          throwError(() => new Error('upstream')),
+        ),
+      'error',
+    ],
     ['take(1) unsubscribes synchronously', () => range(0, 10).pipe(map((n) => ({ n }))), 'take'],
   ] as const)('when %s', async (_what, source, how) => {
     const c = await counted(FINISH);
@@ -120,7 +143,10 @@ describe('one caster per subscription, closed exactly once', () => {
     const subs = [0, 1].map((i) => input.pipe(c.spell).subscribe((e) => seen[i]!.push(e)));
     input.next({});
     input.next({});
-    expect(seen).toEqual([[{ n: 1 }, { n: 2 }], [{ n: 1 }, { n: 2 }]]);
+    expect(seen).toEqual([
+      [{ n: 1 }, { n: 2 }],
+      [{ n: 1 }, { n: 2 }],
+    ]);
     expect(c.opened()).toBe(2);
     subs[0]!.unsubscribe();
     expect(c.closed()).toBe(1);
@@ -164,7 +190,16 @@ describe('finish runs when the source completes, and only then', () => {
   });
 
   it('not when the source errors', async () => {
-    expect(await finishes((s) => lastValueFrom(concat(of({ a: 1 }), throwError(() => new Error('x'))).pipe(s)))).toBe(0);
+    expect(
+      await finishes((s) =>
+        lastValueFrom(
+          concat(
+            of({ a: 1 }),
+            throwError(() => new Error('x')),
+          ).pipe(s),
+        ),
+      ),
+    ).toBe(0);
   });
 
   it('not when downstream unsubscribes early', async () => {
@@ -179,17 +214,40 @@ describe('operate() and UpstreamSubscriber', () => {
 
   it('chains upstream to the destination: take(2) pulls two', async () => {
     let pulls = 0;
-    expect(await lastValueFrom(range(0, 2e6).pipe(tap(() => pulls++), double, take(2), toArray()))).toEqual([0, 2]);
+    expect(
+      await lastValueFrom(
+        range(0, 2e6).pipe(
+          tap(() => pulls++),
+          double,
+          take(2),
+          toArray(),
+        ),
+      ),
+    ).toEqual([0, 2]);
     expect(pulls).toBe(2);
   });
 
   it('turns what a handler throws into an error of the stream, and unsubscribes upstream', async () => {
     let pulls = 0;
     const boom = operate<number, number>((source, destination) => {
-      source.subscribe(new UpstreamSubscriber(destination, { next: (n) => { if (n === 1) throw new Error('handler'); destination.next(n); } }));
+      source.subscribe(
+        new UpstreamSubscriber(destination, {
+          next: (n) => {
+            if (n === 1) throw new Error('handler');
+            destination.next(n);
+          },
+        }),
+      );
     });
     const seen: number[] = [];
-    const err = await new Promise((resolve) => range(0, 2e6).pipe(tap(() => pulls++), boom).subscribe({ next: (n) => seen.push(n), error: resolve }));
+    const err = await new Promise((resolve) =>
+      range(0, 2e6)
+        .pipe(
+          tap(() => pulls++),
+          boom,
+        )
+        .subscribe({ next: (n) => seen.push(n), error: resolve }),
+    );
     expect(err).toMatchObject({ message: 'handler' });
     expect(seen).toEqual([0]);
     expect(pulls).toBe(2);

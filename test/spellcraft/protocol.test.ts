@@ -40,7 +40,8 @@ function open() {
 describe('the slot protocol', () => {
   it('the entry points are at their SLOT positions', () => {
     const { x, L } = open();
-    const FUNCTION = 6, TABLE = 5;
+    const FUNCTION = 6,
+      TABLE = 5;
     for (const [name, i] of Object.entries(SLOT)) expect([name, x.lua_type(L, i)]).toEqual([name, name === 'arrayMt' ? TABLE : FUNCTION]);
     expect(x.lua_gettop(L)).toBe(Object.keys(SLOT).length);
   });
@@ -54,7 +55,14 @@ describe('the slot protocol', () => {
   it('cast_batch says when every cast emitted exactly one event (ones), on the default port (named false)', () => {
     const { vm, x, L, base, read } = open();
     x.lua_pushvalue(L, SLOT.castBatch);
-    vm.push(L, [{ n: 2, one: true }, { n: 2, one: true }], SLOT.arrayMt);
+    vm.push(
+      L,
+      [
+        { n: 2, one: true },
+        { n: 2, one: true },
+      ],
+      SLOT.arrayMt,
+    );
     vm.h.pushint(L, 2);
     vm.h.pushint(L, 1);
     vm.h.pushint(L, 1000);

@@ -51,14 +51,20 @@ const probes: Probe[] = [
   // Item 1: the budget error is raised inside the count hook, where Lua runs message handlers
   // with hooks off.
   { name: 'xpcall handler loops (cast)', source: casting(`xpcall(${loop}, ${loop})`), options: BUDGET },
-  { name: 'xpcall handler loops (init)', source: `local s = {} function s.init() xpcall(${loop}, ${loop}) end function s.cast(e) return e end return s`, options: BUDGET },
+  {
+    name: 'xpcall handler loops (init)',
+    source: `local s = {} function s.init() xpcall(${loop}, ${loop}) end function s.cast(e) return e end return s`,
+    options: BUDGET,
+  },
   { name: 'xpcall handler loops (top level)', source: `xpcall(${loop}, ${loop}) return { cast = function(e) return e end }`, options: BUDGET },
   { name: 'xpcall handler calls pcall, then loops', source: casting(`xpcall(${loop}, function(m) pcall(${loop}) while true do end end)`), options: BUDGET },
   // The handler runs twice: for the error (metered, its __index loop hits the budget), then for
   // the budget error, a string, whose method lookup the spell has made loop too.
   {
     name: 'xpcall handler indexes error values whose __index loops',
-    source: casting(`setmetatable(string, { __index = ${loop} }) xpcall(function() error(setmetatable({}, { __index = ${loop} })) end, function(e) return e.x end)`),
+    source: casting(
+      `setmetatable(string, { __index = ${loop} }) xpcall(function() error(setmetatable({}, { __index = ${loop} })) end, function(e) return e.x end)`,
+    ),
     options: BUDGET,
   },
   { name: 'xpcall handler loops inside a coroutine', source: casting(`coroutine.wrap(function() xpcall(${loop}, ${loop}) end)()`), options: BUDGET },
@@ -80,19 +86,40 @@ const probes: Probe[] = [
   { name: 'string.rep("", maxinteger)', source: casting('return { n = #string.rep("", math.maxinteger) }') },
   { name: 'string.rep("", 1 << 40, "")', source: casting('return { n = #string.rep("", 1 << 40, "") }') },
   { name: 'table.move over 2^50 absent elements', source: casting('table.move({}, 1, 1 << 50, 2)') },
-  { name: 'table.concat over 2^50 elements from a C __index', source: casting('return { n = #table.concat(setmetatable({}, { __index = table.concat }), "", 1, 1 << 50) }') },
-  { name: 'table.insert into a table whose __len is huge', source: casting('table.insert(setmetatable({}, { __len = function() return math.maxinteger - 1 end }), 1, "x")') },
-  { name: 'table.remove from a table whose __len is huge', source: casting('table.remove(setmetatable({}, { __len = function() return math.maxinteger - 1 end }), 1)') },
+  {
+    name: 'table.concat over 2^50 elements from a C __index',
+    source: casting('return { n = #table.concat(setmetatable({}, { __index = table.concat }), "", 1, 1 << 50) }'),
+  },
+  {
+    name: 'table.insert into a table whose __len is huge',
+    source: casting('table.insert(setmetatable({}, { __len = function() return math.maxinteger - 1 end }), 1, "x")'),
+  },
+  {
+    name: 'table.remove from a table whose __len is huge',
+    source: casting('table.remove(setmetatable({}, { __len = function() return math.maxinteger - 1 end }), 1)'),
+  },
   {
     name: 'table.insert into a plain table with a huge border',
     // Keys 2^49, 2^48, ..., 2, 1 (in that order): 50 elements, and a border (#t) of 2^49.
     source: casting('local t = {} for k = 49, 0, -1 do t[1 << k] = k end table.insert(t, 1, 0)'),
   },
-  { name: 'table.sort of 2^30 absent elements with a C comparator', source: casting('table.sort(setmetatable({}, { __len = function() return 1 << 30 end }), rawequal)') },
+  {
+    name: 'table.sort of 2^30 absent elements with a C comparator',
+    source: casting('table.sort(setmetatable({}, { __len = function() return 1 << 30 end }), rawequal)'),
+  },
   // Not a hang before the guards: the guard's own soundness (C's sort must not see another length).
-  { name: 'table.sort whose __len grows on the second call', source: casting('local n = 0 table.sort(setmetatable({}, { __len = function() n = n + 1 return n == 1 and 2 or 1 << 30 end }), rawequal) return { calls = n }') },
+  {
+    name: 'table.sort whose __len grows on the second call',
+    source: casting(
+      'local n = 0 table.sort(setmetatable({}, { __len = function() n = n + 1 return n == 1 and 2 or 1 << 30 end }), rawequal) return { calls = n }',
+    ),
+  },
   // A C reader returns pieces with no instruction in between: one numeral that only memory ends.
-  { name: 'load with a C function as its reader', source: casting('local f, err = load(os.time) return { loaded = f ~= nil }'), options: { memoryLimit: 960 * 1024 * 1024 } },
+  {
+    name: 'load with a C function as its reader',
+    source: casting('local f, err = load(os.time) return { loaded = f ~= nil }'),
+    options: { memoryLimit: 960 * 1024 * 1024 },
+  },
 ];
 
 describe('runaway spells end (in a child process, killed at a deadline)', () => {
@@ -101,7 +128,13 @@ describe('runaway spells end (in a child process, killed at a deadline)', () => 
     const missing = probes.filter((p) => !reports.has(p.name)).map((p) => p.name);
     expect(missing, 'probes that never returned').toEqual([]);
     const get = (name: string) => reports.get(name)!;
-    for (const name of ['xpcall handler loops (cast)', 'xpcall handler calls pcall, then loops', 'xpcall handler indexes error values whose __index loops', 'xpcall handler loops inside a coroutine', 'load swallowing the budget error raised in its reader']) {
+    for (const name of [
+      'xpcall handler loops (cast)',
+      'xpcall handler calls pcall, then loops',
+      'xpcall handler indexes error values whose __index loops',
+      'xpcall handler loops inside a coroutine',
+      'load swallowing the budget error raised in its reader',
+    ]) {
       expect(get(name).codes, name).toEqual(['SPELL_BUDGET_EXCEEDED']);
     }
     expect(get('xpcall handler loops (init)').codes).toEqual(['SPELL_BUDGET_EXCEEDED', 'SPELL_INIT_FAILED']);

@@ -48,17 +48,29 @@ describe('the sandbox', () => {
       [{}],
     );
     expect(r.dead).toEqual([]);
-    expect(r.out).toEqual([{ v: [
-      'ab,ab,ab', 'xx', '', '--', '',
-      '1-a-2.5', 'yz', '',
-      [0, 1, 2, 9],
-      [1, 3, [2]],
-      [1, 1, 2, 3],
-      [3, 2, 1],
-      [1, 2, 3, 9],
-      "bad argument #2 to 'insert' (position out of bounds)", "invalid value (table) at index 1 in table for 'concat'", "bad argument #1 to 'rep' (string expected, got no value)",
-      "wrong number of arguments to 'insert'",
-    ] }]);
+    expect(r.out).toEqual([
+      {
+        v: [
+          'ab,ab,ab',
+          'xx',
+          '',
+          '--',
+          '',
+          '1-a-2.5',
+          'yz',
+          '',
+          [0, 1, 2, 9],
+          [1, 3, [2]],
+          [1, 1, 2, 3],
+          [3, 2, 1],
+          [1, 2, 3, 9],
+          "bad argument #2 to 'insert' (position out of bounds)",
+          "invalid value (table) at index 1 in table for 'concat'",
+          "bad argument #1 to 'rep' (string expected, got no value)",
+          "wrong number of arguments to 'insert'",
+        ],
+      },
+    ]);
   });
 
   it('cannot reach the string metatable', async () => {
@@ -114,11 +126,11 @@ describe('the sandbox', () => {
     const ev = JSON.parse('{"__proto__": {"x": 1}, "a": 2}') as object;
     const r = await castAll('local s = {} function s.cast(e) return e end return s', [ev as never]);
     expect(JSON.parse(JSON.stringify(r.out[0]))).toEqual(JSON.parse(JSON.stringify(ev)));
-    expect(Object.keys(r.out[0] as object).sort()).toEqual(["__proto__", "a"]);
+    expect(Object.keys(r.out[0] as object).sort()).toEqual(['__proto__', 'a']);
     expect(Object.getPrototypeOf(r.out[0])).toBe(Object.prototype);
   });
 
-  it('one spell cannot see or change another spell\'s globals', async () => {
+  it("one spell cannot see or change another spell's globals", async () => {
     const a = await summonSource('x_global = 1 string.upper = nil return { cast = function(e) return { v = x_global } end }');
     const b = await summonSource('return { cast = function(e) return { v = tostring(x_global), up = string.upper("a") } end }');
     const ca = a.open();

@@ -76,7 +76,15 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
         let failed = false;
         // One failure, injected into the first transaction: every append in it fails with it, and
         // only those. Two transactions would leave some of the 200 appends stored.
-        const s = await open({ faults: (c) => { commits.push(c.kind); if (!failed) { failed = true; throw new Error('injected commit failure'); } } });
+        const s = await open({
+          faults: (c) => {
+            commits.push(c.kind);
+            if (!failed) {
+              failed = true;
+              throw new Error('injected commit failure');
+            }
+          },
+        });
         const appends = (base: number) => Array.from({ length: 200 }, (_, i) => s.log.append(i % 2 ? 'odd' : 'even', [ev(base + i)]));
         const first = await Promise.allSettled(appends(0));
         expect(first.filter((r) => r.status === 'rejected')).toHaveLength(200);
@@ -98,7 +106,10 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
 
       it('reads from any seq, up to a limit', async () => {
         const s = await open();
-        await s.log.append('a', Array.from({ length: 20 }, (_, i) => ev(i + 1)));
+        await s.log.append(
+          'a',
+          Array.from({ length: 20 }, (_, i) => ev(i + 1)),
+        );
         expect(seqs(s.log.read('a', 0, 5))).toEqual([1, 2, 3, 4, 5]);
         expect(seqs(s.log.read('a', 7, 3))).toEqual([7, 8, 9]);
         expect(seqs(s.log.read('a', 18, 100))).toEqual([18, 19, 20]);
@@ -118,11 +129,14 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
           42,
           null,
           [[], {}, [null]],
-          { '': 'empty key', 'ä': 1, '😀': 2 },
+          { '': 'empty key', ä: 1, '😀': 2 },
           Number.MAX_VALUE,
           5e-324,
         ];
-        await s.log.append('x', events.map((event, i) => ({ event, key: i % 2 ? `k${i}` : null })));
+        await s.log.append(
+          'x',
+          events.map((event, i) => ({ event, key: i % 2 ? `k${i}` : null })),
+        );
         const back = s.log.read('x', 1, 100);
         expect(back.map((e) => e.event)).toEqual(events);
         expect(back.map((e) => e.key)).toEqual(events.map((_, i) => (i % 2 ? `k${i}` : null)));
@@ -154,7 +168,10 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
 
       it('tails a stream from a seq to its end', async () => {
         const s = await open();
-        await s.log.append('a', Array.from({ length: 600 }, (_, i) => ev(i + 1)));
+        await s.log.append(
+          'a',
+          Array.from({ length: 600 }, (_, i) => ev(i + 1)),
+        );
         expect(seqs(await collect(s.log.tail('a', 1)))).toEqual(Array.from({ length: 600 }, (_, i) => i + 1));
         expect(seqs(await collect(s.log.tail('a', 598)))).toEqual([598, 599, 600]);
         expect(await collect(s.log.tail('none', 1))).toEqual([]);
@@ -202,7 +219,10 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
 
       it('retains by count: deletes the oldest, never reuses seqs', async () => {
         const s = await open();
-        await s.log.append('a', Array.from({ length: 10 }, (_, i) => ev(i + 1)));
+        await s.log.append(
+          'a',
+          Array.from({ length: 10 }, (_, i) => ev(i + 1)),
+        );
         expect(s.log.retain('a', { maxCount: 3 })).toBe(7);
         expect(s.log.retain('a', { maxCount: 3 })).toBe(0);
         expect(seqs(s.log.read('a', 1, 100))).toEqual([8, 9, 10]);
@@ -260,7 +280,11 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
 
       it('rejects every append of a group whose commit fails, and stores none of them', async () => {
         let fail = true;
-        const s = await open({ faults: (c) => { if (c.kind === 'append' && fail) throw new Error('injected commit failure'); } });
+        const s = await open({
+          faults: (c) => {
+            if (c.kind === 'append' && fail) throw new Error('injected commit failure');
+          },
+        });
         const results = await Promise.allSettled([s.log.append('a', [ev(1)]), s.log.append('a', [ev(2)]), s.log.append('b', [ev(3)])]);
         expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected', 'rejected']);
         const reason = (results[0] as PromiseRejectedResult).reason as StorageError;
@@ -293,7 +317,7 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
         const s = await open();
         const keys = ['b', 'a', 'ab', '', 'A', 'é', '\uffff', '😀', 'a\u0000', 'aa', 'abc', 'b0'];
         for (const k of keys) s.state.put('ns', k, k);
-        const codePointOrder = [...keys].sort((x, y) => (Buffer.compare(Buffer.from(x), Buffer.from(y))));
+        const codePointOrder = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
         expect(s.state.range('ns').map((e) => e.key)).toEqual(codePointOrder);
         expect(s.state.range('ns').map((e) => e.key)).toEqual(['', 'A', 'a', 'a\u0000', 'aa', 'ab', 'abc', 'b', 'b0', 'é', '\uffff', '😀']);
         expect(s.state.range('ns', { prefix: 'a' }).map((e) => e.key)).toEqual(['a', 'a\u0000', 'aa', 'ab', 'abc']);
@@ -398,7 +422,12 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
         expect(s.state.indexes('ns')).toEqual(['v']);
         expect(s.state.indexes('other')).toEqual([]);
         s.state.put('ns', 'y', { v: 1 });
-        s.commitBatch({ state: [{ ns: 'ns', key: 'x', value: { v: 0 } }, { ns: 'ns', key: 'z', value: { v: 3 } }] });
+        s.commitBatch({
+          state: [
+            { ns: 'ns', key: 'x', value: { v: 0 } },
+            { ns: 'ns', key: 'z', value: { v: 3 } },
+          ],
+        });
         expect(keysOf(s.state.query('ns', { index: 'v' }))).toEqual(['x', 'y', 'z']);
         s.state.delete('ns', 'y');
         s.commitBatch({ state: [{ ns: 'ns', key: 'z', value: null }] });
@@ -426,13 +455,24 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
             { stream: 'out', items: [ev(4)] },
           ],
         });
-        expect(r).toEqual({ appended: [{ stream: 'out', first: 2, last: 3 }, { stream: 'dead', first: 1, last: 1 }, { stream: 'out', first: 4, last: 4 }] });
+        expect(r).toEqual({
+          appended: [
+            { stream: 'out', first: 2, last: 3 },
+            { stream: 'dead', first: 1, last: 1 },
+            { stream: 'out', first: 4, last: 4 },
+          ],
+        });
         expect(s.offsets.get('spell', 'in')).toBe(5);
         expect(s.offsets.get('spell', 'other')).toBe(0);
         expect(s.state.get('spell', 'count')).toBe(5);
         expect(s.state.get('spell', 'gone')).toBeUndefined();
         expect(s.state.get('spell', 'twice')).toBe(2);
-        expect(s.log.read('out', 1, 10).map((e) => [e.seq, e.event, e.key])).toEqual([[1, { n: 0 }, null], [2, { n: 1 }, null], [3, { n: 2 }, 'p'], [4, { n: 4 }, null]]);
+        expect(s.log.read('out', 1, 10).map((e) => [e.seq, e.event, e.key])).toEqual([
+          [1, { n: 0 }, null],
+          [2, { n: 1 }, null],
+          [3, { n: 2 }, 'p'],
+          [4, { n: 4 }, null],
+        ]);
         s.commitBatch({ consumer: { name: 'spell', stream: 'in', seq: 9 } });
         s.commitBatch({ consumer: { name: 'other', stream: 'in', seq: 1 } });
         expect(s.offsets.list()).toEqual([
@@ -447,11 +487,33 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
 
       it('leaves nothing of a batch whose commit fails mid-way, and keeps seqs contiguous after it', async () => {
         let failNext = false;
-        const s = await open({ faults: (c) => { if (failNext && c.kind === 'batch') { failNext = false; throw new Error('injected commit failure'); } } });
-        s.commitBatch({ consumer: { name: 'c', stream: 'in', seq: 1 }, state: [{ ns: 'c', key: 'k', value: 1 }], appends: [{ stream: 'out', items: [ev(1)] }] });
+        const s = await open({
+          faults: (c) => {
+            if (failNext && c.kind === 'batch') {
+              failNext = false;
+              throw new Error('injected commit failure');
+            }
+          },
+        });
+        s.commitBatch({
+          consumer: { name: 'c', stream: 'in', seq: 1 },
+          state: [{ ns: 'c', key: 'k', value: 1 }],
+          appends: [{ stream: 'out', items: [ev(1)] }],
+        });
         failNext = true;
         const err = await expectStorageError(
-          () => s.commitBatch({ consumer: { name: 'c', stream: 'in', seq: 2 }, state: [{ ns: 'c', key: 'k', value: 2 }, { ns: 'c', key: 'new', value: 1 }], appends: [{ stream: 'out', items: [ev(2), ev(3)] }, { stream: 'fresh', items: [ev(1)] }] }),
+          () =>
+            s.commitBatch({
+              consumer: { name: 'c', stream: 'in', seq: 2 },
+              state: [
+                { ns: 'c', key: 'k', value: 2 },
+                { ns: 'c', key: 'new', value: 1 },
+              ],
+              appends: [
+                { stream: 'out', items: [ev(2), ev(3)] },
+                { stream: 'fresh', items: [ev(1)] },
+              ],
+            }),
           'STORAGE_FAILED',
         );
         expect(err.message).toMatch(/could not commit the batch/);
@@ -467,10 +529,21 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
       it('refuses a batch with a bad value anywhere, before anything is written', async () => {
         const s = await open();
         await expectStorageError(
-          () => s.commitBatch({ consumer: { name: 'c', stream: 'in', seq: 3 }, state: [{ ns: 'c', key: 'ok', value: 1 }, { ns: 'c', key: 'bad', value: 2n as unknown as EventValue }], appends: [{ stream: 'out', items: [ev(1)] }] }),
+          () =>
+            s.commitBatch({
+              consumer: { name: 'c', stream: 'in', seq: 3 },
+              state: [
+                { ns: 'c', key: 'ok', value: 1 },
+                { ns: 'c', key: 'bad', value: 2n as unknown as EventValue },
+              ],
+              appends: [{ stream: 'out', items: [ev(1)] }],
+            }),
           'STORAGE_INVALID',
         );
-        await expectStorageError(() => s.commitBatch({ appends: [{ stream: 'out', items: [ev(1)] }], consumer: { name: 'c', stream: 'in', seq: -1 } }), 'STORAGE_INVALID');
+        await expectStorageError(
+          () => s.commitBatch({ appends: [{ stream: 'out', items: [ev(1)] }], consumer: { name: 'c', stream: 'in', seq: -1 } }),
+          'STORAGE_INVALID',
+        );
         expect(s.offsets.get('c', 'in')).toBe(0);
         expect(s.state.get('c', 'ok')).toBeUndefined();
         expect(s.log.lastSeq('out')).toBe(0);
@@ -480,7 +553,12 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
         const s = await open();
         s.commitBatch({ consumer: { name: 'c', stream: 'in', seq: 10, expected: 0 } });
         const err = await expectStorageError(
-          () => s.commitBatch({ consumer: { name: 'c', stream: 'in', seq: 20, expected: 0 }, appends: [{ stream: 'out', items: [ev(1)] }], state: [{ ns: 'c', key: 'k', value: 1 }] }),
+          () =>
+            s.commitBatch({
+              consumer: { name: 'c', stream: 'in', seq: 20, expected: 0 },
+              appends: [{ stream: 'out', items: [ev(1)] }],
+              state: [{ ns: 'c', key: 'k', value: 1 }],
+            }),
           'STORAGE_CONFLICT',
         );
         expect(err.message).toMatch(/is 10, not the expected 0/);
@@ -499,17 +577,27 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
         s.commitBatch({
           consumer: { name: 'p', stream: 'in', seq: 10 },
           positions: [{ name: 'p', stream: 'in2', seq: 7 }],
-          state: [{ ns: 'a', key: 'x', value: { v: 1 } }, { ns: 'a', key: 'y', value: { v: 2 } }, { ns: 'b', key: 'z', value: 3 }],
+          state: [
+            { ns: 'a', key: 'x', value: { v: 1 } },
+            { ns: 'a', key: 'y', value: { v: 2 } },
+            { ns: 'b', key: 'z', value: 3 },
+          ],
         });
         return s;
       }
 
       it('sets several positions, back as well as forward, clears namespaces and applies state, in one batch', async () => {
         const s = await seeded();
-        expect(s.offsets.list('p')).toEqual([{ consumer: 'p', stream: 'in', seq: 10 }, { consumer: 'p', stream: 'in2', seq: 7 }]);
+        expect(s.offsets.list('p')).toEqual([
+          { consumer: 'p', stream: 'in', seq: 10 },
+          { consumer: 'p', stream: 'in2', seq: 7 },
+        ]);
         s.commitBatch({
           clearState: ['a', 'never-used'],
-          positions: [{ name: 'p', stream: 'in', seq: 2, expected: 10 }, { name: 'p', stream: 'in2', seq: 0, expected: 7 }],
+          positions: [
+            { name: 'p', stream: 'in', seq: 2, expected: 10 },
+            { name: 'p', stream: 'in2', seq: 0, expected: 7 },
+          ],
           state: [{ ns: 'a', key: 'new', value: { v: 5 } }],
         });
         expect(s.offsets.get('p', 'in')).toBe(2);
@@ -520,17 +608,41 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
         expect(s.state.query('a', { index: 'v', gte: 0 })).toEqual([{ key: 'new', value: { v: 5 } }]);
         s.commitBatch({ clearState: ['a'] });
         expect(s.state.count('a')).toBe(0);
-        expect(s.state.namespaces()).toEqual([{ ns: 'a', count: 0, indexes: ['v'] }, { ns: 'b', count: 1, indexes: [] }]);
+        expect(s.state.namespaces()).toEqual([
+          { ns: 'a', count: 0, indexes: ['v'] },
+          { ns: 'b', count: 1, indexes: [] },
+        ]);
       });
 
       it('leaves state and every position as they were when the commit fails, or a fence does', async () => {
         let fail = false;
-        const s = await seeded({ faults: () => { if (fail) throw new Error('injected commit failure'); } });
+        const s = await seeded({
+          faults: () => {
+            if (fail) throw new Error('injected commit failure');
+          },
+        });
         fail = true;
-        await expectStorageError(() => s.commitBatch({ clearState: ['a'], positions: [{ name: 'p', stream: 'in', seq: 0 }, { name: 'p', stream: 'in2', seq: 0 }] }), 'STORAGE_FAILED');
+        await expectStorageError(
+          () =>
+            s.commitBatch({
+              clearState: ['a'],
+              positions: [
+                { name: 'p', stream: 'in', seq: 0 },
+                { name: 'p', stream: 'in2', seq: 0 },
+              ],
+            }),
+          'STORAGE_FAILED',
+        );
         fail = false;
         const err = await expectStorageError(
-          () => s.commitBatch({ clearState: ['a'], positions: [{ name: 'p', stream: 'in', seq: 0, expected: 10 }, { name: 'p', stream: 'in2', seq: 0, expected: 6 }] }),
+          () =>
+            s.commitBatch({
+              clearState: ['a'],
+              positions: [
+                { name: 'p', stream: 'in', seq: 0, expected: 10 },
+                { name: 'p', stream: 'in2', seq: 0, expected: 6 },
+              ],
+            }),
           'STORAGE_CONFLICT',
         );
         expect(err.message).toMatch(/position in 'in2' is 7, not the expected 6/);
@@ -578,7 +690,15 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
         expect(s.timers.get('w', 'zz')).toBeUndefined();
         expect(s.timers.count('w')).toBe(4);
         // Moving a timer replaces it; cancelling an absent one is nothing; a later change to a key wins.
-        s.commitBatch({ timers: [{ ns: 'w', key: 'd', at: 500 }, { ns: 'w', key: 'c', at: null }, { ns: 'w', key: 'nope', at: null }, { ns: 'w', key: 'e', at: 1 }, { ns: 'w', key: 'e', at: 2 }] });
+        s.commitBatch({
+          timers: [
+            { ns: 'w', key: 'd', at: 500 },
+            { ns: 'w', key: 'c', at: null },
+            { ns: 'w', key: 'nope', at: null },
+            { ns: 'w', key: 'e', at: 1 },
+            { ns: 'w', key: 'e', at: 2 },
+          ],
+        });
         expect(s.timers.due('w', 1000, 10)).toEqual([
           { key: 'e', at: 2 },
           { key: 'a', at: 300 },
@@ -592,7 +712,8 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
       it('keeps the next due instant right through many sets and cancels (no scan needed)', async () => {
         const s = await open();
         const at = (i: number) => ((i * 7919) % 10007) + 1;
-        for (let b = 0; b < 10; b++) s.commitBatch({ timers: Array.from({ length: 500 }, (_, j) => ({ ns: 'w', key: `k${b * 500 + j}`, at: at(b * 500 + j) })) });
+        for (let b = 0; b < 10; b++)
+          s.commitBatch({ timers: Array.from({ length: 500 }, (_, j) => ({ ns: 'w', key: `k${b * 500 + j}`, at: at(b * 500 + j) })) });
         const live = new Map(Array.from({ length: 5000 }, (_, i) => [`k${i}`, at(i)] as const));
         const cancel = [...live.keys()].filter((_, i) => i % 3 === 0);
         s.commitBatch({ timers: cancel.map((key) => ({ ns: 'w', key, at: null })) });
@@ -605,18 +726,38 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
 
       it('commits timers with the rest of the batch, or none of them when the commit fails', async () => {
         let fail = false;
-        const s = await open({ faults: () => { if (fail) throw new Error('injected commit failure'); } });
+        const s = await open({
+          faults: () => {
+            if (fail) throw new Error('injected commit failure');
+          },
+        });
         s.commitBatch({ timers: [{ ns: 'w', key: 'a', at: 10 }], state: [{ ns: 'w', key: 'x', value: 1 }] });
         fail = true;
-        await expectStorageError(() => s.commitBatch({ timers: [{ ns: 'w', key: 'a', at: null }, { ns: 'w', key: 'b', at: 5 }], state: [{ ns: 'w', key: 'x', value: 2 }] }), 'STORAGE_FAILED');
+        await expectStorageError(
+          () =>
+            s.commitBatch({
+              timers: [
+                { ns: 'w', key: 'a', at: null },
+                { ns: 'w', key: 'b', at: 5 },
+              ],
+              state: [{ ns: 'w', key: 'x', value: 2 }],
+            }),
+          'STORAGE_FAILED',
+        );
         fail = false;
         expect(s.timers.due('w', 100, 10)).toEqual([{ key: 'a', at: 10 }]);
         expect(s.state.get('w', 'x')).toBe(1);
       });
 
-      it('clears a namespace\'s timers with its state (replay), and refuses bad timer changes before writing anything', async () => {
+      it("clears a namespace's timers with its state (replay), and refuses bad timer changes before writing anything", async () => {
         const s = await open();
-        s.commitBatch({ timers: [{ ns: 'w', key: 'a', at: 10 }, { ns: 'v', key: 'a', at: 10 }], state: [{ ns: 'w', key: 'x', value: 1 }] });
+        s.commitBatch({
+          timers: [
+            { ns: 'w', key: 'a', at: 10 },
+            { ns: 'v', key: 'a', at: 10 },
+          ],
+          state: [{ ns: 'w', key: 'x', value: 1 }],
+        });
         s.commitBatch({ clearState: ['w'], timers: [{ ns: 'w', key: 'fresh', at: 20 }] });
         expect(s.timers.due('w', 100, 10)).toEqual([{ key: 'fresh', at: 20 }]);
         expect(s.timers.count('v')).toBe(1);
@@ -640,7 +781,12 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
     describe('state that expires (time to live)', () => {
       it('hides a value read as of its expiry or later; without asOf it is still there', async () => {
         const s = await open();
-        s.commitBatch({ state: [{ ns: 'a', key: 'k', value: { v: 1 }, expiresAt: 1000 }, { ns: 'a', key: 'forever', value: 2 }] });
+        s.commitBatch({
+          state: [
+            { ns: 'a', key: 'k', value: { v: 1 }, expiresAt: 1000 },
+            { ns: 'a', key: 'forever', value: 2 },
+          ],
+        });
         expect(s.state.get('a', 'k', 999)).toEqual({ v: 1 });
         expect(s.state.get('a', 'k', 1000)).toBeUndefined();
         expect(s.state.get('a', 'k')).toEqual({ v: 1 });
@@ -652,7 +798,13 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
 
       it('filters value queries by expiry too, with and without an index', async () => {
         const s = await open();
-        s.commitBatch({ state: [{ ns: 'q', key: 'a', value: { n: 1 }, expiresAt: 50 }, { ns: 'q', key: 'b', value: { n: 2 } }, { ns: 'q', key: 'c', value: { n: 3 }, expiresAt: 500 }] });
+        s.commitBatch({
+          state: [
+            { ns: 'q', key: 'a', value: { n: 1 }, expiresAt: 50 },
+            { ns: 'q', key: 'b', value: { n: 2 } },
+            { ns: 'q', key: 'c', value: { n: 3 }, expiresAt: 500 },
+          ],
+        });
         expect(s.state.query('q', { index: 'n', gte: 0, asOf: 100 }).map((e) => e.key)).toEqual(['b', 'c']);
         s.state.ensureIndex('q', 'n');
         expect(s.state.query('q', { index: 'n', gte: 0, asOf: 100 }).map((e) => e.key)).toEqual(['b', 'c']);
@@ -674,7 +826,13 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
         expect(s.state.expired('a', 30, 10)).toEqual(['y', 'z', 'x']);
         expect(s.state.expired('a', 30, 2)).toEqual(['y', 'z']);
         expect(s.state.expired('a', 9, 10)).toEqual([]);
-        s.commitBatch({ state: [{ ns: 'a', key: 'y', value: 2 }, { ns: 'a', key: 'z', value: null }, { ns: 'a', key: 'x', value: 3, expiresAt: 95 }] });
+        s.commitBatch({
+          state: [
+            { ns: 'a', key: 'y', value: 2 },
+            { ns: 'a', key: 'z', value: null },
+            { ns: 'a', key: 'x', value: 3, expiresAt: 95 },
+          ],
+        });
         expect(s.state.expired('a', 100, 10)).toEqual(['w', 'x']);
         expect(s.state.get('a', 'y', 1e12)).toBe(2);
         s.state.put('a', 'w', 4); // a tool's put: no TTL

@@ -56,10 +56,11 @@ function run(script: string, args: string[]): Run {
   });
   return {
     lines,
-    waitFor: (re) => new Promise<void>((resolve) => {
-      watchers.push({ re, resolve });
-      check();
-    }),
+    waitFor: (re) =>
+      new Promise<void>((resolve) => {
+        watchers.push({ re, resolve });
+        check();
+      }),
     kill: () => child.kill('SIGKILL'),
     exited,
   };
@@ -303,7 +304,7 @@ describe('R4: a damaged file is a loud error naming it, never a silent empty sto
     const original = makeStore();
     const size = fs.statSync(original).size;
     let seed = 12345;
-    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     let loud = 0;
     for (let trial = 0; trial < 12; trial++) {
       const f = copyStore(original);
@@ -368,7 +369,9 @@ describe('R5: a failed commit is fatal for its batch only', () => {
   it('the k-th commit throws: that batch is not stored, the earlier ones are (after a reopen too)', async () => {
     const dir = tmp();
     const k = 4;
-    const faults = new CommitFaults(({ index }) => { if (index === k) throw new Error('injected: fsync failed'); });
+    const faults = new CommitFaults(({ index }) => {
+      if (index === k) throw new Error('injected: fsync failed');
+    });
     const s = faults.wrap(openSqliteStorage({ dir, now: faults.now }));
     for (let i = 1; i < k; i++) s.commitBatch(batch(i));
     const err = await expectStorageError(() => s.commitBatch(batch(k)), 'STORAGE_FAILED');
@@ -416,7 +419,9 @@ describe('R5: a failed commit is fatal for its batch only', () => {
   it('group commit: a failed flush rejects every append in it, stores none, and acknowledges none', async () => {
     const dir = tmp();
     let failing = false;
-    const faults = new CommitFaults(({ kind }) => { if (failing && kind === 'append') throw new Error('injected'); });
+    const faults = new CommitFaults(({ kind }) => {
+      if (failing && kind === 'append') throw new Error('injected');
+    });
     const s = faults.wrap(openSqliteStorage({ dir, now: faults.now }));
     await s.log.append('a', [{ event: 0 }]);
     failing = true;
@@ -426,7 +431,10 @@ describe('R5: a failed commit is fatal for its batch only', () => {
     expect(await s.log.append('a', [{ event: 'after' }])).toEqual({ first: 2, last: 2 });
     s.close();
     const db = new Database(s.path, { readonly: true });
-    expect(db.prepare("SELECT seq, json FROM events WHERE stream = 'a' ORDER BY seq").raw().all()).toEqual([[1, '0'], [2, '"after"']]);
+    expect(db.prepare("SELECT seq, json FROM events WHERE stream = 'a' ORDER BY seq").raw().all()).toEqual([
+      [1, '0'],
+      [2, '"after"'],
+    ]);
     db.close();
   });
 });

@@ -141,7 +141,10 @@ export class CommitFaults {
 }
 
 /** Opens a store through `open`, with the plan's clock and decorator when a plan is given (over `now`, if any). */
-export function openWithFaults<S extends Storage>(open: (now: (() => number) | undefined) => S, options: { readonly now?: () => number; readonly faults?: FaultPlan }): S {
+export function openWithFaults<S extends Storage>(
+  open: (now: (() => number) | undefined) => S,
+  options: { readonly now?: () => number; readonly faults?: FaultPlan },
+): S {
   if (options.faults === undefined) return open(options.now);
   const faults = new CommitFaults(options.faults, options.now);
   return faults.wrap(open(faults.now));

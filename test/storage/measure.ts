@@ -13,7 +13,7 @@ const N = Number(process.argv[2] ?? 100_000);
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sanctum-measure-'));
 let dirs = 0;
 const freshDir = (): string => path.join(root, String(dirs++));
-const event = (i: number) => ({ id: i, user: `user-${i % 1000}@example.com`, amount: (i * 7) % 1000 / 4, tags: ['a', 'b', 'c'], note: 'x'.repeat(100) });
+const event = (i: number) => ({ id: i, user: `user-${i % 1000}@example.com`, amount: ((i * 7) % 1000) / 4, tags: ['a', 'b', 'c'], note: 'x'.repeat(100) });
 const EVENT_BYTES = JSON.stringify(event(12345)).length;
 
 const rows: [string, string][] = [];
@@ -33,12 +33,14 @@ async function appendWithWriters(sync: 'FULL' | 'NORMAL', writers: number): Prom
   const s = openSqliteStorage({ dir: freshDir(), synchronous: sync });
   let next = 0;
   const ms = await timeIt(() =>
-    Promise.all(Array.from({ length: writers }, async () => {
-      while (next < N) {
-        const i = next++;
-        await s.log.append('orders', [{ event: event(i) }]);
-      }
-    })),
+    Promise.all(
+      Array.from({ length: writers }, async () => {
+        while (next < N) {
+          const i = next++;
+          await s.log.append('orders', [{ event: event(i) }]);
+        }
+      }),
+    ),
   );
   if (s.log.lastSeq('orders') !== N) throw new Error('lost appends');
   report(`append() 1 event per call, ${writers} concurrent writers, ${sync}`, N, ms);
@@ -71,7 +73,9 @@ function rawInserts(sync: 'FULL' | 'NORMAL', perTx: number): void {
   const db = new Database(path.join(dir, 'raw.db'));
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${sync}`);
-  db.exec('CREATE TABLE events (stream TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, key TEXT, json TEXT NOT NULL, PRIMARY KEY (stream, seq)) WITHOUT ROWID');
+  db.exec(
+    'CREATE TABLE events (stream TEXT NOT NULL, seq INTEGER NOT NULL, ts INTEGER NOT NULL, key TEXT, json TEXT NOT NULL, PRIMARY KEY (stream, seq)) WITHOUT ROWID',
+  );
   const insert = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?)');
   const tx = db.transaction((from: number, to: number) => {
     for (let i = from; i < to; i++) insert.run('orders', i + 1, Date.now(), null, JSON.stringify(event(i)));
@@ -98,7 +102,8 @@ function commitBatches(sync: 'FULL' | 'NORMAL', perBatch: number): void {
 
 async function reads(): Promise<void> {
   const s = openSqliteStorage({ dir: freshDir(), synchronous: 'NORMAL' });
-  for (let i = 0; i < N; i += 1000) s.commitBatch({ appends: [{ stream: 'orders', items: Array.from({ length: 1000 }, (_, j) => ({ event: event(i + j) })) }] });
+  for (let i = 0; i < N; i += 1000)
+    s.commitBatch({ appends: [{ stream: 'orders', items: Array.from({ length: 1000 }, (_, j) => ({ event: event(i + j) })) }] });
   let t = performance.now();
   let got = 0;
   for (let from = 1; from <= N; from += 256) got += s.log.read('orders', from, 256).length;
@@ -120,7 +125,12 @@ function queries(): void {
       const a = (q * 7919) % 9_900;
       found += s.state.query('shop', { index: 'price', gte: a, lt: a + 100 }).length;
     }
-    report(`state.query(price in [a, a+100)) ~${Math.round(found / Q)} rows of ${KEYS.toLocaleString('en-US')}, ${label}`, Q, performance.now() - t, 'queries/s');
+    report(
+      `state.query(price in [a, a+100)) ~${Math.round(found / Q)} rows of ${KEYS.toLocaleString('en-US')}, ${label}`,
+      Q,
+      performance.now() - t,
+      'queries/s',
+    );
     const t2 = performance.now();
     for (let q = 0; q < Q; q++) s.state.query('shop', { index: 'price', eq: q % 10_000 });
     report(`state.query(price eq v) ~10 rows, ${label}`, Q, performance.now() - t2, 'queries/s');
@@ -131,7 +141,13 @@ function queries(): void {
     s.commitBatch({ state: Array.from({ length: 10_000 }, (_, i) => ({ ns: 'other', key: `k${i}`, value: { price: i } })) });
     const t = performance.now();
     for (let i = 0; i < KEYS; i += 1000) {
-      s.commitBatch({ state: Array.from({ length: 1000 }, (_, j) => ({ ns: 'shop', key: `sku:${i + j}`, value: { price: (i + j) % 10_000, name: `item ${i + j}`, stock: j } })) });
+      s.commitBatch({
+        state: Array.from({ length: 1000 }, (_, j) => ({
+          ns: 'shop',
+          key: `sku:${i + j}`,
+          value: { price: (i + j) % 10_000, name: `item ${i + j}`, stock: j },
+        })),
+      });
     }
     report(`state upserts, 1000 per commitBatch, ${indexed ? 'with' : 'without'} the price index`, KEYS, performance.now() - t, 'keys/s');
     measure(s, indexed ? 'with ensureIndex' : 'no index');
@@ -140,7 +156,9 @@ function queries(): void {
   }
 }
 
-console.log(`Node ${process.version}, ${os.cpus().length} cores, ${N.toLocaleString('en-US')} events of ${EVENT_BYTES} B of JSON, WAL, data in ${os.tmpdir()}\n`);
+console.log(
+  `Node ${process.version}, ${os.cpus().length} cores, ${N.toLocaleString('en-US')} events of ${EVENT_BYTES} B of JSON, WAL, data in ${os.tmpdir()}\n`,
+);
 for (const sync of ['FULL', 'NORMAL'] as const) {
   await appendSequential(sync, sync === 'FULL' ? 5_000 : 20_000);
   await appendWithWriters(sync, 64);

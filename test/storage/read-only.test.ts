@@ -57,7 +57,10 @@ describe('tail over a damaged event', () => {
   it('hands out every event before it, then fails on it', async () => {
     const dir = tmp();
     const s = openSqliteStorage({ dir });
-    await s.log.append('s', Array.from({ length: 600 }, (_, i) => ({ event: { i } })));
+    await s.log.append(
+      's',
+      Array.from({ length: 600 }, (_, i) => ({ event: { i } })),
+    );
     s.close();
     const db = new Database(path.join(dir, 'sanctum.db'));
     db.prepare("UPDATE events SET json = '{broken' WHERE stream = 's' AND seq = 300").run();

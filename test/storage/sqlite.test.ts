@@ -147,7 +147,10 @@ describe('SQLite storage', () => {
       const events = s.log.read('shared', 1, 10_000);
       expect(events.map((e) => e.seq)).toEqual(Array.from({ length: 4000 }, (_, i) => i + 1));
       for (const w of ['a', 'b']) {
-        const mine = events.map((e) => e.event as { w: string; i: number }).filter((e) => e.w === w).map((e) => e.i);
+        const mine = events
+          .map((e) => e.event as { w: string; i: number })
+          .filter((e) => e.w === w)
+          .map((e) => e.i);
         expect(mine).toEqual(Array.from({ length: 2000 }, (_, i) => i)); // each writer's order kept
       }
     });
@@ -231,13 +234,17 @@ describe('SQLite storage', () => {
     it('reads a version-1 file opened read-only without upgrading it: no timers, nothing expires', () => {
       const dir = tmp();
       makeVersion1(dir, (s) => s.commitBatch({ state: [{ ns: 'a', key: 'k', value: 1 }] }));
-      withStore(dir, (s) => {
-        expect(s.state.get('a', 'k', 1e15)).toBe(1);
-        expect(s.state.range('a', { asOf: 1e15 })).toEqual([{ key: 'k', value: 1 }]);
-        expect(s.timers.next('a')).toBeUndefined();
-        expect(s.timers.due('a', 1e15, 10)).toEqual([]);
-        expect(s.state.expired('a', 1e15, 10)).toEqual([]);
-      }, { readonly: true });
+      withStore(
+        dir,
+        (s) => {
+          expect(s.state.get('a', 'k', 1e15)).toBe(1);
+          expect(s.state.range('a', { asOf: 1e15 })).toEqual([{ key: 'k', value: 1 }]);
+          expect(s.timers.next('a')).toBeUndefined();
+          expect(s.timers.due('a', 1e15, 10)).toEqual([]);
+          expect(s.state.expired('a', 1e15, 10)).toEqual([]);
+        },
+        { readonly: true },
+      );
       const db = new Database(path.join(dir, 'sanctum.db'), { readonly: true });
       expect(db.prepare("SELECT value FROM meta WHERE key = 'version'").pluck().get()).toBe('1');
       db.close();
@@ -245,7 +252,8 @@ describe('SQLite storage', () => {
 
     it('finds the next and the due timers, and the expired keys, through their indexes (EXPLAIN QUERY PLAN)', () => {
       withStore(tmp(), (s) => {
-        const plan = (sql: string, ...params: unknown[]) => (s.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('; ');
+        const plan = (sql: string, ...params: unknown[]) =>
+          (s.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('; ');
         expect(plan('SELECT min(due_at) FROM timers WHERE ns = ?', 'w')).toMatch(/USING COVERING INDEX timers_due/);
         const due = plan('SELECT key, due_at FROM timers WHERE ns = ? AND due_at <= ? ORDER BY due_at, key LIMIT ?', 'w', 5, 10);
         expect(due).toMatch(/USING COVERING INDEX timers_due \(ns=\? AND due_at<\?\)/);

@@ -46,7 +46,11 @@ for (const [adapter, open] of [
       expect(buf.range({ reverse: true, limit: 2 }).map((e) => e.key)).toEqual(['e', 'd']);
       expect(buf.range({ prefix: 'b' }).map((e) => e.key)).toEqual(['bb']);
       expect(buf.query({ index: 'p', limit: 3 }).map((e) => e.key)).toEqual(['c', 'bb', 'd']);
-      expect(buf.query({ index: 'p', gt: 0 }).map((e) => [e.key, e.value])).toEqual([['bb', { p: 15 }], ['d', { p: 30 }], ['e', { p: 40 }]]);
+      expect(buf.query({ index: 'p', gt: 0 }).map((e) => [e.key, e.value])).toEqual([
+        ['bb', { p: 15 }],
+        ['d', { p: 30 }],
+        ['e', { p: 40 }],
+      ]);
       expect(buf.query({ index: 'p', gte: 30, reverse: true, limit: 1 }).map((e) => e.key)).toEqual(['e']);
       s.close();
     });
@@ -56,7 +60,10 @@ for (const [adapter, open] of [
       buf.put('a', 1);
       buf.delete('b');
       buf.put('a', 2);
-      expect(buf.changes()).toEqual([{ ns: 'ns', key: 'a', value: 2 }, { ns: 'ns', key: 'b', value: null }]);
+      expect(buf.changes()).toEqual([
+        { ns: 'ns', key: 'a', value: 2 },
+        { ns: 'ns', key: 'b', value: null },
+      ]);
       s.commitBatch({ consumer: { name: 'ns', stream: 'in', seq: 1 }, state: buf.changes() });
       buf.clear();
       expect(buf.size).toBe(0);

@@ -16,7 +16,14 @@ for (const [adapter, open] of [
   describe(`TimerBuffer over ${adapter}`, () => {
     const seeded = (): { s: Storage; t: TimerBuffer } => {
       const s = open();
-      s.commitBatch({ timers: [{ ns: 'w', key: 'a', at: 10 }, { ns: 'w', key: 'b', at: 20 }, { ns: 'w', key: 'c', at: 30 }, { ns: 'x', key: 'a', at: 1 }] });
+      s.commitBatch({
+        timers: [
+          { ns: 'w', key: 'a', at: 10 },
+          { ns: 'w', key: 'b', at: 20 },
+          { ns: 'w', key: 'c', at: 30 },
+          { ns: 'x', key: 'a', at: 1 },
+        ],
+      });
       return { s, t: new TimerBuffer(s.timers, 'w') };
     };
 
@@ -62,7 +69,11 @@ for (const [adapter, open] of [
       t.committed();
       expect(t.size).toBe(0);
       expect(t.next()).toBe(5);
-      expect(s.timers.due('w', 100, 10)).toEqual([{ key: 'e', at: 5 }, { key: 'c', at: 30 }, { key: 'a', at: 50 }]);
+      expect(s.timers.due('w', 100, 10)).toEqual([
+        { key: 'e', at: 5 },
+        { key: 'c', at: 30 },
+        { key: 'a', at: 50 },
+      ]);
     });
 
     it('forgets its changes without a commit (discard): the store is the truth again', () => {
@@ -77,7 +88,12 @@ for (const [adapter, open] of [
   describe(`StateBuffer with expiring values over ${adapter}`, () => {
     it('hides its own pending values once expired, in get, range and query; changes carry the expiry', () => {
       const s = open();
-      s.commitBatch({ state: [{ ns: 'n', key: 'old', value: { v: 1 }, expiresAt: 100 }, { ns: 'n', key: 'keep', value: { v: 2 } }] });
+      s.commitBatch({
+        state: [
+          { ns: 'n', key: 'old', value: { v: 1 }, expiresAt: 100 },
+          { ns: 'n', key: 'keep', value: { v: 2 } },
+        ],
+      });
       const buf = new StateBuffer(s.state, 'n');
       buf.put('new', { v: 3 }, false, 50);
       expect(buf.get('new', 49)).toEqual({ v: 3 });
@@ -100,7 +116,10 @@ for (const [adapter, open] of [
       buf.delete('b');
       buf.put('c', 'C');
       buf.put('zz', 'Z'); // outside the range below
-      expect(buf.range({ to: 'f', limit: 2 })).toEqual([{ key: 'c', value: 'C' }, { key: 'd', value: 'd' }]);
+      expect(buf.range({ to: 'f', limit: 2 })).toEqual([
+        { key: 'c', value: 'C' },
+        { key: 'd', value: 'd' },
+      ]);
       expect(buf.range({ from: 'c', limit: 3 }).map((e) => e.key)).toEqual(['c', 'd', 'e']);
       expect(buf.range({ reverse: true, limit: 2 }).map((e) => e.key)).toEqual(['zz', 'f']);
     });

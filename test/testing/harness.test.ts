@@ -42,7 +42,16 @@ describe('the spell regression harness', () => {
   });
 
   it('checks named ports', async () => {
-    const r = await run([{ name: 'ports', input: 'a|', values: { a: { v: 1, side: true } }, output: 'x|', ports: { side: 's|' }, expect: { x: { v: 1 }, s: { v: 1, side: true } } }]);
+    const r = await run([
+      {
+        name: 'ports',
+        input: 'a|',
+        values: { a: { v: 1, side: true } },
+        output: 'x|',
+        ports: { side: 's|' },
+        expect: { x: { v: 1 }, s: { v: 1, side: true } },
+      },
+    ]);
     expect(r.results[0]!.failures).toEqual([]);
   });
 
@@ -52,9 +61,20 @@ describe('the spell regression harness', () => {
   });
 
   it('matches dead letters on the fields given, message as a substring', async () => {
-    const ok = await run([{ name: 'dl', input: 'a|', values: { a: { bad: true } }, output: '-|', deadLetters: 'd|', deadLetterValues: { d: { code: 'SPELL_RUNTIME', line: 3, message: 'bad' } } }]);
+    const ok = await run([
+      {
+        name: 'dl',
+        input: 'a|',
+        values: { a: { bad: true } },
+        output: '-|',
+        deadLetters: 'd|',
+        deadLetterValues: { d: { code: 'SPELL_RUNTIME', line: 3, message: 'bad' } },
+      },
+    ]);
     expect(ok.results[0]!.failures).toEqual([]);
-    const wrongLine = await run([{ name: 'dl', input: 'a|', values: { a: { bad: true } }, output: '-|', deadLetters: 'd|', deadLetterValues: { d: { line: 4 } } }]);
+    const wrongLine = await run([
+      { name: 'dl', input: 'a|', values: { a: { bad: true } }, output: '-|', deadLetters: 'd|', deadLetterValues: { d: { line: 4 } } },
+    ]);
     expect(wrongLine.results[0]!.passed).toBe(false);
   });
 
@@ -86,7 +106,16 @@ describe('init failures in spell tests', () => {
     const dir = tempDir({ 'x.lua': 'local s = {}\nfunction s.init(r)\n  error("no config")\nend\nfunction s.cast(e) return e end\nreturn s\n' });
     const r = await runSuite('inline', {
       spell: path.join(dir, 'x.lua'),
-      cases: [{ name: 'init', input: 'a---|', values: { a: {} }, output: '----|', deadLetters: '(ib)|', deadLetterValues: { i: { hook: 'init', line: 3 }, b: { code: 'SPELL_INIT_FAILED' } } }],
+      cases: [
+        {
+          name: 'init',
+          input: 'a---|',
+          values: { a: {} },
+          output: '----|',
+          deadLetters: '(ib)|',
+          deadLetterValues: { i: { hook: 'init', line: 3 }, b: { code: 'SPELL_INIT_FAILED' } },
+        },
+      ],
     });
     expect(r.results[0]!.failures).toEqual([]);
   });
@@ -97,9 +126,17 @@ describe('spells with state in spell tests', () => {
 
   it('seeds the state, and checks what the case leaves', async () => {
     const dir = tempDir({ 'c.lua': counter });
-    const ok = await runSuite('inline', { spell: path.join(dir, 'c.lua'), cases: [{ name: 's', input: 'a|', values: { a: { k: 'x' } }, output: 'v|', expect: { v: { k: 'x', n: 8 } }, state: { x: 7 }, expectState: { x: 8, y: null } }] });
+    const ok = await runSuite('inline', {
+      spell: path.join(dir, 'c.lua'),
+      cases: [
+        { name: 's', input: 'a|', values: { a: { k: 'x' } }, output: 'v|', expect: { v: { k: 'x', n: 8 } }, state: { x: 7 }, expectState: { x: 8, y: null } },
+      ],
+    });
     expect(ok.results[0]!.failures).toEqual([]);
-    const bad = await runSuite('inline', { spell: path.join(dir, 'c.lua'), cases: [{ name: 's', input: 'a|', values: { a: { k: 'x' } }, output: 'v|', expect: { v: { k: 'x', n: 1 } }, expectState: { x: 2 } }] });
+    const bad = await runSuite('inline', {
+      spell: path.join(dir, 'c.lua'),
+      cases: [{ name: 's', input: 'a|', values: { a: { k: 'x' } }, output: 'v|', expect: { v: { k: 'x', n: 1 } }, expectState: { x: 2 } }],
+    });
     expect(bad.results[0]!.failures).toEqual([expect.stringContaining("state 'x':\n  expected: 2\n  actual:   1")]);
   });
 
@@ -148,7 +185,17 @@ describe('subscriptions, early unsubscribe and errors in spell tests', () => {
 
   it('matches the error of a # on the fields given', async () => {
     const bad = { a: { v: 1 }, b: { bad: true } };
-    const ok = await run([{ name: 'e', onError: 'stop', input: 'ab|', values: bad, output: 'x#', expect: xy, error: { code: 'SPELL_RUNTIME', line: 3, hook: 'cast', message: 'bad event', event: { bad: true } } }]);
+    const ok = await run([
+      {
+        name: 'e',
+        onError: 'stop',
+        input: 'ab|',
+        values: bad,
+        output: 'x#',
+        expect: xy,
+        error: { code: 'SPELL_RUNTIME', line: 3, hook: 'cast', message: 'bad event', event: { bad: true } },
+      },
+    ]);
     expect(ok.results[0]!.failures).toEqual([]);
     const wrong = await run([{ name: 'e', onError: 'stop', input: 'ab|', values: bad, output: 'x#', expect: xy, error: { code: 'SPELL_BUDGET_EXCEEDED' } }]);
     expect(wrong.results[0]!.failures[0]).toContain('frame 1: error matching {"code":"SPELL_BUDGET_EXCEEDED"}');
@@ -159,7 +206,17 @@ describe('subscriptions, early unsubscribe and errors in spell tests', () => {
   });
 
   it("an input's # errors with 'input error', which passes through the spell", async () => {
-    const ok = await run([{ name: 'up', input: 'a-#', values: ab, output: 'x-#', expect: xy, error: { message: 'input error', code: null as unknown as string }, subscription: '^-!' }]);
+    const ok = await run([
+      {
+        name: 'up',
+        input: 'a-#',
+        values: ab,
+        output: 'x-#',
+        expect: xy,
+        error: { message: 'input error', code: null as unknown as string },
+        subscription: '^-!',
+      },
+    ]);
     expect(ok.results[0]!.failures).toEqual([]);
     const wrong = await run([{ name: 'up', input: 'a-#', values: ab, output: 'x-#', expect: xy, error: { code: 'SPELL_RUNTIME' } }]);
     expect(wrong.results[0]!.passed).toBe(false);

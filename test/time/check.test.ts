@@ -6,8 +6,10 @@ afterAll(removeTempDirs);
 
 const TICKS = 'local s = {}\nfunction s.cast(e, emit) emit(e) end\nfunction s.tick(now, emit) end\nreturn s\n';
 const PLAIN = 'local s = {}\nfunction s.cast(e, emit) emit(e) end\nreturn s\n';
-const TIMERS = 'local s = {}\nfunction s.cast(e) timers.set("k", sanctum.now() + 1000) end\nfunction s.timer(key, now, emit) emit({ key = key }) end\nreturn s\n';
-const WINDOWED = 'local window = require "sanctum.window"\nlocal s, w = {}, nil\nfunction s.init(runes) w = window.new(runes.window) end\nfunction s.cast(e) w:add(e) end\nfunction s.timer(k, now, emit) w:timer(k, now, emit) end\nreturn s\n';
+const TIMERS =
+  'local s = {}\nfunction s.cast(e) timers.set("k", sanctum.now() + 1000) end\nfunction s.timer(key, now, emit) emit({ key = key }) end\nreturn s\n';
+const WINDOWED =
+  'local window = require "sanctum.window"\nlocal s, w = {}, nil\nfunction s.init(runes) w = window.new(runes.window) end\nfunction s.cast(e) w:add(e) end\nfunction s.timer(k, now, emit) w:timer(k, now, emit) end\nreturn s\n';
 
 const runeset = (spells: string, pipelines = '', streams = '  in: {}\n  out: {}\n') => `version: 1
 streams:
@@ -16,7 +18,12 @@ ${spells}${pipelines ? `pipelines:\n${pipelines}` : ''}`;
 
 describe('time runes', () => {
   it('normalizes tick and the window durations to ms; the spell gets the window as runes.window', async () => {
-    const r = await load(runeset('  w:\n    file: w.lua\n    tick: 250ms\n    window: { kind: hopping, size: 1m, slide: 15s, time: ts, key: user, lateness: 5s, idle: 2m }\n    runes: { flush: false }\n'), { 'w.lua': WINDOWED });
+    const r = await load(
+      runeset(
+        '  w:\n    file: w.lua\n    tick: 250ms\n    window: { kind: hopping, size: 1m, slide: 15s, time: ts, key: user, lateness: 5s, idle: 2m }\n    runes: { flush: false }\n',
+      ),
+      { 'w.lua': WINDOWED },
+    );
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     const spell = r.runeset!.spells['w']!;
     expect(spell.tick).toBe(250);
@@ -33,12 +40,18 @@ describe('time runes', () => {
 
   it('refuses a tick that is not a duration', async () => {
     const r = await load(runeset('  t:\n    file: t.lua\n    tick: soon\n'), { 't.lua': TICKS });
-    expect(brief(r)).toEqual(["8:11 RUNESET_BAD_VALUE spells.t.tick 'soon' is not valid: write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 250ms, 30s, 5m); a bare number is seconds"]);
+    expect(brief(r)).toEqual([
+      "8:11 RUNESET_BAD_VALUE spells.t.tick 'soon' is not valid: write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 250ms, 30s, 5m); a bare number is seconds",
+    ]);
   });
 
   it('says where the timers of a spell in an in-memory pipeline live; a durable pipeline needs no word', async () => {
     const r = await load(
-      runeset('  t:\n    file: t.lua\n', '  mem: { from: in, steps: [t], to: out }\n  dur: { from: din, steps: [t], to: out }\n', '  in: {}\n  out: {}\n  din: { durable: true }\n'),
+      runeset(
+        '  t:\n    file: t.lua\n',
+        '  mem: { from: in, steps: [t], to: out }\n  dur: { from: din, steps: [t], to: out }\n',
+        '  in: {}\n  out: {}\n  din: { durable: true }\n',
+      ),
       { 't.lua': TIMERS },
     );
     expect(brief(r).filter((d) => d.includes('timers'))).toEqual([
@@ -54,7 +67,7 @@ describe('time runes', () => {
       { 'w.lua': WINDOWED, 'p.lua': PLAIN },
     );
     expect(brief(r)).toEqual([
-      "8:48 RUNESET_BAD_VALUE spells.h.window.slide (1m) is longer than its size (10s): hopping windows would leave gaps no window covers",
+      '8:48 RUNESET_BAD_VALUE spells.h.window.slide (1m) is longer than its size (10s): hopping windows would leave gaps no window covers',
       '8:52 warning RUNESET_BAD_VALUE spells.h.window.gap has no effect on hopping windows',
       "11:39 warning RUNESET_BAD_VALUE spells.s.window.idle moves the watermark on ticks, but spell 's' has no tick rune",
       '12:14 RUNESET_BAD_VALUE spells.s has both a window rune and runes.window; the window rune is what the spell gets as runes.window',
@@ -63,7 +76,9 @@ describe('time runes', () => {
   });
 
   it('requires the durations each kind of window needs', async () => {
-    const r = await load(runeset('  s:\n    file: w.lua\n    window: { kind: session }\n  t:\n    file: w.lua\n    window: { kind: tumbling, time: ts }\n'), { 'w.lua': WINDOWED });
+    const r = await load(runeset('  s:\n    file: w.lua\n    window: { kind: session }\n  t:\n    file: w.lua\n    window: { kind: tumbling, time: ts }\n'), {
+      'w.lua': WINDOWED,
+    });
     expect(brief(r).map((d) => d.replace(/^\d+:\d+ /, ''))).toEqual([
       "RUNESET_MISSING_KEY spells.s.window is missing the required key 'gap' (needed when kind is 'session')",
       "RUNESET_MISSING_KEY spells.t.window is missing the required key 'size' (needed when kind is 'tumbling')",

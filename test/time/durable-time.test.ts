@@ -59,7 +59,10 @@ describe('durable timers', () => {
   it('commit with the batch that set them, and fire in a later run once due, their deletion with their outputs', async () => {
     const storage = openMemoryStorage();
     const at = { t: 1000 };
-    await storage.log.append('in', [1, 2, 3].map((id) => ({ event: { id, after: id * 100 } })));
+    await storage.log.append(
+      'in',
+      [1, 2, 3].map((id) => ({ event: { id, after: id * 100 } })),
+    );
     await runOnce(storage, fixedClock(at));
     expect(storage.offsets.get('pipeline:remind', 'in')).toBe(3);
     expect(storage.timers.due('reminder', 1e12, 10)).toEqual([
@@ -70,12 +73,19 @@ describe('durable timers', () => {
     expect(out(storage)).toEqual([]);
     at.t = 1250; // a restart later: the due ones fire as it stops, the other stays
     await runOnce(storage, fixedClock(at));
-    expect(out(storage)).toEqual([{ remind: '1', at: 1250 }, { remind: '2', at: 1250 }]);
+    expect(out(storage)).toEqual([
+      { remind: '1', at: 1250 },
+      { remind: '2', at: 1250 },
+    ]);
     expect(storage.timers.due('reminder', 1e12, 10)).toEqual([{ key: '3', at: 1300 }]);
     at.t = 5000;
     await runOnce(storage, fixedClock(at));
     await runOnce(storage, fixedClock(at));
-    expect(out(storage)).toEqual([{ remind: '1', at: 1250 }, { remind: '2', at: 1250 }, { remind: '3', at: 5000 }]);
+    expect(out(storage)).toEqual([
+      { remind: '1', at: 1250 },
+      { remind: '2', at: 1250 },
+      { remind: '3', at: 5000 },
+    ]);
     expect(storage.timers.count('reminder')).toBe(0);
   });
 
@@ -106,7 +116,11 @@ describe('durable timers', () => {
     await runOnce(storage, fixedClock(at));
     at.t = 100;
     const failing = runeset().replace('reminder: { file: reminder.lua }', 'reminder: { file: reminder.lua, runes: { fail: true } }');
-    const dir = tempDir({ 'reminder.lua': reminder.replace('local s = {}', 'local s = {}\nfunction s.init(r) if r.fail then error("init fails") end end'), 'dedup.lua': dedup, 'r.yaml': failing });
+    const dir = tempDir({
+      'reminder.lua': reminder.replace('local s = {}', 'local s = {}\nfunction s.init(r) if r.fail then error("init fails") end end'),
+      'dedup.lua': dedup,
+      'r.yaml': failing,
+    });
     const opened = await openRuneset(await loadRunesetOrThrow(`${dir}/r.yaml`), { storage, logger: () => {}, clock: fixedClock(at) });
     await opened.run({ stdio: quiet() });
     const letters = storage.log.read('dead-letters', 1, 100).map((e) => e.event as { code: string; hook: string; event?: unknown });
@@ -143,8 +157,14 @@ describe('state with a time to live', () => {
   it('is hidden once expired, and swept away by a later batch (the deletes commit with it)', async () => {
     const storage = openMemoryStorage();
     const at = { t: 0 };
-    const yaml = runeset().replace('pipelines:\n  remind: { from: in, steps: [reminder], to: out }', 'pipelines:\n  dedup: { from: in, steps: [dedup], to: out }');
-    await storage.log.append('in', ['a', 'b', 'a'].map((id) => ({ event: { id } })));
+    const yaml = runeset().replace(
+      'pipelines:\n  remind: { from: in, steps: [reminder], to: out }',
+      'pipelines:\n  dedup: { from: in, steps: [dedup], to: out }',
+    );
+    await storage.log.append(
+      'in',
+      ['a', 'b', 'a'].map((id) => ({ event: { id } })),
+    );
     await runOnce(storage, fixedClock(at), yaml);
     expect(out(storage)).toEqual([{ id: 'a' }, { id: 'b' }]);
     expect(storage.state.expired('dedup', 1000, 10)).toEqual(['a', 'b']);

@@ -31,10 +31,12 @@ export function registerAppend(program: Command): void {
   storageOptions(
     program
       .command('append')
-      .description('Append NDJSON events to a durable stream; each is acknowledged only once durable. Run again on the same file, it goes on where the last run stopped.')
+      .description(
+        'Append NDJSON events to a durable stream; each is acknowledged only once durable. Run again on the same file, it goes on where the last run stopped.',
+      )
       .argument('<stream>', 'the durable stream')
       .argument('[files...]', 'NDJSON files; none or - reads stdin')
-      .option('--key <field>', 'store this field of each event as its key (default: the stream\'s `key` rune)')
+      .option('--key <field>', "store this field of each event as its key (default: the stream's `key` rune)")
       .option('--from-start', 'append the files from their first line, even the lines an earlier run appended')
       .option('--no-progress', 'no progress bar, even on a terminal'),
   )
@@ -92,7 +94,11 @@ async function append(stream: string, files: string[], flags: AppendFlags): Prom
       else await appendFile(storage, stream, input, flags.fromStart === true, commit, toItem, bar);
     }
     bar?.stop();
-    process.stderr.write(totals.appended ? `appended ${totals.appended} event${totals.appended === 1 ? '' : 's'} to ${stream} (seq ${totals.first}..${totals.last})\n` : `appended nothing to ${stream}\n`);
+    process.stderr.write(
+      totals.appended
+        ? `appended ${totals.appended} event${totals.appended === 1 ? '' : 's'} to ${stream} (seq ${totals.first}..${totals.last})\n`
+        : `appended nothing to ${stream}\n`,
+    );
     return totals.bad ? EXIT.FAILURES : EXIT.OK;
   } finally {
     for (const o of opened) if (o) closeSync(o.fd);
@@ -131,7 +137,9 @@ function openInput(file: string): Input {
   try {
     fd = openSync(file, 'r');
   } catch (e) {
-    throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}; nothing was appended`);
+    throw new UsageError(
+      `cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}; nothing was appended`,
+    );
   }
   const st = fstatSync(fd, { bigint: true });
   if (st.isDirectory()) {
@@ -166,7 +174,8 @@ function records(storage: Storage, stream: string): FileRecord[] {
   return storage.offsets.list(consumerOf(stream)).flatMap((o) => {
     try {
       const k = JSON.parse(o.stream) as { file?: unknown; dev?: unknown; ino?: unknown; head?: unknown; sha?: unknown };
-      if (typeof k.file !== 'string' || typeof k.dev !== 'string' || typeof k.ino !== 'string' || typeof k.head !== 'number' || typeof k.sha !== 'string') return [];
+      if (typeof k.file !== 'string' || typeof k.dev !== 'string' || typeof k.ino !== 'string' || typeof k.head !== 'number' || typeof k.sha !== 'string')
+        return [];
       return [{ key: o.stream, seq: o.seq, path: k.file, dev: k.dev, ino: k.ino, head: k.head, sha: k.sha }];
     } catch {
       return [];
@@ -193,13 +202,22 @@ function plan(storage: Storage, stream: string, input: Input, fromStart: boolean
   const same = all.filter((r) => r.dev === input.dev && r.ino === input.ino);
   const match = same.find((r) => r.seq <= input.size && headHash(input.fd, r.head) === r.sha);
   if (match) {
-    if (fromStart) process.stderr.write(`${input.name}: appending it again from its start (--from-start), though an earlier run appended it up to byte ${match.seq}\n`);
-    else if (match.seq > 0 && match.seq === input.size) process.stderr.write(`${input.name}: an earlier run appended all of it (${input.size} bytes); nothing new (--from-start appends it all again)\n`);
-    else if (match.seq > 0) process.stderr.write(`${input.name}: an earlier run appended it up to byte ${match.seq} of ${input.size}; going on from there (--from-start appends it all again)\n`);
+    if (fromStart)
+      process.stderr.write(`${input.name}: appending it again from its start (--from-start), though an earlier run appended it up to byte ${match.seq}\n`);
+    else if (match.seq > 0 && match.seq === input.size)
+      process.stderr.write(`${input.name}: an earlier run appended all of it (${input.size} bytes); nothing new (--from-start appends it all again)\n`);
+    else if (match.seq > 0)
+      process.stderr.write(
+        `${input.name}: an earlier run appended it up to byte ${match.seq} of ${input.size}; going on from there (--from-start appends it all again)\n`,
+      );
     return { key: match.key, start: fromStart ? 0 : match.seq, expected: match.seq };
   }
-  if (same.length) process.stderr.write(`warning: ${input.name} was rewritten since an earlier run appended it (its first bytes changed, or it is shorter): appending it from its start\n`);
-  else if (all.some((r) => r.path === abs)) process.stderr.write(`warning: ${input.name} is not the file an earlier run appended from this path (it was replaced): appending it from its start\n`);
+  if (same.length)
+    process.stderr.write(
+      `warning: ${input.name} was rewritten since an earlier run appended it (its first bytes changed, or it is shorter): appending it from its start\n`,
+    );
+  else if (all.some((r) => r.path === abs))
+    process.stderr.write(`warning: ${input.name} is not the file an earlier run appended from this path (it was replaced): appending it from its start\n`);
   const head = Math.min(HEAD_BYTES, input.size);
   const key = recordKey({ path: abs, dev: input.dev, ino: input.ino, head, sha: headHash(input.fd, head)! });
   return { key, start: 0, expected: storage.offsets.get(consumerOf(stream), key) };
@@ -210,7 +228,15 @@ function plan(storage: Storage, stream: string, input: Input, fromStart: boolean
  * last line. A file that is not a regular file (a pipe, a device) cannot resume: it is read once,
  * like standard input.
  */
-async function appendFile(storage: Storage, stream: string, input: Input, fromStart: boolean, commit: Commit, toItem: ToItem, bar: cliProgress.SingleBar | undefined): Promise<void> {
+async function appendFile(
+  storage: Storage,
+  stream: string,
+  input: Input,
+  fromStart: boolean,
+  commit: Commit,
+  toItem: ToItem,
+  bar: cliProgress.SingleBar | undefined,
+): Promise<void> {
   const position = input.regular ? plan(storage, stream, input, fromStart) : undefined;
   if (!input.regular) process.stderr.write(`${input.name}: not a regular file, so a re-run cannot resume it: running the command again appends it again\n`);
   const start = position?.start ?? 0;

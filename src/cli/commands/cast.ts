@@ -25,14 +25,22 @@ export function registerCast(program: Command): void {
     .description('Cast a spell on NDJSON events from files or stdin; write what it emits to stdout as NDJSON.')
     .argument('<spell>', 'the spell file (.lua)')
     .argument('[files...]', 'NDJSON input files; none or - reads stdin')
-    .option('-r, --rune <key=value>', 'a rune for the spell\'s init (repeatable; JSON values, a.b=1 nests)', collectRune, {})
+    .option('-r, --rune <key=value>', "a rune for the spell's init (repeatable; JSON values, a.b=1 nests)", collectRune, {})
     .option('--on-error <policy>', 'what a failed event does: dead-letter, skip or stop', parsePolicy, 'dead-letter')
     .option('--dead-letters <file>', 'also write dead letters to this file as NDJSON')
     .option('--with-ports', 'write {"port": …, "event": …} for every output instead of the bare event')
     .option('--budget <instructions>', 'Lua instructions one call may run (default 10000000)', parseCount)
-    .option('--memory <size>', 'the spell\'s memory cap, e.g. 64MiB (default 64MiB)', parseSizeOption)
-    .option('--state-index <field>', 'a value field state.query may use (repeatable); state lives in memory for this cast', (v: string, all: string[]) => [...all, v], [] as string[])
-    .addHelpText('after', '\nFailures go to stderr as `file:line: message` with the event, and the cast goes on.\nExit codes: 0 all events cast, 1 some failed, 2 the spell did not load.\n')
+    .option('--memory <size>', "the spell's memory cap, e.g. 64MiB (default 64MiB)", parseSizeOption)
+    .option(
+      '--state-index <field>',
+      'a value field state.query may use (repeatable); state lives in memory for this cast',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
+    .addHelpText(
+      'after',
+      '\nFailures go to stderr as `file:line: message` with the event, and the cast goes on.\nExit codes: 0 all events cast, 1 some failed, 2 the spell did not load.\n',
+    )
     .action(async (spellFile: string, files: string[], flags: CastFlags) => {
       endQuietlyWhenStdoutCloses();
       process.exitCode = await cast(spellFile, files, flags);

@@ -20,7 +20,9 @@ export function registerCheck(program: Command): void {
         for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
         if (runeset) {
           const n = (o: object) => Object.keys(o).length;
-          process.stdout.write(`${file}: ok — ${n(runeset.streams)} streams, ${n(runeset.spells)} spells, ${n(runeset.pipelines)} pipelines, ${n(runeset.sources)} sources, ${n(runeset.sinks)} sinks${warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : ''}\n`);
+          process.stdout.write(
+            `${file}: ok — ${n(runeset.streams)} streams, ${n(runeset.spells)} spells, ${n(runeset.pipelines)} pipelines, ${n(runeset.sources)} sources, ${n(runeset.sinks)} sinks${warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : ''}\n`,
+          );
         } else {
           process.stderr.write(`${file}: ${errors} error${errors > 1 ? 's' : ''}${warnings ? `, ${warnings} warning${warnings > 1 ? 's' : ''}` : ''}\n`);
         }

@@ -12,10 +12,17 @@ export function registerReplay(program: Command): void {
     .argument('<pipeline>', 'the pipeline to replay (it must read durable streams)')
     .requiredOption('--from <seq>', 'the first sequence number of its input to cast again', (v) => Number(v))
     .option('--no-progress', 'no progress bar, even on a terminal')
-    .addHelpText('after', '\nStop `sanctum run` first: replay and a running consumer of the same pipeline would race.\nExit codes: 0 replayed, 2 bad arguments or runeset.\n')
+    .addHelpText(
+      'after',
+      '\nStop `sanctum run` first: replay and a running consumer of the same pipeline would race.\nExit codes: 0 replayed, 2 bad arguments or runeset.\n',
+    )
     .action(async (file: string, name: string, flags: { from: number; progress: boolean }) => {
       // Loaded here, not at the top: `sanctum --help` and the other commands do not pay for them.
-      const [{ loadRuneset, formatDiagnostic }, { openSqliteStorage }, { replayPipeline }] = await Promise.all([import('../../runes/index.js'), import('../../storage/index.js'), import('../../runtime/replay.js')]);
+      const [{ loadRuneset, formatDiagnostic }, { openSqliteStorage }, { replayPipeline }] = await Promise.all([
+        import('../../runes/index.js'),
+        import('../../storage/index.js'),
+        import('../../runtime/replay.js'),
+      ]);
       const { runeset, diagnostics } = await loadRuneset(file);
       for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
       if (!runeset) {
@@ -34,8 +41,12 @@ export function registerReplay(program: Command): void {
           },
         });
         bar?.stop();
-        const appended = Object.entries(report.appended).map(([s, n]) => `${n} → ${s}`).join(', ');
-        process.stderr.write(`replayed ${report.events} events of pipeline '${name}' from seq ${flags.from}${appended ? `; appended ${appended}` : ''}; ${report.deadLetters} dead letters\n`);
+        const appended = Object.entries(report.appended)
+          .map(([s, n]) => `${n} → ${s}`)
+          .join(', ');
+        process.stderr.write(
+          `replayed ${report.events} events of pipeline '${name}' from seq ${flags.from}${appended ? `; appended ${appended}` : ''}; ${report.deadLetters} dead letters\n`,
+        );
         process.exitCode = EXIT.OK;
       } catch (e) {
         bar?.stop();

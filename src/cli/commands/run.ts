@@ -30,17 +30,24 @@ export function registerRun(program: Command): void {
     .description('Run a runeset: every pipeline, until its sources end (or forever for live ones).')
     .argument('<runeset>', 'the runeset file (.yaml)')
     .addOption(new Option('--log-level <level>', 'the least severe log line to print (overrides the runeset)').choices(LOG_LEVELS))
-    .addOption(new Option('--log-format <format>', 'log lines as JSON, pretty, or auto: pretty on a terminal (overrides the runeset)').choices(['auto', 'json', 'pretty']))
     .addOption(
-      new Option('--metrics [address]', `serve /metrics (Prometheus) and /tap on host:port, :port or port (host 127.0.0.1); alone: ${DEFAULT_LISTEN} (overrides the runeset)`).argParser(
-        parseMetricsAddress,
-      ),
+      new Option('--log-format <format>', 'log lines as JSON, pretty, or auto: pretty on a terminal (overrides the runeset)').choices([
+        'auto',
+        'json',
+        'pretty',
+      ]),
+    )
+    .addOption(
+      new Option(
+        '--metrics [address]',
+        `serve /metrics (Prometheus) and /tap on host:port, :port or port (host 127.0.0.1); alone: ${DEFAULT_LISTEN} (overrides the runeset)`,
+      ).argParser(parseMetricsAddress),
     )
     .option('-q, --quiet', 'no summary line at the end')
     .option('-w, --watch', 'reload when the runeset or a spell file changes (as SIGHUP does)')
     .addHelpText(
       'after',
-      '\nOn SIGINT or SIGTERM it stops reading input (HTTP sources answer 503), lets in-flight events finish, runs the\nspells\' finish hooks, flushes the sinks and exits 0. A second signal exits at once (130). On SIGHUP it checks the\nruneset again and, if it is valid and only spells changed, swaps the new spells in between batches (state and\npositions stay); otherwise the running version goes on and the log says why.\nExit codes: 0 the run ended and every failure went where the runeset sends it (a dead-letter stream it declares);\n1 a pipeline stopped on an error, or failures had no home (dead letters on the undeclared dead-letters stream,\nunreadable input, a missing source, a sink that failed); 2 the runeset is invalid.\n',
+      "\nOn SIGINT or SIGTERM it stops reading input (HTTP sources answer 503), lets in-flight events finish, runs the\nspells' finish hooks, flushes the sinks and exits 0. A second signal exits at once (130). On SIGHUP it checks the\nruneset again and, if it is valid and only spells changed, swaps the new spells in between batches (state and\npositions stay); otherwise the running version goes on and the log says why.\nExit codes: 0 the run ended and every failure went where the runeset sends it (a dead-letter stream it declares);\n1 a pipeline stopped on an error, or failures had no home (dead letters on the undeclared dead-letters stream,\nunreadable input, a missing source, a sink that failed); 2 the runeset is invalid.\n",
     )
     .action(async (file: string, flags: RunFlags) => {
       process.exitCode = await run(file, flags);
@@ -73,7 +80,11 @@ async function run(file: string, flags: RunFlags): Promise<number> {
 
 async function runUntil(file: string, flags: RunFlags, stop: AbortController): Promise<number> {
   // Loaded here, not at the top: `sanctum --help` and the other commands do not pay for them.
-  const [{ loadRuneset, formatDiagnostic }, { openRuneset }, { createRunLog }] = await Promise.all([import('../../runes/index.js'), import('../../runtime/run.js'), import('../../observe/logger.js')]);
+  const [{ loadRuneset, formatDiagnostic }, { openRuneset }, { createRunLog }] = await Promise.all([
+    import('../../runes/index.js'),
+    import('../../runtime/run.js'),
+    import('../../observe/logger.js'),
+  ]);
   const { runeset, diagnostics } = await loadRuneset(file);
   for (const d of diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (!runeset) return EXIT.INVALID;
@@ -109,7 +120,10 @@ async function runUntil(file: string, flags: RunFlags, stop: AbortController): P
       return EXIT.INVALID;
     }
     const url = observatory.url;
-    log.logger.info({ url, metrics: `${url}/metrics`, tap: observatory.taps ? `${url}/tap` : null }, `serving metrics at ${url}/metrics${observatory.taps ? ` and taps at ${url}/tap` : ''}`);
+    log.logger.info(
+      { url, metrics: `${url}/metrics`, tap: observatory.taps ? `${url}/tap` : null },
+      `serving metrics at ${url}/metrics${observatory.taps ? ` and taps at ${url}/tap` : ''}`,
+    );
   }
   const reloader = new Reloader(file, opened, log);
   const onHangup = () => reloader.request('SIGHUP');
@@ -120,7 +134,13 @@ async function runUntil(file: string, flags: RunFlags, stop: AbortController): P
   try {
     let report;
     try {
-      report = await opened.run({ signal: stop.signal, ...(observatory ? { metrics: observatory.metrics } : {}), onWarning: (m) => log.logger.warn(m), onInfo: (m) => log.logger.info(m), log: log.runLine });
+      report = await opened.run({
+        signal: stop.signal,
+        ...(observatory ? { metrics: observatory.metrics } : {}),
+        onWarning: (m) => log.logger.warn(m),
+        onInfo: (m) => log.logger.info(m),
+        log: log.runLine,
+      });
     } catch (e) {
       // A commit that failed (a full disk, another process running the same runeset): the run
       // stops; what was committed stays, and the next run resumes from it.
@@ -134,7 +154,9 @@ async function runUntil(file: string, flags: RunFlags, stop: AbortController): P
     }
     if (!flags.quiet && level !== 'error' && level !== 'warn') {
       const cast = Object.values(report.cast).reduce((a, b) => a + b, 0);
-      const written = Object.entries(report.written).map(([k, v]) => `${v} → ${k}`).join(', ');
+      const written = Object.entries(report.written)
+        .map(([k, v]) => `${v} → ${k}`)
+        .join(', ');
       process.stderr.write(
         `sanctum: ${report.interrupted ? 'stopped' : 'done'}: ${report.read} events read, ${cast} cast${written ? `; ${written}` : ''}; ${report.deadLetters} dead letters${report.unhandled ? ` (${report.unhandled} not handled by the runeset: exit 1)` : ''}\n`,
       );
@@ -198,7 +220,8 @@ class Reloader {
       return;
     }
     const { formatDiagnostic } = await import('../../runes/index.js');
-    for (const d of result.diagnostics ?? []) if (d.severity === 'error') logger.error({ code: d.code, file: d.file, line: d.line, column: d.column }, formatDiagnostic(d));
+    for (const d of result.diagnostics ?? [])
+      if (d.severity === 'error') logger.error({ code: d.code, file: d.file, line: d.line, column: d.column }, formatDiagnostic(d));
     logger.error({ code: 'RELOAD_REFUSED', reason: why }, `reload refused: ${result.message}`);
   }
 

@@ -18,7 +18,10 @@ export function registerStorage(program: Command): void {
       .description('List the durable streams in the data directory: events, first and last sequence numbers.')
       .option('--json', 'print JSON'),
   )
-    .addHelpText('after', '\nReads only: creates no data file. With no data file yet, it says "no durable streams yet" (--json: []).\nExit codes: 0 listed, 2 the data file cannot be read.\n')
+    .addHelpText(
+      'after',
+      '\nReads only: creates no data file. With no data file yet, it says "no durable streams yet" (--json: []).\nExit codes: 0 listed, 2 the data file cannot be read.\n',
+    )
     .action((flags: StorageFlags & { json?: boolean }) =>
       guarded(async () => {
         endQuietlyWhenStdoutCloses();
@@ -65,7 +68,9 @@ export function registerStorage(program: Command): void {
         const declared = runeset?.streams[stream];
         if (declared && !declared.durable) {
           storage?.close();
-          throw new UsageError(`stream '${stream}' is not durable in ${flags.runeset}: only durable streams are kept to tail (durable: ${durableNames(runeset!)})`);
+          throw new UsageError(
+            `stream '${stream}' is not durable in ${flags.runeset}: only durable streams are kept to tail (durable: ${durableNames(runeset!)})`,
+          );
         }
         if (!storage) throw new UsageError(`no durable stream '${stream}': there are no durable streams yet (no data file at ${file})`);
         const stop = new AbortController();
@@ -102,7 +107,7 @@ export function registerStorage(program: Command): void {
   storageOptions(
     program
       .command('state')
-      .description("Print a spell's durable state as NDJSON {\"key\", \"value\"}, in key order.")
+      .description('Print a spell\'s durable state as NDJSON {"key", "value"}, in key order.')
       .argument('<spell>', 'the spell (its name in the runeset)')
       .option('--prefix <prefix>', 'only keys that start with this')
       .option('--limit <n>', 'at most n keys', parseCount)
@@ -116,7 +121,9 @@ export function registerStorage(program: Command): void {
         try {
           const known = storage?.state.namespaces().map((n) => n.ns) ?? [];
           if (!storage || !known.includes(spell)) {
-            process.stderr.write(`sanctum: spell '${spell}' has no state here${storage ? (known.length ? ` (spells with state: ${known.join(', ')})` : '') : ` (no data file at ${file})`}\n`);
+            process.stderr.write(
+              `sanctum: spell '${spell}' has no state here${storage ? (known.length ? ` (spells with state: ${known.join(', ')})` : '') : ` (no data file at ${file})`}\n`,
+            );
             return EXIT.FAILURES;
           }
           const out = new LineWriter(process.stdout);

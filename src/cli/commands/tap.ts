@@ -100,7 +100,8 @@ function handleLine(line: string, flags: TapFlags): string {
   const msg = JSON.parse(line) as { event?: unknown; dropped?: number; end?: string; sent?: number };
   if ('event' in msg) return `${flags.meta ? line : JSON.stringify(msg.event)}\n`;
   if (msg.end !== undefined) {
-    if (msg.end !== 'limit') process.stderr.write(`sanctum tap: ${msg.end === 'completed' ? 'the stream completed' : 'the run ended'} (${msg.sent} events, ${msg.dropped} dropped)\n`);
+    if (msg.end !== 'limit')
+      process.stderr.write(`sanctum tap: ${msg.end === 'completed' ? 'the stream completed' : 'the run ended'} (${msg.sent} events, ${msg.dropped} dropped)\n`);
     else if (msg.dropped) process.stderr.write(`sanctum tap: ${msg.dropped} events dropped in all\n`);
     return '';
   }

@@ -12,7 +12,11 @@ interface FileResult {
 
 /** A test file is a runeset test when it names a runeset, else a spell test. */
 async function runTestFile(file: string): Promise<FileResult> {
-  const [{ parse }, { runSpellTestFile }, { runRunesetTestFile }] = await Promise.all([import('yaml'), import('../../testing/spell-test-file.js'), import('../../testing/runeset-test.js')]);
+  const [{ parse }, { runSpellTestFile }, { runRunesetTestFile }] = await Promise.all([
+    import('yaml'),
+    import('../../testing/spell-test-file.js'),
+    import('../../testing/runeset-test.js'),
+  ]);
   let kind: unknown;
   try {
     kind = (parse(readFileSync(file, 'utf8')) as Record<string, unknown> | null)?.['runeset'];

@@ -23,7 +23,10 @@ export function registerTop(program: Command): void {
     .option('--url <url>', 'where the run serves its metrics', DEFAULT_URL)
     .option('--interval <seconds>', 'time between two scrapes', parseInterval, 2)
     .option('--once', 'print one table (after two scrapes, for the rates) and exit; the default when stdout is not a terminal')
-    .addHelpText('after', '\nRates are computed from two scrapes of /metrics. On a terminal it refreshes until q or Ctrl-C.\nExit codes: 0 done (or the run ended), 2 the metrics could not be read.\n')
+    .addHelpText(
+      'after',
+      '\nRates are computed from two scrapes of /metrics. On a terminal it refreshes until q or Ctrl-C.\nExit codes: 0 done (or the run ended), 2 the metrics could not be read.\n',
+    )
     .action(async (flags: TopFlags) => {
       process.exitCode = await top(flags);
     });

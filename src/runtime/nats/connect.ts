@@ -23,7 +23,13 @@ export interface NatsLink {
  * while none does. Resolves with undefined when `signal` aborts first. A refused authentication
  * rejects (`NATS_FAILED`): trying again will not help.
  */
-export async function linkNats(conn: RunesetNatsConnection, who: string, status: ConnectorStatus, log: ConnectorLog, signal: AbortSignal): Promise<NatsLink | undefined> {
+export async function linkNats(
+  conn: RunesetNatsConnection,
+  who: string,
+  status: ConnectorStatus,
+  log: ConnectorLog,
+  signal: AbortSignal,
+): Promise<NatsLink | undefined> {
   const where = conn.servers.join(', ');
   let attempts = 0;
   let nc: NatsConnection | undefined;
@@ -46,11 +52,14 @@ export async function linkNats(conn: RunesetNatsConnection, who: string, status:
       break;
     } catch (e) {
       if (e instanceof AuthorizationError || /authoriz|authentic/i.test((e as Error).message)) {
-        throw new SanctumError('NATS_FAILED', `${who}: ${where} refused the credentials (${(e as Error).message}); check user and password, or token`, { cause: e });
+        throw new SanctumError('NATS_FAILED', `${who}: ${where} refused the credentials (${(e as Error).message}); check user and password, or token`, {
+          cause: e,
+        });
       }
       attempts++;
       // The first failure, then one line a minute: the state is clear, the log is not flooded.
-      if (attempts === 1 || attempts % 60 === 0) log.warn(`${who}: cannot reach NATS at ${where} (${(e as Error).message}); trying again every ${RETRY_MS / 1000} s`);
+      if (attempts === 1 || attempts % 60 === 0)
+        log.warn(`${who}: cannot reach NATS at ${where} (${(e as Error).message}); trying again every ${RETRY_MS / 1000} s`);
       await sleep(RETRY_MS, signal);
     }
   }

@@ -161,7 +161,11 @@ export class JetStreamPublisher {
     if (this.pending.size === 0) return;
     const now = performance.now();
     if (this.stoppedAt !== undefined && now - this.stoppedAt >= this.stopAfterMs) {
-      this.failAll(new Error(`${this.who}: stopping, and NATS has not acknowledged ${this.pending.size} publishes to '${this.subject}' within ${this.stopAfterMs / 1000} s (is the server away?); they count as not written`));
+      this.failAll(
+        new Error(
+          `${this.who}: stopping, and NATS has not acknowledged ${this.pending.size} publishes to '${this.subject}' within ${this.stopAfterMs / 1000} s (is the server away?); they count as not written`,
+        ),
+      );
       return;
     }
     let resent = 0;
@@ -175,7 +179,9 @@ export class JetStreamPublisher {
     this.status.retries += resent;
     if (now - this.lastRetryLine >= 10_000) {
       this.lastRetryLine = now;
-      this.log.warn(`${this.who}: ${resent} publishes to '${this.subject}' unacknowledged after ${this.timeoutMs / 1000} s; sending them again (same Nats-Msg-Id: the stream drops what it already has)`);
+      this.log.warn(
+        `${this.who}: ${resent} publishes to '${this.subject}' unacknowledged after ${this.timeoutMs / 1000} s; sending them again (same Nats-Msg-Id: the stream drops what it already has)`,
+      );
     }
   }
 

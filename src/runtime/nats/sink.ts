@@ -143,19 +143,35 @@ async function checkStream(link: NatsLink, s: RunesetNatsSink, stream: string, w
       break;
     } catch (e) {
       if (e instanceof JetStreamApiError && e.code === 10059) {
-        throw new SanctumError('NATS_STREAM_NOT_FOUND', `${who}: the JetStream stream '${stream}' does not exist on ${s.connection.servers.join(', ')}; create it (capturing '${s.subject}'), or fix sinks.${s.name}.stream`, { cause: e });
+        throw new SanctumError(
+          'NATS_STREAM_NOT_FOUND',
+          `${who}: the JetStream stream '${stream}' does not exist on ${s.connection.servers.join(', ')}; create it (capturing '${s.subject}'), or fix sinks.${s.name}.stream`,
+          { cause: e },
+        );
       }
-      if (e instanceof JetStreamApiError || attempt >= 30) throw new SanctumError('NATS_FAILED', `${who}: cannot read the JetStream stream '${stream}': ${(e as Error).message}`, { cause: e });
+      if (e instanceof JetStreamApiError || attempt >= 30)
+        throw new SanctumError('NATS_FAILED', `${who}: cannot read the JetStream stream '${stream}': ${(e as Error).message}`, { cause: e });
       await sleep(1000, new AbortController().signal);
     }
   }
   if (!subjects.some((p) => subjectMatches(p, s.subject))) {
-    throw new SanctumError('NATS_STREAM_NOT_FOUND', `${who}: the JetStream stream '${stream}' does not capture '${s.subject}' (its subjects: ${subjects.join(', ') || 'none'}); add the subject to the stream, or fix sinks.${s.name}.subject`);
+    throw new SanctumError(
+      'NATS_STREAM_NOT_FOUND',
+      `${who}: the JetStream stream '${stream}' does not capture '${s.subject}' (its subjects: ${subjects.join(', ') || 'none'}); add the subject to the stream, or fix sinks.${s.name}.subject`,
+    );
   }
 }
 
 /** Core NATS: publish, then a flush — the server has read them. Sent again while it does not answer. */
-async function publishCore(link: NatsLink, s: RunesetNatsSink, payloads: readonly Uint8Array[], status: ConnectorStatus, log: ConnectorLog, who: string, signal: AbortSignal): Promise<void> {
+async function publishCore(
+  link: NatsLink,
+  s: RunesetNatsSink,
+  payloads: readonly Uint8Array[],
+  status: ConnectorStatus,
+  log: ConnectorLog,
+  who: string,
+  signal: AbortSignal,
+): Promise<void> {
   const started = performance.now();
   for (let attempt = 0; ; attempt++) {
     try {
@@ -163,7 +179,10 @@ async function publishCore(link: NatsLink, s: RunesetNatsSink, payloads: readonl
       await withTimeout(link.nc.flush(), 5000);
       return;
     } catch (e) {
-      if (signal.aborted && performance.now() - started > 10_000) throw new Error(`${who}: stopping, and NATS has not taken ${payloads.length} messages for '${s.subject}' (is the server away?): ${(e as Error).message}`);
+      if (signal.aborted && performance.now() - started > 10_000)
+        throw new Error(
+          `${who}: stopping, and NATS has not taken ${payloads.length} messages for '${s.subject}' (is the server away?): ${(e as Error).message}`,
+        );
       status.retries++;
       if (attempt === 0) log.warn(`${who}: NATS did not take ${payloads.length} messages for '${s.subject}' (${(e as Error).message}); sending them again`);
       await sleep(1000, new AbortController().signal);
@@ -173,5 +192,7 @@ async function publishCore(link: NatsLink, s: RunesetNatsSink, payloads: readonl
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
-  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms / 1000} s`)), ms)))]).finally(() => clearTimeout(timer));
+  return Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms / 1000} s`)), ms)))]).finally(() =>
+    clearTimeout(timer),
+  );
 }

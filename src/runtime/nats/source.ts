@@ -10,7 +10,18 @@
  * A core subscription keeps nothing: what is published while Sanctum is not subscribed is gone, and
  * when the run cannot keep up its buffer is bounded and the excess dropped, counted and logged.
  */
-import { jetstreamManager, jetstream, AckPolicy, DeliverPolicy, RetentionPolicy, JetStreamApiError, type ConsumerConfig, type JsMsg, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
+import {
+  jetstreamManager,
+  jetstream,
+  AckPolicy,
+  DeliverPolicy,
+  RetentionPolicy,
+  JetStreamApiError,
+  type ConsumerConfig,
+  type JsMsg,
+  type JetStreamManager,
+  type StreamInfo,
+} from '@nats-io/jetstream';
 import { nanos, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { DEAD_LETTERS, type EventValue } from '../../core/event.js';
 import { SanctumError } from '../../core/errors.js';
@@ -43,7 +54,9 @@ export async function readNats(ctx: SourceContext, source: RunesetSource): Promi
   const link = await linkNats(src.connection, who, status, connectors.log, ctx.signal);
   if (link === undefined) return 0;
   try {
-    return src.stream !== undefined ? await readJetStream(ctx, src, src.stream, link.nc, status, connectors.log, who) : await readCore(ctx, src, link.nc, status, connectors.log, who);
+    return src.stream !== undefined
+      ? await readJetStream(ctx, src, src.stream, link.nc, status, connectors.log, who)
+      : await readCore(ctx, src, link.nc, status, connectors.log, who);
   } finally {
     await link.close();
   }
@@ -115,12 +128,25 @@ function decode(src: RunesetNatsSource, data: Uint8Array, subject: string, seq: 
   const text = decoder.decode(data);
   const parsed = parseLine(text);
   if ('error' in parsed) {
-    letters.push({ code: 'INPUT_INVALID_JSON', source: src.name, subject, ...(seq !== undefined ? { stream: src.stream!, seq } : {}), message: parsed.error, text });
+    letters.push({
+      code: 'INPUT_INVALID_JSON',
+      source: src.name,
+      subject,
+      ...(seq !== undefined ? { stream: src.stream!, seq } : {}),
+      message: parsed.error,
+      text,
+    });
   } else events.push(parsed.value);
 }
 
 /** Hands a batch on: committed into a durable stream (with `position`), or written to an in-memory one. */
-async function handOn(ctx: SourceContext, src: RunesetNatsSource, events: EventValue[], letters: EventValue[], position: { stream: string; seq: number; expected: number } | undefined): Promise<void> {
+async function handOn(
+  ctx: SourceContext,
+  src: RunesetNatsSource,
+  events: EventValue[],
+  letters: EventValue[],
+  position: { stream: string; seq: number; expected: number } | undefined,
+): Promise<void> {
   const durable = ctx.appender !== undefined && ctx.graph.isDurable(src.to) ? ctx.appender : undefined;
   if (durable) {
     const writes: [string, Batch][] = [[src.to, events]];
@@ -141,7 +167,14 @@ function deadLetters(ctx: SourceContext, letters: EventValue[]): void {
   ctx.graph.write(DEAD_LETTERS, letters);
 }
 
-async function readCore(ctx: SourceContext, src: RunesetNatsSource, nc: NatsConnection, status: ConnectorStatus, log: ConnectorLog, who: string): Promise<number> {
+async function readCore(
+  ctx: SourceContext,
+  src: RunesetNatsSource,
+  nc: NatsConnection,
+  status: ConnectorStatus,
+  log: ConnectorLog,
+  who: string,
+): Promise<number> {
   const batch = ctx.runeset.sanctum.batch_size;
   // Core NATS cannot be slowed down: while the run is behind, messages wait here, up to a bound.
   const bound = Math.max(10_000, 4 * batch);
@@ -157,7 +190,9 @@ async function readCore(ctx: SourceContext, src: RunesetNatsSource, nc: NatsConn
         droppedSinceLine++;
         const now = performance.now();
         if (now - lastLine >= OVERFLOW_LOG_MS) {
-          log.warn(`${who}: the run is behind and ${bound} messages already wait; dropped ${droppedSinceLine} message${droppedSinceLine > 1 ? 's' : ''} of '${src.subject!}' (core NATS has no flow control; read a JetStream stream to lose none)`);
+          log.warn(
+            `${who}: the run is behind and ${bound} messages already wait; dropped ${droppedSinceLine} message${droppedSinceLine > 1 ? 's' : ''} of '${src.subject!}' (core NATS has no flow control; read a JetStream stream to lose none)`,
+          );
           lastLine = now;
           droppedSinceLine = 0;
         }
@@ -170,7 +205,8 @@ async function readCore(ctx: SourceContext, src: RunesetNatsSource, nc: NatsConn
   try {
     for (;;) {
       await inbox.wait(ctx.signal);
-      if (inbox.failure) throw new SanctumError('NATS_FAILED', `${who}: NATS refused the subscription to '${src.subject!}': ${inbox.failure.message}`, { cause: inbox.failure });
+      if (inbox.failure)
+        throw new SanctumError('NATS_FAILED', `${who}: NATS refused the subscription to '${src.subject!}': ${inbox.failure.message}`, { cause: inbox.failure });
       if (ctx.signal.aborted) sub.unsubscribe();
       // What was received before the end is still handed on.
       while (inbox.items.length > 0) {
@@ -194,7 +230,9 @@ function transient(e: unknown): boolean {
   if (e instanceof JetStreamApiError || e instanceof SanctumError) return false;
   const name = (e as Error)?.name ?? '';
   const message = (e as Error)?.message ?? '';
-  return /Timeout|NoResponders|JetStreamNotEnabled|ConnectionError|Closed/i.test(name) || /timeout|no responders|not enabled|disconnect|connection/i.test(message);
+  return (
+    /Timeout|NoResponders|JetStreamNotEnabled|ConnectionError|Closed/i.test(name) || /timeout|no responders|not enabled|disconnect|connection/i.test(message)
+  );
 }
 
 /** Runs a JetStream API call, trying again (and saying so) while it fails for a passing reason. */
@@ -221,7 +259,15 @@ async function deleteConsumer(jsm: JetStreamManager, stream: string, name: strin
   }
 }
 
-async function readJetStream(ctx: SourceContext, src: RunesetNatsSource, stream: string, nc: NatsConnection, status: ConnectorStatus, log: ConnectorLog, who: string): Promise<number> {
+async function readJetStream(
+  ctx: SourceContext,
+  src: RunesetNatsSource,
+  stream: string,
+  nc: NatsConnection,
+  status: ConnectorStatus,
+  log: ConnectorLog,
+  who: string,
+): Promise<number> {
   const { signal } = ctx;
   const batch = ctx.runeset.sanctum.batch_size;
   const jsm = await jetstreamManager(nc, { checkAPI: false });
@@ -230,7 +276,11 @@ async function readJetStream(ctx: SourceContext, src: RunesetNatsSource, stream:
     info = await retrying('reading the stream info', who, log, signal, () => jsm.streams.info(stream));
   } catch (e) {
     if (e instanceof JetStreamApiError && e.code === 10059) {
-      throw new SanctumError('NATS_STREAM_NOT_FOUND', `${who}: the JetStream stream '${stream}' does not exist on ${src.connection.servers.join(', ')}; create it, or fix sources.${src.name}.stream`, { cause: e });
+      throw new SanctumError(
+        'NATS_STREAM_NOT_FOUND',
+        `${who}: the JetStream stream '${stream}' does not exist on ${src.connection.servers.join(', ')}; create it, or fix sources.${src.name}.stream`,
+        { cause: e },
+      );
     }
     throw new SanctumError('NATS_FAILED', `${who}: cannot read the JetStream stream '${stream}': ${(e as Error).message}`, { cause: e });
   }
@@ -250,7 +300,9 @@ async function readJetStream(ctx: SourceContext, src: RunesetNatsSource, stream:
     start = existing ? existing.ack_floor.stream_seq + 1 : 1;
   }
   if (info.state.messages > 0 && info.state.first_seq > start && start > 1) {
-    log.warn(`${who}: the stream '${stream}' no longer holds sequences ${start} to ${info.state.first_seq - 1} (its limits removed them before they were read); reading from ${info.state.first_seq}`);
+    log.warn(
+      `${who}: the stream '${stream}' no longer holds sequences ${start} to ${info.state.first_seq - 1} (its limits removed them before they were read); reading from ${info.state.first_seq}`,
+    );
   }
 
   // The durable consumer begins right after the committed sequence, whatever it acknowledged
@@ -272,7 +324,8 @@ async function readJetStream(ctx: SourceContext, src: RunesetNatsSource, stream:
     try {
       return await setUp();
     } catch (e) {
-      if (e instanceof JetStreamApiError) throw new SanctumError('NATS_FAILED', `${who}: cannot set up the durable consumer '${src.consumer}' on '${stream}': ${e.message}`, { cause: e });
+      if (e instanceof JetStreamApiError)
+        throw new SanctumError('NATS_FAILED', `${who}: cannot set up the durable consumer '${src.consumer}' on '${stream}': ${e.message}`, { cause: e });
       throw e;
     }
   });
@@ -302,7 +355,12 @@ async function readJetStream(ctx: SourceContext, src: RunesetNatsSource, stream:
       // Deleted under the run (by someone else): stop; a restart sets it up again. Not found for a
       // while (a server restarting) is waited out by the client, then counts as gone.
       if (s.type === 'consumer_deleted' || (s.type === 'consumer_not_found' && s.count >= 30)) {
-        inbox.fail(new SanctumError('NATS_FAILED', `${who}: the durable consumer '${src.consumer}' of '${stream}' is gone (${s.type.replace(/_/g, ' ')}); restart the run to set it up again`));
+        inbox.fail(
+          new SanctumError(
+            'NATS_FAILED',
+            `${who}: the durable consumer '${src.consumer}' of '${stream}' is gone (${s.type.replace(/_/g, ' ')}); restart the run to set it up again`,
+          ),
+        );
       } else if (s.type === 'consumer_not_found' && s.count === 1) {
         log.warn(`${who}: the JetStream consumer '${src.consumer}' of '${stream}' is not found; asking again`);
       } else if (s.type === 'heartbeats_missed' && performance.now() - lastMissed > OVERFLOW_LOG_MS) {

@@ -65,7 +65,8 @@ export class GroupCommit {
       const w = batch[i]!; // i < batch.length
       const r = results[i];
       // `commit` returns one result per append; a short array is a bug in the adapter, reported rather than resolved with undefined.
-      if (r === undefined) w.reject(new StorageError({ code: 'STORAGE_FAILED', operation: 'commit', problem: `returned ${results.length} results for ${batch.length} appends` }));
+      if (r === undefined)
+        w.reject(new StorageError({ code: 'STORAGE_FAILED', operation: 'commit', problem: `returned ${results.length} results for ${batch.length} appends` }));
       else w.resolve(r);
     }
   }

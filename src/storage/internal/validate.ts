@@ -51,7 +51,11 @@ export function checkLimit(limit: unknown, operation: StorageOperation, file?: s
 /** Value index fields: identifiers, so that they can be spelled inside a JSON path and an index name. */
 export function checkField(field: unknown, operation: StorageOperation, file?: string): string {
   if (typeof field !== 'string' || !/^[A-Za-z_][A-Za-z0-9_-]{0,127}$/.test(field)) {
-    throw invalid(operation, file, `was given ${describe(field)} as an index field; it must be a top-level field name (letters, digits, _ and -, not starting with a digit)`);
+    throw invalid(
+      operation,
+      file,
+      `was given ${describe(field)} as an index field; it must be a top-level field name (letters, digits, _ and -, not starting with a digit)`,
+    );
   }
   return field;
 }
@@ -81,7 +85,12 @@ export function encodeValue(value: unknown, operation: StorageOperation, file?: 
 }
 
 function tooDeep(operation: StorageOperation, file: string | undefined, cause?: unknown): StorageError {
-  return invalid(operation, file, `was given a value nested deeper than ${MAX_STORED_DEPTH} levels of arrays and objects (events nest at most ${MAX_DEPTH})`, cause);
+  return invalid(
+    operation,
+    file,
+    `was given a value nested deeper than ${MAX_STORED_DEPTH} levels of arrays and objects (events nest at most ${MAX_DEPTH})`,
+    cause,
+  );
 }
 
 /** Encodes the items of one append, refusing the whole append when any item is bad. */
@@ -112,7 +121,8 @@ export function checkPositions(batch: CommitBatch, file?: string): CheckedPositi
   }
   const all: ConsumerPosition[] = batch.consumer === undefined ? [...(batch.positions ?? [])] : [batch.consumer, ...(batch.positions ?? [])];
   return all.map((c) => {
-    if (c === null || typeof c !== 'object') throw invalid('commit', file, `was given ${describe(c)} as a consumer position; give { name, stream, seq, expected? }`);
+    if (c === null || typeof c !== 'object')
+      throw invalid('commit', file, `was given ${describe(c)} as a consumer position; give { name, stream, seq, expected? }`);
     return {
       name: checkName('consumer', c.name, 'commit', file),
       stream: checkName('stream', c.stream, 'commit', file),
@@ -145,9 +155,11 @@ export interface CheckedTimer {
 /** The timer changes of a batch, checked before any is written. */
 export function checkTimers(batch: CommitBatch, file?: string): CheckedTimer[] {
   if (batch.timers === undefined) return [];
-  if (!Array.isArray(batch.timers)) throw invalid('commit', file, `was given ${describe(batch.timers)} as the batch's timers; give an array of { ns, key, at }`);
+  if (!Array.isArray(batch.timers))
+    throw invalid('commit', file, `was given ${describe(batch.timers)} as the batch's timers; give an array of { ns, key, at }`);
   return batch.timers.map((t) => {
-    if (t === null || typeof t !== 'object') throw invalid('commit', file, `was given ${describe(t)} as a timer change; give { ns, key, at } (at: null cancels)`);
+    if (t === null || typeof t !== 'object')
+      throw invalid('commit', file, `was given ${describe(t)} as a timer change; give { ns, key, at } (at: null cancels)`);
     return {
       ns: checkName('namespace', t.ns, 'commit', file),
       key: checkKey(t.key, 'commit', file),
@@ -178,7 +190,8 @@ export function checkRetention(policy: RetentionPolicy, file?: string): { maxCou
   const out: { maxCount?: number; maxAgeMs?: number } = {};
   if (policy.maxCount !== undefined) out.maxCount = checkCount('maxCount', policy.maxCount, 'retain', file);
   if (policy.maxAgeMs !== undefined) {
-    if (typeof policy.maxAgeMs !== 'number' || !(policy.maxAgeMs >= 0)) throw invalid('retain', file, `was given ${describe(policy.maxAgeMs)} as maxAgeMs; it must be a number >= 0`);
+    if (typeof policy.maxAgeMs !== 'number' || !(policy.maxAgeMs >= 0))
+      throw invalid('retain', file, `was given ${describe(policy.maxAgeMs)} as maxAgeMs; it must be a number >= 0`);
     out.maxAgeMs = policy.maxAgeMs;
   }
   return out;
@@ -196,7 +209,8 @@ export interface QueryBounds {
 }
 
 export function checkQuery(options: QueryOptions, file?: string): QueryBounds {
-  if (options === null || typeof options !== 'object') throw invalid('read', file, 'was given no query; give { index, eq?, gt?, gte?, lt?, lte?, limit?, reverse? }');
+  if (options === null || typeof options !== 'object')
+    throw invalid('read', file, 'was given no query; give { index, eq?, gt?, gte?, lt?, lte?, limit?, reverse? }');
   checkField(options.index, 'read', file);
   let type: 'number' | 'string' | 'any' = 'any';
   for (const op of ['eq', 'gt', 'gte', 'lt', 'lte'] as const) {
@@ -204,7 +218,8 @@ export function checkQuery(options: QueryOptions, file?: string): QueryBounds {
     if (v === undefined) continue;
     const t = typeof v === 'number' && !Number.isNaN(v) ? 'number' : typeof v === 'string' && v.isWellFormed() ? 'string' : undefined;
     if (t === undefined) throw invalid('read', file, `was given ${describe(v)} as the query bound ${op}; bounds are numbers or strings`);
-    if (type !== 'any' && type !== t) throw invalid('read', file, `was given query bounds of different types (${type} and ${t}); give all bounds as numbers or all as strings`);
+    if (type !== 'any' && type !== t)
+      throw invalid('read', file, `was given query bounds of different types (${type} and ${t}); give all bounds as numbers or all as strings`);
     type = t;
   }
   return { type, eq: options.eq, gt: options.gt, gte: options.gte, lt: options.lt, lte: options.lte };
