@@ -551,6 +551,14 @@ class Follower {
       const want = t.size > pos ? Math.min(FILE_CHUNK_BYTES, t.size - pos) : FILE_CHUNK_BYTES;
       const buf = Buffer.allocUnsafe(want);
       const { bytesRead } = await t.fh.read(buf, 0, want, pos);
+      // The bytes before the read are checked again after it: a file truncated and written past
+      // `pos` between the last look and this read would otherwise hand on the middle of a line.
+      // (Rewritten after the read, what was read is the old file's, and reading again from the
+      // start is right too.) One small read a chunk.
+      if (bytesRead > 0 && pos > 0 && t.tailLength > 0 && !(await this.sameTail(t, pos))) {
+        t.ending = 'truncated';
+        return;
+      }
       if (bytesRead > 0) {
         pos += bytesRead;
         t.pos = pos;
