@@ -101,7 +101,7 @@ function positions(dir: string, tag: string): { source: number; pipeline: number
  * SIGTERM is SIGKILLed and reported as 'HUNG'. Resolves with its exit code or signal.
  */
 function run(dir: string, tag: string, control: string | undefined, killAfter?: number): Promise<string> {
-  const args = control ? ['--import', TSX, FAULTY, control, 'r.yaml'] : [BIN, 'run', 'r.yaml', '--quiet', '--log-level', 'info', '--log-format', 'json'];
+  const args = control ? ['--import', TSX, FAULTY, control, 'r.yaml'] : [BIN, 'run', 'r.yaml', '--quiet', '--log-level', 'debug', '--log-format', 'json'];
   const start = positions(dir, tag).source;
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NATS_URL: server.url } });

@@ -129,8 +129,8 @@ async function runUntil(file: string, flags: RunFlags, stop: AbortController): P
   const onHangup = () => reloader.request('SIGHUP');
   process.on('SIGHUP', onHangup);
   if (flags.watch) reloader.watch();
-  // A line a supervisor (or a test) can wait for: the runeset is open, its signals are handled.
-  log.logger.info({ runeset: runeset.file, pid: process.pid }, `running ${file} (pid ${process.pid})`);
+  // A line a supervisor (or a test) can wait for, at debug level: the runeset is open, its signals are handled.
+  log.logger.debug({ runeset: runeset.file }, `running ${file} (pid ${process.pid})`);
   try {
     let report;
     try {
