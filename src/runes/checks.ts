@@ -564,7 +564,7 @@ export async function checkSpells(data: unknown, source: RunesetYaml, options: S
   const out: RunesetDiagnostic[] = [];
   const scans = new Map<
     string,
-    { file: string; ports: EmittedPorts; usesState: boolean; requires: readonly string[]; hooks?: { tick: boolean; timer: boolean } }
+    { file: string; ports: EmittedPorts; usesState: boolean; requires: readonly string[]; setsTimers: boolean; hooks?: { tick: boolean; timer: boolean } }
   >();
 
   await Promise.all(
@@ -586,11 +586,19 @@ export async function checkSpells(data: unknown, source: RunesetYaml, options: S
         return;
       }
       const scan = scanSpell(text);
-      const entry: { file: string; ports: EmittedPorts; usesState: boolean; requires: readonly string[]; hooks?: { tick: boolean; timer: boolean } } = {
+      const entry: {
+        file: string;
+        ports: EmittedPorts;
+        usesState: boolean;
+        requires: readonly string[];
+        setsTimers: boolean;
+        hooks?: { tick: boolean; timer: boolean };
+      } = {
         file,
         ports: scan.emits,
         usesState: scan.writesState || (await modulesWriteState(absolute, scan.requires)),
         requires: scan.requires,
+        setsTimers: scan.setsTimers,
       };
       scans.set(name, entry);
       if (options.summon) {
@@ -723,7 +731,7 @@ export async function checkSpells(data: unknown, source: RunesetYaml, options: S
 function checkTime(
   root: Obj,
   source: RunesetYaml,
-  scans: ReadonlyMap<string, { requires: readonly string[]; hooks?: { tick: boolean; timer: boolean } }>,
+  scans: ReadonlyMap<string, { requires: readonly string[]; setsTimers: boolean; hooks?: { tick: boolean; timer: boolean } }>,
 ): RunesetDiagnostic[] {
   const out: RunesetDiagnostic[] = [];
   for (const [name, spec] of entries(root['spells'])) {
@@ -735,6 +743,16 @@ function checkTime(
           severity: 'warning',
           message: `spell '${name}' has a tick rune, but ${String(spec['file'])} defines no tick function: nothing will tick`,
           hint: 'define function spell.tick(now, emit), or remove the tick rune',
+        }),
+      );
+    }
+    if (scan?.setsTimers && scan.hooks && !scan.hooks.timer) {
+      out.push(
+        source.at(['spells', name, 'file'], 'value', {
+          code: 'RUNESET_BAD_VALUE',
+          severity: 'warning',
+          message: `spell '${name}' calls timers.set, but ${String(spec['file'])} defines no timer function: every cast that sets a timer fails`,
+          hint: 'define function spell.timer(key, now, emit), which runs when a timer is due (see docunomicon/time.md)',
         }),
       );
     }

@@ -69,6 +69,8 @@ export interface SpellScan {
   readonly writesState: boolean;
   /** Modules it requires by a literal name. */
   readonly requires: readonly string[];
+  /** It calls `timers.set` itself (outside comments and strings). */
+  readonly setsTimers: boolean;
 }
 
 /**
@@ -81,6 +83,7 @@ export interface SpellScan {
 export function scanSpell(source: string): SpellScan {
   const tokens = tokenize(source);
   let writesState = false;
+  let setsTimers = false;
   const requires: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i]!;
@@ -92,13 +95,17 @@ export function scanSpell(source: string): SpellScan {
       const dot = tokens[i + 1];
       const fn = tokens[i + 2];
       if (dot?.kind === 'punct' && dot.value === '.' && fn?.kind === 'name' && (fn.value === 'put' || fn.value === 'delete')) writesState = true;
+    } else if (t.value === 'timers') {
+      const dot = tokens[i + 1];
+      const fn = tokens[i + 2];
+      if (dot?.kind === 'punct' && dot.value === '.' && fn?.kind === 'name' && fn.value === 'set') setsTimers = true;
     } else if (t.value === 'require') {
       let arg = tokens[i + 1];
       if (arg?.kind === 'punct' && arg.value === '(') arg = tokens[i + 2];
       if (arg?.kind === 'string') requires.push(arg.value);
     }
   }
-  return { emits: scanEmitsIn(tokens), writesState, requires };
+  return { emits: scanEmitsIn(tokens), writesState, requires, setsTimers };
 }
 
 /** The arguments of a call whose `(` was just before `start`, each as its tokens (top-level commas split). */

@@ -38,6 +38,18 @@ describe('time runes', () => {
     expect(brief(r)).toEqual(["8:5 warning RUNESET_BAD_VALUE spell 'p' has a tick rune, but p.lua defines no tick function: nothing will tick"]);
   });
 
+  it('warns about a spell that sets timers but has no timer function; not about one that has it, nor one whose module sets them', async () => {
+    const NO_HOOK = 'local s = {}\nfunction s.cast(e) timers.set("k", sanctum.now() + 1000) end\n-- timers.set in a comment\nreturn s\n';
+    const r = await load(runeset('  n:\n    file: n.lua\n  t:\n    file: t.lua\n  w:\n    file: w.lua\n'), {
+      'n.lua': NO_HOOK,
+      't.lua': TIMERS,
+      'w.lua': WINDOWED,
+    });
+    expect(brief(r).filter((d) => d.includes('timer function'))).toEqual([
+      "7:11 warning RUNESET_BAD_VALUE spell 'n' calls timers.set, but n.lua defines no timer function: every cast that sets a timer fails",
+    ]);
+  });
+
   it('refuses a tick that is not a duration', async () => {
     const r = await load(runeset('  t:\n    file: t.lua\n    tick: soon\n'), { 't.lua': TICKS });
     expect(brief(r)).toEqual([
