@@ -4,7 +4,7 @@
  * are missing, and a server that goes away and comes back.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, RetentionPolicy, type JetStreamManager } from '@nats-io/jetstream';
@@ -232,7 +232,13 @@ sinks:
 `,
     });
     const r = await start(path.join(dir, 'r.yaml'));
-    await until('2 outputs and a dead letter', async () => (await count('OUT5')) >= 2 && r.opened.graph.deadLetters >= 1);
+    // The dead letter is committed to the durable dead-letters stream, then written by the file sink
+    // (a durable consumer); a stop leaves a sink's backlog to the next run, so wait for the file.
+    const deadFile = path.join(dir, 'dead.ndjson');
+    await until(
+      '2 outputs and a dead letter in dead.ndjson',
+      async () => (await count('OUT5')) >= 2 && existsSync(deadFile) && readFileSync(deadFile, 'utf8').endsWith('\n'),
+    );
     const report = await r.stop();
     expect(report.written['out']).toBe(2);
     const dead = JSON.parse(readFileSync(path.join(dir, 'dead.ndjson'), 'utf8').trim()) as Record<string, unknown>;
