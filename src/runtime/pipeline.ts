@@ -46,6 +46,14 @@ export interface PipelineHooks {
 }
 
 /** The result of casting a batch. `stopped` is set when a `stop` policy halted the pipeline. */
+/** Where a step's outputs go while it casts, and what it emitted (counted into its stats). */
+interface StepTarget {
+  readonly sink: EmitSink;
+  readonly accept: (port: string) => boolean;
+  readonly emitted: number;
+  readonly named: Map<string, number> | undefined;
+}
+
 export interface CastResult {
   readonly out: Outputs;
   readonly stopped?: SanctumError;
@@ -168,6 +176,18 @@ export class PipelineCore {
 
   /** Runs every step's `finish`; what a step emits flows through the steps after it. */
   finish(): CastResult {
+    return this.cascade((step, target, out) => {
+      const err = step.caster.finish(target.sink, target.accept);
+      return err ? this.fail(step, err, undefined, out) : undefined;
+    });
+  }
+
+  /**
+   * Calls `hook` at each step in order, after what the steps before it emitted was cast through it:
+   * the hook's outputs (a `finish`, a tick, timers) flow through the steps after it. Stops at the
+   * first stop the error policy asks for.
+   */
+  private cascade(hook: (step: PipelineStep, target: StepTarget, out: Outputs, i: number) => SanctumError | undefined): CastResult {
     const out: Outputs = new Map();
     let carry: EventValue[] = [];
     for (let i = 0; i < this.steps.length; i++) {
@@ -178,13 +198,10 @@ export class PipelineCore {
         if (r.stopped) return { out, stopped: r.stopped };
         produced = r.produced;
       }
-      const fin = this.sinkFor(step, produced, out);
-      const err = step.caster.finish(fin.sink, fin.accept);
-      this.count(step, fin);
-      if (err) {
-        const stop = this.fail(step, err, undefined, out);
-        if (stop) return { out, stopped: stop };
-      }
+      const target = this.sinkFor(step, produced, out);
+      const stop = hook(step, target, out, i);
+      this.count(step, target);
+      if (stop) return { out, stopped: stop };
       carry = produced;
     }
     this.toLast(carry, out);
@@ -220,17 +237,7 @@ export class PipelineCore {
    * the timers taken are deleted in the same unit as the outputs (and a little expired state with them).
    */
   fire(now: number, max: number, final = false): CastResult {
-    const out: Outputs = new Map();
-    let carry: EventValue[] = [];
-    for (let i = 0; i < this.steps.length; i++) {
-      const step = this.steps[i]!;
-      let produced: EventValue[] = [];
-      if (carry.length) {
-        const r = this.castStep(i, carry, undefined, out);
-        if (r.stopped) return { out, stopped: r.stopped };
-        produced = r.produced;
-      }
-      const target = this.sinkFor(step, produced, out);
+    const result = this.cascade((step, target, out, i) => {
       const tick = step.tick;
       if (tick !== undefined && step.caster.hasTick && (final ? this.lastTicks[i] !== now : this.nextTicks[i]! <= now)) {
         this.lastTicks[i] = now;
@@ -238,26 +245,22 @@ export class PipelineCore {
         const next = this.nextTicks[i]! + tick;
         this.nextTicks[i] = next > now ? next : now + tick;
         const err = step.caster.tick(now, target.sink, target.accept);
-        if (err) {
-          const stop = this.fail(step, err, undefined, out);
-          if (stop) return { out, stopped: stop };
-        }
+        const stop = err ? this.fail(step, err, undefined, out) : undefined;
+        if (stop) return stop;
       }
       if (this.firesTimers[i]) {
         const keys = step.session.dueTimers(now, max);
         if (keys.length > 0) {
           for (const f of step.caster.fireTimers(keys, now, target.sink, target.accept)) {
             const stop = this.fail(step, f, undefined, out);
-            if (stop) return { out, stopped: stop };
+            if (stop) return stop;
           }
         }
       }
-      this.count(step, target);
-      carry = produced;
-    }
-    this.toLast(carry, out);
-    this.sweep(); // an idle pipeline's expired state goes too
-    return { out };
+      return undefined;
+    });
+    if (!result.stopped) this.sweep(); // an idle pipeline's expired state goes too
+    return result;
   }
 
   /** Deletes a little of each step's expired state, with the batch (after its casts, which keep what they wrote). */
@@ -334,11 +337,7 @@ export class PipelineCore {
   private readonly countdown = new Map<Spell, number>();
 
   /** The emit sink of a step for one call: default port → `produced`, named ports → their streams. */
-  private sinkFor(
-    step: PipelineStep,
-    produced: EventValue[],
-    out: Outputs,
-  ): { sink: EmitSink; accept: (port: string) => boolean; emitted: number; named: Map<string, number> | undefined } {
+  private sinkFor(step: PipelineStep, produced: EventValue[], out: Outputs): StepTarget {
     const tap = step.spell.probes.emitted;
     const counts = { emitted: 0, named: undefined as Map<string, number> | undefined };
     const sink: EmitSink = (event, port) => {
