@@ -7,7 +7,9 @@
 
 // Spells: summon one, use it as an RxJS operator or drive its caster.
 export { summon, summonSource, ERROR_POLICIES, DEFAULT_INSTRUCTION_BUDGET, DEFAULT_MEMORY_LIMIT, stderrLogger } from './spellcraft/spell.js';
-export type { Spell, SummonOptions, CastOptions, ErrorPolicy, RoutedOutput, SpellStats } from './spellcraft/spell.js';
+export type { Spell, SummonOptions, CastOptions, ErrorPolicy, RoutedOutput, SpellStats, SpellStateProvider, SpellStateSession } from './spellcraft/spell.js';
+export { spellState } from './runtime/spell-state.js';
+export type { SpellStateOptions } from './runtime/spell-state.js';
 export type { SpellCaster, SpellLogEntry, SpellLogger, EmitSink, HostFunction, SpellLibraries, CasterOptions } from './spellcraft/caster.js';
 export { castParallel, DEFAULT_BATCH_SIZE } from './parallel/index.js';
 export type { ParallelOptions, Transport } from './parallel/index.js';

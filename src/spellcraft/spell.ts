@@ -1,7 +1,7 @@
 /** summon(): load and compile a Lua spell from a file; the spell is an RxJS operator. */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Subject, type Observable, type Observer, type OperatorFunction, type Subscriber } from 'rxjs';
+import { Subject, config as rxConfig, type Observable, type Observer, type OperatorFunction, type Subscriber } from 'rxjs';
 import type { EventValue } from '../core/event.js';
 import { DEFAULT_PORT } from '../core/event.js';
 import {
@@ -65,7 +65,36 @@ export interface SummonOptions {
   readonly clock?: Clock;
   /** Call the spell's `tick(now, emit)` this often, in ms, while an operator of it runs (and once when its input completes). */
   readonly tick?: number;
+  /**
+   * The spell's `state` and `timers` libraries in its operators, and where they commit (see
+   * `spellState()`): each subscription opens a session on the operator's clock, whose writes commit
+   * at the end of each synchronous burst of events, every {@link STATE_COMMIT_EVERY} changes and when
+   * the subscription ends. Host `libraries` are given beside them; a `caster` option replaces them.
+   */
+  readonly state?: SpellStateProvider;
 }
+
+/**
+ * Gives each operator of a spell (each subscription) its `state` and `timers`. `spellState()` makes
+ * one over a `Storage`; implement it to keep state elsewhere.
+ */
+export interface SpellStateProvider {
+  /** Opens the state of one caster of spell `spell`; `now` is its operator's clock (TTLs and timers count on it). */
+  open(spell: string, now: () => number): SpellStateSession;
+}
+
+/** One caster's state, opened by a {@link SpellStateProvider}. */
+export interface SpellStateSession {
+  /** Its libraries (`state`, `timers`), the transaction that makes them all-or-nothing, the timers to fire. */
+  readonly caster: CasterOptions;
+  /** How many changes (writes, timers set or cancelled) wait to be committed. */
+  readonly size: number;
+  /** Commits the pending changes; throws (having dropped them) when the store fails. */
+  commit(): void;
+}
+
+/** A spell operator with state commits at once when this many changes are pending (bounded memory on a fast synchronous source). */
+export const STATE_COMMIT_EVERY = 1000;
 
 /** Per-operator options: override the spell's policy and wire its ports. */
 export interface CastOptions {
@@ -202,7 +231,8 @@ export async function summonSource(source: string, options: SummonOptions = {}, 
   };
   validateLimits(def);
   // Compile once now, so a broken spell fails at summon and not at the first event.
-  new SpellCaster(vm, def, casterOptions(options)).close();
+  // (A state session opens nothing until the spell reads or writes.)
+  new SpellCaster(vm, def, casterOptions(options, options.caster ? undefined : options.state?.open(def.name, Date.now))).close();
   return createSpell(vm, def, options, modules);
 }
 
@@ -252,7 +282,9 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
     return operate<unknown, T>((source, destination) => {
       // A spell that no longer loads throws here, and operate() errors the stream with it.
       const clock = time.clock ?? options.clock ?? systemClock;
-      const caster = new SpellCaster(vm, def, { ...casterOptions(options), now: () => clock.now() });
+      const now = () => clock.now();
+      const state = options.caster ? undefined : options.state?.open(def.name, now);
+      const caster = new SpellCaster(vm, def, { ...casterOptions(options, state), now });
       live.add(caster);
       const targets: PolicyTargets = { policy, spell: def.name, logger: def.logger, deadLetter: (dl) => onDeadLetter(dl, destination) };
       // Cast timing (when a timer is set): one cast in `every`, from its start to its first output,
@@ -303,6 +335,33 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
         destination.error(err);
         return false;
       };
+      // State: what the calls changed commits at the end of a synchronous burst of them (a
+      // microtask), at once beyond STATE_COMMIT_EVERY changes, and when the subscription ends.
+      let commitQueued = false;
+      /** Commits the pending state changes; false (and the stream errored) when the store failed. */
+      const commitState = (): boolean => {
+        if (state === undefined || state.size === 0) return true;
+        try {
+          state.commit();
+          return true;
+        } catch (e) {
+          destination.error(e);
+          return false;
+        }
+      };
+      const flushLater = (): void => {
+        commitQueued = false;
+        if (!destination.closed) commitState();
+      };
+      /** After a call that may have changed state: commit now, or once the burst is over. */
+      const changed = (): void => {
+        if (state === undefined || state.size === 0 || destination.closed) return;
+        if (state.size >= STATE_COMMIT_EVERY) commitState();
+        else if (!commitQueued) {
+          commitQueued = true;
+          queueMicrotask(flushLater);
+        }
+      };
       // Time: ticks every `tick` ms and timers when due, on the clock; what they emit goes out like a
       // cast's outputs. Due work runs before an event of the same instant is cast.
       const tickMs = time.tick ?? options.tick;
@@ -325,6 +384,7 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
           cancelWake = undefined;
           wakeAt = Infinity;
           if (runDue(false)) arm();
+          changed();
         });
       };
       /** Runs the tick (when due, or with `final`) and the due timers; false when that ended the stream. */
@@ -363,15 +423,24 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
           if (err !== undefined) fail(err);
           else if (callbackFailure !== undefined) delivered();
           if (timed && !destination.closed) arm();
+          changed();
         },
         complete() {
-          // A graceful end: the last tick, and the timers due now, before finish.
+          // A graceful end: the last tick, and the timers due now, before finish; then what they wrote commits.
           if (timed && !runDue(true)) return;
           const err = caster.finish(sink, acceptPort);
-          if (err !== undefined ? fail(err) : delivered()) destination.complete();
+          if ((err !== undefined ? fail(err) : delivered()) && commitState()) destination.complete();
         },
         finalize() {
           cancelWake?.();
+          // An error or an unsubscribe: what the calls that succeeded changed is kept.
+          if (state !== undefined && state.size > 0) {
+            try {
+              state.commit();
+            } catch (e) {
+              reportUnhandled(e);
+            }
+          }
           live.delete(caster);
           caster.close();
         },
@@ -381,6 +450,7 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
       const initErr = caster.init();
       if (initErr !== undefined && !fail(initErr)) return;
       if (timed) arm();
+      changed();
       source.subscribe(upstream);
     });
   }
@@ -440,10 +510,23 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
   return spell;
 }
 
-function casterOptions(options: SummonOptions): CasterOptions {
+/** What a new caster gets: the `caster` option's, or the host libraries beside the state session's. */
+function casterOptions(options: SummonOptions, state?: SpellStateSession): CasterOptions {
   if (options.caster) return options.caster();
   const libs = options.libraries;
-  return libs === undefined ? {} : { libraries: typeof libs === 'function' ? libs() : libs };
+  const host = libs === undefined ? undefined : typeof libs === 'function' ? libs() : libs;
+  if (state === undefined) return host === undefined ? {} : { libraries: host };
+  return host === undefined ? state.caster : { ...state.caster, libraries: { ...host, ...state.caster.libraries } };
+}
+
+/** A store failure when no stream is left to carry it: RxJS's unhandled-error path (thrown in a later turn). */
+function reportUnhandled(e: unknown): void {
+  const handler = rxConfig.onUnhandledError;
+  if (handler) handler(e);
+  else
+    setTimeout(() => {
+      throw e;
+    });
 }
 
 /** Counts one more under `key` (no allocation once the key exists). */

@@ -39,6 +39,7 @@ const API = [
   'openSqliteStorage',
   'registerDestination',
   'schedulerClock',
+  'spellState',
   'startObservatory',
   'stderrLogger',
   'summon',
