@@ -4,8 +4,10 @@
  * a timer per event, with a tick, is SIGKILLed at random moments while events and ticks flow,
  * restarted each time, then left to finish. Every window must be emitted exactly once with its exact
  * count, and every timer fired at most once and, with those still pending, none lost. The negative
- * control commits fired timers' deletions apart from their outputs (a storage decorator in a
- * test-side runner, fixtures/split-timers-run.ts) and must be caught firing a timer twice.
+ * controls split a batch's commit in two (a storage decorator in a test-side runner,
+ * fixtures/split-timers-run.ts) and must be caught: fired timers' deletions apart from their outputs
+ * fire a timer twice; a window's output apart from its state and input position emits the window
+ * twice (outputs first) or loses it (outputs last).
  */
 import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -70,6 +72,8 @@ function setup(): string {
 }
 
 const SPLIT = new URL('./fixtures/split-timers-run.ts', import.meta.url).pathname;
+/** The negative controls' ways of splitting a batch's commit (see the runner). */
+type Control = 'timers' | 'windows-early' | 'windows-late';
 /** tsx's loader by its full address: the runner's working directory is a temporary one. */
 const TSX = import.meta.resolve('tsx');
 
@@ -92,8 +96,8 @@ function position(dir: string): number {
  * `killAfter`, SIGKILLs that process a random 0–25 ms after its committed position has moved
  * `killAfter` events past where it started. Resolves with its exit code or signal.
  */
-function run(dir: string, control: boolean, killAfter?: number): Promise<string> {
-  const args = control ? ['--import', TSX, SPLIT, 'r.yaml'] : [BIN, 'run', 'r.yaml', '--quiet'];
+function run(dir: string, control: Control | false, killAfter?: number): Promise<string> {
+  const args = control ? ['--import', TSX, SPLIT, 'r.yaml', control] : [BIN, 'run', 'r.yaml', '--quiet'];
   const start = position(dir);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'ignore'] });
@@ -160,7 +164,7 @@ function verdict(dir: string): Verdict {
   }
 }
 
-async function killRepeatedly(dir: string, control: boolean, kills: number): Promise<string[]> {
+async function killRepeatedly(dir: string, control: Control | false, kills: number): Promise<string[]> {
   const ends: string[] = [];
   for (let k = 0; k < kills; k++) ends.push(await run(dir, control, 25 * (1 + Math.floor(Math.random() * 8))));
   ends.push(await run(dir, control));
@@ -180,12 +184,34 @@ describe('crash recovery of time (kill -9 while events, ticks and timers flow)',
 
   it('negative control: committing fired timers apart from their outputs is caught firing them twice', async () => {
     const dir = setup();
-    const ends = await killRepeatedly(dir, true, 16);
+    const ends = await killRepeatedly(dir, 'timers', 16);
     expect(ends.filter((e) => e === 'SIGKILL').length).toBeGreaterThanOrEqual(15);
     const v = verdict(dir);
     // Every input was processed (the last run finished), but kills between the two commits fired
     // timers again after the restart. The test above would fail.
     expect(v.position).toBe(N);
     expect(v.firedTwice).toBeGreaterThan(0);
+  }, 900_000);
+
+  it('negative control: committing a window’s output before its state and input position is caught emitting it twice', async () => {
+    const dir = setup();
+    const ends = await killRepeatedly(dir, 'windows-early', 16);
+    expect(ends.filter((e) => e === 'SIGKILL').length).toBeGreaterThanOrEqual(15);
+    const v = verdict(dir);
+    // A kill between the two commits left the window emitted but still open, with the events that
+    // closed it unconsumed: the restart closed and emitted it again. The first test would fail.
+    expect(v.position).toBe(N);
+    expect(v.windowRepeats).toBeGreaterThan(0);
+  }, 900_000);
+
+  it('negative control: committing a window’s state and input position before its output is caught losing it', async () => {
+    const dir = setup();
+    const ends = await killRepeatedly(dir, 'windows-late', 16);
+    expect(ends.filter((e) => e === 'SIGKILL').length).toBeGreaterThanOrEqual(15);
+    const v = verdict(dir);
+    // A kill between the two commits deleted the window's aggregate and moved past its events, but
+    // never emitted it: the window is missing (counted as wrong). The first test would fail.
+    expect(v.position).toBe(N);
+    expect(v.windowsWrong).toBeGreaterThan(0);
   }, 900_000);
 });
