@@ -25,6 +25,15 @@ describe('the CLI reference page', () => {
     for (const [code] of EXIT_CODE_DOCS) expect(page).toMatch(new RegExp(`^\\| ${code} \\|`, 'm'));
   });
 
+  it('says how `sanctum run` and `sanctum test` behave in time: ticks and timers, the last tick at a graceful stop, `frame:`', () => {
+    const page = renderCliReference();
+    const section = (name: string) => page.slice(page.indexOf(`## sanctum ${name}\n`), page.indexOf('\n## ', page.indexOf(`## sanctum ${name}\n`) + 1));
+    expect(section('run')).toMatch(
+      /tick rune ticks every interval[\s\S]*due timers fire[\s\S]*graceful stop[\s\S]*ticks\s+each spell once more[\s\S]*before its finish/,
+    );
+    expect(section('test')).toMatch(/`frame: 1s`[\s\S]*virtual time[\s\S]*ticks \(`tick:`\) and timers fire at their instants[\s\S]*ticks once more/);
+  });
+
   it('picks up a command added later with no change to the generator', () => {
     const program = buildProgram();
     program

@@ -38,7 +38,10 @@ export function registerTest(program: Command): void {
     .description('Run spell tests and runeset tests: every *.test.yaml under the given paths (default: the current directory).')
     .argument('[paths...]', 'test files or directories to search')
     .option('--json', 'print the results as one JSON document')
-    .addHelpText('after', '\nExit codes: 0 all cases passed, 1 some failed, 2 a test file is invalid or none was found.\n')
+    .addHelpText(
+      'after',
+      "\nTime: `frame: 1s` in a test file or a case says how long one frame of its diagrams is (default 1 ms). Cases run on\nvirtual time: sanctum.now() is the frame's instant, ticks (`tick:`) and timers fire at their instants, and what\nthey emit is expected at those frames; when a case's input completes, the spell ticks once more, the due timers\nfire, then finish runs. A day of spell time takes milliseconds.\nExit codes: 0 all cases passed, 1 some failed, 2 a test file is invalid or none was found.\n",
+    )
     .action(async (paths: string[], flags: TestFlags) => {
       endQuietlyWhenStdoutCloses();
       process.exitCode = await test(paths, flags);
