@@ -221,7 +221,9 @@ export class StateSession implements TimerQueue {
   private requireTimers(fn: string): TimerBuffer {
     const t = this.timerBuf;
     if (t === undefined)
-      throw new Error(`timers.${fn}: this spell has no timers here (they live with durable state: run it in a runeset, a spell test or \`sanctum cast\`, or summon it with \`state: spellState()\`)`);
+      throw new Error(
+        `timers.${fn}: this spell has no timers here (they live with durable state: run it in a runeset, a spell test or \`sanctum cast\`, or summon it with \`state: spellState()\`)`,
+      );
     return t;
   }
 
