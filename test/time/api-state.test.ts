@@ -7,6 +7,7 @@ import {
   openSqliteStorage,
   schedulerClock,
   spellState,
+  summon,
   summonSource,
   type CommitBatch,
   type EventValue,
@@ -73,6 +74,20 @@ describe('a summoned spell with state, timers and ticks, as an RxJS operator', (
     expect(storage.state.get('sessions', 'u')).toBeUndefined();
     expect(storage.state.get('sessions', 'v')).toBe(1);
     expect(storage.timers.due('sessions', Number.MAX_SAFE_INTEGER, 100).map((t) => [t.key, t.at])).toEqual([['v', 3500]]);
+  });
+
+  it('state with a time to live expires on the operator’s clock: the bundled dedup spell in virtual time', async () => {
+    const storage = openMemoryStorage();
+    const dedup = await summon('spells/dedup.lua', { runes: { ttl: '1s' }, state: spellState({ storage }) });
+    const scheduler = newScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const a = { id: 'a' };
+      // a at 0 goes on and is kept for 1 s; again at 500 ms, a repeat; at 1.5 s, its time to live has ended.
+      expectObservable(cold('a 499ms a 999ms a|', { a }).pipe(dedup.operator({ clock: schedulerClock(scheduler) }))).toBe('a 1499ms a|', { a });
+    });
+    // The put at 1.5 s committed with its expiry on the virtual clock.
+    expect(storage.state.get('dedup', 'a', 2499)).toBe(true);
+    expect(storage.state.get('dedup', 'a', 2500)).toBeUndefined();
   });
 
   it('keeps state and timers across two summons over the same SQLite storage: the second run fires the first run’s timer', async () => {
