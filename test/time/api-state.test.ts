@@ -1,6 +1,6 @@
 /** State, timers and ticks of a spell summoned from the TypeScript API (`summon(file, { state: spellState(...) })`), composed with RxJS. */
 import { describe, expect, it } from 'vitest';
-import { Subject, from, lastValueFrom, take, toArray } from 'rxjs';
+import { Subject, concat, from, lastValueFrom, of, take, throwError, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import {
   openMemoryStorage,
@@ -155,6 +155,17 @@ describe('a summoned spell with state, timers and ticks, as an RxJS operator', (
     // A synchronous take(2) downstream stops the source: the two casts' writes commit all the same.
     await lastValueFrom(from([{ k: 'x' }, { k: 'x' }, { k: 'x' }]).pipe(counter, take(2), toArray()), { defaultValue: [] });
     expect(storage.state.get('counter', 'x')).toBe(2);
+
+    // An upstream error: what the casts before it wrote commits too, and the error goes on.
+    await expect(
+      lastValueFrom(
+        concat(
+          of({ k: 'y' }),
+          throwError(() => new Error('upstream')),
+        ).pipe(counter),
+      ),
+    ).rejects.toThrow('upstream');
+    expect(storage.state.get('counter', 'y')).toBe(1);
   });
 
   it('a failing cast’s writes and timers are undone, the others commit; without `state` the spell has no state library', async () => {
