@@ -283,6 +283,8 @@ export interface ReadNdjsonOptions {
   readonly stdin?: Readable;
   /** Bytes per read of a file. Default 64 KiB (FILE_CHUNK_BYTES). */
   readonly chunkBytes?: number;
+  /** Stops reading, even while waiting for input (the input stream is destroyed; see readLines). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -297,10 +299,12 @@ export const FILE_CHUNK_BYTES = 64 * 1024;
  */
 export async function* readNdjsonBatches(files: readonly string[], options: ReadNdjsonOptions = {}): AsyncGenerator<EventBatch & { readonly source: string }> {
   const inputs = files.length ? files : ['-'];
+  const signal = options.signal;
   for (const file of inputs) {
+    if (signal?.aborted) return;
     const source = file === '-' ? 'stdin' : file;
     const stream = file === '-' ? (options.stdin ?? process.stdin) : createReadStream(file, { highWaterMark: options.chunkBytes ?? FILE_CHUNK_BYTES });
-    for await (const batch of readLines(stream, { final: 'emit' })) yield { ...decodeLines(batch, source), source };
+    for await (const batch of readLines(stream, signal ? { final: 'emit', signal } : { final: 'emit' })) yield { ...decodeLines(batch, source), source };
   }
 }
 
