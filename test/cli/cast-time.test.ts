@@ -85,7 +85,10 @@ describe('sanctum cast --tick', () => {
   });
 
   it('a failing tick follows --on-error: a dead letter in tick, or a stop', async () => {
-    const dir = tempDir({ 'bad-tick.lua': 'local s = {}\nfunction s.cast(e) return e end\nfunction s.tick() error("tock") end\nfunction s.finish(emit) emit({ finished = true }) end\nreturn s\n' });
+    const dir = tempDir({
+      'bad-tick.lua':
+        'local s = {}\nfunction s.cast(e) return e end\nfunction s.tick() error("tock") end\nfunction s.finish(emit) emit({ finished = true }) end\nreturn s\n',
+    });
     const dl = await sanctum(['cast', `${dir}/bad-tick.lua`, '--tick', '1h'], { input: '{"id":1}\n' });
     expect(dl.code).toBe(1);
     expect(dl.stdout).toBe('{"id":1}\n{"finished":true}\n');

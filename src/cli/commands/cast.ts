@@ -63,32 +63,42 @@ export function registerCast(program: Command): void {
 }
 
 async function cast(spellFile: string, files: string[], flags: CastFlags): Promise<number> {
-  // Loaded here, not at the top: `sanctum --help` and the other commands do not pay for them.
-  const [{ summon, stderrLogger }, { applyErrorPolicy }, { openMemoryStorage }, { StateSession }] = await Promise.all([
-    import('../../spellcraft/spell.js'),
+  // Loaded here, not at the top: `sanctum --help` and the other commands do not pay for them. A
+  // caster of the spell's definition, without the RxJS operator around it (nor RxJS to load).
+  const [{ readSpell, defineSpell }, { SpellCaster }, { applyErrorPolicy }, { openMemoryStorage }, { StateSession }] = await Promise.all([
+    import('../../spellcraft/definition.js'),
+    import('../../spellcraft/caster.js'),
     import('../../spellcraft/error-policy.js'),
     import('../../storage/index.js'),
     import('../../runtime/state-library.js'),
   ]);
-  let spell;
+  // The `state` and `timers` libraries, in memory: a cast is one run, with nothing to resume.
+  const casterOptions = () => {
+    const memory = openMemoryStorage();
+    return new StateSession(memory.state, 'cast', flags.stateIndex, { timers: memory.timers }).casterOptions();
+  };
+  let caster: InstanceType<typeof SpellCaster>;
   try {
-    spell = await summon(spellFile, {
-      runes: flags.rune,
-      onError: flags.onError,
-      ...(flags.budget !== undefined ? { instructionBudget: flags.budget } : {}),
-      ...(flags.memory !== undefined ? { memoryLimit: flags.memory } : {}),
-      // The `state` and `timers` libraries, in memory: a cast is one run, with nothing to resume.
-      caster: () => {
-        const memory = openMemoryStorage();
-        return new StateSession(memory.state, 'cast', flags.stateIndex, { timers: memory.timers }).casterOptions();
+    const read = await readSpell(spellFile);
+    const { vm, def } = await defineSpell(
+      read.source,
+      {
+        name: read.name,
+        displayPath: read.displayPath,
+        runes: flags.rune,
+        ...(flags.budget !== undefined ? { instructionBudget: flags.budget } : {}),
+        ...(flags.memory !== undefined ? { memoryLimit: flags.memory } : {}),
       },
-    });
+      read.modules,
+      casterOptions(),
+    );
+    caster = new SpellCaster(vm, def, casterOptions());
   } catch (e) {
     if (!(e instanceof SpellError)) throw e;
     process.stderr.write(`${e.message}\n${e.sourceLine ? `  ${e.sourceLine}\n` : ''}`);
     return EXIT.INVALID;
   }
-  const caster = spell.open();
+  const spell = caster.def;
   const policy = flags.onError;
   const out = new LineWriter(process.stdout);
   const dlFile = flags.deadLetters ? createWriteStream(flags.deadLetters) : undefined;
@@ -105,7 +115,7 @@ async function cast(spellFile: string, files: string[], flags: CastFlags): Promi
     process.stderr.write(`${e.message}\n${dl.event !== undefined ? `  event: ${JSON.stringify(dl.event)}\n` : `  in ${e.hook}\n`}`);
     dlFile?.write(`${JSON.stringify(deadLetterToJSON(dl))}\n`);
   };
-  const targets: PolicyTargets = { policy, spell: spell.name, logger: stderrLogger, deadLetter: reportDeadLetter };
+  const targets: PolicyTargets = { policy, spell: spell.name, logger: spell.logger, deadLetter: reportDeadLetter };
   /** Applies the policy to a failure; false when it stops the cast. */
   const fail = (err: SpellError): boolean => {
     const end = applyErrorPolicy(targets, err);
@@ -116,9 +126,7 @@ async function cast(spellFile: string, files: string[], flags: CastFlags): Promi
     if (policy === 'skip') skipped++;
     return true;
   };
-  const sink: EmitSink = flags.withPorts
-    ? (event, port) => out.write(JSON.stringify({ port, event }))
-    : (event) => out.write(JSON.stringify(event));
+  const sink: EmitSink = flags.withPorts ? (event, port) => out.write(JSON.stringify({ port, event })) : (event) => out.write(JSON.stringify(event));
 
   /**
    * Casts a run of events (the lines of a chunk between two refused ones) with one call into Lua,
