@@ -332,40 +332,94 @@ export async function* readNdjson(
   }
 }
 
+const NEWLINE = 0x0a;
+
+/** Bytes a UTF-16 string of `n` code units takes in UTF-8 at most, with its `\n`. */
+const maxBytes = (n: number) => n * 3 + 1;
+
+/** Bytes per event `encodeNdjson` guessed last (its buffer grows when a batch needs more). */
+let bytesPerEvent = 64;
+
+/**
+ * Events as NDJSON bytes, one buffer per batch: each line is encoded straight into it, with no
+ * string built for the batch (a sink's write is then a buffer, with nothing to encode).
+ */
+export function encodeNdjson(events: readonly EventValue[]): Buffer {
+  let buf = Buffer.allocUnsafe(Math.max(1024, events.length * bytesPerEvent));
+  let pos = 0;
+  for (let i = 0; i < events.length; i++) {
+    const line = JSON.stringify(events[i]);
+    if (pos + maxBytes(line.length) > buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, pos + maxBytes(line.length)));
+      buf.copy(bigger, 0, 0, pos);
+      buf = bigger;
+    }
+    pos += buf.write(line, pos);
+    buf[pos++] = NEWLINE;
+  }
+  if (events.length > 0) bytesPerEvent = Math.ceil((pos / events.length) * 1.25);
+  return buf.subarray(0, pos);
+}
+
 /**
  * Collects output lines and writes them in large chunks, waiting when the stream is full. Lines
- * also go out on the next turn of the event loop, so a live, slow input is not held back.
+ * also go out on the next turn of the event loop, so a live, slow input is not held back. Each
+ * line is encoded into a buffer as it comes (one buffer per `limit` bytes, written in slices).
  */
 export class LineWriter {
-  private buf: string[] = [];
+  /** Filled buffers (slices) not yet written. */
+  private held: Buffer[] = [];
+  private buf: Buffer;
+  /** The unwritten bytes of `buf`: start..pos. */
+  private start = 0;
+  private pos = 0;
   private size = 0;
   private scheduled = false;
   constructor(
     private readonly out: Writable,
     private readonly limit = 64 * 1024,
-  ) {}
+  ) {
+    this.buf = Buffer.allocUnsafe(limit);
+  }
   write(line: string): void {
-    this.buf.push(line);
-    this.size += line.length + 1;
+    const max = maxBytes(line.length);
+    if (this.pos + max > this.buf.length) {
+      // Full: what it holds waits to be written (as a slice), and the next lines go to a new one.
+      if (this.pos > this.start) this.held.push(this.buf.subarray(this.start, this.pos));
+      this.buf = Buffer.allocUnsafe(Math.max(this.limit, max));
+      this.start = this.pos = 0;
+    }
+    const n = this.buf.write(line, this.pos) + 1;
+    this.buf[this.pos + n - 1] = NEWLINE;
+    this.pos += n;
+    this.size += n;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => {
         this.scheduled = false;
-        if (this.buf.length) this.out.write(this.take());
+        this.drain();
       });
     }
   }
-  private take(): string {
-    const chunk = `${this.buf.join('\n')}\n`;
-    this.buf = [];
+  /** Writes what is held; false when the stream asks to wait for 'drain'. */
+  private drain(): boolean {
+    let ok = true;
+    if (this.held.length) {
+      for (const b of this.held) ok = this.out.write(b);
+      this.held = [];
+    }
+    if (this.pos > this.start) {
+      ok = this.out.write(this.buf.subarray(this.start, this.pos));
+      this.start = this.pos;
+    }
     this.size = 0;
-    return chunk;
+    return ok;
   }
   get full(): boolean {
     return this.size >= this.limit;
   }
   async flush(): Promise<void> {
-    if (this.buf.length === 0) return;
-    if (!this.out.write(this.take())) await once(this.out, 'drain');
+    if (this.size === 0) return;
+    if (!this.drain()) await once(this.out, 'drain');
   }
 }

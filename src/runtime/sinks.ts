@@ -16,6 +16,7 @@ import type { SinkBatchMeta, SinkContext, SinkDestination, SinkStats, SinkWriteR
 import type { RunesetSink } from '../runes/runeset.js';
 export type { SinkBatchMeta, SinkContext, SinkDestination, SinkStats, SinkWriteResult, Stdio } from './connector.js';
 import { StreamQueue, type StreamGraph } from './graph.js';
+import { encodeNdjson } from './ndjson.js';
 import { LogInput, appendOf } from './durable.js';
 import { httpDestination } from './http-sink.js';
 
@@ -43,8 +44,8 @@ export interface SinkHandle {
 export type DestinationFactory = (sink: RunesetSink, ctx: SinkContext) => SinkDestination;
 
 const DESTINATIONS: Record<string, DestinationFactory> = {
-  stdout: (_sink, ctx) => streamDestination(ctx.stdio.stdout, ndjson),
-  stderr: (_sink, ctx) => streamDestination(ctx.stdio.stderr, ndjson),
+  stdout: (_sink, ctx) => streamDestination(ctx.stdio.stdout, encodeNdjson),
+  stderr: (_sink, ctx) => streamDestination(ctx.stdio.stderr, encodeNdjson),
   file: (sink, ctx) => fileDestination(sink as Extract<RunesetSink, { type: 'file' }>, ctx),
   http: (sink, ctx) => httpDestination(sink as Extract<RunesetSink, { type: 'http' }>, ctx, ctx.port !== undefined && isDurableSink(sink, ctx.graph)),
   nats: natsDestination,
@@ -96,7 +97,7 @@ export function openSinks(ctx: SinkContext): { sinks: SinkHandle[]; durable: Dur
 }
 
 /** A destination over a Node stream (stdout, stderr): one write per batch, acknowledged by its callback. */
-function streamDestination(out: Writable, format: (events: readonly EventValue[]) => string, close: () => Promise<void> = async () => {}): SinkDestination {
+function streamDestination(out: Writable, format: (events: readonly EventValue[]) => string | Buffer, close: () => Promise<void> = async () => {}): SinkDestination {
   let failed: Error | undefined;
   // Writes not yet acknowledged: a failure of the stream fails them all (a destroyed stream may
   // never call their callbacks).
@@ -130,7 +131,7 @@ function fileDestination(sink: Extract<RunesetSink, { type: 'file' }>, ctx: Sink
   // stopped); over in-memory streams each run writes it afresh, unless `mode` says otherwise.
   const append = sink.mode !== undefined ? sink.mode === 'append' : ctx.port !== undefined && isDurableSink(sink, ctx.graph);
   const file = createWriteStream(sink.path.absolute, { flags: append ? 'a' : 'w' });
-  return streamDestination(file, ndjson, () => new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve()))));
+  return streamDestination(file, encodeNdjson, () => new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve()))));
 }
 
 /** Events per write. */
@@ -341,12 +342,6 @@ export class DurableSink implements SinkHandle {
     }
     this.resolveDone();
   }
-}
-
-function ndjson(events: readonly EventValue[]): string {
-  let s = '';
-  for (let i = 0; i < events.length; i++) s += `${JSON.stringify(events[i])}\n`;
-  return s;
 }
 
 function formatDeadLetters(events: readonly EventValue[]): string {

@@ -1,9 +1,9 @@
 /** parseLine, the one input decoder: what it refuses, with which code, and that it never recurses on data. */
 import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { MAX_DEPTH, nestsDeeperThan } from '../../src/core/limits.js';
-import { decodeLines, parseLine, readNdjson, readNdjsonBatches } from '../../src/runtime/ndjson.js';
+import { LineWriter, decodeLines, encodeNdjson, parseLine, readNdjson, readNdjsonBatches } from '../../src/runtime/ndjson.js';
 import { castAll, tempDir } from '../helpers.js';
 import type { EventValue } from '../../src/core/event.js';
 
@@ -214,5 +214,47 @@ describe('readNdjson and readNdjsonBatches', () => {
       `${dir}/in.ndjson:4 INPUT_TOO_DEEP`,
     ]);
     expect(batches.at(-1)!.end).toBe(Buffer.byteLength(content));
+  });
+});
+
+describe('NDJSON out: encodeNdjson and LineWriter', () => {
+  const events: EventValue[] = [{ a: 1 }, { s: 'café ☕ 😀' }, { long: 'x'.repeat(5000) }, [1, 'two', null], 'text', 3.5, { lone: '\ud800' }];
+  const expected = events.map((e) => `${JSON.stringify(e)}\n`).join('');
+
+  it('encodeNdjson: one line per event, UTF-8, however big the batch (the buffer grows)', () => {
+    expect(encodeNdjson(events).toString('utf8')).toBe(expected);
+    const many = Array.from({ length: 3000 }, (_, i) => ({ i, s: 'é'.repeat(i % 50) }));
+    expect(encodeNdjson(many).toString('utf8')).toBe(many.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    expect(encodeNdjson([]).length).toBe(0);
+  });
+
+  it('LineWriter: what the stream got is every line in order, never overwritten after it was handed on', async () => {
+    // The stream keeps the buffers it is given, not copies: a writer that reused a region it had
+    // already written would change what the stream holds.
+    const got: Buffer[] = [];
+    let waits = 0;
+    const out = new Writable({
+      highWaterMark: 256,
+      write(chunk: Buffer, _enc, done) {
+        got.push(chunk);
+        setImmediate(done);
+      },
+    });
+    out.on('drain', () => waits++);
+    const w = new LineWriter(out, 1024); // small: lines overflow it, and it fills many times
+    const lines: string[] = [];
+    for (let round = 0; round < 40; round++) {
+      for (const e of events) {
+        const line = JSON.stringify({ round, e });
+        lines.push(line);
+        w.write(line);
+      }
+      if (round % 3 === 0) await new Promise((r) => setImmediate(r)); // the writer's own flush on the next turn
+      if (w.full) await w.flush();
+    }
+    await w.flush();
+    await new Promise<void>((r) => out.end(r));
+    expect(Buffer.concat(got).toString('utf8')).toBe(lines.map((l) => `${l}\n`).join(''));
+    expect(waits).toBeGreaterThan(0); // it did wait for the stream
   });
 });
