@@ -91,9 +91,10 @@ export function parseLine(text: string): ParsedLine {
 /**
  * parseLine without the wrapper: the event itself, or a Refusal. `decoded` says the text was
  * decoded from UTF-8 (by readLines), which cannot make a lone surrogate: the check for raw ones
- * is skipped.
+ * is skipped. `numbers` false says the text has no long digit run and no big exponent (its batch
+ * was searched as a whole), `escapes` false that it has no `\u` escape: those checks are skipped.
  */
-function decodeLine(text: string, decoded: boolean): EventValue | Refusal {
+function decodeLine(text: string, decoded: boolean, numbers = true, escapes = true): EventValue | Refusal {
   if (nestsDeeperThan(text, MAX_DEPTH)) {
     return new Refusal('INPUT_TOO_DEEP', `nested deeper than ${MAX_DEPTH} levels (arrays and objects); events may nest at most ${MAX_DEPTH}`);
   }
@@ -105,11 +106,11 @@ function decodeLine(text: string, decoded: boolean): EventValue | Refusal {
   }
   // The text may hold a number JSON.parse changed; only a value of 2^53 or more can be one, and
   // a walk of the value is cheaper than reading the text's numbers.
-  if ((hasLongDigitRun(text) || BIG_EXPONENT.test(text)) && hasBigNumber(value)) {
+  if (numbers && (hasLongDigitRun(text) || BIG_EXPONENT.test(text)) && hasBigNumber(value)) {
     const bad = findBadNumber(text);
     if (bad !== undefined) return bad;
   }
-  if ((!decoded && !text.isWellFormed()) || (text.includes('\\u') && SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(value))) {
+  if ((!decoded && !text.isWellFormed()) || (escapes && text.includes('\\u') && SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(value))) {
     return new Refusal(
       'INPUT_BAD_UNICODE',
       'a string holds a lone UTF-16 surrogate (such as "\\ud800"), which is not Unicode text; send the data as valid UTF-8, or the bytes as base64',
@@ -261,7 +262,20 @@ const NO_PROBLEMS: EventBatch['problems'] = Object.freeze([]) as unknown as Even
  * path as the user wrote it, or `stdin`).
  */
 export function decodeLines(batch: LineBatch, source: string): EventBatch {
-  const { lines, firstLine, refused } = batch;
+  const { lines, firstLine, refused, texts } = batch;
+  // What the lines hold, searched once in the text they came from: most batches have no number
+  // that can be inexact or infinite, and no `\u` escape, so no line needs those checks.
+  let numbers = true;
+  let escapes = true;
+  if (texts !== undefined && refused === undefined) {
+    numbers = false;
+    escapes = false;
+    for (let k = 0; k < texts.length; k++) {
+      const t = texts[k]!;
+      if (!numbers) numbers = hasLongDigitRun(t) || BIG_EXPONENT.test(t);
+      if (!escapes) escapes = t.includes('\\u');
+    }
+  }
   const events: EventValue[] = [];
   let problems: (InputProblem & { at: number })[] | undefined;
   let read = 0;
@@ -270,7 +284,7 @@ export function decodeLines(batch: LineBatch, source: string): EventBatch {
     const refusal = refused?.get(i);
     if (refusal === undefined && isBlank(text)) continue;
     read++;
-    const r = refusal === undefined ? decodeLine(text, true) : new Refusal(refusal.code, refusal.message);
+    const r = refusal === undefined ? decodeLine(text, true, numbers, escapes) : new Refusal(refusal.code, refusal.message);
     if (r instanceof Refusal) (problems ??= []).push({ code: r.code, source, line: firstLine + i, message: r.error, text, at: events.length });
     else events.push(r);
   }

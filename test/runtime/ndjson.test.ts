@@ -163,6 +163,38 @@ describe('decodeLines', () => {
     expect(batch).toMatchObject({ lines: 5, end: 999, lastLine: 16 });
   });
 
+  it('searches a chunk once for long numbers and \\u escapes, and still refuses each line that has one, at its number', async () => {
+    // Lines read from a stream come with the text they were split from; the per-line checks run
+    // only when that text has a long digit run, a big exponent or a `\u` escape somewhere.
+    const good = Array.from({ length: 300 }, (_, i) => JSON.stringify({ id: i, at: 1_700_000_000_000 + i, s: 'é' }));
+    const lines = [...good];
+    lines.splice(100, 0, '{"big":9007199254740993}');
+    lines.splice(200, 0, '{"s":"\\ud800"}');
+    lines.splice(250, 0, '{"x":1e400}');
+    lines.splice(260, 0, '{"ok":9007199254740992,"e":1e300,"u":"\\u00e9"}');
+    const input = new PassThrough();
+    input.end(`${lines.join('\r\n')}\r\n`);
+    const events: EventValue[] = [];
+    const problems: { line: number; code: string }[] = [];
+    for await (const b of readNdjsonBatches(['-'], { stdin: input })) {
+      events.push(...b.events);
+      for (const p of b.problems) problems.push({ line: p.line, code: p.code });
+    }
+    expect(problems).toEqual([
+      { line: 101, code: 'INPUT_INEXACT_INTEGER' },
+      { line: 201, code: 'INPUT_BAD_UNICODE' },
+      { line: 251, code: 'INPUT_NOT_FINITE' },
+    ]);
+    expect(events).toHaveLength(301);
+    expect(events[257]).toEqual({ ok: 9007199254740992, e: 1e300, u: 'é' });
+    // A chunk of plain lines: no check finds anything, and every event is as written.
+    const plain = new PassThrough();
+    plain.end(`${good.join('\n')}\n`);
+    const back: string[] = [];
+    for await (const b of readNdjsonBatches(['-'], { stdin: plain })) for (const e of b.events) back.push(JSON.stringify(e));
+    expect(back).toEqual(good);
+  });
+
   it("reports the reader's refusals with their code", () => {
     const batch = decodeLines(
       { lines: ['{"a":"\ufffd"}'], firstLine: 1, end: 9, refused: new Map([[0, { code: 'INPUT_BAD_UNICODE', message: 'the line is not valid UTF-8' }]]) },
