@@ -97,7 +97,11 @@ export function openSinks(ctx: SinkContext): { sinks: SinkHandle[]; durable: Dur
 }
 
 /** A destination over a Node stream (stdout, stderr): one write per batch, acknowledged by its callback. */
-function streamDestination(out: Writable, format: (events: readonly EventValue[]) => string | Buffer, close: () => Promise<void> = async () => {}): SinkDestination {
+function streamDestination(
+  out: Writable,
+  format: (events: readonly EventValue[]) => string | Buffer,
+  close: () => Promise<void> = async () => {},
+): SinkDestination {
   let failed: Error | undefined;
   // Writes not yet acknowledged: a failure of the stream fails them all (a destroyed stream may
   // never call their callbacks).
