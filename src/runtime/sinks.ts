@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { DEAD_LETTERS, type EventValue } from '../core/event.js';
 import type { SinkBatchMeta, SinkContext, SinkDestination, SinkStats, SinkWriteResult } from './connector.js';
-import type { RunesetSink } from '../runes/runeset.js';
+import type { Runeset, RunesetSink } from '../runes/runeset.js';
 export type { SinkBatchMeta, SinkContext, SinkDestination, SinkStats, SinkWriteResult, Stdio } from './connector.js';
 import { StreamQueue, type StreamGraph } from './graph.js';
 import { encodeNdjson } from './ndjson.js';
@@ -21,7 +21,6 @@ import { LogInput, appendOf } from './durable.js';
 import { httpDestination } from './http-sink.js';
 
 import { sinkConsumer } from './positions.js';
-import { natsDestination } from './nats/sink.js';
 
 /** A running sink: what it has written, and when it is done. */
 export interface SinkHandle {
@@ -48,8 +47,22 @@ const DESTINATIONS: Record<string, DestinationFactory> = {
   stderr: (_sink, ctx) => streamDestination(ctx.stdio.stderr, encodeNdjson),
   file: (sink, ctx) => fileDestination(sink as Extract<RunesetSink, { type: 'file' }>, ctx),
   http: (sink, ctx) => httpDestination(sink as Extract<RunesetSink, { type: 'http' }>, ctx, ctx.port !== undefined && isDurableSink(sink, ctx.graph)),
-  nats: natsDestination,
+  nats: (sink, ctx) => {
+    if (natsSink === undefined) throw new Error('the NATS sink is not loaded: await loadDestinations(runeset) before openSinks');
+    return natsSink.natsDestination(sink, ctx);
+  },
 };
+
+/** The NATS sink's module (and the NATS client), loaded only for a runeset that has a NATS sink. */
+let natsSink: typeof import('./nats/sink.js') | undefined;
+
+/**
+ * Loads the destinations the runeset's sinks need that most runs do not (NATS, whose client is some
+ * sixty modules): call it before `openSinks`, so that a run without them starts without loading them.
+ */
+export async function loadDestinations(runeset: Runeset): Promise<void> {
+  if (natsSink === undefined && Object.values(runeset.sinks).some((s) => s.type === 'nats')) natsSink = await import('./nats/sink.js');
+}
 
 /**
  * Registers the destination of a sink type (a plugin, or a test that wraps one), for the runs this
