@@ -77,7 +77,22 @@ export async function defineSpell(
   options: SpellDefinitionOptions,
   modules: readonly SpellModule[],
   check: CasterOptions,
-): Promise<{ vm: LuaVM; def: SpellDefinition }> {
+): Promise<{ vm: LuaVM; def: SpellDefinition }>;
+/** With `keep`, the caster compiled to check the spell is kept open and returned, for one that runs a single caster. */
+export async function defineSpell(
+  source: string,
+  options: SpellDefinitionOptions,
+  modules: readonly SpellModule[],
+  check: CasterOptions,
+  keep: true,
+): Promise<{ vm: LuaVM; def: SpellDefinition; caster: SpellCaster }>;
+export async function defineSpell(
+  source: string,
+  options: SpellDefinitionOptions,
+  modules: readonly SpellModule[],
+  check: CasterOptions,
+  keep = false,
+): Promise<{ vm: LuaVM; def: SpellDefinition; caster?: SpellCaster }> {
   modules = await withBundledModules(source, modules);
   const vm = await LuaVM.shared();
   const file = options.displayPath ?? `${options.name ?? 'inline'}.lua`;
@@ -93,7 +108,9 @@ export async function defineSpell(
     logger: options.logger ?? stderrLogger,
   };
   validateLimits(def);
-  new SpellCaster(vm, def, check).close();
+  const caster = new SpellCaster(vm, def, check);
+  if (keep) return { vm, def, caster };
+  caster.close();
   return { vm, def };
 }
 

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import type { EventValue } from '../../core/event.js';
 import type { ErrorPolicy } from '../../spellcraft/spell.js';
 import { SpellError, deadLetterToJSON, type DeadLetter } from '../../spellcraft/errors.js';
-import type { EmitSink } from '../../spellcraft/caster.js';
+import type { EmitSink, SpellCaster } from '../../spellcraft/caster.js';
 import type { PolicyTargets } from '../../spellcraft/error-policy.js';
 import { systemClock } from '../../core/clock.js';
 import { LineWriter, readNdjsonBatches, type InputProblem } from '../../runtime/ndjson.js';
@@ -65,11 +65,10 @@ export function registerCast(program: Command): void {
 async function cast(spellFile: string, files: string[], flags: CastFlags): Promise<number> {
   // Loaded here, not at the top: `sanctum --help` and the other commands do not pay for them. A
   // caster of the spell's definition, without the RxJS operator around it (nor RxJS to load).
-  const [{ readSpell, defineSpell }, { SpellCaster }, { applyErrorPolicy }, { openMemoryStorage }, { StateSession }] = await Promise.all([
+  const [{ readSpell, defineSpell }, { applyErrorPolicy }, { openMemoryStorage }, { StateSession }] = await Promise.all([
     import('../../spellcraft/definition.js'),
-    import('../../spellcraft/caster.js'),
     import('../../spellcraft/error-policy.js'),
-    import('../../storage/index.js'),
+    import('../../storage/memory.js'),
     import('../../runtime/state-library.js'),
   ]);
   // The `state` and `timers` libraries, in memory: a cast is one run, with nothing to resume.
@@ -77,10 +76,11 @@ async function cast(spellFile: string, files: string[], flags: CastFlags): Promi
     const memory = openMemoryStorage();
     return new StateSession(memory.state, 'cast', flags.stateIndex, { timers: memory.timers }).casterOptions();
   };
-  let caster: InstanceType<typeof SpellCaster>;
+  let caster: SpellCaster;
   try {
     const read = await readSpell(spellFile);
-    const { vm, def } = await defineSpell(
+    // The caster that compiled the spell to check it is the one that casts.
+    ({ caster } = await defineSpell(
       read.source,
       {
         name: read.name,
@@ -91,8 +91,8 @@ async function cast(spellFile: string, files: string[], flags: CastFlags): Promi
       },
       read.modules,
       casterOptions(),
-    );
-    caster = new SpellCaster(vm, def, casterOptions());
+      true,
+    ));
   } catch (e) {
     if (!(e instanceof SpellError)) throw e;
     process.stderr.write(`${e.message}\n${e.sourceLine ? `  ${e.sourceLine}\n` : ''}`);
