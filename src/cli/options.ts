@@ -1,7 +1,7 @@
 /** Option parsers shared by the commands: runes, sizes, policies. */
 import { InvalidArgumentError } from 'commander';
 import type { EventValue } from '../core/event.js';
-import { parseSize } from '../core/units.js';
+import { parseDuration, parseSize } from '../core/units.js';
 import { ERROR_POLICIES, type ErrorPolicy } from '../spellcraft/errors.js';
 
 /** `--rune key=value`: the value is JSON when it parses as JSON, else a string; `a.b=1` nests. */
@@ -42,4 +42,11 @@ export function parseCount(arg: string): number {
 export function parsePolicy(arg: string): ErrorPolicy {
   if (!(ERROR_POLICIES as readonly string[]).includes(arg)) throw new InvalidArgumentError(`expected one of ${ERROR_POLICIES.join(', ')}`);
   return arg as ErrorPolicy;
+}
+
+/** `--tick 250ms`: a duration in the runeset's grammar (src/core/units.ts), in ms. */
+export function parseDurationOption(arg: string): number {
+  const ms = parseDuration(arg);
+  if (ms === undefined || ms < 1) throw new InvalidArgumentError(`expected a duration like 250ms, 30s or 5m (a bare number is seconds), got '${arg}'`);
+  return ms;
 }

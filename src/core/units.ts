@@ -58,3 +58,25 @@ export function formatBytes(n: number): string {
   }
   return `${Math.round(n)} B`;
 }
+
+/** Milliseconds in each duration unit. */
+const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION = /^([0-9]+)(ms|s|m|h|d)?$/;
+
+/**
+ * Milliseconds in a duration, one grammar for runes and flags (the runeset's `tick`, `max_age`,
+ * `poll_interval`; the CLI's `--tick`): a number is seconds; a string is a whole number and a unit
+ * (`250ms`, `90s`, `15m`, `12h`, `7d`) or none (seconds). `undefined` when it is neither.
+ *
+ * @example
+ * parseDuration('250ms') // 250
+ * parseDuration('90')    // 90000
+ */
+export function parseDuration(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? v * 1000 : undefined;
+  if (typeof v !== 'string') return undefined;
+  const m = DURATION.exec(v);
+  if (!m) return undefined;
+  const ms = Number(m[1]) * DURATION_UNITS[m[2] ?? 's']!;
+  return Number.isSafeInteger(ms) ? ms : undefined;
+}

@@ -15,7 +15,7 @@ import type {
   RunesetWindow,
 } from './runeset.js';
 import { RUNESET_DEFAULTS } from './schema.js';
-import { parseSize } from '../core/units.js';
+import { parseDuration, parseSize } from '../core/units.js';
 import type { RunesetDocument, StreamRefs, WindowSpec } from './types.js';
 
 /**
@@ -235,12 +235,9 @@ function required(value: string | undefined, where: string): string {
   return value;
 }
 
-/** `90` (seconds), `90s`, `15m`, `12h`, `7d`, `250ms` → milliseconds. */
+/** `90` (seconds), `90s`, `15m`, `12h`, `7d`, `250ms` → milliseconds (a value the schema validated). */
 export function durationMs(v: number | string): number {
-  if (typeof v === 'number') return v * 1000;
-  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(v)!;
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h' | 'd'];
-  return Number(m[1]) * unit;
+  return typeof v === 'number' ? v * 1000 : (parseDuration(v) ?? Number.MAX_SAFE_INTEGER);
 }
 
 /** A runeset's name: its file name without `.runeset.yaml`, `.yaml` or `.yml` (for its default data directory). */

@@ -57,6 +57,12 @@ export interface LineBatch {
   readonly end: number;
   /** Lines that are not text, by index in `lines`; undefined when there are none (the usual case). */
   readonly refused: ReadonlyMap<number, LineRefusal> | undefined;
+  /**
+   * The text the lines were split from, in pieces (each ends at a line's end), when the batch was
+   * decoded whole and no line was refused (the usual case): a decoder can look for something once
+   * per piece rather than once per line. Undefined otherwise.
+   */
+  readonly texts?: readonly string[];
 }
 
 /** What the reader returns when the input ends (or it is stopped). */
@@ -165,13 +171,14 @@ export async function* readLines(input: AsyncIterable<Uint8Array | string>, opti
         pending.push(region);
         region = Buffer.concat(pending, pendingBytes + region.length);
       }
-      const batch = splitLines(region, start, true, maxLine, lines, refused);
+      const texts: string[] = [];
+      const batch = splitLines(region, start, true, maxLine, lines, refused, texts);
       end = start + region.length;
       line += batch.length;
       pending = [];
       pendingBytes = 0;
       accumulate(chunk.subarray(last + 1));
-      yield { lines: batch, firstLine, end, refused: refused.size ? refused : undefined };
+      yield refused.size ? { lines: batch, firstLine, end, refused } : { lines: batch, firstLine, end, refused: undefined, ...(texts.length ? { texts } : {}) };
     }
     if (signal?.aborted) return { end, nextLine: line, held: pendingBytes };
     if (pendingBytes === 0 || final === 'hold') return { end, nextLine: line, held: pendingBytes };
@@ -199,11 +206,20 @@ export async function* readLines(input: AsyncIterable<Uint8Array | string>, opti
 
 /**
  * Splits a region of whole lines (ending with `\n` when `terminated`) that starts at `offset` of
- * the input. The common case decodes the region once and splits the string; a region that is not
- * valid UTF-8, or long enough to hold a too-long line, is split line by line to find which.
+ * the input. The common case decodes the region once and splits the string (the decoded pieces are
+ * added to `texts`); a region that is not valid UTF-8, or long enough to hold a too-long line, is
+ * split line by line to find which.
  * Returns `lines` with the region's lines appended (or the region's lines, when `lines` is empty).
  */
-function splitLines(region: Buffer, offset: number, terminated: boolean, maxLine: number, lines: string[], refused: Map<number, LineRefusal>): string[] {
+function splitLines(
+  region: Buffer,
+  offset: number,
+  terminated: boolean,
+  maxLine: number,
+  lines: string[],
+  refused: Map<number, LineRefusal>,
+  texts?: string[],
+): string[] {
   const skip = offset === 0 && hasBom(region) ? 3 : 0;
   if (region.length - skip <= maxLine && isUtf8(region)) {
     // Decoded a piece at a time: V8 puts a string of 128 KiB or more in its large-object space,
@@ -216,6 +232,7 @@ function splitLines(region: Buffer, offset: number, terminated: boolean, maxLine
         if (b <= a) b = region.indexOf(NEWLINE, a + DECODE_PIECE) + 1 || region.length; // one line longer than a piece
       }
       const text = region.toString('utf8', a, b);
+      texts?.push(text);
       const parts = text.split('\n');
       if (b < region.length || terminated) parts.pop(); // the piece ends with `\n`: nothing after it
       if (text.includes('\r')) {

@@ -91,9 +91,10 @@ export function parseLine(text: string): ParsedLine {
 /**
  * parseLine without the wrapper: the event itself, or a Refusal. `decoded` says the text was
  * decoded from UTF-8 (by readLines), which cannot make a lone surrogate: the check for raw ones
- * is skipped.
+ * is skipped. `numbers` false says the text has no long digit run and no big exponent (its batch
+ * was searched as a whole), `escapes` false that it has no `\u` escape: those checks are skipped.
  */
-function decodeLine(text: string, decoded: boolean): EventValue | Refusal {
+function decodeLine(text: string, decoded: boolean, numbers = true, escapes = true): EventValue | Refusal {
   if (nestsDeeperThan(text, MAX_DEPTH)) {
     return new Refusal('INPUT_TOO_DEEP', `nested deeper than ${MAX_DEPTH} levels (arrays and objects); events may nest at most ${MAX_DEPTH}`);
   }
@@ -105,11 +106,11 @@ function decodeLine(text: string, decoded: boolean): EventValue | Refusal {
   }
   // The text may hold a number JSON.parse changed; only a value of 2^53 or more can be one, and
   // a walk of the value is cheaper than reading the text's numbers.
-  if ((hasLongDigitRun(text) || BIG_EXPONENT.test(text)) && hasBigNumber(value)) {
+  if (numbers && (hasLongDigitRun(text) || BIG_EXPONENT.test(text)) && hasBigNumber(value)) {
     const bad = findBadNumber(text);
     if (bad !== undefined) return bad;
   }
-  if ((!decoded && !text.isWellFormed()) || (text.includes('\\u') && SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(value))) {
+  if ((!decoded && !text.isWellFormed()) || (escapes && text.includes('\\u') && SURROGATE_ESCAPE.test(text) && hasLoneSurrogate(value))) {
     return new Refusal(
       'INPUT_BAD_UNICODE',
       'a string holds a lone UTF-16 surrogate (such as "\\ud800"), which is not Unicode text; send the data as valid UTF-8, or the bytes as base64',
@@ -261,7 +262,20 @@ const NO_PROBLEMS: EventBatch['problems'] = Object.freeze([]) as unknown as Even
  * path as the user wrote it, or `stdin`).
  */
 export function decodeLines(batch: LineBatch, source: string): EventBatch {
-  const { lines, firstLine, refused } = batch;
+  const { lines, firstLine, refused, texts } = batch;
+  // What the lines hold, searched once in the text they came from: most batches have no number
+  // that can be inexact or infinite, and no `\u` escape, so no line needs those checks.
+  let numbers = true;
+  let escapes = true;
+  if (texts !== undefined && refused === undefined) {
+    numbers = false;
+    escapes = false;
+    for (let k = 0; k < texts.length; k++) {
+      const t = texts[k]!;
+      if (!numbers) numbers = hasLongDigitRun(t) || BIG_EXPONENT.test(t);
+      if (!escapes) escapes = t.includes('\\u');
+    }
+  }
   const events: EventValue[] = [];
   let problems: (InputProblem & { at: number })[] | undefined;
   let read = 0;
@@ -270,7 +284,7 @@ export function decodeLines(batch: LineBatch, source: string): EventBatch {
     const refusal = refused?.get(i);
     if (refusal === undefined && isBlank(text)) continue;
     read++;
-    const r = refusal === undefined ? decodeLine(text, true) : new Refusal(refusal.code, refusal.message);
+    const r = refusal === undefined ? decodeLine(text, true, numbers, escapes) : new Refusal(refusal.code, refusal.message);
     if (r instanceof Refusal) (problems ??= []).push({ code: r.code, source, line: firstLine + i, message: r.error, text, at: events.length });
     else events.push(r);
   }
@@ -283,6 +297,8 @@ export interface ReadNdjsonOptions {
   readonly stdin?: Readable;
   /** Bytes per read of a file. Default 64 KiB (FILE_CHUNK_BYTES). */
   readonly chunkBytes?: number;
+  /** Stops reading, even while waiting for input (the input stream is destroyed; see readLines). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -297,10 +313,12 @@ export const FILE_CHUNK_BYTES = 64 * 1024;
  */
 export async function* readNdjsonBatches(files: readonly string[], options: ReadNdjsonOptions = {}): AsyncGenerator<EventBatch & { readonly source: string }> {
   const inputs = files.length ? files : ['-'];
+  const signal = options.signal;
   for (const file of inputs) {
+    if (signal?.aborted) return;
     const source = file === '-' ? 'stdin' : file;
     const stream = file === '-' ? (options.stdin ?? process.stdin) : createReadStream(file, { highWaterMark: options.chunkBytes ?? FILE_CHUNK_BYTES });
-    for await (const batch of readLines(stream, { final: 'emit' })) yield { ...decodeLines(batch, source), source };
+    for await (const batch of readLines(stream, signal ? { final: 'emit', signal } : { final: 'emit' })) yield { ...decodeLines(batch, source), source };
   }
 }
 
@@ -328,40 +346,94 @@ export async function* readNdjson(
   }
 }
 
+const NEWLINE = 0x0a;
+
+/** Bytes a UTF-16 string of `n` code units takes in UTF-8 at most, with its `\n`. */
+const maxBytes = (n: number) => n * 3 + 1;
+
+/** Bytes per event `encodeNdjson` guessed last (its buffer grows when a batch needs more). */
+let bytesPerEvent = 64;
+
+/**
+ * Events as NDJSON bytes, one buffer per batch: each line is encoded straight into it, with no
+ * string built for the batch (a sink's write is then a buffer, with nothing to encode).
+ */
+export function encodeNdjson(events: readonly EventValue[]): Buffer {
+  let buf = Buffer.allocUnsafe(Math.max(1024, events.length * bytesPerEvent));
+  let pos = 0;
+  for (let i = 0; i < events.length; i++) {
+    const line = JSON.stringify(events[i]);
+    if (pos + maxBytes(line.length) > buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(buf.length * 2, pos + maxBytes(line.length)));
+      buf.copy(bigger, 0, 0, pos);
+      buf = bigger;
+    }
+    pos += buf.write(line, pos);
+    buf[pos++] = NEWLINE;
+  }
+  if (events.length > 0) bytesPerEvent = Math.ceil((pos / events.length) * 1.25);
+  return buf.subarray(0, pos);
+}
+
 /**
  * Collects output lines and writes them in large chunks, waiting when the stream is full. Lines
- * also go out on the next turn of the event loop, so a live, slow input is not held back.
+ * also go out on the next turn of the event loop, so a live, slow input is not held back. Each
+ * line is encoded into a buffer as it comes (one buffer per `limit` bytes, written in slices).
  */
 export class LineWriter {
-  private buf: string[] = [];
+  /** Filled buffers (slices) not yet written. */
+  private held: Buffer[] = [];
+  private buf: Buffer;
+  /** The unwritten bytes of `buf`: start..pos. */
+  private start = 0;
+  private pos = 0;
   private size = 0;
   private scheduled = false;
   constructor(
     private readonly out: Writable,
     private readonly limit = 64 * 1024,
-  ) {}
+  ) {
+    this.buf = Buffer.allocUnsafe(limit);
+  }
   write(line: string): void {
-    this.buf.push(line);
-    this.size += line.length + 1;
+    const max = maxBytes(line.length);
+    if (this.pos + max > this.buf.length) {
+      // Full: what it holds waits to be written (as a slice), and the next lines go to a new one.
+      if (this.pos > this.start) this.held.push(this.buf.subarray(this.start, this.pos));
+      this.buf = Buffer.allocUnsafe(Math.max(this.limit, max));
+      this.start = this.pos = 0;
+    }
+    const n = this.buf.write(line, this.pos) + 1;
+    this.buf[this.pos + n - 1] = NEWLINE;
+    this.pos += n;
+    this.size += n;
     if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => {
         this.scheduled = false;
-        if (this.buf.length) this.out.write(this.take());
+        this.drain();
       });
     }
   }
-  private take(): string {
-    const chunk = `${this.buf.join('\n')}\n`;
-    this.buf = [];
+  /** Writes what is held; false when the stream asks to wait for 'drain'. */
+  private drain(): boolean {
+    let ok = true;
+    if (this.held.length) {
+      for (const b of this.held) ok = this.out.write(b);
+      this.held = [];
+    }
+    if (this.pos > this.start) {
+      ok = this.out.write(this.buf.subarray(this.start, this.pos));
+      this.start = this.pos;
+    }
     this.size = 0;
-    return chunk;
+    return ok;
   }
   get full(): boolean {
     return this.size >= this.limit;
   }
   async flush(): Promise<void> {
-    if (this.buf.length === 0) return;
-    if (!this.out.write(this.take())) await once(this.out, 'drain');
+    if (this.size === 0) return;
+    if (!this.drain()) await once(this.out, 'drain');
   }
 }

@@ -19,7 +19,7 @@ import { DurableAppender, LogInput, durableCommitter, stateNamespace } from './d
 import { PipelineCore, type Outputs, type PipelineStep } from './pipeline.js';
 import { StateSession, type SpellChanges } from './state-library.js';
 import { runSources, sourceConsumer, SourceStats } from './sources.js';
-import { openSinks, type SinkHandle, type Stdio } from './sinks.js';
+import { loadDestinations, openSinks, type SinkHandle, type Stdio } from './sinks.js';
 import { Connectors, type ConnectorStatus } from './connectors.js';
 
 const LEVELS = { debug: 10, info: 20, warn: 30, error: 40 } as const;
@@ -530,6 +530,7 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
     let sinkFailures = 0;
     const onWarning = runOptions.onWarning ?? ((m: string) => stdio.stderr.write(`sanctum: ${m}\n`));
     const connectors = new Connectors({ info: runOptions.onInfo ?? (() => {}), warn: onWarning }, connectorList);
+    await loadDestinations(runeset);
     const { sinks: opened, durable: durableSinks } = openSinks({
       graph,
       runeset,

@@ -13,14 +13,14 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { DEAD_LETTERS, type EventValue } from '../core/event.js';
 import type { SinkBatchMeta, SinkContext, SinkDestination, SinkStats, SinkWriteResult } from './connector.js';
-import type { RunesetSink } from '../runes/runeset.js';
+import type { Runeset, RunesetSink } from '../runes/runeset.js';
 export type { SinkBatchMeta, SinkContext, SinkDestination, SinkStats, SinkWriteResult, Stdio } from './connector.js';
 import { StreamQueue, type StreamGraph } from './graph.js';
+import { encodeNdjson } from './ndjson.js';
 import { LogInput, appendOf } from './durable.js';
 import { httpDestination } from './http-sink.js';
 
 import { sinkConsumer } from './positions.js';
-import { natsDestination } from './nats/sink.js';
 
 /** A running sink: what it has written, and when it is done. */
 export interface SinkHandle {
@@ -43,12 +43,26 @@ export interface SinkHandle {
 export type DestinationFactory = (sink: RunesetSink, ctx: SinkContext) => SinkDestination;
 
 const DESTINATIONS: Record<string, DestinationFactory> = {
-  stdout: (_sink, ctx) => streamDestination(ctx.stdio.stdout, ndjson),
-  stderr: (_sink, ctx) => streamDestination(ctx.stdio.stderr, ndjson),
+  stdout: (_sink, ctx) => streamDestination(ctx.stdio.stdout, encodeNdjson),
+  stderr: (_sink, ctx) => streamDestination(ctx.stdio.stderr, encodeNdjson),
   file: (sink, ctx) => fileDestination(sink as Extract<RunesetSink, { type: 'file' }>, ctx),
   http: (sink, ctx) => httpDestination(sink as Extract<RunesetSink, { type: 'http' }>, ctx, ctx.port !== undefined && isDurableSink(sink, ctx.graph)),
-  nats: natsDestination,
+  nats: (sink, ctx) => {
+    if (natsSink === undefined) throw new Error('the NATS sink is not loaded: await loadDestinations(runeset) before openSinks');
+    return natsSink.natsDestination(sink, ctx);
+  },
 };
+
+/** The NATS sink's module (and the NATS client), loaded only for a runeset that has a NATS sink. */
+let natsSink: typeof import('./nats/sink.js') | undefined;
+
+/**
+ * Loads the destinations the runeset's sinks need that most runs do not (NATS, whose client is some
+ * sixty modules): call it before `openSinks`, so that a run without them starts without loading them.
+ */
+export async function loadDestinations(runeset: Runeset): Promise<void> {
+  if (natsSink === undefined && Object.values(runeset.sinks).some((s) => s.type === 'nats')) natsSink = await import('./nats/sink.js');
+}
 
 /**
  * Registers the destination of a sink type (a plugin, or a test that wraps one), for the runs this
@@ -96,7 +110,11 @@ export function openSinks(ctx: SinkContext): { sinks: SinkHandle[]; durable: Dur
 }
 
 /** A destination over a Node stream (stdout, stderr): one write per batch, acknowledged by its callback. */
-function streamDestination(out: Writable, format: (events: readonly EventValue[]) => string, close: () => Promise<void> = async () => {}): SinkDestination {
+function streamDestination(
+  out: Writable,
+  format: (events: readonly EventValue[]) => string | Buffer,
+  close: () => Promise<void> = async () => {},
+): SinkDestination {
   let failed: Error | undefined;
   // Writes not yet acknowledged: a failure of the stream fails them all (a destroyed stream may
   // never call their callbacks).
@@ -130,7 +148,7 @@ function fileDestination(sink: Extract<RunesetSink, { type: 'file' }>, ctx: Sink
   // stopped); over in-memory streams each run writes it afresh, unless `mode` says otherwise.
   const append = sink.mode !== undefined ? sink.mode === 'append' : ctx.port !== undefined && isDurableSink(sink, ctx.graph);
   const file = createWriteStream(sink.path.absolute, { flags: append ? 'a' : 'w' });
-  return streamDestination(file, ndjson, () => new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve()))));
+  return streamDestination(file, encodeNdjson, () => new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve()))));
 }
 
 /** Events per write. */
@@ -341,12 +359,6 @@ export class DurableSink implements SinkHandle {
     }
     this.resolveDone();
   }
-}
-
-function ndjson(events: readonly EventValue[]): string {
-  let s = '';
-  for (let i = 0; i < events.length; i++) s += `${JSON.stringify(events[i])}\n`;
-  return s;
 }
 
 function formatDeadLetters(events: readonly EventValue[]): string {

@@ -20,14 +20,14 @@ import { isStorageError } from '../storage/index.js';
 import type { Batch } from './graph.js';
 import { readHttp } from './http-source.js';
 import { readFollowed } from './follow.js';
-import { readNats } from './nats/source.js';
 
 const READERS: Record<string, SourceReader> = {
   // `follow: true`: read as the file grows, across rotations, until the run stops (follow.ts).
   file: (ctx, src) => (src.type === 'file' && src.follow ? readFollowed(ctx, src) : readSource(ctx, src as ByteSource)),
   stdin: (ctx, src) => readSource(ctx, src as ByteSource),
   http: (ctx, src) => readHttp(ctx, src as Extract<RunesetSource, { type: 'http' }>),
-  nats: readNats,
+  // Loaded when a runeset has a NATS source: a run without one does not load the NATS client.
+  nats: async (ctx, src) => (await import('./nats/source.js')).readNats(ctx, src),
 };
 
 /** Reads every source to its end (or until aborted); resolves with the events read. A failed commit rejects. */

@@ -6,7 +6,9 @@
 import type { EventValue } from '../core/event.js';
 import type { TimerQueue } from '../core/clock.js';
 import type { QueryOptions, RangeOptions, StateChange, StateStore, TimerChange, TimerStore } from '../core/storage.js';
-import { StateBuffer, TimerBuffer } from '../storage/index.js';
+// The two buffers, not the storage index: a cast (state in memory) then loads no SQLite adapter.
+import { StateBuffer } from '../storage/state-buffer.js';
+import { TimerBuffer } from '../storage/timer-buffer.js';
 import type { SpellLibraries } from '../spellcraft/caster.js';
 
 /** One pending change: a value, or null for a delete. */

@@ -1,40 +1,20 @@
 /** summon(): load and compile a Lua spell from a file; the spell is an RxJS operator. */
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { Subject, config as rxConfig, type Observable, type Observer, type OperatorFunction, type Subscriber } from 'rxjs';
 import type { EventValue } from '../core/event.js';
 import { DEFAULT_PORT } from '../core/event.js';
-import {
-  SpellCaster,
-  type CasterOptions,
-  type EmitSink,
-  type SpellDefinition,
-  type SpellLibraries,
-  type SpellLogEntry,
-  type SpellLogger,
-  type SpellModule,
-} from './caster.js';
+import { SpellCaster, type CasterOptions, type EmitSink, type SpellDefinition, type SpellLibraries, type SpellLogger, type SpellModule } from './caster.js';
 import { applyErrorPolicy, stderrDeadLetters, type PolicyTargets } from './error-policy.js';
-import { CallbackError, SpellError, type DeadLetter, type ErrorPolicy } from './errors.js';
-import { LuaVM } from './lua-vm.js';
+import { CallbackError, type SpellError, type DeadLetter, type ErrorPolicy } from './errors.js';
+import type { LuaVM } from './lua-vm.js';
+import { defineSpell, readSpell, type SpellDefinitionOptions } from './definition.js';
 import { UpstreamSubscriber, operate, toNext } from './operate.js';
 import { systemClock, type Clock } from '../core/clock.js';
 
 // In errors.ts, which loads no Lua: the CLI's option parser needs the list to start up.
+export { DEFAULT_INSTRUCTION_BUDGET, DEFAULT_EMIT_LIMIT, DEFAULT_MEMORY_LIMIT, stderrLogger } from './definition.js';
 export { ERROR_POLICIES, type ErrorPolicy } from './errors.js';
 
-/** Default instructions one call of a hook may run (about 50 ms of Lua here). */
-export const DEFAULT_INSTRUCTION_BUDGET = 10_000_000;
-/**
- * Default number of events one call of a hook may emit: a cast's outputs are held until it
- * succeeds (all or nothing), so their number is bounded. Raise it (budget.emits) for a `finish`
- * that emits a row per key of a large state.
- */
-export const DEFAULT_EMIT_LIMIT = 100_000;
-/** Default cap on one spell's Lua heap. */
-export const DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024;
-
-export interface SummonOptions {
+export interface SummonOptions extends SpellDefinitionOptions {
   /** The spell's name in messages, dead letters and metrics. Default: the file name without `.lua`. */
   readonly name?: string;
   /** The spell's runes (configuration), handed to `init(runes)`. */
@@ -191,23 +171,8 @@ export interface Spell extends OperatorFunction<unknown, EventValue> {
  * from(events).pipe(enrich, filter((e) => e.hot)).subscribe(console.log);
  */
 export async function summon(file: string, options: SummonOptions = {}): Promise<Spell> {
-  const display = options.displayPath ?? displayPathOf(file);
-  const name = options.name ?? path.basename(file).replace(/\.lua$/, '');
-  let source: string;
-  try {
-    source = await readFile(file, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new SpellError({
-      code: 'SPELL_NOT_FOUND',
-      spell: name,
-      file: display,
-      luaMessage: err.code === 'ENOENT' ? 'no such spell file' : `cannot read the spell file: ${err.message}`,
-      hook: 'summon',
-    });
-  }
-  const modules = await collectModules(path.resolve(file), display, source);
-  return summonSource(source, { ...options, name, displayPath: display }, modules);
+  const read = await readSpell(file, options);
+  return summonSource(read.source, { ...options, name: read.name, displayPath: read.displayPath }, read.modules);
 }
 
 /**
@@ -215,33 +180,11 @@ export async function summon(file: string, options: SummonOptions = {}): Promise
  * names it in messages (default `<inline>.lua`).
  */
 export async function summonSource(source: string, options: SummonOptions = {}, modules: readonly SpellModule[] = []): Promise<Spell> {
-  modules = await withBundledModules(source, modules);
-  const vm = await LuaVM.shared();
-  const file = options.displayPath ?? `${options.name ?? 'inline'}.lua`;
-  const def: SpellDefinition = {
-    name: options.name ?? path.basename(file).replace(/\.lua$/, ''),
-    file,
-    source,
-    modules,
-    runes: options.runes ?? {},
-    instructionBudget: options.instructionBudget ?? DEFAULT_INSTRUCTION_BUDGET,
-    emitLimit: options.emitLimit ?? DEFAULT_EMIT_LIMIT,
-    memoryLimit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
-    logger: options.logger ?? stderrLogger,
-  };
-  validateLimits(def);
-  // Compile once now, so a broken spell fails at summon and not at the first event.
-  // (A state session opens nothing until the spell reads or writes.)
-  new SpellCaster(vm, def, casterOptions(options, options.caster ? undefined : options.state?.open(def.name, Date.now))).close();
-  return createSpell(vm, def, options, modules);
-}
-
-function validateLimits(def: SpellDefinition): void {
-  const bad = (what: string, v: number) =>
-    new SpellError({ code: 'SPELL_INVALID', spell: def.name, file: def.file, luaMessage: `${what} must be a positive number, got ${v}`, hook: 'summon' });
-  if (!(def.instructionBudget >= 1)) throw bad('instructionBudget', def.instructionBudget);
-  if (!(def.emitLimit >= 1)) throw bad('emitLimit', def.emitLimit);
-  if (!(def.memoryLimit >= 64 * 1024)) throw bad('memoryLimit (at least 65536 bytes)', def.memoryLimit);
+  // The compile check runs with the state session the spell will have (it opens nothing until used).
+  const { vm, def } = await defineSpell(source, options, modules, (name) =>
+    casterOptions(options, options.caster ? undefined : options.state?.open(name, Date.now)),
+  );
+  return createSpell(vm, def, options, def.modules);
 }
 
 function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, modules: readonly SpellModule[]): Spell {
@@ -532,71 +475,4 @@ function reportUnhandled(e: unknown): void {
 /** Counts one more under `key` (no allocation once the key exists). */
 function bump(counts: Map<string, number>, key: string): void {
   counts.set(key, (counts.get(key) ?? 0) + 1);
-}
-
-/** The default spell logger: `[spell] file:line: message {fields}` on stderr. */
-export const stderrLogger: SpellLogger = (entry: SpellLogEntry) => {
-  const where = entry.file ? `${entry.file}${entry.line ? `:${entry.line}` : ''}: ` : '';
-  const fields = entry.fields !== undefined ? ` ${JSON.stringify(entry.fields)}` : '';
-  process.stderr.write(`[${entry.spell}] ${entry.level} ${where}${entry.message}${fields}\n`);
-};
-
-function displayPathOf(file: string): string {
-  const abs = path.resolve(file);
-  const rel = path.relative(process.cwd(), abs);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : abs;
-}
-
-const REQUIRE_RE = /\brequire\s*\(?\s*["']([A-Za-z0-9_.\-/]+)["']/g;
-
-/** Where the Lua modules bundled with Sanctum live: `require "sanctum.window"` is `lib/sanctum/window.lua`. */
-const BUNDLED = new URL('./lib/', import.meta.url);
-
-/** The modules bundled with Sanctum (`sanctum.*`) that the spell or its modules require, added to `modules`. */
-async function withBundledModules(source: string, modules: readonly SpellModule[]): Promise<readonly SpellModule[]> {
-  const found = new Map(modules.map((m) => [m.name, m] as const));
-  const queue = [source, ...modules.map((m) => m.source)];
-  let added = false;
-  while (queue.length) {
-    for (const m of queue.pop()!.matchAll(REQUIRE_RE)) {
-      const name = m[1]!;
-      if (found.has(name) || !name.startsWith('sanctum.')) continue;
-      const file = `${name.replace(/\./g, '/')}.lua`;
-      let modSource: string;
-      try {
-        modSource = await readFile(new URL(file, BUNDLED), 'utf8');
-      } catch {
-        continue; // no such bundled module: `require` says so when the spell calls it
-      }
-      found.set(name, { name, file, source: modSource });
-      queue.push(modSource);
-      added = true;
-    }
-  }
-  return added ? [...found.values()] : modules;
-}
-
-/** Finds the modules a spell requires (literal names), next to it, transitively. */
-async function collectModules(absFile: string, display: string, source: string): Promise<SpellModule[]> {
-  const dir = path.dirname(absFile);
-  const displayDir = path.posix.dirname(display);
-  const found = new Map<string, SpellModule>();
-  const queue = [source];
-  while (queue.length) {
-    const src = queue.pop()!;
-    for (const m of src.matchAll(REQUIRE_RE)) {
-      const name = m[1]!;
-      if (found.has(name) || name === 'sanctum' || name.startsWith('sanctum.')) continue; // sanctum.* are bundled
-      const rel = `${name.replace(/\./g, '/')}.lua`;
-      try {
-        const modSource = await readFile(path.join(dir, rel), 'utf8');
-        const mod = { name, file: displayDir === '.' ? rel : `${displayDir}/${rel}`, source: modSource };
-        found.set(name, mod);
-        queue.push(modSource);
-      } catch {
-        // Not there: `require` reports it when (and if) the spell calls it.
-      }
-    }
-  }
-  return [...found.values()];
 }

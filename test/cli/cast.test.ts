@@ -108,6 +108,82 @@ return s
   });
 });
 
+describe('sanctum cast, a chunk of events per call into Lua', () => {
+  // Counts the casts in order (n), fails events without a value, logs each cast, and emits the count from finish.
+  const counting = `local spell = {}
+local n = 0
+function spell.cast(e)
+  print("cast " .. tostring(e.id))
+  if e.value == nil then error("event has no value") end
+  n = n + 1
+  return { id = e.id, n = n }
+end
+function spell.finish(emit) emit({ finished = n }) end
+return spell
+`;
+  const input = ['{"id":1,"value":1}', '{"id":2}', 'not json', '{"id":4,"value":1}', '{"id":5}', '{"id":6,"value":1}'].join('\n') + '\n';
+
+  it('casts the events around a bad line in line order, and reports failures and bad lines in line order', async () => {
+    const dir = tempDir({ 'counting.lua': counting, 'in.ndjson': input });
+    const r = await sanctum(['cast', 'counting.lua', 'in.ndjson', '--dead-letters', 'dead.ndjson'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(lines(r.stdout)).toEqual([{ id: 1, n: 1 }, { id: 4, n: 2 }, { id: 6, n: 3 }, { finished: 3 }]);
+    const dead = lines(readFileSync(`${dir}/dead.ndjson`, 'utf8')) as { code: string; line?: number; event?: { id: number } }[];
+    expect(dead.map((d) => (d.event ? `event ${d.event.id} ${d.code}` : `line ${d.line} ${d.code}`))).toEqual([
+      'event 2 SPELL_RUNTIME',
+      'line 3 INPUT_INVALID_JSON',
+      'event 5 SPELL_RUNTIME',
+    ]);
+    const at = (text: string) => r.stderr.indexOf(text);
+    expect(at('  event: {"id":2}')).toBeGreaterThan(-1);
+    expect(at('in.ndjson:3: invalid JSON')).toBeGreaterThan(at('  event: {"id":2}'));
+    expect(at('  event: {"id":5}')).toBeGreaterThan(at('in.ndjson:3: invalid JSON'));
+    expect(r.stderr).toContain('3 of 6 events failed');
+  });
+
+  it('--on-error stop in the middle of a chunk: nothing after the failing event is cast or written, and no finish', async () => {
+    const dir = tempDir({ 'counting.lua': counting, 'in.ndjson': input });
+    const r = await sanctum(['cast', 'counting.lua', 'in.ndjson', '--on-error', 'stop'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(lines(r.stdout)).toEqual([{ id: 1, n: 1 }]);
+    expect(r.stderr).toContain('cast 2');
+    expect(r.stderr).not.toContain('cast 4');
+    expect(r.stderr).toContain('counting.lua:5: event has no value\n  event: {"id":2}\nstopped (--on-error stop)\n');
+    expect(r.stderr).toContain('1 of 2 events failed (stopped)');
+  });
+
+  it('--on-error skip counts each skipped event and each bad line, and casts the rest', async () => {
+    const dir = tempDir({ 'counting.lua': counting, 'in.ndjson': input });
+    const r = await sanctum(['cast', 'counting.lua', 'in.ndjson', '--on-error', 'skip', '--dead-letters', 'dead.ndjson'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(lines(r.stdout)).toEqual([{ id: 1, n: 1 }, { id: 4, n: 2 }, { id: 6, n: 3 }, { finished: 3 }]);
+    expect(r.stderr.match(/skipped a failed event/g)).toHaveLength(2);
+    expect(r.stderr).toContain('in.ndjson:3: invalid JSON');
+    expect(r.stderr).toContain('3 of 6 events failed\n');
+    expect(readFileSync(`${dir}/dead.ndjson`, 'utf8')).toBe('');
+  });
+
+  it('keeps the order of a fan-out larger than one call holds', async () => {
+    const fan = 'local s = {}\nfunction s.cast(e, emit) for i = 1, 20 do emit({ id = e.id, i = i }) end end\nreturn s\n';
+    const events = Array.from({ length: 3000 }, (_, id) => JSON.stringify({ id })).join('\n');
+    const dir = tempDir({ 'fan.lua': fan, 'in.ndjson': events });
+    const r = await sanctum(['cast', 'fan.lua', 'in.ndjson'], { cwd: dir });
+    expect(r.code).toBe(0);
+    const out = lines(r.stdout) as { id: number; i: number }[];
+    expect(out).toHaveLength(60_000);
+    expect(out.every((o, k) => o.id === Math.floor(k / 20) && o.i === (k % 20) + 1)).toBe(true);
+  });
+
+  it('a failed init fails every event as a dead letter, and says so once for init', async () => {
+    const dir = tempDir({ 'bad-init.lua': 'local s = {}\nfunction s.init() error("no") end\nfunction s.cast(e) return e end\nreturn s\n' });
+    const r = await sanctum(['cast', `${dir}/bad-init.lua`], { input: '{"a":1}\n{"a":2}\n' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.match(/init failed, so the spell cannot cast/g)).toHaveLength(2);
+    expect(r.stderr).toContain('2 of 2 events failed; 1 init/finish failure\n');
+  });
+});
+
 describe('hostile input lines, on cast and append', () => {
   // Issue 10: a 6,000-deep array (12 KB of valid JSON) killed `cast` with a RangeError and aborted
   // `append`'s batch; 1e400 and 2^63 were stored changed; a BOM lost the first event.

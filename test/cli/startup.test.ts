@@ -54,13 +54,31 @@ describe('start-up', { timeout: 120_000 }, () => {
     }
   });
 
-  it("`sanctum cast` loads rxjs (the Lua engine is read as WASM, not through wasmoon's JavaScript), and no runeset loader, log or metrics", () => {
+  it("`sanctum cast` loads no rxjs (it runs a caster, not the operator), the Lua engine as WASM (not through wasmoon's JavaScript), and no runeset loader, log or metrics", () => {
     const { code, stdout, loaded } = loadedBy(['cast', SPELL], '{"id":1,"value":60,"kind":"a"}\n');
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toEqual({ id: 1, value: 120, kind: 'a', hot: true });
-    expect(loaded.has('rxjs')).toBe(true);
+    expect(loaded.has('rxjs')).toBe(false);
     expect(loaded.has('wasmoon')).toBe(false);
     expect(['ajv', 'yaml', 'pino', 'prom-client', 'cli-progress'].filter((p) => loaded.has(p))).toEqual([]);
+  });
+
+  it('`sanctum run` of a runeset without NATS loads no NATS client', () => {
+    const dir = tempDir({
+      'in.ndjson': '{"id":1,"value":60,"kind":"a"}\n',
+      'r.runeset.yaml': `version: 1
+streams: { in: {}, out: {} }
+spells: { enrich: { file: ${JSON.stringify(SPELL)} } }
+sources: { input: { type: file, path: ${JSON.stringify('in.ndjson')}, to: in } }
+pipelines: { main: { from: in, steps: [enrich], to: out } }
+sinks: { out: { type: stdout, from: out } }
+`,
+    });
+    const { code, stdout, loaded } = loadedBy(['run', path.join(dir, 'r.runeset.yaml'), '--quiet']);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ id: 1, value: 120, kind: 'a', hot: true });
+    expect(loaded.has('rxjs')).toBe(true); // the recorder sees what run loads
+    expect([...loaded].filter((p) => p.startsWith('@nats-io/'))).toEqual([]);
   });
 
   it('`sanctum check` validates with the precompiled validator: ajv compiles nothing', () => {

@@ -1,7 +1,7 @@
 /** Byte sizes: one grammar (parseSize, the schema's SIZE_PATTERN) and one way to write them (formatBytes). */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { formatBytes, parseSize, SIZE_PATTERN } from '../../src/core/units.js';
+import { formatBytes, parseDuration, parseSize, SIZE_PATTERN } from '../../src/core/units.js';
 import { renderTop, scrapeOf } from '../../src/observe/index.js';
 import { castAll } from '../helpers.js';
 
@@ -122,5 +122,31 @@ describe('formatBytes', () => {
     });
     expect(r.dead[0]!.error.luaMessage).toBe(`not enough memory (the cap is ${formatBytes(cap)})`);
     expect(formatBytes(cap)).toBe('1.5 MiB');
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads the durations of the runeset (tick, max_age) and of --tick alike, in ms', () => {
+    expect(parseDuration('250ms')).toBe(250);
+    expect(parseDuration('90s')).toBe(90_000);
+    expect(parseDuration('15m')).toBe(900_000);
+    expect(parseDuration('12h')).toBe(43_200_000);
+    expect(parseDuration('7d')).toBe(604_800_000);
+    expect(parseDuration('90')).toBe(90_000); // a bare number is seconds
+    expect(parseDuration(90)).toBe(90_000);
+  });
+
+  it('refuses what the runeset schema refuses', () => {
+    const schema = JSON.parse(readFileSync(new URL('../../schema/runeset.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+    const pattern = new RegExp(
+      JSON.stringify(schema)
+        .match(/"tick":\{"description":"[^"]*","anyOf":\[\{"type":\["integer","string"\],"pattern":"([^"]+)"/)![1]!
+        .replace(/\\\\/g, '\\'),
+    );
+    for (const text of ['1.5s', '5 m', '10w', '-1s', 'soon', '', 'ms']) {
+      expect(parseDuration(text), text).toBeUndefined();
+      expect(pattern.test(text), text).toBe(false);
+    }
+    for (const text of ['250ms', '1s', '5m', '2h', '1d', '30']) expect(pattern.test(text) && parseDuration(text) !== undefined, text).toBe(true);
   });
 });

@@ -1,9 +1,9 @@
 /** parseLine, the one input decoder: what it refuses, with which code, and that it never recurses on data. */
 import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { MAX_DEPTH, nestsDeeperThan } from '../../src/core/limits.js';
-import { decodeLines, parseLine, readNdjson, readNdjsonBatches } from '../../src/runtime/ndjson.js';
+import { LineWriter, decodeLines, encodeNdjson, parseLine, readNdjson, readNdjsonBatches } from '../../src/runtime/ndjson.js';
 import { castAll, tempDir } from '../helpers.js';
 import type { EventValue } from '../../src/core/event.js';
 
@@ -163,6 +163,38 @@ describe('decodeLines', () => {
     expect(batch).toMatchObject({ lines: 5, end: 999, lastLine: 16 });
   });
 
+  it('searches a chunk once for long numbers and \\u escapes, and still refuses each line that has one, at its number', async () => {
+    // Lines read from a stream come with the text they were split from; the per-line checks run
+    // only when that text has a long digit run, a big exponent or a `\u` escape somewhere.
+    const good = Array.from({ length: 300 }, (_, i) => JSON.stringify({ id: i, at: 1_700_000_000_000 + i, s: 'é' }));
+    const lines = [...good];
+    lines.splice(100, 0, '{"big":9007199254740993}');
+    lines.splice(200, 0, '{"s":"\\ud800"}');
+    lines.splice(250, 0, '{"x":1e400}');
+    lines.splice(260, 0, '{"ok":9007199254740992,"e":1e300,"u":"\\u00e9"}');
+    const input = new PassThrough();
+    input.end(`${lines.join('\r\n')}\r\n`);
+    const events: EventValue[] = [];
+    const problems: { line: number; code: string }[] = [];
+    for await (const b of readNdjsonBatches(['-'], { stdin: input })) {
+      events.push(...b.events);
+      for (const p of b.problems) problems.push({ line: p.line, code: p.code });
+    }
+    expect(problems).toEqual([
+      { line: 101, code: 'INPUT_INEXACT_INTEGER' },
+      { line: 201, code: 'INPUT_BAD_UNICODE' },
+      { line: 251, code: 'INPUT_NOT_FINITE' },
+    ]);
+    expect(events).toHaveLength(301);
+    expect(events[257]).toEqual({ ok: 9007199254740992, e: 1e300, u: 'é' });
+    // A chunk of plain lines: no check finds anything, and every event is as written.
+    const plain = new PassThrough();
+    plain.end(`${good.join('\n')}\n`);
+    const back: string[] = [];
+    for await (const b of readNdjsonBatches(['-'], { stdin: plain })) for (const e of b.events) back.push(JSON.stringify(e));
+    expect(back).toEqual(good);
+  });
+
   it("reports the reader's refusals with their code", () => {
     const batch = decodeLines(
       { lines: ['{"a":"\ufffd"}'], firstLine: 1, end: 9, refused: new Map([[0, { code: 'INPUT_BAD_UNICODE', message: 'the line is not valid UTF-8' }]]) },
@@ -214,5 +246,47 @@ describe('readNdjson and readNdjsonBatches', () => {
       `${dir}/in.ndjson:4 INPUT_TOO_DEEP`,
     ]);
     expect(batches.at(-1)!.end).toBe(Buffer.byteLength(content));
+  });
+});
+
+describe('NDJSON out: encodeNdjson and LineWriter', () => {
+  const events: EventValue[] = [{ a: 1 }, { s: 'café ☕ 😀' }, { long: 'x'.repeat(5000) }, [1, 'two', null], 'text', 3.5, { lone: '\ud800' }];
+  const expected = events.map((e) => `${JSON.stringify(e)}\n`).join('');
+
+  it('encodeNdjson: one line per event, UTF-8, however big the batch (the buffer grows)', () => {
+    expect(encodeNdjson(events).toString('utf8')).toBe(expected);
+    const many = Array.from({ length: 3000 }, (_, i) => ({ i, s: 'é'.repeat(i % 50) }));
+    expect(encodeNdjson(many).toString('utf8')).toBe(many.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    expect(encodeNdjson([]).length).toBe(0);
+  });
+
+  it('LineWriter: what the stream got is every line in order, never overwritten after it was handed on', async () => {
+    // The stream keeps the buffers it is given, not copies: a writer that reused a region it had
+    // already written would change what the stream holds.
+    const got: Buffer[] = [];
+    let waits = 0;
+    const out = new Writable({
+      highWaterMark: 256,
+      write(chunk: Buffer, _enc, done) {
+        got.push(chunk);
+        setImmediate(done);
+      },
+    });
+    out.on('drain', () => waits++);
+    const w = new LineWriter(out, 1024); // small: lines overflow it, and it fills many times
+    const lines: string[] = [];
+    for (let round = 0; round < 40; round++) {
+      for (const e of events) {
+        const line = JSON.stringify({ round, e });
+        lines.push(line);
+        w.write(line);
+      }
+      if (round % 3 === 0) await new Promise((r) => setImmediate(r)); // the writer's own flush on the next turn
+      if (w.full) await w.flush();
+    }
+    await w.flush();
+    await new Promise<void>((r) => out.end(r));
+    expect(Buffer.concat(got).toString('utf8')).toBe(lines.map((l) => `${l}\n`).join(''));
+    expect(waits).toBeGreaterThan(0); // it did wait for the stream
   });
 });

@@ -4,9 +4,12 @@ import type { Command } from 'commander';
 import type { EventValue } from '../../core/event.js';
 import type { ErrorPolicy } from '../../spellcraft/spell.js';
 import { SpellError, deadLetterToJSON, type DeadLetter } from '../../spellcraft/errors.js';
+import type { EmitSink, SpellCaster } from '../../spellcraft/caster.js';
+import type { PolicyTargets } from '../../spellcraft/error-policy.js';
+import { systemClock } from '../../core/clock.js';
 import { LineWriter, readNdjsonBatches, type InputProblem } from '../../runtime/ndjson.js';
 import { EXIT } from '../exit-codes.js';
-import { collectRune, parseCount, parsePolicy, parseSizeOption } from '../options.js';
+import { collectRune, parseCount, parseDurationOption, parsePolicy, parseSizeOption } from '../options.js';
 import { endQuietlyWhenStdoutCloses } from '../stdout.js';
 
 interface CastFlags {
@@ -17,7 +20,14 @@ interface CastFlags {
   budget?: number;
   memory?: number;
   stateIndex: string[];
+  tick?: number;
 }
+
+/**
+ * Outputs after which one call into Lua stops and the rest of the run is cast with the next: what a
+ * call holds stays bounded whatever the spell's fan-out.
+ */
+const MAX_OUTPUTS_PER_CALL = 16_384;
 
 export function registerCast(program: Command): void {
   program
@@ -37,6 +47,11 @@ export function registerCast(program: Command): void {
       (v: string, all: string[]) => [...all, v],
       [] as string[],
     )
+    .option(
+      '--tick <duration>',
+      "call the spell's tick(now, emit) this often (250ms, 1s, 5m; a bare number is seconds), between batches and once more at the end",
+      parseDurationOption,
+    )
     .addHelpText(
       'after',
       '\nFailures go to stderr as `file:line: message` with the event, and the cast goes on.\nExit codes: 0 all events cast, 1 some failed, 2 the spell did not load.\n',
@@ -48,35 +63,48 @@ export function registerCast(program: Command): void {
 }
 
 async function cast(spellFile: string, files: string[], flags: CastFlags): Promise<number> {
-  // Loaded here, not at the top: `sanctum --help` and the other commands do not pay for them.
-  const [{ Subject }, { summon }, { openMemoryStorage }, { StateSession }] = await Promise.all([
-    import('rxjs'),
-    import('../../spellcraft/spell.js'),
-    import('../../storage/index.js'),
+  // Loaded here, not at the top: `sanctum --help` and the other commands do not pay for them. A
+  // caster of the spell's definition, without the RxJS operator around it (nor RxJS to load).
+  const [{ readSpell, defineSpell }, { applyErrorPolicy }, { openMemoryStorage }, { StateSession }] = await Promise.all([
+    import('../../spellcraft/definition.js'),
+    import('../../spellcraft/error-policy.js'),
+    import('../../storage/memory.js'),
     import('../../runtime/state-library.js'),
   ]);
-  let spell;
+  // The `state` and `timers` libraries, in memory: a cast is one run, with nothing to resume.
+  const casterOptions = () => {
+    const memory = openMemoryStorage();
+    return new StateSession(memory.state, 'cast', flags.stateIndex, { timers: memory.timers }).casterOptions();
+  };
+  let caster: SpellCaster;
   try {
-    spell = await summon(spellFile, {
-      runes: flags.rune,
-      onError: flags.onError,
-      ...(flags.budget !== undefined ? { instructionBudget: flags.budget } : {}),
-      ...(flags.memory !== undefined ? { memoryLimit: flags.memory } : {}),
-      // The `state` and `timers` libraries, in memory: a cast is one run, with nothing to resume.
-      caster: () => {
-        const memory = openMemoryStorage();
-        return new StateSession(memory.state, 'cast', flags.stateIndex, { timers: memory.timers }).casterOptions();
+    const read = await readSpell(spellFile);
+    // The caster that compiled the spell to check it is the one that casts.
+    ({ caster } = await defineSpell(
+      read.source,
+      {
+        name: read.name,
+        displayPath: read.displayPath,
+        runes: flags.rune,
+        ...(flags.budget !== undefined ? { instructionBudget: flags.budget } : {}),
+        ...(flags.memory !== undefined ? { memoryLimit: flags.memory } : {}),
       },
-    });
+      read.modules,
+      casterOptions(),
+      true,
+    ));
   } catch (e) {
     if (!(e instanceof SpellError)) throw e;
     process.stderr.write(`${e.message}\n${e.sourceLine ? `  ${e.sourceLine}\n` : ''}`);
     return EXIT.INVALID;
   }
+  const spell = caster.def;
+  const policy = flags.onError;
   const out = new LineWriter(process.stdout);
   const dlFile = flags.deadLetters ? createWriteStream(flags.deadLetters) : undefined;
   let failed = 0; // events that failed (not init or finish)
   let hookFailures = 0;
+  let skipped = 0; // failures the skip policy logged (events and hooks alike)
   let read = 0;
   let stopped: unknown;
   let inputStop: Error | undefined;
@@ -87,51 +115,132 @@ async function cast(spellFile: string, files: string[], flags: CastFlags): Promi
     process.stderr.write(`${e.message}\n${dl.event !== undefined ? `  event: ${JSON.stringify(dl.event)}\n` : `  in ${e.hook}\n`}`);
     dlFile?.write(`${JSON.stringify(deadLetterToJSON(dl))}\n`);
   };
-  const input = new Subject<EventValue>();
-  const done = new Promise<void>((resolve) => {
-    input.pipe(spell.routed()).subscribe({
-      next: (o) => {
-        if (o.kind === 'dead-letter') return reportDeadLetter(o.deadLetter);
-        out.write(flags.withPorts ? JSON.stringify({ port: o.port, event: o.event }) : JSON.stringify(o.event));
-      },
-      error: (e: unknown) => {
-        stopped = e;
-        resolve();
-      },
-      complete: () => resolve(),
-    });
-  });
+  const targets: PolicyTargets = { policy, spell: spell.name, logger: spell.logger, deadLetter: reportDeadLetter };
+  /** Applies the policy to a failure; false when it stops the cast. */
+  const fail = (err: SpellError): boolean => {
+    const end = applyErrorPolicy(targets, err);
+    if (end !== undefined) {
+      stopped = end;
+      return false;
+    }
+    if (policy === 'skip') skipped++;
+    return true;
+  };
+  const sink: EmitSink = flags.withPorts ? (event, port) => out.write(JSON.stringify({ port, event })) : (event) => out.write(JSON.stringify(event));
+
+  /**
+   * Casts a run of events (the lines of a chunk between two refused ones) with one call into Lua,
+   * or a few when the outputs are many; false when the policy stopped the cast. Under `stop`, one
+   * call per event: nothing after the failing event is cast.
+   */
+  const castRun = (events: readonly EventValue[]): boolean => {
+    if (policy === 'stop') {
+      for (let i = 0; i < events.length; i++) {
+        read++;
+        const err = caster.cast(events[i]!, sink);
+        if (err !== undefined && !fail(err)) return false;
+      }
+      return true;
+    }
+    for (let from = 0; from < events.length; ) {
+      const r = caster.castPrefix(from === 0 ? events : events.slice(from), sink, undefined, MAX_OUTPUTS_PER_CALL);
+      read += r.consumed;
+      from += r.consumed;
+      for (const f of r.failures) if (!fail(f)) return false;
+    }
+    return true;
+  };
   const reportProblem = (p: InputProblem) => {
+    read++;
     failed++;
     process.stderr.write(`${p.source}:${p.line}: ${p.message}\n`);
-    if (flags.onError === 'dead-letter') dlFile?.write(`${JSON.stringify({ code: p.code, file: p.source, line: p.line, message: p.message, text: p.text })}\n`);
-    if (flags.onError === 'stop') stopped = inputStop = new Error(`${p.source}:${p.line}: ${p.message}`);
+    if (policy === 'dead-letter') dlFile?.write(`${JSON.stringify({ code: p.code, file: p.source, line: p.line, message: p.message, text: p.text })}\n`);
+    if (policy === 'stop') stopped = inputStop = new Error(`${p.source}:${p.line}: ${p.message}`);
   };
+
+  // Time: `--tick` and the spell's timers, between batches, and while the input is idle (a wake-up).
+  const clock = systemClock;
+  const tickMs = flags.tick;
+  const ticks = tickMs !== undefined && caster.hasTick;
+  if (tickMs !== undefined && !ticks) process.stderr.write(`sanctum cast: --tick: ${spell.file} defines no spell.tick, so nothing ticks\n`);
+  const timers = caster.hasTimer ? caster.timers : undefined;
+  const timed = ticks || timers !== undefined;
+  let nextTick = Infinity;
+  let lastTick = -Infinity;
+  let cancelWake: (() => void) | undefined;
+  let wakeAt = Infinity;
+  const reading = new AbortController();
+  const nextDue = (): number => Math.min(nextTick, timers?.nextTimer() ?? Infinity);
+  /** Runs the tick (when due, or with `final`) and the due timers; false when the policy stopped the cast. */
+  const runDue = (final: boolean): boolean => {
+    const now = clock.now();
+    if (ticks && (final ? lastTick !== now : nextTick <= now)) {
+      lastTick = now;
+      // The next tick one interval on; a late loop skips the ticks it missed rather than piling them up.
+      const next = nextTick + tickMs;
+      nextTick = next > now ? next : now + tickMs;
+      const err = caster.tick(now, sink);
+      if (err !== undefined && !fail(err)) return false;
+    }
+    if (timers !== undefined) {
+      for (let keys = timers.dueTimers(now, 1000); keys.length > 0; keys = timers.dueTimers(now, 1000)) {
+        for (const err of caster.fireTimers(keys, now, sink)) if (!fail(err)) return false;
+      }
+    }
+    return true;
+  };
+  const arm = (): void => {
+    const at = nextDue();
+    if (at === wakeAt) return;
+    cancelWake?.();
+    cancelWake = undefined;
+    wakeAt = at;
+    if (at === Infinity) return;
+    cancelWake = clock.wakeAt(at, () => {
+      cancelWake = undefined;
+      wakeAt = Infinity;
+      if (stopped) return;
+      if (runDue(false)) arm();
+      else reading.abort(); // stopped while waiting for input: stop waiting
+    });
+  };
+
   try {
-    // A batch per chunk read; its events and refused lines are handled in line order.
-    for await (const { events, problems } of readNdjsonBatches(files)) {
-      let from = 0;
-      for (let k = 0; k <= problems.length && !stopped; k++) {
-        const upTo = k < problems.length ? problems[k]!.at : events.length;
-        for (; from < upTo && !stopped; from++) {
-          read++;
-          input.next(events[from]!);
+    const initErr = caster.init();
+    if (initErr === undefined || fail(initErr)) {
+      if (ticks) nextTick = clock.now() + tickMs;
+      if (timed) arm();
+      // A batch per chunk read; its events and refused lines are handled in line order.
+      batches: for await (const { events, problems } of readNdjsonBatches(files, timed ? { signal: reading.signal } : {})) {
+        if (stopped) break;
+        if (timed && nextDue() <= clock.now() && !runDue(false)) break;
+        let from = 0;
+        for (const p of problems) {
+          if (p.at > from && !castRun(from === 0 && p.at === events.length ? events : events.slice(from, p.at))) break batches;
+          from = p.at;
+          reportProblem(p);
+          if (stopped) break batches;
         }
-        if (k < problems.length && !stopped) {
-          read++;
-          reportProblem(problems[k]!);
+        if (from < events.length && !castRun(from === 0 ? events : events.slice(from))) break;
+        if (timed) arm();
+        if (out.full) await out.flush();
+      }
+      // Stopped by a bad line, the input ends there: the spell finishes as at the end of the input.
+      // A graceful end: the last tick, and the timers due now, before finish.
+      if (!stopped || stopped === inputStop) {
+        if (!timed || runDue(true)) {
+          const err = caster.finish(sink);
+          if (err !== undefined) fail(err);
         }
       }
-      if (stopped) break;
-      if (out.full) await out.flush();
     }
   } catch (e) {
     process.stderr.write(`sanctum cast: cannot read input: ${(e as Error).message}\n`);
     return EXIT.INVALID;
+  } finally {
+    cancelWake?.();
+    caster.close();
   }
-  // Stopped by a bad line, the input ends there: the spell finishes as at the end of the input.
-  if (!stopped || stopped === inputStop) input.complete();
-  await done;
   await out.flush();
   if (dlFile) await new Promise((r) => dlFile.end(r));
   if (stopped instanceof SpellError) {
@@ -139,7 +248,7 @@ async function cast(spellFile: string, files: string[], flags: CastFlags): Promi
     else hookFailures++;
     process.stderr.write(`${stopped.message}\n${stopped.event !== undefined ? `  event: ${JSON.stringify(stopped.event)}\n` : ''}stopped (--on-error stop)\n`);
   }
-  failed += spell.stats.skipped; // skipped events were logged by the spell's logger
+  failed += skipped; // skipped failures were logged by the spell's logger
   const summary = [
     failed > 0 || stopped ? `${failed} of ${read} events failed` : '',
     hookFailures > 0 ? `${hookFailures} init/finish failure${hookFailures > 1 ? 's' : ''}` : '',
