@@ -75,6 +75,14 @@
   (func (export "pushint") (param $L i32) (param $v f64)
     (call $lua_pushinteger (local.get $L) (i64.trunc_f64_s (local.get $v))))
 
+  ;; lua_rawlen as an i32 (clamped at 2^31-1, more than any capped state holds): a JS caller gets a
+  ;; number, not a BigInt to convert, once per table read.
+  (func (export "rawlen") (param $L i32) (param $idx i32) (result i32)
+    (local $n i64)
+    (local.set $n (call $lua_rawlen (local.get $L) (local.get $idx)))
+    (if (i64.gt_u (local.get $n) (i64.const 0x7fffffff)) (then (return (i32.const 0x7fffffff))))
+    (i32.wrap_i64 (local.get $n)))
+
   ;; lua_rawgeti / lua_rawseti with a 32-bit index.
   (func (export "rawgeti") (param $L i32) (param $idx i32) (param $n i32) (result i32)
     (call $lua_rawgeti (local.get $L) (local.get $idx) (i64.extend_i32_u (local.get $n))))

@@ -19,6 +19,8 @@ interface BridgeExports {
   /** lua_pushinteger of a double holding an integer below 2^63 in magnitude: no BigInt. */
   pushint(L: number, v: number): void;
   rawgeti(L: number, idx: number, n: number): number;
+  /** lua_rawlen without a BigInt (clamped at 2^31-1). */
+  rawlen(L: number, idx: number): number;
   rawseti(L: number, idx: number, n: number): void;
   set_lenp(p: number): void;
   /** Copies the value at `idx` of state A onto B's top (same engine): 0, or 1 when it cannot (stacks unchanged). */
@@ -646,7 +648,7 @@ export class LuaVM {
       marked = x.lua_rawequal(L, -1, arrayMtSlot) !== 0;
       x.lua_settop(L, -2);
     }
-    const n = Number(x.lua_rawlen(L, idx));
+    const n = this.h.rawlen(L, idx);
     const arr: EventValue[] | undefined = n > 0 ? new Array<EventValue>(n) : undefined;
     let ints = 0;
     let obj: Record<string, EventValue> | undefined;
