@@ -10,7 +10,7 @@ import { DEFAULT_PORT } from '../core/event.js';
 import { SanctumError } from '../core/errors.js';
 import type { StateChange, TimerChange } from '../core/storage.js';
 import { SpellError, deadLetterToJSON, type DeadLetter } from '../spellcraft/errors.js';
-import type { EmitSink, SpellCaster } from '../spellcraft/caster.js';
+import { Handoff, type EmitSink, type SpellCaster } from '../spellcraft/caster.js';
 import type { ErrorPolicy, Spell, SpellStats } from '../spellcraft/spell.js';
 import type { RunesetPipeline } from '../runes/runeset.js';
 import type { SpellChanges, StateSession } from './state-library.js';
@@ -161,17 +161,47 @@ export class PipelineCore {
    */
   process(events: readonly EventValue[], origin?: BatchOrigin): CastResult {
     const out: Outputs = new Map();
-    let items = events;
+    let items: readonly EventValue[] | Handoff = events;
     let consumed = events.length;
-    for (let i = 0; i < this.steps.length && items.length > 0; i++) {
-      const r = this.castStep(i, items, i === 0 ? origin : undefined, out, i === 0 ? this.maxOutputs : Infinity);
-      if (r.stopped) return { out, stopped: r.stopped };
-      if (i === 0) consumed = r.consumed;
-      items = r.produced;
+    // The hand-off the current items came through: its sender holds them until they are cast.
+    let handed: Handoff | undefined;
+    let handing: Handoff | undefined;
+    try {
+      for (let i = 0; i < this.steps.length && (items instanceof Handoff ? items.count : items.length) > 0; i++) {
+        handing = this.handOn(i);
+        const r = this.castStep(i, items, i === 0 ? origin : undefined, out, i === 0 ? this.maxOutputs : Infinity, handing);
+        handed?.release();
+        if (r.stopped) return { out, stopped: r.stopped };
+        if (i === 0) consumed = r.consumed;
+        if (handing?.open) {
+          items = handed = handing;
+        } else {
+          items = r.produced;
+          handed = undefined;
+        }
+        handing = undefined;
+      }
+    } finally {
+      handed?.release();
+      handing?.release();
     }
-    this.toLast(items, out);
+    // A hand-off still here was empty: the step before emitted nothing on its default port.
+    if (!(items instanceof Handoff)) this.toLast(items, out);
     this.sweep();
     return { out, consumed };
+  }
+
+  /**
+   * Whether step i hands its default-port outputs to step i+1 inside their engine, without a JS
+   * object between them (see Handoff): when both spells' states are in one engine, and no tap
+   * watches step i's outputs (a tap sees each one as a JS value). Set `fusion` false to turn it off.
+   */
+  fusion = true;
+  private handOn(i: number): Handoff | undefined {
+    const next = this.steps[i + 1];
+    const step = this.steps[i]!;
+    if (!this.fusion || next === undefined || step.spell.probes.emitted !== undefined) return undefined;
+    return step.caster.handOnTo(next.caster);
   }
 
   /** Runs every step's `finish`; what a step emits flows through the steps after it. */
@@ -296,10 +326,11 @@ export class PipelineCore {
 
   private castStep(
     i: number,
-    items: readonly EventValue[],
+    items: readonly EventValue[] | Handoff,
     origin: BatchOrigin | undefined,
     out: Outputs,
     maxOutputs = Infinity,
+    handOn?: Handoff,
   ): { produced: EventValue[]; stopped?: SanctumError; consumed: number } {
     const step = this.steps[i]!;
     const produced: EventValue[] = [];
@@ -310,21 +341,23 @@ export class PipelineCore {
     if (timer !== undefined && (this.countdown.get(spell) ?? 0) <= 0) {
       // One cast in `every` is timed: a timed batch counts as the casts of it that would have been.
       const t0 = performance.now();
-      r = step.caster.castPrefix(items, target.sink, target.accept, maxOutputs);
+      r = step.caster.castPrefix(items, target.sink, target.accept, maxOutputs, handOn);
       const each = (performance.now() - t0) / 1000 / Math.max(1, r.consumed);
       const sampled = Math.ceil(r.consumed / timer.every);
       for (let k = 0; k < sampled; k++) timer.record(each);
       this.countdown.set(spell, timer.every * sampled - r.consumed);
     } else {
-      r = step.caster.castPrefix(items, target.sink, target.accept, maxOutputs);
+      r = step.caster.castPrefix(items, target.sink, target.accept, maxOutputs, handOn);
       if (timer !== undefined) this.countdown.set(spell, (this.countdown.get(spell) ?? 0) - r.consumed);
     }
     const failures = r.failures;
     (spell.stats as SpellStats).casts += r.consumed;
     this.count(step, target);
+    // What it handed on to the next step was emitted too.
+    if (handOn?.open) (spell.stats as SpellStats).emitted += handOn.count;
     for (const f of failures) {
       let where: { stream: string; seq?: number } | undefined;
-      if (origin !== undefined) {
+      if (origin !== undefined && !(items instanceof Handoff)) {
         const k = origin.seqs !== undefined ? items.indexOf(f.event as EventValue) : -1;
         where = { stream: origin.stream, ...(k >= 0 ? { seq: origin.seqs![k] } : {}) };
       }

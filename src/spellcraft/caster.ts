@@ -95,6 +95,56 @@ export type EmitSink = (event: EventValue, port: string) => void;
 
 const NO_ERRORS: readonly SpellError[] = Object.freeze([]);
 
+/**
+ * Events one caster hands the next inside their engine (pipeline fusion): the default-port outputs
+ * of the sender's `castPrefix`, copied from its Lua state straight into the receiver's as the
+ * receiver's next batch, with no JS object between them (LuaVM.handoff). Each spell keeps its own
+ * state, budget and memory accounting: the copy is the receiver's memory, made between calls as a
+ * push is. The sender keeps its outputs until `release`, so that the JS value of one can still be
+ * built, exactly as the unfused path would have read it, when the receiver needs it (a dead letter).
+ * Make one with `sender.handOnTo(receiver)`; pass it to the sender's castPrefix, then as the
+ * receiver's batch, then release it.
+ */
+export class Handoff {
+  /** Events handed on: those staged in the receiver and those that could not cross into it. */
+  count = 0;
+  /** Events in the receiver's batch table (at its stack base+1), positions 1..staged. */
+  staged = 0;
+  /** The sender opened the hand-off: its default-port outputs came here, not to its sink. */
+  open = false;
+  /** @internal The receiver's failures for events that could not cross into it (SPELL_BAD_INPUT), in order. */
+  readonly inputFailures: SpellError[] = [];
+  /** @internal The most ever staged (slots above `staged` are cleared when the sender is done). */
+  high = 0;
+  /** @internal Where the sender keeps its outputs while it casts (then at its base+1). */
+  heldIdx = 0;
+  /** @internal The receiver's batch table is on its stack, not yet cast. */
+  pending = false;
+  /** @internal The sender still holds its outputs. */
+  holding = false;
+  constructor(
+    readonly from: SpellCaster,
+    readonly to: SpellCaster,
+  ) {}
+
+  /** The JS value of staged event `j` (1-based), read from the sender's copy as the unfused path read it. */
+  event(j: number): EventValue {
+    return this.from.heldEvent(j);
+  }
+
+  /** Drops what the sender holds and, if the receiver never cast it, the receiver's batch. Idempotent. */
+  release(): void {
+    if (this.holding) {
+      this.holding = false;
+      this.from.dropHeld();
+    }
+    if (this.pending) {
+      this.pending = false;
+      this.to.dropHeld();
+    }
+  }
+}
+
 /** Room the host gives a state while it builds an error report (the state may be at its cap). */
 const REPORT_HEADROOM = 64 * 1024;
 
@@ -420,11 +470,13 @@ export class SpellCaster {
    * holds whatever the spell's fan-out — a pipeline commits the prefix and goes on.
    */
   castPrefix(
-    events: readonly EventValue[],
+    events: readonly EventValue[] | Handoff,
     sink: EmitSink,
     acceptPort: PortFilter | undefined,
     maxOutputs: number,
+    handOn?: Handoff,
   ): { failures: readonly SpellError[]; consumed: number } {
+    if (events instanceof Handoff) return this.castHanded(events, sink, acceptPort, handOn);
     if (this.closed) return { failures: events.map((e) => this.closedError('cast', e)), consumed: events.length };
     if (this.initError) return { failures: events.map((e) => this.initFailed(e)), consumed: events.length };
     const count = events.length;
@@ -450,13 +502,58 @@ export class SpellCaster {
       vm.h.rawseti(L, -2, ++m);
       index?.push(i);
     }
+    const original = (j: number): EventValue => events[index ? index[j - 1]! : j - 1]!;
+    return this.castTable(events, count, m, index, original, failures, sink, acceptPort, maxOut, handOn);
+  }
+
+  /** castPrefix of a batch another caster handed on (see Handoff): its events are already at base+1. */
+  private castHanded(
+    h: Handoff,
+    sink: EmitSink,
+    acceptPort: PortFilter | undefined,
+    handOn: Handoff | undefined,
+  ): { failures: readonly SpellError[]; consumed: number } {
+    if (h.to !== this) throw new Error('a hand-off was given to a caster it was not made for');
+    const failures = h.inputFailures.length ? [...h.inputFailures] : undefined;
+    if (!h.pending) return { failures: failures ?? NO_ERRORS, consumed: h.count };
+    h.pending = false;
+    const original = (j: number): EventValue => h.event(j);
+    if (this.closed || this.initError) {
+      const events = Array.from({ length: h.staged }, (_, j) => original(j + 1));
+      this.dropHeld();
+      const r = this.castPrefix(events, sink, acceptPort, Infinity);
+      return { failures: [...(failures ?? []), ...r.failures], consumed: h.count };
+    }
+    return this.castTable(undefined, h.count, h.staged, undefined, original, failures, sink, acceptPort, Number.MAX_SAFE_INTEGER, handOn);
+  }
+
+  /**
+   * Casts the batch table at base+1 (`m` events; `original(j)`: the JS event at Lua position j,
+   * for failures) — the second half of castPrefix.
+   */
+  private castTable(
+    events: readonly EventValue[] | undefined,
+    count: number,
+    m: number,
+    index: number[] | undefined,
+    original: (j: number) => EventValue,
+    failures: SpellError[] | undefined,
+    sink: EmitSink,
+    acceptPort: PortFilter | undefined,
+    maxOut: number,
+    handOn: Handoff | undefined,
+  ): { failures: readonly SpellError[]; consumed: number } {
+    const { vm, L, base } = this;
+    const x = vm.x;
     const ud = this.state.ud;
     if (vm.memoryUsed(ud) > this.def.memoryLimit && !this.fitsAfterCollect()) {
       // The batch does not fit under the cap at once: cast its events one by one, so that each
       // is measured on its own (outputs still reach the sink once the whole batch has run).
       x.lua_settop(L, base);
-      return { failures: this.castEach(events, index, m, sink, acceptPort, failures ?? []), consumed: count };
+      return { failures: this.castEach(original, m, sink, acceptPort, failures ?? []), consumed: count };
     }
+    // Default-port outputs go straight into the next caster's state (see Handoff).
+    const hand = handOn !== undefined && m > 0 && this.openHandoff(handOn, m) ? handOn : undefined;
     if (this.delivering) {
       this.outEvents = [];
       this.outPorts = [];
@@ -465,8 +562,8 @@ export class SpellCaster {
     let start = 1;
     // The Lua position of the last event cast: all of them unless the output bound stopped the call.
     let reached = m;
-    // The events table is at base+1, so each call's results are at base+1+RESULT.x.
-    const res = base + 1;
+    // The events table is at base+1 (the outputs handed on held above it), so each call's results are at res+RESULT.x.
+    const res = x.lua_gettop(L);
     while (start <= m) {
       x.lua_pushvalue(L, SLOT.castBatch);
       x.lua_pushvalue(L, base + 1);
@@ -479,7 +576,7 @@ export class SpellCaster {
       if (status === LUA_OK) {
         const last = x.lua_tonumberx(L, res + RESULT.failed, 0);
         reached = last >= start && last <= m ? last : m;
-        total = this.collectBatch(start, reached, total, res, events, index, acceptPort, (failures ??= []), x.lua_toboolean(L, res + RESULT.ones) !== 0);
+        total = this.collectBatch(start, reached, total, res, original, acceptPort, (failures ??= []), x.lua_toboolean(L, res + RESULT.ones) !== 0, hand);
         const nLogs = x.lua_tonumberx(L, res + RESULT.logs, 0);
         x.lua_settop(L, res);
         if (nLogs > 0) this.drainLogs();
@@ -492,37 +589,37 @@ export class SpellCaster {
       x.lua_pushvalue(L, SLOT.batchFailure);
       if (x.lua_pcallk(L, 0, RESULT_COUNT, 0, 0, 0) !== LUA_OK) {
         x.lua_settop(L, res);
-        for (let j = start; j <= m; j++) (failures ??= []).push(this.lastError('cast', events[index ? index[j - 1]! : j - 1], status));
+        for (let j = start; j <= m; j++) (failures ??= []).push(this.lastError('cast', original(j), status));
         break;
       }
       // The event that failed; always one of this call's, so that each call makes progress.
       let failed = x.lua_tonumberx(L, res + RESULT.failed, 0);
       if (!(failed >= start && failed <= m)) failed = start;
-      total = this.collectBatch(start, failed - 1, total, res, events, index, acceptPort, (failures ??= []));
+      total = this.collectBatch(start, failed - 1, total, res, original, acceptPort, (failures ??= []), false, hand);
       const nLogs = x.lua_tonumberx(L, res + RESULT.logs, 0);
       x.lua_settop(L, res);
       if (nLogs > 0) this.drainLogs();
-      failures.push(this.lastError('cast', events[index ? index[failed - 1]! : failed - 1], status));
+      failures.push(this.lastError('cast', original(failed), status));
       start = failed + 1;
       if (total >= maxOut && start <= m) {
         reached = failed;
         break;
       }
     }
-    x.lua_settop(L, base);
+    if (hand) this.keepHeld(hand);
+    else x.lua_settop(L, base);
     if (total > 0) this.deliver(total, sink);
     // `reached` counts Lua positions; events that could not cross into Lua before it count too.
     const consumed = reached >= m ? count : index ? index[reached - 1]! + 1 : reached;
     // Events after the prefix are cast by a later call: their failures (they could not cross into
     // Lua) are reported then, not now.
-    if (consumed < count && failures) failures = failures.filter((f) => events.indexOf(f.event as EventValue) < consumed);
+    if (consumed < count && failures && events) failures = failures.filter((f) => events.indexOf(f.event as EventValue) < consumed);
     return { failures: failures?.length ? failures : NO_ERRORS, consumed };
   }
 
   /** castBatch one event at a time (the batch did not fit under the cap); same outputs and order. */
   private castEach(
-    events: readonly EventValue[],
-    index: number[] | undefined,
+    original: (j: number) => EventValue,
     m: number,
     sink: EmitSink,
     acceptPort: PortFilter | undefined,
@@ -530,8 +627,8 @@ export class SpellCaster {
   ): readonly SpellError[] {
     const held: [EventValue, string][] = [];
     const hold: EmitSink = (ev, port) => held.push([ev, port]);
-    for (let j = 0; j < m; j++) {
-      const err = this.cast(events[index ? index[j]! : j]!, hold, acceptPort);
+    for (let j = 1; j <= m; j++) {
+      const err = this.cast(original(j), hold, acceptPort);
       if (err) failures.push(err);
     }
     for (const [ev, port] of held) sink(ev, port);
@@ -558,11 +655,11 @@ export class SpellCaster {
     last: number,
     k: number,
     res: number,
-    events: readonly EventValue[],
-    index: number[] | undefined,
+    original: (j: number) => EventValue,
     acceptPort: PortFilter | undefined,
     failures: SpellError[],
-    ones = false,
+    ones: boolean,
+    hand: Handoff | undefined,
   ): number {
     const { vm, L } = this;
     const x = vm.x;
@@ -583,30 +680,39 @@ export class SpellCaster {
         x.lua_settop(L, tmp - 1);
       }
       const startK = k;
+      const handStart = hand ? hand.count : 0,
+        stagedStart = hand ? hand.staged : 0,
+        inputStart = hand ? hand.inputFailures.length : 0;
       let failure: SpellError | undefined;
       for (let q = 0; q < c; q++) {
         o++;
         if (failure) continue;
+        let pid = 0;
+        if (named) {
+          vm.h.rawgeti(L, portIdx, o);
+          pid = x.lua_tonumberx(L, tmp, 0);
+          x.lua_settop(L, tmp - 1);
+        }
         vm.h.rawgeti(L, evIdx, o);
-        const original = events[index ? index[j - 1]! : j - 1]!;
+        if (pid === 0 && hand) {
+          failure = this.handOne(hand, tmp, j, q, original);
+          continue;
+        }
         try {
           outEvents[k] = vm.read(L, tmp, SLOT.arrayMt);
         } catch (e) {
           x.lua_settop(L, tmp - 1);
-          failure = this.conversionError('cast', e, original, 'SPELL_BAD_OUTPUT', `emitted event #${q + 1}`);
+          failure = this.conversionError('cast', e, original(j), 'SPELL_BAD_OUTPUT', `emitted event #${q + 1}`);
           continue;
         }
         x.lua_settop(L, tmp - 1);
-        if (!named) {
+        if (pid === 0) {
           outPorts[k++] = DEFAULT_PORT;
           continue;
         }
-        vm.h.rawgeti(L, portIdx, o);
-        const pid = x.lua_tonumberx(L, tmp, 0);
-        x.lua_settop(L, tmp - 1);
         const port = this.portNames[pid] ?? this.lookupPort(pid);
         if (acceptPort !== undefined && port !== DEFAULT_PORT && !acceptPort(port)) {
-          failure = this.unwired(port, 'cast', original);
+          failure = this.unwired(port, 'cast', original(j));
           continue;
         }
         outPorts[k] = port;
@@ -615,10 +721,111 @@ export class SpellCaster {
       if (failure) {
         for (let z = startK; z < k; z++) outEvents[z] = null;
         k = startK;
+        if (hand) {
+          // A cast is all-or-nothing: what it handed on goes too.
+          hand.count = handStart;
+          hand.staged = stagedStart;
+          hand.inputFailures.length = inputStart;
+        }
         failures.push(failure);
       }
     }
     return k;
+  }
+
+  /**
+   * Opens a hand-off of this caster's default-port outputs to `h.to` for one castPrefix: the
+   * receiver's batch table at its base+1, this caster's table of what it hands on above its
+   * events table. False (nothing opened: outputs go to the sink) when the receiver cannot take it.
+   */
+  private openHandoff(h: Handoff, m: number): boolean {
+    const to = h.to;
+    const x = this.vm.x;
+    if (h.from !== this || to === this || to.vm !== this.vm || to.closed || to.initError || h.open) return false;
+    if (x.lua_gettop(to.L) !== to.base || x.lua_gettop(this.L) !== this.base + 1) return false;
+    x.lua_createtable(to.L, m, 0);
+    x.lua_createtable(this.L, m, 0);
+    h.heldIdx = this.base + 2;
+    h.open = h.pending = h.holding = true;
+    return true;
+  }
+
+  /**
+   * Hands on the output at `idx` (the top of the stack, popped): copied into the receiver's batch
+   * and kept in this caster's held table at the same position. A value the copy leaves to the slow
+   * path is read into JS and pushed, as the unfused path would: an output the read refuses is this
+   * caster's failure (returned), one the push refuses the receiver's (kept for its castPrefix).
+   */
+  private handOne(h: Handoff, idx: number, j: number, q: number, original: (j: number) => EventValue): SpellError | undefined {
+    const { vm, L } = this;
+    const x = vm.x;
+    const to = h.to;
+    const B = to.L;
+    if (!vm.handoff(L, idx, B, SLOT.arrayMt)) {
+      let v: EventValue;
+      try {
+        v = vm.read(L, idx, SLOT.arrayMt);
+      } catch (e) {
+        x.lua_settop(L, idx - 1);
+        return this.conversionError('cast', e, original(j), 'SPELL_BAD_OUTPUT', `emitted event #${q + 1}`);
+      }
+      try {
+        vm.push(B, v, SLOT.arrayMt);
+      } catch (e) {
+        x.lua_settop(B, to.base + 1);
+        x.lua_settop(L, idx - 1);
+        h.count++;
+        h.inputFailures.push(to.conversionError('cast', e, v, 'SPELL_BAD_INPUT', 'the event'));
+        return undefined;
+      }
+    }
+    h.count++;
+    const pos = ++h.staged;
+    if (pos > h.high) h.high = pos;
+    vm.h.rawseti(B, to.base + 1, pos);
+    vm.h.rawseti(L, h.heldIdx, pos);
+    return undefined;
+  }
+
+  /** After castPrefix: clears slots a failed cast left above the last staged one, keeps the held table alone at base+1. */
+  private keepHeld(h: Handoff): void {
+    const { vm, L, base } = this;
+    const x = vm.x;
+    for (let j = h.staged + 1; j <= h.high; j++) {
+      x.lua_pushnil(h.to.L);
+      vm.h.rawseti(h.to.L, h.to.base + 1, j);
+      x.lua_pushnil(L);
+      vm.h.rawseti(L, h.heldIdx, j);
+    }
+    x.lua_settop(L, h.heldIdx);
+    x.lua_rotate(L, base + 1, -1);
+    x.lua_settop(L, base + 1);
+  }
+
+  /** @internal The JS value of held output `j` (see Handoff.event). */
+  heldEvent(j: number): EventValue {
+    const { vm, L, base } = this;
+    const x = vm.x;
+    vm.h.rawgeti(L, base + 1, j);
+    try {
+      return vm.read(L, base + 2, SLOT.arrayMt);
+    } finally {
+      x.lua_settop(L, base + 1);
+    }
+  }
+
+  /** @internal Drops what a hand-off left on this caster's stack. */
+  dropHeld(): void {
+    if (!this.closed) this.vm.x.lua_settop(this.L, this.base);
+  }
+
+  /**
+   * A hand-off of this caster's default-port outputs to `next` (pipeline fusion), or undefined
+   * when the two cannot share one: another engine, or `next` cannot cast.
+   */
+  handOnTo(next: SpellCaster): Handoff | undefined {
+    if (next === this || next.vm !== this.vm || next.closed || next.initError || this.closed || this.initError) return undefined;
+    return new Handoff(this, next);
   }
 
   private unwired(port: string, hook: SpellHook, event: EventValue | undefined): SpellError {

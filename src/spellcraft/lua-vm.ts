@@ -19,8 +19,40 @@ interface BridgeExports {
   /** lua_pushinteger of a double holding an integer below 2^63 in magnitude: no BigInt. */
   pushint(L: number, v: number): void;
   rawgeti(L: number, idx: number, n: number): number;
+  /** lua_rawlen without a BigInt (clamped at 2^31-1). */
+  rawlen(L: number, idx: number): number;
   rawseti(L: number, idx: number, n: number): void;
+  set_lenp(p: number): void;
+  /** Copies the value at `idx` of state A onto B's top (same engine): 0, or 1 when it cannot (stacks unchanged). */
+  handoff(A: number, idx: number, B: number, arrayMt: number, maxDepth: number): number;
 }
+
+/** What bridge.wat's hand-off (a copy between two states of an engine) calls in the Lua module. */
+const HANDOFF_IMPORTS = [
+  'lua_type',
+  'lua_gettop',
+  'lua_settop',
+  'lua_checkstack',
+  'lua_pushvalue',
+  'lua_pushnil',
+  'lua_pushboolean',
+  'lua_pushnumber',
+  'lua_pushlstring',
+  'lua_pushlightuserdata',
+  'lua_createtable',
+  'lua_rawset',
+  'lua_setmetatable',
+  'lua_getmetatable',
+  'lua_rawequal',
+  'lua_toboolean',
+  'lua_tonumberx',
+  'lua_tointegerx',
+  'lua_isinteger',
+  'lua_tolstring',
+  'lua_touserdata',
+  'lua_rawlen',
+  'lua_next',
+] as const satisfies readonly (keyof LuaExports)[];
 
 /** Lua type tags (lua_type); nil (0) is never compared against. */
 const T_BOOLEAN = 1,
@@ -209,6 +241,7 @@ export class LuaVM {
         lua_rawgeti: x.lua_rawgeti,
         lua_rawseti: x.lua_rawseti,
         host_call: (L: number) => vm!.dispatchHost(L),
+        ...Object.fromEntries(HANDOFF_IMPORTS.map((n) => [n, x[n]])),
       },
     });
     const h = bridge.exports as unknown as BridgeExports;
@@ -255,6 +288,7 @@ export class LuaVM {
     this.scratchSize = 1 << 16;
     this.scratch = x.malloc(this.scratchSize);
     this.lenPtr = x.malloc(8);
+    h.set_lenp(this.lenPtr);
     // Where the heap ends now (a fresh block comes from its top): what is left is the engine's.
     const top = x.malloc(16);
     x.free(top);
@@ -562,6 +596,16 @@ export class LuaVM {
     this.x.lua_pushlstring(L, this.scratch, written);
   }
 
+  /**
+   * Copies the value at `idx` of state `A` onto the top of state `B` (both of this engine) without
+   * building a JS value: exactly what `read` then `push` would make. False when it cannot (a value
+   * `read` refuses, or one whose shape the copy leaves to the slow path): nothing was pushed, and
+   * `read` + `push` give the value, or the error, as ever.
+   */
+  handoff(A: number, idx: number, B: number, arrayMtSlot: number): boolean {
+    return this.h.handoff(A, idx, B, arrayMtSlot, MAX_DEPTH) === 0;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Lua → JS
 
@@ -604,7 +648,7 @@ export class LuaVM {
       marked = x.lua_rawequal(L, -1, arrayMtSlot) !== 0;
       x.lua_settop(L, -2);
     }
-    const n = Number(x.lua_rawlen(L, idx));
+    const n = this.h.rawlen(L, idx);
     const arr: EventValue[] | undefined = n > 0 ? new Array<EventValue>(n) : undefined;
     let ints = 0;
     let obj: Record<string, EventValue> | undefined;
