@@ -112,6 +112,7 @@ export interface SqliteStorage extends Storage {
   readonly synchronous: Synchronous;
   /** Opened with `readonly: true`: every write throws. */
   readonly readonly: boolean;
+  commitBatches(batches: readonly CommitBatch[]): (CommitResult | Error)[];
   /** The plan SQLite chooses for `state.query(ns, options)`, one line per step (EXPLAIN QUERY PLAN). */
   explainQuery(ns: string, options: QueryOptions): string[];
   /** Raw access for tools and tests. Writing through it bypasses every guarantee here. */
