@@ -46,8 +46,9 @@ function readJson(storage: Storage, stream: string, fromSeq: number, limit: numb
  * Group commit across consumers: the batches that a source, the pipelines and the sinks commit in
  * one turn of the event loop go to the store together, in the order they came, as ONE transaction
  * (one fsync) in which each is still its own unit (`commitBatches`). Each caller resolves once its
- * batch is durable, as before; what it costs a caller is the rest of the turn. A store without
- * `commitBatches` commits them one by one.
+ * batch is durable, as before; what it costs a caller is the rest of the turn. A group of one
+ * takes the same path (one code path for every commit). A store without `commitBatches` commits
+ * them one by one.
  */
 function groupCommits(storage: Storage): (batch: CommitBatch) => Promise<CommitResult> {
   let queue: { batch: CommitBatch; resolve: (r: CommitResult) => void; reject: (e: unknown) => void }[] = [];
@@ -56,7 +57,7 @@ function groupCommits(storage: Storage): (batch: CommitBatch) => Promise<CommitR
     scheduled = false;
     const group = queue;
     queue = [];
-    if (storage.commitBatches === undefined || group.length === 1) {
+    if (storage.commitBatches === undefined) {
       for (const w of group) {
         try {
           w.resolve(storage.commitBatch(w.batch));
