@@ -292,7 +292,7 @@ export class LogInput implements ConsumerInput {
               origin,
               position,
             };
-          } else this.ready = { events: decodeStored(stream, stored.first, json), json, origin, position };
+          } else this.ready = { events: decodeStored(stream, stored.first, json), origin, position };
           return;
         }
         if (this.options.ending()) break;

@@ -151,8 +151,9 @@ function fileDestination(sink: Extract<RunesetSink, { type: 'file' }>, ctx: Sink
 /** Events per write. */
 const CHUNK = 4096;
 /**
- * Events a durable sink reads, writes and commits the position of at once: as many as a memory
- * sink writes (fewer position commits, each an fsync; a crash re-sends at most this batch).
+ * Events a durable sink over an NDJSON stream (file, stdout) reads, writes and commits the position
+ * of at once: as many as a memory sink writes (fewer position commits; a crash re-sends at most this
+ * batch). Network sinks read 1000 (their documented bound on repeats).
  */
 const DURABLE_SINK_BATCH = CHUNK;
 
@@ -322,7 +323,7 @@ export class DurableSink implements SinkHandle {
     this.running = true;
     try {
       for (;;) {
-        const batch = this.input.take(DURABLE_SINK_BATCH);
+        const batch = this.input.take(this.destination.writeJson !== undefined ? DURABLE_SINK_BATCH : 1000);
         if (batch === undefined) {
           if (this.input.ended) break;
           return; // woken when a batch is ready
