@@ -134,6 +134,35 @@ describe('SQLite storage', () => {
     }
   });
 
+  it('copies the WAL into the data file from a worker thread: no commit checkpoints, and closing leaves no WAL', async () => {
+    const dir = tmp();
+    const s = openSqliteStorage({ dir });
+    try {
+      expect(s.db.pragma('wal_autocheckpoint', { simple: true })).toBe(16384); // the main connection's valve only
+      const before = fs.statSync(s.path).size;
+      for (let i = 0; i < 20; i++)
+        await s.log.append(
+          'a',
+          Array.from({ length: 500 }, (_, j) => ({ event: { i, j, pad: 'x'.repeat(100) } })),
+        );
+      // ~1.3 MB in the WAL, far below the valve: only the worker's checkpoints grow the data file.
+      const deadline = Date.now() + 20_000;
+      while (fs.statSync(s.path).size <= before + 1_000_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(fs.statSync(s.path).size).toBeGreaterThan(before + 1_000_000);
+      expect(s.log.lastSeq('a')).toBe(10_000);
+    } finally {
+      s.close();
+    }
+    expect(fs.existsSync(`${path.join(dir, 'sanctum.db')}-wal`)).toBe(false);
+    const inline = openSqliteStorage({ dir, checkpoint: 'inline' });
+    try {
+      expect(inline.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+      expect(inline.log.read('a', 10_000, 1)[0]?.event).toEqual({ i: 19, j: 499, pad: 'x'.repeat(100) });
+    } finally {
+      inline.close();
+    }
+  });
+
   it('sets `synchronous` on every connection it opens, FULL by default', () => {
     const dir = tmp();
     const first = openSqliteStorage({ dir });

@@ -1,0 +1,73 @@
+/**
+ * Checkpoints a WAL data file from a worker thread of its own, so that a commit on the main thread
+ * never copies the WAL into the data file itself: that copy (4 MB and an fsync of the data file,
+ * every 1000 pages by SQLite's default) held up the commit that happened to cross the threshold, and
+ * every acknowledgement waiting on it (issue #13's p99), and cost the main thread the writes.
+ *
+ * The worker opens its own connection and runs `PRAGMA wal_checkpoint(PASSIVE)` every few ms when
+ * the WAL holds frames not yet copied: PASSIVE takes no writer lock, so commits go on meanwhile.
+ * The main connection keeps an automatic checkpoint at a far larger threshold, as a safety valve
+ * should the worker fall behind. Checkpointing moves no data in or out of the log: what is
+ * committed is in the WAL, fsynced, before it is acknowledged, checkpointed or not.
+ */
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/** WAL pages the main connection lets grow before it checkpoints itself (the worker is behind). */
+export const MAIN_AUTOCHECKPOINT_PAGES = 16384;
+
+/** The worker, as a CommonJS script (eval'd: it runs the same from src/ under tsx and from dist/). */
+const SCRIPT = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const closed = new Int32Array(workerData.closed);
+let db;
+let timer;
+const finish = () => {
+  clearTimeout(timer);
+  try { db?.close(); } catch {}
+  Atomics.store(closed, 0, 1);
+  Atomics.notify(closed, 0);
+  parentPort.close();
+};
+try {
+  db = new Database(workerData.file, { fileMustExist: true, timeout: 0 });
+  db.pragma('synchronous = ' + workerData.synchronous);
+  db.pragma('wal_autocheckpoint = 0');
+  const step = () => {
+    try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} // busy or failing: the main connection's valve still holds
+    timer = setTimeout(step, workerData.intervalMs);
+  };
+  timer = setTimeout(step, workerData.intervalMs);
+} catch {
+  finish();
+}
+parentPort.on('message', (m) => { if (m === 'close') finish(); });
+`;
+
+export interface Checkpointer {
+  /** Stops the worker and closes its connection; returns once it has (at most `waitMs`). */
+  close(waitMs?: number): void;
+}
+
+/** Starts a checkpointing worker on `file` (a WAL-mode data file that exists). */
+export function startCheckpointer(file: string, synchronous: 'FULL' | 'NORMAL', intervalMs = 20): Checkpointer {
+  const closed = new SharedArrayBuffer(4);
+  const flag = new Int32Array(closed);
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(SCRIPT, { eval: true, workerData: { file, synchronous, intervalMs, closed, driver } });
+  worker.unref(); // never keeps a process alive
+  worker.on('error', () => {}); // a failing worker only leaves checkpoints to the main connection
+  let done = false;
+  return {
+    close(waitMs = 2000) {
+      if (done) return;
+      done = true;
+      worker.postMessage('close');
+      // The worker's connection closes before the main one: the last connection to close
+      // checkpoints the whole WAL and removes it, as without a worker.
+      Atomics.wait(flag, 0, 0, waitMs);
+      void worker.terminate();
+    },
+  };
+}
