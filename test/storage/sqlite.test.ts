@@ -143,12 +143,12 @@ describe('SQLite storage', () => {
       for (let i = 0; i < 20; i++)
         await s.log.append(
           'a',
-          Array.from({ length: 500 }, (_, j) => ({ event: { i, j, pad: 'x'.repeat(100) } })),
+          Array.from({ length: 500 }, (_, j) => ({ event: { i, j, pad: 'x'.repeat(500) } })),
         );
-      // ~1.3 MB in the WAL, far below the valve: only the worker's checkpoints grow the data file.
+      // ~5.5 MB in the WAL (past 1000 pages), far below the valve: only the worker's checkpoints grow the data file.
       const deadline = Date.now() + 20_000;
-      while (fs.statSync(s.path).size <= before + 1_000_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-      expect(fs.statSync(s.path).size).toBeGreaterThan(before + 1_000_000);
+      while (fs.statSync(s.path).size <= before + 2_000_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(fs.statSync(s.path).size).toBeGreaterThan(before + 2_000_000);
       expect(s.log.lastSeq('a')).toBe(10_000);
     } finally {
       s.close();
@@ -157,7 +157,7 @@ describe('SQLite storage', () => {
     const inline = openSqliteStorage({ dir, checkpoint: 'inline' });
     try {
       expect(inline.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
-      expect(inline.log.read('a', 10_000, 1)[0]?.event).toEqual({ i: 19, j: 499, pad: 'x'.repeat(100) });
+      expect(inline.log.read('a', 10_000, 1)[0]?.event).toEqual({ i: 19, j: 499, pad: 'x'.repeat(500) });
     } finally {
       inline.close();
     }

@@ -4,8 +4,11 @@
  * every 1000 pages by SQLite's default) held up the commit that happened to cross the threshold, and
  * every acknowledgement waiting on it (issue #13's p99), and cost the main thread the writes.
  *
- * The worker opens its own connection and runs `PRAGMA wal_checkpoint(PASSIVE)` every few ms when
- * the WAL holds frames not yet copied: PASSIVE takes no writer lock, so commits go on meanwhile.
+ * The worker opens its own connection and looks every few ms at how many WAL frames are not yet
+ * copied (the WAL-index header in the -shm file: mxFrame at byte 16, nBackfill at byte 96, see
+ * sqlite.org/walformat.html); from 1000 (SQLite's own threshold, so no more checkpoints and fsyncs
+ * than before, which a disk shared with the commits would feel) it runs `PRAGMA
+ * wal_checkpoint(PASSIVE)`: PASSIVE takes no writer lock, so commits go on meanwhile.
  * The main connection keeps an automatic checkpoint at a far larger threshold, as a safety valve
  * should the worker fall behind. Checkpointing moves no data in or out of the log: what is
  * committed is in the WAL, fsynced, before it is acknowledged, checkpointed or not.
@@ -20,12 +23,16 @@ export const MAIN_AUTOCHECKPOINT_PAGES = 16384;
 const SCRIPT = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
+const fs = require('node:fs');
 const closed = new Int32Array(workerData.closed);
+const header = Buffer.alloc(100);
 let db;
 let timer;
+let shm;
 const finish = () => {
   clearTimeout(timer);
   try { db?.close(); } catch {}
+  try { if (shm !== undefined) fs.closeSync(shm); } catch {}
   Atomics.store(closed, 0, 1);
   Atomics.notify(closed, 0);
   parentPort.close();
@@ -34,8 +41,17 @@ try {
   db = new Database(workerData.file, { fileMustExist: true, timeout: 0 });
   db.pragma('synchronous = ' + workerData.synchronous);
   db.pragma('wal_autocheckpoint = 0');
+  const behind = () => {
+    try {
+      shm ??= fs.openSync(workerData.file + '-shm', 'r');
+      if (fs.readSync(shm, header, 0, 100, 0) < 100) return 0;
+      return header.readUInt32LE(16) - header.readUInt32LE(96); // mxFrame - nBackfill (little-endian hosts)
+    } catch {
+      return workerData.frames; // cannot tell: checkpoint (cheap when there is nothing to copy)
+    }
+  };
   const step = () => {
-    try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} // busy or failing: the main connection's valve still holds
+    try { if (behind() >= workerData.frames) db.pragma('wal_checkpoint(PASSIVE)'); } catch {} // busy or failing: the main connection's valve still holds
     timer = setTimeout(step, workerData.intervalMs);
   };
   timer = setTimeout(step, workerData.intervalMs);
@@ -51,11 +67,11 @@ export interface Checkpointer {
 }
 
 /** Starts a checkpointing worker on `file` (a WAL-mode data file that exists). */
-export function startCheckpointer(file: string, synchronous: 'FULL' | 'NORMAL', intervalMs = 20): Checkpointer {
+export function startCheckpointer(file: string, synchronous: 'FULL' | 'NORMAL', intervalMs = 20, frames = 1000): Checkpointer {
   const closed = new SharedArrayBuffer(4);
   const flag = new Int32Array(closed);
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-  const worker = new Worker(SCRIPT, { eval: true, workerData: { file, synchronous, intervalMs, closed, driver } });
+  const worker = new Worker(SCRIPT, { eval: true, workerData: { file, synchronous, intervalMs, frames, closed, driver } });
   worker.unref(); // never keeps a process alive
   worker.on('error', () => {}); // a failing worker only leaves checkpoints to the main connection
   let done = false;
