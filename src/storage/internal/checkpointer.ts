@@ -22,10 +22,10 @@ export const MAIN_AUTOCHECKPOINT_PAGES = 16384;
 /** The worker, as a CommonJS script (eval'd: it runs the same from src/ under tsx and from dist/). */
 const SCRIPT = `
 const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
 const fs = require('node:fs');
 const closed = new Int32Array(workerData.closed);
 const header = Buffer.alloc(100);
+const read = require('node:os').endianness() === 'LE' ? (at) => header.readUInt32LE(at) : (at) => header.readUInt32BE(at);
 let db;
 let timer;
 let shm;
@@ -38,6 +38,7 @@ const finish = () => {
   parentPort.close();
 };
 try {
+  const Database = require(workerData.driver);
   db = new Database(workerData.file, { fileMustExist: true, timeout: 0 });
   db.pragma('synchronous = ' + workerData.synchronous);
   db.pragma('wal_autocheckpoint = 0');
@@ -45,7 +46,7 @@ try {
     try {
       shm ??= fs.openSync(workerData.file + '-shm', 'r');
       if (fs.readSync(shm, header, 0, 100, 0) < 100) return 0;
-      return header.readUInt32LE(16) - header.readUInt32LE(96); // mxFrame - nBackfill (little-endian hosts)
+      return read(16) - read(96); // mxFrame - nBackfill, in the host's byte order
     } catch {
       return workerData.frames; // cannot tell: checkpoint (cheap when there is nothing to copy)
     }
@@ -73,8 +74,9 @@ export function startCheckpointer(file: string, synchronous: 'FULL' | 'NORMAL', 
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(SCRIPT, { eval: true, workerData: { file, synchronous, intervalMs, frames, closed, driver } });
   worker.unref(); // never keeps a process alive
-  worker.on('error', () => {}); // a failing worker only leaves checkpoints to the main connection
   let done = false;
+  worker.on('error', () => {}); // a failing worker only leaves checkpoints to the main connection
+  worker.on('exit', () => Atomics.store(flag, 0, 1)); // gone: nothing to wait for at close
   return {
     close(waitMs = 2000) {
       if (done) return;
