@@ -64,6 +64,9 @@ import {
 /** Rows per multi-row INSERT of events (5 parameters each, far below SQLite's limit of 32766). */
 const INSERT_CHUNK = 64;
 
+/** How long after its first write a store starts its checkpoint worker. */
+const CHECKPOINT_WORKER_AFTER_MS = 1000;
+
 /** The file name inside the data directory. */
 export const DATA_FILE = 'sanctum.db';
 
@@ -182,7 +185,10 @@ class SqliteStore implements SqliteStorage {
   private readonly chunkArgs: unknown[] = new Array(INSERT_CHUNK * 5).fill(null);
   private closed = false;
   private failure: StorageError | undefined;
-  private readonly checkpointer: Checkpointer | undefined;
+  /** Checkpoints go to a worker thread, started a while after the first write (see `wrote`). */
+  private readonly checkpointWorker: boolean;
+  private checkpointer: Checkpointer | undefined;
+  private checkpointStart: NodeJS.Timeout | undefined;
 
   constructor(options: SqliteStorageOptions) {
     if (options === null || typeof options !== 'object' || typeof options.dir !== 'string' || options.dir === '') {
@@ -244,10 +250,7 @@ class SqliteStore implements SqliteStorage {
     // in a sub-journal, to undo them alone: in memory, that is a few pages a batch; in a temporary
     // file, it was three writes of a page for every page the commit wrote.
     if (!this.readonly) db.pragma('temp_store = MEMORY');
-    if (!this.readonly && options.checkpoint !== 'inline') {
-      db.pragma(`wal_autocheckpoint = ${MAIN_AUTOCHECKPOINT_PAGES}`);
-      this.checkpointer = startCheckpointer(this.path, this.synchronous);
-    }
+    this.checkpointWorker = !this.readonly && options.checkpoint !== 'inline';
     this.tx = db.transaction((fn: () => unknown) => fn());
     this.peers = peerGroup(this.path, this.notifier);
     this.groupCommit = new GroupCommit((batch) => this.commitAppends(batch), Math.max(1, options.groupCommitMaxEvents ?? 4096));
@@ -324,6 +327,7 @@ class SqliteStore implements SqliteStorage {
    */
   private write<T>(operation: StorageOperation, doing: string, fn: () => T): T {
     this.checkWritable(operation);
+    if (this.checkpointWorker && this.checkpointer === undefined && this.checkpointStart === undefined) this.startCheckpointsSoon();
     try {
       return this.tx.immediate(fn) as T;
     } catch (e) {
@@ -331,6 +335,20 @@ class SqliteStore implements SqliteStorage {
       if (isFatalDriverCode(error.driverCode)) this.fail(error);
       throw error;
     }
+  }
+
+  /**
+   * A store that keeps writing gets its checkpoint worker a second after its first write: a store
+   * opened for a few writes (a tool, `sanctum append` of a line, a test) never pays for a thread,
+   * and until then SQLite checkpoints as usual.
+   */
+  private startCheckpointsSoon(): void {
+    this.checkpointStart = setTimeout(() => {
+      if (this.closed || this.failure !== undefined) return;
+      this.db.pragma(`wal_autocheckpoint = ${MAIN_AUTOCHECKPOINT_PAGES}`);
+      this.checkpointer = startCheckpointer(this.path, this.synchronous);
+    }, CHECKPOINT_WORKER_AFTER_MS);
+    this.checkpointStart.unref();
   }
 
   private fail(error: StorageError): void {
@@ -863,6 +881,7 @@ class SqliteStore implements SqliteStorage {
     this.closed = true;
     this.notifier.close();
     this.peers.leave();
+    clearTimeout(this.checkpointStart);
     this.checkpointer?.close();
     try {
       this.db.close();

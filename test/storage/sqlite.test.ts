@@ -134,11 +134,14 @@ describe('SQLite storage', () => {
     }
   });
 
-  it('copies the WAL into the data file from a worker thread: no commit checkpoints, and closing leaves no WAL', async () => {
+  it('copies the WAL into the data file from a worker thread (started after the first writes): no commit checkpoints, and closing leaves no WAL', async () => {
     const dir = tmp();
     const s = openSqliteStorage({ dir });
     try {
-      expect(s.db.pragma('wal_autocheckpoint', { simple: true })).toBe(16384); // the main connection's valve only
+      await s.log.append('a', [{ event: 'first' }]);
+      // A second after its first write, the store hands checkpoints to its worker.
+      const started = Date.now() + 20_000;
+      while (s.db.pragma('wal_autocheckpoint', { simple: true }) !== 16384 && Date.now() < started) await new Promise((r) => setTimeout(r, 20));
       const before = fs.statSync(s.path).size;
       for (let i = 0; i < 20; i++)
         await s.log.append(
@@ -149,7 +152,8 @@ describe('SQLite storage', () => {
       const deadline = Date.now() + 20_000;
       while (fs.statSync(s.path).size <= before + 2_000_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(fs.statSync(s.path).size).toBeGreaterThan(before + 2_000_000);
-      expect(s.log.lastSeq('a')).toBe(10_000);
+      expect(s.log.lastSeq('a')).toBe(10_001);
+      expect(s.db.pragma('wal_autocheckpoint', { simple: true })).toBe(16384); // with the worker on, the main connection's valve only
     } finally {
       s.close();
     }
@@ -157,7 +161,7 @@ describe('SQLite storage', () => {
     const inline = openSqliteStorage({ dir, checkpoint: 'inline' });
     try {
       expect(inline.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
-      expect(inline.log.read('a', 10_000, 1)[0]?.event).toEqual({ i: 19, j: 499, pad: 'x'.repeat(500) });
+      expect(inline.log.read('a', 10_001, 1)[0]?.event).toEqual({ i: 19, j: 499, pad: 'x'.repeat(500) });
     } finally {
       inline.close();
     }
