@@ -4,7 +4,7 @@
  * call may cross a network, so every call returns a Promise; spell state stays a local, synchronous
  * {@link StateStore} (a network log keeps a changelog of it and a local cache, see shared/notes/nats.md).
  */
-import type { CommitBatch, CommitResult, StateStore, StoredEvent, TimerStore } from './storage.js';
+import type { CommitBatch, CommitResult, StateStore, StoredEvent, StoredJson, TimerStore } from './storage.js';
 
 /**
  * One durable log as a consumer loop sees it: read after a committed position, commit a batch's
@@ -19,6 +19,8 @@ import type { CommitBatch, CommitResult, StateStore, StoredEvent, TimerStore } f
 export interface LogPort {
   /** Up to `limit` events of `stream` with `seq >= fromSeq`, oldest first. */
   read(stream: string, fromSeq: number, limit: number): Promise<readonly StoredEvent[]>;
+  /** The same events as their stored JSON text, from `first` on: what a consumer loop reads. */
+  readJson(stream: string, fromSeq: number, limit: number): Promise<StoredJson>;
   /** Seq of the newest event ever appended to `stream`; 0 when none. */
   lastSeq(stream: string): Promise<number>;
   /** The last seq of `stream` that `consumer` committed; 0 when none. */

@@ -20,6 +20,18 @@ export interface StoredEvent {
   readonly event: EventValue;
 }
 
+/**
+ * Consecutive events of one stream as their stored JSON text: `json[i]` is the event of seq
+ * `first + i` (seqs are contiguous). What a consumer reads when it needs neither timestamps nor
+ * keys: no object per row, and a sink that writes NDJSON writes the text as it is.
+ */
+export interface StoredJson {
+  /** Seq of `json[0]`; with no events, the seq that was asked for. */
+  readonly first: number;
+  /** Each event's JSON text, as `JSON.stringify` wrote it when it was appended. */
+  readonly json: readonly string[];
+}
+
 /** One event to append, with an optional partition key. */
 export interface AppendItem {
   readonly event: EventValue;
@@ -85,6 +97,11 @@ export interface EventLog {
   append(stream: string, items: readonly AppendItem[]): Promise<AppendResult>;
   /** Up to `limit` events of `stream` with `seq >= fromSeq`, oldest first. */
   read(stream: string, fromSeq: number, limit: number): StoredEvent[];
+  /**
+   * Up to `limit` events of `stream` with `seq >= fromSeq`, oldest first, as JSON text (see
+   * {@link StoredJson}). Optional for other stores: without it, readers use `read`.
+   */
+  readJson?(stream: string, fromSeq: number, limit: number): StoredJson;
   /** Seq of the newest event ever appended to `stream`; 0 when none. */
   lastSeq(stream: string): number;
   /** Every stream that was ever appended to, by name. */
@@ -344,6 +361,14 @@ export interface Storage {
    * treat it as fatal for the batch (never acknowledge it; recover from the committed state).
    */
   commitBatch(batch: CommitBatch): CommitResult;
+  /**
+   * Group commit of several consumers' batches: ONE transaction (one fsync) in which each batch is
+   * still its own unit, applied in order as {@link commitBatch} would. A batch whose fence fails
+   * (`STORAGE_CONFLICT`) or that holds an invalid value commits nothing and gets its error in its
+   * place; the others commit. Throws a `StorageError` when the transaction itself fails: then none
+   * of them is stored. Optional: without it, batches commit one by one.
+   */
+  commitBatches?(batches: readonly CommitBatch[]): (CommitResult | Error)[];
   /** Commits pending appends, ends following tails, and releases the store. Idempotent. */
   close(): void;
   /** The data file, for stores that have one. */

@@ -120,6 +120,11 @@ export interface SinkWriteResult {
  */
 export interface SinkDestination {
   write(events: readonly EventValue[], meta: SinkBatchMeta): Promise<SinkWriteResult | void>;
+  /**
+   * Writes events given as their stored JSON text (`JSON.stringify` of each), when the destination
+   * can without decoding them (NDJSON): a durable sink then never parses what it reads. Optional.
+   */
+  writeJson?(json: readonly string[], meta: SinkBatchMeta): Promise<SinkWriteResult | void>;
   /** Writes this many batches at most without waiting for their acknowledgements (default 1). */
   readonly inFlight?: number;
   /** Flushes and releases the destination at the end of the run. */

@@ -21,6 +21,8 @@ import type { SpellChanges } from './state-library.js';
 /** A batch an input hands to its consumer. */
 export interface InputBatch {
   readonly events: readonly EventValue[];
+  /** The events' stored JSON text (durable inputs): `json[i]` is `events[i]` as `JSON.stringify` wrote it. */
+  readonly json?: readonly string[];
   /** Where the events were read (durable inputs): for dead letters. */
   readonly origin?: BatchOrigin;
   /** The position this batch moves the consumer to (durable inputs). */

@@ -4,6 +4,7 @@
  * its batches from the log after its committed position (LogInput) and commits its position, state
  * changes and durable outputs in one unit (durableCommitter) — exactly-once on one node.
  */
+import { SanctumError } from '../core/errors.js';
 import type { EventValue } from '../core/event.js';
 import type { LogPort } from '../core/log-port.js';
 import type { AppendItem, CommitResult, ConsumerPosition, StreamAppend } from '../core/storage.js';
@@ -182,6 +183,12 @@ export interface LogInputOptions {
   readonly metrics: () => DurableMetrics;
   /** A read failed: fatal. */
   readonly onFatal: (error: unknown) => void;
+  /**
+   * Hand batches on with their stored JSON text (`json`) and decode the events only when asked
+   * (a sink whose destination writes the text as it is never decodes them). Default false: decoded
+   * as read, so a damaged row fails the read.
+   */
+  readonly lazy?: boolean;
 }
 
 /**
@@ -262,21 +269,30 @@ export class LogInput implements ConsumerInput {
         for (let k = 0; k < streams.length; k++) {
           const stream = streams[(this.turn + k) % streams.length]!;
           const from = positions.get(stream)! + 1;
-          const stored = await this.port.read(stream, from, this.max);
-          if (stored.length === 0) continue;
+          const stored = await this.port.readJson(stream, from, this.max);
+          const json = stored.json;
+          if (json.length === 0) continue;
           this.turn = (this.turn + k + 1) % streams.length;
-          const events = new Array<EventValue>(stored.length);
-          const seqs = new Array<number>(stored.length);
-          for (let i = 0; i < stored.length; i++) {
-            events[i] = stored[i]!.event;
-            seqs[i] = stored[i]!.seq;
-          }
+          const seqs = new Array<number>(json.length);
+          for (let i = 0; i < json.length; i++) seqs[i] = stored.first + i; // seqs are contiguous
           const last = seqs[seqs.length - 1]!;
           positions.set(stream, last);
           this.options.metrics().setLag(consumer, stream, Math.max(0, (await this.port.lastSeq(stream)) - last));
           if (this.done) return;
+          const origin = { stream, seqs };
           // `expected` fences the consumer: if another process moved its position, the commit fails.
-          this.ready = { events, origin: { stream, seqs }, position: { name: consumer, stream, seq: last, expected: from - 1 } };
+          const position = { name: consumer, stream, seq: last, expected: from - 1 };
+          if (this.options.lazy) {
+            let events: EventValue[] | undefined;
+            this.ready = {
+              json,
+              get events() {
+                return (events ??= decodeStored(stream, stored.first, json));
+              },
+              origin,
+              position,
+            };
+          } else this.ready = { events: decodeStored(stream, stored.first, json), origin, position };
           return;
         }
         if (this.options.ending()) break;
@@ -295,6 +311,19 @@ export class LogInput implements ConsumerInput {
       this.wake();
     }
   }
+}
+
+/** Stored events' JSON text as events; a row that is not JSON is damage (STORAGE_CORRUPT, naming its seq). */
+function decodeStored(stream: string, first: number, json: readonly string[]): EventValue[] {
+  const events = new Array<EventValue>(json.length);
+  for (let i = 0; i < json.length; i++) {
+    try {
+      events[i] = JSON.parse(json[i]!) as EventValue;
+    } catch (e) {
+      throw new SanctumError('STORAGE_CORRUPT', `the data file is damaged: event ${first + i} of stream '${stream}' is not valid JSON`, { cause: e });
+    }
+  }
+  return events;
 }
 
 /** Commits of a pipeline over durable streams: position, state, timers and durable outputs in one unit, then the rest. */

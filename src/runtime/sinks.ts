@@ -43,8 +43,8 @@ export interface SinkHandle {
 export type DestinationFactory = (sink: RunesetSink, ctx: SinkContext) => SinkDestination;
 
 const DESTINATIONS: Record<string, DestinationFactory> = {
-  stdout: (_sink, ctx) => streamDestination(ctx.stdio.stdout, encodeNdjson),
-  stderr: (_sink, ctx) => streamDestination(ctx.stdio.stderr, encodeNdjson),
+  stdout: (_sink, ctx) => streamDestination(ctx.stdio.stdout, encodeNdjson, ndjsonText),
+  stderr: (_sink, ctx) => streamDestination(ctx.stdio.stderr, encodeNdjson, ndjsonText),
   file: (sink, ctx) => fileDestination(sink as Extract<RunesetSink, { type: 'file' }>, ctx),
   http: (sink, ctx) => httpDestination(sink as Extract<RunesetSink, { type: 'http' }>, ctx, ctx.port !== undefined && isDurableSink(sink, ctx.graph)),
   nats: (sink, ctx) => {
@@ -109,10 +109,14 @@ export function openSinks(ctx: SinkContext): { sinks: SinkHandle[]; durable: Dur
   return { sinks, durable };
 }
 
-/** A destination over a Node stream (stdout, stderr): one write per batch, acknowledged by its callback. */
+/**
+ * A destination over a Node stream (stdout, stderr, a file): one write per batch, acknowledged by its
+ * callback. `text` formats events given as their JSON text (NDJSON: as they are), when it can.
+ */
 function streamDestination(
   out: Writable,
   format: (events: readonly EventValue[]) => string | Buffer,
+  text?: (json: readonly string[]) => string,
   close: () => Promise<void> = async () => {},
 ): SinkDestination {
   let failed: Error | undefined;
@@ -126,18 +130,20 @@ function streamDestination(
   };
   out.on('error', fail);
   out.on('close', () => fail(Object.assign(new Error('the output was closed'), { code: 'EPIPE' })));
+  const write = (chunk: string | Buffer) =>
+    new Promise<void>((resolve, reject) => {
+      if (failed) return reject(failed);
+      waiting.add(reject);
+      out.write(chunk, (err) => {
+        waiting.delete(reject);
+        if (err) reject(err);
+        else resolve();
+      });
+    });
   return {
     inFlight: 16,
-    write: (events) =>
-      new Promise((resolve, reject) => {
-        if (failed) return reject(failed);
-        waiting.add(reject);
-        out.write(format(events), (err) => {
-          waiting.delete(reject);
-          if (err) reject(err);
-          else resolve();
-        });
-      }),
+    write: (events) => write(format(events)),
+    ...(text ? { writeJson: (json: readonly string[]) => write(text(json)) } : {}),
     close,
   };
 }
@@ -148,11 +154,22 @@ function fileDestination(sink: Extract<RunesetSink, { type: 'file' }>, ctx: Sink
   // stopped); over in-memory streams each run writes it afresh, unless `mode` says otherwise.
   const append = sink.mode !== undefined ? sink.mode === 'append' : ctx.port !== undefined && isDurableSink(sink, ctx.graph);
   const file = createWriteStream(sink.path.absolute, { flags: append ? 'a' : 'w' });
-  return streamDestination(file, encodeNdjson, () => new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve()))));
+  return streamDestination(
+    file,
+    encodeNdjson,
+    ndjsonText,
+    () => new Promise<void>((resolve, reject) => file.end((err?: Error | null) => (err ? reject(err) : resolve()))),
+  );
 }
 
 /** Events per write. */
 const CHUNK = 4096;
+/**
+ * Events a durable sink over an NDJSON stream (file, stdout) reads, writes and commits the position
+ * of at once: as many as a memory sink writes (fewer position commits; a crash re-sends at most this
+ * batch). Network sinks read 1000 (their documented bound on repeats).
+ */
+const DURABLE_SINK_BATCH = CHUNK;
 
 /** A sink over in-memory streams: a bounded queue, written as it fills (at most once). */
 class MemorySink implements SinkHandle {
@@ -295,6 +312,7 @@ export class DurableSink implements SinkHandle {
         signal: ctx.signal,
         metrics: ctx.metrics,
         onFatal: ctx.onFatal,
+        lazy: destination.writeJson !== undefined,
       },
       () => this.kick(),
     );
@@ -319,7 +337,7 @@ export class DurableSink implements SinkHandle {
     this.running = true;
     try {
       for (;;) {
-        const batch = this.input.take(1000);
+        const batch = this.input.take(this.destination.writeJson !== undefined ? DURABLE_SINK_BATCH : 1000);
         if (batch === undefined) {
           if (this.input.ended) break;
           return; // woken when a batch is ready
@@ -328,7 +346,10 @@ export class DurableSink implements SinkHandle {
         const meta: SinkBatchMeta = { sink: this.name, stream: batch.origin!.stream, firstSeq: seqs[0]!, lastSeq: seqs[seqs.length - 1]!, seqs };
         let result: SinkWriteResult | void;
         try {
-          result = await this.destination.write(batch.events, meta);
+          result =
+            batch.json !== undefined && this.destination.writeJson !== undefined
+              ? await this.destination.writeJson(batch.json, meta)
+              : await this.destination.write(batch.events, meta);
         } catch (e) {
           // Stopped while waiting to retry: nothing committed; the next run writes the batch again.
           if (this.ctx.signal.aborted && (e as Error).name === 'AbortError') break;
@@ -343,7 +364,7 @@ export class DurableSink implements SinkHandle {
           if (durableLetters) this.ctx.graph.deliver(DEAD_LETTERS, letters);
           else this.ctx.graph.write(DEAD_LETTERS, letters);
         }
-        this.written += batch.events.length - letters.length;
+        this.written += seqs.length - letters.length;
       }
     } catch (e) {
       this.ctx.onFatal(e);
@@ -359,6 +380,11 @@ export class DurableSink implements SinkHandle {
     }
     this.resolveDone();
   }
+}
+
+/** Events given as their JSON text, as NDJSON: the text as it is, a line each. */
+function ndjsonText(json: readonly string[]): string {
+  return json.length === 0 ? '' : `${json.join('\n')}\n`;
 }
 
 function formatDeadLetters(events: readonly EventValue[]): string {

@@ -13,6 +13,7 @@ import type {
   StateEntry,
   Storage,
   StoredEvent,
+  StoredJson,
   StreamInfo,
   TailOptions,
   TimerEntry,
@@ -111,6 +112,7 @@ class MemoryStore implements Storage {
   readonly log = {
     append: (stream: string, items: readonly AppendItem[]) => this.append(stream, items),
     read: (stream: string, fromSeq: number, limit: number) => this.read(stream, fromSeq, limit),
+    readJson: (stream: string, fromSeq: number, limit: number) => this.readJson(stream, fromSeq, limit),
     lastSeq: (stream: string) => this.lastSeq(stream),
     streams: () => this.streams(),
     tail: (stream: string, fromSeq: number, options?: TailOptions) => this.tail(stream, fromSeq, options),
@@ -277,6 +279,20 @@ class MemoryStore implements Storage {
       out.push({ stream, seq: r.seq, ts: r.ts, key: r.key, event: JSON.parse(r.json) as EventValue });
     }
     return out;
+  }
+
+  private readJson(stream: string, fromSeq: number, limit: number): StoredJson {
+    this.checkOpen('read');
+    checkName('stream', stream, 'read');
+    checkCount('a sequence number', fromSeq, 'read');
+    const n = checkLimit(limit, 'read');
+    const data = this.streamData.get(stream);
+    if (data === undefined || n === 0) return { first: fromSeq, json: [] };
+    const start = Math.max(0, fromSeq - data.first);
+    const end = n < 0 ? data.rows.length : Math.min(data.rows.length, start + n);
+    const json: string[] = [];
+    for (let i = start; i < end; i++) json.push(data.rows[i]!.json); // start <= i < end <= data.rows.length
+    return { first: json.length > 0 ? data.first + start : fromSeq, json };
   }
 
   private lastSeq(stream: string): number {

@@ -3,10 +3,14 @@
  * durable pipeline with a stateful spell is SIGKILLed at random moments, restarted each time, then
  * left to finish. Every input must come out exactly once and the state must be exact. The negative
  * control commits the input position in a separate transaction (a storage decorator in a test-side
- * runner, fixtures/split-commit-run.ts) and must be caught duplicating.
+ * runner, fixtures/split-commit-run.ts) and must be caught duplicating. The log port group-commits
+ * the batches of the source, the pipeline and the durable sink that come in one turn (one
+ * transaction, each batch its own unit); its negative control (fixtures/split-group-run.ts) commits a
+ * group's effects and its positions in two transactions, and must be caught too.
  */
 import { describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import { openSqliteStorage } from '../../src/storage/index.js';
 import { BIN } from '../cli/run-cli.js';
@@ -37,6 +41,8 @@ sources:
   file: { type: file, path: in.ndjson, to: in }
 pipelines:
   sum: { from: in, steps: [sum], to: out }
+sinks:
+  file: { type: file, from: out, path: out.ndjson }
 `;
 
 function setup(): string {
@@ -45,7 +51,11 @@ function setup(): string {
   return tempDir({ 'sum.lua': spell, 'r.yaml': runeset, 'in.ndjson': `${lines.join('\n')}\n` });
 }
 
-const SPLIT = new URL('./fixtures/split-commit-run.ts', import.meta.url).pathname;
+const CONTROLS = {
+  split: new URL('./fixtures/split-commit-run.ts', import.meta.url).pathname,
+  group: new URL('./fixtures/split-group-run.ts', import.meta.url).pathname,
+};
+type Control = keyof typeof CONTROLS | undefined;
 /** tsx's loader by its full address: the runner's working directory is a temporary one. */
 const TSX = import.meta.resolve('tsx');
 
@@ -69,8 +79,8 @@ function position(dir: string): number {
  * committed position has moved `killAfter` events past where it started: anywhere in the
  * cast–commit cycle, after real progress, however loaded the machine. Resolves with its exit code or signal.
  */
-function run(dir: string, control: boolean, killAfter?: number): Promise<string> {
-  const args = control ? ['--import', TSX, SPLIT, 'r.yaml'] : [BIN, 'run', 'r.yaml', '--quiet'];
+function run(dir: string, control: Control, killAfter?: number): Promise<string> {
+  const args = control ? ['--import', TSX, CONTROLS[control], 'r.yaml'] : [BIN, 'run', 'r.yaml', '--quiet'];
   const start = position(dir);
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'ignore', 'ignore'] });
@@ -92,6 +102,8 @@ function run(dir: string, control: boolean, killAfter?: number): Promise<string>
 
 interface Verdict {
   outputs: number;
+  /** Distinct ids the durable sink wrote to its file (at least once: a kill may write a batch twice). */
+  sunk: number;
   distinct: number;
   stateExact: boolean;
   position: number;
@@ -110,13 +122,20 @@ function verdict(dir: string): Verdict {
       expected.set(u, t);
     }
     const stateExact = [...expected].every(([u, t]) => isDeepStrictEqual(storage.state.get('sum', u), t));
-    return { outputs: out.length, distinct: new Set(out.map((e) => e.id)).size, stateExact, position: storage.offsets.get('pipeline:sum', 'in') };
+    const sunk = new Set(
+      fs
+        .readFileSync(`${dir}/out.ndjson`, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => (JSON.parse(l) as { id: number }).id),
+    ).size;
+    return { outputs: out.length, sunk, distinct: new Set(out.map((e) => e.id)).size, stateExact, position: storage.offsets.get('pipeline:sum', 'in') };
   } finally {
     storage.close();
   }
 }
 
-async function killRepeatedly(dir: string, control: boolean, kills: number): Promise<string[]> {
+async function killRepeatedly(dir: string, control: Control, kills: number): Promise<string[]> {
   const ends: string[] = [];
   for (let k = 0; k < kills; k++) ends.push(await run(dir, control, 25 * (1 + Math.floor(Math.random() * 8))));
   ends.push(await run(dir, control));
@@ -126,20 +145,30 @@ async function killRepeatedly(dir: string, control: boolean, kills: number): Pro
 describe('crash recovery (kill -9 under load)', () => {
   it('exactly-once: every input out once, state exact, after 15+ kills at random moments', async () => {
     const dir = setup();
-    const ends = await killRepeatedly(dir, false, 16);
+    const ends = await killRepeatedly(dir, undefined, 16);
     expect(ends.filter((e) => e === 'SIGKILL').length).toBeGreaterThanOrEqual(15);
     expect(ends[ends.length - 1]).toBe('0');
     const v = verdict(dir);
-    expect(v).toEqual({ outputs: N, distinct: N, stateExact: true, position: N });
+    expect(v).toEqual({ outputs: N, sunk: N, distinct: N, stateExact: true, position: N });
   }, 600_000);
 
   it('negative control: committing the position separately is caught duplicating outputs', async () => {
     const dir = setup();
-    const ends = await killRepeatedly(dir, true, 16);
+    const ends = await killRepeatedly(dir, 'split', 16);
     expect(ends.filter((e) => e === 'SIGKILL').length).toBeGreaterThanOrEqual(15);
     const v = verdict(dir);
     // Every input was processed (the last run finished), but kills between the two commits replayed
     // batches: more outputs than inputs, and state counted twice. The test above would fail.
+    expect(v.distinct).toBe(N);
+    expect(v.outputs).toBeGreaterThan(N);
+    expect(v.stateExact).toBe(false);
+  }, 600_000);
+
+  it("negative control: a group commit that commits its batches' effects and positions apart is caught duplicating", async () => {
+    const dir = setup();
+    const ends = await killRepeatedly(dir, 'group', 16);
+    expect(ends.filter((e) => e === 'SIGKILL').length).toBeGreaterThanOrEqual(15);
+    const v = verdict(dir);
     expect(v.distinct).toBe(N);
     expect(v.outputs).toBeGreaterThan(N);
     expect(v.stateExact).toBe(false);

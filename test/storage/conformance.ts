@@ -217,6 +217,37 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
         expect(seqs(await collect(s.log.tail('a', 1, { follow: true }), 2))).toEqual([1, 2]);
       });
 
+      it('appends many events at once in order, seqs and keys intact (across the multi-row insert chunks)', async () => {
+        const s = await open();
+        await s.log.append('a', [ev(0)]);
+        const items = Array.from({ length: 64 * 2 + 7 }, (_, i) => ({ event: { n: i + 1, s: 'x'.repeat(i % 5) }, key: i % 3 === 0 ? `k${i}` : null }));
+        expect(await s.log.append('a', items)).toEqual({ first: 2, last: 136 });
+        const read = s.log.read('a', 2, 1000);
+        expect(read.map((e) => [e.seq, e.event, e.key])).toEqual(items.map((it, i) => [i + 2, it.event, it.key]));
+        const r = s.commitBatch({ appends: [{ stream: 'a', items: items.slice(0, 65) }] });
+        expect(r.appended).toEqual([{ stream: 'a', first: 137, last: 201 }]);
+        expect(s.log.read('a', 137, 1000).map((e) => e.event)).toEqual(items.slice(0, 65).map((it) => it.event));
+      });
+
+      it('readJson: the events as their stored JSON text, from the first seq kept', async () => {
+        const s = await open();
+        if (s.log.readJson === undefined) return; // optional: readers fall back to read
+        const events: EventValue[] = [{ n: 1 }, 'two', 3, null, [4, { five: 5 }], { é: 'ü\n' }];
+        await s.log.append(
+          'a',
+          events.map((event) => ({ event })),
+        );
+        expect(s.log.readJson('a', 1, 100)).toEqual({ first: 1, json: events.map((e) => JSON.stringify(e)) });
+        expect(s.log.readJson('a', 3, 2)).toEqual({ first: 3, json: ['3', 'null'] });
+        expect(s.log.readJson('a', 7, 10)).toEqual({ first: 7, json: [] });
+        expect(s.log.readJson('never', 1, 10)).toEqual({ first: 1, json: [] });
+        expect(s.log.readJson('a', 1, 0)).toEqual({ first: 1, json: [] });
+        s.log.retain('a', { maxCount: 2 });
+        // Before the first seq kept: from the first kept, as `read` does.
+        expect(s.log.readJson('a', 1, 100)).toEqual({ first: 5, json: [JSON.stringify(events[4]), JSON.stringify(events[5])] });
+        expect(s.log.read('a', 1, 100).map((e) => e.seq)).toEqual([5, 6]);
+      });
+
       it('retains by count: deletes the oldest, never reuses seqs', async () => {
         const s = await open();
         await s.log.append(

@@ -58,6 +58,7 @@ export class CommitFaults {
         return storage.log.append(stream, items);
       },
       read: (stream, fromSeq, limit) => storage.log.read(stream, fromSeq, limit),
+      readJson: (stream, fromSeq, limit) => storage.log.readJson!(stream, fromSeq, limit),
       lastSeq: (stream) => storage.log.lastSeq(stream),
       streams: () => storage.log.streams(),
       tail: (stream, fromSeq, options) => storage.log.tail(stream, fromSeq, options),
@@ -81,6 +82,8 @@ export class CommitFaults {
         if (key === 'log') return log;
         if (key === 'commitBatch') return commitBatch;
         if (key === 'close') return close;
+        // Every commit goes through the fault plan: no group commit that would go around it.
+        if (key === 'commitBatches') return undefined;
         const value: unknown = Reflect.get(target, key, target);
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },

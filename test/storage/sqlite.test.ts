@@ -8,6 +8,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { openSqliteStorage, type SqliteStorage } from '../../src/storage/sqlite.js';
 import { FORMAT_VERSION } from '../../src/storage/sqlite-schema.js';
+import { storageLogPort } from '../../src/storage/log-port.js';
 import { storageConformance, expectStorageError } from './conformance.js';
 import { openWithFaults } from './faults.js';
 import { tempDirs } from './helpers.js';
@@ -41,6 +42,129 @@ describe('SQLite storage', () => {
       expect(again.state.get('c', 'x')).toEqual({ v: 1 });
       expect(again.state.indexes('c')).toEqual(['v']);
     });
+  });
+
+  it('commitBatches: one transaction, each batch its own unit (a failed fence or a bad value fails that batch alone)', () => {
+    const s = openSqliteStorage({ dir: tmp() });
+    try {
+      s.commitBatch({ consumer: { name: 'p', stream: 'in', seq: 10 } });
+      const results = s.commitBatches([
+        {
+          consumer: { name: 'p', stream: 'in', seq: 20, expected: 10 },
+          state: [{ ns: 'p', key: 'k', value: 1 }],
+          appends: [{ stream: 'out', items: [{ event: 1 }] }],
+        },
+        // Fenced on a position that is not the committed one: nothing of it, not its append, not its state.
+        {
+          consumer: { name: 'p', stream: 'in', seq: 30, expected: 99 },
+          state: [{ ns: 'p', key: 'k', value: 2 }],
+          appends: [{ stream: 'out', items: [{ event: 2 }] }],
+        },
+        { consumer: { name: 'sink:f', stream: 'out', seq: 1 }, appends: [{ stream: 'out', items: [{ event: 3 }, { event: 4 }] }] },
+        { appends: [{ stream: 'out', items: [{ event: () => 0 } as never] }] },
+      ]);
+      expect(results[0]).toEqual({ appended: [{ stream: 'out', first: 1, last: 1 }] });
+      expect(results[1]).toMatchObject({ code: 'STORAGE_CONFLICT' });
+      expect(results[2]).toEqual({ appended: [{ stream: 'out', first: 2, last: 3 }] });
+      expect(results[3]).toMatchObject({ code: 'STORAGE_INVALID' });
+      expect(s.offsets.get('p', 'in')).toBe(20);
+      expect(s.offsets.get('sink:f', 'out')).toBe(1);
+      expect(s.state.get('p', 'k')).toBe(1);
+      expect(s.log.read('out', 1, 10).map((e) => [e.seq, e.event])).toEqual([
+        [1, 1],
+        [2, 3],
+        [3, 4],
+      ]);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('commitBatches: a failure of the transaction fails every batch in it, and nothing of any is stored', () => {
+    const s = openSqliteStorage({ dir: tmp() });
+    try {
+      // A trigger makes the third batch's append fail inside the transaction (not a fence, not a bad value).
+      s.db.exec("CREATE TEMP TRIGGER boom BEFORE INSERT ON events WHEN NEW.stream = 'bad' BEGIN SELECT RAISE(ABORT, 'boom'); END");
+      expect(() =>
+        s.commitBatches([
+          { consumer: { name: 'p', stream: 'in', seq: 5 }, appends: [{ stream: 'out', items: [{ event: 1 }] }] },
+          { consumer: { name: 'q', stream: 'in', seq: 6 } },
+          { appends: [{ stream: 'bad', items: [{ event: 2 }] }] },
+        ]),
+      ).toThrow(/could not commit 3 batches/);
+      expect(s.offsets.get('p', 'in')).toBe(0);
+      expect(s.offsets.get('q', 'in')).toBe(0);
+      expect(s.log.lastSeq('out')).toBe(0);
+      expect(s.log.read('out', 1, 10)).toEqual([]);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('its log port group-commits the batches of one turn of the event loop through commitBatches, each resolving or failing alone', async () => {
+    const s = openSqliteStorage({ dir: tmp() });
+    try {
+      const groups: number[] = [];
+      const commitBatches = s.commitBatches.bind(s);
+      const spied = new Proxy(s, {
+        get: (target, key) => {
+          if (key !== 'commitBatches') return Reflect.get(target, key, target);
+          return (b: Parameters<typeof commitBatches>[0]) => {
+            groups.push(b.length);
+            return commitBatches(b);
+          };
+        },
+      });
+      const port = storageLogPort(spied);
+      const [a, b, c] = await Promise.allSettled([
+        port.commit({ consumer: { name: 'p', stream: 'in', seq: 3, expected: 0 }, appends: [{ stream: 'out', items: [{ event: 'a' }] }] }),
+        port.commit({ consumer: { name: 'p', stream: 'in', seq: 4, expected: 0 } }), // stale fence: fails alone
+        port.commit({ consumer: { name: 'sink:x', stream: 'out', seq: 1 } }),
+      ]);
+      expect(groups).toEqual([3]);
+      expect(a).toEqual({ status: 'fulfilled', value: { appended: [{ stream: 'out', first: 1, last: 1 }] } });
+      expect(b.status).toBe('rejected');
+      expect((b as PromiseRejectedResult).reason).toMatchObject({ code: 'STORAGE_CONFLICT' });
+      expect(c).toEqual({ status: 'fulfilled', value: { appended: [] } });
+      expect(s.offsets.get('p', 'in')).toBe(3);
+      expect(s.offsets.get('sink:x', 'out')).toBe(1);
+      expect((await port.readJson('out', 1, 10)).json).toEqual(['"a"']);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('copies the WAL into the data file from a worker thread (started after the first writes): no commit checkpoints, and closing leaves no WAL', async () => {
+    const dir = tmp();
+    const s = openSqliteStorage({ dir });
+    try {
+      await s.log.append('a', [{ event: 'first' }]);
+      // A second after its first write, the store hands checkpoints to its worker.
+      const started = Date.now() + 20_000;
+      while (s.db.pragma('wal_autocheckpoint', { simple: true }) !== 16384 && Date.now() < started) await new Promise((r) => setTimeout(r, 20));
+      const before = fs.statSync(s.path).size;
+      for (let i = 0; i < 20; i++)
+        await s.log.append(
+          'a',
+          Array.from({ length: 500 }, (_, j) => ({ event: { i, j, pad: 'x'.repeat(500) } })),
+        );
+      // ~5.5 MB in the WAL (past 1000 pages), far below the valve: only the worker's checkpoints grow the data file.
+      const deadline = Date.now() + 20_000;
+      while (fs.statSync(s.path).size <= before + 2_000_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(fs.statSync(s.path).size).toBeGreaterThan(before + 2_000_000);
+      expect(s.log.lastSeq('a')).toBe(10_001);
+      expect(s.db.pragma('wal_autocheckpoint', { simple: true })).toBe(16384); // with the worker on, the main connection's valve only
+    } finally {
+      s.close();
+    }
+    expect(fs.existsSync(`${path.join(dir, 'sanctum.db')}-wal`)).toBe(false);
+    const inline = openSqliteStorage({ dir, checkpoint: 'inline' });
+    try {
+      expect(inline.db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+      expect(inline.log.read('a', 10_001, 1)[0]?.event).toEqual({ i: 19, j: 499, pad: 'x'.repeat(500) });
+    } finally {
+      inline.close();
+    }
   });
 
   it('sets `synchronous` on every connection it opens, FULL by default', () => {
