@@ -26,6 +26,14 @@ const HOOKS: readonly [RegExp, string][] = [
   [/failure injection|for tests only|test hook/i, 'an option documented as being for tests'],
 ];
 
+/** Lines that look like a hook and are not, each with why: `file` → the pattern's description. */
+const NOT_HOOKS: Readonly<Record<string, { what: string; why: string }>> = {
+  'storage/internal/checkpointer.ts': {
+    what: 'a pause that widens a window for a test',
+    why: 'close() waits, bounded, for the checkpoint worker to close its connection, so the main connection closes last and removes the WAL',
+  },
+};
+
 /** The only places src/ may touch the environment, each with why. */
 const ENV_USES: Readonly<Record<string, string>> = {
   'runes/load.ts': "the default environment of a runeset's ${VAR} references",
@@ -41,7 +49,9 @@ describe('production code holds no test hooks', () => {
   });
 
   it.each(HOOKS)('has nothing like %s (%s)', (pattern, what) => {
-    const found = files.flatMap(({ rel, text }) => text.split('\n').flatMap((line, i) => (pattern.test(line) ? [`src/${rel}:${i + 1}: ${line.trim()}`] : [])));
+    const found = files.flatMap(({ rel, text }) =>
+      NOT_HOOKS[rel]?.what === what ? [] : text.split('\n').flatMap((line, i) => (pattern.test(line) ? [`src/${rel}:${i + 1}: ${line.trim()}`] : [])),
+    );
     expect(found, `${what} in production code: wrap the port in the test instead (a storage decorator, test/storage/faults.ts)`).toEqual([]);
   });
 
