@@ -87,4 +87,12 @@ sinks: { out: { type: stdout, from: out } }
     expect(loaded.has('yaml')).toBe(true);
     expect(loaded.has('ajv (the schema compiler)')).toBe(false);
   });
+
+  it('`sanctum check` compiles the spells without RxJS: it summons no operator', () => {
+    const { code, stdout, loaded } = loadedBy(['check', DEMO]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('3 spells');
+    expect(loaded.has('yaml')).toBe(true); // the recorder sees what check loads
+    expect(loaded.has('rxjs')).toBe(false);
+  });
 });
