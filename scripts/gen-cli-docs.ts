@@ -10,8 +10,8 @@ import { EXIT_CODE_DOCS } from '../src/cli/exit-codes.js';
 export const GENERATE_COMMAND = 'npx tsx scripts/gen-cli-docs.ts';
 export const REFERENCE_FILE = fileURLToPath(new URL('../docunomicon/reference/cli.md', import.meta.url));
 
-/** The reference page for the program `buildProgram()` returns (or the one given). */
-export function renderCliReference(program: Command = buildProgram()): string {
+/** The reference page for a program: the one `buildProgram()` returns, or another. */
+export function renderCliReference(program: Command): string {
   const help = program.createHelp();
   const commands = visibleCommands(program);
   const out: string[] = [
@@ -147,6 +147,6 @@ function cell(s: string): string {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  writeFileSync(REFERENCE_FILE, renderCliReference());
+  writeFileSync(REFERENCE_FILE, renderCliReference(await buildProgram()));
   process.stdout.write(`wrote ${REFERENCE_FILE}\n`);
 }

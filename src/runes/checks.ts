@@ -7,7 +7,6 @@ import { SanctumError, type ErrorCode } from '../core/errors.js';
 import { DEAD_LETTERS, DEFAULT_PORT, type EventValue } from '../core/event.js';
 // Straight from spellcraft rather than the public entry (`../index.js`): the entry will re-export
 // this module, and importing it here would make a cycle.
-import { summon } from '../spellcraft/spell.js';
 import { SpellError } from '../spellcraft/errors.js';
 import type { RunesetDiagnostic } from './diagnostics.js';
 import { scanSpell, type EmittedPorts } from './lua-ports.js';
@@ -851,7 +850,11 @@ async function summonSpell(
   const window = asObj(spec['window']);
   const runes = { ...(asObj(spec['runes']) ?? {}), ...(window ? { window: windowInMs(window) } : {}) };
   try {
-    const spell = await summon(absolute, {
+    // The definition alone (not summon's operator, which is RxJS): the engine loads only to compile,
+    // and the caster that compiles the spell is the one asked for its hooks.
+    const { readSpell, defineSpell } = await import('../spellcraft/definition.js');
+    const read = await readSpell(absolute, { name, displayPath: written });
+    const options = {
       name,
       displayPath: written,
       runes: runes as Record<string, EventValue>,
@@ -860,8 +863,8 @@ async function summonSpell(
       memoryLimit: memory !== undefined && memory >= MIN_MEMORY ? memory : (parseSize(RUNESET_DEFAULTS.memory) ?? MIN_MEMORY),
       // Checking is quiet: a spell that prints while it loads prints when it runs.
       logger: () => {},
-    });
-    const caster = spell.open();
+    };
+    const { caster } = await defineSpell(read.source, options, read.modules, {}, true);
     const hooks = { tick: caster.hasTick, timer: caster.hasTimer };
     caster.close();
     return { hooks };

@@ -5,12 +5,13 @@
  * tiny WASM allocator so a memory cap costs no JS call per allocation. Engines (WASM instances)
  * come from a pool in which every state reserves its memory cap, so caps add up.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { EventValue } from '../core/event.js';
 import { MAX_DEPTH } from '../core/limits.js';
 import { formatBytes } from '../core/units.js';
 import { BRIDGE_WASM_BASE64 } from './bridge-wasm.js';
-import { instantiateLua, WASM_HEAP_LIMIT, type LuaExports } from './lua-wasm.js';
+import { instantiateLua, luaBuildId, WASM_HEAP_LIMIT, type LuaExports } from './lua-wasm.js';
 
 /** Sanctum's own WASM helpers (bridge.wat), linked to the Lua module. */
 interface BridgeExports {
@@ -130,6 +131,52 @@ export function reservationFor(cap: number): number {
 let bridgeModule: WebAssembly.Module | undefined;
 /** The prelude as a stripped binary chunk (see LuaVM.compilePrelude). */
 let preludeChunk: Uint8Array | undefined;
+/** Where this process's prelude chunk came from: the build's file, or compiled at start. */
+let preludeOrigin: 'shipped' | 'compiled' | undefined;
+
+/** The prelude's binary chunk, written by the build (scripts/copy-assets.mjs) next to this module. */
+export const PRELUDE_CHUNK_FILE = new URL('./prelude.luac', import.meta.url);
+
+const sha256 = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
+
+/** What a shipped prelude chunk must be made from: this prelude.lua, dumped by this Lua build. */
+export function preludeChunkKey(): string {
+  return `${sha256(PRELUDE_SOURCE)}.${luaBuildId()}`;
+}
+
+/** A prelude chunk file: a header line (its key and the chunk's own SHA-256), then the chunk. */
+export function preludeChunkFile(chunk: Uint8Array, key: string = preludeChunkKey()): Buffer {
+  return Buffer.concat([Buffer.from(`sanctum-prelude ${key} ${sha256(chunk)}\n`, 'latin1'), chunk]);
+}
+
+/**
+ * The prelude chunk of `file` when it was made from this prelude.lua by this Lua build and is
+ * whole; otherwise (no file, a stale or damaged one) undefined, and the prelude is compiled.
+ */
+export function readShippedPrelude(file: URL | string, key: string = preludeChunkKey()): Uint8Array | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch {
+    return undefined;
+  }
+  const nl = bytes.indexOf(10);
+  if (nl < 0) return undefined;
+  const [magic, fileKey, sum, extra] = bytes.subarray(0, nl).toString('latin1').split(' ');
+  const chunk = bytes.subarray(nl + 1);
+  if (magic !== 'sanctum-prelude' || fileKey !== key || extra !== undefined || sum !== sha256(chunk)) return undefined;
+  return chunk;
+}
+
+/** @internal Where this process's prelude came from (undefined before the first state). */
+export function preludeChunkOrigin(): 'shipped' | 'compiled' | undefined {
+  return preludeOrigin;
+}
+
+/** The prelude compiled now, in an engine of its own, as the build ships it (scripts/copy-assets.mjs). */
+export function compilePreludeChunk(): Uint8Array {
+  return new LuaPool().primary.compilePreludeInScratchState();
+}
 
 /**
  * Engines: WASM instances of Lua, each holding many Lua states. Every state reserves its memory
@@ -348,7 +395,16 @@ export class LuaVM {
     }
     x.luaL_openlibs(L);
     x.lua_checkstack(L, 64);
-    preludeChunk ??= this.compilePrelude(L);
+    if (preludeChunk === undefined) {
+      // Compiling the prelude costs a start-up ~80 ms of CPU: the build ships it compiled.
+      preludeChunk = readShippedPrelude(PRELUDE_CHUNK_FILE);
+      preludeOrigin = 'shipped';
+    }
+    if (preludeChunk === undefined) {
+      // None shipped (running from src/), or not made from this prelude.lua by this Lua build.
+      preludeChunk = this.compilePrelude(L);
+      preludeOrigin = 'compiled';
+    }
     let status = this.loadChunk(L, preludeChunk, '=sanctum', 'b');
     if (status === LUA_OK) {
       x.lua_pushlightuserdata(L, 0); // sanctum.null
@@ -389,6 +445,24 @@ export class LuaVM {
    * add no position of their own to the library's error messages ("bad argument #2 to 'insert'"),
    * and no lines of Sanctum to a spell's traceback.
    */
+  /** @internal The prelude compiled in a new state of this engine, closed after. */
+  compilePreludeInScratchState(): Uint8Array {
+    const x = this.x;
+    const ud = x.malloc(UD_SIZE);
+    const h32 = this.heap32();
+    h32[ud >> 2] = 0;
+    h32[(ud >> 2) + 1] = UNLIMITED;
+    h32[(ud >> 2) + 2] = 0;
+    const L = x.lua_newstate(this.allocFn, ud);
+    try {
+      x.luaL_openlibs(L);
+      return this.compilePrelude(L);
+    } finally {
+      x.lua_close(L);
+      x.free(ud);
+    }
+  }
+
   private compilePrelude(L: number): Uint8Array {
     const x = this.x;
     const top = x.lua_gettop(L);

@@ -5,6 +5,7 @@
  * imports itself. They are ported from the Emscripten glue of wasmoon 1.16; what a spell cannot
  * reach (files, processes, the environment) answers "not supported".
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -61,13 +62,25 @@ export interface LuaExports {
 }
 
 let compiled: WebAssembly.Module | undefined;
+let buildId: string | undefined;
 
 /** The compiled Lua module, once per process (each engine is a new instance of it). */
 function luaModule(): WebAssembly.Module {
   if (compiled) return compiled;
   const file = createRequire(import.meta.url).resolve('wasmoon/dist/glue.wasm');
-  compiled = new WebAssembly.Module(readFileSync(file));
+  const bytes = readFileSync(file);
+  buildId = createHash('sha256').update(bytes).digest('hex');
+  compiled = new WebAssembly.Module(bytes);
   return compiled;
+}
+
+/**
+ * The SHA-256 of the Lua WASM build this process runs: a binary chunk dumped by one build is
+ * loaded only by the same build (see lua-vm.ts readShippedPrelude).
+ */
+export function luaBuildId(): string {
+  luaModule();
+  return buildId!;
 }
 
 const ENOSYS = 52,

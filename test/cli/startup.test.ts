@@ -11,8 +11,8 @@ const RECORDER = fileURLToPath(new URL('./fixtures/record-modules.mjs', import.m
 const SPELL = fileURLToPath(new URL('../../bench/spells/enrich.lua', import.meta.url));
 const DEMO = fileURLToPath(new URL('../../spells/demo.runeset.yaml', import.meta.url));
 
-/** Runs `sanctum args…` and returns the packages (and ajv's compiler) it loaded. */
-function loadedBy(args: string[], input = ''): { code: number | null; stdout: string; loaded: Set<string> } {
+/** Runs `sanctum args…` and returns the packages (and ajv's compiler) it loaded, and its own modules (`cli/main.js`…). */
+function loadedBy(args: string[], input = ''): { code: number | null; stdout: string; loaded: Set<string>; own: Set<string> } {
   const out = path.join(tempDir(), 'modules.txt');
   const r = spawnSync(process.execPath, ['--import', RECORDER, BIN, ...args], {
     input,
@@ -28,7 +28,12 @@ function loadedBy(args: string[], input = ''): { code: number | null; stdout: st
     // The precompiled runeset validator needs two of ajv's runtime helpers, never its compiler.
     if (m[1] === 'ajv' && m[2]!.startsWith('dist/compile/')) loaded.add('ajv (the schema compiler)');
   }
-  return { code: r.status, stdout: r.stdout, loaded };
+  const own = new Set<string>();
+  for (const url of readFileSync(`${out}.esm`, 'utf8').split('\n')) {
+    const m = /\/dist\/(.*)$/.exec(url);
+    if (m && !url.includes('/node_modules/')) own.add(m[1]!);
+  }
+  return { code: r.status, stdout: r.stdout, loaded, own };
 }
 
 const HEAVY = ['rxjs', 'wasmoon', 'ajv', 'yaml', 'better-sqlite3', 'pino', 'prom-client', 'cli-progress'];
@@ -63,6 +68,24 @@ describe('start-up', { timeout: 120_000 }, () => {
     expect(['ajv', 'yaml', 'pino', 'prom-client', 'cli-progress'].filter((p) => loaded.has(p))).toEqual([]);
   });
 
+  it("each command loads its own module and none of the other commands': cast, check, the storage commands", () => {
+    const commands = (own: Set<string>) => [...own].filter((f) => f.startsWith('cli/commands/')).sort();
+    const cast = loadedBy(['cast', SPELL], '{"id":1,"value":60,"kind":"a"}\n');
+    expect(cast.code).toBe(0);
+    expect(cast.own.has('cli/main.js')).toBe(true); // the recorder sees Sanctum's own modules
+    expect(commands(cast.own)).toEqual(['cli/commands/cast.js']);
+    const check = loadedBy(['check', '--help']);
+    expect(check.code).toBe(0);
+    expect(commands(check.own)).toEqual(['cli/commands/check.js']);
+    const append = loadedBy(['append', '--help']);
+    expect(append.code).toBe(0);
+    expect(commands(append.own)).toEqual(['cli/commands/append.js', 'cli/commands/storage.js']);
+    // `sanctum --help` lists every command: it loads them all.
+    const help = loadedBy(['--help']);
+    expect(help.stdout).toContain('replay [options]');
+    expect(commands(help.own)).toContain('cli/commands/run.js');
+  });
+
   it('`sanctum run` of a runeset without NATS loads no NATS client', () => {
     const dir = tempDir({
       'in.ndjson': '{"id":1,"value":60,"kind":"a"}\n',
@@ -86,5 +109,13 @@ sinks: { out: { type: stdout, from: out } }
     expect(code).toBe(0);
     expect(loaded.has('yaml')).toBe(true);
     expect(loaded.has('ajv (the schema compiler)')).toBe(false);
+  });
+
+  it('`sanctum check` compiles the spells without RxJS: it summons no operator', () => {
+    const { code, stdout, loaded } = loadedBy(['check', DEMO]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('3 spells');
+    expect(loaded.has('yaml')).toBe(true); // the recorder sees what check loads
+    expect(loaded.has('rxjs')).toBe(false);
   });
 });

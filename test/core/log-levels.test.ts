@@ -15,8 +15,8 @@ describe('log levels', () => {
     expect(runes?.['log_format']?.enum).toEqual(LOG_FORMATS);
   });
 
-  it('sanctum run --log-level offers exactly LOG_LEVELS', () => {
-    const run = buildProgram().commands.find((c) => c.name() === 'run')!;
+  it('sanctum run --log-level offers exactly LOG_LEVELS', async () => {
+    const run = (await buildProgram()).commands.find((c) => c.name() === 'run')!;
     expect(run.options.find((o) => o.long === '--log-level')?.argChoices).toEqual(LOG_LEVELS);
   });
 

@@ -7,17 +7,17 @@ import { buildProgram } from '../../src/cli/main.js';
 import { EXIT_CODE_DOCS } from '../../src/cli/exit-codes.js';
 
 describe('the CLI reference page', () => {
-  it('is up to date with buildProgram()', () => {
+  it('is up to date with buildProgram()', async () => {
     const committed = readFileSync(REFERENCE_FILE, 'utf8');
-    const fresh = renderCliReference();
+    const fresh = renderCliReference(await buildProgram());
     if (committed !== fresh) {
       expect.fail(`docunomicon/reference/cli.md is stale: run \`${GENERATE_COMMAND}\` and commit the result`);
     }
   });
 
-  it('lists every command, argument and option, and every exit code', () => {
-    const page = renderCliReference();
-    for (const c of buildProgram().commands) {
+  it('lists every command, argument and option, and every exit code', async () => {
+    const page = renderCliReference(await buildProgram());
+    for (const c of (await buildProgram()).commands) {
       expect(page).toContain(`## sanctum ${c.name()}`);
       for (const a of c.registeredArguments) expect(page).toContain(a.name());
       for (const o of c.options) if (o.long !== '--help') expect(page).toContain(`\`${o.flags}\``);
@@ -25,8 +25,8 @@ describe('the CLI reference page', () => {
     for (const [code] of EXIT_CODE_DOCS) expect(page).toMatch(new RegExp(`^\\| ${code} \\|`, 'm'));
   });
 
-  it('says how `sanctum run` and `sanctum test` behave in time: ticks and timers, the last tick at a graceful stop, `frame:`', () => {
-    const page = renderCliReference();
+  it('says how `sanctum run` and `sanctum test` behave in time: ticks and timers, the last tick at a graceful stop, `frame:`', async () => {
+    const page = renderCliReference(await buildProgram());
     const section = (name: string) => page.slice(page.indexOf(`## sanctum ${name}\n`), page.indexOf('\n## ', page.indexOf(`## sanctum ${name}\n`) + 1));
     expect(section('run')).toMatch(
       /tick rune ticks every interval[\s\S]*due timers fire[\s\S]*graceful stop[\s\S]*ticks\s+each spell once more[\s\S]*before its finish/,
@@ -34,8 +34,8 @@ describe('the CLI reference page', () => {
     expect(section('test')).toMatch(/`frame: 1s`[\s\S]*virtual time[\s\S]*ticks \(`tick:`\) and timers fire at their instants[\s\S]*ticks once more/);
   });
 
-  it('picks up a command added later with no change to the generator', () => {
-    const program = buildProgram();
+  it('picks up a command added later with no change to the generator', async () => {
+    const program = await buildProgram();
     program
       .command('banish')
       .description('Remove a spell | for good.')
@@ -54,7 +54,7 @@ describe('the CLI reference page', () => {
     expect(page).toContain('## sanctum banish everything');
   });
 
-  it('leaves hidden commands out', () => {
+  it('leaves hidden commands out', async () => {
     const program = new Command('sanctum').description('x');
     program.command('secret', { hidden: true }).description('hidden');
     expect(renderCliReference(program)).not.toContain('secret');
