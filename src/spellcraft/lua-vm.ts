@@ -24,6 +24,10 @@ interface BridgeExports {
   rawlen(L: number, idx: number): number;
   rawseti(L: number, idx: number, n: number): void;
   set_lenp(p: number): void;
+  /** Where `describe` writes (an 8-byte aligned block of `size` bytes). */
+  set_dbuf(p: number, size: number): void;
+  /** Describes the record at `idx` into the buffer from its memory, for `read`: 0, or 1 when it cannot. */
+  describe(L: number, idx: number, maxDepth: number): number;
   /** Copies the value at `idx` of state A onto B's top (same engine): 0, or 1 when it cannot (stacks unchanged). */
   handoff(A: number, idx: number, B: number, arrayMt: number, maxDepth: number): number;
 }
@@ -53,6 +57,7 @@ const HANDOFF_IMPORTS = [
   'lua_touserdata',
   'lua_rawlen',
   'lua_next',
+  'lua_topointer',
 ] as const satisfies readonly (keyof LuaExports)[];
 
 /** Lua type tags (lua_type); nil (0) is never compared against. */
@@ -67,6 +72,14 @@ const TWO_63 = 2 ** 63;
 const MAX_EXACT = 2 ** 53;
 const KEY_CACHE_LIMIT = 8192;
 const KEY_SLOTS = 1024;
+/** Bytes of the buffer `describe` writes into: 4096 entries; a value with more is read the slow way. */
+const DESC_BYTES = 1 << 16;
+/** Entry tags of bridge.wat's `describe`. */
+const D_STRING = 1,
+  D_NUMBER = 2,
+  D_FALSE = 3,
+  D_TRUE = 4,
+  D_RECORD = 6;
 const MiB = 1024 * 1024;
 
 /** A JS function Lua calls: arguments at stack 1..lua_gettop(L); returns how many results it pushed. */
@@ -313,6 +326,16 @@ export class LuaVM {
   private readonly hostFn: number;
   private u8: Uint8Array;
   private u32: Uint32Array;
+  private i32: Int32Array;
+  private f64: Float64Array;
+  /** The buffer bridge.wat's describe writes into, and the next entry to decode (an index into i32). */
+  private readonly desc: number;
+  private dw = 0;
+  /**
+   * Whether describe may be trusted (it reads Lua's structs, whose layout is the Lua build's):
+   * its first record is checked against the API read, and a mismatch turns it off for the engine.
+   */
+  private describeState: 'unchecked' | 'on' | 'off' = 'unchecked';
   private scratch: number;
   private scratchSize: number;
   /** Holds a size_t for lua_tolstring. */
@@ -332,6 +355,10 @@ export class LuaVM {
     this.hostFn = hostFn;
     this.u8 = new Uint8Array(x.memory.buffer);
     this.u32 = new Uint32Array(x.memory.buffer);
+    this.i32 = new Int32Array(x.memory.buffer);
+    this.f64 = new Float64Array(x.memory.buffer);
+    this.desc = x.malloc(DESC_BYTES);
+    h.set_dbuf(this.desc, DESC_BYTES);
     this.scratchSize = 1 << 16;
     this.scratch = x.malloc(this.scratchSize);
     this.lenPtr = x.malloc(8);
@@ -354,6 +381,8 @@ export class LuaVM {
   private refreshViews(): void {
     this.u8 = new Uint8Array(this.x.memory.buffer);
     this.u32 = new Uint32Array(this.x.memory.buffer);
+    this.i32 = new Int32Array(this.x.memory.buffer);
+    this.f64 = new Float64Array(this.x.memory.buffer);
   }
 
   private ensureScratch(size: number): void {
@@ -685,6 +714,32 @@ export class LuaVM {
 
   /** Reads the value at absolute stack index `idx`. Throws ConversionError for non-event values. */
   read(L: number, idx: number, arrayMtSlot: number, depth = 0): EventValue {
+    // A record is read from the table's memory in one WASM call and decoded here (bridge.wat
+    // describe); what that cannot take, or a string the decoder refuses, is read through the
+    // API below, which gives the same value, or the error.
+    if (depth === 0 && this.describeState !== 'off') {
+      let v: EventValue | undefined;
+      try {
+        if (this.h.describe(L, idx, MAX_DEPTH) === 0) {
+          if (this.i32.length === 0) this.refreshViews();
+          this.dw = this.desc >> 2;
+          v = this.decodeRecord();
+        }
+      } catch {
+        // read it through the API
+      }
+      if (v !== undefined) {
+        if (this.describeState === 'on') return v;
+        const api = this.readApi(L, idx, arrayMtSlot, 0);
+        this.describeState = JSON.stringify(v) === JSON.stringify(api) ? 'on' : 'off';
+        return api;
+      }
+    }
+    return this.readApi(L, idx, arrayMtSlot, depth);
+  }
+
+  /** read through Lua's API, value by value. */
+  private readApi(L: number, idx: number, arrayMtSlot: number, depth: number): EventValue {
     const x = this.x;
     const t = x.lua_type(L, idx);
     switch (t) {
@@ -711,6 +766,48 @@ export class LuaVM {
       default:
         throw new ConversionError(`a ${TYPE_NAMES[t] ?? 'value'} is not an event value`);
     }
+  }
+
+  /** Decodes the record entry at `dw` and its fields (see bridge.wat describe); `dw` then follows them. */
+  private decodeRecord(): EventValue {
+    const i32 = this.i32;
+    const n = i32[this.dw + 1]!;
+    const o: Record<string, EventValue> = {};
+    let w = this.dw + 4;
+    for (let f = 0; f < n; f++) {
+      const k = this.keyAt(i32[w + 1]!, i32[w + 2]!);
+      w += 4;
+      let v: EventValue;
+      switch (i32[w]) {
+        case D_NUMBER:
+          v = this.f64[(w >> 1) + 1]!;
+          w += 4;
+          break;
+        case D_STRING:
+          v = this.textAt(i32[w + 1]!, i32[w + 2]!);
+          w += 4;
+          break;
+        case D_TRUE:
+          v = true;
+          w += 4;
+          break;
+        case D_FALSE:
+          v = false;
+          w += 4;
+          break;
+        case D_RECORD:
+          this.dw = w;
+          v = this.decodeRecord();
+          w = this.dw;
+          break;
+        default:
+          throw new Error(`describe wrote an unknown tag ${i32[w]}`);
+      }
+      if (k !== '__proto__') o[k] = v;
+      else setField(o, k, v);
+    }
+    this.dw = w;
+    return o;
   }
 
   private readTable(L: number, idx: number, arrayMtSlot: number, depth: number): EventValue {
@@ -741,7 +838,7 @@ export class LuaVM {
       }
       let v: EventValue;
       try {
-        v = this.read(L, vIdx, arrayMtSlot, depth + 1);
+        v = this.readApi(L, vIdx, arrayMtSlot, depth + 1);
       } catch (e) {
         x.lua_settop(L, vIdx - 2);
         if (e instanceof ConversionError) e.path.unshift(key);
@@ -779,7 +876,11 @@ export class LuaVM {
    */
   private readKey(L: number): string {
     const p = this.x.lua_tolstring(L, -2, this.lenPtr);
-    const len = this.heap32()[this.lenPtr >> 2]!;
+    return this.keyAt(p, this.heap32()[this.lenPtr >> 2]!);
+  }
+
+  /** The key string of `len` bytes at `p` in Lua's memory, through the cache (see readKey). */
+  private keyAt(p: number, len: number): string {
     const slot = (p >>> 3) & (KEY_SLOTS - 1);
     const h = this.heap();
     if (this.keyPtrCache[slot] === p && this.keyLenCache[slot] === len) {
@@ -788,7 +889,7 @@ export class LuaVM {
       while (i < len && h[p + i] === bytes[i]) i++;
       if (i === len) return this.keyStrCache[slot]!;
     }
-    const s = this.readString(L, -2);
+    const s = this.textAt(p, len);
     if (len <= 64) {
       this.keyPtrCache[slot] = p;
       this.keyLenCache[slot] = len;
@@ -805,7 +906,11 @@ export class LuaVM {
   /** Reads a Lua string; it must be valid UTF-8 (JSON strings are Unicode). */
   readString(L: number, idx: number): string {
     const p = this.x.lua_tolstring(L, idx, this.lenPtr);
-    const len = this.heap32()[this.lenPtr >> 2]!;
+    return this.textAt(p, this.heap32()[this.lenPtr >> 2]!);
+  }
+
+  /** The string of `len` bytes at `p` in Lua's memory; it must be valid UTF-8. */
+  private textAt(p: number, len: number): string {
     const h = this.heap();
     if (len <= 24) {
       let s = '';

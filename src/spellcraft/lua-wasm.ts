@@ -59,6 +59,7 @@ export interface LuaExports {
   lua_touserdata(L: number, idx: number): number;
   lua_rawlen(L: number, idx: number): bigint;
   lua_next(L: number, idx: number): number;
+  lua_topointer(L: number, idx: number): number;
 }
 
 let compiled: WebAssembly.Module | undefined;
