@@ -183,6 +183,7 @@ class SqliteStore implements SqliteStorage {
   private readonly shaped = new Map<string, Stmt>();
   /** The parameters of one multi-row insert, reused. */
   private readonly chunkArgs: unknown[] = new Array(INSERT_CHUNK * 5).fill(null);
+  private readonly stateArgs: unknown[] = new Array(INSERT_CHUNK * 4).fill(null);
   private closed = false;
   private failure: StorageError | undefined;
   /** Checkpoints go to a worker thread, started a while after the first write (see `wrote`). */
@@ -848,6 +849,50 @@ class SqliteStore implements SqliteStorage {
   }
 
   /** Applies a checked batch inside the open transaction; adds the streams it appended to `touched`. */
+  /**
+   * State changes in their order. Runs of upserts go INSERT_CHUNK at a time through one multi-row
+   * statement (as appendRows does for events: a statement run costs about as much as binding a row);
+   * a delete ends a run, so a key's writes and deletes keep their order.
+   */
+  private applyStateChanges(changes: CheckedBatch['changes']): void {
+    const many = this.s.stateUpserts;
+    const args = this.stateArgs;
+    let n = 0; // rows in args
+    for (let i = 0; i < changes.length; i++) {
+      const ch = changes[i]!;
+      if (ch.json === null) {
+        this.flushState(args, n);
+        n = 0;
+        this.s.stateDelete.run(ch.ns, ch.key);
+        continue;
+      }
+      if (many === undefined) {
+        if (ch.expiresAt === null) this.s.stateUpsert.run(ch.ns, ch.key, ch.json);
+        else this.s.stateUpsertExpiring.run(ch.ns, ch.key, ch.json, ch.expiresAt);
+        continue;
+      }
+      const a = n * 4;
+      args[a] = ch.ns;
+      args[a + 1] = ch.key;
+      args[a + 2] = ch.json;
+      args[a + 3] = ch.expiresAt;
+      if (++n === INSERT_CHUNK) {
+        many.run(args);
+        n = 0;
+      }
+    }
+    this.flushState(args, n);
+    if (many !== undefined) args.fill(null); // holds no state text between commits
+  }
+
+  /** The first `n` rows of `args`, one upsert each (the tail of a run shorter than a chunk). */
+  private flushState(args: unknown[], n: number): void {
+    for (let k = 0; k < n; k++) {
+      const a = k * 4;
+      this.s.stateUpsertExpiring.run(args[a], args[a + 1], args[a + 2], args[a + 3]);
+    }
+  }
+
   private applyBatch({ positions, cleared, changes, timers, appends }: CheckedBatch, touched: Set<string>): CommitResult {
     const heads = new Map<string, Head>();
     for (const p of positions) {
@@ -860,11 +905,7 @@ class SqliteStore implements SqliteStorage {
       this.s.timerClear?.run(ns);
     }
     for (const p of positions) this.s.offsetPut.run(p.name, p.stream, p.seq);
-    for (const ch of changes) {
-      if (ch.json === null) this.s.stateDelete.run(ch.ns, ch.key);
-      else if (ch.expiresAt === null) this.s.stateUpsert.run(ch.ns, ch.key, ch.json);
-      else this.s.stateUpsertExpiring.run(ch.ns, ch.key, ch.json, ch.expiresAt);
-    }
+    this.applyStateChanges(changes);
     for (const t of timers) {
       if (t.at === null) this.s.timerDelete!.run(t.ns, t.key);
       else this.s.timerUpsert!.run(t.ns, t.key, t.at);
@@ -1003,6 +1044,12 @@ function prepareStatements(db: DatabaseType, timed: boolean) {
       ? pluck(`SELECT json FROM state WHERE ns = ? AND key = ? AND ${LIVE}`)
       : pluck('SELECT json FROM state WHERE ns = ? AND key = ? AND ? IS NOT NULL'),
     stateUpsertExpiring: upsert('?'),
+    /** INSERT_CHUNK upserts in one statement; rows apply in order, so a key written twice keeps the last. */
+    stateUpserts: ifTimed(() =>
+      run(
+        `INSERT INTO state (ns, key, json, expires_at) VALUES ${new Array(INSERT_CHUNK).fill('(?, ?, ?, ?)').join(', ')} ON CONFLICT (ns, key) DO UPDATE SET json = excluded.json, expires_at = excluded.expires_at`,
+      ),
+    ),
     stateExpired: timed
       ? pluck('SELECT key FROM state WHERE ns = ? AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, key LIMIT ?')
       : pluck('SELECT NULL WHERE 0 AND ? AND ? AND ?'),

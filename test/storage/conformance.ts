@@ -516,6 +516,38 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
         expect(s.log.streams().map((x) => x.name)).toEqual(['dead', 'out']); // an empty append creates no stream
       });
 
+      it('applies many state changes in their order: repeats, deletes and expiries across the multi-row upsert chunks', async () => {
+        const s = await open();
+        // 500 changes over 40 keys: each key written, rewritten, deleted and written again at every
+        // distance from one another, inside one chunk of rows and across chunks; a model says what stays.
+        const changes: { ns: string; key: string; value: EventValue | null; expiresAt?: number }[] = [];
+        const model = new Map<string, { value: EventValue; expiresAt: number | undefined }>();
+        for (let i = 0; i < 500; i++) {
+          const key = `k${(i * 7) % 40}`;
+          const ns = i % 3 === 0 ? 'other' : 'main';
+          if (i % 11 === 5) {
+            changes.push({ ns, key, value: null });
+            model.delete(`${ns}/${key}`);
+          } else {
+            const expiresAt = i % 5 === 0 ? 10_000 + i : undefined;
+            changes.push({ ns, key, value: { i }, ...(expiresAt !== undefined ? { expiresAt } : {}) });
+            model.set(`${ns}/${key}`, { value: { i }, expiresAt });
+          }
+        }
+        s.commitBatch({ state: changes });
+        for (const ns of ['main', 'other']) {
+          const want = [...model].filter(([k]) => k.startsWith(`${ns}/`)).map(([k, v]) => [k.slice(ns.length + 1), v.value]);
+          const got = s.state.range(ns).map((e) => [e.key, e.value]);
+          expect(got).toEqual(want.sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : 1)));
+          // An expiry set by an earlier write of a key is ended by a later write without one.
+          for (const [k, v] of model) {
+            if (!k.startsWith(`${ns}/`)) continue;
+            const key = k.slice(ns.length + 1);
+            expect(s.state.get(ns, key, 20_000), key).toEqual(v.expiresAt === undefined ? v.value : undefined);
+          }
+        }
+      });
+
       it('leaves nothing of a batch whose commit fails mid-way, and keeps seqs contiguous after it', async () => {
         let failNext = false;
         const s = await open({
