@@ -8,6 +8,7 @@ import { CallbackError, type SpellError, type DeadLetter, type ErrorPolicy } fro
 import type { LuaVM } from './lua-vm.js';
 import { defineSpell, readSpell, type SpellDefinitionOptions } from './definition.js';
 import { UpstreamSubscriber, operate, toNext } from './operate.js';
+import { DueWork, type DueSettle } from './due-work.js';
 import { systemClock, type Clock } from '../core/clock.js';
 
 // In errors.ts, which loads no Lua: the CLI's option parser needs the list to start up.
@@ -307,50 +308,18 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
       };
       // Time: ticks every `tick` ms and timers when due, on the clock; what they emit goes out like a
       // cast's outputs. Due work runs before an event of the same instant is cast.
-      const tickMs = time.tick ?? options.tick;
-      const ticks = tickMs !== undefined && caster.hasTick;
-      const timers = caster.hasTimer ? caster.timers : undefined;
-      const timed = ticks || timers !== undefined;
-      let nextTick = ticks ? clock.now() + tickMs : Infinity;
-      let lastTick = -Infinity;
-      let cancelWake: (() => void) | undefined;
-      let wakeAt = Infinity;
-      const nextDue = (): number => Math.min(nextTick, timers?.nextTimer() ?? Infinity);
-      const arm = (): void => {
-        const at = nextDue();
-        if (at === wakeAt) return;
-        cancelWake?.();
-        cancelWake = undefined;
-        wakeAt = at;
-        if (at === Infinity) return;
-        cancelWake = clock.wakeAt(at, () => {
-          cancelWake = undefined;
-          wakeAt = Infinity;
+      const due = new DueWork(caster, clock, time.tick ?? options.tick);
+      due.start();
+      const settle: DueSettle = (err) => (err !== undefined ? fail(err) : delivered());
+      const runDue = (final: boolean): boolean => due.run(final, sink, settle, acceptPort);
+      const arm = (): void =>
+        due.arm(() => {
           if (runDue(false)) arm();
           changed();
         });
-      };
-      /** Runs the tick (when due, or with `final`) and the due timers; false when that ended the stream. */
-      const runDue = (final: boolean): boolean => {
-        const now = clock.now();
-        if (ticks && (final ? lastTick !== now : nextTick <= now)) {
-          lastTick = now;
-          const next = nextTick + tickMs;
-          nextTick = next > now ? next : now + tickMs;
-          const err = caster.tick(now, sink, acceptPort);
-          if (err !== undefined ? !fail(err) : !delivered()) return false;
-        }
-        if (timers !== undefined) {
-          for (let keys = timers.dueTimers(now, 1000); keys.length > 0; keys = timers.dueTimers(now, 1000)) {
-            for (const err of caster.fireTimers(keys, now, sink, acceptPort)) if (!fail(err)) return false;
-            if (!delivered()) return false;
-          }
-        }
-        return true;
-      };
       const upstream = new UpstreamSubscriber<unknown>(destination, {
         next(ev) {
-          if (timed && nextDue() <= clock.now() && !runDue(false)) return;
+          if (due.isDue() && !runDue(false)) return;
           stats.casts++;
           // Any JS value may arrive; what is not JSON-shaped fails as SPELL_BAD_INPUT.
           let err: SpellError | undefined;
@@ -365,17 +334,17 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
           }
           if (err !== undefined) fail(err);
           else if (callbackFailure !== undefined) delivered();
-          if (timed && !destination.closed) arm();
+          if (due.timed && !destination.closed) arm();
           changed();
         },
         complete() {
           // A graceful end: the last tick, and the timers due now, before finish; then what they wrote commits.
-          if (timed && !runDue(true)) return;
+          if (due.timed && !runDue(true)) return;
           const err = caster.finish(sink, acceptPort);
           if ((err !== undefined ? fail(err) : delivered()) && commitState()) destination.complete();
         },
         finalize() {
-          cancelWake?.();
+          due.cancel();
           // An error or an unsubscribe: what the calls that succeeded changed is kept.
           if (state !== undefined && state.size > 0) {
             try {
@@ -392,7 +361,7 @@ function createSpell(vm: LuaVM, def: SpellDefinition, options: SummonOptions, mo
       // caster through `upstream`) and the source is never subscribed.
       const initErr = caster.init();
       if (initErr !== undefined && !fail(initErr)) return;
-      if (timed) arm();
+      if (due.timed) arm();
       changed();
       source.subscribe(upstream);
     });

@@ -7,6 +7,7 @@ import { SpellError, deadLetterToJSON, type DeadLetter } from '../../spellcraft/
 import type { EmitSink, SpellCaster } from '../../spellcraft/caster.js';
 import type { PolicyTargets } from '../../spellcraft/error-policy.js';
 import { systemClock } from '../../core/clock.js';
+import { DueWork } from '../../spellcraft/due-work.js';
 import { LineWriter, readNdjsonBatches, type InputProblem } from '../../runtime/ndjson.js';
 import { EXIT } from '../exit-codes.js';
 import { collectRune, parseCount, parseDurationOption, parsePolicy, parseSizeOption } from '../options.js';
@@ -159,61 +160,28 @@ async function cast(spellFile: string, files: string[], flags: CastFlags): Promi
   };
 
   // Time: `--tick` and the spell's timers, between batches, and while the input is idle (a wake-up).
-  const clock = systemClock;
-  const tickMs = flags.tick;
-  const ticks = tickMs !== undefined && caster.hasTick;
-  if (tickMs !== undefined && !ticks) process.stderr.write(`sanctum cast: --tick: ${spell.file} defines no spell.tick, so nothing ticks\n`);
-  const timers = caster.hasTimer ? caster.timers : undefined;
-  const timed = ticks || timers !== undefined;
-  let nextTick = Infinity;
-  let lastTick = -Infinity;
-  let cancelWake: (() => void) | undefined;
-  let wakeAt = Infinity;
+  const due = new DueWork(caster, systemClock, flags.tick);
+  if (flags.tick !== undefined && !due.ticks) process.stderr.write(`sanctum cast: --tick: ${spell.file} defines no spell.tick, so nothing ticks\n`);
+  const timed = due.timed;
   const reading = new AbortController();
-  const nextDue = (): number => Math.min(nextTick, timers?.nextTimer() ?? Infinity);
   /** Runs the tick (when due, or with `final`) and the due timers; false when the policy stopped the cast. */
-  const runDue = (final: boolean): boolean => {
-    const now = clock.now();
-    if (ticks && (final ? lastTick !== now : nextTick <= now)) {
-      lastTick = now;
-      // The next tick one interval on; a late loop skips the ticks it missed rather than piling them up.
-      const next = nextTick + tickMs;
-      nextTick = next > now ? next : now + tickMs;
-      const err = caster.tick(now, sink);
-      if (err !== undefined && !fail(err)) return false;
-    }
-    if (timers !== undefined) {
-      for (let keys = timers.dueTimers(now, 1000); keys.length > 0; keys = timers.dueTimers(now, 1000)) {
-        for (const err of caster.fireTimers(keys, now, sink)) if (!fail(err)) return false;
-      }
-    }
-    return true;
-  };
-  const arm = (): void => {
-    const at = nextDue();
-    if (at === wakeAt) return;
-    cancelWake?.();
-    cancelWake = undefined;
-    wakeAt = at;
-    if (at === Infinity) return;
-    cancelWake = clock.wakeAt(at, () => {
-      cancelWake = undefined;
-      wakeAt = Infinity;
+  const runDue = (final: boolean): boolean => due.run(final, sink, (err) => err === undefined || fail(err));
+  const arm = (): void =>
+    due.arm(() => {
       if (stopped) return;
       if (runDue(false)) arm();
       else reading.abort(); // stopped while waiting for input: stop waiting
     });
-  };
 
   try {
     const initErr = caster.init();
     if (initErr === undefined || fail(initErr)) {
-      if (ticks) nextTick = clock.now() + tickMs;
+      due.start();
       if (timed) arm();
       // A batch per chunk read; its events and refused lines are handled in line order.
       batches: for await (const { events, problems } of readNdjsonBatches(files, timed ? { signal: reading.signal } : {})) {
         if (stopped) break;
-        if (timed && nextDue() <= clock.now() && !runDue(false)) break;
+        if (due.isDue() && !runDue(false)) break;
         let from = 0;
         for (const p of problems) {
           if (p.at > from && !castRun(from === 0 && p.at === events.length ? events : events.slice(from, p.at))) break batches;
@@ -238,7 +206,7 @@ async function cast(spellFile: string, files: string[], flags: CastFlags): Promi
     process.stderr.write(`sanctum cast: cannot read input: ${(e as Error).message}\n`);
     return EXIT.INVALID;
   } finally {
-    cancelWake?.();
+    due.cancel();
     caster.close();
   }
   await out.flush();
