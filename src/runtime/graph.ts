@@ -4,7 +4,10 @@
  * stream it writes is full: in-flight events are bounded end to end. A stream completes when every
  * producer that writes to it has completed, after its last batch was delivered.
  */
-import { Observable, Subject, type Subscription } from 'rxjs';
+// rxjs's own modules, not its index: the index loads all of RxJS (≈230 files, ~65 ms of every start).
+import { Observable } from 'rxjs/internal/Observable';
+import { Subject } from 'rxjs/internal/Subject';
+import type { Subscription } from 'rxjs';
 import { DEAD_LETTERS, type EventValue } from '../core/event.js';
 import type { Runeset } from '../runes/runeset.js';
 import type { Flow, Task } from './flow.js';

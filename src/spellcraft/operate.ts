@@ -1,5 +1,8 @@
 /** operate(): how every Sanctum operator subscribes upstream — chained to its destination, user code contained. */
-import { Observable, Subscription, type Observer, type OperatorFunction, type Subscriber, type TeardownLogic } from 'rxjs';
+// rxjs's own modules, not its index: the index loads all of RxJS (≈230 files, ~65 ms of every start).
+import { Observable } from 'rxjs/internal/Observable';
+import { Subscription } from 'rxjs/internal/Subscription';
+import type { Observer, OperatorFunction, Subscriber, TeardownLogic } from 'rxjs';
 
 /** What an upstream subscriber needs of its destination. */
 type Destination = Pick<Subscriber<never>, 'add' | 'error' | 'complete'>;
