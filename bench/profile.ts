@@ -113,7 +113,8 @@ function categorize(file: string): Record<Category, number> {
       if (/\/dist\/runtime\/(ndjson|lines)\.js$/.test(url) || functionName === 'encodeNdjson') return 'NDJSON: JSON.parse, JSON.stringify, write';
       if (url.includes('/dist/storage/') || url.includes('/node_modules/better-sqlite3/')) return 'storage (SQLite, log, state, positions)';
       if (url.includes('/dist/spellcraft/')) return 'bridge and caster (JS)';
-      if (url.includes('/dist/') || url.includes('/bench/e2e/')) return url.includes('/bench/e2e/') ? 'NDJSON: JSON.parse, JSON.stringify, write' : 'runtime: graph, pipelines, sources, sinks';
+      if (url.includes('/dist/') || url.includes('/bench/e2e/'))
+        return url.includes('/bench/e2e/') ? 'NDJSON: JSON.parse, JSON.stringify, write' : 'runtime: graph, pipelines, sources, sinks';
       if (url.includes('/node_modules/')) return 'libraries';
     }
     return 'Node (I/O, streams, timers)';
@@ -134,7 +135,9 @@ function categorize(file: string): Record<Category, number> {
       // The first input line decoded: Sanctum's NDJSON reader, or the plain baseline's handler.
       for (let q: number | undefined = id; q !== undefined && !started; q = parent.get(q)) {
         const f = byId.get(q)!.callFrame;
-        started = /^(decodeLine|decodeLines|decodeBatch|splitLines)$/.test(f.functionName) || (f.url.endsWith('/bench/e2e/plain.mjs') && /^(handle|apply)$/.test(f.functionName));
+        started =
+          /^(decodeLine|decodeLines|decodeBatch|splitLines)$/.test(f.functionName) ||
+          (f.url.endsWith('/bench/e2e/plain.mjs') && /^(handle|apply)$/.test(f.functionName));
       }
     }
     const c = of(id);
@@ -160,7 +163,11 @@ function profiled(name: string, argv: string[], cwd: string): Record<Category, n
 const rows: { id: string; label: string; ms: Record<Category, number> }[] = [];
 const plainDir = at('plain');
 mkdirSync(plainDir, { recursive: true });
-rows.push({ id: 'plain', label: 'plain Node: enrich, hot events to a second file', ms: profiled('plain', [PLAIN, 'enrich', at('in.ndjson'), 'out.ndjson', 'hot.ndjson'], plainDir) });
+rows.push({
+  id: 'plain',
+  label: 'plain Node: enrich, hot events to a second file',
+  ms: profiled('plain', [PLAIN, 'enrich', at('in.ndjson'), 'out.ndjson', 'hot.ndjson'], plainDir),
+});
 const run = (id: string, label: string, shape: Shape) => {
   const dir = at(id);
   const file = runeset(dir, shape);
@@ -180,7 +187,8 @@ if (JSON_OUT) {
   console.log(`machine: ${JSON.stringify(machineInfo(loadAtStart))}\n`);
   const head = ['category'.padEnd(44), ...rows.map((r) => r.id.padStart(14))].join('');
   console.log(head);
-  for (const c of CATEGORIES) console.log([c.padEnd(44), ...rows.map((r) => `${r.ms[c].toFixed(0)} (${((100 * r.ms[c]) / total(r)).toFixed(0)}%)`.padStart(14))].join(''));
+  for (const c of CATEGORIES)
+    console.log([c.padEnd(44), ...rows.map((r) => `${r.ms[c].toFixed(0)} (${((100 * r.ms[c]) / total(r)).toFixed(0)}%)`.padStart(14))].join(''));
   console.log(['total'.padEnd(44), ...rows.map((r) => total(r).toFixed(0).padStart(14))].join(''));
   console.log(['µs per event after start-up'.padEnd(44), ...rows.map((r) => (((total(r) - r.ms['start-up']) * 1000) / N).toFixed(2).padStart(14))].join(''));
   console.log();
