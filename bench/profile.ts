@@ -15,7 +15,7 @@
  * pipelines, sources, sinks); libraries; Node itself (I/O, streams, timers). Idle samples are left out.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,7 +110,14 @@ function categorize(file: string): Record<Category, number> {
     for (let q: number | undefined = id; q !== undefined; q = parent.get(q)) {
       const { url, functionName } = byId.get(q)!.callFrame;
       if (url.startsWith('wasm://')) return 'Lua engine (WASM)';
-      if (/\/dist\/runtime\/(ndjson|lines)\.js$/.test(url) || functionName === 'encodeNdjson') return 'NDJSON: JSON.parse, JSON.stringify, write';
+      // NDJSON in and out: Sanctum's reader and encoder, `sanctum cast`'s output (one JSON.stringify
+      // per output, written), the plain baseline's loop.
+      if (
+        /\/dist\/runtime\/(ndjson|lines)\.js$/.test(url) ||
+        functionName === 'encodeNdjson' ||
+        (url.endsWith('/dist/cli/commands/cast.js') && functionName === 'sink')
+      )
+        return 'NDJSON: JSON.parse, JSON.stringify, write';
       if (url.includes('/dist/storage/') || url.includes('/node_modules/better-sqlite3/')) return 'storage (SQLite, log, state, positions)';
       if (url.includes('/dist/spellcraft/')) return 'bridge and caster (JS)';
       if (url.includes('/dist/') || url.includes('/bench/e2e/'))
@@ -147,10 +154,10 @@ function categorize(file: string): Record<Category, number> {
   return out;
 }
 
-function profiled(name: string, argv: string[], cwd: string): Record<Category, number> {
+function profiled(name: string, argv: string[], cwd: string, stdout = 'ignore' as 'ignore' | number): Record<Category, number> {
   const dir = at('profiles', name);
   mkdirSync(dir, { recursive: true });
-  const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, ...argv], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, ...argv], { cwd, encoding: 'utf8', stdio: ['ignore', stdout, 'pipe'] });
   if (r.status !== 0) {
     console.error(`bench:profile: ${name} failed (${r.status ?? r.signal}): ${r.stderr}`);
     process.exit(1);
@@ -168,6 +175,17 @@ rows.push({
   label: 'plain Node: enrich, hot events to a second file',
   ms: profiled('plain', [PLAIN, 'enrich', at('in.ndjson'), 'out.ndjson', 'hot.ndjson'], plainDir),
 });
+{
+  const dir = at('cast');
+  mkdirSync(dir, { recursive: true });
+  const out = openSync(path.join(dir, 'out.ndjson'), 'w');
+  rows.push({
+    id: 'cast',
+    label: 'sanctum cast enrich.lua in.ndjson > out.ndjson',
+    ms: profiled('cast', [SANCTUM, 'cast', path.join(SPELLS, 'enrich.lua'), at('in.ndjson')], dir, out),
+  });
+  closeSync(out);
+}
 const run = (id: string, label: string, shape: Shape) => {
   const dir = at(id);
   const file = runeset(dir, shape);
