@@ -15,6 +15,7 @@ import type { EventValue } from '../core/event.js';
 import type { RunesetHttpSource, SourceFormat } from '../runes/runeset.js';
 import { decodeDocument, isBlank, lineDecoder } from './formats.js';
 import type { SourceContext } from './connector.js';
+import { decodeNdjsonText } from './ndjson.js';
 
 /** Seconds a client is told to wait (`Retry-After`) when the source is busy or stopping. */
 const RETRY_AFTER_BUSY = 1;
@@ -312,6 +313,13 @@ function decodeBody(body: Buffer, format: SourceFormat, source: string): { event
     const doc = decodeDocument(text);
     if ('error' in doc) return { refusal: { status: 400, code: 'INPUT_INVALID_JSON', message: `${doc.error}; nothing of the body was appended` } };
     return { events: doc.events };
+  }
+  if (format === 'ndjson') {
+    // The body came through the strict UTF-8 decoder above: no lone surrogate can be in it.
+    const d = decodeNdjsonText(text, true);
+    if ('error' in d)
+      return { refusal: { status: 400, code: 'INPUT_INVALID_JSON', line: d.line, message: `line ${d.line}: ${d.error}; nothing of the body was appended` } };
+    return d;
   }
   const decode = lineDecoder(format, source);
   const events: EventValue[] = [];

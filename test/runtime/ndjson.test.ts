@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { PassThrough, Writable } from 'node:stream';
 import { MAX_DEPTH, nestsDeeperThan } from '../../src/core/limits.js';
-import { LineWriter, decodeLines, encodeNdjson, parseLine, readNdjson, readNdjsonBatches } from '../../src/runtime/ndjson.js';
+import { LineWriter, decodeLines, decodeNdjsonText, encodeNdjson, parseLine, readNdjson, readNdjsonBatches } from '../../src/runtime/ndjson.js';
 import { castAll, tempDir } from '../helpers.js';
 import type { EventValue } from '../../src/core/event.js';
 
@@ -146,6 +146,30 @@ describe('nestsDeeperThan', () => {
     expect(nestsDeeperThan('{"a":"[[[["}', 1)).toBe(false);
     expect(nestsDeeperThan('[[], [], []]', 1)).toBe(true);
     expect(nestsDeeperThan('[1], [2], [3]', 1)).toBe(false);
+  });
+});
+
+describe('decodeNdjsonText', () => {
+  it('decodes a text held whole as parseLine decodes each line: blank lines and \\r\\n endings, the first refusal at its number', () => {
+    const good = Array.from({ length: 50 }, (_, i) => JSON.stringify({ id: i, at: 1_700_000_000_000 + i, s: 'é' }));
+    // Each bad line in a text whose other lines have nothing to find: the text is searched once, and
+    // the line is still refused with parseLine's code.
+    for (const bad of ['{"big":9007199254740993}', '{"s":"\\ud800"}', '{"x":1e400}', '{"a":', nested(300), '{"n":18446744073709551616}']) {
+      const lines = [...good];
+      lines.splice(30, 0, bad);
+      const want = parseLine(bad) as { error: string; code: string };
+      expect(decodeNdjsonText(`${lines.join('\r\n')}\r\n`, true)).toEqual({ line: 31, error: want.error, code: want.code });
+    }
+    // Long digit runs, big exponents and escapes that are fine decode as written.
+    const fine = '{"ok":9007199254740992,"e":1e300,"u":"\\u00e9","s":"12345678901234567890"}';
+    expect(decodeNdjsonText(`${fine}\n\n  \n\r\n${good[0]}`, true)).toEqual({
+      events: [parseLine(fine), parseLine(good[0]!)].map((p) => (p as { value: unknown }).value),
+    });
+    expect(decodeNdjsonText(`${good.join('\n')}\n`, true)).toEqual({ events: good.map((l) => JSON.parse(l)) });
+    expect(decodeNdjsonText('', true)).toEqual({ events: [] });
+    expect(decodeNdjsonText('\n\r\n \n', true)).toEqual({ events: [] });
+    // Not from a strict UTF-8 decode: a raw lone surrogate is refused.
+    expect(decodeNdjsonText('{"a":1}\n{"s":"\ud800"}', false)).toMatchObject({ line: 2, code: 'INPUT_BAD_UNICODE' });
   });
 });
 

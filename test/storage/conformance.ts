@@ -229,6 +229,26 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
         expect(s.log.read('a', 137, 1000).map((e) => e.event)).toEqual(items.slice(0, 65).map((it) => it.event));
       });
 
+      it('appends chunks without keys, with keys and mixed in one append: seqs, keys, times and text intact', async () => {
+        const s = await open();
+        await s.log.append('a', [ev(0)]);
+        // A chunk of 64 without keys, one where only the last has a key, one with keys on all, and a tail.
+        const key = (i: number): string | null => (i < 64 ? null : i < 128 ? (i === 127 ? 'last' : null) : i < 192 ? `k${i}` : i % 2 ? 't' : null);
+        const items = Array.from({ length: 64 * 3 + 5 }, (_, i) => ({ event: { n: i, s: 'é'.repeat(i % 4) }, key: key(i) }));
+        expect(await s.log.append('a', items)).toEqual({ first: 2, last: 198 });
+        const read = s.log.read('a', 1, 1000);
+        expect(read.map((e) => [e.seq, e.key])).toEqual([[1, null], ...items.map((it, i) => [i + 2, it.key])]);
+        expect(read.slice(1).map((e) => e.event)).toEqual(items.map((it) => it.event));
+        // One append, one time: every row has the append's ts, not before the first event's.
+        expect(read.slice(1).every((e) => Number.isSafeInteger(e.seq) && e.ts === read[1]!.ts && e.ts >= read[0]!.ts)).toBe(true);
+        if (s.log.readJson !== undefined) expect(s.log.readJson('a', 2, 1000).json).toEqual(items.map((it) => JSON.stringify(it.event)));
+        // The next append goes on after the last seq, and another stream starts at 1.
+        expect(await s.log.append('a', items.slice(0, 64))).toEqual({ first: 199, last: 262 });
+        expect(s.log.read('a', 199, 1000).map((e) => [e.seq, e.event])).toEqual(items.slice(0, 64).map((it, i) => [199 + i, it.event]));
+        expect(await s.log.append('b', items.slice(64, 128))).toEqual({ first: 1, last: 64 });
+        expect(s.log.read('b', 1, 1000).map((e) => [e.seq, e.key])).toEqual(items.slice(64, 128).map((it, i) => [1 + i, it.key]));
+      });
+
       it('readJson: the events as their stored JSON text, from the first seq kept', async () => {
         const s = await open();
         if (s.log.readJson === undefined) return; // optional: readers fall back to read
