@@ -96,9 +96,9 @@ function positions(dir: string, tag: string): { source: number; pipeline: number
 /**
  * One run as its own node process (never a wrapper). With `killAfter`, SIGKILLed a random 0–25 ms
  * after the source's committed position moved that far; without, SIGTERMed once everything read
- * is through the pipeline and the sink. Either way, a run that makes no progress for 10 s (a
- * control that lost the rest of its input) is SIGTERMed, and one that does not end 30 s after
- * SIGTERM is SIGKILLed and reported as 'HUNG'. Resolves with its exit code or signal.
+ * is through the pipeline and the sink. Either way, a run that makes no progress for 10 s once it
+ * says it runs (a control that lost the rest of its input) is SIGTERMed, and one that does not end
+ * 30 s after SIGTERM is SIGKILLed and reported as 'HUNG'. Resolves with its exit code or signal.
  */
 function run(dir: string, tag: string, control: string | undefined, killAfter?: number): Promise<string> {
   const args = control ? ['--import', TSX, FAULTY, control, 'r.yaml'] : [BIN, 'run', 'r.yaml', '--quiet', '--log-level', 'debug', '--log-format', 'json'];
@@ -116,7 +116,10 @@ function run(dir: string, tag: string, control: string | undefined, killAfter?: 
       if (ended || timer) return;
       const p = positions(dir, tag);
       const progress = p.source + p.pipeline + p.sink;
-      if (progress !== last) {
+      // Idle counts from when the run says it runs: on a loaded machine the start (tsx, the NATS
+      // connections) can take more than 10 s, and a start SIGTERMed as idle was no kill.
+      const running = stderr.includes('"msg":"running ');
+      if (progress !== last || !running) {
         last = progress;
         idleSince = performance.now();
       }
@@ -132,7 +135,7 @@ function run(dir: string, tag: string, control: string | undefined, killAfter?: 
       // Stopped once everything read went through the pipeline and the sink: a stop ends after the
       // batch in flight and leaves a durable backlog to the next run.
       const through = p.a > 0 && p.pipeline === p.a && p.sink === p.b && p.b === p.a;
-      const caughtUp = stderr.includes('"msg":"running ') && through && (p.source >= N || performance.now() - idleSince > 3000);
+      const caughtUp = running && through && (p.source >= N || performance.now() - idleSince > 3000);
       if (caughtUp || idle) {
         child.kill('SIGTERM');
         // A run that does not end after SIGTERM is a failure of its own: say so, and end it.

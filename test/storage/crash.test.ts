@@ -177,7 +177,7 @@ describe('R2: exactly-once effects of commitBatch across SIGKILLs', () => {
 
   it('negative control: committing the position separately duplicates outputs after a kill', async () => {
     const dir = tmp();
-    const n = 12_000; // the control commits twice per batch: keep its run short
+    const n = 1000; // the control holds each batch 60 ms between its two commits: keep its run short
     prefill(dir, n);
     // Kill until a kill lands between the two commits (outputs ahead of the position), at most 15 times.
     await killRounds(dir, 'separate', 15, () => {

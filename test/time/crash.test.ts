@@ -19,6 +19,14 @@ const N = 6000;
 const USERS = 7;
 const SIZE = 1000; // window size, ms of event time
 const STEP = 10; // event time between two events, ms
+/**
+ * The window size of the window controls: 25 events of event time, so every batch of 25 closes
+ * windows and is followed by the split commit a kill must find. With SIZE, windows closed once every
+ * 4 batches, and a kill, a few ms after the position moved, seldom came while that commit was open:
+ * runs caught 2 (windows-early) and 4 (windows-late) of their 16 kills, so a run that missed all 16
+ * had a chance of 1 in 10 to 1 in 100. With CONTROL_SIZE: 16 of 16, in each of 3 runs of each.
+ */
+const CONTROL_SIZE = 25 * STEP;
 
 const spell = `local window = require "sanctum.window"
 local s = {}
@@ -43,7 +51,7 @@ end
 return s
 `;
 
-const runeset = `version: 1
+const runeset = (size: number) => `version: 1
 sanctum: { batch_size: 25, log_level: error, data_dir: .sanctum }
 streams:
   in: { durable: true }
@@ -53,7 +61,7 @@ spells:
   timed:
     file: timed.lua
     tick: 5ms
-    window: { kind: tumbling, size: ${SIZE}ms, time: ts, key: user }
+    window: { kind: tumbling, size: ${size}ms, time: ts, key: user }
 sources:
   file: { type: file, path: in.ndjson, to: in }
 pipelines:
@@ -65,10 +73,10 @@ pipelines:
     to: out
 `;
 
-function setup(): string {
+function setup(size = SIZE): string {
   const lines: string[] = [];
   for (let i = 1; i <= N; i++) lines.push(JSON.stringify({ id: i, user: `u${i % USERS}`, ts: i * STEP }));
-  return tempDir({ 'timed.lua': spell, 'r.yaml': runeset, 'in.ndjson': `${lines.join('\n')}\n` });
+  return tempDir({ 'timed.lua': spell, 'r.yaml': runeset(size), 'in.ndjson': `${lines.join('\n')}\n` });
 }
 
 const SPLIT = new URL('./fixtures/split-timers-run.ts', import.meta.url).pathname;
@@ -131,14 +139,14 @@ interface Verdict {
   ticks: number;
 }
 
-function verdict(dir: string): Verdict {
+function verdict(dir: string, size = SIZE): Verdict {
   const storage = openSqliteStorage({ dir: `${dir}/.sanctum` });
   try {
     const out = storage.log.read('out', 1, N * 10).map((e) => e.event as { window?: string; count?: number; fired?: string });
     const expected = new Map<string, number>();
     for (let i = 1; i <= N; i++) {
       const ts = i * STEP;
-      const k = `u${i % USERS}@${ts - (ts % SIZE)}`;
+      const k = `u${i % USERS}@${ts - (ts % size)}`;
       expected.set(k, (expected.get(k) ?? 0) + 1);
     }
     const windows = new Map<string, number[]>();
@@ -194,10 +202,10 @@ describe('crash recovery of time (kill -9 while events, ticks and timers flow)',
   }, 900_000);
 
   it('negative control: committing a window’s output before its state and input position is caught emitting it twice', async () => {
-    const dir = setup();
+    const dir = setup(CONTROL_SIZE);
     const ends = await killRepeatedly(dir, 'windows-early', 16);
     expect(ends.filter((e) => e === 'SIGKILL').length).toBeGreaterThanOrEqual(15);
-    const v = verdict(dir);
+    const v = verdict(dir, CONTROL_SIZE);
     // A kill between the two commits left the window emitted but still open, with the events that
     // closed it unconsumed: the restart closed and emitted it again. The first test would fail.
     expect(v.position).toBe(N);
@@ -205,10 +213,10 @@ describe('crash recovery of time (kill -9 while events, ticks and timers flow)',
   }, 900_000);
 
   it('negative control: committing a window’s state and input position before its output is caught losing it', async () => {
-    const dir = setup();
+    const dir = setup(CONTROL_SIZE);
     const ends = await killRepeatedly(dir, 'windows-late', 16);
     expect(ends.filter((e) => e === 'SIGKILL').length).toBeGreaterThanOrEqual(15);
-    const v = verdict(dir);
+    const v = verdict(dir, CONTROL_SIZE);
     // A kill between the two commits deleted the window's aggregate and moved past its events, but
     // never emitted it: the window is missing (counted as wrong). The first test would fail.
     expect(v.position).toBe(N);
