@@ -32,6 +32,7 @@ Window.__index = Window
 
 -- The sandbox's functions this module calls on every event, looked up once.
 local now, epoch, null, put = sanctum.now, sanctum.epoch, sanctum.null, state and state.put
+local type, tostring, sub, tonumber = type, tostring, string.sub, tonumber
 
 local KINDS = { tumbling = true, hopping = true, session = true }
 --- How many windows one timer call closes: the rest in the next call, right after.
@@ -164,7 +165,9 @@ function Window:entry(key, s, ends)
 end
 
 --- Adds an event to its window(s). Returns false when it is late: every window it belongs to has
---- closed (the spell decides what to do with it: `emit(e, "late")`). The path of every event: kept lean.
+--- closed (the spell decides what to do with it: `emit(e, "late")`). The path of every event: kept
+--- lean — fixed windows are added here, not in a method of their own, and the watermark's coarse
+--- value is computed inline (a Lua call costs more than the arithmetic it would run).
 function Window:add(e)
   local t
   local time_field = self.time_field
@@ -186,8 +189,37 @@ function Window:add(e)
   local wm
   if time_field then wm = m.wm else wm = t - self.lateness end
   local next, armed = m.next, m.armed
-  local added
-  if self.kind == "session" then added = self:add_session(e, t, key, m, wm) else added = self:add_fixed(e, t, key, m, wm) end
+  local added = false
+  local size, slide
+  if self.kind == "session" then
+    added = self:add_session(e, t, key, m, wm)
+  else
+    size, slide = self.size, self.slide
+    local per = self.cache[key]
+    local s = t - t % slide
+    while s > t - size do
+      local ends = s + size
+      if wm == nil or ends > wm then
+        local entry = per and per[s]
+        if entry == nil then
+          local sk
+          entry, per, sk = self:entry(key, s, ends)
+          if entry == nil then
+            entry = { sk = sk, s = s, e = ends, a = self.init(key, e) }
+            local first = m.next
+            if first == nil or ends < first then m.next = ends end
+          end
+          per[s] = entry
+        end
+        local a = self.add_to(entry.a, e)
+        if a == nil then error("window: the aggregate's add returned nil; return the aggregate", 2) end
+        entry.a = a
+        put(entry.sk, a)
+        added = true
+      end
+      s = s - slide
+    end
+  end
   local save = next ~= m.next
   if time_field then
     local max = m.max
@@ -202,8 +234,8 @@ function Window:add(e)
     local now_wm = max - self.lateness
     if wm == nil or now_wm > wm then
       m.wm = now_wm
-      -- What the mark decides with changed only when the watermark passed a window's end.
-      if self:coarse(wm) ~= self:coarse(now_wm) then save = true end
+      -- What the mark decides with changed only when the watermark passed a window's end (Window:coarse).
+      if wm == nil or size == nil or wm - ((wm - size) % slide) ~= now_wm - ((now_wm - size) % slide) then save = true end
       -- The watermark passed a window's end: close it (once armed, the timer fires after this batch).
       if m.next ~= nil and now_wm >= m.next and not armed then
         m.armed = true
@@ -215,36 +247,6 @@ function Window:add(e)
     timers.set(self.timer_key, m.next + self.lateness)
   end
   if save then state.put(self.mark_key, m) end
-  return added
-end
-
-function Window:add_fixed(e, t, key, m, wm)
-  local added = false
-  local size, slide = self.size, self.slide
-  local s = t - t % slide
-  while s > t - size do
-    local ends = s + size
-    if wm == nil or ends > wm then
-      local per = self.cache[key]
-      local entry = per and per[s]
-      if entry == nil then
-        local sk
-        entry, per, sk = self:entry(key, s, ends)
-        if entry == nil then
-          entry = { sk = sk, s = s, e = ends, a = self.init(key, e) }
-          local next = m.next
-          if next == nil or ends < next then m.next = ends end
-        end
-        per[s] = entry
-      end
-      local a = self.add_to(entry.a, e)
-      if a == nil then error("window: the aggregate's add returned nil; return the aggregate", 3) end
-      entry.a = a
-      put(entry.sk, a)
-      added = true
-    end
-    s = s - slide
-  end
   return added
 end
 
@@ -290,20 +292,29 @@ end
 --- Returns true when more may be left.
 function Window:close(m, upto, emit, limit)
   if upto < 0 then return false end
-  local rows = state.range(self.windows_from, self.windows_from .. hex(math.floor(upto) + 1), limit and { limit = limit } or nil)
+  local from = self.windows_from
+  local rows = state.range(from, from .. hex(math.floor(upto) + 1), limit and { limit = limit } or nil)
   local cache = self.cache
   local session = self.kind == "session"
-  local last = self.windows_from
-  for _, row in ipairs(rows) do
-    last = row.key
-    local ends, key = self:parse_key(row.key)
+  local size, result, delete = self.size, self.result, state.delete
+  local last = from
+  -- A window's key is <from><end: 12 hex digits>:<key> (parse_key); rows come in order of their
+  -- end, so most share the previous row's end, and its digits need no reading again.
+  local at, hex_end, ends = #from, nil, nil
+  for i = 1, #rows do
+    local row = rows[i]
+    local sk = row.key
+    last = sk
+    local h = sub(sk, at + 1, at + 12)
+    if h ~= hex_end then hex_end, ends = h, tonumber(h, 16) end
+    local key = sub(sk, at + 14)
     local s, a
-    if session then s, a = row.value.s, row.value.a else s, a = ends - self.size, row.value end
+    if session then s, a = row.value.s, row.value.a else s, a = ends - size, row.value end
     local per = cache[key]
     if per then per[s] = nil end
-    emit(self.result(a, { key = key, start = s, ["end"] = ends }))
-    state.delete(row.key)
-    if session then state.delete(self:session_key(key, s)) end
+    emit(result(a, { key = key, start = s, ["end"] = ends }))
+    delete(sk)
+    if session then delete(self:session_key(key, s)) end
   end
   -- The earliest window left: after the last one closed (so the closed ones, deleted, need no skipping).
   local first = state.range(last .. "\0", self.windows_to, { limit = 1 })[1]
