@@ -127,6 +127,10 @@ function Window:mark()
     -- A window ending after every stored one cannot be in state unless it is in the cache: no read.
     local last = state.range(self.windows_from, self.windows_to, { reverse = true, limit = 1 })[1]
     self.stored_end = last and (self:parse_key(last.key)) or -1
+    -- Fixed windows ending after stored_end: made in this epoch, all in the cache (and in state).
+    -- Their keys by end, so that closing them needs no read of state (Window:close_cached).
+    self.made = {}       -- end → the keys of the windows with that end, as they were made
+    self.closing = nil   -- the end being closed: { e = end, keys = its keys in order, i = the next }
   end
   return self.m
 end
@@ -208,6 +212,15 @@ function Window:add(e)
             entry = { sk = sk, s = s, e = ends, a = self.init(key, e) }
             local first = m.next
             if first == nil or ends < first then m.next = ends end
+            if ends > self.stored_end then
+              local made = self.made
+              local keys = made[ends]
+              if keys == nil then
+                made[ends] = { key }
+              else
+                keys[#keys + 1] = key
+              end
+            end
           end
           per[s] = entry
         end
@@ -288,38 +301,91 @@ function Window:add_session(e, t, key, m, wm)
   return true
 end
 
---- Emits and forgets the windows whose end is at or before `upto`, at most `limit` of them.
---- Returns true when more may be left.
+--- Emits and forgets the windows whose end is at or before `upto`, at most `limit` of them, in
+--- the order of their state keys (end, then key). Returns true when more may be left.
+--- Fixed windows that ended after `stored_end` (made in this epoch) are taken from the cache
+--- (close_cached): the ones before may be in state alone, and are read from it.
 function Window:close(m, upto, emit, limit)
   if upto < 0 then return false end
   local from = self.windows_from
-  local rows = state.range(from, from .. hex(math.floor(upto) + 1), limit and { limit = limit } or nil)
-  local cache = self.cache
   local session = self.kind == "session"
-  local size, result, delete = self.size, self.result, state.delete
-  local last = from
-  -- A window's key is <from><end: 12 hex digits>:<key> (parse_key); rows come in order of their
-  -- end, so most share the previous row's end, and its digits need no reading again.
-  local at, hex_end, ends = #from, nil, nil
-  for i = 1, #rows do
-    local row = rows[i]
-    local sk = row.key
-    last = sk
-    local h = sub(sk, at + 1, at + 12)
-    if h ~= hex_end then hex_end, ends = h, tonumber(h, 16) end
-    local key = sub(sk, at + 14)
-    local s, a
-    if session then s, a = row.value.s, row.value.a else s, a = ends - size, row.value end
-    local per = cache[key]
-    if per then per[s] = nil end
-    emit(result(a, { key = key, start = s, ["end"] = ends }))
-    delete(sk)
-    if session then delete(self:session_key(key, s)) end
+  local stored_upto = upto
+  if not session and self.stored_end < upto then stored_upto = self.stored_end end
+  local n, last = 0, from
+  if stored_upto >= 0 then
+    local rows = state.range(from, from .. hex(math.floor(stored_upto) + 1), limit and { limit = limit } or nil)
+    local cache = self.cache
+    local size, result, delete = self.size, self.result, state.delete
+    -- A window's key is <from><end: 12 hex digits>:<key> (parse_key); rows come in order of their
+    -- end, so most share the previous row's end, and its digits need no reading again.
+    local at, hex_end, ends = #from, nil, nil
+    for i = 1, #rows do
+      local row = rows[i]
+      local sk = row.key
+      last = sk
+      local h = sub(sk, at + 1, at + 12)
+      if h ~= hex_end then hex_end, ends = h, tonumber(h, 16) end
+      local key = sub(sk, at + 14)
+      local s, a
+      if session then s, a = row.value.s, row.value.a else s, a = ends - size, row.value end
+      local per = cache[key]
+      if per then per[s] = nil end
+      emit(result(a, { key = key, start = s, ["end"] = ends }))
+      delete(sk)
+      if session then delete(self:session_key(key, s)) end
+    end
+    n = #rows
+  end
+  if stored_upto < upto and (limit == nil or n < limit) then
+    local sk
+    n, sk = self:close_cached(upto, emit, limit, n)
+    if sk then last = sk end
   end
   -- The earliest window left: after the last one closed (so the closed ones, deleted, need no skipping).
   local first = state.range(last .. "\0", self.windows_to, { limit = 1 })[1]
   m.next = first and (self:parse_key(first.key)) or nil
-  return limit ~= nil and #rows == limit
+  return limit ~= nil and n == limit
+end
+
+--- Closes fixed windows made in this epoch (ending after stored_end) whose end is at or before
+--- `upto`, from the cache, until `n` reaches `limit`: an end's keys sorted as state sorts them (by
+--- bytes, as Lua's < compares strings), so they come out as a read of state would give them.
+--- Returns the new `n` and the state key of the last window closed.
+function Window:close_cached(upto, emit, limit, n)
+  local cache, made, size, result, delete = self.cache, self.made, self.size, self.result, state.delete
+  local last
+  while limit == nil or n < limit do
+    local c = self.closing
+    if c == nil then
+      local e
+      for ends in pairs(made) do
+        if ends <= upto and (e == nil or ends < e) then e = ends end
+      end
+      if e == nil then break end
+      local keys = made[e]
+      made[e] = nil
+      table.sort(keys)
+      c = { e = e, keys = keys, i = 1 }
+      self.closing = c
+    end
+    local e, keys, i = c.e, c.keys, c.i
+    local s = e - size
+    local count = #keys
+    while i <= count and (limit == nil or n < limit) do
+      local key = keys[i]
+      i = i + 1
+      local per = cache[key]
+      local entry = per[s]
+      per[s] = nil
+      emit(result(entry.a, { key = key, start = s, ["end"] = e }))
+      last = entry.sk
+      delete(last)
+      n = n + 1
+    end
+    c.i = i
+    if i > count then self.closing = nil end
+  end
+  return n, last
 end
 
 --- The spell's timer hook: closes the windows the watermark has passed. Returns false when the
