@@ -21,7 +21,8 @@
 -- the earliest open end (event time), or for that end (processing time, when there is no `time`).
 --
 -- What it reads from `state` it keeps in Lua too, while sanctum.epoch() stays the same (no call of
--- the spell had its writes undone), so an event costs one state.put. The mark is written only when
+-- the spell had its writes undone), so an event costs one state.put; and the fixed windows made in
+-- that time are closed from Lua's copy, with no range read. The mark is written only when
 -- what it decides changes: for tumbling and hopping windows that is the last window end the
 -- watermark has passed, not every new maximum (a restart then decides exactly as before).
 local duration = require "sanctum.duration"
