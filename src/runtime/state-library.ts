@@ -111,19 +111,34 @@ export class StateSession implements TimerQueue {
     this.buffer.delete(key);
   }
 
-  /** What each key written since the last checkpoint was before: the undo log of the current cast. */
-  private readonly undo = new Map<string, EventValue | null | undefined>();
-  /** The expiries of those keys' pending values, for the ones that had one. */
-  private readonly undoExpiry = new Map<string, number>();
+  /**
+   * The undo log of the current cast: what each key it wrote was before (and that value's expiry,
+   * when values may expire), one entry per write, in order. Arrays rather than a Map: a cast that
+   * writes one key (the common case) then costs no hashing here, and beginning the next cast is
+   * setting the length to 0 (Map.clear allocates a new table every time). A key written twice has
+   * two entries; undoing them last to first restores the first, the value before the cast.
+   */
+  private readonly undoKeys: string[] = [];
+  private readonly undoBefore: (EventValue | null | undefined)[] = [];
+  private readonly undoExpiry: (number | undefined)[] = [];
+  private undoLength = 0;
   private readonly timerUndo = new Map<string, number | null | undefined>();
 
   private remember(key: string): void {
-    if (this.undo.has(key)) return;
     const buffer = this.buffer;
-    this.undo.set(key, buffer.pendingOf(key));
-    if (this.expiring) {
-      const at = buffer.pendingExpiryOf(key);
-      if (at !== undefined) this.undoExpiry.set(key, at);
+    const i = this.undoLength++;
+    this.undoKeys[i] = key;
+    this.undoBefore[i] = buffer.pendingOf(key);
+    this.undoExpiry[i] = this.expiring ? buffer.pendingExpiryOf(key) : undefined;
+  }
+
+  /** Forgets the undo log; `drop` also lets go of the keys and values it held (once a batch, not once a cast). */
+  private forgetUndo(drop: boolean): void {
+    this.undoLength = 0;
+    if (drop && this.undoKeys.length > 0) {
+      this.undoKeys.length = 0;
+      this.undoBefore.length = 0;
+      this.undoExpiry.length = 0;
     }
   }
 
@@ -132,8 +147,7 @@ export class StateSession implements TimerQueue {
 
   /** A cast begins: the writes before it are final. Answers how many casts were rolled back so far. */
   checkpoint(): number {
-    if (this.undo.size > 0) this.undo.clear();
-    if (this.undoExpiry.size > 0) this.undoExpiry.clear();
+    this.undoLength = 0;
     if (this.timerUndo.size > 0) this.timerUndo.clear();
     return this.rollbacks;
   }
@@ -141,9 +155,8 @@ export class StateSession implements TimerQueue {
   /** The cast failed: its writes are undone (a cast is all-or-nothing, state and timers included). */
   rollback(): void {
     this.rollbacks++;
-    for (const [key, before] of this.undo) this.buffer.restore(key, before, this.undoExpiry.get(key));
-    this.undo.clear();
-    this.undoExpiry.clear();
+    for (let i = this.undoLength - 1; i >= 0; i--) this.buffer.restore(this.undoKeys[i]!, this.undoBefore[i], this.undoExpiry[i]);
+    this.forgetUndo(false);
     for (const [key, before] of this.timerUndo) this.timerBuf!.restore(key, before);
     this.timerUndo.clear();
   }
@@ -236,8 +249,7 @@ export class StateSession implements TimerQueue {
 
   /** The pending state and timer changes; forgets them (the caller commits them). */
   takeChanges(): SpellChanges {
-    this.undo.clear();
-    this.undoExpiry.clear();
+    this.forgetUndo(true);
     this.timerUndo.clear();
     const buffer = this.buffered;
     let state: StateChange[] = [];
@@ -259,8 +271,7 @@ export class StateSession implements TimerQueue {
     this.rollbacks++;
     this.buffered?.clear();
     this.timerBuffer?.discard();
-    this.undo.clear();
-    this.undoExpiry.clear();
+    this.forgetUndo(true);
     this.timerUndo.clear();
   }
 

@@ -102,6 +102,26 @@ describe('the event model round trip', () => {
     expect(ev).toEqual(snapshot);
   });
 
+  it('strings of every length come back exactly, ASCII or not, and bytes that are not UTF-8 are refused at any length', async () => {
+    // The bridge makes a string one way when short, another when longer: each length and kind, in a
+    // record (read in one call) and as a scalar (read through Lua's API).
+    const strings: string[] = [];
+    for (let n = 0; n <= 80; n++) {
+      const ascii = 'win:e0000000ea60:u'.repeat(5).slice(0, n);
+      strings.push(ascii);
+      if (n > 0) strings.push(`é${ascii.slice(1)}`, `${ascii.slice(0, n >> 1)}🐢${ascii.slice(n >> 1)}`, `${ascii.slice(1)}é`, `${ascii}\u0000x`);
+    }
+    const r = await castAll('local s = {} function s.cast(e, emit) emit(e) end return s', [...strings.map((s) => ({ s })), ...strings]);
+    expect(r.dead).toEqual([]);
+    expect(r.out).toEqual([...strings.map((s) => ({ s })), ...strings]);
+    const bad = await castAll(
+      'local s = {} function s.cast(n, emit) local a = string.rep("a", n) emit({ s = a .. "\\255" }) emit("\\255" .. a) end return s',
+      [1, 11, 12, 20, 64, 65],
+    );
+    expect(bad.out).toEqual([]);
+    expect(bad.dead.map((d) => d.error.luaMessage)).toEqual(new Array(6).fill(expect.stringMatching(/not valid UTF-8/)));
+  });
+
   it('scalars are events too', async () => {
     const r = await castAll('local s = {} function s.cast(e, emit) emit(e) emit(#tostring(e)) end return s', ['hello', 12]);
     expect(r.out).toEqual(['hello', 5, 12, 2]);

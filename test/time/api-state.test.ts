@@ -13,6 +13,7 @@ import {
   type EventValue,
   type Storage,
 } from '../../src/index.js';
+import { StateSession } from '../../src/runtime/state-library.js';
 import { tempDir } from '../helpers.js';
 
 /**
@@ -189,6 +190,45 @@ describe('a summoned spell with state, timers and ticks, as an RxJS operator', (
     const bareDead: string[] = [];
     await lastValueFrom(from([{}]).pipe(bare.operator({ deadLetters: (d) => bareDead.push(d.error.luaMessage) }), toArray()));
     expect(bareDead[0]).toMatch(/state/);
+  });
+
+  it('a failing cast that wrote a key several times leaves it as it was before the cast, its expiry included', async () => {
+    const storage = openMemoryStorage();
+    const spell = await summonSource(
+      `local s = {}
+       function s.cast(e)
+         if e.ttl then state.put(e.k, e.v, { ttl = e.ttl }) else state.put(e.k, e.v) end
+         if e.again then
+           state.put(e.k, "x"); state.delete(e.k); state.put(e.k, "y", { ttl = 5 })
+           state.put("new", 1); state.put("new", 2)
+         end
+         if e.fail then error("after writing") end
+       end
+       return s`,
+      { name: 'u', logger: () => {} },
+    );
+    const session = new StateSession(storage.state, 'u', [], { now: () => 1000 });
+    const caster = spell.open(session.casterOptions());
+    const failures = caster.castBatch(
+      [
+        { k: 'a', v: 1, ttl: 50 },
+        { k: 'b', v: 2 },
+        { k: 'a', v: 3, again: true, fail: true },
+        { k: 'b', v: 4, ttl: 9, again: true, fail: true },
+        { k: 'c', v: 5, again: true, fail: true },
+      ],
+      () => {},
+    );
+    expect(failures.map((f) => f.luaMessage)).toEqual([
+      expect.stringContaining('after writing'),
+      expect.stringContaining('after writing'),
+      expect.stringContaining('after writing'),
+    ]);
+    expect(session.takeChanges().state).toEqual([
+      { ns: 'u', key: 'a', value: 1, expiresAt: 1050 },
+      { ns: 'u', key: 'b', value: 2 },
+    ]);
+    caster.close();
   });
 
   it('a store that fails to commit errors the stream with its error', async () => {

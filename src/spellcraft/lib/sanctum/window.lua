@@ -21,7 +21,8 @@
 -- the earliest open end (event time), or for that end (processing time, when there is no `time`).
 --
 -- What it reads from `state` it keeps in Lua too, while sanctum.epoch() stays the same (no call of
--- the spell had its writes undone), so an event costs one state.put. The mark is written only when
+-- the spell had its writes undone), so an event costs one state.put; and the fixed windows made in
+-- that time are closed from Lua's copy, with no range read. The mark is written only when
 -- what it decides changes: for tumbling and hopping windows that is the last window end the
 -- watermark has passed, not every new maximum (a restart then decides exactly as before).
 local duration = require "sanctum.duration"
@@ -32,6 +33,7 @@ Window.__index = Window
 
 -- The sandbox's functions this module calls on every event, looked up once.
 local now, epoch, null, put = sanctum.now, sanctum.epoch, sanctum.null, state and state.put
+local type, tostring, sub, tonumber = type, tostring, string.sub, tonumber
 
 local KINDS = { tumbling = true, hopping = true, session = true }
 --- How many windows one timer call closes: the rest in the next call, right after.
@@ -126,6 +128,10 @@ function Window:mark()
     -- A window ending after every stored one cannot be in state unless it is in the cache: no read.
     local last = state.range(self.windows_from, self.windows_to, { reverse = true, limit = 1 })[1]
     self.stored_end = last and (self:parse_key(last.key)) or -1
+    -- Fixed windows ending after stored_end: made in this epoch, all in the cache (and in state).
+    -- Their keys by end, so that closing them needs no read of state (Window:close_cached).
+    self.made = {}       -- end → the keys of the windows with that end, as they were made
+    self.closing = nil   -- the end being closed: { e = end, keys = its keys in order, i = the next }
   end
   return self.m
 end
@@ -164,7 +170,9 @@ function Window:entry(key, s, ends)
 end
 
 --- Adds an event to its window(s). Returns false when it is late: every window it belongs to has
---- closed (the spell decides what to do with it: `emit(e, "late")`). The path of every event: kept lean.
+--- closed (the spell decides what to do with it: `emit(e, "late")`). The path of every event: kept
+--- lean — fixed windows are added here, not in a method of their own, and the watermark's coarse
+--- value is computed inline (a Lua call costs more than the arithmetic it would run).
 function Window:add(e)
   local t
   local time_field = self.time_field
@@ -186,8 +194,46 @@ function Window:add(e)
   local wm
   if time_field then wm = m.wm else wm = t - self.lateness end
   local next, armed = m.next, m.armed
-  local added
-  if self.kind == "session" then added = self:add_session(e, t, key, m, wm) else added = self:add_fixed(e, t, key, m, wm) end
+  local added = false
+  local size, slide
+  if self.kind == "session" then
+    added = self:add_session(e, t, key, m, wm)
+  else
+    size, slide = self.size, self.slide
+    local per = self.cache[key]
+    local s = t - t % slide
+    while s > t - size do
+      local ends = s + size
+      if wm == nil or ends > wm then
+        local entry = per and per[s]
+        if entry == nil then
+          local sk
+          entry, per, sk = self:entry(key, s, ends)
+          if entry == nil then
+            entry = { sk = sk, s = s, e = ends, a = self.init(key, e) }
+            local first = m.next
+            if first == nil or ends < first then m.next = ends end
+            if ends > self.stored_end then
+              local made = self.made
+              local keys = made[ends]
+              if keys == nil then
+                made[ends] = { key }
+              else
+                keys[#keys + 1] = key
+              end
+            end
+          end
+          per[s] = entry
+        end
+        local a = self.add_to(entry.a, e)
+        if a == nil then error("window: the aggregate's add returned nil; return the aggregate", 2) end
+        entry.a = a
+        put(entry.sk, a)
+        added = true
+      end
+      s = s - slide
+    end
+  end
   local save = next ~= m.next
   if time_field then
     local max = m.max
@@ -202,8 +248,8 @@ function Window:add(e)
     local now_wm = max - self.lateness
     if wm == nil or now_wm > wm then
       m.wm = now_wm
-      -- What the mark decides with changed only when the watermark passed a window's end.
-      if self:coarse(wm) ~= self:coarse(now_wm) then save = true end
+      -- What the mark decides with changed only when the watermark passed a window's end (Window:coarse).
+      if wm == nil or size == nil or wm - ((wm - size) % slide) ~= now_wm - ((now_wm - size) % slide) then save = true end
       -- The watermark passed a window's end: close it (once armed, the timer fires after this batch).
       if m.next ~= nil and now_wm >= m.next and not armed then
         m.armed = true
@@ -215,36 +261,6 @@ function Window:add(e)
     timers.set(self.timer_key, m.next + self.lateness)
   end
   if save then state.put(self.mark_key, m) end
-  return added
-end
-
-function Window:add_fixed(e, t, key, m, wm)
-  local added = false
-  local size, slide = self.size, self.slide
-  local s = t - t % slide
-  while s > t - size do
-    local ends = s + size
-    if wm == nil or ends > wm then
-      local per = self.cache[key]
-      local entry = per and per[s]
-      if entry == nil then
-        local sk
-        entry, per, sk = self:entry(key, s, ends)
-        if entry == nil then
-          entry = { sk = sk, s = s, e = ends, a = self.init(key, e) }
-          local next = m.next
-          if next == nil or ends < next then m.next = ends end
-        end
-        per[s] = entry
-      end
-      local a = self.add_to(entry.a, e)
-      if a == nil then error("window: the aggregate's add returned nil; return the aggregate", 3) end
-      entry.a = a
-      put(entry.sk, a)
-      added = true
-    end
-    s = s - slide
-  end
   return added
 end
 
@@ -286,29 +302,91 @@ function Window:add_session(e, t, key, m, wm)
   return true
 end
 
---- Emits and forgets the windows whose end is at or before `upto`, at most `limit` of them.
---- Returns true when more may be left.
+--- Emits and forgets the windows whose end is at or before `upto`, at most `limit` of them, in
+--- the order of their state keys (end, then key). Returns true when more may be left.
+--- Fixed windows that ended after `stored_end` (made in this epoch) are taken from the cache
+--- (close_cached): the ones before may be in state alone, and are read from it.
 function Window:close(m, upto, emit, limit)
   if upto < 0 then return false end
-  local rows = state.range(self.windows_from, self.windows_from .. hex(math.floor(upto) + 1), limit and { limit = limit } or nil)
-  local cache = self.cache
+  local from = self.windows_from
   local session = self.kind == "session"
-  local last = self.windows_from
-  for _, row in ipairs(rows) do
-    last = row.key
-    local ends, key = self:parse_key(row.key)
-    local s, a
-    if session then s, a = row.value.s, row.value.a else s, a = ends - self.size, row.value end
-    local per = cache[key]
-    if per then per[s] = nil end
-    emit(self.result(a, { key = key, start = s, ["end"] = ends }))
-    state.delete(row.key)
-    if session then state.delete(self:session_key(key, s)) end
+  local stored_upto = upto
+  if not session and self.stored_end < upto then stored_upto = self.stored_end end
+  local n, last = 0, from
+  if stored_upto >= 0 then
+    local rows = state.range(from, from .. hex(math.floor(stored_upto) + 1), limit and { limit = limit } or nil)
+    local cache = self.cache
+    local size, result, delete = self.size, self.result, state.delete
+    -- A window's key is <from><end: 12 hex digits>:<key> (parse_key); rows come in order of their
+    -- end, so most share the previous row's end, and its digits need no reading again.
+    local at, hex_end, ends = #from, nil, nil
+    for i = 1, #rows do
+      local row = rows[i]
+      local sk = row.key
+      last = sk
+      local h = sub(sk, at + 1, at + 12)
+      if h ~= hex_end then hex_end, ends = h, tonumber(h, 16) end
+      local key = sub(sk, at + 14)
+      local s, a
+      if session then s, a = row.value.s, row.value.a else s, a = ends - size, row.value end
+      local per = cache[key]
+      if per then per[s] = nil end
+      emit(result(a, { key = key, start = s, ["end"] = ends }))
+      delete(sk)
+      if session then delete(self:session_key(key, s)) end
+    end
+    n = #rows
+  end
+  if stored_upto < upto and (limit == nil or n < limit) then
+    local sk
+    n, sk = self:close_cached(upto, emit, limit, n)
+    if sk then last = sk end
   end
   -- The earliest window left: after the last one closed (so the closed ones, deleted, need no skipping).
   local first = state.range(last .. "\0", self.windows_to, { limit = 1 })[1]
   m.next = first and (self:parse_key(first.key)) or nil
-  return limit ~= nil and #rows == limit
+  return limit ~= nil and n == limit
+end
+
+--- Closes fixed windows made in this epoch (ending after stored_end) whose end is at or before
+--- `upto`, from the cache, until `n` reaches `limit`: an end's keys sorted as state sorts them (by
+--- bytes, as Lua's < compares strings), so they come out as a read of state would give them.
+--- Returns the new `n` and the state key of the last window closed.
+function Window:close_cached(upto, emit, limit, n)
+  local cache, made, size, result, delete = self.cache, self.made, self.size, self.result, state.delete
+  local last
+  while limit == nil or n < limit do
+    local c = self.closing
+    if c == nil then
+      local e
+      for ends in pairs(made) do
+        if ends <= upto and (e == nil or ends < e) then e = ends end
+      end
+      if e == nil then break end
+      local keys = made[e]
+      made[e] = nil
+      table.sort(keys)
+      c = { e = e, keys = keys, i = 1 }
+      self.closing = c
+    end
+    local e, keys, i = c.e, c.keys, c.i
+    local s = e - size
+    local count = #keys
+    while i <= count and (limit == nil or n < limit) do
+      local key = keys[i]
+      i = i + 1
+      local per = cache[key]
+      local entry = per[s]
+      per[s] = nil
+      emit(result(entry.a, { key = key, start = s, ["end"] = e }))
+      last = entry.sk
+      delete(last)
+      n = n + 1
+    end
+    c.i = i
+    if i > count then self.closing = nil end
+  end
+  return n, last
 end
 
 --- The spell's timer hook: closes the windows the watermark has passed. Returns false when the
