@@ -23,6 +23,7 @@ import Database from 'better-sqlite3';
 import type { EventValue } from '../src/core/event.js';
 import { openSqliteStorage } from '../src/storage/index.js';
 import { equal, flag, machineInfo, median, option as optionOf, textOption } from './options.js';
+import { event, runeset as runesetIn, writeEvents, type RunesetShape } from './e2e/shapes.js';
 
 // -------------------------------------------------------------------------------------------------
 // Options and files
@@ -42,7 +43,6 @@ const PLAIN = path.join(ROOT, 'bench/e2e/plain.mjs');
 const SPELLS = path.join(ROOT, 'bench/spells');
 const DEMO = path.join(ROOT, 'spells/demo.runeset.yaml');
 const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-const KINDS = 32;
 
 const started = performance.now();
 const loadAtStart = loadavg()[0]!;
@@ -76,56 +76,7 @@ function progress(what: string): void {
 // -------------------------------------------------------------------------------------------------
 // Inputs and runesets
 
-const event = (i: number) => ({ id: i, value: (i * 37 + 11) % 100, kind: `k${i % KINDS}` });
-
-function writeEvents(file: string, n: number): void {
-  const fd = openSync(file, 'w');
-  for (let i = 1; i <= n; i += 10_000) {
-    let chunk = '';
-    for (let j = i; j < Math.min(n + 1, i + 10_000); j++) chunk += `${JSON.stringify(event(j))}\n`;
-    writeFileSync(fd, chunk);
-  }
-  closeSync(fd);
-}
-
-interface RunesetShape {
-  steps: string[];
-  /** Route hot events through route.lua's `hot` port to a second file. */
-  route?: boolean;
-  durable?: boolean;
-  source?: 'file' | 'stdin';
-  sink?: 'file' | 'stdout';
-}
-
-/** A runeset in `dir`: a source into `in`, one pipeline of `steps`, sinks for `out` (and `hot`). */
-function runeset(dir: string, shape: RunesetShape): string {
-  mkdirSync(dir, { recursive: true });
-  const durable = shape.durable ? ' { durable: true }' : ' {}';
-  const steps = shape.steps.map((s) => (s === 'route' ? '{ spell: route, ports: { hot: hot } }' : s));
-  const spells = [...new Set(shape.steps)].map((s) => `  ${s}: { file: ${JSON.stringify(path.join(SPELLS, `${s}.lua`))} }`);
-  const sink = (name: string, from: string) =>
-    shape.sink === 'stdout' ? `  ${name}: { type: stdout, from: ${from} }` : `  ${name}: { type: file, from: ${from}, path: ${from}.ndjson }`;
-  const text = [
-    'version: 1',
-    'sanctum: { log_level: error }',
-    'streams:',
-    `  in:${durable}`,
-    `  out:${durable}`,
-    ...(shape.route ? [`  hot:${durable}`] : []),
-    'spells:',
-    ...spells,
-    'sources:',
-    shape.source === 'stdin' ? '  input: { type: stdin, to: in }' : `  input: { type: file, path: ${JSON.stringify(at('in.ndjson'))}, to: in }`,
-    'pipelines:',
-    `  main: { from: in, steps: [${steps.join(', ')}], to: out }`,
-    'sinks:',
-    ...(shape.route && shape.sink === 'stdout' ? [sink('all', '[out, hot]')] : [sink('out-file', 'out'), ...(shape.route ? [sink('hot-file', 'hot')] : [])]),
-    '',
-  ].join('\n');
-  const file = path.join(dir, 'bench.runeset.yaml');
-  writeFileSync(file, text);
-  return file;
-}
+const runeset = (dir: string, shape: RunesetShape) => runesetIn(dir, shape, at('in.ndjson'));
 
 // -------------------------------------------------------------------------------------------------
 // Running a process and checking what it wrote

@@ -15,10 +15,11 @@
  * pipelines, sources, sinks); libraries; Node itself (I/O, streams, timers). Idle samples are left out.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runeset as runesetIn, writeEvents, type RunesetShape } from './e2e/shapes.js';
 import { flag, machineInfo, option as optionOf } from './options.js';
 
 const N = optionOf('bench:profile', 'events', 200_000);
@@ -32,45 +33,8 @@ const work = mkdtempSync(path.join(tmpdir(), 'sanctum-bench-profile-'));
 const at = (...p: string[]) => path.join(work, ...p);
 
 // The inputs and runesets of bench/e2e.ts.
-const KINDS = 32;
-{
-  let text = '';
-  for (let i = 1; i <= N; i++) text += `${JSON.stringify({ id: i, value: (i * 37 + 11) % 100, kind: `k${i % KINDS}` })}\n`;
-  writeFileSync(at('in.ndjson'), text);
-}
-
-interface Shape {
-  readonly steps: readonly string[];
-  readonly route?: boolean;
-  readonly durable?: boolean;
-}
-
-function runeset(dir: string, shape: Shape): string {
-  mkdirSync(dir, { recursive: true });
-  const durable = shape.durable ? ' { durable: true }' : ' {}';
-  const steps = shape.steps.map((s) => (s === 'route' ? '{ spell: route, ports: { hot: hot } }' : s));
-  const text = [
-    'version: 1',
-    'sanctum: { log_level: error }',
-    'streams:',
-    `  in:${durable}`,
-    `  out:${durable}`,
-    ...(shape.route ? [`  hot:${durable}`] : []),
-    'spells:',
-    ...[...new Set(shape.steps)].map((s) => `  ${s}: { file: ${JSON.stringify(path.join(SPELLS, `${s}.lua`))} }`),
-    'sources:',
-    `  input: { type: file, path: ${JSON.stringify(at('in.ndjson'))}, to: in }`,
-    'pipelines:',
-    `  main: { from: in, steps: [${steps.join(', ')}], to: out }`,
-    'sinks:',
-    '  out-file: { type: file, from: out, path: out.ndjson }',
-    ...(shape.route ? ['  hot-file: { type: file, from: hot, path: hot.ndjson }'] : []),
-    '',
-  ].join('\n');
-  const file = path.join(dir, 'bench.runeset.yaml');
-  writeFileSync(file, text);
-  return file;
-}
+writeEvents(at('in.ndjson'), N);
+const runeset = (dir: string, shape: RunesetShape) => runesetIn(dir, shape, at('in.ndjson'));
 
 // -------------------------------------------------------------------------------------------------
 // A profile, categorized
@@ -186,7 +150,7 @@ rows.push({
   });
   closeSync(out);
 }
-const run = (id: string, label: string, shape: Shape) => {
+const run = (id: string, label: string, shape: RunesetShape) => {
   const dir = at(id);
   const file = runeset(dir, shape);
   rows.push({ id, label, ms: profiled(id, [SANCTUM, 'run', file], dir) });
