@@ -4,29 +4,8 @@
  * array is its events, anything else one event). File, stdin and HTTP sources share them.
  */
 import type { EventValue } from '../core/event.js';
-import type { SourceFormat } from '../runes/runeset.js';
 import type { LineBatch } from './lines.js';
 import { parseLine, type EventBatch, type InputProblem } from './ndjson.js';
-
-/** A line decoded: its event, or why it is not one. */
-export type Decoded = { value: EventValue } | { error: string };
-
-/** Decodes one line of a line format (`ndjson`, `lines`), numbered from 1, for the source `source`. */
-export type LineDecoder = (text: string, line: number) => Decoded;
-
-/**
- * The line decoder of a format. `lines` makes `{ message, source, line }`: the text as it is (a
- * trailing `\r` already removed), the source's name, the line's number.
- */
-export function lineDecoder(format: Exclude<SourceFormat, 'json'>, source: string): LineDecoder {
-  if (format === 'lines') return (text, line) => ({ value: { message: text, source, line } });
-  return (text) => parseLine(text);
-}
-
-/** True for a line the line formats skip: empty or only white space (`ndjson`); `lines` skips only empty lines. */
-export function isBlank(format: Exclude<SourceFormat, 'json'>, text: string): boolean {
-  return format === 'lines' ? text.length === 0 : text.length === 0 || text.trim() === '';
-}
 
 /**
  * Decodes a whole `json` document: an array is its events, anything else one event. The same exact-

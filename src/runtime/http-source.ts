@@ -13,9 +13,9 @@ import { urlOf } from '../core/address.js';
 import { SanctumError, type ErrorCode } from '../core/errors.js';
 import type { EventValue } from '../core/event.js';
 import type { RunesetHttpSource, SourceFormat } from '../runes/runeset.js';
-import { decodeDocument, isBlank, lineDecoder } from './formats.js';
+import { decodeDocument } from './formats.js';
 import type { SourceContext } from './connector.js';
-import { decodeNdjsonText } from './ndjson.js';
+import { decodeNdjsonText, forEachLine } from './ndjson.js';
 
 /** Seconds a client is told to wait (`Retry-After`) when the source is busy or stopping. */
 const RETRY_AFTER_BUSY = 1;
@@ -321,26 +321,13 @@ function decodeBody(body: Buffer, format: SourceFormat, source: string): { event
       return { refusal: { status: 400, code: 'INPUT_INVALID_JSON', line: d.line, message: `line ${d.line}: ${d.error}; nothing of the body was appended` } };
     return d;
   }
-  const decode = lineDecoder(format, source);
+  // `lines`: each line an event { message, source, line }, as the file source makes them; empty
+  // lines are skipped, and no line is refused.
   const events: EventValue[] = [];
-  let start = 0;
-  let line = 1;
-  for (;;) {
-    let end = text.indexOf('\n', start);
-    const last = end < 0;
-    if (last) end = text.length;
-    let l = text.slice(start, end);
-    if (l.length > 0 && l.charCodeAt(l.length - 1) === 13) l = l.slice(0, -1);
-    if (!(last && l.length === 0) && !isBlank(format, l)) {
-      const d = decode(l, line);
-      if ('error' in d)
-        return { refusal: { status: 400, code: 'INPUT_INVALID_JSON', line, message: `line ${line}: ${d.error}; nothing of the body was appended` } };
-      events.push(d.value);
-    }
-    if (last) break;
-    start = end + 1;
-    line++;
-  }
+  forEachLine(text, (message, line) => {
+    events.push({ message, source, line });
+    return undefined;
+  });
   return { events };
 }
 

@@ -309,21 +309,33 @@ export function decodeNdjsonText(text: string, decoded: boolean): DecodedText {
   const numbers = hasLongDigitRun(text) || BIG_EXPONENT.test(text);
   const escapes = text.includes('\\u');
   const events: EventValue[] = [];
+  const refused = forEachLine(text, (l, line) => {
+    if (isBlank(l)) return undefined;
+    const r = decodeLine(l, decoded, numbers, escapes);
+    if (r instanceof Refusal) return { line, error: r.error, code: r.code };
+    events.push(r);
+    return undefined;
+  });
+  return refused ?? { events };
+}
+
+/**
+ * Calls `visit` with each line of a text held whole (an HTTP body), numbered from 1, until it
+ * returns something, which is returned: lines end with `\n` or `\r\n` (neither is passed on), and
+ * an empty line is counted but not visited.
+ */
+export function forEachLine<R>(text: string, visit: (line: string, n: number) => R | undefined): R | undefined {
   let start = 0;
-  for (let line = 1; ; line++) {
+  for (let n = 1; ; n++) {
     let end = text.indexOf('\n', start);
     const last = end < 0;
     if (last) end = text.length;
     const cut = end > start && text.charCodeAt(end - 1) === 13 /* \r */ ? end - 1 : end;
     if (cut > start) {
-      const l = text.slice(start, cut);
-      if (!isBlank(l)) {
-        const r = decodeLine(l, decoded, numbers, escapes);
-        if (r instanceof Refusal) return { line, error: r.error, code: r.code };
-        events.push(r);
-      }
+      const r = visit(text.slice(start, cut), n);
+      if (r !== undefined) return r;
     }
-    if (last) return { events };
+    if (last) return undefined;
     start = end + 1;
   }
 }

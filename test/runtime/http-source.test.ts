@@ -88,6 +88,19 @@ describe('http source: acknowledged means in the stream', () => {
       { message: 'not json {', source: 'web', line: 3 },
     ]);
   });
+
+  it("`format: lines` drops a line's \\r, keeps a line of spaces, skips empty ones and counts them all", async () => {
+    const run = await start(http(', format: lines'));
+    const seen: unknown[] = [];
+    run.opened.graph.stream('in').subscribe((e) => seen.push(e));
+    const r = await post(run.url, 'a\r\n\r\n  \n\nlast', { 'content-type': 'text/plain' });
+    expect(r.json).toEqual({ accepted: 3 });
+    expect(seen).toEqual([
+      { message: 'a', source: 'web', line: 1 },
+      { message: '  ', source: 'web', line: 3 },
+      { message: 'last', source: 'web', line: 5 },
+    ]);
+  });
 });
 
 describe('http source: bad input is refused whole, with a log line and a count', () => {
