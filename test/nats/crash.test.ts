@@ -18,7 +18,9 @@ import { BIN } from '../cli/run-cli.js';
 import { tempDir } from '../helpers.js';
 import { startNatsServer, type NatsServer } from './server.js';
 
-const N = 3000;
+// Three times what 12 kills use up on an idle run (≈1,900 inputs): a run that reached the end of the
+// input would be stopped instead of killed.
+const N = 6000;
 const KILLS = 12;
 
 const spell = `local s = {}
