@@ -15,7 +15,14 @@ import { openSqliteStorage } from '../../src/storage/index.js';
 import { BIN } from '../cli/run-cli.js';
 import { tempDir } from '../helpers.js';
 
+/**
+ * Events of a control's input. 16 kills use up a share of it (the first kill lands after 25–200
+ * events of progress and the 0–25 ms after; a run that reached the end would exit instead of being
+ * killed): the controls, slowed by their split commits, used ≤ 2,100 in idle runs.
+ */
 const N = 6000;
+/** The positive test runs at full speed: it used ≤ 2,700 in idle runs, so it gets twice the controls' input. */
+const N_FAST = 2 * N;
 const USERS = 7;
 const SIZE = 1000; // window size, ms of event time
 const STEP = 10; // event time between two events, ms
@@ -73,9 +80,9 @@ pipelines:
     to: out
 `;
 
-function setup(size = SIZE): string {
+function setup(size = SIZE, n = N): string {
   const lines: string[] = [];
-  for (let i = 1; i <= N; i++) lines.push(JSON.stringify({ id: i, user: `u${i % USERS}`, ts: i * STEP }));
+  for (let i = 1; i <= n; i++) lines.push(JSON.stringify({ id: i, user: `u${i % USERS}`, ts: i * STEP }));
   return tempDir({ 'timed.lua': spell, 'r.yaml': runeset(size), 'in.ndjson': `${lines.join('\n')}\n` });
 }
 
@@ -139,12 +146,12 @@ interface Verdict {
   ticks: number;
 }
 
-function verdict(dir: string, size = SIZE): Verdict {
+function verdict(dir: string, size = SIZE, n = N): Verdict {
   const storage = openSqliteStorage({ dir: `${dir}/.sanctum` });
   try {
-    const out = storage.log.read('out', 1, N * 10).map((e) => e.event as { window?: string; count?: number; fired?: string });
+    const out = storage.log.read('out', 1, n * 10).map((e) => e.event as { window?: string; count?: number; fired?: string });
     const expected = new Map<string, number>();
-    for (let i = 1; i <= N; i++) {
+    for (let i = 1; i <= n; i++) {
       const ts = i * STEP;
       const k = `u${i % USERS}@${ts - (ts % size)}`;
       expected.set(k, (expected.get(k) ?? 0) + 1);
@@ -155,9 +162,9 @@ function verdict(dir: string, size = SIZE): Verdict {
       if (e.window !== undefined) windows.set(e.window, [...(windows.get(e.window) ?? []), e.count!]);
       if (e.fired !== undefined) fired.set(e.fired, (fired.get(e.fired) ?? 0) + 1);
     }
-    const pending = new Set(storage.timers.due('timed', Number.MAX_SAFE_INTEGER, N * 2).map((t) => t.key));
+    const pending = new Set(storage.timers.due('timed', Number.MAX_SAFE_INTEGER, n * 2).map((t) => t.key));
     let lost = 0;
-    for (let i = 1; i <= N; i++) if (!fired.has(`t${i}`) && !pending.has(`t${i}`)) lost++;
+    for (let i = 1; i <= n; i++) if (!fired.has(`t${i}`) && !pending.has(`t${i}`)) lost++;
     return {
       position: storage.offsets.get('pipeline:timed', 'in'),
       late: storage.log.lastSeq('late'),
@@ -181,13 +188,13 @@ async function killRepeatedly(dir: string, control: Control | false, kills: numb
 
 describe('crash recovery of time (kill -9 while events, ticks and timers flow)', () => {
   it('every window once with its exact count, no timer lost or fired twice, after 15+ kills', async () => {
-    const dir = setup();
+    const dir = setup(SIZE, N_FAST);
     const ends = await killRepeatedly(dir, false, 16);
     expect(ends.filter((e) => e === 'SIGKILL').length).toBeGreaterThanOrEqual(15);
     expect(ends[ends.length - 1]).toBe('0');
-    const v = verdict(dir);
+    const v = verdict(dir, SIZE, N_FAST);
     expect(v.ticks).toBeGreaterThan(0);
-    expect({ ...v, ticks: 0 }).toEqual({ position: N, late: 0, windowRepeats: 0, windowsWrong: 0, firedTwice: 0, lost: 0, ticks: 0 });
+    expect({ ...v, ticks: 0 }).toEqual({ position: N_FAST, late: 0, windowRepeats: 0, windowsWrong: 0, firedTwice: 0, lost: 0, ticks: 0 });
   }, 900_000);
 
   it('negative control: committing fired timers apart from their outputs is caught firing them twice', async () => {
