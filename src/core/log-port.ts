@@ -31,6 +31,19 @@ export interface LogPort {
    */
   commit(batch: CommitBatch): Promise<CommitResult>;
   /**
+   * `commit` in its two steps: `applied` once the batch is written and visible to this process's
+   * reads (a consumer's next batch may cast on its state), `durable` once it is on disk (what
+   * `commit` resolves with: acknowledge or hand on after it). Both reject when nothing of it was
+   * committed; `durable` alone when the disk refused it. Batches become durable in the order staged.
+   */
+  stage(batch: CommitBatch): StagedCommit;
+  /**
+   * Resolves once everything committed so far is on disk (what an external effect of what was
+   * read — a sink's write — waits for); rejects when the disk refused. Every `commit` has resolved
+   * after its own sync already.
+   */
+  synced(): Promise<void>;
+  /**
    * Resolves when `stream` may hold events after `afterSeq`: at once if it already does, when this
    * process appends, after a poll interval (another process may append), on abort or on close.
    * It may resolve with nothing new: the caller reads again and decides.
@@ -40,4 +53,10 @@ export interface LogPort {
   readonly state: StateStore;
   /** The spell timers that commit with this log. */
   readonly timers: TimerStore;
+}
+
+/** A commit in its two steps (see {@link LogPort.stage}). */
+export interface StagedCommit {
+  readonly applied: Promise<CommitResult>;
+  readonly durable: Promise<CommitResult>;
 }

@@ -330,6 +330,17 @@ export interface CommitBatch {
   readonly appends?: readonly StreamAppend[];
 }
 
+/** How {@link Storage.commitBatches} commits. */
+export interface CommitOptions {
+  /**
+   * Return once the batches are written and visible, before they are on disk: they are durable once
+   * a later {@link Storage.synced} resolves. For a caller that acknowledges nothing before then and
+   * has other work meanwhile (the log port): the thread does not wait for the disk. Default false:
+   * with `synchronous` FULL, on disk when the call returns.
+   */
+  readonly syncLater?: boolean;
+}
+
 /** What {@link Storage.commitBatch} appended: one entry per entry of `appends`, in order. */
 export interface CommitResult {
   readonly appended: readonly { readonly stream: string; readonly first: number; readonly last: number }[];
@@ -368,7 +379,13 @@ export interface Storage {
    * place; the others commit. Throws a `StorageError` when the transaction itself fails: then none
    * of them is stored. Optional: without it, batches commit one by one.
    */
-  commitBatches?(batches: readonly CommitBatch[]): (CommitResult | Error)[];
+  commitBatches?(batches: readonly CommitBatch[], options?: CommitOptions): (CommitResult | Error)[];
+  /**
+   * Resolves once every commit made so far is on disk (those made with `syncLater` included);
+   * rejects with a `StorageError` when the disk refused, and the store takes no more writes then.
+   * A store whose commits are on disk when they return (or that has no disk) resolves at once.
+   */
+  synced?(): Promise<void>;
   /** Commits pending appends, ends following tails, and releases the store. Idempotent. */
   close(): void;
   /** The data file, for stores that have one. */

@@ -49,6 +49,11 @@ export interface Committer {
    * fatal for the run (nothing of the batch was committed; a restart resumes from the last commit).
    */
   commit(position: ConsumerPosition | undefined, changes: SpellChanges, out: Outputs): void | Promise<void>;
+  /**
+   * Resolves once every batch committed so far is on disk and handed on (a committer that resolves
+   * `commit` before that); rejects when one of them failed. The consumer ends only after it.
+   */
+  settled?(): Promise<void>;
 }
 
 export interface ConsumerOptions {
@@ -249,7 +254,7 @@ export class Consumer implements Task {
       // Halt at the failing event: nothing of its batch (one event) commits or goes on.
       this.core.discardState();
       this.options.onStopped(result.stopped);
-      this.end();
+      this.endSettled();
       return false;
     }
     let pending: void | Promise<void>;
@@ -295,12 +300,29 @@ export class Consumer implements Task {
           return;
       }
     }
-    this.apply(
-      () => undefined,
-      () => this.core.finish(),
+    if (
+      this.apply(
+        () => undefined,
+        () => this.core.finish(),
+        () => this.endSettled(),
+      )
+    )
+      this.endSettled();
+  }
+
+  /** Ends once what was committed is on disk and handed on (see Committer.settled). */
+  private endSettled(): void {
+    if (this.phase === 'done') return;
+    const settled = this.committer.settled?.();
+    if (settled === undefined) {
+      this.end();
+      return;
+    }
+    this.phase = 'committing';
+    settled.then(
       () => this.end(),
+      (e: unknown) => this.fatal(e),
     );
-    if (this.phase === 'running') this.end();
   }
 
   private fatal(error: unknown): void {

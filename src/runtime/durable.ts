@@ -326,30 +326,48 @@ function decodeStored(stream: string, first: number, json: readonly string[]): E
   return events;
 }
 
-/** Commits of a pipeline over durable streams: position, state, timers and durable outputs in one unit, then the rest. */
+/**
+ * Commits of a pipeline over durable streams: position, state, timers and durable outputs in one
+ * unit, then the rest. A commit resolves once its batch is written (the next batch may cast on its
+ * state) and hands its outputs on once it is on disk; the next commit waits for that hand-on, so
+ * one batch at most is on its way to disk while the next one casts, and outputs go on in order.
+ * A batch the disk refused is fatal (`onFatal`), and fails the commit after it and `settled`.
+ */
 export function durableCommitter(
   port: LogPort,
   graph: StreamGraph,
   runeset: Runeset,
   metrics: () => DurableMetrics,
+  onFatal: (error: unknown) => void,
   onCommit?: (position: ConsumerPosition) => void,
 ): Committer {
-  return {
-    async commit(position: ConsumerPosition | undefined, { state, timers }: SpellChanges, out: Outputs): Promise<void> {
-      const appends: StreamAppend[] = [];
-      for (const [stream, events] of out) if (graph.isDurable(stream)) appends.push(appendOf(runeset, stream, events));
-      if (position !== undefined || state.length > 0 || timers.length > 0 || appends.length > 0) {
-        const started = performance.now();
-        await port.commit({ ...(position ? { consumer: position } : {}), state, ...(timers.length > 0 ? { timers } : {}), appends });
-        const seconds = (performance.now() - started) / 1000;
-        const m = metrics();
-        for (const a of appends) m.recordCommit(a.stream, seconds, a.items.length);
-        if (position) onCommit?.(position);
-      }
-      for (const [stream, events] of out) {
-        if (graph.isDurable(stream)) graph.deliver(stream, events);
-        else graph.write(stream, events);
-      }
-    },
+  let previous: Promise<void> = Promise.resolve();
+  const handOn = (out: Outputs) => {
+    for (const [stream, events] of out) {
+      if (graph.isDurable(stream)) graph.deliver(stream, events);
+      else graph.write(stream, events);
+    }
   };
+  const commit = async (position: ConsumerPosition | undefined, { state, timers }: SpellChanges, out: Outputs): Promise<void> => {
+    await previous;
+    const appends: StreamAppend[] = [];
+    for (const [stream, events] of out) if (graph.isDurable(stream)) appends.push(appendOf(runeset, stream, events));
+    if (position === undefined && state.length === 0 && timers.length === 0 && appends.length === 0) {
+      handOn(out);
+      return;
+    }
+    const started = performance.now();
+    const staged = port.stage({ ...(position ? { consumer: position } : {}), state, ...(timers.length > 0 ? { timers } : {}), appends });
+    previous = staged.durable.then(() => {
+      const seconds = (performance.now() - started) / 1000;
+      const m = metrics();
+      for (const a of appends) m.recordCommit(a.stream, seconds, a.items.length);
+      if (position) onCommit?.(position);
+      handOn(out);
+    });
+    // Reported at once (the pipeline may have no next batch to fail on); the next commit and `settled` reject too.
+    previous.catch(onFatal);
+    await staged.applied;
+  };
+  return { commit, settled: () => previous };
 }

@@ -160,13 +160,14 @@ export async function readHttp(ctx: SourceContext, src: RunesetHttpSource): Prom
     },
     (req, res) => {
       handle(req, res).catch((e: unknown) => {
-        // A failed commit: nothing of the request is stored (and the run stops: the appender reported it).
+        // A failed commit: not acknowledged (and the run stops: the appender reported it). A commit
+        // whose fsync failed may still be in the file: the client may send it again.
         if (!res.headersSent) {
           send(
             res,
             500,
             { 'content-type': 'application/json', connection: 'close' },
-            { error: (e as { code?: string }).code ?? 'STORAGE_FAILED', message: `not stored: ${(e as Error).message}` },
+            { error: (e as { code?: string }).code ?? 'STORAGE_FAILED', message: `not acknowledged: ${(e as Error).message}` },
           );
           stats.answered(500, 0);
         } else res.destroy();

@@ -429,7 +429,7 @@ export function wire(runeset: Runeset, spells: Map<string, Spell>, options: Wire
           durableInputs.set(`pipeline:${p.name}`, input);
           return input;
         },
-        durableCommitter(port, graph, runeset, getMetrics, options.onCommit ? (pos) => options.onCommit!(p.name, pos.stream, pos.seq) : undefined),
+        durableCommitter(port, graph, runeset, getMetrics, onFatal, options.onCommit ? (pos) => options.onCommit!(p.name, pos.stream, pos.seq) : undefined),
         graph,
         flow,
         consumerOptions,

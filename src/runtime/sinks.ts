@@ -344,6 +344,9 @@ export class DurableSink implements SinkHandle {
         }
         const seqs = batch.origin!.seqs!;
         const meta: SinkBatchMeta = { sink: this.name, stream: batch.origin!.stream, firstSeq: seqs[0]!, lastSeq: seqs[seqs.length - 1]!, seqs };
+        // What goes out is on disk first: a batch read before the commit that wrote it was synced
+        // (commits resolve after their sync, but their rows are visible before) waits for it.
+        await this.ctx.port!.synced();
         let result: SinkWriteResult | void;
         try {
           result =

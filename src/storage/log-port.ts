@@ -1,5 +1,5 @@
 /** The asynchronous log port over a synchronous {@link Storage} (SQLite or memory): one partition, this process. */
-import type { LogPort } from '../core/log-port.js';
+import type { LogPort, StagedCommit } from '../core/log-port.js';
 import type { CommitBatch, CommitResult, Storage, StoredJson } from '../core/storage.js';
 
 export interface StorageLogPortOptions {
@@ -16,6 +16,7 @@ export interface StorageLogPortOptions {
  */
 export function storageLogPort(storage: Storage, options: StorageLogPortOptions = {}): LogPort {
   const pollMs = options.pollMs ?? 100;
+  const stage = groupCommits(storage);
   const call = <T>(fn: () => T): Promise<T> => {
     try {
       return Promise.resolve(fn());
@@ -28,7 +29,9 @@ export function storageLogPort(storage: Storage, options: StorageLogPortOptions 
     readJson: (stream, fromSeq, limit) => call(() => readJson(storage, stream, fromSeq, limit)),
     lastSeq: (stream) => call(() => storage.log.lastSeq(stream)),
     position: (consumer, stream) => call(() => storage.offsets.get(consumer, stream)),
-    commit: groupCommits(storage),
+    commit: (batch) => stage(batch).durable,
+    stage,
+    synced: () => storage.synced?.() ?? Promise.resolve(),
     waitForAppend: (stream, afterSeq, signal) => storage.log.wait(stream, afterSeq, { pollMs, signal }),
     state: storage.state,
     timers: storage.timers,
@@ -48,44 +51,90 @@ function readJson(storage: Storage, stream: string, fromSeq: number, limit: numb
  * (one fsync) in which each is still its own unit (`commitBatches`). Each caller resolves once its
  * batch is durable, as before; what it costs a caller is the rest of the turn. A group of one
  * takes the same path (one code path for every commit). A store without `commitBatches` commits
- * them one by one.
+ * them one by one. The thread does not wait for the disk: a group is written at once and resolves
+ * when a sync of the -wal started after it ends (`syncLater`, `synced`), so the next group, and
+ * every other task of the run, go on meanwhile; nothing resolves before it is on disk.
  */
-function groupCommits(storage: Storage): (batch: CommitBatch) => Promise<CommitResult> {
-  let queue: { batch: CommitBatch; resolve: (r: CommitResult) => void; reject: (e: unknown) => void }[] = [];
+function groupCommits(storage: Storage): (batch: CommitBatch) => StagedCommit {
+  interface Waiter {
+    readonly batch: CommitBatch;
+    readonly applied: Settle;
+    readonly durable: Settle;
+  }
+  let queue: Waiter[] = [];
   let scheduled = false;
+  const later = { syncLater: true } as const;
+  const settle = (group: readonly Waiter[], results: readonly (CommitResult | Error)[], which: 'applied' | 'durable') => {
+    for (let i = 0; i < group.length; i++) {
+      const r = results[i]!;
+      if (r instanceof Error) group[i]![which].reject(r);
+      else group[i]![which].resolve(r);
+    }
+  };
+  const fail = (group: readonly Waiter[], e: unknown, which: 'applied' | 'durable' | 'both') => {
+    for (const w of group) {
+      if (which !== 'durable') w.applied.reject(e);
+      if (which !== 'applied') w.durable.reject(e);
+    }
+  };
   const flush = () => {
     scheduled = false;
     const group = queue;
     queue = [];
-    if (storage.commitBatches === undefined) {
-      for (const w of group) {
-        try {
-          w.resolve(storage.commitBatch(w.batch));
-        } catch (e) {
-          w.reject(e);
-        }
-      }
-      return;
-    }
     let results: (CommitResult | Error)[];
-    try {
-      results = storage.commitBatches(group.map((w) => w.batch));
-    } catch (e) {
-      for (const w of group) w.reject(e);
-      return;
-    }
-    for (let i = 0; i < group.length; i++) {
-      const r = results[i]!;
-      if (r instanceof Error) group[i]!.reject(r);
-      else group[i]!.resolve(r);
-    }
-  };
-  return (batch) =>
-    new Promise<CommitResult>((resolve, reject) => {
-      queue.push({ batch, resolve, reject });
-      if (!scheduled) {
-        scheduled = true;
-        setImmediate(flush);
+    if (storage.commitBatches === undefined) {
+      results = group.map((w) => {
+        try {
+          return storage.commitBatch(w.batch);
+        } catch (e) {
+          return e instanceof Error ? e : new Error(String(e));
+        }
+      });
+    } else {
+      try {
+        results = storage.commitBatches(
+          group.map((w) => w.batch),
+          later,
+        );
+      } catch (e) {
+        fail(group, e, 'both');
+        return;
       }
-    });
+    }
+    settle(group, results, 'applied');
+    // Written: the next group may commit while this one syncs; each is durable once on disk.
+    if (storage.synced === undefined) settle(group, results, 'durable');
+    else
+      storage.synced().then(
+        () => settle(group, results, 'durable'),
+        (e: unknown) => fail(group, e, 'durable'),
+      );
+  };
+  return (batch) => {
+    const applied = settleable<CommitResult>();
+    const durable = settleable<CommitResult>();
+    queue.push({ batch, applied, durable });
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
+    }
+    return { applied: applied.promise, durable: durable.promise };
+  };
+}
+
+interface Settle {
+  resolve(r: CommitResult): void;
+  reject(e: unknown): void;
+}
+
+/** A promise and its settling functions; a rejection nobody awaits is not an unhandled one. */
+function settleable<T>(): Settle & { promise: Promise<T> } {
+  let resolve!: (r: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => {});
+  return { promise, resolve: resolve as (r: CommitResult) => void, reject };
 }

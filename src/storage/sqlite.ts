@@ -7,6 +7,7 @@ import type {
   AppendItem,
   AppendResult,
   CommitBatch,
+  CommitOptions,
   CommitResult,
   EventLog,
   NamespaceInfo,
@@ -122,7 +123,8 @@ export interface SqliteStorage extends Storage {
   readonly synchronous: Synchronous;
   /** Opened with `readonly: true`: every write throws. */
   readonly readonly: boolean;
-  commitBatches(batches: readonly CommitBatch[]): (CommitResult | Error)[];
+  commitBatches(batches: readonly CommitBatch[], options?: CommitOptions): (CommitResult | Error)[];
+  synced(): Promise<void>;
   /** The plan SQLite chooses for `state.query(ns, options)`, one line per step (EXPLAIN QUERY PLAN). */
   explainQuery(ns: string, options: QueryOptions): string[];
   /** Raw access for tools and tests. Writing through it bypasses every guarantee here. */
@@ -180,6 +182,13 @@ class SqliteStore implements SqliteStorage {
   private readonly groupCommit: GroupCommit;
   private readonly tx: TransactionType<(fn: () => unknown) => unknown>;
   private readonly s: ReturnType<typeof prepareStatements>;
+  /** `syncLater` commits: the -wal file (opened at the first sync, closed after the database) and the syncs in flight. */
+  private walFd: number | undefined;
+  private unsynced = false;
+  private syncing: Promise<void> | undefined;
+  private syncAgain: Promise<void> | undefined;
+  private atNormal: StatementType | undefined;
+  private atFull: StatementType | undefined;
   private readonly shaped = new Map<string, Stmt>();
   /** The parameters of one multi-row insert of events without keys (stream, first seq, ts, a text a row), reused. */
   private readonly leanArgs: unknown[] = new Array(3 + INSERT_CHUNK).fill(null);
@@ -357,6 +366,9 @@ class SqliteStore implements SqliteStorage {
   private fail(error: StorageError): void {
     this.failure ??= error;
     this.groupCommit.failAll(error);
+    // A failed sync leaves its commits in the -wal, unacknowledged: nothing copies them on.
+    this.checkpointer?.close();
+    this.checkpointer = undefined;
   }
 
   private readGuard<T>(operation: StorageOperation, doing: string, fn: () => T): T {
@@ -818,7 +830,83 @@ class SqliteStore implements SqliteStorage {
     return result;
   }
 
-  commitBatches(batches: readonly CommitBatch[]): (CommitResult | Error)[] {
+  commitBatches(batches: readonly CommitBatch[], options?: CommitOptions): (CommitResult | Error)[] {
+    if (options?.syncLater !== true || this.synchronous !== 'FULL') return this.commitNow(batches);
+    // Written at NORMAL (SQLite does not sync the -wal at the commit), FULL again for every other
+    // commit; `synced()` syncs the -wal from libuv's thread pool. A commit at FULL syncs it too.
+    this.checkWritable('commit');
+    this.atNormal ??= this.db.prepare('PRAGMA synchronous = NORMAL');
+    this.atFull ??= this.db.prepare('PRAGMA synchronous = FULL');
+    this.atNormal.run();
+    try {
+      return this.commitNow(batches);
+    } finally {
+      this.unsynced = true;
+      this.backToFull();
+    }
+  }
+
+  /** FULL again after a `syncLater` commit; a store that cannot be set back takes no more writes. */
+  private backToFull(): void {
+    try {
+      this.atFull!.run();
+    } catch (e) {
+      this.fail(classify(e, this.path, 'commit', 'could not set synchronous back to FULL'));
+    }
+  }
+
+  synced(): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    if (!this.unsynced) return this.syncing ?? Promise.resolve();
+    if (this.syncAgain !== undefined) return this.syncAgain;
+    if (this.syncing === undefined) return this.startSync();
+    // The sync in flight may have started before the commits since: one more after it, for all of them.
+    this.syncAgain ??= this.syncing.then(() => {
+      this.syncAgain = undefined;
+      return this.startSync();
+    });
+    return this.syncAgain;
+  }
+
+  /** One fdatasync of the -wal file, covering every commit made before it starts. */
+  private startSync(): Promise<void> {
+    this.unsynced = false;
+    if (this.closed) return this.failure === undefined ? Promise.resolve() : Promise.reject(this.failure); // close() synced it
+    let fd: number;
+    try {
+      fd = this.walFd ??= fs.openSync(`${this.path}-wal`, 'r');
+    } catch (e) {
+      return Promise.reject(this.syncFailed(e));
+    }
+    let done!: (e: NodeJS.ErrnoException | null) => void;
+    const sync = new Promise<void>((resolve, reject) => {
+      done = (e) => {
+        if (this.syncing === sync) this.syncing = undefined;
+        if (e) reject(this.syncFailed(e));
+        else resolve();
+      };
+    });
+    this.syncing = sync;
+    fs.fdatasync(fd, done);
+    return sync;
+  }
+
+  /** A failed sync: what is written may not be on disk, so nothing more is acknowledged or written (R5). */
+  private syncFailed(cause: unknown): StorageError {
+    const error = new StorageError(
+      {
+        code: 'STORAGE_FAILED',
+        operation: 'commit',
+        file: this.path,
+        problem: `could not sync its -wal file to disk (${(cause as Error).message}); the commits since the last sync may be lost, so none of them is acknowledged and the store takes no more writes: fix the disk, then run again to go on from what is on disk`,
+      },
+      { cause },
+    );
+    this.fail(error);
+    return error;
+  }
+
+  private commitNow(batches: readonly CommitBatch[]): (CommitResult | Error)[] {
     this.checkWritable('commit');
     const checked = batches.map((b) => {
       try {
@@ -945,10 +1033,26 @@ class SqliteStore implements SqliteStorage {
     this.peers.leave();
     clearTimeout(this.checkpointStart);
     this.checkpointer?.close();
+    // Commits not yet synced are synced now: closing syncs the -wal only when this is the last
+    // connection. The syncs still asked for then resolve (startSync: closed).
+    if ((this.unsynced || this.syncing !== undefined) && this.failure === undefined) {
+      try {
+        this.walFd ??= fs.openSync(`${this.path}-wal`, 'r');
+        fs.fdatasyncSync(this.walFd);
+        this.unsynced = false;
+      } catch (e) {
+        this.syncFailed(e);
+      }
+    }
     try {
       this.db.close();
     } catch (e) {
       throw classify(e, this.path, 'close', 'could not be closed');
+    } finally {
+      const fd = this.walFd;
+      this.walFd = undefined;
+      // A sync in flight keeps its descriptor until it ends (a number closed now could be reused by another file).
+      if (fd !== undefined) void (this.syncAgain ?? this.syncing ?? Promise.resolve()).catch(() => {}).finally(() => fs.close(fd, () => {}));
     }
   }
 }

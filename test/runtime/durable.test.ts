@@ -1,12 +1,19 @@
-import { describe, it, expect } from 'vitest';
+import { afterEach, describe, it, expect, vi } from 'vitest';
+import fs from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { lastValueFrom, toArray } from 'rxjs';
-import { openMemoryStorage } from '../../src/storage/index.js';
+import { openMemoryStorage, openSqliteStorage } from '../../src/storage/index.js';
 import { loadRunesetOrThrow, openRuneset, summonSource, type EventValue } from '../../src/index.js';
 import type { Storage } from '../../src/core/storage.js';
 import { StateSession } from '../../src/runtime/state-library.js';
 import { tempDir } from '../helpers.js';
 import { CommitFaults } from '../storage/faults.js';
+import { holdSyncs, until } from '../storage/helpers.js';
+import { durableCommitter } from '../../src/runtime/durable.js';
+import type { StreamGraph } from '../../src/runtime/graph.js';
+import type { LogPort } from '../../src/core/log-port.js';
+import type { DurableMetrics } from '../../src/core/metrics.js';
+import type { SpellChanges } from '../../src/runtime/state-library.js';
 
 const totals = `local s = {}
 function s.cast(e, emit)
@@ -180,5 +187,98 @@ return s`;
     expect(caster.cast({ k: 'x', fail: true }, () => {})?.code).toBe('SPELL_RUNTIME');
     expect(session.get('x')).toBe(1);
     caster.close();
+  });
+});
+
+describe('the durable consumer and the disk', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('casts the next batch while one is on its way to disk, and hands a batch on only once it is there', async () => {
+    const dir = tempDir({ 'totals.lua': totals, 'r.yaml': runesetYaml });
+    const storage = openSqliteStorage({ dir: `${dir}/data` });
+    const N = 9; // three batches of 3
+    storage.commitBatch({
+      appends: [{ stream: 'in', items: Array.from({ length: N }, (_, i) => ({ event: { id: i + 1, user: `u${i % 2}`, amount: 200 } })) }],
+    });
+    const syncs = holdSyncs();
+    const opened = await openRuneset(await loadRunesetOrThrow(`${dir}/r.yaml`), { storage, logger: () => {} });
+    const big: unknown[] = [];
+    opened.graph.stream('big').subscribe((e) => big.push(e));
+    let finished = false;
+    const done = opened.run({ stdio: quiet() }).finally(() => (finished = true));
+    const casts = () => opened.spells.get('totals')!.stats.casts;
+    // The first batch is written and syncing (held); the second is cast meanwhile, the third waits.
+    await until(() => syncs.held.length === 1 && casts() === 6, 'the first sync and the second batch cast');
+    expect(storage.log.lastSeq('out')).toBe(3); // the first batch's outputs are written…
+    expect(big).toEqual([]); // …but not handed on: not on disk yet
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r)); // turns in which a third batch could be cast
+    expect(casts()).toBe(6); // one batch at most ahead of the disk
+    syncs.release();
+    await until(() => big.length === 3, 'the first batch handed on');
+    // The rest, a sync at a time.
+    while (!finished) {
+      await until(() => finished || syncs.held.length > 0, 'a sync or the end');
+      syncs.release();
+    }
+    const report = await done;
+    expect(report.deadLetters).toBe(0);
+    expect(big.map((e) => (e as { big: number }).big)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(storage.offsets.get('pipeline:sum', 'in')).toBe(N);
+    storage.close();
+  });
+
+  it('a batch the disk refused fails the run, and nothing of it is handed on', async () => {
+    const dir = tempDir({ 'totals.lua': totals, 'r.yaml': runesetYaml });
+    const storage = openSqliteStorage({ dir: `${dir}/data` });
+    storage.commitBatch({ appends: [{ stream: 'in', items: Array.from({ length: 9 }, (_, i) => ({ event: { id: i + 1, user: 'u', amount: 200 } })) }] });
+    vi.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, cb: (e: NodeJS.ErrnoException | null) => void) =>
+      cb(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }))) as typeof fs.fdatasync);
+    const opened = await openRuneset(await loadRunesetOrThrow(`${dir}/r.yaml`), { storage, logger: () => {} });
+    const big: unknown[] = [];
+    opened.graph.stream('big').subscribe({ next: (e) => big.push(e), error: () => {} });
+    await expect(opened.run({ stdio: quiet() })).rejects.toThrow(/could not sync its -wal file to disk/);
+    expect(big).toEqual([]);
+    vi.restoreAllMocks();
+    storage.close();
+    // What is on disk is what SQLite kept: the next run (a sound disk) goes on from the committed position, each event once.
+    const again = openSqliteStorage({ dir: `${dir}/data` });
+    const rerun = await openRuneset(await loadRunesetOrThrow(`${dir}/r.yaml`), { storage: again, logger: () => {} });
+    await rerun.run({ stdio: quiet() });
+    expect(
+      again.log
+        .read('out', 1, 100)
+        .filter((e) => (e.event as { id?: number }).id !== undefined)
+        .map((e) => (e.event as { id: number }).id),
+    ).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    again.close();
+  });
+
+  it('a batch whose sync failed is reported at once, with no next batch to fail on, and is never handed on', async () => {
+    const refused = Object.assign(new Error('could not sync its -wal file to disk (EIO)'), { code: 'STORAGE_FAILED' });
+    const delivered: string[] = [];
+    const graph = { isDurable: () => true, deliver: (s: string) => delivered.push(s), write: (s: string) => delivered.push(s) } as unknown as StreamGraph;
+    const port = {
+      stage: () => ({ applied: Promise.resolve({ appended: [] }), durable: Promise.reject(refused) }),
+    } as unknown as LogPort;
+    const fatal: unknown[] = [];
+    const runeset = await loadRunesetOrThrow(`${tempDir({ 'totals.lua': totals, 'r.yaml': runesetYaml })}/r.yaml`);
+    const committer = durableCommitter(
+      port,
+      graph,
+      runeset,
+      () => ({ recordCommit: () => {} }) as unknown as DurableMetrics,
+      (e) => fatal.push(e),
+    );
+    await committer.commit(
+      { name: 'pipeline:sum', stream: 'in', seq: 3 },
+      { state: [], timers: [] } as unknown as SpellChanges,
+      new Map([['out', [{ id: 1 }]]]),
+    );
+    await until(() => fatal.length > 0, 'the failure reported');
+    expect(fatal).toEqual([refused]);
+    expect(delivered).toEqual([]);
+    await expect(committer.settled!()).rejects.toBe(refused);
   });
 });

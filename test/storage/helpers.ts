@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, vi } from 'vitest';
 
 /** A function that makes a fresh temporary directory; all of them go when the file's tests end. */
 export function tempDirs(prefix = 'sanctum-storage-'): () => string {
@@ -15,4 +15,35 @@ export function tempDirs(prefix = 'sanctum-storage-'): () => string {
     made.push(d);
     return d;
   };
+}
+
+/**
+ * Holds every fdatasync a store asks for (the syncs of `syncLater` commits) until released, and
+ * records the descriptors: what is on its way to disk can be looked at. Undo with vi.restoreAllMocks().
+ */
+export function holdSyncs() {
+  const held: { fd: number; done: (e: NodeJS.ErrnoException | null) => void }[] = [];
+  const spy = vi.spyOn(fs, 'fdatasync').mockImplementation(((fd: number, done: (e: NodeJS.ErrnoException | null) => void) => {
+    held.push({ fd, done });
+  }) as typeof fs.fdatasync);
+  return {
+    held,
+    /** Runs the held syncs for real, in order. */
+    release(): void {
+      for (const h of held.splice(0)) {
+        fs.fdatasyncSync(h.fd);
+        h.done(null);
+      }
+    },
+    spy,
+  };
+}
+
+/** Waits until `ok()` holds, looking after every turn of the event loop (fails after `ms`). */
+export async function until(ok: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 1));
+  }
 }
