@@ -10,6 +10,7 @@ import { tempDir } from '../helpers.js';
 import { CommitFaults } from '../storage/faults.js';
 import { holdSyncs, until } from '../storage/helpers.js';
 import { durableCommitter } from '../../src/runtime/durable.js';
+import { storageLogPort } from '../../src/storage/log-port.js';
 import type { StreamGraph } from '../../src/runtime/graph.js';
 import type { LogPort } from '../../src/core/log-port.js';
 import type { DurableMetrics } from '../../src/core/metrics.js';
@@ -280,5 +281,50 @@ describe('the durable consumer and the disk', () => {
     expect(fatal).toEqual([refused]);
     expect(delivered).toEqual([]);
     await expect(committer.settled!()).rejects.toBe(refused);
+  });
+});
+
+describe('a durable sink and the disk', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('writes out only what is on disk: a batch it read before its commit was synced waits for the sync', async () => {
+    const dir = tempDir({
+      'r.yaml': `version: 1
+sanctum: { batch_size: 3, data_dir: data }
+streams:
+  in: { durable: true }
+sinks:
+  out: { type: file, from: in, path: out.ndjson }
+`,
+    });
+    const storage = openSqliteStorage({ dir: `${dir}/data` });
+    const syncs = holdSyncs();
+    const port = storageLogPort(storage);
+    // Committed through the port: written at once, its sync held.
+    const committed = port.commit({ appends: [{ stream: 'in', items: [1, 2, 3].map((id) => ({ event: { id } })) }] });
+    await until(() => syncs.held.length === 1, 'the commit written and its sync asked for');
+    const opened = await openRuneset(await loadRunesetOrThrow(`${dir}/r.yaml`), { storage, logger: () => {} });
+    let finished = false;
+    const done = opened.run({ stdio: quiet() }).finally(() => (finished = true));
+    const out = () => (fs.existsSync(`${dir}/out.ndjson`) ? fs.readFileSync(`${dir}/out.ndjson`, 'utf8') : '');
+    for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r)); // turns in which the sink reads and would write
+    expect(storage.log.lastSeq('in')).toBe(3); // readable…
+    expect(out()).toBe(''); // …but not written out: not on disk yet
+    syncs.release();
+    await committed;
+    while (!finished) {
+      await until(() => finished || syncs.held.length > 0, 'a sync or the end');
+      syncs.release();
+    }
+    await done;
+    expect(
+      out()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).id),
+    ).toEqual([1, 2, 3]);
+    storage.close();
   });
 });
