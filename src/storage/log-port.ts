@@ -71,10 +71,11 @@ function groupCommits(storage: Storage): (batch: CommitBatch) => StagedCommit {
       else group[i]![which].resolve(r);
     }
   };
-  const fail = (group: readonly Waiter[], e: unknown, which: 'applied' | 'durable' | 'both') => {
+  /** Nothing of the group was written (`both`), or it was and its sync failed (`durable`). */
+  const fail = (group: readonly Waiter[], e: unknown, which: 'durable' | 'both') => {
     for (const w of group) {
-      if (which !== 'durable') w.applied.reject(e);
-      if (which !== 'applied') w.durable.reject(e);
+      if (which === 'both') w.applied.reject(e);
+      w.durable.reject(e);
     }
   };
   const flush = () => {
@@ -111,8 +112,8 @@ function groupCommits(storage: Storage): (batch: CommitBatch) => StagedCommit {
       );
   };
   return (batch) => {
-    const applied = settleable<CommitResult>();
-    const durable = settleable<CommitResult>();
+    const applied = settleable();
+    const durable = settleable();
     queue.push({ batch, applied, durable });
     if (!scheduled) {
       scheduled = true;
@@ -128,13 +129,13 @@ interface Settle {
 }
 
 /** A promise and its settling functions; a rejection nobody awaits is not an unhandled one. */
-function settleable<T>(): Settle & { promise: Promise<T> } {
-  let resolve!: (r: T) => void;
+function settleable(): Settle & { promise: Promise<CommitResult> } {
+  let resolve!: (r: CommitResult) => void;
   let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
+  const promise = new Promise<CommitResult>((res, rej) => {
     resolve = res;
     reject = rej;
   });
   promise.catch(() => {});
-  return { promise, resolve: resolve as (r: CommitResult) => void, reject };
+  return { promise, resolve, reject };
 }

@@ -874,7 +874,7 @@ class SqliteStore implements SqliteStorage {
     if (this.closed) return this.failure === undefined ? Promise.resolve() : Promise.reject(this.failure); // close() synced it
     let fd: number;
     try {
-      fd = this.walFd ??= fs.openSync(`${this.path}-wal`, 'r');
+      fd = this.wal();
     } catch (e) {
       return Promise.reject(this.syncFailed(e));
     }
@@ -889,6 +889,12 @@ class SqliteStore implements SqliteStorage {
     this.syncing = sync;
     fs.fdatasync(fd, done);
     return sync;
+  }
+
+  /** The -wal file's descriptor, opened once (SQLite keeps the file while this connection is open). */
+  private wal(): number {
+    this.walFd ??= fs.openSync(`${this.path}-wal`, 'r');
+    return this.walFd;
   }
 
   /** A failed sync: what is written may not be on disk, so nothing more is acknowledged or written (R5). */
@@ -1037,8 +1043,7 @@ class SqliteStore implements SqliteStorage {
     // connection. The syncs still asked for then resolve (startSync: closed).
     if ((this.unsynced || this.syncing !== undefined) && this.failure === undefined) {
       try {
-        this.walFd ??= fs.openSync(`${this.path}-wal`, 'r');
-        fs.fdatasyncSync(this.walFd);
+        fs.fdatasyncSync(this.wal());
         this.unsynced = false;
       } catch (e) {
         this.syncFailed(e);
@@ -1150,10 +1155,6 @@ function openReadOnly(file: string, timeout: number): DatabaseType {
 const LIVE = '(expires_at IS NULL OR expires_at > ?)';
 
 /**
- * The prepared statements. `timed`: the file has timers and expiries (format version 2); a
- * version-1 file opened read-only has neither, and its reads ignore `asOf`.
- */
-/**
  * The multi-row insert of INSERT_CHUNK events: the stream, the first seq and the ts are parameters
  * once, and each row adds its place to the seq; a row is `(place, json)`, or `(place, key, json)`.
  */
@@ -1163,6 +1164,10 @@ function insertChunk(keyed: boolean): string {
   return `INSERT INTO events (stream, seq, ts, key, json) SELECT p.stream, p.seq + v.column1, p.ts, ${key}, ${json} FROM (SELECT ? AS stream, ? AS seq, ? AS ts) AS p, (VALUES ${rows}) AS v`;
 }
 
+/**
+ * The prepared statements. `timed`: the file has timers and expiries (format version 2); a
+ * version-1 file opened read-only has neither, and its reads ignore `asOf`.
+ */
 function prepareStatements(db: DatabaseType, timed: boolean) {
   const raw = (sql: string): Stmt => db.prepare(sql).raw() as Stmt;
   const pluck = (sql: string): Stmt => db.prepare(sql).pluck() as Stmt;

@@ -8,7 +8,7 @@ import type { Storage } from '../../src/core/storage.js';
 import { StateSession } from '../../src/runtime/state-library.js';
 import { tempDir } from '../helpers.js';
 import { CommitFaults } from '../storage/faults.js';
-import { holdSyncs, until } from '../storage/helpers.js';
+import { failSyncs, holdSyncs, until } from '../storage/helpers.js';
 import { durableCommitter } from '../../src/runtime/durable.js';
 import { storageLogPort } from '../../src/storage/log-port.js';
 import type { StreamGraph } from '../../src/runtime/graph.js';
@@ -234,8 +234,7 @@ describe('the durable consumer and the disk', () => {
     const dir = tempDir({ 'totals.lua': totals, 'r.yaml': runesetYaml });
     const storage = openSqliteStorage({ dir: `${dir}/data` });
     storage.commitBatch({ appends: [{ stream: 'in', items: Array.from({ length: 9 }, (_, i) => ({ event: { id: i + 1, user: 'u', amount: 200 } })) }] });
-    vi.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, cb: (e: NodeJS.ErrnoException | null) => void) =>
-      cb(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }))) as typeof fs.fdatasync);
+    failSyncs();
     const opened = await openRuneset(await loadRunesetOrThrow(`${dir}/r.yaml`), { storage, logger: () => {} });
     const big: unknown[] = [];
     opened.graph.stream('big').subscribe({ next: (e) => big.push(e), error: () => {} });

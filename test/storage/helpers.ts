@@ -39,6 +39,13 @@ export function holdSyncs() {
   };
 }
 
+/** Fails every fdatasync a store asks for with EIO, answered on a later turn as the real one is. Undo with vi.restoreAllMocks(). */
+export function failSyncs(): void {
+  vi.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, done: (e: NodeJS.ErrnoException | null) => void) => {
+    setImmediate(() => done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })));
+  }) as typeof fs.fdatasync);
+}
+
 /** Waits until `ok()` holds, looking after every turn of the event loop (fails after `ms`). */
 export async function until(ok: () => boolean, what: string, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;

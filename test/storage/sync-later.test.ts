@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openSqliteStorage } from '../../src/storage/sqlite.js';
 import { storageLogPort } from '../../src/storage/log-port.js';
 import { expectStorageError } from './conformance.js';
-import { holdSyncs, tempDirs, until } from './helpers.js';
+import { failSyncs, holdSyncs, tempDirs, until } from './helpers.js';
 
 const tmp = tempDirs();
 const append = (stream: string, n: number) => ({ appends: [{ stream, items: Array.from({ length: n }, (_, i) => ({ event: { i } })) }] });
@@ -79,9 +79,7 @@ describe('commits synced later (syncLater, synced)', () => {
   it('a failed sync rejects synced() with STORAGE_FAILED, and the store takes no more writes (R5)', async () => {
     const s = openSqliteStorage({ dir: tmp() });
     try {
-      vi.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, done: (e: NodeJS.ErrnoException | null) => void) => {
-        done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
-      }) as typeof fs.fdatasync);
+      failSyncs();
       s.commitBatches([append('a', 1)], { syncLater: true });
       const failed = await expectStorageError(() => s.synced(), 'STORAGE_FAILED');
       expect(failed.message).toMatch(/could not sync its -wal file to disk \(EIO/);
@@ -148,9 +146,7 @@ describe('commits synced later (syncLater, synced)', () => {
   it('the log port rejects every commit of a group whose sync failed', async () => {
     const s = openSqliteStorage({ dir: tmp() });
     try {
-      vi.spyOn(fs, 'fdatasync').mockImplementation(((_fd: number, done: (e: NodeJS.ErrnoException | null) => void) => {
-        done(Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' }));
-      }) as typeof fs.fdatasync);
+      failSyncs();
       const port = storageLogPort(s);
       const results = await Promise.allSettled([port.commit(append('a', 1)), port.commit(append('b', 1))]);
       expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
