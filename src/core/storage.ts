@@ -36,6 +36,12 @@ export interface StoredJson {
 export interface AppendItem {
   readonly event: EventValue;
   readonly key?: string | null;
+  /**
+   * The event's JSON text when the caller already holds it (an input line that was parsed into
+   * `event`): stored as it is instead of `JSON.stringify(event)`. It must be JSON whose parse is
+   * `event` (nested within the limits); storage does not parse it again to check.
+   */
+  readonly json?: string;
 }
 
 /** The sequence numbers given to one append: `first..last`, both included. */

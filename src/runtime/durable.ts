@@ -33,13 +33,24 @@ export function keyOf(event: EventValue, field: string | undefined): string | nu
   return v === undefined || v === null ? null : typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-/** Turns events into the appends of one stream (with their keys). */
-export function appendOf(runeset: Runeset, stream: string, events: readonly EventValue[]): StreamAppend {
+/**
+ * Turns events into the appends of one stream (with their keys). `texts`, when given, holds each
+ * event's JSON text as it was read (the line it was parsed from): stored as it is, not encoded again.
+ */
+export function appendOf(runeset: Runeset, stream: string, events: readonly EventValue[], texts?: readonly string[]): StreamAppend {
   const field = runeset.streams[stream]?.key;
   const items: AppendItem[] = new Array(events.length);
-  for (let i = 0; i < events.length; i++) items[i] = { event: events[i]!, key: keyOf(events[i]!, field) };
+  if (texts !== undefined && texts.length === events.length)
+    for (let i = 0; i < events.length; i++) items[i] = { event: events[i]!, key: keyOf(events[i]!, field), json: texts[i]! };
+  else for (let i = 0; i < events.length; i++) items[i] = { event: events[i]!, key: keyOf(events[i]!, field) };
   return { stream, items };
 }
+
+/**
+ * A source's write into a stream: its events and, when the source has them, their JSON texts as
+ * read (one per event, see `appendOf`).
+ */
+export type SourceWrite = readonly [stream: string, events: Batch, texts?: readonly string[]];
 
 export interface AppenderOptions {
   /** Commit at once when this many events wait (else at the end of this turn of the event loop). */
@@ -124,9 +135,9 @@ export class DurableAppender implements StreamAppender {
    * per non-empty write, in order): an HTTP source acknowledges with them. Rejects (and fails the
    * run) when the commit failed: then nothing of it is stored.
    */
-  commitSource(position: ConsumerPosition | undefined, writes: readonly [string, Batch][]): Promise<CommitResult> {
+  commitSource(position: ConsumerPosition | undefined, writes: readonly SourceWrite[]): Promise<CommitResult> {
     this.flush();
-    const appends = writes.filter(([, b]) => b.length > 0).map(([s, b]) => appendOf(this.runeset, s, b));
+    const appends = writes.filter(([, b]) => b.length > 0).map(([s, b, texts]) => appendOf(this.runeset, s, b, texts));
     for (const [s, b] of writes) this.inFlight.set(s, (this.inFlight.get(s) ?? 0) + b.length);
     return this.enqueue(
       appends,
@@ -138,12 +149,7 @@ export class DurableAppender implements StreamAppender {
     );
   }
 
-  private enqueue(
-    appends: StreamAppend[],
-    position: ConsumerPosition | undefined,
-    handOn: () => void,
-    counted: readonly [string, Batch][],
-  ): Promise<CommitResult> {
+  private enqueue(appends: StreamAppend[], position: ConsumerPosition | undefined, handOn: () => void, counted: readonly SourceWrite[]): Promise<CommitResult> {
     const run = async (): Promise<CommitResult> => {
       if (this.failed !== undefined) throw this.failed;
       const started = performance.now();

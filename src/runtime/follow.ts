@@ -18,7 +18,7 @@ import { DEAD_LETTERS, type EventValue } from '../core/event.js';
 import { isStorageError } from '../storage/index.js';
 import type { RunesetSource } from '../runes/runeset.js';
 import { sourceConsumer, sourceDeadLetter, type FollowStats, type SourceContext, type SourceStats } from './connector.js';
-import type { Batch } from './graph.js';
+import type { SourceWrite } from './durable.js';
 import { countLines, DEFAULT_MAX_LINE_BYTES, readLines, type LineBatch, type LineRefusal } from './lines.js';
 import { decodeLines, FILE_CHUNK_BYTES, type EventBatch, type InputProblem } from './ndjson.js';
 import { decodeTextLines } from './formats.js';
@@ -600,7 +600,7 @@ class Follower {
     const letters = decoded.problems.map((p) => this.letterOf(t.display, p));
     this.read += events.length;
     this.stats.events += events.length;
-    if (this.durable) await this.commit(t, batch.end, events, letters);
+    if (this.durable) await this.commit(t, batch.end, events, letters, decoded.texts);
     else {
       for (const l of letters) sourceDeadLetter(this.ctx, l);
       if (events.length) this.ctx.graph.write(this.src.to, events);
@@ -608,8 +608,8 @@ class Follower {
   }
 
   /** Commits a batch of a file with the byte offset it reached (and a check of the bytes before it), fenced by the last commit. */
-  private async commit(t: Tailer, offset: number, events: EventValue[], letters: EventValue[]): Promise<void> {
-    await this.commitAt(t, packPosition(offset, this.bytesBefore(t, offset)), events, letters);
+  private async commit(t: Tailer, offset: number, events: EventValue[], letters: EventValue[], texts?: readonly string[]): Promise<void> {
+    await this.commitAt(t, packPosition(offset, this.bytesBefore(t, offset)), events, letters, texts);
   }
 
   /** The (up to 16) bytes before `end`: from the chunk read last, where a batch ends; else read. */
@@ -626,9 +626,9 @@ class Follower {
     await this.commitAt(t, 0, [], []);
   }
 
-  private async commitAt(t: Tailer, seq: number, events: EventValue[], letters: EventValue[]): Promise<void> {
+  private async commitAt(t: Tailer, seq: number, events: EventValue[], letters: EventValue[], texts?: readonly string[]): Promise<void> {
     const position = { name: this.consumer, stream: t.key, seq, expected: t.committed };
-    const writes: [string, Batch][] = [[this.src.to, events]];
+    const writes: SourceWrite[] = [[this.src.to, events, texts]];
     if (this.deadDurable) {
       writes.push([DEAD_LETTERS, letters]);
       for (const l of letters) this.ctx.onDeadLetter(l);

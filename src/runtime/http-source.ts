@@ -132,7 +132,7 @@ export async function readHttp(ctx: SourceContext, src: RunesetHttpSource): Prom
       let answer: Record<string, unknown>;
       if (batch.length === 0) answer = { accepted: 0 };
       else if (durable) {
-        const range = await durable.write(batch);
+        const range = await durable.write(batch, decoded.texts);
         answer = { accepted: batch.length, stream: src.to, first: range.first, last: range.last };
       } else {
         graph.write(src.to, batch);
@@ -302,7 +302,7 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-larg
 }
 
 /** A body as events, or the refusal that names what is wrong with it. */
-function decodeBody(body: Buffer, format: SourceFormat, source: string): { events: EventValue[] } | { refusal: Refusal } {
+function decodeBody(body: Buffer, format: SourceFormat, source: string): { events: EventValue[]; texts?: readonly string[] } | { refusal: Refusal } {
   let text: string;
   try {
     text = utf8.decode(body);
@@ -378,7 +378,12 @@ class Room {
  * while it syncs, so a commit started at once would hold only the request that started it.)
  */
 class GroupCommit {
-  private waiting: { events: EventValue[]; resolve: (r: { first: number; last: number }) => void; reject: (e: unknown) => void }[] = [];
+  private waiting: {
+    events: EventValue[];
+    texts: readonly string[] | undefined;
+    resolve: (r: { first: number; last: number }) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
   private busy = false;
   private scheduled: NodeJS.Immediate | undefined;
   private closed = false;
@@ -388,10 +393,11 @@ class GroupCommit {
     private readonly stream: string,
   ) {}
 
-  write(events: EventValue[]): Promise<{ first: number; last: number }> {
+  /** Appends `events` (with their JSON texts as read, when there are) in the next group; resolves with their range once committed. */
+  write(events: EventValue[], texts?: readonly string[]): Promise<{ first: number; last: number }> {
     if (this.closed) return Promise.reject(new SanctumError('SOURCE_BUSY', 'the source is closed'));
     return new Promise((resolve, reject) => {
-      this.waiting.push({ events, resolve, reject });
+      this.waiting.push({ events, texts, resolve, reject });
       this.schedule();
     });
   }
@@ -416,7 +422,7 @@ class GroupCommit {
     this.ctx
       .appender!.commitSource(
         undefined,
-        group.map((w) => [this.stream, w.events] as const),
+        group.map((w) => [this.stream, w.events, w.texts] as const),
       )
       .then(
         (result) => {

@@ -252,6 +252,16 @@ export interface EventBatch {
   readonly end: number;
   /** The number of the batch's last line. */
   readonly lastLine: number;
+  /**
+   * Each event's JSON text, the line it was parsed from (NDJSON only): a durable stream stores it
+   * as it is rather than encoding the event again.
+   */
+  readonly texts?: readonly string[];
+}
+
+/** A line's text as stored: without the whitespace JSON allows around a value (rare, so checked first). */
+export function jsonText(line: string): string {
+  return line.charCodeAt(0) <= 0x20 || line.charCodeAt(line.length - 1) <= 0x20 ? line.trim() : line;
 }
 
 const NO_PROBLEMS: EventBatch['problems'] = Object.freeze([]) as unknown as EventBatch['problems'];
@@ -277,6 +287,7 @@ export function decodeLines(batch: LineBatch, source: string): EventBatch {
     }
   }
   const events: EventValue[] = [];
+  const eventTexts: string[] = [];
   let problems: (InputProblem & { at: number })[] | undefined;
   let read = 0;
   for (let i = 0; i < lines.length; i++) {
@@ -286,13 +297,18 @@ export function decodeLines(batch: LineBatch, source: string): EventBatch {
     read++;
     const r = refusal === undefined ? decodeLine(text, true, numbers, escapes) : new Refusal(refusal.code, refusal.message);
     if (r instanceof Refusal) (problems ??= []).push({ code: r.code, source, line: firstLine + i, message: r.error, text, at: events.length });
-    else events.push(r);
+    else {
+      events.push(r);
+      eventTexts.push(jsonText(text));
+    }
   }
-  return { events, problems: problems ?? NO_PROBLEMS, lines: read, end: batch.end, lastLine: firstLine + lines.length - 1 };
+  return { events, texts: eventTexts, problems: problems ?? NO_PROBLEMS, lines: read, end: batch.end, lastLine: firstLine + lines.length - 1 };
 }
 
-/** What `decodeNdjsonText` gives: the events of every line, or the first line refused. */
-export type DecodedText = { readonly events: EventValue[] } | { readonly line: number; readonly error: string; readonly code: InputErrorCode };
+/** What `decodeNdjsonText` gives: the events of every line (with their texts, see `EventBatch.texts`), or the first line refused. */
+export type DecodedText =
+  | { readonly events: EventValue[]; readonly texts: readonly string[] }
+  | { readonly line: number; readonly error: string; readonly code: InputErrorCode };
 
 /**
  * Decodes an NDJSON text held whole (an HTTP body) into the events of its lines, or the first line
@@ -302,21 +318,23 @@ export type DecodedText = { readonly events: EventValue[] } | { readonly line: n
  * came from a strict UTF-8 decode, which cannot hold a lone surrogate.
  *
  * @example
- * decodeNdjsonText('{"a":1}\n\n[2]\n', true) // { events: [{ a: 1 }, [2]] }
+ * decodeNdjsonText('{"a":1}\n\n[2]\n', true) // { events: [{ a: 1 }, [2]], texts: ['{"a":1}', '[2]'] }
  * decodeNdjsonText('{"a":1}\n{', true)         // { line: 2, error: 'invalid JSON: …', code: 'INPUT_INVALID_JSON' }
  */
 export function decodeNdjsonText(text: string, decoded: boolean): DecodedText {
   const numbers = hasLongDigitRun(text) || BIG_EXPONENT.test(text);
   const escapes = text.includes('\\u');
   const events: EventValue[] = [];
+  const texts: string[] = [];
   const refused = forEachLine(text, (l, line) => {
     if (isBlank(l)) return undefined;
     const r = decodeLine(l, decoded, numbers, escapes);
     if (r instanceof Refusal) return { line, error: r.error, code: r.code };
     events.push(r);
+    texts.push(jsonText(l));
     return undefined;
   });
-  return refused ?? { events };
+  return refused ?? { events, texts };
 }
 
 /**

@@ -17,7 +17,7 @@ import { FILE_CHUNK_BYTES, decodeLines, type InputProblem } from './ndjson.js';
 import { countLines, readLines, type LineBatch, type LinesEnd } from './lines.js';
 import { decodeDocument, decodeTextLines } from './formats.js';
 import { isStorageError } from '../storage/index.js';
-import type { Batch } from './graph.js';
+import type { SourceWrite } from './durable.js';
 import { readHttp } from './http-source.js';
 import { readFollowed } from './follow.js';
 
@@ -168,9 +168,9 @@ async function readOnce(ctx: SourceContext, src: ByteSource, pacer: Pacer | unde
   }
   let committed = start;
   /** Commits a source batch with the offset it reached — and its dead letters when they are durable. */
-  const commitDurable = async (offset: number, events: EventValue[], letters: EventValue[]) => {
+  const commitDurable = async (offset: number, events: EventValue[], letters: EventValue[], texts?: readonly string[]) => {
     const position = { name: sourceConsumer(src.name), stream: input!, seq: offset, expected: committed };
-    const writes: [string, Batch][] = [[src.to, events]];
+    const writes: SourceWrite[] = [[src.to, events, texts]];
     if (deadDurable) {
       writes.push([DEAD_LETTERS, letters]);
       for (const l of letters) ctx.onDeadLetter(l);
@@ -230,7 +230,7 @@ async function readOnce(ctx: SourceContext, src: ByteSource, pacer: Pacer | unde
       } else {
         n += decoded.events.length;
         const letters = decoded.problems.map(letterOf);
-        if (durable) await commitDurable(batch.end, decoded.events, letters);
+        if (durable) await commitDurable(batch.end, decoded.events, letters, decoded.texts);
         else {
           for (const l of letters) deadLetter(ctx, l);
           if (pacer) {

@@ -268,6 +268,27 @@ export function storageConformance(adapter: string, factory: StorageFactory): vo
         expect(s.log.read('a', 1, 100).map((e) => e.seq)).toEqual([5, 6]);
       });
 
+      it("an item's own `json` text is stored as it is (an input line), in appends and in commits; the others are encoded", async () => {
+        const s = await open();
+        // Texts a sender may write, each parsing to its event: spaces, a decimal point, an escape.
+        const lines = ['{ "a" : 1.0 }', '[1, 2]', '"\\u0041"'];
+        const events: EventValue[] = lines.map((l) => JSON.parse(l) as EventValue);
+        await s.log.append('a', [{ event: events[0]!, json: lines[0]! }, { event: { b: 2 } }]);
+        s.commitBatch({
+          appends: [
+            {
+              stream: 'a',
+              items: [
+                { event: events[1]!, json: lines[1]! },
+                { event: events[2]!, json: lines[2]! },
+              ],
+            },
+          ],
+        });
+        expect(s.log.read('a', 1, 10).map((e) => e.event)).toEqual([{ a: 1 }, { b: 2 }, [1, 2], 'A']);
+        if (s.log.readJson !== undefined) expect(s.log.readJson('a', 1, 10).json).toEqual([lines[0], '{"b":2}', lines[1], lines[2]]);
+      });
+
       it('retains by count: deletes the oldest, never reuses seqs', async () => {
         const s = await open();
         await s.log.append(

@@ -93,7 +93,7 @@ function tooDeep(operation: StorageOperation, file: string | undefined, cause?: 
   );
 }
 
-/** Encodes the items of one append, refusing the whole append when any item is bad. */
+/** Encodes the items of one append (an item's own `json` text as it is), refusing the whole append when any item is bad. */
 export function encodeItems(items: readonly AppendItem[], operation: StorageOperation, file?: string): EncodedItem[] {
   if (!Array.isArray(items)) throw invalid(operation, file, `was given ${describe(items)} as the items to append; it must be an array of { event, key? }`);
   const out: EncodedItem[] = new Array(items.length);
@@ -101,7 +101,14 @@ export function encodeItems(items: readonly AppendItem[], operation: StorageOper
     const item = items[i];
     if (item === null || typeof item !== 'object') throw invalid(operation, file, `was given ${describe(item)} as item ${i}; items are { event, key? }`);
     const key = item.key ?? null;
-    out[i] = { json: encodeValue(item.event, operation, file), key: key === null ? null : checkKey(key, operation, file) };
+    const text = item.json;
+    let json: string;
+    if (typeof text === 'string') {
+      // Trusted to parse to the event (not parsed again), but held to the depth every stored value keeps.
+      if (nestsDeeperThan(text, MAX_STORED_DEPTH)) throw tooDeep(operation, file);
+      json = text;
+    } else json = encodeValue(item.event, operation, file);
+    out[i] = { json, key: key === null ? null : checkKey(key, operation, file) };
   }
   return out;
 }
