@@ -102,15 +102,13 @@ export function encodeItems(items: readonly AppendItem[], operation: StorageOper
     if (item === null || typeof item !== 'object') throw invalid(operation, file, `was given ${describe(item)} as item ${i}; items are { event, key? }`);
     const key = item.key ?? null;
     const text = item.json;
+    let json: string;
     if (typeof text === 'string') {
       // Trusted to parse to the event (not parsed again), but held to the depth every stored value keeps.
       if (nestsDeeperThan(text, MAX_STORED_DEPTH)) throw tooDeep(operation, file);
-      if (key !== null) checkKey(key, operation, file);
-      // Already what is stored: its text and its key (an ingested event's item, made for this append).
-      out[i] = item.key === key ? (item as EncodedItem) : { json: text, key };
-      continue;
-    }
-    out[i] = { json: encodeValue(item.event, operation, file), key: key === null ? null : checkKey(key, operation, file) };
+      json = text;
+    } else json = encodeValue(item.event, operation, file);
+    out[i] = { json, key: key === null ? null : checkKey(key, operation, file) };
   }
   return out;
 }
