@@ -28,7 +28,7 @@ export interface StoredEvent {
 export interface StoredJson {
   /** Seq of `json[0]`; with no events, the seq that was asked for. */
   readonly first: number;
-  /** Each event's JSON text, as `JSON.stringify` wrote it when it was appended. */
+  /** Each event's JSON text as stored: its item's `json` when it was appended with one, else as `JSON.stringify` wrote it. */
   readonly json: readonly string[];
 }
 
@@ -38,8 +38,10 @@ export interface AppendItem {
   readonly key?: string | null;
   /**
    * The event's JSON text when the caller already holds it (an input line that was parsed into
-   * `event`): stored as it is instead of `JSON.stringify(event)`. It must be JSON whose parse is
-   * `event` (nested within the limits); storage does not parse it again to check.
+   * `event`): stored as it is instead of `JSON.stringify(event)`. Storage checks only its nesting
+   * depth, not its parse: it must be JSON, on one line (no line feed or carriage return: NDJSON sinks
+   * write it as it is), of well-formed Unicode (no lone surrogate), whose parse is `event`. Text that
+   * is not is read back as damage (`STORAGE_CORRUPT`), or changed.
    */
   readonly json?: string;
 }

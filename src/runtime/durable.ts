@@ -37,11 +37,14 @@ export function keyOf(event: EventValue, field: string | undefined): string | nu
  * Turns events into the appends of one stream (with their keys). `texts`, when given, holds each
  * event's JSON text as it was read (the line it was parsed from): stored as it is, not encoded again.
  */
-export function appendOf(runeset: Runeset, stream: string, events: readonly EventValue[], texts?: readonly string[]): StreamAppend {
+export function appendOf(runeset: Runeset, stream: string, events: readonly EventValue[], texts?: readonly (string | undefined)[]): StreamAppend {
   const field = runeset.streams[stream]?.key;
   const items: AppendItem[] = new Array(events.length);
   if (texts !== undefined && texts.length === events.length)
-    for (let i = 0; i < events.length; i++) items[i] = { event: events[i]!, key: keyOf(events[i]!, field), json: texts[i]! };
+    for (let i = 0; i < events.length; i++) {
+      const json = texts[i];
+      items[i] = json === undefined ? { event: events[i]!, key: keyOf(events[i]!, field) } : { event: events[i]!, key: keyOf(events[i]!, field), json };
+    }
   else for (let i = 0; i < events.length; i++) items[i] = { event: events[i]!, key: keyOf(events[i]!, field) };
   return { stream, items };
 }
@@ -50,7 +53,7 @@ export function appendOf(runeset: Runeset, stream: string, events: readonly Even
  * A source's write into a stream: its events and, when the source has them, their JSON texts as
  * read (one per event, see `appendOf`).
  */
-export type SourceWrite = readonly [stream: string, events: Batch, texts?: readonly string[]];
+export type SourceWrite = readonly [stream: string, events: Batch, texts?: readonly (string | undefined)[]];
 
 export interface AppenderOptions {
   /** Commit at once when this many events wait (else at the end of this turn of the event loop). */

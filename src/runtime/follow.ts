@@ -486,7 +486,9 @@ class Follower {
     try {
       await Promise.all(t.after);
       const decode =
-        this.src.format === 'lines' ? (b: LineBatch) => decodeTextLines(b, this.src.name, t.display, t.display) : (b: LineBatch) => decodeLines(b, t.display);
+        this.src.format === 'lines'
+          ? (b: LineBatch) => decodeTextLines(b, this.src.name, t.display, t.display)
+          : (b: LineBatch) => decodeLines(b, t.display, this.durable);
       for (;;) {
         if (this.ctx.signal.aborted || this.fatal !== undefined) break;
         const lines = readLines(this.chunks(t), { final: 'hold', startOffset: t.pos, startLine: t.line });
@@ -608,7 +610,7 @@ class Follower {
   }
 
   /** Commits a batch of a file with the byte offset it reached (and a check of the bytes before it), fenced by the last commit. */
-  private async commit(t: Tailer, offset: number, events: EventValue[], letters: EventValue[], texts?: readonly string[]): Promise<void> {
+  private async commit(t: Tailer, offset: number, events: EventValue[], letters: EventValue[], texts?: readonly (string | undefined)[]): Promise<void> {
     await this.commitAt(t, packPosition(offset, this.bytesBefore(t, offset)), events, letters, texts);
   }
 
@@ -626,7 +628,7 @@ class Follower {
     await this.commitAt(t, 0, [], []);
   }
 
-  private async commitAt(t: Tailer, seq: number, events: EventValue[], letters: EventValue[], texts?: readonly string[]): Promise<void> {
+  private async commitAt(t: Tailer, seq: number, events: EventValue[], letters: EventValue[], texts?: readonly (string | undefined)[]): Promise<void> {
     const position = { name: this.consumer, stream: t.key, seq, expected: t.committed };
     const writes: SourceWrite[] = [[this.src.to, events, texts]];
     if (this.deadDurable) {
@@ -648,6 +650,7 @@ class Follower {
       const { bytesRead } = await t.fh.read(buf, 0, bytes, at);
       const got = buf.subarray(0, bytesRead);
       text = got.toString('utf8');
+      if (at === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a BOM at the file's start, as readLines drops it
       if (!isUtf8(got))
         refusal = { code: 'INPUT_BAD_UNICODE', message: 'the line is not valid UTF-8; NDJSON is UTF-8 text: convert the file (iconv -f <encoding> -t UTF-8)' };
       if (text.endsWith('\r')) text = text.slice(0, -1);

@@ -114,7 +114,7 @@ export async function readHttp(ctx: SourceContext, src: RunesetHttpSource): Prom
       const body = await readBody(req, src.maxBody);
       if (body === 'aborted') return; // the client went away: nothing to answer, nothing appended
       if (body === 'too-large') return refuse(res, tooLarge(undefined, src.maxBody), started);
-      const decoded = decodeBody(body, formatOf(src.format, req.headers['content-type']), src.name);
+      const decoded = decodeBody(body, formatOf(src.format, req.headers['content-type']), src.name, durable !== undefined);
       if ('refusal' in decoded) return refuse(res, decoded.refusal, started);
       const batch = decoded.events;
       if (!(await room.wait(src.maxWaitMs))) {
@@ -302,7 +302,13 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-larg
 }
 
 /** A body as events, or the refusal that names what is wrong with it. */
-function decodeBody(body: Buffer, format: SourceFormat, source: string): { events: EventValue[]; texts?: readonly string[] } | { refusal: Refusal } {
+/** `keepTexts`: with each NDJSON event's line, for a durable stream to store (see ndjson.ts jsonText). */
+function decodeBody(
+  body: Buffer,
+  format: SourceFormat,
+  source: string,
+  keepTexts: boolean,
+): { events: EventValue[]; texts?: readonly (string | undefined)[] } | { refusal: Refusal } {
   let text: string;
   try {
     text = utf8.decode(body);
@@ -317,7 +323,7 @@ function decodeBody(body: Buffer, format: SourceFormat, source: string): { event
   }
   if (format === 'ndjson') {
     // The body came through the strict UTF-8 decoder above: no lone surrogate can be in it.
-    const d = decodeNdjsonText(text, true);
+    const d = decodeNdjsonText(text, true, keepTexts);
     if ('error' in d)
       return { refusal: { status: 400, code: 'INPUT_INVALID_JSON', line: d.line, message: `line ${d.line}: ${d.error}; nothing of the body was appended` } };
     return d;
@@ -380,7 +386,7 @@ class Room {
 class GroupCommit {
   private waiting: {
     events: EventValue[];
-    texts: readonly string[] | undefined;
+    texts: readonly (string | undefined)[] | undefined;
     resolve: (r: { first: number; last: number }) => void;
     reject: (e: unknown) => void;
   }[] = [];
@@ -394,7 +400,7 @@ class GroupCommit {
   ) {}
 
   /** Appends `events` (with their JSON texts as read, when there are) in the next group; resolves with their range once committed. */
-  write(events: EventValue[], texts?: readonly string[]): Promise<{ first: number; last: number }> {
+  write(events: EventValue[], texts?: readonly (string | undefined)[]): Promise<{ first: number; last: number }> {
     if (this.closed) return Promise.reject(new SanctumError('SOURCE_BUSY', 'the source is closed'));
     return new Promise((resolve, reject) => {
       this.waiting.push({ events, texts, resolve, reject });

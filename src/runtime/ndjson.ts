@@ -253,14 +253,19 @@ export interface EventBatch {
   /** The number of the batch's last line. */
   readonly lastLine: number;
   /**
-   * Each event's JSON text, the line it was parsed from (NDJSON only): a durable stream stores it
-   * as it is rather than encoding the event again.
+   * When asked for (NDJSON into a durable stream): each event's JSON text, the line it was parsed
+   * from, which the stream stores as it is rather than encoding the event again (see `jsonText`).
    */
-  readonly texts?: readonly string[];
+  readonly texts?: readonly (string | undefined)[];
 }
 
-/** A line's text as stored: without the whitespace JSON allows around a value (rare, so checked first). */
-export function jsonText(line: string): string {
+/**
+ * A line's text as a durable stream stores it: without the whitespace JSON allows around a value
+ * (rare, so checked first); undefined — encode the event instead — when a carriage return is in it
+ * (JSON allows one between values, but a reader of lines would take it for a line break).
+ */
+export function jsonText(line: string): string | undefined {
+  if (line.includes('\r')) return undefined;
   return line.charCodeAt(0) <= 0x20 || line.charCodeAt(line.length - 1) <= 0x20 ? line.trim() : line;
 }
 
@@ -271,7 +276,7 @@ const NO_PROBLEMS: EventBatch['problems'] = Object.freeze([]) as unknown as Even
  * source hands the stream graph per chunk read. `source` names the input in problems (a file's
  * path as the user wrote it, or `stdin`).
  */
-export function decodeLines(batch: LineBatch, source: string): EventBatch {
+export function decodeLines(batch: LineBatch, source: string, keepTexts = false): EventBatch {
   const { lines, firstLine, refused, texts } = batch;
   // What the lines hold, searched once in the text they came from: most batches have no number
   // that can be inexact or infinite, and no `\u` escape, so no line needs those checks.
@@ -287,7 +292,7 @@ export function decodeLines(batch: LineBatch, source: string): EventBatch {
     }
   }
   const events: EventValue[] = [];
-  const eventTexts: string[] = [];
+  const eventTexts: (string | undefined)[] | undefined = keepTexts ? [] : undefined;
   let problems: (InputProblem & { at: number })[] | undefined;
   let read = 0;
   for (let i = 0; i < lines.length; i++) {
@@ -299,15 +304,22 @@ export function decodeLines(batch: LineBatch, source: string): EventBatch {
     if (r instanceof Refusal) (problems ??= []).push({ code: r.code, source, line: firstLine + i, message: r.error, text, at: events.length });
     else {
       events.push(r);
-      eventTexts.push(jsonText(text));
+      eventTexts?.push(jsonText(text));
     }
   }
-  return { events, texts: eventTexts, problems: problems ?? NO_PROBLEMS, lines: read, end: batch.end, lastLine: firstLine + lines.length - 1 };
+  return {
+    events,
+    ...(eventTexts ? { texts: eventTexts } : {}),
+    problems: problems ?? NO_PROBLEMS,
+    lines: read,
+    end: batch.end,
+    lastLine: firstLine + lines.length - 1,
+  };
 }
 
 /** What `decodeNdjsonText` gives: the events of every line (with their texts, see `EventBatch.texts`), or the first line refused. */
 export type DecodedText =
-  | { readonly events: EventValue[]; readonly texts: readonly string[] }
+  | { readonly events: EventValue[]; readonly texts?: readonly (string | undefined)[] }
   | { readonly line: number; readonly error: string; readonly code: InputErrorCode };
 
 /**
@@ -318,23 +330,24 @@ export type DecodedText =
  * came from a strict UTF-8 decode, which cannot hold a lone surrogate.
  *
  * @example
- * decodeNdjsonText('{"a":1}\n\n[2]\n', true) // { events: [{ a: 1 }, [2]], texts: ['{"a":1}', '[2]'] }
+ * decodeNdjsonText('{"a":1}\n\n[2]\n', true) // { events: [{ a: 1 }, [2]] }
+ * decodeNdjsonText(' {"a":1}\n', true, true) // { events: [{ a: 1 }], texts: ['{"a":1}'] }
  * decodeNdjsonText('{"a":1}\n{', true)         // { line: 2, error: 'invalid JSON: …', code: 'INPUT_INVALID_JSON' }
  */
-export function decodeNdjsonText(text: string, decoded: boolean): DecodedText {
+export function decodeNdjsonText(text: string, decoded: boolean, keepTexts = false): DecodedText {
   const numbers = hasLongDigitRun(text) || BIG_EXPONENT.test(text);
   const escapes = text.includes('\\u');
   const events: EventValue[] = [];
-  const texts: string[] = [];
+  const texts: (string | undefined)[] | undefined = keepTexts ? [] : undefined;
   const refused = forEachLine(text, (l, line) => {
     if (isBlank(l)) return undefined;
     const r = decodeLine(l, decoded, numbers, escapes);
     if (r instanceof Refusal) return { line, error: r.error, code: r.code };
     events.push(r);
-    texts.push(jsonText(l));
+    texts?.push(jsonText(l));
     return undefined;
   });
-  return refused ?? { events, texts };
+  return refused ?? (texts ? { events, texts } : { events });
 }
 
 /**

@@ -168,7 +168,7 @@ async function readOnce(ctx: SourceContext, src: ByteSource, pacer: Pacer | unde
   }
   let committed = start;
   /** Commits a source batch with the offset it reached — and its dead letters when they are durable. */
-  const commitDurable = async (offset: number, events: EventValue[], letters: EventValue[], texts?: readonly string[]) => {
+  const commitDurable = async (offset: number, events: EventValue[], letters: EventValue[], texts?: readonly (string | undefined)[]) => {
     const position = { name: sourceConsumer(src.name), stream: input!, seq: offset, expected: committed };
     const writes: SourceWrite[] = [[src.to, events, texts]];
     if (deadDurable) {
@@ -192,7 +192,8 @@ async function readOnce(ctx: SourceContext, src: ByteSource, pacer: Pacer | unde
     }
   }
   // `lines`: each line of text an event { message, source, line }; `ndjson`: a JSON event a line.
-  const decodeBatch = src.format === 'lines' ? (b: LineBatch) => decodeTextLines(b, src.name, where) : (b: LineBatch) => decodeLines(b, where);
+  const decodeBatch =
+    src.format === 'lines' ? (b: LineBatch) => decodeTextLines(b, src.name, where) : (b: LineBatch) => decodeLines(b, where, durable !== undefined);
   let n = 0;
   try {
     // Paced into a durable stream, each event commits alone, with the offset after its line.
@@ -224,7 +225,7 @@ async function readOnce(ctx: SourceContext, src: ByteSource, pacer: Pacer | unde
           const letters = one.problems.map(letterOf);
           if (events.length === 0 && letters.length === 0 && i < batch.lines.length - 1) continue;
           n += events.length;
-          await commitDurable(ends[i] ?? batch.end, events, letters);
+          await commitDurable(ends[i] ?? batch.end, events, letters, one.texts);
           if (events.length) await pacer.tick(signal);
         }
       } else {
@@ -250,13 +251,14 @@ async function readOnce(ctx: SourceContext, src: ByteSource, pacer: Pacer | unde
     // (the file simply ends without one); otherwise it may still be being written, and is left,
     // uncommitted, for the next run.
     if (durable && end !== undefined && end.held > 0 && !signal.aborted) {
-      const text = readRange(filePath!, end.end, end.held);
+      let text = readRange(filePath!, end.end, end.held);
+      if (end.end === 0 && text?.charCodeAt(0) === 0xfeff) text = text.slice(1); // a BOM at the file's start, as readLines drops it
       const line = text === undefined ? undefined : text.endsWith('\r') ? text.slice(0, -1) : text;
       // A `lines` source takes any text as a line; NDJSON only a whole event.
       const last = line === undefined ? undefined : decodeBatch({ lines: [line], firstLine: end.nextLine, end: end.end + end.held, refused: undefined });
       if (last !== undefined && last.problems.length === 0 && last.events.length === 1) {
         n++;
-        await commitDurable(end.end + end.held, last.events, []);
+        await commitDurable(end.end + end.held, last.events, [], last.texts);
       } else ctx.onWarning(`${where}:${end.nextLine}: the last line has no newline and is not a whole event yet; it is left for the next run`);
     }
   } catch (e) {

@@ -49,17 +49,25 @@ sources:
     expect(stored(`${run.dir}/.sanctum/r`, 'in')).toEqual({ json: TEXTS, events: EVENTS });
   });
 
-  it('file and followed file: the lines, trimmed; a file sink reading the stream writes them as they are', async () => {
+  it('file (read whole, paced, followed): the lines, trimmed; a file sink reading the stream writes them as they are', async () => {
+    // A BOM first, CRLF endings, a line with a carriage return inside (encoded instead: a reader of
+    // lines would break it there), and a last line without its newline.
+    const body = `\ufeff${LINES.join('\r\n')}\n{"d":\r4}\n{"e": 5.0}`;
+    const texts = [...TEXTS, '{"d":4}', '{"e": 5.0}'];
+    const events = [...EVENTS, { d: 4 }, { e: 5 }];
     const run = await startRun({
-      'in.ndjson': `${LINES.join('\r\n')}\n\n`,
+      'in.ndjson': body,
+      'paced.ndjson': body,
       'live.ndjson': `${LINES.join('\n')}\n`,
       'r.yaml': `version: 1
 sanctum: { log_level: error }
 streams:
   in: { durable: true }
+  paced: { durable: true }
   live: { durable: true }
 sources:
   file: { type: file, path: in.ndjson, to: in }
+  slow: { type: file, path: paced.ndjson, to: paced, rate: 1000 }
   tail: { type: file, path: live.ndjson, follow: true, to: live }
 sinks:
   out: { type: file, from: in, path: out.ndjson }
@@ -67,12 +75,38 @@ sinks:
     });
     runs.push(run);
     const out = `${run.dir}/out.ndjson`;
-    await until(() => fs.existsSync(out) && fs.readFileSync(out, 'utf8').split('\n').length > TEXTS.length, 'the sink to write the three events');
+    await until(() => fs.existsSync(out) && fs.readFileSync(out, 'utf8').split('\n').length > texts.length, 'the sink to write every event');
     await until(() => stored(`${run.dir}/.sanctum/r`, 'live').json.length === 3, 'the followed file read');
+    await until(() => stored(`${run.dir}/.sanctum/r`, 'paced').json.length === 5, 'the paced file read');
     await run.stop();
-    expect(fs.readFileSync(out, 'utf8')).toBe(`${TEXTS.join('\n')}\n`);
-    expect(stored(`${run.dir}/.sanctum/r`, 'in')).toEqual({ json: TEXTS, events: EVENTS });
+    expect(fs.readFileSync(out, 'utf8')).toBe(`${texts.join('\n')}\n`);
+    expect(stored(`${run.dir}/.sanctum/r`, 'in')).toEqual({ json: texts, events });
+    expect(stored(`${run.dir}/.sanctum/r`, 'paced')).toEqual({ json: texts, events });
     expect(stored(`${run.dir}/.sanctum/r`, 'live')).toEqual({ json: TEXTS, events: EVENTS });
+  });
+
+  it('a file that is one line without its newline, after a BOM, is read (followed: once it is let go)', async () => {
+    const run = await startRun({
+      'one.ndjson': '\ufeff{"a": 1.0}',
+      'live.ndjson': '\ufeff{"a": 1.0}',
+      'r.yaml': `version: 1
+sanctum: { log_level: error }
+streams:
+  one: { durable: true }
+  live: { durable: true }
+sources:
+  file: { type: file, path: one.ndjson, to: one }
+  tail: { type: file, path: live.ndjson, follow: true, to: live }
+`,
+    });
+    runs.push(run);
+    await until(() => stored(`${run.dir}/.sanctum/r`, 'one').json.length === 1, 'the file read');
+    // Renamed away and quiet (5 s): the followed file's last line is whole, and read.
+    fs.renameSync(`${run.dir}/live.ndjson`, `${run.dir}/live.ndjson.1`);
+    await until(() => stored(`${run.dir}/.sanctum/r`, 'live').json.length === 1, 'the last line read');
+    await run.stop();
+    expect(stored(`${run.dir}/.sanctum/r`, 'one')).toEqual({ json: ['{"a": 1.0}'], events: [{ a: 1 }] });
+    expect(stored(`${run.dir}/.sanctum/r`, 'live')).toEqual({ json: ['{"a": 1.0}'], events: [{ a: 1 }] });
   });
 
   it('events a spell makes are stored as JSON.stringify writes them', async () => {
