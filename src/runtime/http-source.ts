@@ -301,8 +301,10 @@ function readBody(req: IncomingMessage, max: number): Promise<Buffer | 'too-larg
   });
 }
 
-/** A body as events, or the refusal that names what is wrong with it. */
-/** `keepTexts`: with each NDJSON event's line, for a durable stream to store (see ndjson.ts jsonText). */
+/**
+ * A body as events, or the refusal that names what is wrong with it. `keepTexts`: with each NDJSON
+ * event's line, for a durable stream to store (see ndjson.ts jsonText).
+ */
 function decodeBody(
   body: Buffer,
   format: SourceFormat,
