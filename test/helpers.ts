@@ -6,6 +6,16 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { summonSource, type DeadLetter, type EventValue, type SummonOptions, type CastOptions, type SpellLogEntry } from '../src/index.js';
 
 /** Writes files into a fresh temporary directory and returns its path. */
+/** Polls until `check` holds, every `everyMs`, failing after `timeoutMs` (no fixed sleeps: a busy machine is slow). */
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000, everyMs = 10): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
 export function tempDir(files: Record<string, string> = {}): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'sanctum-test-'));
   for (const [name, content] of Object.entries(files)) {

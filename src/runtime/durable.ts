@@ -39,13 +39,14 @@ export function keyOf(event: EventValue, field: string | undefined): string | nu
  */
 export function appendOf(runeset: Runeset, stream: string, events: readonly EventValue[], texts?: readonly (string | undefined)[]): StreamAppend {
   const field = runeset.streams[stream]?.key;
+  const own = texts?.length === events.length ? texts : undefined; // one text per event, or none used
   const items: AppendItem[] = new Array(events.length);
-  if (texts !== undefined && texts.length === events.length)
-    for (let i = 0; i < events.length; i++) {
-      const json = texts[i];
-      items[i] = json === undefined ? { event: events[i]!, key: keyOf(events[i]!, field) } : { event: events[i]!, key: keyOf(events[i]!, field), json };
-    }
-  else for (let i = 0; i < events.length; i++) items[i] = { event: events[i]!, key: keyOf(events[i]!, field) };
+  for (let i = 0; i < events.length; i++) {
+    const event = events[i]!;
+    const key = keyOf(event, field);
+    const json = own?.[i];
+    items[i] = json === undefined ? { event, key } : { event, key, json };
+  }
   return { stream, items };
 }
 

@@ -19,7 +19,7 @@ import { isStorageError } from '../storage/index.js';
 import type { RunesetSource } from '../runes/runeset.js';
 import { sourceConsumer, sourceDeadLetter, type FollowStats, type SourceContext, type SourceStats } from './connector.js';
 import type { SourceWrite } from './durable.js';
-import { countLines, DEFAULT_MAX_LINE_BYTES, readLines, type LineBatch, type LineRefusal } from './lines.js';
+import { countLines, DEFAULT_MAX_LINE_BYTES, readLines, withoutBom, type LineBatch, type LineRefusal } from './lines.js';
 import { decodeLines, FILE_CHUNK_BYTES, type EventBatch, type InputProblem } from './ndjson.js';
 import { decodeTextLines } from './formats.js';
 
@@ -649,8 +649,7 @@ class Follower {
       const buf = Buffer.alloc(bytes);
       const { bytesRead } = await t.fh.read(buf, 0, bytes, at);
       const got = buf.subarray(0, bytesRead);
-      text = got.toString('utf8');
-      if (at === 0 && text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a BOM at the file's start, as readLines drops it
+      text = withoutBom(got.toString('utf8'), at);
       if (!isUtf8(got))
         refusal = { code: 'INPUT_BAD_UNICODE', message: 'the line is not valid UTF-8; NDJSON is UTF-8 text: convert the file (iconv -f <encoding> -t UTF-8)' };
       if (text.endsWith('\r')) text = text.slice(0, -1);

@@ -277,6 +277,14 @@ function refuseTooLong(lines: string[], refused: Map<number, LineRefusal>, prefi
   lines.push(text);
 }
 
+/**
+ * A line read by itself at `offset` (a last line without its newline) as readLines reads it: a BOM
+ * at the very start of the input dropped.
+ */
+export function withoutBom(text: string, offset: number): string {
+  return offset === 0 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
 function hasBom(b: Buffer): boolean {
   return b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
 }

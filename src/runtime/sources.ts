@@ -14,7 +14,7 @@ import type { RunesetSource } from '../runes/runeset.js';
 export { SourceStats, sourceConsumer, type SourceContext, type SourceReader } from './connector.js';
 import { sourceConsumer, sourceDeadLetter as deadLetter } from './connector.js';
 import { FILE_CHUNK_BYTES, decodeLines, type InputProblem } from './ndjson.js';
-import { countLines, readLines, type LineBatch, type LinesEnd } from './lines.js';
+import { countLines, readLines, withoutBom, type LineBatch, type LinesEnd } from './lines.js';
 import { decodeDocument, decodeTextLines } from './formats.js';
 import { isStorageError } from '../storage/index.js';
 import type { SourceWrite } from './durable.js';
@@ -251,8 +251,8 @@ async function readOnce(ctx: SourceContext, src: ByteSource, pacer: Pacer | unde
     // (the file simply ends without one); otherwise it may still be being written, and is left,
     // uncommitted, for the next run.
     if (durable && end !== undefined && end.held > 0 && !signal.aborted) {
-      let text = readRange(filePath!, end.end, end.held);
-      if (end.end === 0 && text?.charCodeAt(0) === 0xfeff) text = text.slice(1); // a BOM at the file's start, as readLines drops it
+      const read = readRange(filePath!, end.end, end.held);
+      const text = read === undefined ? undefined : withoutBom(read, end.end);
       const line = text === undefined ? undefined : text.endsWith('\r') ? text.slice(0, -1) : text;
       // A `lines` source takes any text as a line; NDJSON only a whole event.
       const last = line === undefined ? undefined : decodeBatch({ lines: [line], firstLine: end.nextLine, end: end.end + end.held, refused: undefined });

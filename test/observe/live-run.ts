@@ -118,15 +118,7 @@ export function series(samples: readonly Sample[], name: string): Record<string,
   return out;
 }
 
-/** Polls until `check` returns true (or throws after the timeout). */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+export { until } from '../helpers.js';
 
 /** The JSON lines of a log. */
 export function logLines(stderr: string): Record<string, unknown>[] {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { PassThrough, Readable } from 'node:stream';
 import { loadRunesetOrThrow, openRuneset, type OpenedRuneset, type RunReport } from '../../src/index.js';
 import type { RunLogEntry } from '../../src/core/run-log.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, until } from '../helpers.js';
 
 /** What a receiver got: one entry per request. */
 export interface Received {
@@ -123,15 +123,7 @@ export interface LiveRun {
   readonly done: Promise<RunReport>;
 }
 
-/** Polls until `check` holds (no fixed sleeps: a busy machine is slow). */
-export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+export { until };
 
 /** Opens `files['r.yaml']` in a temporary directory (or `dir`) and runs it until stopped. */
 export async function startRun(files: Record<string, string>, dir = tempDir(files)): Promise<LiveRun> {

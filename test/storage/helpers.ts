@@ -46,11 +46,4 @@ export function failSyncs(): void {
   }) as typeof fs.fdatasync);
 }
 
-/** Waits until `ok()` holds, looking after every turn of the event loop (fails after `ms`). */
-export async function until(ok: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-}
+export { until } from '../helpers.js';
