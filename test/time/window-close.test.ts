@@ -13,7 +13,7 @@ import { tempDir } from '../helpers.js';
 
 const SPELL = fileURLToPath(new URL('../../spells/window-count.lua', import.meta.url));
 
-const runeset = (flush: boolean) => `version: 1
+const runeset = (flush: boolean, window = '{ kind: tumbling, size: 1m, time: ts, key: user }') => `version: 1
 sanctum: { batch_size: 1000 }
 streams:
   in: { durable: true }
@@ -21,13 +21,13 @@ streams:
   late: { durable: true }
   dead-letters: { durable: true }
 spells:
-  count: { file: ${JSON.stringify(SPELL)}, window: { kind: tumbling, size: 1m, time: ts, key: user }, runes: { flush: ${flush} } }
+  count: { file: ${JSON.stringify(SPELL)}, window: ${window}, runes: { flush: ${flush} } }
 pipelines:
   p: { from: in, steps: [{ spell: count, ports: { late: late } }], to: out }
 `;
 
-async function run(storage: Storage, flush: boolean): Promise<void> {
-  const dir = tempDir({ 'r.yaml': runeset(flush) });
+async function run(storage: Storage, flush: boolean, window?: string): Promise<void> {
+  const dir = tempDir({ 'r.yaml': runeset(flush, window) });
   const opened = await openRuneset(await loadRunesetOrThrow(`${dir}/r.yaml`), { storage, logger: () => {}, clock: { now: () => 0, wakeAt: () => () => {} } });
   const report = await opened.run({ stdio: { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() } });
   expect(report.deadLetters).toBe(0);
@@ -67,5 +67,36 @@ describe('sanctum.window closing many windows', () => {
     expect(got.length).toBe(expected.length);
     expect(got).toEqual(expected);
     expect(storage.state.range('count', { prefix: 'win:e' })).toEqual([]);
+  });
+
+  it("emits a flushed window once: the flush moves the watermark past it, so a later run's event for it is late", async () => {
+    const storage = openMemoryStorage();
+    const events = (s: Storage, stream: string) => s.log.read(stream, 1, 1000).map((e) => e.event);
+    // Run 1: a's window [0, 60000) closes when the watermark passes it; b's [60000, 120000) is open
+    // when the input ends, and the flush emits it.
+    await storage.log.append('in', [{ event: { user: 'a', ts: 1000 } }, { event: { user: 'b', ts: 61000 } }]);
+    await run(storage, true);
+    expect(events(storage, 'out')).toEqual([
+      { key: 'a', start: 0, end: 60000, count: 1 },
+      { key: 'b', start: 60000, end: 120000, count: 1 },
+    ]);
+    // Run 2 over the same state: b's window was emitted, so its event is late (not a second b window
+    // of count 1); c's belongs to a window after every flushed one, and counts.
+    await storage.log.append('in', [{ event: { user: 'b', ts: 62000 } }, { event: { user: 'c', ts: 130000 } }]);
+    await run(storage, true);
+    expect(events(storage, 'out').slice(2)).toEqual([{ key: 'c', start: 120000, end: 180000, count: 1 }]);
+    expect(events(storage, 'late')).toEqual([{ user: 'b', ts: 62000 }]);
+  });
+
+  it('emits a flushed processing-time window once too: a later run in the same minute of the clock is late', async () => {
+    const storage = openMemoryStorage();
+    const window = '{ kind: tumbling, size: 1m, key: user }'; // no time field: the clock's (it stands at 0)
+    await storage.log.append('in', [{ event: { user: 'a' } }]);
+    await run(storage, true, window);
+    expect(storage.log.read('out', 1, 10).map((e) => e.event)).toEqual([{ key: 'a', start: 0, end: 60000, count: 1 }]);
+    await storage.log.append('in', [{ event: { user: 'a', n: 2 } }]);
+    await run(storage, true, window);
+    expect(storage.log.read('out', 1, 10).map((e) => e.event)).toHaveLength(1);
+    expect(storage.log.read('late', 1, 10).map((e) => e.event)).toEqual([{ user: 'a', n: 2 }]);
   });
 });
