@@ -82,6 +82,30 @@ describe('durable streams through the CLI', () => {
     ]);
   }, 60_000);
 
+  it('state hides a value whose time to live has ended, as every read does', async () => {
+    const dir = tempDir({
+      'r.yaml': `version: 1
+streams:
+  in: { durable: true }
+  out: { durable: true }
+spells:
+  brief: { file: brief.lua }
+sources:
+  file: { type: file, path: in.ndjson, to: in }
+pipelines:
+  p: { from: in, steps: [brief], to: out }
+`,
+      // One event, one batch: the expired value is still stored when the run ends (no later batch swept it).
+      'brief.lua': 'local s = {}\nfunction s.cast(e) state.put("brief", 1, { ttl = 1 }) state.put("lasting", 2) end\nreturn s\n',
+      'in.ndjson': '{"n":1}\n',
+    });
+    expect((await sanctum(['run', 'r.yaml'], { cwd: dir })).code).toBe(0);
+    // The state command runs in a process started well after the 1 ms: the value has expired.
+    const state = await sanctum(['state', 'brief', '--runeset', 'r.yaml'], { cwd: dir });
+    expect(state.code).toBe(0);
+    expect(lines(state.stdout)).toEqual([{ key: 'lasting', value: 2 }]);
+  }, 60_000);
+
   it('refuses a foreign data file loudly, naming it', async () => {
     const dir = tempDir({ '.sanctum/sanctum.db': 'this is not a database, it is a text file that happens to be here' });
     const r = await sanctum(['streams', '--data-dir', '.sanctum'], { cwd: dir });

@@ -113,7 +113,10 @@ export function registerStorage(program: Command): void {
       .option('--limit <n>', 'at most n keys', parseCount)
       .option('--reverse', 'in reverse key order'),
   )
-    .addHelpText('after', '\nReads only: creates no data file.\nExit codes: 0 printed, 1 the spell has no state here, 2 the data file cannot be read.\n')
+    .addHelpText(
+      'after',
+      "\nValues whose time to live has ended (by this machine's clock) are not printed: no read sees them.\nReads only: creates no data file.\nExit codes: 0 printed, 1 the spell has no state here, 2 the data file cannot be read.\n",
+    )
     .action((spell: string, flags: StorageFlags & { prefix?: string; limit?: number; reverse?: boolean }) =>
       guarded(async () => {
         endQuietlyWhenStdoutCloses();
@@ -127,7 +130,9 @@ export function registerStorage(program: Command): void {
             return EXIT.FAILURES;
           }
           const out = new LineWriter(process.stdout);
-          for (const row of storage.state.range(spell, { prefix: flags.prefix, limit: flags.limit, reverse: flags.reverse === true })) {
+          // As every read: a value whose time to live has ended (by this machine's clock) is gone.
+          const asOf = Date.now();
+          for (const row of storage.state.range(spell, { prefix: flags.prefix, limit: flags.limit, reverse: flags.reverse === true, asOf })) {
             out.write(JSON.stringify(row));
           }
           await out.flush();
