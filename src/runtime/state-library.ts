@@ -103,7 +103,8 @@ export class StateSession implements TimerQueue {
       return;
     }
     this.expiring = true;
-    this.buffer.put(key, value, trusted, Math.floor(this.now() + ttlMs));
+    // Up: a value lives at least its ttl (rounded down, a ttl under 1 ms would expire as it is put).
+    this.buffer.put(key, value, trusted, Math.ceil(this.now() + ttlMs));
   }
 
   delete(key: string): void {

@@ -231,6 +231,39 @@ describe('a summoned spell with state, timers and ticks, as an RxJS operator', (
     caster.close();
   });
 
+  it('a value lives at least its ttl, a fraction of a ms included (its expiry is rounded up)', async () => {
+    const storage = openMemoryStorage();
+    const spell = await summonSource(
+      `local s = {}
+       function s.cast(e, emit)
+         state.put(e.k, 1, { ttl = e.ttl })
+         emit({ k = e.k, seen = state.get(e.k) ~= nil })
+       end
+       return s`,
+      { name: 'ttl', logger: () => {} },
+    );
+    const at = { t: 1000.25 };
+    const session = new StateSession(storage.state, 'ttl', [], { now: () => at.t });
+    const caster = spell.open(session.casterOptions());
+    const out: unknown[] = [];
+    caster.castBatch(
+      [
+        { k: 'half', ttl: 0.5 },
+        { k: 'two', ttl: 1.5 },
+      ],
+      (e) => out.push(e),
+    );
+    expect(out).toEqual([
+      { k: 'half', seen: true },
+      { k: 'two', seen: true },
+    ]);
+    expect(session.takeChanges().state).toEqual([
+      { ns: 'ttl', key: 'half', value: 1, expiresAt: 1001 },
+      { ns: 'ttl', key: 'two', value: 1, expiresAt: 1002 },
+    ]);
+    caster.close();
+  });
+
   it('a store that fails to commit errors the stream with its error', async () => {
     const failing = Object.assign(Object.create(openMemoryStorage()) as Storage, {
       commitBatch() {
