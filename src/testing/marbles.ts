@@ -173,6 +173,16 @@ export function runCaseOn(spell: Spell, c: SpellMarbleCase, time: { clock?: Cloc
     ...(c.deadLetters !== undefined ? { deadLetters: expandProgressions(c.deadLetters) } : {}),
     ...(c.ports ? { ports: Object.fromEntries(Object.entries(c.ports).map(([k, v]) => [k, expandProgressions(v)])) } : {}),
   };
+  // Without `values` (or `expect`), a letter is its own value, as in RxJS (an input `a` is the event
+  // "a"); with them, a letter they do not give would be `undefined`. A dead letter's letter needs a
+  // matcher. Say which letter, rather than compare against nothing.
+  const unnamed = [
+    ...lettersWithout(c.input, c.values, 'input', 'values'),
+    ...lettersWithout(c.output, c.expect, 'output', 'expect'),
+    ...Object.entries(c.ports ?? {}).flatMap(([name, marbles]) => lettersWithout(marbles, c.expect, `port '${name}'`, 'expect')),
+    ...lettersWithout(c.deadLetters, c.deadLetterValues ?? {}, 'dead_letters', 'dead_letter_values'),
+  ];
+  if (unnamed.length > 0) return { name: c.name, passed: false, failures: unnamed };
   const stray: string[] = [];
   const errorMatch = c.error === undefined ? undefined : new PartialMatch(c.error);
   try {
@@ -243,6 +253,31 @@ export function runCaseOn(spell: Spell, c: SpellMarbleCase, time: { clock?: Cloc
 }
 
 const SUBSCRIPTION = 'subscription to the input';
+
+/**
+ * The letters of `marbles` that `values` gives no value for, each as a failure that says where to
+ * give it (none when there is no `values`: each letter is then its own value). Read by RxJS's own marble parser (time progressions, groups and all); a marble it cannot
+ * parse is left to the run, which reports it.
+ */
+function lettersWithout(marbles: string | undefined, values: Readonly<Record<string, unknown>> | undefined, where: string, key: string): string[] {
+  if (marbles === undefined || values === undefined) return [];
+  const missing = new Set<string>();
+  const probe = new Proxy(
+    {},
+    {
+      get: (_, letter) => {
+        if (typeof letter === 'string' && !Object.hasOwn(values, letter)) missing.add(letter);
+        return undefined;
+      },
+    },
+  );
+  try {
+    TestScheduler.parseMarbles(marbles, probe, undefined, false, true);
+  } catch {
+    return [];
+  }
+  return [...missing].map((letter) => `${where}: the letter '${letter}' has no value in \`${key}\`; give it one (${key}: { ${letter}: ... })`);
+}
 
 function subscriptionInFrames(l: SubscriptionLog, toFrame: (ms: number) => number): SubscriptionLog {
   return { subscribedFrame: toFrame(l.subscribedFrame), unsubscribedFrame: l.unsubscribedFrame === Infinity ? Infinity : toFrame(l.unsubscribedFrame) };

@@ -10,7 +10,8 @@ import { runSpellCase, type SpellCaseResult, type SpellMarbleCase, type SpellMar
 import { testDurationMs } from './virtual-time.js';
 
 const schema = createRequire(import.meta.url)('../../schema/spell-test.schema.json') as object;
-const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+// verbose: an error carries its schema, so a pattern's own message (patternErrorMessage) can be shown.
+const validate = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
 
 /** A spell-test file that is not valid: every problem with its line and column. */
 export class SpellTestFileError extends SanctumError {
@@ -49,9 +50,12 @@ export function loadSpellTestFile(file: string): SpellMarbleSuite {
       const keyNode = extra ? findKey(doc.getIn(segments, true), extra) : undefined;
       const offset = (keyNode ?? (isNode(node) ? node : undefined))?.range?.[0];
       const at = e.instancePath || '(top)';
+      const patternMessage = e.keyword === 'pattern' ? (e.parentSchema as { patternErrorMessage?: string } | undefined)?.patternErrorMessage : undefined;
       const what = extra
         ? `unknown key '${extra}'`
-        : `${at} ${e.message}${e.keyword === 'enum' ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : ''}`;
+        : patternMessage
+          ? `${at} is ${JSON.stringify(e.data)}: ${patternMessage}`
+          : `${at} ${e.message}${e.keyword === 'enum' ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : ''}`;
       return `${where(offset)}: ${what}`;
     });
     throw new SpellTestFileError(file, problems);

@@ -55,6 +55,34 @@ describe('the spell regression harness', () => {
     expect(r.results[0]!.failures).toEqual([]);
   });
 
+  it('fails a case whose marbles use a letter with no value, naming the letter and where to give it', async () => {
+    const r = await run([
+      {
+        name: 'letters',
+        input: 'a-b 10ms (cd)|',
+        values: { a: { v: 1 }, c: { v: 3 } },
+        output: 'x-w|',
+        ports: { side: '-s|' },
+        expect: { x: { v: 1 } },
+      },
+      { name: 'dead', input: 'a|', values: { a: { bad: true } }, output: '-|', deadLetters: 'e|' },
+      { name: 'fine', input: 'a-#', values: { a: { v: 1 } }, output: 'x-#', expect: { x: { v: 1 } } },
+    ]);
+    expect(r.results[0]!.passed).toBe(false);
+    expect(r.results[0]!.failures).toEqual([
+      "input: the letter 'b' has no value in `values`; give it one (values: { b: ... })",
+      "input: the letter 'd' has no value in `values`; give it one (values: { d: ... })",
+      "output: the letter 'w' has no value in `expect`; give it one (expect: { w: ... })",
+      "port 'side': the letter 's' has no value in `expect`; give it one (expect: { s: ... })",
+    ]);
+    expect(r.results[1]!.failures).toEqual(["dead_letters: the letter 'e' has no value in `dead_letter_values`; give it one (dead_letter_values: { e: ... })"]);
+    // '#', '|', '-', groups and time progressions are not letters; a case that defines its letters runs.
+    expect(r.results[2]).toEqual({ name: 'fine', passed: true, failures: [] });
+    // Without `values` or `expect`, each letter is its own value, as in RxJS: the event "a", compared with "w".
+    const own = await run([{ name: 'own', input: 'a|', output: 'w|' }]);
+    expect(own.results[0]!.failures.join()).toContain('frame 0: next "w"');
+  });
+
   it('fails on a dead letter the case does not expect', async () => {
     const r = await run([{ name: 'dl', input: 'a|', values: { a: { bad: true } }, output: '-|' }]);
     expect(r.results[0]!.failures.join()).toMatch(/unexpected dead letter: SPELL_RUNTIME/);
@@ -85,7 +113,7 @@ describe('the spell regression harness', () => {
   });
 
   it('reports every problem of an invalid spell-test file with line and column', () => {
-    const dir = tempDir({ 'x.test.yaml': 'spell: x.lua\ncases:\n  - name: one\n    input: "a|"\n    outptu: "x|"\n    on_error: explode\n' });
+    const dir = tempDir({ 'x.test.yaml': 'spell: x.lua\nframe: 5 parsecs\ncases:\n  - name: one\n    input: "a|"\n    outptu: "x|"\n    on_error: explode\n' });
     let err: SpellTestFileError | undefined;
     try {
       loadSpellTestFile(path.join(dir, 'x.test.yaml'));
@@ -94,9 +122,13 @@ describe('the spell regression harness', () => {
     }
     expect(err).toBeInstanceOf(SpellTestFileError);
     expect(err!.problems).toEqual([
-      expect.stringMatching(/x\.test\.yaml:3:5: \/cases\/0 must have required property 'output'/),
-      expect.stringMatching(/x\.test\.yaml:5:5: unknown key 'outptu'/),
-      expect.stringMatching(/x\.test\.yaml:6:15: \/cases\/0\/on_error must be equal to one of the allowed values: dead-letter, skip, stop/),
+      'x.test.yaml:2:8: /frame is "5 parsecs": write a duration as a whole number and a unit: ms, s, m, h or d (e.g. 250ms, 10s, 5m); a bare number is seconds'.replace(
+        'x.test.yaml',
+        path.join(dir, 'x.test.yaml'),
+      ),
+      expect.stringMatching(/x\.test\.yaml:4:5: \/cases\/0 must have required property 'output'/),
+      expect.stringMatching(/x\.test\.yaml:6:5: unknown key 'outptu'/),
+      expect.stringMatching(/x\.test\.yaml:7:15: \/cases\/0\/on_error must be equal to one of the allowed values: dead-letter, skip, stop/),
     ]);
   });
 });
