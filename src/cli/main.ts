@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { createRequire } from 'node:module';
 import { EXIT } from './exit-codes.js';
+import { endQuietlyWhenStdoutCloses } from './stdout.js';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -46,6 +47,9 @@ function commandsFor(argv: readonly string[]): typeof COMMANDS {
 
 /** Runs the CLI with process.argv-style arguments. Sets process.exitCode. */
 export async function runCli(argv: readonly string[]): Promise<void> {
+  // Help and the version go to stdout before any command runs: `sanctum streams --help | head` too
+  // ends quietly when the reader goes away (each command that writes to stdout says so itself).
+  if (argv.length <= 2 || argv[2] === 'help' || argv.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-V')) endQuietlyWhenStdoutCloses();
   const program = await programWith(commandsFor(argv));
   try {
     await program.parseAsync(argv as string[]);

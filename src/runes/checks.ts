@@ -19,6 +19,12 @@ import type { RunesetYaml, ValuePath } from './source.js';
 import { didYouMean, suggest } from './suggest.js';
 
 const NAME = new RegExp(schemaAtPointer(RUNESET_SCHEMA, '#/definitions/Name')?.pattern ?? '^[A-Za-z][A-Za-z0-9_-]*$');
+/** The window kinds the schema knows (`spells.<name>.window.kind`). */
+const WINDOW_KINDS: readonly string[] = (schemaAtPointer(RUNESET_SCHEMA, '#/definitions/WindowSpec/properties/kind/anyOf/0')?.enum as string[] | undefined) ?? [
+  'tumbling',
+  'hopping',
+  'session',
+];
 const MIN_MEMORY = schemaAtPointer(RUNESET_SCHEMA, '#/definitions/BudgetSpec/properties/memory/anyOf/0')?.minimum ?? 65536;
 
 /** A step as the checks see it, whether written short (`- enrich`) or long (`- spell: enrich`). */
@@ -375,7 +381,8 @@ function checkWindow(name: string, spec: Obj, source: RunesetYaml): RunesetDiagn
     ['slide', ['hopping']],
     ['gap', ['session']],
   ] as const) {
-    if (w[rune] === undefined || typeof w['kind'] !== 'string' || (kinds as readonly string[]).includes(w['kind'])) continue;
+    // An unknown kind has its own error (with a suggestion): no warning about runes it would not take.
+    if (w[rune] === undefined || !WINDOW_KINDS.includes(w['kind'] as string) || (kinds as readonly string[]).includes(w['kind'] as string)) continue;
     out.push(
       source.at([...at, rune], 'key', {
         code: 'RUNESET_BAD_VALUE',

@@ -62,6 +62,14 @@ describe('a closed stdout', () => {
     expect(streams.stderr).toBe('');
     expect(streams.code).toBe(0);
   }, 90_000);
+
+  it('ends help quietly with 0 (`sanctum streams --help | head -1`)', async () => {
+    for (const args of [['streams', '--help'], ['--help'], ['help', 'run']]) {
+      const r = await intoClosedPipe(args, { lines: 0 });
+      expect(r.stderr, args.join(' ')).toBe('');
+      expect(r.code, args.join(' ')).toBe(0);
+    }
+  }, 90_000);
 });
 
 describe('sanctum test', () => {

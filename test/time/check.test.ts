@@ -87,6 +87,13 @@ describe('time runes', () => {
     ]);
   });
 
+  it('a misspelled kind gets its error and a suggestion, not also warnings about the runes it would not take', async () => {
+    const r = await load(runeset('  t:\n    file: w.lua\n    window: { kind: tumblin, size: 1m, time: ts }\n'), { 'w.lua': WINDOWED });
+    const said = brief(r);
+    expect(said.join('\n')).toMatch(/did you mean 'tumbling'/);
+    expect(said.filter((d) => d.includes('has no effect'))).toEqual([]);
+  });
+
   it('requires the durations each kind of window needs', async () => {
     const r = await load(runeset('  s:\n    file: w.lua\n    window: { kind: session }\n  t:\n    file: w.lua\n    window: { kind: tumbling, time: ts }\n'), {
       'w.lua': WINDOWED,
