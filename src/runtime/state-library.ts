@@ -171,7 +171,9 @@ export class StateSession implements TimerQueue {
   /** Rows whose value field `index` satisfies the bounds, ordered by that field (then key). */
   query(q: QueryOptions): { key: string; value: EventValue }[] {
     if (!this.indexes.includes(q.index)) {
-      throw new Error(`state.query: '${q.index}' is not an indexed field of this spell; declare it in the runeset (spells.<name>.state.indexes: [${q.index}])`);
+      throw new Error(
+        `state.query: '${q.index}' is not an indexed field of this spell; declare the index: in a runeset, spells.${this.ns}.state.indexes: [${q.index}]; with sanctum cast, --state-index ${q.index}; in a spell test, state: { indexes: [${q.index}] }`,
+      );
     }
     const asOf = this.asOf();
     return this.buffer.query(asOf === undefined ? q : { ...q, asOf });

@@ -13,7 +13,9 @@ import path from 'node:path';
 import { openMemoryStorage } from '../storage/index.js';
 import { StateSession } from '../runtime/state-library.js';
 import type { Clock } from '../core/clock.js';
-import { expandProgressions, useVirtualTime } from './virtual-time.js';
+import { expandProgressions, testDurationMs, useVirtualTime } from './virtual-time.js';
+import { SanctumError } from '../core/errors.js';
+import { suggest } from '../runes/suggest.js';
 
 /**
  * What a dead letter, or the error of a `#`, must look like; only the fields given are checked.
@@ -38,8 +40,12 @@ export interface SpellMarbleCase {
   readonly name: string;
   /** How many ms of spell time one frame is (default 1): `sanctum.now()`, ticks and timers follow the frames. */
   readonly frameMs?: number;
+  /** The same as the YAML file's `frame`: a duration such as `'1s'` (a bare number is seconds). */
+  readonly frame?: number | string;
   /** Call the spell's `tick(now, emit)` every this many ms of spell time. */
   readonly tickMs?: number;
+  /** The same as the YAML file's `tick`: a duration such as `'1m'`. */
+  readonly tick?: number | string;
   /** Runes for this case (merged over the suite's). */
   readonly runes?: Readonly<Record<string, EventValue>>;
   readonly onError?: ErrorPolicy;
@@ -80,7 +86,101 @@ export interface SpellMarbleSuite {
   readonly runes?: Readonly<Record<string, EventValue>>;
   /** Value fields the spell's `state.query` may use (as `spells.<name>.state.indexes` in a runeset). */
   readonly stateIndexes?: readonly string[];
+  /** The same as the YAML file's `state: { indexes: [...] }`. */
+  readonly state?: { readonly indexes?: readonly string[] };
+  /** Every case's `frame` and `tick`, as in the YAML file (a case's own win). */
+  readonly frame?: number | string;
+  readonly tick?: number | string;
   readonly cases: readonly SpellMarbleCase[];
+}
+
+const SUITE_KEYS = ['spell', 'baseDir', 'runes', 'stateIndexes', 'state', 'frame', 'tick', 'cases'];
+const CASE_KEYS = [
+  'name',
+  'frameMs',
+  'frame',
+  'tickMs',
+  'tick',
+  'runes',
+  'onError',
+  'instructionBudget',
+  'memoryLimit',
+  'input',
+  'values',
+  'output',
+  'error',
+  'subscription',
+  'unsubscribe',
+  'expect',
+  'ports',
+  'deadLetters',
+  'deadLetterValues',
+  'state',
+  'expectState',
+];
+/** The YAML names whose TypeScript names are not just camelCase. */
+const YAML_NAMES: Readonly<Record<string, string>> = { budget: 'instructionBudget and memoryLimit' };
+
+/**
+ * A suite written in TypeScript, checked and made plain: a key the harness does not know is an error
+ * (with the key meant, so that a misspelled or YAML-spelled key is never silently ignored), and the
+ * YAML-shaped `state.indexes`, `frame` and `tick` become `stateIndexes`, `frameMs` and `tickMs`.
+ */
+export function checkSuite(suite: SpellMarbleSuite): SpellMarbleSuite {
+  const problems: string[] = [];
+  const unknown = (where: string, o: object, known: readonly string[]) => {
+    for (const k of Object.keys(o)) {
+      if (known.includes(k)) continue;
+      const meant =
+        YAML_NAMES[k] ??
+        suggest(k, known) ??
+        suggest(
+          k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()),
+          known,
+        );
+      problems.push(`${where} has an unknown key '${k}'${meant ? `; did you mean ${YAML_NAMES[k] ?? `'${meant}'`}?` : ''}`);
+    }
+  };
+  if (suite === null || typeof suite !== 'object') throw new SpellSuiteError([`the suite must be an object, got ${suite === null ? 'null' : typeof suite}`]);
+  unknown('the suite', suite, SUITE_KEYS);
+  if (!Array.isArray(suite.cases) || suite.cases.length === 0) problems.push('the suite needs cases: a list of at least one case');
+  const cases = Array.isArray(suite.cases) ? suite.cases : [];
+  const duration = (where: string, v: unknown) => {
+    if (v !== undefined && !((typeof v === 'number' && Number.isInteger(v) && v >= 0) || (typeof v === 'string' && DURATION.test(v))))
+      problems.push(
+        `${where} is ${JSON.stringify(v)}: write a duration as a whole number and a unit: ms, s, m, h or d (e.g. '250ms', '10s', '5m'); a bare number is seconds`,
+      );
+  };
+  duration("the suite's frame", suite.frame);
+  duration("the suite's tick", suite.tick);
+  cases.forEach((c, i) => {
+    const where = `case ${i + 1}${typeof c?.name === 'string' ? ` ('${c.name}')` : ''}`;
+    unknown(where, c ?? {}, CASE_KEYS);
+    duration(`${where}: frame`, c?.frame);
+    duration(`${where}: tick`, c?.tick);
+  });
+  if (problems.length > 0) throw new SpellSuiteError(problems);
+  return {
+    ...suite,
+    stateIndexes: [...(suite.stateIndexes ?? []), ...(suite.state?.indexes ?? [])],
+    cases: cases.map((c) => {
+      const frame = c.frame ?? suite.frame;
+      const tick = c.tick ?? suite.tick;
+      const frameMs = c.frameMs ?? (frame !== undefined ? testDurationMs(frame, 1) : undefined);
+      const tickMs = c.tickMs ?? (tick !== undefined ? testDurationMs(tick, 0) : undefined);
+      return { ...c, ...(frameMs !== undefined ? { frameMs } : {}), ...(tickMs !== undefined ? { tickMs } : {}) };
+    }),
+  };
+}
+
+const DURATION = /^[0-9]+(ms|s|m|h|d)?$/;
+
+/** A suite given in TypeScript that is not valid: every problem. */
+export class SpellSuiteError extends SanctumError {
+  constructor(readonly problems: readonly string[]) {
+    super('USAGE', `invalid spell suite:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+    this.name = 'SpellSuiteError';
+  }
 }
 
 export interface SpellCaseResult {

@@ -6,8 +6,9 @@ import { Ajv } from 'ajv';
 import { LineCounter, parseDocument, isNode } from 'yaml';
 import { SanctumError } from '../core/errors.js';
 import type { EventValue } from '../core/event.js';
-import { runSpellCase, type SpellCaseResult, type SpellMarbleCase, type SpellMarbleSuite } from './marbles.js';
+import { checkSuite, runSpellCase, type SpellCaseResult, type SpellMarbleCase, type SpellMarbleSuite } from './marbles.js';
 import { testDurationMs } from './virtual-time.js';
+import { didYouMean } from '../runes/suggest.js';
 
 const schema = createRequire(import.meta.url)('../../schema/spell-test.schema.json') as object;
 // verbose: an error carries its schema, so a pattern's own message (patternErrorMessage) can be shown.
@@ -51,8 +52,9 @@ export function loadSpellTestFile(file: string): SpellMarbleSuite {
       const offset = (keyNode ?? (isNode(node) ? node : undefined))?.range?.[0];
       const at = e.instancePath || '(top)';
       const patternMessage = e.keyword === 'pattern' ? (e.parentSchema as { patternErrorMessage?: string } | undefined)?.patternErrorMessage : undefined;
+      const keys = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
       const what = extra
-        ? `unknown key '${extra}'`
+        ? `unknown key '${extra}'${didYouMean(extra, keys)}`
         : patternMessage
           ? `${at} is ${JSON.stringify(e.data)}: ${patternMessage}`
           : `${at} ${e.message}${e.keyword === 'enum' ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : ''}`;
@@ -116,7 +118,8 @@ export async function runSpellTestFile(file: string): Promise<SpellTestFileResul
 }
 
 /** Runs every case of a suite. */
-export async function runSuite(file: string, suite: SpellMarbleSuite): Promise<SpellTestFileResult> {
+export async function runSuite(file: string, given: SpellMarbleSuite): Promise<SpellTestFileResult> {
+  const suite = checkSuite(given);
   const spellFile = path.resolve(suite.baseDir ?? '.', suite.spell);
   const results: SpellCaseResult[] = [];
   for (const c of suite.cases)

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { describe, it } from 'vitest';
 import { loadSpellTestFile } from './spell-test-file.js';
-import { runSpellCase, type SpellMarbleSuite } from './marbles.js';
+import { checkSuite, runSpellCase, type SpellMarbleSuite } from './marbles.js';
 
 /**
  * Registers one vitest test per case of a spell suite: a YAML spell-test file, or a suite object.
@@ -13,7 +13,7 @@ import { runSpellCase, type SpellMarbleSuite } from './marbles.js';
  * spellTests('spells/counting-loop.test.yaml');
  */
 export function spellTests(suiteOrFile: string | SpellMarbleSuite): void {
-  const suite = typeof suiteOrFile === 'string' ? loadSpellTestFile(suiteOrFile) : suiteOrFile;
+  const suite = typeof suiteOrFile === 'string' ? loadSpellTestFile(suiteOrFile) : checkSuite(suiteOrFile);
   const spellFile = path.resolve(suite.baseDir ?? '.', suite.spell);
   describe(`spell ${path.relative(process.cwd(), spellFile)}`, () => {
     for (const c of suite.cases) {

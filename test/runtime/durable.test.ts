@@ -146,6 +146,10 @@ describe('the state library', () => {
     expect(session.range({ reverse: true, limit: 2 }).map((r) => r.key)).toEqual(['d', 'c']);
     expect(session.query({ index: 'v', gt: 10, lt: 40 }).map((r) => r.key)).toEqual(['d', 'c']);
     expect(() => session.query({ index: 'nope' })).toThrow(/not an indexed field/);
+    // Where to declare it, wherever the spell runs.
+    expect(() => session.query({ index: 'nope' })).toThrow(
+      /state\.indexes: \[nope\]; with sanctum cast, --state-index nope; in a spell test, state: \{ indexes: \[nope\] \}/,
+    );
     expect(session.take()).toEqual([
       { ns: 's', key: 'd', value: { v: 15 } },
       { ns: 's', key: 'b', value: null },

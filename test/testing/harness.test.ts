@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import path from 'node:path';
-import { runSuite, loadSpellTestFile, SpellTestFileError } from '../../src/testing.js';
+import { runSuite, loadSpellTestFile, SpellTestFileError, SpellSuiteError } from '../../src/testing.js';
 import { tempDir } from '../helpers.js';
 
 const spell = `local s = {}
@@ -127,9 +127,53 @@ describe('the spell regression harness', () => {
         path.join(dir, 'x.test.yaml'),
       ),
       expect.stringMatching(/x\.test\.yaml:4:5: \/cases\/0 must have required property 'output'/),
-      expect.stringMatching(/x\.test\.yaml:6:5: unknown key 'outptu'/),
+      expect.stringMatching(/x\.test\.yaml:6:5: unknown key 'outptu'; did you mean 'output'\?/),
       expect.stringMatching(/x\.test\.yaml:7:15: \/cases\/0\/on_error must be equal to one of the allowed values: dead-letter, skip, stop/),
     ]);
+  });
+});
+
+describe('a suite written in TypeScript', () => {
+  it('takes the YAML shapes of state indexes, frame and tick', async () => {
+    const dir = tempDir({
+      'q.lua':
+        'local s = {}\nfunction s.cast(e, emit)\n  state.put(e.k, { n = e.n })\n  emit({ top = #state.query({ index = "n", gt = 1 }), now = sanctum.now() })\nend\nreturn s\n',
+    });
+    const r = await runSuite('inline', {
+      spell: path.join(dir, 'q.lua'),
+      state: { indexes: ['n'] },
+      frame: '1s',
+      cases: [
+        {
+          name: 'indexed, one frame a second',
+          input: 'a-b|',
+          values: { a: { k: 'a', n: 2 }, b: { k: 'b', n: 3 } },
+          output: 'x-y|',
+          expect: { x: { top: 1, now: 0 }, y: { top: 2, now: 2000 } },
+        },
+        { name: 'its own frame', frame: 10, input: '-a|', values: { a: { k: 'a', n: 2 } }, output: '-x|', expect: { x: { top: 1, now: 10000 } } },
+      ],
+    });
+    expect(r.results.map((c) => c.failures)).toEqual([[], []]);
+  });
+
+  it('refuses a key it does not know, naming the key meant (YAML spellings included)', async () => {
+    const dir = tempDir({ 'x.lua': spell });
+    const suite = {
+      spell: path.join(dir, 'x.lua'),
+      stateIndex: ['n'],
+      frame: '5 parsecs',
+      cases: [{ name: 'one', input: 'a|', output: '-|', dead_letters: '-|', budget: { instructions: 1000 } }],
+    };
+    await expect(runSuite('inline', suite as never)).rejects.toThrow(SpellSuiteError);
+    await expect(runSuite('inline', suite as never)).rejects.toMatchObject({
+      problems: [
+        "the suite has an unknown key 'stateIndex'; did you mean 'stateIndexes'?",
+        "the suite's frame is \"5 parsecs\": write a duration as a whole number and a unit: ms, s, m, h or d (e.g. '250ms', '10s', '5m'); a bare number is seconds",
+        "case 1 ('one') has an unknown key 'dead_letters'; did you mean 'deadLetters'?",
+        "case 1 ('one') has an unknown key 'budget'; did you mean instructionBudget and memoryLimit?",
+      ],
+    });
   });
 });
 
