@@ -144,6 +144,9 @@ async function readOnce(ctx: SourceContext, src: ByteSource, pacer: Pacer | unde
   // Into a durable stream a file resumes where the last run committed: its identity and byte offset.
   let input: string | undefined;
   let start = 0;
+  // The offset the last run committed: each commit expects it (a file read again from its start
+  // still replaces that position, it does not start a new one).
+  let stored = 0;
   let firstLine = 1;
   if (src.type === 'file') {
     let identity: string;
@@ -155,18 +158,27 @@ async function readOnce(ctx: SourceContext, src: ByteSource, pacer: Pacer | unde
     }
     if (durable) {
       input = `file:${src.path.absolute}#${identity}`;
-      start = await ctx.position(sourceConsumer(src.name), input);
+      stored = start = await ctx.position(sourceConsumer(src.name), input);
       let size = 0;
       try {
         size = statSync(src.path.absolute).size;
       } catch {
         // read errors surface below
       }
-      if (start > size) start = 0; // truncated since (copytruncate): it is a new file
+      if (start > size) {
+        // Shorter than what the last run read: truncated or rewritten since. Read it from its start.
+        ctx.log({
+          level: 'warn',
+          message: `file source '${src.name}': ${where} got shorter since the last run (${size} bytes, ${start} read before); reading it again from its start`,
+          source: src.name,
+          code: 'INPUT_TRUNCATED',
+        });
+        start = 0;
+      }
       if (start > 0) firstLine = countFileLines(src.path.absolute, start) + 1;
     }
   }
-  let committed = start;
+  let committed = stored;
   /** Commits a source batch with the offset it reached — and its dead letters when they are durable. */
   const commitDurable = async (offset: number, events: EventValue[], letters: EventValue[], texts?: readonly (string | undefined)[]) => {
     const position = { name: sourceConsumer(src.name), stream: input!, seq: offset, expected: committed };

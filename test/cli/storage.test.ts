@@ -106,6 +106,33 @@ pipelines:
     expect(lines(state.stdout)).toEqual([{ key: 'lasting', value: 2 }]);
   }, 60_000);
 
+  it('a durable file source reads a file that got shorter since the last run again from its start, with a warning', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const dir = tempDir({
+      'r.yaml': `version: 1
+streams:
+  s: { durable: true }
+sources:
+  f: { type: file, path: in.ndjson, to: s }
+sinks:
+  o: { type: stdout, from: s }
+`,
+      'in.ndjson': '{"a":1}\n{"a":2}\n{"a":3}\n{"a":4}\n{"a":5}\n',
+    });
+    const first = await sanctum(['run', 'r.yaml'], { cwd: dir });
+    expect(first.code).toBe(0);
+    expect(lines(first.stdout)).toHaveLength(5);
+    writeFileSync(`${dir}/in.ndjson`, '{"d":1}\n'); // rewritten in place: the same file, shorter
+    const second = await sanctum(['run', 'r.yaml'], { cwd: dir });
+    expect(second.stderr).toContain('INPUT_TRUNCATED');
+    expect(second.code).toBe(0);
+    expect(lines(second.stdout)).toEqual([{ d: 1 }]);
+    // Its position is the new one: a third run reads nothing again.
+    const third = await sanctum(['run', 'r.yaml'], { cwd: dir });
+    expect(third.code).toBe(0);
+    expect(lines(third.stdout)).toEqual([]);
+  }, 60_000);
+
   it('refuses a foreign data file loudly, naming it', async () => {
     const dir = tempDir({ '.sanctum/sanctum.db': 'this is not a database, it is a text file that happens to be here' });
     const r = await sanctum(['streams', '--data-dir', '.sanctum'], { cwd: dir });
