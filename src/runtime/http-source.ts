@@ -68,7 +68,8 @@ export async function readHttp(ctx: SourceContext, src: RunesetHttpSource): Prom
     });
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  /** `expectsContinue`: the client waits for 100 Continue before it sends the body (Expect: 100-continue). */
+  const handle = async (req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): Promise<void> => {
     const started = performance.now();
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -111,6 +112,9 @@ export async function readHttp(ctx: SourceContext, src: RunesetHttpSource): Prom
     }
     inSource++;
     try {
+      // Only now, past every refusal that needs no body: a refused client never sends it (and reads
+      // the answer, rather than a connection cut under a body it is still sending).
+      if (expectsContinue) res.writeContinue();
       const body = await readBody(req, src.maxBody);
       if (body === 'aborted') return; // the client went away: nothing to answer, nothing appended
       if (body === 'too-large') return refuse(res, tooLarge(undefined, src.maxBody), started);
@@ -158,22 +162,25 @@ export async function readHttp(ctx: SourceContext, src: RunesetHttpSource): Prom
       connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(src.timeoutMs / 4))),
       keepAliveTimeout: 5000,
     },
-    (req, res) => {
-      handle(req, res).catch((e: unknown) => {
-        // A failed commit: not acknowledged (and the run stops: the appender reported it). A commit
-        // whose fsync failed may still be in the file: the client may send it again.
-        if (!res.headersSent) {
-          send(
-            res,
-            500,
-            { 'content-type': 'application/json', connection: 'close' },
-            { error: (e as { code?: string }).code ?? 'STORAGE_FAILED', message: `not acknowledged: ${(e as Error).message}` },
-          );
-          stats.answered(500, 0);
-        } else res.destroy();
-      });
-    },
+    (req, res) => onRequest(req, res, false),
   );
+  // Expect: 100-continue (curl sends it with a large body): answered by `handle`, not by Node at once.
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => onRequest(req, res, true));
+  function onRequest(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
+    handle(req, res, expectsContinue).catch((e: unknown) => {
+      // A failed commit: not acknowledged (and the run stops: the appender reported it). A commit
+      // whose fsync failed may still be in the file: the client may send it again.
+      if (!res.headersSent) {
+        send(
+          res,
+          500,
+          { 'content-type': 'application/json', connection: 'close' },
+          { error: (e as { code?: string }).code ?? 'STORAGE_FAILED', message: `not acknowledged: ${(e as Error).message}` },
+        );
+        stats.answered(500, 0);
+      } else res.destroy();
+    });
+  }
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     const timeout = err.code === 'ERR_HTTP_REQUEST_TIMEOUT';
     const status = timeout ? 408 : err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
@@ -253,11 +260,11 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
 }
 
 function tooLarge(declared: number | undefined, max: number): Refusal {
-  const size = declared !== undefined ? `${declared} bytes` : 'more';
+  const size = declared !== undefined ? `the body is ${declared} bytes, over` : 'the body is over';
   return {
     status: 413,
     code: 'INPUT_TOO_LARGE',
-    message: `the body is ${size}, over the source's max_body of ${max} bytes; nothing of it was appended (send smaller requests)`,
+    message: `${size} the source's max_body of ${max} bytes; nothing of it was appended (send smaller requests)`,
     close: true,
   };
 }

@@ -162,8 +162,37 @@ describe('http source: bad input is refused whole, with a log line and a count',
     });
     expect(streamed).toBe(413);
     expect(run.opened.graph.appended('in')).toBe(0);
+    expect(run.logs.some((l) => l.message.includes("the body is over the source's max_body of 100 bytes"))).toBe(true);
     expect(run.opened.sources[0]!.answers.get(413)).toBe(2);
     expect((await post(run.url, ndjson(2))).status).toBe(200);
+  });
+
+  it('Expect: 100-continue: a body over max_body is refused before it is sent (no 100 Continue); one under it is asked for, and taken', async () => {
+    const run = await start(http(', max_body: 100'));
+    const ask = (body: string) =>
+      new Promise<{ status: number; continued: boolean; text: string }>((resolve, reject) => {
+        let continued = false;
+        const req = request(run.url, { method: 'POST', headers: { expect: '100-continue', 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (d: string) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, continued, text }));
+        });
+        req.on('continue', () => {
+          continued = true;
+          req.end(body); // the body goes only once the server asked for it
+        });
+        req.on('error', reject);
+        req.flushHeaders();
+      });
+    const big = await ask(ndjson(20));
+    expect(big).toMatchObject({ status: 413, continued: false });
+    expect(JSON.parse(big.text)).toMatchObject({
+      error: 'INPUT_TOO_LARGE',
+      message: expect.stringMatching(/^the body is \d+ bytes, over the source's max_body of 100 bytes/),
+    });
+    const small = await ask(ndjson(2));
+    expect(small).toMatchObject({ status: 200, continued: true });
+    expect(run.opened.graph.appended('in')).toBe(2);
   });
 
   it('401 without the bearer token; 404 on another path; 405 on GET', async () => {
