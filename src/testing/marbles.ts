@@ -250,7 +250,9 @@ export function runCaseOn(spell: Spell, c: SpellMarbleCase, time: { clock?: Cloc
   const failures: string[] = [];
   // The scheduler checks the expectations in the order they were declared: each declares its name here.
   const names: string[] = [];
-  const frameMs = c.frameMs ?? 1;
+  // A case passed here directly may give the YAML-shaped `frame` and `tick` (checkSuite turns a suite's into ms).
+  const frameMs = c.frameMs ?? (c.frame !== undefined ? testDurationMs(c.frame, 1) : 1);
+  const tickMs = c.tickMs ?? (c.tick !== undefined ? testDurationMs(c.tick, 0) : undefined);
   const toFrame = (ms: number) => ms / frameMs;
   const scheduler = new TestScheduler((actual, expected) => {
     const name = names.shift() ?? 'stream';
@@ -291,7 +293,7 @@ export function runCaseOn(spell: Spell, c: SpellMarbleCase, time: { clock?: Cloc
       time.clock = virtual.clock;
       const input = cold<EventValue>(c.input, c.values as Record<string, EventValue> | undefined, new Error(INPUT_ERROR_MESSAGE));
       const routed = input.pipe(
-        spell.routed({ onError: c.onError ?? 'dead-letter', clock: virtual.clock, ...(c.tickMs !== undefined ? { tick: c.tickMs } : {}) }),
+        spell.routed({ onError: c.onError ?? 'dead-letter', clock: virtual.clock, ...(tickMs !== undefined ? { tick: tickMs } : {}) }),
         share(),
       );
       const listed = new Set([DEFAULT_PORT, ...Object.keys(c.ports ?? {})]);

@@ -50,6 +50,7 @@ const API = [
 
 const TESTING = [
   'INPUT_ERROR_MESSAGE',
+  'SpellSuiteError',
   'SpellTestFileError',
   'loadSpellTestFile',
   'runCaseOn',
