@@ -34,6 +34,14 @@ async function programWith(commands: typeof COMMANDS): Promise<Command> {
     .description('Sanctum: Lua spells over energy streams.')
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
+    // Help and the version: `sanctum streams --help | head` ends quietly when the reader goes away,
+    // as every command that writes to stdout does (the commands inherit this from the program).
+    .configureOutput({
+      writeOut: (text) => {
+        endQuietlyWhenStdoutCloses();
+        process.stdout.write(text);
+      },
+    })
     .exitOverride();
   for (const register of registers) register(program);
   return program;
@@ -47,9 +55,6 @@ function commandsFor(argv: readonly string[]): typeof COMMANDS {
 
 /** Runs the CLI with process.argv-style arguments. Sets process.exitCode. */
 export async function runCli(argv: readonly string[]): Promise<void> {
-  // Help and the version go to stdout before any command runs: `sanctum streams --help | head` too
-  // ends quietly when the reader goes away (each command that writes to stdout says so itself).
-  if (argv.length <= 2 || argv[2] === 'help' || argv.some((a) => a === '--help' || a === '-h' || a === '--version' || a === '-V')) endQuietlyWhenStdoutCloses();
   const program = await programWith(commandsFor(argv));
   try {
     await program.parseAsync(argv as string[]);

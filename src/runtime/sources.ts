@@ -190,6 +190,9 @@ async function readOnce(ctx: SourceContext, src: ByteSource, pacer: Pacer | unde
     await durable!.commitSource(position, writes);
     committed = offset;
   };
+  // A file read again from its start: its position is its start now, even if this run reads nothing
+  // from it (emptied, or only a line still being written): a later run must not skip what comes.
+  if (durable && stored > start) await commitDurable(start, [], []);
   const stream = src.type === 'file' ? createReadStream(src.path.absolute, { start, highWaterMark: FILE_CHUNK_BYTES }) : ctx.stdin;
   // Stopping ends the read at once: the stream is destroyed (stdin too: the run is ending).
   const stop = () => stream.destroy();

@@ -143,6 +143,7 @@ export function checkSuite(suite: SpellMarbleSuite): SpellMarbleSuite {
   };
   if (suite === null || typeof suite !== 'object') throw new SpellSuiteError([`the suite must be an object, got ${suite === null ? 'null' : typeof suite}`]);
   unknown('the suite', suite, SUITE_KEYS);
+  if (suite.state !== undefined) unknown("the suite's state", suite.state ?? {}, ['indexes']);
   if (!Array.isArray(suite.cases) || suite.cases.length === 0) problems.push('the suite needs cases: a list of at least one case');
   const cases = Array.isArray(suite.cases) ? suite.cases : [];
   const duration = (where: string, v: unknown) => {

@@ -64,7 +64,7 @@ describe('a closed stdout', () => {
   }, 90_000);
 
   it('ends help quietly with 0 (`sanctum streams --help | head -1`)', async () => {
-    for (const args of [['streams', '--help'], ['--help'], ['help', 'run']]) {
+    for (const args of [['streams', '--help'], ['--help'], ['help', 'run'], ['--version']]) {
       const r = await intoClosedPipe(args, { lines: 0 });
       expect(r.stderr, args.join(' ')).toBe('');
       expect(r.code, args.join(' ')).toBe(0);

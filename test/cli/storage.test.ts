@@ -131,6 +131,15 @@ sinks:
     const third = await sanctum(['run', 'r.yaml'], { cwd: dir });
     expect(third.code).toBe(0);
     expect(lines(third.stdout)).toEqual([]);
+    // Emptied: nothing to read, but its position is its start now, so what is written next is read.
+    writeFileSync(`${dir}/in.ndjson`, '');
+    const emptied = await sanctum(['run', 'r.yaml'], { cwd: dir });
+    expect(emptied.code).toBe(0);
+    expect(emptied.stderr).toContain('INPUT_TRUNCATED');
+    writeFileSync(`${dir}/in.ndjson`, '{"e":1}\n{"e":2}\n');
+    const refilled = await sanctum(['run', 'r.yaml'], { cwd: dir });
+    expect(refilled.code).toBe(0);
+    expect(lines(refilled.stdout)).toEqual([{ e: 1 }, { e: 2 }]);
   }, 60_000);
 
   it('refuses a foreign data file loudly, naming it', async () => {

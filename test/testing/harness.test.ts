@@ -162,6 +162,7 @@ describe('a suite written in TypeScript', () => {
     const suite = {
       spell: path.join(dir, 'x.lua'),
       stateIndex: ['n'],
+      state: { index: ['n'] },
       frame: '5 parsecs',
       cases: [{ name: 'one', input: 'a|', output: '-|', dead_letters: '-|', budget: { instructions: 1000 } }],
     };
@@ -169,6 +170,7 @@ describe('a suite written in TypeScript', () => {
     await expect(runSuite('inline', suite as never)).rejects.toMatchObject({
       problems: [
         "the suite has an unknown key 'stateIndex'; did you mean 'stateIndexes'?",
+        "the suite's state has an unknown key 'index'; did you mean 'indexes'?",
         "the suite's frame is \"5 parsecs\": write a duration as a whole number and a unit: ms, s, m, h or d (e.g. '250ms', '10s', '5m'); a bare number is seconds",
         "case 1 ('one') has an unknown key 'dead_letters'; did you mean 'deadLetters'?",
         "case 1 ('one') has an unknown key 'budget'; did you mean instructionBudget and memoryLimit?",

@@ -143,16 +143,10 @@ function Window:coarse(wm)
   return wm - ((wm - self.size) % self.slide)
 end
 
---- The watermark: event time, what the mark says; processing time, now minus the lateness (or
---- where a flush left it, when that is later).
+--- The watermark: event time, what the mark says; processing time, now minus the lateness.
 function Window:watermark(m, now)
+  if not self.time_field then return (now or sanctum.now()) - self.lateness end
   m = m or self:mark()
-  if not self.time_field then
-    local wm = (now or sanctum.now()) - self.lateness
-    local flushed = m.wm
-    if flushed ~= nil and flushed > wm then return flushed end
-    return wm
-  end
   return m.wm
 end
 
@@ -198,13 +192,7 @@ function Window:add(e)
   if self.epoch ~= epoch() then self:mark() end
   local m = self.m
   local wm
-  if time_field then
-    wm = m.wm
-  else
-    wm = t - self.lateness
-    local flushed = m.wm -- processing time: where a flush left the watermark, if later
-    if flushed ~= nil and flushed > wm then wm = flushed end
-  end
+  if time_field then wm = m.wm else wm = t - self.lateness end
   local next, armed = m.next, m.armed
   local added = false
   local size, slide
@@ -438,17 +426,9 @@ function Window:tick(now, emit)
 end
 
 --- Closes every window, whatever the watermark (the input ended: call it from finish).
---- The watermark moves past every window it emits (to the last one's end, if it was not there yet):
---- each window is emitted once, so an event that belongs only to them is late, in this run or a
---- later one over the same state.
 function Window:flush(emit)
   local m = self:mark()
-  local last = state.range(self.windows_from, self.windows_to, { reverse = true, limit = 1 })[1]
   self:close(m, FOREVER, emit, nil)
-  if last then
-    local ends = self:parse_key(last.key)
-    if m.wm == nil or ends > m.wm then m.wm = ends end
-  end
   m.armed = nil
   state.put(self.mark_key, m)
   timers.cancel(self.timer_key)
