@@ -519,6 +519,20 @@ pipelines:
       "9:14 error pipeline 'p' reads durable and in-memory streams (b is not durable); an exactly-once pipeline must read only durable streams",
     ]);
   });
+
+  it('refuses a retention max_age of zero (it would delete every event before it is read) or not a duration, saying how to write one', async () => {
+    const r = await load(`version: 1
+streams:
+  a: { durable: true, retention: { max_age: "0s" } }
+  b: { durable: true, retention: { max_age: "7 days" } }
+  c: { durable: true, retention: { max_age: 7d } }
+`);
+    const how = 'write a duration above zero as a whole number and a unit: ms, s, m, h or d (e.g. 90s, 15m, 12h, 7d); a bare number is seconds';
+    expect(brief(r)).toEqual([
+      `3:45 RUNESET_BAD_VALUE streams.a.retention.max_age '0s' is not valid: ${how}`,
+      `4:45 RUNESET_BAD_VALUE streams.b.retention.max_age '7 days' is not valid: ${how}`,
+    ]);
+  });
 });
 
 describe('shared state', () => {

@@ -14,7 +14,8 @@ import { countLines, readLines } from '../../runtime/lines.js';
 import { keyOf } from '../../runtime/durable.js';
 import { EXIT } from '../exit-codes.js';
 import { guarded } from '../guarded.js';
-import { durableNames, openStorageForWriting, storageOptions, UsageError, type StorageFlags } from '../storage-options.js';
+import { durableNames, openStorageForReading, openStorageForWriting, storageOptions, UsageError, type StorageFlags } from '../storage-options.js';
+import { didYouMean } from '../../runes/suggest.js';
 
 /** Lines per commit. */
 const BATCH_LINES = 1000;
@@ -25,6 +26,7 @@ interface AppendFlags extends StorageFlags {
   key?: string;
   progress: boolean;
   fromStart?: boolean;
+  create?: boolean;
 }
 
 export function registerAppend(program: Command): void {
@@ -38,6 +40,10 @@ export function registerAppend(program: Command): void {
       .argument('[files...]', 'NDJSON files; none or - reads stdin')
       .option('--key <field>', "store this field of each event as its key (default: the stream's `key` rune)")
       .option('--from-start', 'append the files from their first line, even the lines an earlier run appended')
+      .option(
+        '--create',
+        'without --runeset: start a stream the data directory does not have yet, beside the ones it has (else such a name is refused as a misspelling)',
+      )
       .option('--no-progress', 'no progress bar, even on a terminal'),
   )
     .addHelpText(
@@ -54,6 +60,19 @@ export function registerAppend(program: Command): void {
 
 async function append(stream: string, files: string[], flags: AppendFlags): Promise<number> {
   const inputs = files.length ? files : ['-'];
+  // Without a runeset to say which streams there are, a name the data directory does not have,
+  // beside the streams it has, is taken for a misspelling unless --create says otherwise (the first
+  // stream of a data directory has nothing to be mistaken for). Refused before anything is appended.
+  if (flags.runeset === undefined && flags.create !== true) {
+    const { storage, file } = await openStorageForReading(flags);
+    const known = storage?.log.streams().map((s) => s.name) ?? [];
+    storage?.close();
+    if (known.length > 0 && !known.includes(stream)) {
+      throw new UsageError(
+        `stream '${stream}' is not in ${file} (streams: ${known.join(', ')})${didYouMean(stream, known) || '.'} To start a new stream, pass --create.`,
+      );
+    }
+  }
   // Open every file first: a missing one stops the command before anything is appended.
   const opened = inputs.map((f) => (f === '-' ? undefined : openInput(f)));
   const { storage, runeset } = await openStorageForWriting(flags).catch((e: unknown) => {
