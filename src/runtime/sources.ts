@@ -5,7 +5,7 @@
  * the last complete line — and, when `dead-letters` is durable, with the dead letters of its
  * unreadable lines.
  */
-import { createReadStream, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { createReadStream, fstatSync, statSync, openSync, readSync, closeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import { DEAD_LETTERS, type EventValue } from '../core/event.js';
@@ -93,16 +93,6 @@ export function fileIdentity(path: string): string {
   return `${st.dev}:${st.ino}`;
 }
 
-/** Counts the lines in the first `bytes` bytes of the file at `path`. */
-function countFileLines(path: string, bytes: number): number {
-  const fd = openSync(path, 'r');
-  try {
-    return countLines(fd, bytes);
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /** The byte offsets just after each line of the file's bytes [from, to): for sources that commit line by line. */
 function lineEnds(path: string, from: number, to: number): number[] {
   const bytes = readBytes(path, from, to - from);
@@ -148,22 +138,29 @@ async function readOnce(ctx: SourceContext, src: ByteSource, pacer: Pacer | unde
   // still replaces that position, it does not start a new one).
   let stored = 0;
   let firstLine = 1;
+  // The file is opened once: its identity, its size and what is read all come from that one open file,
+  // so a rotation as the run starts cannot pair one file's position with another file's bytes.
+  let fd: number | undefined;
   if (src.type === 'file') {
     let identity: string;
+    let size: number;
     try {
-      identity = fileIdentity(src.path.absolute);
+      fd = openSync(src.path.absolute, 'r');
+      const st = fstatSync(fd, { bigint: true });
+      identity = `${st.dev}:${st.ino}`;
+      size = Number(st.size);
     } catch (e) {
+      if (fd !== undefined) closeSync(fd);
       deadLetter(ctx, { code: 'INPUT_UNREADABLE', source: src.name, file: where, message: (e as Error).message });
       return 0;
     }
     if (durable) {
       input = `file:${src.path.absolute}#${identity}`;
-      stored = start = await ctx.position(sourceConsumer(src.name), input);
-      let size = 0;
       try {
-        size = statSync(src.path.absolute).size;
-      } catch {
-        // read errors surface below
+        stored = start = await ctx.position(sourceConsumer(src.name), input);
+      } catch (e) {
+        closeSync(fd);
+        throw e;
       }
       if (start > size) {
         // Shorter than what the last run read: truncated or rewritten since. Read it from its start.
@@ -175,7 +172,7 @@ async function readOnce(ctx: SourceContext, src: ByteSource, pacer: Pacer | unde
         });
         start = 0;
       }
-      if (start > 0) firstLine = countFileLines(src.path.absolute, start) + 1;
+      if (start > 0) firstLine = countLines(fd, start) + 1;
     }
   }
   let committed = stored;
@@ -192,8 +189,16 @@ async function readOnce(ctx: SourceContext, src: ByteSource, pacer: Pacer | unde
   };
   // A file read again from its start: its position is its start now, even if this run reads nothing
   // from it (emptied, or only a line still being written): a later run must not skip what comes.
-  if (durable && stored > start) await commitDurable(start, [], []);
-  const stream = src.type === 'file' ? createReadStream(src.path.absolute, { start, highWaterMark: FILE_CHUNK_BYTES }) : ctx.stdin;
+  if (durable && stored > start) {
+    try {
+      await commitDurable(start, [], []);
+    } catch (e) {
+      if (fd !== undefined) closeSync(fd);
+      throw e;
+    }
+  }
+  // The stream closes the file when it ends or is destroyed.
+  const stream = src.type === 'file' ? createReadStream(src.path.absolute, { fd, start, highWaterMark: FILE_CHUNK_BYTES }) : ctx.stdin;
   // Stopping ends the read at once: the stream is destroyed (stdin too: the run is ending).
   const stop = () => stream.destroy();
   signal.addEventListener('abort', stop, { once: true });

@@ -185,18 +185,20 @@ describe('sanctum append: which file is "the same file"', () => {
     expect(existsSync(path.join(dir, 'data'))).toBe(false);
   });
 
-  it('without --runeset, refuses a stream name the data directory does not have beside the ones it has (a misspelling), unless --create', async () => {
+  it('without --runeset, refuses a new stream name close to one the data directory has (a misspelling), unless --create', async () => {
     const dir = tempDir();
     const data = ['--data-dir', 'data'];
-    // The first stream of a data directory has nothing to be mistaken for.
     expect((await sanctum(['append', 'readings', ...data], { cwd: dir, input: '{"n":1}\n' })).code).toBe(0);
     const typo = await sanctum(['append', 'reading', ...data], { cwd: dir, input: '{"n":2}\n' });
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(
-      /stream 'reading' is not in .*sanctum\.db \(streams: readings\); did you mean 'readings'\? To start a new stream, pass --create\./,
+      /stream 'reading' is not in .*sanctum\.db, but 'readings' is: did you mean it\? To start 'reading' as a new stream, pass --create\./,
     );
-    const streams = await sanctum(['streams', ...data, '--json'], { cwd: dir });
-    expect(JSON.parse(streams.stdout).map((s: { name: string }) => s.name)).toEqual(['readings']);
+    const streams = async () => JSON.parse((await sanctum(['streams', ...data, '--json'], { cwd: dir })).stdout).map((s: { name: string }) => s.name);
+    expect(await streams()).toEqual(['readings']);
+    // A name like no stream there starts a new one, as ever; --create starts the close one too.
+    expect((await sanctum(['append', 'payments', ...data], { cwd: dir, input: '{"n":3}\n' })).code).toBe(0);
     expect((await sanctum(['append', 'reading', ...data, '--create'], { cwd: dir, input: '{"n":2}\n' })).code).toBe(0);
+    expect(await streams()).toEqual(['payments', 'reading', 'readings']);
   });
 });

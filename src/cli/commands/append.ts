@@ -14,8 +14,8 @@ import { countLines, readLines } from '../../runtime/lines.js';
 import { keyOf } from '../../runtime/durable.js';
 import { EXIT } from '../exit-codes.js';
 import { guarded } from '../guarded.js';
-import { durableNames, openStorageForReading, openStorageForWriting, storageOptions, UsageError, type StorageFlags } from '../storage-options.js';
-import { didYouMean } from '../../runes/suggest.js';
+import { durableNames, openStorageForWriting, storageOptions, UsageError, type StorageFlags } from '../storage-options.js';
+import { suggest } from '../../runes/suggest.js';
 
 /** Lines per commit. */
 const BATCH_LINES = 1000;
@@ -60,28 +60,25 @@ export function registerAppend(program: Command): void {
 
 async function append(stream: string, files: string[], flags: AppendFlags): Promise<number> {
   const inputs = files.length ? files : ['-'];
-  // Without a runeset to say which streams there are, a name the data directory does not have,
-  // beside the streams it has, is taken for a misspelling unless --create says otherwise (the first
-  // stream of a data directory has nothing to be mistaken for). Refused before anything is appended.
-  if (flags.runeset === undefined && flags.create !== true) {
-    const { storage, file } = await openStorageForReading(flags);
-    const known = storage?.log.streams().map((s) => s.name) ?? [];
-    storage?.close();
-    if (known.length > 0 && !known.includes(stream)) {
-      throw new UsageError(
-        `stream '${stream}' is not in ${file} (streams: ${known.join(', ')})${didYouMean(stream, known) || '.'} To start a new stream, pass --create.`,
-      );
-    }
-  }
   // Open every file first: a missing one stops the command before anything is appended.
   const opened = inputs.map((f) => (f === '-' ? undefined : openInput(f)));
-  const { storage, runeset } = await openStorageForWriting(flags).catch((e: unknown) => {
+  const { storage, runeset, file } = await openStorageForWriting(flags).catch((e: unknown) => {
     for (const o of opened) if (o) closeSync(o.fd);
     throw e;
   });
   try {
     if (runeset && !runeset.streams[stream]?.durable) {
       throw new UsageError(`stream '${stream}' is not a durable stream of ${flags.runeset} (durable: ${durableNames(runeset)})`);
+    }
+    // Without a runeset to say which streams there are, a new name that is one edit or so from a
+    // stream the data directory has is taken for a misspelling of it, unless --create says otherwise
+    // (any other new name starts a stream, as ever). Refused before anything is appended.
+    if (!runeset && flags.create !== true) {
+      const known = storage.log.streams().map((s) => s.name);
+      const meant = known.includes(stream) ? undefined : suggest(stream, known);
+      if (meant !== undefined) {
+        throw new UsageError(`stream '${stream}' is not in ${file}, but '${meant}' is: did you mean it? To start '${stream}' as a new stream, pass --create.`);
+      }
     }
     const keyField = flags.key ?? runeset?.streams[stream]?.key;
     const bar = progressBar(opened, flags.progress);
