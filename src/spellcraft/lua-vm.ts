@@ -96,6 +96,19 @@ export const LUA_OK = 0,
   LUA_ERRMEM = 4,
   LUA_ERRERR = 5;
 
+/**
+ * An object that is not a plain one (its prototype is not Object's): an instance of a class of the
+ * program's own crosses with its own fields, as JSON.stringify reads it; a built-in whose data is not
+ * in its fields (a Date, Map, Set, Buffer, RegExp …) would cross as {} and lose it: refused.
+ */
+function checkRecord(v: object): void {
+  const tag = Object.prototype.toString.call(v).slice(8, -1);
+  if (tag === 'Object') return;
+  throw new ConversionError(
+    `a ${tag} is not an event value (give it as JSON: a Date as its ISO string or its ms, a Map as an object, a Set or a Buffer as an array)`,
+  );
+}
+
 /** A value could not cross between JS and Lua unchanged. `path` says where in the value. */
 export class ConversionError extends Error {
   readonly path: (string | number)[] = [];
@@ -622,10 +635,14 @@ export class LuaVM {
         if (depth >= MAX_DEPTH) throw new ConversionError(`nested deeper than ${MAX_DEPTH} levels`);
         if (depth > 8 && !x.lua_checkstack(L, 4)) throw new ConversionError('Lua stack exhausted');
         if (Array.isArray(v)) this.pushArray(L, v, arrayMtSlot, depth);
-        else this.pushObject(L, v as Record<string, unknown>, arrayMtSlot, depth);
+        else {
+          const proto = Object.getPrototypeOf(v);
+          if (proto !== Object.prototype && proto !== null) checkRecord(v);
+          this.pushObject(L, v as Record<string, unknown>, arrayMtSlot, depth);
+        }
         return;
       default:
-        throw new ConversionError(`a ${typeof v} is not an event value`);
+        throw new ConversionError(`${v === undefined ? 'undefined' : `a ${typeof v}`} is not an event value`);
     }
   }
 

@@ -89,10 +89,30 @@ describe('the event model round trip', () => {
     ['a lone surrogate', { s: 'a\ud800b' }],
     ['a bigint beyond 64 bits', { v: 2n ** 70n }],
     ['a function', { f: () => 1 }],
+    // Built-ins whose data is not in their own fields: they would cross as {} and lose it.
+    ['a Date', { d: new Date(0) }],
+    ['a Map', { m: new Map([['a', 1]]) }],
+    ['a Set', { s: new Set([1]) }],
+    ['a Buffer', { b: Buffer.from('hi') }],
   ])('refuses input holding %s (SPELL_BAD_INPUT), and goes on', async (_what, bad) => {
     const r = await castAll(wrapped, [bad as never, { ok: 1 }]);
     expect(r.dead.map((d) => d.error.code)).toEqual(['SPELL_BAD_INPUT']);
     expect(r.out).toEqual([{ v: { ok: 1 } }]);
+  });
+
+  it('says what a refused built-in is, and takes an instance of a class by its own fields (as JSON.stringify does)', async () => {
+    class Order {
+      constructor(
+        readonly id: number,
+        readonly at: string,
+      ) {}
+      total(): number {
+        return 1;
+      }
+    }
+    const r = await castAll(wrapped, [{ d: new Date(0) } as never, new Order(7, 'x') as never, Object.assign(Object.create(null), { n: 1 })]);
+    expect(r.dead[0]!.error.message).toMatch(/a Date is not an event value \(give it as JSON: a Date as its ISO string or its ms/);
+    expect(r.out).toEqual([{ v: { id: 7, at: 'x' } }, { v: { n: 1 } }]);
   });
 
   it('does not change the input event object', async () => {
