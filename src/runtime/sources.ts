@@ -5,7 +5,7 @@
  * the last complete line — and, when `dead-letters` is durable, with the dead letters of its
  * unreadable lines.
  */
-import { createReadStream, fstatSync, statSync, openSync, readSync, closeSync } from 'node:fs';
+import { createReadStream, fstatSync, openSync, readSync, closeSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import { DEAD_LETTERS, type EventValue } from '../core/event.js';
@@ -87,12 +87,6 @@ async function readSource(ctx: SourceContext, src: ByteSource): Promise<number> 
   }
 }
 
-/** The identity of a file: device and inode, so a rewritten or rotated file is known as another file. */
-export function fileIdentity(path: string): string {
-  const st = statSync(path, { bigint: true });
-  return `${st.dev}:${st.ino}`;
-}
-
 /** The byte offsets just after each line of the file's bytes [from, to): for sources that commit line by line. */
 function lineEnds(path: string, from: number, to: number): number[] {
   const bytes = readBytes(path, from, to - from);
@@ -147,7 +141,7 @@ async function readOnce(ctx: SourceContext, src: ByteSource, pacer: Pacer | unde
     try {
       fd = openSync(src.path.absolute, 'r');
       const st = fstatSync(fd, { bigint: true });
-      identity = `${st.dev}:${st.ino}`;
+      identity = `${st.dev}:${st.ino}`; // device and inode: a rotated or replaced file is another file
       size = Number(st.size);
     } catch (e) {
       if (fd !== undefined) closeSync(fd);
@@ -156,12 +150,10 @@ async function readOnce(ctx: SourceContext, src: ByteSource, pacer: Pacer | unde
     }
     if (durable) {
       input = `file:${src.path.absolute}#${identity}`;
-      try {
-        stored = start = await ctx.position(sourceConsumer(src.name), input);
-      } catch (e) {
-        closeSync(fd);
+      stored = start = await ctx.position(sourceConsumer(src.name), input).catch((e: unknown) => {
+        closeSync(fd!);
         throw e;
-      }
+      });
       if (start > size) {
         // Shorter than what the last run read: truncated or rewritten since. Read it from its start.
         ctx.log({
@@ -190,12 +182,10 @@ async function readOnce(ctx: SourceContext, src: ByteSource, pacer: Pacer | unde
   // A file read again from its start: its position is its start now, even if this run reads nothing
   // from it (emptied, or only a line still being written): a later run must not skip what comes.
   if (durable && stored > start) {
-    try {
-      await commitDurable(start, [], []);
-    } catch (e) {
-      if (fd !== undefined) closeSync(fd);
+    await commitDurable(start, [], []).catch((e: unknown) => {
+      closeSync(fd!);
       throw e;
-    }
+    });
   }
   // The stream closes the file when it ends or is destroyed.
   const stream = src.type === 'file' ? createReadStream(src.path.absolute, { fd, start, highWaterMark: FILE_CHUNK_BYTES }) : ctx.stdin;

@@ -15,6 +15,7 @@ import { StateSession } from '../runtime/state-library.js';
 import type { Clock } from '../core/clock.js';
 import { expandProgressions, testDurationMs, useVirtualTime } from './virtual-time.js';
 import { SanctumError } from '../core/errors.js';
+import { parseDuration } from '../core/units.js';
 import { suggest } from '../runes/suggest.js';
 
 /**
@@ -123,8 +124,8 @@ const YAML_NAMES: Readonly<Record<string, string>> = { budget: 'instructionBudge
 
 /**
  * A suite written in TypeScript, checked and made plain: a key the harness does not know is an error
- * (with the key meant, so that a misspelled or YAML-spelled key is never silently ignored), and the
- * YAML-shaped `state.indexes`, `frame` and `tick` become `stateIndexes`, `frameMs` and `tickMs`.
+ * (with the key meant, so that a misspelled or YAML-spelled key is never silently ignored), the
+ * YAML-shaped `state.indexes` joins `stateIndexes`, and the suite's `frame` and `tick` go to its cases.
  */
 export function checkSuite(suite: SpellMarbleSuite): SpellMarbleSuite {
   const problems: string[] = [];
@@ -147,7 +148,7 @@ export function checkSuite(suite: SpellMarbleSuite): SpellMarbleSuite {
   if (!Array.isArray(suite.cases) || suite.cases.length === 0) problems.push('the suite needs cases: a list of at least one case');
   const cases = Array.isArray(suite.cases) ? suite.cases : [];
   const duration = (where: string, v: unknown) => {
-    if (v !== undefined && !((typeof v === 'number' && Number.isInteger(v) && v >= 0) || (typeof v === 'string' && DURATION.test(v))))
+    if (v !== undefined && parseDuration(v) === undefined)
       problems.push(
         `${where} is ${JSON.stringify(v)}: write a duration as a whole number and a unit: ms, s, m, h or d (e.g. '250ms', '10s', '5m'); a bare number is seconds`,
       );
@@ -161,20 +162,19 @@ export function checkSuite(suite: SpellMarbleSuite): SpellMarbleSuite {
     duration(`${where}: tick`, c?.tick);
   });
   if (problems.length > 0) throw new SpellSuiteError(problems);
+  // The suite's frame and tick reach each case that has none of its own; runCaseOn reads them.
+  const frame = suite.frame;
+  const tick = suite.tick;
   return {
     ...suite,
     stateIndexes: [...(suite.stateIndexes ?? []), ...(suite.state?.indexes ?? [])],
-    cases: cases.map((c) => {
-      const frame = c.frame ?? suite.frame;
-      const tick = c.tick ?? suite.tick;
-      const frameMs = c.frameMs ?? (frame !== undefined ? testDurationMs(frame, 1) : undefined);
-      const tickMs = c.tickMs ?? (tick !== undefined ? testDurationMs(tick, 0) : undefined);
-      return { ...c, ...(frameMs !== undefined ? { frameMs } : {}), ...(tickMs !== undefined ? { tickMs } : {}) };
-    }),
+    cases: cases.map((c) => ({
+      ...c,
+      ...(c.frame === undefined && frame !== undefined ? { frame } : {}),
+      ...(c.tick === undefined && tick !== undefined ? { tick } : {}),
+    })),
   };
 }
-
-const DURATION = /^[0-9]+(ms|s|m|h|d)?$/;
 
 /** A suite given in TypeScript that is not valid: every problem. */
 export class SpellSuiteError extends SanctumError {
@@ -359,8 +359,9 @@ const SUBSCRIPTION = 'subscription to the input';
 
 /**
  * The letters of `marbles` that `values` gives no value for, each as a failure that says where to
- * give it (none when there is no `values`: each letter is then its own value). Read by RxJS's own marble parser (time progressions, groups and all); a marble it cannot
- * parse is left to the run, which reports it.
+ * give it (none when there is no `values`: each letter is then its own value). Read by RxJS's own
+ * marble parser (time progressions, groups and all); a marble it cannot parse is left to the run,
+ * which reports it.
  */
 function lettersWithout(marbles: string | undefined, values: Readonly<Record<string, unknown>> | undefined, where: string, key: string): string[] {
   if (marbles === undefined || values === undefined) return [];

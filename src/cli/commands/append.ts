@@ -42,7 +42,7 @@ export function registerAppend(program: Command): void {
       .option('--from-start', 'append the files from their first line, even the lines an earlier run appended')
       .option(
         '--create',
-        'without --runeset: start a stream the data directory does not have yet, beside the ones it has (else such a name is refused as a misspelling)',
+        'without --runeset: start a new stream even when its name is a letter or so from one the data directory has (else refused as a misspelling)',
       )
       .option('--no-progress', 'no progress bar, even on a terminal'),
   )
